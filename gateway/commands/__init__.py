@@ -1,0 +1,1 @@
+"""One module per `selfdata` subcommand (see gateway/cli.py for the contract)."""

@@ -1,0 +1,213 @@
+"""The gateway's configuration: one TOML file, every setting with a safe default.
+
+Where a setting comes from, later wins:
+1. the defaults below (the demo household and development need nothing else);
+2. the TOML file: ``--config PATH``, else ``$SELFDATA_CONFIG``, else
+   ``/etc/selfdata/gateway.toml`` when it exists;
+3. environment variables ``SELFDATA_<SECTION>_<KEY>`` (``SELFDATA_WEB_PORT=8081``),
+   plus the short ``SELFDATA_DATA_DIR``;
+4. command-line options such as ``--data-dir`` and ``--port``.
+
+Every setting is documented in ``docs/configuration.md``; ``selfdata config`` prints the
+effective values.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SYSTEM_CONFIG = Path("/etc/selfdata/gateway.toml")
+SYSTEM_DATA_DIR = Path("/var/lib/selfdata")
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used, with the file and key it came from."""
+
+
+def _default_data_dir() -> str:
+    if SYSTEM_DATA_DIR.is_dir() and os.access(SYSTEM_DATA_DIR, os.W_OK):
+        return str(SYSTEM_DATA_DIR)
+    base = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    return os.path.join(base, "selfdata")
+
+
+@dataclass
+class GatewaySection:
+    data_dir: str = field(default_factory=_default_data_dir)
+    timezone: str = "Europe/Paris"
+    # The name announced by zeroconf: phones and browsers find http://<hostname>.local
+    hostname: str = "selfdata"
+    zeroconf: bool = True
+    log_level: str = "INFO"
+
+
+@dataclass
+class WebSection:
+    host: str = "0.0.0.0"
+    port: int = 8080
+    # What phones and QR codes are told to use; empty = http://<hostname>.local:<port>
+    public_url: str = ""
+
+
+@dataclass
+class MqttSection:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 1883
+    # What phones are told to connect to; empty = <hostname>.local and `port`
+    public_host: str = ""
+    public_port: int = 0
+    # The gateway's own broker account; its password is generated into the data dir.
+    username: str = "selfdata-gateway"
+    client_id: str = "selfdata-gateway"
+    # Run mosquitto as a child process from the generated files (demo, development, tests).
+    # On the Pi the system mosquitto reads the same files and this stays false.
+    run_broker: bool = False
+    mosquitto_binary: str = "mosquitto"
+    # Where the generated password file and ACL go (empty = <data_dir>/mosquitto).
+    broker_files_dir: str = ""
+    # How to make the system broker re-read them; empty = SIGHUP to the pid in pid_file.
+    reload_command: str = ""
+    pid_file: str = "/run/mosquitto/mosquitto.pid"
+    keepalive: int = 60
+    retry_seconds: float = 5.0
+
+
+@dataclass
+class GpsdSection:
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 2947
+    # The device whose fixes the dongle produces, as "member/device".
+    device: str = ""
+    # While moving keep a fix every `interval_s` seconds or `distance_m` metres, whichever
+    # comes first; while still, one every `still_interval_s`.
+    interval_s: float = 5.0
+    distance_m: float = 25.0
+    still_interval_s: float = 300.0
+    still_speed_ms: float = 0.7
+    max_backoff_s: float = 60.0
+
+
+@dataclass
+class IngestSection:
+    # Group commit: one transaction per batch of up to `batch_max` writes, waiting at most
+    # `batch_wait_ms` for a batch to fill. A fix is acknowledged only after its commit.
+    batch_max: int = 2000
+    batch_wait_ms: float = 2.0
+    max_payload_bytes: int = 512 * 1024
+    # Rejections kept for `selfdata doctor` and the member's page.
+    keep_rejections: int = 10000
+
+
+@dataclass
+class Config:
+    gateway: GatewaySection = field(default_factory=GatewaySection)
+    web: WebSection = field(default_factory=WebSection)
+    mqtt: MqttSection = field(default_factory=MqttSection)
+    gpsd: GpsdSection = field(default_factory=GpsdSection)
+    ingest: IngestSection = field(default_factory=IngestSection)
+    source: str = "defaults"
+    # Sections added by other capabilities (pipeline, aggregator...) as raw dicts.
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.gateway.data_dir)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "selfdata.db"
+
+    @property
+    def broker_dir(self) -> Path:
+        return Path(self.mqtt.broker_files_dir or self.data_dir / "mosquitto")
+
+    @property
+    def public_host(self) -> str:
+        return self.mqtt.public_host or f"{self.gateway.hostname}.local"
+
+    @property
+    def public_url(self) -> str:
+        if self.web.public_url:
+            return self.web.public_url.rstrip("/")
+        return f"http://{self.gateway.hostname}.local:{self.web.port}"
+
+    def as_dict(self) -> dict:
+        out = {f.name: dataclasses.asdict(getattr(self, f.name)) for f in _SECTIONS}
+        out.update(self.extra)
+        return out
+
+
+_SECTIONS = [f for f in dataclasses.fields(Config) if f.name not in ("source", "extra")]
+
+
+def _coerce(value, default, where: str):
+    """Convert a TOML or environment value to the type of the default, or say why not."""
+    kind = type(default)
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if kind is bool:
+                if text.lower() in ("1", "true", "yes", "on"):
+                    return True
+                if text.lower() in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(text)
+            if kind in (int, float):
+                return kind(text)
+        except ValueError:
+            raise ConfigError(f"{where}: expected {kind.__name__}, got {value!r}") from None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    raise ConfigError(f"{where}: expected {kind.__name__}, got {value!r}")
+
+
+def _apply(cfg: Config, section: str, key: str, value, where: str) -> None:
+    sec = getattr(cfg, section)
+    if not hasattr(sec, key):
+        raise ConfigError(f"{where}: unknown setting [{section}] {key}")
+    setattr(sec, key, _coerce(value, getattr(sec, key), where))
+
+
+def load(path: str | os.PathLike | None = None, env: dict | None = None) -> Config:
+    env = os.environ if env is None else env
+    cfg = Config()
+    path = path or env.get("SELFDATA_CONFIG") or (SYSTEM_CONFIG if SYSTEM_CONFIG.exists() else None)
+    if path:
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such configuration file") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        known = {f.name for f in _SECTIONS}
+        for section, values in data.items():
+            if not isinstance(values, dict):
+                raise ConfigError(f"{path}: top-level key {section!r} must be a [section]")
+            if section not in known:
+                cfg.extra[section] = values
+                continue
+            for key, value in values.items():
+                _apply(cfg, section, key, value, f"{path} [{section}] {key}")
+        cfg.source = str(path)
+    _apply_env(cfg, env)
+    return cfg
+
+
+def _apply_env(cfg: Config, env) -> None:
+    if env.get("SELFDATA_DATA_DIR"):
+        cfg.gateway.data_dir = env["SELFDATA_DATA_DIR"]
+    for name, value in env.items():
+        if not name.startswith("SELFDATA_") or name in ("SELFDATA_CONFIG", "SELFDATA_DATA_DIR"):
+            continue
+        rest = name[len("SELFDATA_"):].lower()
+        section, _, key = rest.partition("_")
+        if section in {f.name for f in _SECTIONS} and key:
+            _apply(cfg, section, key, value, f"environment {name}")

@@ -1,0 +1,219 @@
+"""`selfdata doctor`: what is wrong with this box, in words a household can act on.
+
+Each check returns a ``Check`` (ok, warn or fail, a one-line summary and, when something
+is wrong, what to do). Checks never raise: a check that cannot run says so.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sqlite3
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass
+
+from . import broker, migrations
+from .config import Config
+from .store import connect
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+# A Pi without a real-time clock boots in 1970 or at the image's build date until NTP.
+CLOCK_FLOOR = 1767225600  # 2026-01-01
+MIN_FREE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class Check:
+    name: str
+    status: str
+    summary: str
+    advice: str = ""
+
+
+def run_checks(config: Config) -> list[Check]:
+    checks = [check_config(config), check_clock(), check_disk(config)]
+    db = check_database(config)
+    checks.append(db)
+    if db.status != FAIL:
+        checks.append(check_rejections(config))
+        if config.mqtt.enabled:
+            checks.append(check_acl(config))
+    if config.mqtt.enabled:
+        checks.append(check_broker(config))
+    if config.gpsd.enabled:
+        checks.append(check_gpsd(config))
+    checks.append(check_service(config))
+    return checks
+
+
+def check_config(config: Config) -> Check:
+    return Check("config", OK, f"configuration from {config.source}; data in {config.data_dir}")
+
+
+def check_clock(now: float | None = None) -> Check:
+    now = time.time() if now is None else now
+    if now < CLOCK_FLOOR:
+        return Check("clock", FAIL, f"the clock says {time.strftime('%Y-%m-%d', time.gmtime(now))}",
+                     "the box has no network time yet: connect it to the Internet once, or "
+                     "set the date (`sudo date -s ...`); positions are checked against it")
+    synced = _ntp_synchronized()
+    if synced is False:
+        return Check("clock", WARN, "the clock is plausible but not synchronised by NTP",
+                     "check the network; phones' positions more than a day in the future "
+                     "are refused")
+    return Check("clock", OK, "clock set" + (" (NTP synchronised)" if synced else ""))
+
+
+def _ntp_synchronized() -> bool | None:
+    if shutil.which("timedatectl") is None:
+        return None
+    try:
+        out = subprocess.run(["timedatectl", "show", "-p", "NTPSynchronized", "--value"],
+                             capture_output=True, text=True, timeout=3).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return {"yes": True, "no": False}.get(out)
+
+
+def check_disk(config: Config) -> Check:
+    path = config.data_dir if config.data_dir.exists() else config.data_dir.parent
+    try:
+        usage = shutil.disk_usage(path)
+    except OSError as exc:
+        return Check("disk", FAIL, f"cannot read the disk of {path}: {exc}")
+    free_mb = usage.free // (1024 * 1024)
+    if usage.free < MIN_FREE_BYTES or usage.free / usage.total < 0.03:
+        return Check("disk", FAIL, f"only {free_mb} MB free on the disk of {path}",
+                     "delete old exports or set a retention (`selfdata retention`); when the "
+                     "disk is full new positions cannot be stored")
+    return Check("disk", OK, f"{free_mb} MB free")
+
+
+def check_database(config: Config) -> Check:
+    if not config.db_path.exists():
+        return Check("database", WARN, f"no database yet at {config.db_path}",
+                     "it is created by `selfdata serve` or the first `selfdata member add`")
+    try:
+        conn = connect(config.db_path, readonly=True)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        ok = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        fixes = conn.execute("SELECT count(*) FROM fixes").fetchone()[0]
+        conn.close()
+    except sqlite3.Error as exc:
+        return Check("database", FAIL, f"{config.db_path}: {exc}",
+                     "restore the last backup, or move the file aside and re-import exports")
+    if ok != "ok":
+        return Check("database", FAIL, f"integrity check failed: {ok}",
+                     "stop the gateway and restore a backup (`sqlite3 .recover` may save data)")
+    if version < migrations.latest():
+        return Check("database", WARN, f"schema {version}, this gateway brings "
+                     f"{migrations.latest()}", "it is migrated when `selfdata serve` starts")
+    size = config.db_path.stat().st_size // (1024 * 1024)
+    return Check("database", OK, f"schema {version}, {fixes} fixes, {size} MB")
+
+
+def check_rejections(config: Config) -> Check:
+    conn = connect(config.db_path, readonly=True)
+    since = time.time() - 86400
+    rows = conn.execute(
+        "SELECT reason, count(*) AS n FROM rejections WHERE received_ts > ? GROUP BY reason "
+        "ORDER BY n DESC LIMIT 3", (since,)).fetchall()
+    conn.close()
+    total = sum(r["n"] for r in rows)
+    if not rows:
+        return Check("rejections", OK, "nothing refused in the last 24 hours")
+    top = "; ".join(f"{r['n']}× {r['reason']}" for r in rows)
+    return Check("rejections", WARN, f"{total}+ messages refused in the last 24 hours: {top}",
+                 "`selfdata stats` and each member's page list them; a wrong encryption key "
+                 "or a phone with a wrong clock are the usual causes")
+
+
+def check_acl(config: Config) -> Check:
+    conn = connect(config.db_path, readonly=True)
+    try:
+        in_sync = broker.acl_in_sync(config, conn)
+    finally:
+        conn.close()
+    if in_sync:
+        return Check("broker files", OK, f"password file and ACL in {config.broker_dir} match "
+                     "the devices")
+    return Check("broker files", FAIL, "the broker's password file or ACL is out of date",
+                 "the running gateway rewrites them within 10 s; otherwise run "
+                 "`selfdata serve` or check the permissions of " + str(config.broker_dir))
+
+
+def check_broker(config: Config) -> Check:
+    host, port = config.mqtt.host, config.mqtt.port
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError as exc:
+        return Check("broker", FAIL, f"no MQTT broker at {host}:{port} ({exc.strerror or exc})",
+                     "start mosquitto (`sudo systemctl start mosquitto`) or set "
+                     "[mqtt] run_broker = true; phones in HTTP mode still work meanwhile")
+    code = _mqtt_login(config)
+    if code == 0:
+        return Check("broker", OK, f"mosquitto at {host}:{port} accepts the gateway's login")
+    if code in (4, 5):
+        return Check("broker", FAIL, f"mosquitto at {host}:{port} refuses the gateway's login",
+                     "the broker has not read the generated password file: check that it "
+                     f"includes {config.broker_dir}/passwd, then reload it")
+    return Check("broker", WARN, f"mosquitto at {host}:{port} answered oddly ({code})")
+
+
+def _mqtt_login(config: Config) -> int | str:
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+    result: dict = {}
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"selfdata-doctor-{time.time()}")
+    client.username_pw_set(config.mqtt.username, broker.gateway_password(config))
+    client.on_connect = lambda c, u, f, rc, p: result.setdefault("rc", rc)
+    try:
+        client.connect(config.mqtt.host, config.mqtt.port, keepalive=10)
+        deadline = time.monotonic() + 3
+        while "rc" not in result and time.monotonic() < deadline:
+            client.loop(0.1)
+        client.disconnect()
+    except OSError as exc:
+        return str(exc)
+    rc = result.get("rc")
+    if rc is None:
+        return "no answer"
+    return 0 if not rc.is_failure else (5 if rc.value in (134, 135, 4, 5) else rc.value)
+
+
+def check_gpsd(config: Config) -> Check:
+    import asyncio
+
+    from receivers.gpsd import probe
+    g = config.gpsd
+    try:
+        info = asyncio.run(probe(g.host, g.port, timeout=3.0))
+    except Exception as exc:
+        return Check("gpsd", FAIL, f"cannot ask gpsd at {g.host}:{g.port}: {exc}")
+    if not info.get("reachable"):
+        return Check("gpsd", FAIL, f"gpsd is not answering at {g.host}:{g.port}",
+                     "`sudo systemctl start gpsd`; check the dongle with `gpsmon`")
+    devices = info.get("devices") or []
+    if not devices:
+        return Check("gpsd", FAIL, "gpsd runs but sees no GPS receiver",
+                     "plug the dongle in, or list it in DEVICES= in /etc/default/gpsd")
+    if not info.get("fix"):
+        return Check("gpsd", WARN, f"gpsd sees {len(devices)} receiver(s) but no fix yet",
+                     "put the antenna where it sees the sky; a first fix can take minutes")
+    return Check("gpsd", OK, f"gpsd has a fix from {devices[0].get('path', 'a receiver')}")
+
+
+def check_service(config: Config) -> Check:
+    port = config.web.port
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+            body = json.loads(resp.read())
+    except (OSError, ValueError):
+        return Check("service", WARN, f"the gateway is not answering on port {port}",
+                     "start it: `selfdata serve` (or `sudo systemctl start selfdata`)")
+    if body.get("mqtt_connected") is False:
+        return Check("service", WARN, "the gateway runs but is not connected to the broker",
+                     "see the broker check above")
+    return Check("service", OK, f"the gateway answers on port {port}")

@@ -1,0 +1,73 @@
+"""Forward-only schema migrations, run in order on every start.
+
+Each module ``mNNNN_<name>.py`` in this package defines ``up(conn)`` taking a
+``sqlite3.Connection`` inside a transaction. ``PRAGMA user_version`` holds the number of
+the last one applied. Capabilities add their own numbered module; never edit one that
+has shipped, add the next number instead.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+import sqlite3
+
+_NAME = re.compile(r"^m(\d{4})_\w+$")
+
+
+def run_script(conn, script: str) -> None:
+    """Execute a multi-statement SQL script inside the caller's transaction.
+
+    ``executescript`` would COMMIT first, and a naive split on ";" breaks on comments
+    and strings, so statements are cut where SQLite itself says one is complete.
+    """
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            conn.execute(pending)
+            pending = ""
+    if pending.strip() and not all(l.strip().startswith("--") or not l.strip()
+                                   for l in pending.splitlines()):
+        raise ValueError(f"incomplete SQL statement at the end of a migration: {pending!r}")
+
+
+def available() -> list[tuple[int, str]]:
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        m = _NAME.match(info.name)
+        if m:
+            found.append((int(m.group(1)), info.name))
+    found.sort()
+    numbers = [n for n, _ in found]
+    if len(set(numbers)) != len(numbers):
+        raise RuntimeError(f"two migrations share a number: {found}")
+    return found
+
+
+def latest() -> int:
+    return available()[-1][0] if available() else 0
+
+
+def migrate(conn) -> list[str]:
+    """Apply every migration newer than the database; return the names applied."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > latest():
+        raise RuntimeError(
+            f"the database is at schema {current}, newer than this gateway knows ({latest()}): "
+            "install the newer gateway or restore a backup")
+    applied = []
+    for number, name in available():
+        if number <= current:
+            continue
+        module = importlib.import_module(f"{__name__}.{name}")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            module.up(conn)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied

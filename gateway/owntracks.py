@@ -1,0 +1,72 @@
+"""One OwnTracks payload from a known device, whatever the transport, into the store.
+
+MQTT and HTTP both end here, so a message is treated the same whichever way it came.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+from receivers import owntracks as ot
+
+from .accounts import Device
+from .ingest import Ingest, Outcome, Submission
+from .model import Event, Fix, Rejection
+
+# Our own cards, published retained for phones; not the device's own.
+CARD_MARKER = "_selfdata"
+
+
+def to_submission(device: Device, data: bytes, source: str, *, subtopic: str = "",
+                  max_bytes: int = 512 * 1024, now: float | None = None) -> Submission | None:
+    """Parse a payload; None for an empty one (legal, and ignored)."""
+    now = time.time() if now is None else now
+    sub = Submission(source, device)
+    try:
+        msg = ot.parse_payload(data, key=device.encryption_key, now=now, max_bytes=max_bytes)
+    except ot.Rejected as exc:
+        sub.rejections.append(Rejection(source, exc.reason, data, device.id,
+                                        where=_where(device, subtopic)))
+        return sub
+    if msg is None:
+        return None
+    if msg.type == "card" and msg.payload.get(CARD_MARKER):
+        return None
+    for note in msg.notes:
+        sub.rejections.append(Rejection(source, note, data, device.id,
+                                        where=_where(device, subtopic)))
+    if msg.fix is not None:
+        f = msg.fix
+        sub.fixes.append(Fix(ts=f.ts, lat=f.lat, lon=f.lon, acc=f.acc, alt=f.alt, vel=f.vel,
+                             cog=f.cog, batt=f.batt, raw=msg.raw, activity=f.activity))
+    else:
+        ts = msg.payload.get("tst")
+        ts = int(ts) if isinstance(ts, (int, float)) else int(now)
+        sub.events.append(Event(msg.type, ts, msg.raw, subtopic))
+    return sub
+
+
+def _where(device: Device, subtopic: str) -> str:
+    return device.topic + (f"/{subtopic}" if subtopic else "")
+
+
+async def ingest_payload(ingest: Ingest, device: Device, data: bytes, source: str, *,
+                         subtopic: str = "", max_bytes: int = 512 * 1024) -> tuple[Outcome, Submission | None]:
+    """Parse and commit; returns after the commit (the caller may then acknowledge)."""
+    sub = to_submission(device, data, source, subtopic=subtopic, max_bytes=max_bytes)
+    if sub is None:
+        return Outcome(), None
+    return await ingest.submit(sub), sub
+
+
+def first_reason(sub: Submission | None) -> str | None:
+    """The reason a payload was refused, for the X-Selfdata-Rejected header."""
+    if sub is None or not sub.rejections or sub.fixes or sub.events:
+        return None
+    return sub.rejections[0].reason
+
+
+def our_card(device: Device, display_name: str | None) -> bytes:
+    card = {"_type": "card", "name": display_name or device.member, "tid": device.tid,
+            CARD_MARKER: True}
+    return json.dumps(card).encode()

@@ -1,0 +1,108 @@
+"""An MQTT subscriber that acknowledges a message only after its handler finished.
+
+paho-mqtt 2.x runs the network loop in its own thread; messages are handed to the asyncio
+loop and PUBACK is sent (``manual_ack``) once the handler's coroutine has returned, that
+is after the gateway committed the message. With a fixed client id and a persistent
+session (clean_session false) the broker keeps what arrives while the gateway is down and
+redelivers whatever was not acknowledged.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections import Counter
+from typing import Awaitable, Callable
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, bytes, bool], Awaitable[None]]
+
+
+class MqttSubscriber:
+    def __init__(self, host: str, port: int, *, client_id: str, username: str, password: str,
+                 topics: list[str], handler: Handler, keepalive: int = 60,
+                 retry_seconds: float = 5.0, qos: int = 1):
+        self.host, self.port = host, port
+        self.topics = topics
+        self.qos = qos
+        self.handler = handler
+        self.keepalive = keepalive
+        self.counts: Counter = Counter()
+        self.connected = False
+        self.last_error: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False,
+                        protocol=mqtt.MQTTv311, manual_ack=True)
+        c.username_pw_set(username, password)
+        c.reconnect_delay_set(min_delay=1, max_delay=max(1, int(retry_seconds * 6)))
+        # Our acknowledgements wait for a commit: let many messages be in flight meanwhile.
+        c.max_inflight_messages_set(1000)
+        c.max_queued_messages_set(0)
+        c.on_connect = self._on_connect
+        c.on_disconnect = self._on_disconnect
+        c.on_message = self._on_message
+        self.client = c
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        # connect_async + loop_start: paho keeps retrying in its thread until the broker
+        # answers, so an absent broker never blocks the rest of the gateway.
+        self.client.connect_async(self.host, self.port, keepalive=self.keepalive)
+        self.client.loop_start()
+
+    async def stop(self) -> None:
+        self.client.disconnect()
+        await asyncio.get_running_loop().run_in_executor(None, self.client.loop_stop)
+        self.connected = False
+
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False, qos: int = 1):
+        return self.client.publish(topic, payload, qos=qos, retain=retain)
+
+    # ----- paho callbacks (network thread)
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        if reason_code.is_failure:
+            self.last_error = f"broker refused the connection: {reason_code}"
+            log.warning("mqtt: %s", self.last_error)
+            return
+        self.connected = True
+        self.last_error = None
+        log.info("mqtt: connected to %s:%d (session present: %s)", self.host, self.port,
+                 flags.session_present)
+        client.subscribe([(t, self.qos) for t in self.topics])
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        if self.connected:
+            log.warning("mqtt: disconnected from %s:%d (%s); reconnecting", self.host,
+                        self.port, reason_code)
+        self.connected = False
+        self.last_error = f"disconnected: {reason_code}"
+
+    def _on_message(self, client, userdata, msg):
+        self.counts["received"] += 1
+        fut = asyncio.run_coroutine_threadsafe(
+            self.handler(msg.topic, msg.payload, msg.retain), self._loop)
+        fut.add_done_callback(lambda f, m=msg: self._done(f, m))
+
+    def _done(self, fut, msg) -> None:
+        exc = fut.exception()
+        if exc is None:
+            if msg.qos:
+                self.client.ack(msg.mid, msg.qos)
+            return
+        # Not committed: no PUBACK. Reconnecting makes the broker send it again.
+        self.counts["handler_errors"] += 1
+        log.error("mqtt: message on %s not stored (%s); reconnecting for redelivery",
+                  msg.topic, exc)
+        sock = self.client.socket()
+        if sock is not None:
+            # Dropping the socket (not disconnect(), which paho takes as final) makes the
+            # network thread reconnect on its own.
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass

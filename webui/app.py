@@ -1,0 +1,41 @@
+"""The aiohttp application: phone endpoints, the Recorder-compatible API, pages."""
+from __future__ import annotations
+
+import importlib
+
+from aiohttp import web
+
+from . import pub
+from .auth import MemberAuth, require_member
+
+# Modules that add their own routes with `setup(app)`; a missing one is a packaging bug.
+ROUTE_MODULES = ("webui.pages", "webui.recorder_api")
+
+
+def make_app(gw) -> web.Application:
+    app = web.Application(middlewares=[require_member],
+                          client_max_size=gw.config.ingest.max_payload_bytes + 1024)
+    app["gw"] = gw
+    app["member_auth"] = MemberAuth(gw)
+    app.router.add_post("/pub", pub.pub)
+    app.router.add_route("GET", "/", _root)
+    app.router.add_route("POST", "/", _root)
+    app.router.add_get("/healthz", healthz)
+    for name in ROUTE_MODULES:
+        importlib.import_module(name).setup(app)
+    return app
+
+
+async def _root(request: web.Request) -> web.StreamResponse:
+    """`/` is both the household's home page and the OsmAnd/Traccar endpoint (`?id=`)."""
+    if "id" in request.query:
+        return await pub.osmand_report(request)
+    return await request.app["home_handler"](request)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    gw = request.app["gw"]
+    mqtt = None if gw.mqtt is None else gw.mqtt.connected
+    body = {"status": "ok", "mqtt_connected": mqtt,
+            "schema": gw.store.schema_version()}
+    return web.json_response(body)

@@ -1,0 +1,90 @@
+"""Phone endpoints: OwnTracks HTTP mode (`POST /pub`) and the OsmAnd/Traccar protocol.
+
+Both answer only after the data is committed. A payload that cannot be used still gets a
+200 (the iOS app drops a message and alerts its user on any 4xx; Android retries it
+forever), with the reason in ``X-Selfdata-Rejected``; bad credentials get a 401.
+"""
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from gateway import owntracks as gw_ot
+from gateway.ingest import Submission
+from gateway.model import Fix, Rejection
+from receivers import osmand
+from receivers import owntracks as ot
+
+from .auth import device_from_request
+
+REJECTED_HEADER = "X-Selfdata-Rejected"
+_UNAUTHORIZED = {"WWW-Authenticate": 'Basic realm="selfdata phones", charset="UTF-8"'}
+
+
+def _header_safe(reason: str) -> str:
+    return reason.encode("ascii", "replace").decode()[:300].replace("\n", " ")
+
+
+async def pub(request: web.Request) -> web.Response:
+    gw = request.app["gw"]
+    device = device_from_request(request)
+    if device is None:
+        gw.ingest.counts["owntracks-http.unauthorized"] += 1
+        raise web.HTTPUnauthorized(text="[]", content_type="application/json",
+                                   headers=_UNAUTHORIZED)
+    limit = gw.config.ingest.max_payload_bytes
+    if request.content_length is not None and request.content_length > limit:
+        body = await request.content.read(256)  # keep a head for the record, drop the rest
+        outcome_sub = Submission("owntracks-http", device, rejections=[Rejection(
+            "owntracks-http", f"payload too large: {request.content_length} bytes > {limit}",
+            body, device.id, where=device.topic)])
+        await gw.ingest.submit(outcome_sub)
+        return _reply(gw, device, rejected=outcome_sub.rejections[0].reason)
+    try:
+        body = await request.content.read(limit + 1)
+    except (ConnectionError, ValueError) as exc:
+        raise web.HTTPBadRequest(text=f"could not read the body: {exc}")
+    if len(body) > limit:
+        body = body[:limit + 1]  # parse_payload refuses it with the size in the reason
+    _, sub = await gw_ot.ingest_payload(
+        gw.ingest, device, body, "owntracks-http", max_bytes=limit)
+    return _reply(gw, device, rejected=gw_ot.first_reason(sub))
+
+
+def _reply(gw, device, *, rejected: str | None) -> web.Response:
+    objects = gw.friends(device.member_id)
+    text = json.dumps(objects, separators=(",", ":"))
+    if device.encryption_key:
+        # The phone decrypts replies with the same key it encrypts with.
+        text = json.dumps({"_type": "encrypted",
+                           "data": ot.encrypt(text.encode(), device.encryption_key)})
+    headers = {REJECTED_HEADER: _header_safe(rejected)} if rejected else None
+    return web.Response(text=text, content_type="application/json", headers=headers)
+
+
+async def osmand_report(request: web.Request) -> web.Response:
+    """`GET|POST /?id=member/device&lat=..&lon=..&timestamp=..` (OsmAnd, Traccar Client,
+    GPSLogger). Credentials: Basic auth, or the device secret as `secret=`."""
+    gw = request.app["gw"]
+    params = dict(request.query)
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        params.update(await request.post())
+    username = params.get("id", "")
+    device = device_from_request(request) or device_from_request(
+        request, username=username, secret=params.get("secret", ""))
+    if device is None or device.username != username.strip().lower():
+        gw.ingest.counts["osmand.unauthorized"] += 1
+        raise web.HTTPUnauthorized(text="unknown device or wrong secret", headers=_UNAUTHORIZED)
+    sub = Submission("osmand", device)
+    raw = json.dumps({k: v for k, v in params.items() if k != "secret"})  # never keep it
+    try:
+        f = osmand.parse_params(params)
+        sub.fixes.append(Fix(ts=f.ts, lat=f.lat, lon=f.lon, acc=f.acc, alt=f.alt, vel=f.vel,
+                             cog=f.cog, batt=f.batt, raw=raw))
+    except osmand.Rejected as exc:
+        sub.rejections.append(Rejection("osmand", exc.reason, raw.encode(), device.id))
+    await gw.ingest.submit(sub)
+    headers = {REJECTED_HEADER: _header_safe(sub.rejections[0].reason)} if sub.rejections else None
+    # Traccar Client only checks for a 200; OsmAnd ignores the body.
+    return web.Response(text="OK", headers=headers)
