@@ -37,6 +37,7 @@ class Outcome:
     duplicates: int = 0
     events: int = 0
     rejected: int = 0
+    notes: int = 0
 
 
 @dataclass(slots=True)
@@ -157,7 +158,10 @@ class Ingest:
                 for rejection in sub.rejections:
                     member_id = device.member_id if device else None
                     st.insert_rejection(conn, rejection, member_id, now)
-                    outcome.rejected += 1
+                    if rejection.partial:
+                        outcome.notes += 1
+                    else:
+                        outcome.rejected += 1
                 if device is not None and (sub.fixes or sub.events):
                     seen[device.id] = now
                 self._count(sub, outcome)
@@ -175,10 +179,12 @@ class Ingest:
         c[f"{sub.source}.duplicates"] += outcome.duplicates
         c[f"{sub.source}.events"] += outcome.events
         c[f"{sub.source}.rejected"] += outcome.rejected
+        c[f"{sub.source}.notes"] += outcome.notes
         for rejection in sub.rejections:
             who = sub.device.username if sub.device else "unknown device"
-            log.warning("rejected source=%s device=%s reason=%s", sub.source, who,
-                        rejection.reason)
+            log.warning("%s source=%s device=%s where=%s reason=%s",
+                        "partly kept" if rejection.partial else "rejected", sub.source, who,
+                        rejection.where or "-", rejection.reason)
 
 
 def _store_card(conn, device: Device, event: Event) -> None:

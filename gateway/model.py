@@ -5,7 +5,7 @@ Receivers (OwnTracks MQTT/HTTP, gpsd, file importers) import only this module fr
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SOURCES = ("owntracks-mqtt", "owntracks-http", "osmand", "gpsd")  # plus "import:<kind>"
 
@@ -47,4 +47,6 @@ class Rejection:
     payload: bytes = b""
     device_id: int | None = None
     where: str = ""
-    extra: dict = field(default_factory=dict)
+    # A part of a message dropped while the rest was kept (a card's broken face): recorded
+    # like a rejection, counted apart.
+    partial: bool = False

@@ -11,7 +11,7 @@ from receivers import owntracks as ot
 
 from .accounts import Device
 from .ingest import Ingest, Outcome, Submission
-from .model import Event, Fix, Rejection
+from .model import Event, Rejection
 
 # Our own cards, published retained for phones; not the device's own.
 CARD_MARKER = "_selfdata"
@@ -34,16 +34,32 @@ def to_submission(device: Device, data: bytes, source: str, *, subtopic: str = "
         return None
     for note in msg.notes:
         sub.rejections.append(Rejection(source, note, data, device.id,
-                                        where=_where(device, subtopic)))
+                                        where=_where(device, subtopic), partial=True))
     if msg.fix is not None:
-        f = msg.fix
-        sub.fixes.append(Fix(ts=f.ts, lat=f.lat, lon=f.lon, acc=f.acc, alt=f.alt, vel=f.vel,
-                             cog=f.cog, batt=f.batt, raw=msg.raw, activity=f.activity))
+        sub.fixes.append(msg.fix)
     else:
-        ts = msg.payload.get("tst")
-        ts = int(ts) if isinstance(ts, (int, float)) else int(now)
-        sub.events.append(Event(msg.type, ts, msg.raw, subtopic))
+        raw = msg.raw
+        if msg.type in SECRET_BEARING:
+            raw = json.dumps(redact(msg.payload), ensure_ascii=False)
+        ts = msg.ts if msg.ts is not None else int(now)
+        sub.events.append(Event(msg.type, ts, raw, subtopic))
     return sub
+
+
+# A phone's exported configuration carries its broker password and encryption key: the
+# box keeps the settings, never the secrets.
+SECRET_BEARING = ("configuration", "dump", "cmd")
+SECRET_KEYS = {"password", "encryptionkey", "secret", "token", "httpheaders", "tlsclientcrt",
+               "tlsclientcrtpassword"}
+
+
+def redact(value):
+    if isinstance(value, dict):
+        return {k: ("[removed]" if k.lower() in SECRET_KEYS else redact(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
 
 
 def _where(device: Device, subtopic: str) -> str:

@@ -1,0 +1,1 @@
+"""Receivers: turn the outside world (OwnTracks, OsmAnd/Traccar, gpsd, files) into fixes."""
