@@ -55,6 +55,7 @@ class MqttSubscriber:
         self.client.loop_start()
 
     async def stop(self) -> None:
+        self.connected = False  # so the disconnect below is not reported as a loss
         self.client.disconnect()
         await asyncio.get_running_loop().run_in_executor(None, self.client.loop_stop)
         self.connected = False
