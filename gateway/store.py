@@ -42,10 +42,10 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA cache_size = -8000")
     if not readonly:
         conn.execute("PRAGMA journal_mode = WAL")
-        # NORMAL in WAL mode is durable across application crashes (our SIGKILL case) and
-        # loses at most the last transactions on power loss, at a fraction of FULL's fsyncs:
-        # the SD card lives longer. `ingest.durable_commits` could switch to FULL.
-        conn.execute("PRAGMA synchronous = NORMAL")
+        # FULL: a commit is on the card before a phone is told its fix is stored, power cut
+        # included (NORMAL would lose acknowledged fixes then). Group commit keeps the
+        # number of fsyncs to one per batch, not one per fix.
+        conn.execute("PRAGMA synchronous = FULL")
         # Deleted rows are overwritten, not left in free pages: erasure is real.
         conn.execute("PRAGMA secure_delete = ON")
     return conn
