@@ -1,0 +1,128 @@
+"""Turn what phones send into a clean, ordered track.
+
+Order of operations matters: sort and dedupe first (late and repeated arrivals are normal),
+then drop imprecise fixes, then jumps, because a jump is judged against its clean neighbours.
+"""
+import math
+
+from carbon.geo import distance_m
+from carbon.params import DEFAULT_PARAMS, Params
+from carbon.points import Point
+
+MIN_VALID_TS = 946_684_800      # 2000-01-01: earlier stamps come from a phone clock reset
+_ACC_CONTEXT_FLOOR_M = 50.0     # fixes at least this good are never judged against neighbours
+_ACC_CONTEXT_HALF_WINDOW = 5
+
+
+def _valid(p: Point) -> bool:
+    if p.ts is None or p.ts < MIN_VALID_TS:
+        return False
+    if not (math.isfinite(p.lat) and math.isfinite(p.lon)):
+        return False
+    if not (-90.0 <= p.lat <= 90.0 and -180.0 <= p.lon <= 180.0):
+        return False
+    return not (p.lat == 0.0 and p.lon == 0.0)   # "null island": an unset fix
+
+
+def _sort_key(p: Point):
+    # The most accurate of several fixes with one timestamp wins; the remaining fields make the
+    # choice independent of arrival order.
+    acc = p.acc if p.acc is not None else math.inf
+    return (p.ts, acc, p.lat, p.lon)
+
+
+def sort_dedupe(points) -> list:
+    """Valid fixes ordered by time, one per second (ingest already makes device+ts unique)."""
+    ordered = sorted((p for p in points if _valid(p)), key=_sort_key)
+    out = []
+    last_ts = None
+    for p in ordered:
+        if p.ts != last_ts:
+            out.append(p)
+            last_ts = p.ts
+    return out
+
+
+def _acc(p: Point) -> float:
+    return p.acc if p.acc is not None else 0.0
+
+
+def drop_imprecise(points: list, params: Params = DEFAULT_PARAMS) -> list:
+    """Drop cell-tower guesses and fixes much worse than the ones around them.
+
+    The relative test keeps a 120 m fix in a building where everything is 120 m, and drops a
+    120 m fix between 10 m GPS fixes, which would otherwise look like a detour.
+    """
+    out = []
+    n = len(points)
+    for i, p in enumerate(points):
+        acc = _acc(p)
+        if acc > params.max_acc_m:
+            continue
+        if acc > _ACC_CONTEXT_FLOOR_M:
+            lo, hi = max(0, i - _ACC_CONTEXT_HALF_WINDOW), min(n, i + _ACC_CONTEXT_HALF_WINDOW + 1)
+            around = sorted(_acc(q) for q in points[lo:hi])
+            if acc > params.rel_acc_factor * max(around[len(around) // 2], 10.0):
+                continue
+        out.append(p)
+    return out
+
+
+def _speed(a: Point, b: Point) -> float:
+    dt = b.ts - a.ts
+    d = distance_m(a.lat, a.lon, b.lat, b.lon)
+    # Both fixes may be off by their accuracy: only the excess is evidence of speed.
+    d = max(0.0, d - 0.5 * (_acc(a) + _acc(b)))
+    return d / dt if dt > 0 else math.inf
+
+
+def drop_jumps(points: list, params: Params = DEFAULT_PARAMS) -> list:
+    """Remove out-and-back spikes and fixes no vehicle could have reached."""
+    n = len(points)
+    keep = [True] * n
+    for i in range(1, n - 1):
+        a, p, b = points[i - 1], points[i], points[i + 1]
+        if _speed(a, p) > params.spike_speed_ms and _speed(p, b) > params.spike_speed_ms:
+            direct = distance_m(a.lat, a.lon, b.lat, b.lon)
+            detour = distance_m(a.lat, a.lon, p.lat, p.lon) + distance_m(p.lat, p.lon, b.lat, b.lon)
+            if detour > 2.0 * direct:
+                keep[i] = False
+    out = []
+    for i, p in enumerate(points):
+        if not keep[i]:
+            continue
+        if out and _speed(out[-1], p) > params.max_speed_ms:
+            continue
+        out.append(p)
+    return out
+
+
+def clean(points, params: Params = DEFAULT_PARAMS) -> list:
+    """Sorted, deduplicated, precise, jump-free fixes; the input may be in any order."""
+    return smooth(drop_jumps(drop_imprecise(sort_dedupe(points), params), params))
+
+
+def _median3(a: float, b: float, c: float) -> float:
+    return max(min(a, b), min(max(a, b), c))
+
+
+def smooth(points: list) -> list:
+    """Each fix moved to the per-axis median of itself and its two neighbours.
+
+    A median ignores one wild fix of any size (a wifi guess 200 m off a walk) yet keeps a real
+    turn, where a mean would smear both; fixes far apart in time are left alone.
+    """
+    out = points[:1]
+    for i in range(1, len(points) - 1):
+        a, p, b = points[i - 1], points[i], points[i + 1]
+        if b.ts - a.ts > _SMOOTH_MAX_SPAN_S:
+            out.append(p)
+            continue
+        out.append(Point(p.ts, _median3(a.lat, p.lat, b.lat), _median3(a.lon, p.lon, b.lon),
+                         p.acc, p.vel, p.activity))
+    if len(points) > 1:
+        out.append(points[-1])
+    return out
+
+
+_SMOOTH_MAX_SPAN_S = 180

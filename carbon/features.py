@@ -1,0 +1,85 @@
+"""The numbers a leg's mode is read from: a speed profile, stops and accelerations."""
+from dataclasses import dataclass
+
+from carbon.geo import distance_m
+
+STOP_SPEED_MS = 0.8      # below this a vehicle is standing (GPS noise keeps speeds above 0)
+_STOP_MIN_S = 8.0        # shorter dips are noise
+_STOP_MAX_S = 150.0      # longer stops are queues or stays, not a service stop
+_STOP_RADIUS_M = 15.0
+
+
+@dataclass(slots=True)
+class LegFeatures:
+    duration_s: float
+    distance_m: float
+    mean_ms: float          # distance / duration, stops included
+    p50_ms: float           # percentiles of windowed speed, weighted by time
+    p85_ms: float
+    p95_ms: float
+    max_ms: float
+    stop_share: float       # share of time standing
+    stops_per_km: float     # short stops (a bus stop, a light), per km
+    accel_p90: float        # m/s², 90th percentile of speed changes between windows
+    max_step_s: float       # longest time without a fix
+
+
+def _weighted_percentiles(values: list, weights: list, qs: tuple) -> list:
+    pairs = sorted(zip(values, weights))
+    total = sum(weights) or 1.0
+    out, acc, idx = [], 0.0, 0
+    for q in qs:
+        target = q * total
+        while idx < len(pairs) - 1 and acc + pairs[idx][1] < target:
+            acc += pairs[idx][1]
+            idx += 1
+        out.append(pairs[idx][0] if pairs else 0.0)
+    return out
+
+
+def _stops(points: list) -> int:
+    """Short halts: fixes that stay within their own noise of one spot for 8-150 s.
+
+    Read from positions, not windowed speeds, which smooth a 20 s bus stop away."""
+    count, i, n = 0, 0, len(points)
+    while i < n - 1:
+        a = points[i]
+        radius = max(_STOP_RADIUS_M, 1.5 * (a.acc or 0.0))
+        j = i + 1
+        while j < n and distance_m(a.lat, a.lon, points[j].lat, points[j].lon) <= radius:
+            j += 1
+        held = points[j - 1].ts - a.ts
+        if _STOP_MIN_S <= held <= _STOP_MAX_S and points[j - 1].ts - points[j - 2].ts <= 30:
+            count += 1
+        i = max(j - 1, i + 1)
+    return count
+
+
+def _accel_p90(speeds: list, points: list) -> float:
+    accels = []
+    for k in range(1, len(speeds)):
+        dt = (points[k + 1].ts - points[k - 1].ts) / 2
+        if 0 < dt <= 20:   # sparser fixes hide accelerations
+            accels.append(abs(speeds[k] - speeds[k - 1]) / dt)
+    if not accels:
+        return 0.0
+    accels.sort()
+    return accels[int(0.9 * (len(accels) - 1))]
+
+
+def leg_features(points: list, speeds: list, dists: list) -> LegFeatures:
+    """Features of fixes points[0..n] whose n steps have the given speeds and distances."""
+    dts = [max(0, q.ts - p.ts) for p, q in zip(points, points[1:])]
+    duration = float(points[-1].ts - points[0].ts) if len(points) > 1 else 0.0
+    distance = sum(dists)
+    if not speeds or duration <= 0:
+        return LegFeatures(duration, distance, 0, 0, 0, 0, 0, 1, 0, 0, 0)
+    weights = [min(dt, 120) or 1 for dt in dts]   # a long gap says little about speed
+    p50, p85, p95 = _weighted_percentiles(speeds, weights, (0.5, 0.85, 0.95))
+    stand = sum(w for v, w in zip(speeds, weights) if v < STOP_SPEED_MS)
+    km = max(distance / 1000.0, 0.05)
+    return LegFeatures(
+        duration_s=duration, distance_m=distance, mean_ms=distance / duration,
+        p50_ms=p50, p85_ms=p85, p95_ms=p95, max_ms=max(speeds),
+        stop_share=stand / sum(weights), stops_per_km=_stops(points) / km,
+        accel_p90=_accel_p90(speeds, points), max_step_s=max(dts) if dts else 0.0)

@@ -1,0 +1,38 @@
+"""Distances on the Earth's surface.
+
+Most distances the engine needs are between neighbouring fixes (metres to a few km), where an
+equirectangular projection is accurate to well under 0.1 % and several times cheaper than
+haversine; longer hops (a flight, a gap) use haversine.
+"""
+import math
+
+EARTH_RADIUS_M = 6_371_000.0
+_DEG = math.pi / 180.0
+_LONG_HOP_DEG = 0.5  # beyond ~50 km the flat approximation starts to drift
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = lat1 * _DEG, lat2 * _DEG
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin((lon2 - lon1) * _DEG / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dlat = lat2 - lat1
+    dlon = lon2 - lon1
+    if abs(dlat) > _LONG_HOP_DEG or abs(dlon) > _LONG_HOP_DEG:
+        return haversine_m(lat1, lon1, lat2, lon2)
+    x = dlon * math.cos((lat1 + lat2) * 0.5 * _DEG)
+    return EARTH_RADIUS_M * _DEG * math.sqrt(x * x + dlat * dlat)
+
+
+def point_distance(a, b) -> float:
+    """Distance between two objects with .lat and .lon."""
+    return distance_m(a.lat, a.lon, b.lat, b.lon)
+
+
+def metres_per_degree_lon(lat: float) -> float:
+    return EARTH_RADIUS_M * _DEG * math.cos(lat * _DEG)
+
+
+METRES_PER_DEGREE_LAT = EARTH_RADIUS_M * _DEG

@@ -1,0 +1,65 @@
+"""The engine's output: stays, trips and their legs."""
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Stay:
+    start_ts: int
+    end_ts: int
+    lat: float
+    lon: float
+    n_points: int
+    place: str | None = None
+
+    @property
+    def duration_s(self) -> int:
+        return self.end_ts - self.start_ts
+
+
+@dataclass(slots=True)
+class Leg:
+    start_ts: int
+    end_ts: int
+    distance_m: float
+    mode: str
+    confidence: float
+    co2_g: float | None = None
+    avoided_g: float | None = None
+    factor_version: str | None = None
+    corrected: bool = False
+    n_points: int = 0
+
+
+@dataclass(slots=True)
+class Trip:
+    start_ts: int
+    end_ts: int
+    distance_m: float
+    legs: list
+    purpose: str | None = None
+    start_place: str | None = None
+    end_place: str | None = None
+    start: tuple | None = None   # (lat, lon) where it left
+    end: tuple | None = None     # (lat, lon) where it arrived
+
+    @property
+    def co2_g(self) -> float | None:
+        values = [leg.co2_g for leg in self.legs if leg.co2_g is not None]
+        return sum(values) if values else None
+
+    @property
+    def main_mode(self) -> str:
+        """The mode that covered the most distance."""
+        if not self.legs:
+            return "unknown"
+        return max(self.legs, key=lambda leg: leg.distance_m).mode
+
+
+@dataclass(slots=True)
+class Timeline:
+    stays: list = field(default_factory=list)
+    trips: list = field(default_factory=list)
+    # Where an incremental update must restart: the start of the last stay that is over (a
+    # trip left it) and too long to be a connection, so nothing before it can change when
+    # later fixes arrive. None: recompute from the first fix.
+    resume_ts: int | None = None

@@ -1,0 +1,51 @@
+"""Detection parameters (few, physical, documented in docs/engine.md) and the member context."""
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    # cleaning
+    max_acc_m: float = 200.0          # a fix less precise than this is a cell/wifi guess, never kept
+    rel_acc_factor: float = 4.0       # ... and one much worse than its neighbours is dropped too
+    max_speed_ms: float = 300.0       # faster than an airliner between two fixes: a jump
+    spike_speed_ms: float = 45.0      # out-and-back at more than this (162 km/h) is a spike
+    # stays
+    stay_radius_m: float = 75.0       # GPS in town wanders 20-60 m around a place
+    stay_min_s: float = 240.0         # a stop shorter than this is a traffic light or a bus stop
+    # trips
+    max_gap_s: float = 1800.0         # no fix for this long while moving: the trip is cut
+    gap_min_speed_ms: float = 1.0     # ... unless the hop is fast enough to be continuous travel
+    min_trip_m: float = 150.0         # a trip shorter than this is GPS wander around one place
+    transfer_max_s: float = 1200.0    # a wait shorter than a typical headway can be a connection
+    # legs and modes
+    speed_window_s: float = 60.0      # speeds are taken over this span, which averages fix noise
+    walk_max_ms: float = 2.2          # brisk walking is 1.8 m/s
+    min_leg_s: float = 120.0          # a leg shorter than this is absorbed by its neighbours
+    min_leg_m: float = 150.0
+
+
+DEFAULT_PARAMS = Params()
+
+
+@dataclass(slots=True)
+class Context:
+    """What the engine may know about the member besides their fixes (all optional).
+
+    owned_modes: modes the member uses (e.g. {"e-bike", "car"}); a bike-like leg becomes an
+        e-bike for someone who has an e-bike and no bike, a car-like leg a motorcycle for a rider
+        without a car.
+    transit: a carbon.transit.TransitIndex (from a GTFS feed) to tell buses, trams, trains and
+        ferries from cars.
+    tz: a tzinfo for local-time rules (home at night, work in the day); default Europe/Paris.
+    corrections: the member's corrections (carbon.corrections.Correction), applied after
+        detection so that they survive rebuilds and teach recurring trips.
+    places: the member's places (carbon.places.Place), to name trip ends and infer purposes.
+    vehicle: carbon.footprint.MemberSettings; when given, every leg gets its footprint.
+    """
+    owned_modes: frozenset = frozenset()
+    transit: Any = None
+    tz: Any = None
+    corrections: tuple = ()
+    places: tuple = field(default=())
+    vehicle: Any = None

@@ -1,0 +1,133 @@
+"""The engine's entry points: fixes in, a timeline of stays and trips out.
+
+Incremental contract
+--------------------
+A timeline only changes after its last *closed, long* stay when new fixes arrive in time
+order: that stay has been left (a trip follows it) and lasted longer than any connection
+(Params.transfer_max_s), so neither its start nor anything before it can change; later stays
+may still grow, be cut differently or be dissolved into a trip as a connection. So
+
+    prev = build_timeline(points)
+    ...new fixes arrive...
+    since = prev.resume_ts                        # None: pass every fix
+    tl = update_timeline(prev, fixes_with_ts_at_or_after(since - CONTEXT_S))
+
+gives the same stays and trips as rebuilding from every fix (the CONTEXT_S margin lets the
+first fixes of the window be cleaned and smoothed against the same neighbours as in a rebuild). A late batch whose earliest fix
+is at ts changes the timeline from the last stay starting at or before ts:
+
+    since = recompute_from(prev, ts)
+    tl = update_timeline(prev, fixes_with_ts_at_or_after(since - CONTEXT_S), since=since)
+
+Everything that starts before `since` is kept as it was; the caller must pass *all* fixes from
+`since - CONTEXT_S` to now (not only the new ones).
+"""
+from carbon.cleaning import clean
+from carbon.geo import distance_m
+
+CONTEXT_S = 600   # fixes this long before `since` are needed to clean the first ones alike
+from carbon.legs import split_legs
+from carbon.model import Timeline, Trip
+from carbon.params import DEFAULT_PARAMS, Context, Params
+from carbon.transfers import join_transfers
+from carbon.trips import arrival_ts, departure_ts, segment_track
+
+
+def _trip(points: list, a: int, b: int, params: Params, context: Context) -> Trip:
+    seg = points[a:b + 1]
+    legs = split_legs(seg, params, context)
+    if not legs:
+        return None
+    legs[0].start_ts = departure_ts(seg, params)
+    legs[-1].end_ts = arrival_ts(seg, params)
+    distance = round(sum(leg.distance_m for leg in legs), 1)
+    return Trip(legs[0].start_ts, legs[-1].end_ts, distance, legs,
+                start=(round(seg[0].lat, 6), round(seg[0].lon, 6)),
+                end=(round(seg[-1].lat, 6), round(seg[-1].lon, 6)))
+
+
+def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = None,
+           since: int | None = None) -> Timeline:
+    """Stays, trips and legs with inferred modes; nothing member-specific applied yet.
+    With `since`, fixes before it only serve as cleaning context."""
+    context = context or Context()
+    track = clean(points, params)
+    if since is not None:
+        track = [p for p in track if p.ts >= since]
+    stays, ranges = segment_track(track, params)
+    trips = [_trip(track, a, b, params, context) for a, b in ranges]
+    stays, trips = join_transfers(stays, [t for t in trips if t is not None], params)
+    return Timeline(stays, trips, _resume_ts(stays, trips, params))
+
+
+def _resume_ts(stays: list, trips: list, params: Params) -> int | None:
+    last_departure = trips[-1].start_ts if trips else None
+    for stay in reversed(stays):
+        if last_departure is not None and last_departure >= stay.end_ts and \
+                stay.duration_s > params.transfer_max_s:
+            return stay.start_ts
+    return None
+
+
+def _finish(tl: Timeline, context: Context) -> Timeline:
+    """Apply what the member's context brings: places and purposes, corrections, footprints."""
+    if context.places:
+        from carbon.places import assign_places
+        assign_places(tl, context.places)
+    if context.corrections:
+        from carbon.corrections import apply_corrections
+        apply_corrections(tl, context.corrections)
+    if context.vehicle is not None:
+        from carbon.footprint import apply_footprints
+        apply_footprints(tl, context.vehicle)
+    return tl
+
+
+def build_timeline(points, params: Params = DEFAULT_PARAMS, context: Context | None = None) -> Timeline:
+    """The member's timeline from fixes in any order (duplicates and junk are tolerated)."""
+    context = context or Context()
+    return _finish(detect(points, params, context), context)
+
+
+def recompute_from(tl: Timeline, ts: int) -> int | None:
+    """Where to restart for fixes at or after ts: the start of the last stay starting at or
+    before ts; None means rebuild from the first fix."""
+    start = None
+    for stay in tl.stays:
+        if stay.start_ts > ts:
+            break
+        start = stay.start_ts
+    return start
+
+
+def extend_stay(prev: Timeline, fix, params: Params = DEFAULT_PARAMS) -> bool:
+    """Fast path for one new fix while the member is still at their last stay (the common
+    case: a phone at home or at work). Extends that stay in place and returns True when the
+    fix is later than everything and within the stay's radius; False means "call
+    update_timeline". Only the stay's end moves; the next update_timeline reconciles the rest."""
+    if not prev.stays or fix.ts <= prev.stays[-1].end_ts:
+        return False
+    stay = prev.stays[-1]
+    if prev.trips and prev.trips[-1].end_ts > stay.start_ts:
+        return False                      # a trip has left this stay already
+    if (fix.acc or 0.0) > params.max_acc_m:
+        return True                       # cleaning would drop it: nothing changes
+    if distance_m(stay.lat, stay.lon, fix.lat, fix.lon) > 0.5 * params.stay_radius_m:
+        return False
+    stay.end_ts = fix.ts
+    return True
+
+
+def update_timeline(prev: Timeline, points_since, params: Params = DEFAULT_PARAMS,
+                    context: Context | None = None, since: int | None = None) -> Timeline:
+    """prev with everything from `since` (default prev.resume_ts) recomputed from points_since,
+    which must hold every fix with ts >= since - CONTEXT_S (older ones are ignored)."""
+    context = context or Context()
+    since = prev.resume_ts if since is None else since
+    if since is None:
+        return build_timeline(points_since, params, context)
+    fresh = detect([p for p in points_since if p.ts >= since - CONTEXT_S], params, context, since)
+    stays = [s for s in prev.stays if s.start_ts < since] + fresh.stays
+    trips = [t for t in prev.trips if t.start_ts < since] + fresh.trips
+    resume = fresh.resume_ts if fresh.resume_ts is not None else since
+    return _finish(Timeline(stays, trips, resume), context)

@@ -1,0 +1,34 @@
+import random
+
+from carbon.cleaning import clean
+from carbon.points import Point
+from carbon.timeline import build_timeline
+
+from carbon_helpers import leg_points
+
+
+def _summary(tl):
+    return [(t.start_ts, t.end_ts, round(t.distance_m), [(l.mode, l.start_ts, l.end_ts) for l in t.legs])
+            for t in tl.trips], [(s.start_ts, s.end_ts) for s in tl.stays]
+
+
+def test_out_of_order_and_duplicates_give_the_ordered_result():
+    points, _ = leg_points("bike", seed=5)
+    shuffled = points + random.Random(1).sample(points, len(points) // 5)   # re-sent fixes
+    random.Random(2).shuffle(shuffled)
+    assert _summary(build_timeline(shuffled)) == _summary(build_timeline(points))
+    assert build_timeline(points).trips   # and there is something to compare
+
+
+def test_duplicate_timestamp_keeps_the_most_accurate_fix_whatever_the_order():
+    good, bad = Point(1_772_000_000, 46.15, -1.15, 5.0), Point(1_772_000_000, 46.16, -1.15, 150.0)
+    assert clean([bad, good]) == clean([good, bad]) == [good]
+
+
+def test_junk_fixes_are_dropped():
+    base = [Point(1_772_000_000 + 10 * k, 46.15 + k * 1e-4, -1.15, 10.0) for k in range(10)]
+    junk = [Point(0, 46.15, -1.15, 10.0),                  # clock reset
+            Point(1_772_000_005, 0.0, 0.0, 10.0),          # null island
+            Point(1_772_000_015, 46.20, -1.15, 1500.0),    # cell tower guess
+            Point(1_772_000_025, 46.25, -1.15, 10.0)]      # 11 km away for 5 s: a jump
+    assert clean(base + junk) == base

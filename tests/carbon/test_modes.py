@@ -1,0 +1,92 @@
+"""Each mode on simulated legs, with the evidence it needs (GPS alone, context or a feed)."""
+import pytest
+
+from carbon.gtfs import build_transit_index
+from carbon.params import Context
+from carbon.simulate import PLACES, RAIL_VIA
+from carbon.timeline import build_timeline
+
+from carbon_helpers import HOME, OFFICE, leg_points, main_modes
+
+
+@pytest.mark.parametrize("mode,sampling", [(m, "dense") for m in ("walk", "run", "bike", "e-bike", "car")]
+                         + [("walk", "sparse"), ("bike", "sparse"), ("e-bike", "sparse")])
+def test_mode_from_speed_profile_alone(mode, sampling):
+    end = OFFICE if mode in ("walk", "run") else PLACES["bob_work"]
+    for seed in (1, 2, 3):
+        points, truth = leg_points(mode, end=end, seed=seed, sampling=sampling)
+        assert main_modes(build_timeline(points)) == [mode], (seed, truth)
+
+
+def test_bus_from_its_stop_pattern():
+    for seed in (1, 2, 3):
+        points, _ = leg_points("bus", seed=seed)
+        assert main_modes(build_timeline(points)) == ["bus"]
+
+
+def test_car_is_not_taken_for_a_bus():
+    for seed in (1, 2, 3, 4):
+        points, _ = leg_points("car", seed=seed)
+        assert main_modes(build_timeline(points)) == ["car"]
+
+
+@pytest.mark.parametrize("sampling", ["dense", "sparse"])
+def test_train_from_speed(sampling):
+    points, _ = leg_points("train", end=PLACES["bordeaux_station"], route=RAIL_VIA, sampling=sampling)
+    assert main_modes(build_timeline(points)) == ["train"]
+
+
+def test_plane_from_a_silent_fast_hop():
+    points, truth = leg_points("plane", start=PLACES["airport"], end=PLACES["lyon_airport"])
+    tl = build_timeline(points)
+    assert main_modes(tl) == ["plane"]
+    assert abs(tl.trips[0].distance_m - truth.distance_m) < 0.01 * truth.distance_m
+
+
+@pytest.mark.parametrize("mode,owned", [("e-scooter", {"e-scooter", "car"}),
+                                        ("motorcycle", {"motorcycle", "bike"}),
+                                        ("carpool", {"carpool", "bike"})])
+def test_vehicle_from_members_context(mode, owned):
+    sim = {"e-scooter": "e-bike", "motorcycle": "car", "carpool": "car"}[mode]
+    points, _ = leg_points(sim, seed=2)
+    assert main_modes(build_timeline(points, context=Context(owned_modes=frozenset(owned)))) == [mode]
+
+
+def test_phone_activity_is_evidence_not_the_answer():
+    points, _ = leg_points("bike", seed=4)
+    said_walking = [type(p)(p.ts, p.lat, p.lon, p.acc, p.vel, "walking") for p in points]
+    assert main_modes(build_timeline(said_walking)) == ["bike"]   # 5 m/s is not a walk
+    slow_car, _ = leg_points("car", seed=4)
+    said_car = [type(p)(p.ts, p.lat, p.lon, p.acc, p.vel, "automotive") for p in slow_car]
+    assert main_modes(build_timeline(said_car)) == ["car"]
+
+
+def _feed(mode_type, route, stops):
+    routes = f"route_id,route_type\nR,{mode_type}\n"
+    trips = "route_id,trip_id,shape_id\nR,T,S\n"
+    shapes = "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n" + "".join(
+        f"S,{lat},{lon},{k}\n" for k, (lat, lon) in enumerate(route))
+    stop_rows = "stop_id,stop_lat,stop_lon\n" + "".join(f"s{k},{lat},{lon}\n" for k, (lat, lon) in enumerate(stops))
+    return build_transit_index(routes, trips, stop_rows, shapes)
+
+
+@pytest.mark.parametrize("mode,route_type", [("tram", 0), ("metro", 1), ("bus", 3)])
+def test_transit_feed_tells_the_line_from_a_car(mode, route_type):
+    import random
+    from carbon.simulate import move, street_route
+    rng = random.Random(8)
+    route = street_route(HOME, PLACES["bob_work"], rng)
+    track = move(route, mode, 1_772_000_000, random.Random(9))
+    stops = [(lat, lon) for (t, lat, lon, v), nxt in zip(track, track[1:]) if v == 0.0 and nxt[3] > 0]
+    index = _feed(route_type, route, stops)
+    points, _ = leg_points(mode, route=route, seed=9)
+    assert main_modes(build_timeline(points, context=Context(transit=index))) == [mode]
+    car_points, _ = leg_points("car", route=route, seed=9)
+    assert main_modes(build_timeline(car_points, context=Context(transit=index))) == ["car"]
+
+
+def test_sea_bus_with_a_ferry_route():
+    route = [PLACES["vieux_port"], PLACES["minimes"]]
+    index = _feed(4, route, route)
+    points, _ = leg_points("boat", start=route[0], end=route[1], route=route)
+    assert main_modes(build_timeline(points, context=Context(transit=index))) == ["boat"]
