@@ -45,7 +45,7 @@ class Gateway:
         self.gpsd = None
         self.started = time.time()
         self._runner: web.AppRunner | None = None
-        self._friends: dict[int, list] = {}
+        self._friends: dict[int, tuple[set, list]] = {}
         self._devices: dict[str, tuple[accounts.Device | None, float]] = {}
         self._tasks: list[asyncio.Task] = []
         self._zeroconf = None
@@ -206,13 +206,23 @@ class Gateway:
         return self.store.conn.execute("SELECT 1 FROM members LIMIT 1").fetchone() is not None
 
     def friends(self, member_id: int) -> list[dict]:
+        """The HTTP-mode reply for a member, cached until one of the members it shows
+        reports a new position or card."""
         cached = self._friends.get(member_id)
         if cached is None:
-            cached = self._friends[member_id] = queries.friends_reply(self.store.conn, member_id)
-        return cached
+            conn = self.store.conn
+            visible = set(accounts.visible_member_ids(conn, member_id))
+            cached = self._friends[member_id] = (visible, queries.friends_reply(conn, member_id))
+        return cached[1]
 
     def _on_commit(self, committed: Committed) -> None:
-        if committed.fixes or any(e.type == "card" for _, e in committed.events):
-            self._friends.clear()
+        changed = {d.member_id for d, _ in committed.fixes}
+        changed |= {d.member_id for d, e in committed.events if e.type == "card"}
+        if changed:
+            for viewer in [v for v, (seen, _) in self._friends.items() if seen & changed]:
+                del self._friends[viewer]
         for listener in self.live_listeners:
-            listener(committed)
+            try:
+                listener(committed)
+            except Exception:  # one broken listener must not silence the others
+                log.exception("live listener %r failed", listener)

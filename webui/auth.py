@@ -5,6 +5,7 @@ check the device's own credentials themselves.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -32,18 +33,27 @@ def session_key(store) -> bytes:
     return bytes.fromhex(key)
 
 
-def make_token(key: bytes, member_id: int, now: float | None = None) -> str:
-    expires = int((now or time.time()) + SESSION_SECONDS)
-    body = f"{member_id}:{expires}"
-    sig = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
-    return f"{body}:{sig}"
+def _sign(key: bytes, body: str, password_hash: str | None) -> str:
+    # The password hash is part of what is signed: changing a password ends every session.
+    return hmac.new(key, f"{body}:{password_hash}".encode(), hashlib.sha256).hexdigest()
 
 
-def read_token(key: bytes, token: str, now: float | None = None) -> int | None:
+def make_token(key: bytes, member_id: int, password_hash: str | None,
+               now: float | None = None) -> str:
+    body = f"{member_id}:{int((now or time.time()) + SESSION_SECONDS)}"
+    return f"{body}:{_sign(key, body, password_hash)}"
+
+
+def read_token(key: bytes, token: str, hash_of, now: float | None = None) -> int | None:
+    """The member id of a valid, unexpired token; ``hash_of(member_id)`` gives the
+    member's current password hash (None when the member is gone)."""
     try:
         member_id, expires, sig = token.split(":")
-        good = hmac.new(key, f"{member_id}:{expires}".encode(), hashlib.sha256).hexdigest()
-        if hmac.compare_digest(good, sig) and int(expires) > (now or time.time()):
+        if int(expires) <= (now or time.time()):
+            return None
+        stored = hash_of(int(member_id))
+        good = _sign(key, f"{member_id}:{expires}", stored)
+        if stored is not None and hmac.compare_digest(good, sig):
             return int(member_id)
     except ValueError:
         pass
@@ -63,35 +73,60 @@ def basic_credentials(request: web.Request) -> tuple[str, str] | None:
 
 
 class MemberAuth:
-    """Checks member logins; Argon2 is slow on purpose, so a success is remembered briefly."""
+    """Checks member logins.
+
+    Argon2 is slow on purpose (tens of ms), so it runs in a worker thread, never on the
+    event loop, and a success is remembered for a few minutes, tied to the password hash
+    it was checked against (a changed password is not accepted from the cache).
+    """
 
     def __init__(self, gw):
         self.gw = gw
         self.key = session_key(gw.store)
-        self._basic: dict[tuple[str, bytes], tuple[int, float]] = {}
+        self._basic: dict[tuple[str, bytes], tuple[int, str, float]] = {}
 
-    def login(self, name: str, password: str) -> accounts.Member | None:
+    def _hash_of(self, member_id: int) -> str | None:
+        row = self.gw.store.conn.execute("SELECT password_hash FROM members WHERE id = ?",
+                                         (member_id,)).fetchone()
+        return row[0] if row else None
+
+    def token_for(self, member: accounts.Member) -> str:
+        return make_token(self.key, member.id, self._hash_of(member.id))
+
+    async def login(self, name: str, password: str) -> accounts.Member | None:
+        loop = asyncio.get_running_loop()
+        # The worker thread has its own connection: the store's connections are per thread.
+        return await loop.run_in_executor(None, self._check_login, name, password)
+
+    def _check_login(self, name: str, password: str) -> accounts.Member | None:
         return accounts.check_login(self.gw.store.conn, name, password)
 
-    def from_request(self, request: web.Request) -> accounts.Member | None:
+    def from_cookie(self, request: web.Request) -> accounts.Member | None:
         token = request.cookies.get(COOKIE)
         if token:
-            member_id = read_token(self.key, token)
+            member_id = read_token(self.key, token, self._hash_of)
             if member_id is not None:
                 return accounts.member_by_id(self.gw.store.conn, member_id)
-        creds = basic_credentials(request)
-        if creds:
-            return self._basic_member(*creds)
         return None
 
-    def _basic_member(self, name: str, password: str) -> accounts.Member | None:
-        tag = hmac.new(self.key, password.encode(), hashlib.sha256).digest()
-        hit = self._basic.get((name, tag))
-        if hit and hit[1] > time.monotonic():
-            return accounts.member_by_id(self.gw.store.conn, hit[0])
-        member = self.login(name, password)
+    async def from_request(self, request: web.Request) -> accounts.Member | None:
+        member = self.from_cookie(request)
         if member is not None:
-            self._basic[(name, tag)] = (member.id, time.monotonic() + BASIC_CACHE_SECONDS)
+            return member
+        creds = basic_credentials(request)
+        if creds and "/" not in creds[0]:  # member names have no "/": device logins do
+            return await self._basic_member(*creds)
+        return None
+
+    async def _basic_member(self, name: str, password: str) -> accounts.Member | None:
+        tag = hmac.new(self.key, f"{name}:{password}".encode(), hashlib.sha256).digest()
+        hit = self._basic.get((name, tag))
+        if hit and hit[2] > time.monotonic() and self._hash_of(hit[0]) == hit[1]:
+            return accounts.member_by_id(self.gw.store.conn, hit[0])
+        member = await self.login(name, password)
+        if member is not None:
+            self._basic[(name, tag)] = (member.id, self._hash_of(member.id),
+                                        time.monotonic() + BASIC_CACHE_SECONDS)
         return member
 
 
@@ -102,8 +137,13 @@ def is_public(path: str) -> bool:
 @web.middleware
 async def require_member(request: web.Request, handler):
     auth: MemberAuth = request.app["member_auth"]
-    request["member"] = auth.from_request(request)
-    if request["member"] is not None or is_public(request.path) or _is_osmand(request):
+    if is_public(request.path) or _is_osmand(request):
+        # Phones send *device* Basic credentials here (checked by the handler): trying them
+        # as a member login would cost one Argon2 hash per request on the event loop.
+        request["member"] = auth.from_cookie(request)
+        return await handler(request)
+    request["member"] = await auth.from_request(request)
+    if request["member"] is not None:
         return await handler(request)
     if request.path.startswith(("/api/", "/ws/")):
         raise web.HTTPUnauthorized(

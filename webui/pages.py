@@ -14,7 +14,7 @@ from aiohttp import web
 
 from gateway import accounts
 
-from .auth import COOKIE, SESSION_SECONDS, make_token
+from .auth import COOKIE, SESSION_SECONDS
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -48,7 +48,8 @@ async def login_form(request):
 
 async def login(request):
     form = await request.post()
-    member = request.app["member_auth"].login(form.get("name", ""), form.get("password", ""))
+    member = await request.app["member_auth"].login(form.get("name", ""),
+                                                    form.get("password", ""))
     if member is None:
         resp = render("login.html", next=_safe_next(form.get("next")),
                       error="Unknown name or wrong password.")
@@ -59,7 +60,7 @@ async def login(request):
 
 def _logged_in(request, member, target):
     found = web.HTTPFound(target)
-    found.set_cookie(COOKIE, make_token(request.app["member_auth"].key, member.id),
+    found.set_cookie(COOKIE, request.app["member_auth"].token_for(member),
                      max_age=SESSION_SECONDS, httponly=True, samesite="Lax")
     raise found
 

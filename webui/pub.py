@@ -41,15 +41,23 @@ async def pub(request: web.Request) -> web.Response:
             body, device.id, where=device.topic)])
         await gw.ingest.submit(outcome_sub)
         return _reply(gw, device, rejected=outcome_sub.rejections[0].reason)
-    try:
-        body = await request.content.read(limit + 1)
-    except (ConnectionError, ValueError) as exc:
-        raise web.HTTPBadRequest(text=f"could not read the body: {exc}")
-    if len(body) > limit:
-        body = body[:limit + 1]  # parse_payload refuses it with the size in the reason
+    body = await _read_body(request, limit)
     _, sub = await gw_ot.ingest_payload(
         gw.ingest, device, body, "owntracks-http", max_bytes=limit)
     return _reply(gw, device, rejected=gw_ot.first_reason(sub))
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    """The whole body, however it was split on the wire, keeping at most limit+1 bytes
+    (parse_payload then refuses it with the size in the reason) and draining the rest."""
+    body = bytearray()
+    try:
+        async for chunk in request.content.iter_chunked(64 * 1024):
+            if len(body) <= limit:
+                body += chunk[:limit + 1 - len(body)]
+    except (ConnectionError, ValueError) as exc:
+        raise web.HTTPBadRequest(text=f"could not read the body: {exc}")
+    return bytes(body)
 
 
 def _reply(gw, device, *, rejected: str | None) -> web.Response:

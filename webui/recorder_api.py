@@ -1,0 +1,549 @@
+"""The OwnTracks-Recorder-compatible API: `/api/0/*` and the `/ws/last` websocket, so the
+stock OwnTracks web frontend and Recorder tools work against the box.
+
+Contract: ../shared/reference/owntracks.md 3.1, 3.3, 3.4 and 4; our differences are listed
+in docs/recorder-api.md. The member is already known (``webui.auth.require_member``); every
+read goes through ``gateway.recorder_queries`` with the member's id, so a member never gets
+data of someone who does not share with them, whatever the parameters.
+"""
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import itertools
+import json
+import logging
+import time
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape, quoteattr
+
+from aiohttp import WSMsgType, web
+
+from gateway import __version__, accounts
+from gateway import recorder_queries as rq
+from gateway.model import Fix
+from gateway.store import connect
+
+log = logging.getLogger(__name__)
+
+VERSION = {"version": __version__, "git": f"selfdata-gateway-{__version__}"}
+DEFAULT_HISTORY_S = 6 * 3600  # the Recorder's DEFAULT_HISTORY_HOURS
+# The Recorder's accepted `from`/`to` forms, all UTC (owntracks.md 3.1).
+TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H", "%Y-%m-%d", "%Y-%m")
+# Parameters a proxy may force with an `X-Limit-<name>` header, as with the Recorder.
+HEADER_PARAMS = ("user", "device", "from", "to", "fields", "limit", "format")
+CHUNK_ROWS = 500          # rows encoded per worker-thread hop while streaming
+WS_QUEUE = 1000           # per-socket backlog; beyond it the oldest item is dropped
+WS_HEARTBEAT_S = 25.0     # pings keep idle sockets (and the proxies between) alive
+WS_MAX_CLIENTS = 64
+CSV_FIELDS = ("tst", "isotst", "tid", "lat", "lon", "acc", "alt", "vel", "cog", "batt")
+
+
+def setup(app: web.Application) -> None:
+    gw = app["gw"]
+    app["recorder_zone"] = rq.household_zone(gw.config.gateway.timezone)
+    # Optional `[recorder_api] cors_origins = ["http://host:port"]` in the config file: a
+    # frontend served from another origin may then send the member's credentials.
+    section = gw.config.extra.get("recorder_api", {})
+    app["recorder_cors"] = frozenset(section.get("cors_origins", ()))
+    hub = app["recorder_hub"] = LiveHub(gw, app["recorder_zone"])
+    app.on_startup.append(hub.attach)
+    app.on_shutdown.append(hub.close_all)  # else open sockets hold the shutdown for a minute
+    app.on_cleanup.append(hub.detach)
+    for path, handler in (("/api/0/version", version), ("/api/0/list", list_),
+                          ("/api/0/last", last), ("/api/0/locations", locations)):
+        app.router.add_get(path, handler)
+        app.router.add_post(path, handler)
+    app.router.add_get("/ws/last", ws_last)
+
+
+# ----- request helpers
+
+
+async def params(request: web.Request) -> dict[str, str]:
+    """Query string, then a form body, then `X-Limit-*` headers; lower-cased and stripped
+    like the Recorder does (names are lower case everywhere). Empty values count as absent."""
+    values = {k: v for k, v in request.query.items()}
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        values.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+    for name in HEADER_PARAMS:
+        header = request.headers.get(f"X-Limit-{name}")
+        if header is not None:
+            values[name] = header
+    return {k: v.strip().lower() for k, v in values.items() if v.strip()}
+
+
+def cors_headers(request: web.Request) -> dict[str, str]:
+    """`*` as the Recorder does: it lets tools read, and browsers never send credentials
+    with it, so another site cannot read a member's data. A configured origin is echoed
+    with credentials allowed (the frontend served elsewhere, `credentials: "include"`)."""
+    allowed = request.app["recorder_cors"]
+    origin = request.headers.get("Origin")
+    if origin and origin in allowed:
+        return {"Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
+    headers = {"Access-Control-Allow-Origin": "*"}
+    if allowed:
+        headers["Vary"] = "Origin"
+    return headers
+
+
+def same_origin_or_allowed(request: web.Request) -> bool:
+    """Websockets have no CORS: a page on any site may open one, and the browser may add
+    the member's cached Basic credentials. So a browser's websocket (it always sends
+    Origin) must come from this box's own pages or a configured frontend origin; tools
+    that send no Origin are fine, they carry their own credentials."""
+    origin = request.headers.get("Origin")
+    if not origin or origin in request.app["recorder_cors"]:
+        return True
+    return urlsplit(origin).netloc.lower() == request.host.lower()
+
+
+def reply(request: web.Request, body, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, headers=cors_headers(request),
+                             dumps=_compact)
+
+
+def error(request: web.Request, status: int, message: str) -> web.Response:
+    return reply(request, {"error": message}, status)
+
+
+def _compact(value) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def parse_time(text: str) -> int:
+    """A Recorder time parameter as UTC epoch seconds; ValueError when unreadable.
+
+    Also takes a trailing `Z` (what people paste from `isotst`), fractional seconds (what
+    JavaScript's toISOString adds) and a space instead of `T` (the `disptst` form)."""
+    value = text.strip().upper().replace(" ", "T")
+    if value.endswith("Z"):
+        value = value[:-1]
+    if "." in value:
+        value = value.split(".", 1)[0]
+    for fmt in TIME_FORMATS:
+        try:
+            moment = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        return int(moment.replace(tzinfo=timezone.utc).timestamp())
+    raise ValueError(f"cannot read time {text!r}: use YYYY-MM-DDTHH:MM:SS (UTC)")
+
+
+def field_list(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    return names or None
+
+
+def pick(item: dict, names: list[str]) -> dict:
+    """Only the asked-for keys, matched without case (names arrive lower-cased, and the
+    apps send `SSID`, `BSSID`). It only narrows an object the member may already see."""
+    by_lower = {key.lower(): key for key in item}
+    return {by_lower[n.lower()]: item[by_lower[n.lower()]] for n in names
+            if n.lower() in by_lower}
+
+
+def _member_id(request: web.Request) -> int:
+    return request["member"].id
+
+
+# ----- /api/0/version, /list, /last
+
+
+async def version(request: web.Request) -> web.Response:
+    return reply(request, VERSION)
+
+
+async def list_(request: web.Request) -> web.Response:
+    """Users; `?user=` their devices; with `device` too, the months (YYYY-MM) with data,
+    where the Recorder lists its `.rec` month files by full path."""
+    p = await params(request)
+    conn = request.app["gw"].store.conn
+    user, device = p.get("user"), p.get("device")
+    if user and device:
+        try:
+            to_ts = parse_time(p["to"]) if "to" in p else None
+        except ValueError as exc:
+            return error(request, 416, str(exc))
+        found = rq.visible_devices(conn, _member_id(request), user, device)
+        results = rq.month_names(conn, found[0].id, to_ts) if found else []
+    elif user:
+        results = rq.user_devices(conn, _member_id(request), user)
+    else:
+        results = rq.visible_users(conn, _member_id(request))
+    return reply(request, {"results": results})
+
+
+async def last(request: web.Request) -> web.Response:
+    p = await params(request)
+    items = rq.last_locations(request.app["gw"].store.conn, _member_id(request),
+                              request.app["recorder_zone"], user=p.get("user"),
+                              device=p.get("device"))
+    names = field_list(p.get("fields"))
+    if names:
+        items = [pick(item, names) for item in items]
+    return reply(request, items)  # always an array, `[]` when nothing is visible
+
+
+# ----- /api/0/locations
+
+
+async def locations(request: web.Request) -> web.StreamResponse:
+    p = await params(request)
+    kind = p.get("format", "json")
+    if kind not in ENCODERS:
+        return error(request, 400, "unrecognized format")
+    user, device = p.get("user"), p.get("device")
+    if not user or not device:
+        return error(request, 416, "user and device are required")
+    try:
+        window = _window(p)
+    except ValueError as exc:
+        return error(request, 416, str(exc))
+    found = rq.visible_devices(request.app["gw"].store.conn, _member_id(request), user, device)
+    encoder = ENCODERS[kind](fields=field_list(p.get("fields")), title=f"{user}/{device}")
+    return await _stream(request, encoder, found[0] if found else None, window)
+
+
+def _window(p: dict) -> dict:
+    """from/to/limit as the Recorder reads them; ValueError says what is wrong."""
+    limit = None
+    if "limit" in p:
+        if not p["limit"].isdigit() or int(p["limit"]) < 1:
+            raise ValueError("limit must be a whole number above 0")
+        limit = int(p["limit"])
+    to_ts = parse_time(p["to"]) if "to" in p else int(time.time()) + 1
+    if "from" in p:
+        from_ts = parse_time(p["from"])
+    else:  # with a limit the Recorder drops its 6-hour default: the newest N, however old
+        from_ts = None if limit else to_ts - DEFAULT_HISTORY_S
+    if from_ts is not None and from_ts > to_ts:
+        raise ValueError("impossible date/time ranges")
+    return {"from_ts": from_ts, "to_ts": to_ts, "limit": limit}
+
+
+async def _stream(request: web.Request, encoder: "Encoder", info, window: dict):
+    """Stream the answer: rows are read and encoded CHUNK_ROWS at a time in a worker
+    thread (a year is ~300k points: neither the event loop nor memory may hold it), and
+    each chunk is written before the next is read, so a slow client slows the reading."""
+    resp = web.StreamResponse(headers=cors_headers(request))
+    resp.content_type = encoder.content_type
+    resp.charset = "utf-8"
+    conn = connect(request.app["gw"].config.db_path, readonly=True)
+    pending = None
+    try:
+        rows = iter(())
+        if info is not None:
+            rows = rq.iter_locations(conn, info, request.app["recorder_zone"],
+                                     newest_first=encoder.newest_first_with_limit
+                                     and window["limit"] is not None, **window)
+        await resp.prepare(request)
+        await resp.write(encoder.head())
+        loop = asyncio.get_running_loop()
+        while True:
+            pending = loop.run_in_executor(None, encoder.chunk, rows, CHUNK_ROWS)
+            data = await pending
+            pending = None
+            if not data:
+                break
+            await resp.write(data)
+        await resp.write(encoder.tail())
+        await resp.write_eof()
+    except ConnectionError:
+        log.info("client left during a locations export")
+    finally:
+        if pending is not None and not pending.done():
+            # A worker still reads from it: close once it is done, not under its feet.
+            pending.add_done_callback(lambda _: conn.close())
+        else:
+            conn.close()
+    return resp
+
+
+class Encoder:
+    """One export format: head, then chunks of items (encoded in a worker thread), tail."""
+
+    content_type = "application/json"
+    newest_first_with_limit = True  # the Recorder's order when `limit` is given
+
+    def __init__(self, *, fields: list[str] | None, title: str):
+        self.fields, self.title, self.count = fields, title, 0
+
+    def chunk(self, rows, n: int) -> bytes:
+        parts = []
+        for item in itertools.islice(rows, n):
+            parts.append(self.item(item))
+            self.count += 1
+        return "".join(parts).encode()
+
+    def head(self) -> bytes:
+        return b""
+
+    def item(self, loc: dict) -> str:
+        raise NotImplementedError
+
+    def tail(self) -> bytes:
+        return b""
+
+    def sep(self) -> str:
+        return "," if self.count else ""
+
+
+class JsonEncoder(Encoder):
+    def head(self) -> bytes:
+        return b'{"data":['
+
+    def item(self, loc: dict) -> str:
+        return self.sep() + _compact(pick(loc, self.fields) if self.fields else loc)
+
+    def tail(self) -> bytes:
+        # `count` last because it is known last; key order means nothing in JSON.
+        return f'],"count":{self.count},"status":200,"version":"{__version__}"}}'.encode()
+
+
+class GeoJsonEncoder(Encoder):
+    content_type = "application/geo+json"
+
+    def head(self) -> bytes:
+        return b'{"type":"FeatureCollection","features":['
+
+    def item(self, loc: dict) -> str:
+        props = {"name": loc.get("tid"), "tst": loc["tst"], "isotst": loc["isotst"]}
+        for key in ("vel", "acc", "alt"):
+            if key in loc:
+                props[key] = loc[key]
+        return self.sep() + _compact({"type": "Feature", "geometry": {
+            "type": "Point", "coordinates": [loc["lon"], loc["lat"]]}, "properties": props})
+
+    def tail(self) -> bytes:
+        return b"]}"
+
+
+class LineStringEncoder(Encoder):
+    content_type = "application/geo+json"
+    newest_first_with_limit = False  # a line is drawn in time order, always
+
+    def head(self) -> bytes:
+        return b'{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":['
+
+    def item(self, loc: dict) -> str:
+        return self.sep() + _compact([loc["lon"], loc["lat"]])
+
+    def tail(self) -> bytes:
+        return b"]}}"
+
+
+class GpxEncoder(Encoder):
+    content_type = "application/gpx+xml"
+    newest_first_with_limit = False  # a track is in time order, always
+
+    def head(self) -> bytes:
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<gpx version="1.1" creator="selfdata-gateway" '
+                'xmlns="http://www.topografix.com/GPX/1/1">\n'
+                f"<trk><name>{escape(self.title)}</name><trkseg>\n").encode()
+
+    def item(self, loc: dict) -> str:
+        ele = f"<ele>{loc['alt']}</ele>" if "alt" in loc else ""  # GPX wants ele before time
+        return (f"<trkpt lat={quoteattr(repr(loc['lat']))} lon={quoteattr(repr(loc['lon']))}>"
+                f"{ele}<time>{loc['isotst']}</time></trkpt>\n")
+
+    def tail(self) -> bytes:
+        return b"</trkseg></trk>\n</gpx>\n"
+
+
+class CsvEncoder(Encoder):
+    content_type = "text/csv"
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.columns = self.fields or list(CSV_FIELDS)
+        self._lower = [c.lower() for c in self.columns]
+
+    def head(self) -> bytes:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow(self.columns)
+        return out.getvalue().encode()
+
+    def chunk(self, rows, n: int) -> bytes:
+        out = io.StringIO()  # one writer per chunk, not per line: the CSV export's hot path
+        writer = csv.writer(out, lineterminator="\n")
+        for loc in itertools.islice(rows, n):
+            lower = {k.lower(): v for k, v in loc.items()}
+            writer.writerow([_csv_value(lower.get(c)) for c in self._lower])
+            self.count += 1
+        return out.getvalue().encode()
+
+
+def _csv_value(value):
+    """Lists and objects (inregions...) as JSON text in their cell; absent as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return _compact(value)
+    return value
+
+
+ENCODERS = {"json": JsonEncoder, "geojson": GeoJsonEncoder, "linestring": LineStringEncoder,
+            "gpx": GpxEncoder, "csv": CsvEncoder}
+
+
+# ----- /ws/last
+
+
+class _Client:
+    """One connected socket: who is watching, its filters, and a bounded backlog."""
+
+    def __init__(self, ws: web.WebSocketResponse, member_id: int, user: str | None,
+                 device: str | None):
+        self.ws, self.member_id, self.user, self.device = ws, member_id, user, device
+        self.queue: asyncio.Queue = asyncio.Queue(WS_QUEUE)
+        self.dropped = 0
+
+    def wants(self, username: str, device: str) -> bool:
+        return ((self.user is None or self.user == username)
+                and (self.device is None or self.device == device))
+
+    def offer(self, item) -> None:
+        """Never waits: the ingest calls us. A client too slow to keep up loses its
+        oldest items (counted) rather than slowing the commit path or growing memory."""
+        if self.queue.full():
+            self.queue.get_nowait()
+            self.dropped += 1
+        self.queue.put_nowait(item)
+
+
+class LiveHub:
+    """Fans committed locations and transitions out to the connected `/ws/last` sockets."""
+
+    def __init__(self, gw, zone):
+        self.gw, self.zone = gw, zone
+        self.clients: set[_Client] = set()
+        self._info: dict[int, tuple[rq.DeviceInfo | None, float]] = {}
+
+    async def attach(self, app) -> None:
+        self.gw.live_listeners.append(self.on_commit)
+
+    async def detach(self, app) -> None:
+        if self.on_commit in self.gw.live_listeners:
+            self.gw.live_listeners.remove(self.on_commit)
+
+    async def close_all(self, app) -> None:
+        for client in list(self.clients):
+            await client.ws.close(code=1001, message=b"gateway stopping")
+
+    # Called on the event loop after each commit: cheap checks and put_nowait only.
+    def on_commit(self, committed) -> None:
+        try:
+            self._fan_out(committed)
+        except Exception:  # a bug here must not cost the other listeners their call
+            log.exception("live push failed")
+
+    def _fan_out(self, committed) -> None:
+        for device, event in committed.events:
+            if event.type == "card":
+                self._info.pop(device.id, None)  # new name or face
+        if not self.clients:
+            return
+        items = list(committed.fixes)
+        items += [(d, e) for d, e in committed.events if e.type == "transition"]
+        if not items:
+            return
+        visible: dict[int, set[int]] = {}
+        conn = self.gw.store.conn
+        for client in self.clients:
+            if client.member_id not in visible:  # one tiny query per watching member
+                visible[client.member_id] = set(
+                    accounts.visible_member_ids(conn, client.member_id))
+            allowed = visible[client.member_id]
+            for device, item in items:
+                if device.member_id in allowed and client.wants(device.member, device.name):
+                    client.offer((device.id, item))
+
+    def device_info(self, device_id: int) -> rq.DeviceInfo | None:
+        hit = self._info.get(device_id)
+        if hit is None or hit[1] < time.monotonic():
+            hit = (rq.device_info(self.gw.store.conn, device_id), time.monotonic() + 60)
+            self._info[device_id] = hit
+        return hit[0]
+
+    def render(self, item) -> str | None:
+        """Queued item -> the text sent: strings as they are, fixes and transitions as the
+        Recorder pushes them (enriched JSON)."""
+        if isinstance(item, str):
+            return item
+        device_id, thing = item
+        info = self.device_info(device_id)
+        if info is None:  # removed meanwhile
+            return None
+        if isinstance(thing, Fix):
+            return _compact(rq.enrich(thing, info, self.zone, card=True))
+        return _compact(_transition(thing.payload, info))
+
+    async def send_loop(self, client: _Client) -> None:
+        """The socket's only writer, so frames never interleave."""
+        try:
+            while not client.ws.closed:
+                text = self.render(await client.queue.get())
+                if text is not None:
+                    await client.ws.send_str(text)
+        except (ConnectionError, RuntimeError) as exc:  # the peer went away
+            log.debug("websocket send stopped: %s", exc)
+
+
+def _transition(payload: str, info: rq.DeviceInfo) -> dict:
+    try:
+        out = json.loads(payload)
+    except ValueError:
+        out = {}
+    if not isinstance(out, dict):
+        out = {}
+    out.setdefault("_type", "transition")
+    if not isinstance(out.get("tid"), str):
+        out["tid"] = info.tid
+    out.update(username=info.username, device=info.device, topic=info.topic)
+    if isinstance(out.get("tst"), int):
+        out["isotst"] = rq.isotst(out["tst"])
+    return out
+
+
+async def ws_last(request: web.Request) -> web.WebSocketResponse:
+    """`LAST` -> the echo, then one object per visible last location; then live pushes.
+    `user`/`device` (query or X-Limit headers) narrow what this socket gets."""
+    hub: LiveHub = request.app["recorder_hub"]
+    if not same_origin_or_allowed(request):
+        return error(request, 403, "websocket from another site")
+    if len(hub.clients) >= WS_MAX_CLIENTS:
+        return error(request, 503, "too many live connections")
+    p = {k: v for k, v in (await params(request)).items() if k in ("user", "device")}
+    ws = web.WebSocketResponse(heartbeat=WS_HEARTBEAT_S)
+    await ws.prepare(request)
+    client = _Client(ws, _member_id(request), p.get("user"), p.get("device"))
+    hub.clients.add(client)
+    sender = asyncio.create_task(hub.send_loop(client), name="ws-last-sender")
+    try:
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            command = msg.data.strip().upper()
+            if command == "EXIT":
+                break
+            client.offer(msg.data)  # the Recorder echoes every frame
+            if command == "LAST":
+                for loc in rq.last_locations(request.app["gw"].store.conn, client.member_id,
+                                             hub.zone, user=client.user, device=client.device):
+                    client.offer(_compact(loc))
+    finally:
+        hub.clients.discard(client)
+        sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)
+        if client.dropped:
+            log.warning("websocket of member %d was too slow: %d pushes dropped",
+                        client.member_id, client.dropped)
+        await ws.close()
+    return ws
