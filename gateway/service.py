@@ -132,13 +132,25 @@ class Gateway:
             log.warning("zeroconf announcement unavailable: %s", exc)
 
     async def _housekeeping(self) -> None:
-        """Keep the broker files in step with devices added from the command line."""
+        """Keep the broker files in step with devices added from the command line, and
+        apply members' retention settings once a day (first a minute after start)."""
+        next_retention = time.monotonic() + 60
         while True:
             await asyncio.sleep(10)
             try:
                 await self._sync_and_reload()
+                if time.monotonic() >= next_retention:
+                    next_retention = time.monotonic() + 86400
+                    await self._apply_retention()
             except Exception:
                 log.exception("housekeeping failed")
+
+    async def _apply_retention(self) -> None:
+        from . import retention
+        loop = asyncio.get_running_loop()
+        deleted = await loop.run_in_executor(None, retention.apply_all, self.store)
+        if any(deleted.values()):
+            log.info("retention: raw fixes deleted per member id: %s", deleted)
 
     async def _sync_and_reload(self) -> bool:
         if not broker.sync_broker_files(self.config, self.store.conn, reload=True):

@@ -1,9 +1,10 @@
 """Forward-only schema migrations, run in order on every start.
 
 Each module ``mNNNN_<name>.py`` in this package defines ``up(conn)`` taking a
-``sqlite3.Connection`` inside a transaction. ``PRAGMA user_version`` holds the number of
-the last one applied. Capabilities add their own numbered module; never edit one that
-has shipped, add the next number instead.
+``sqlite3.Connection`` inside a transaction. The table ``schema_migrations`` records each
+one applied, so a migration that lands with a lower number than one already applied (two
+capabilities developed side by side) still runs; ``PRAGMA user_version`` holds the highest
+number, for tools. Never edit a migration that has shipped: add the next number instead.
 """
 from __future__ import annotations
 
@@ -50,7 +51,10 @@ def latest() -> int:
 
 
 def migrate(conn) -> list[str]:
-    """Apply every migration newer than the database; return the names applied."""
+    """Apply every migration this database has not had yet; return the names applied."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY, "
+                 "name TEXT NOT NULL, applied_ts INTEGER NOT NULL DEFAULT (unixepoch()))")
+    done = {row[0] for row in conn.execute("SELECT number FROM schema_migrations")}
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > latest():
         raise RuntimeError(
@@ -58,16 +62,19 @@ def migrate(conn) -> list[str]:
             "install the newer gateway or restore a backup")
     applied = []
     for number, name in available():
-        if number <= current:
+        if number in done:
             continue
         module = importlib.import_module(f"{__name__}.{name}")
         conn.execute("BEGIN IMMEDIATE")
         try:
             module.up(conn)
-            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("INSERT INTO schema_migrations (number, name) VALUES (?, ?)",
+                         (number, name))
+            conn.execute(f"PRAGMA user_version = {max(number, current)}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        current = max(number, current)
         applied.append(name)
     return applied

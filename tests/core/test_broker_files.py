@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 import time
 
-from conftest import REPO, Household, free_port, make_config, require, wait_port
+from harness import REPO, Household, free_port, make_config, require, wait_port
 
 from gateway import accounts, broker
 from gateway.store import Store

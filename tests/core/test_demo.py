@@ -8,7 +8,7 @@ import sys
 import time
 import urllib.request
 
-from conftest import free_port, require, wait_port
+from harness import free_port, require, wait_port
 
 
 def _get(url, user=None, password=None):

@@ -117,7 +117,7 @@ async def test_gateway_keeps_serving_http_without_a_broker(household):
     await gw.start()
     try:
         import aiohttp
-        from conftest import base_url
+        from harness import base_url
         from helpers import basic
         async with aiohttp.ClientSession() as s:
             r = await s.post(base_url(gw) + "/pub", json=location(int(time.time()) - 5),

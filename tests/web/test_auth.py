@@ -8,7 +8,7 @@ import time
 
 import aiohttp
 
-from conftest import PASSWORD, base_url
+from harness import PASSWORD, base_url
 from gateway import accounts
 from gateway.store import Store
 from helpers import basic, location

@@ -20,7 +20,7 @@ from gateway import accounts
 from gateway import store as st
 from gateway.model import Fix
 from gateway.recorder_queries import geohash
-from tests.conftest import PASSWORD, base_url
+from harness import PASSWORD, base_url
 
 T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
 GPX_NS = {"g": "http://www.topografix.com/GPX/1/1"}

@@ -1,0 +1,120 @@
+"""What importers yield besides fixes, and the small parsers every format shares."""
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+
+class NotLocationHistory(Exception):
+    """The content is not something we import; the message says what it was recognised as."""
+
+
+@dataclass(slots=True)
+class Bad:
+    """A record that could not be used: ``reason`` is short and stable (it is counted),
+    ``where`` locates it in the file (``locations[1234]``, ``line 56``)."""
+
+    reason: str
+    where: str
+
+
+@dataclass(slots=True)
+class Segment:
+    """A labelled stretch of time from an exporter that already segmented the history
+    (Google's visits and activity segments). Kept as evidence and as labelled data to
+    measure the trip engine against; ``mode`` is in our mode names."""
+
+    kind: str                 # "visit" or "activity"
+    start_ts: int
+    end_ts: int
+    lat: float | None = None
+    lon: float | None = None
+    end_lat: float | None = None
+    end_lon: float | None = None
+    label: str = ""           # Google's activity type, or the visit's place id
+    mode: str | None = None
+    confidence: float | None = None
+    distance_m: float | None = None
+    place_name: str | None = None
+    semantic_type: str | None = None
+
+
+_UTC = timezone.utc
+
+
+def parse_time(value) -> int:
+    """ISO-8601 (Z, offset, fraction of any length, naive = UTC) or epoch s/ms, to epoch s.
+
+    Raises ValueError with a readable message.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return epoch_seconds(value)
+    text = str(value).strip()
+    # All digits is epoch s or ms (fromisoformat would read "1646121720000" as a date).
+    if text[4:5] != "-" and text.lstrip("-").replace(".", "", 1).isdigit():
+        return epoch_seconds(float(text))
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"unreadable time {text[:40]!r}" if text else "empty time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_UTC)
+    return plausible(int(moment.timestamp()))
+
+
+def epoch_seconds(number: float) -> int:
+    """Epoch seconds or milliseconds (told apart by size: ms since 1970 are > 1e11)."""
+    if not math.isfinite(number):
+        raise ValueError("time is not a number")
+    if abs(number) > 1e11:
+        number /= 1000.0
+    return plausible(int(number))
+
+
+EARLIEST = 631152000        # 1990-01-01: older is a zeroed or rolled-over clock
+FUTURE_SLACK = 86400
+
+
+def plausible(ts: int) -> int:
+    if ts < EARLIEST:
+        raise ValueError("time before 1990")
+    if ts > time.time() + FUTURE_SLACK:
+        raise ValueError("time in the future")
+    return ts
+
+
+def check_position(lat, lon) -> tuple[float, float]:
+    """Floats within the globe (0,0 is Google's and GPS loggers' 'no fix'), else ValueError."""
+    lat, lon = float(lat), float(lon)
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise ValueError("coordinates are not numbers")
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        raise ValueError("coordinates out of range")
+    if lat == 0.0 and lon == 0.0:
+        raise ValueError("null island (0, 0)")
+    return lat, lon
+
+
+_LATLNG = re.compile(r"^\s*(?:geo:)?\s*(-?\d+(?:\.\d+)?)\s*°?\s*,\s*(-?\d+(?:\.\d+)?)\s*°?\s*$")
+
+
+def parse_latlng(text) -> tuple[float, float]:
+    """``"46.1°, -1.1°"``, ``"46.1, -1.1"`` or ``"geo:46.1,-1.1"`` (Google's on-device exports)."""
+    m = _LATLNG.match(str(text))
+    if not m:
+        raise ValueError(f"unreadable coordinates {str(text)[:40]!r}")
+    return check_position(m.group(1), m.group(2))
+
+
+def number(value) -> float | None:
+    """A float from a number or a numeric string (iOS exports quote everything), or None."""
+    if value is None or value == "":
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None

@@ -1,0 +1,141 @@
+"""Which format a file is, from its first bytes (never its name: Google localises names).
+
+``sniff(head)`` returns a format kind (see ``READERS``) or raises ``NotLocationHistory``
+saying what the content was recognised as. JSON is told apart by its top-level keys, read
+with ijson from the head only (the head may end mid-document: that is expected).
+"""
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+
+import ijson
+
+from . import (csvfile, geojson, google_android, google_ios, google_records, google_semantic,
+               gpx, kml, owntracks_rec)
+from .base import NotLocationHistory
+
+SNIFF_BYTES = 64 * 1024
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+GZIP_MAGIC = b"\x1f\x8b"
+
+READERS = {
+    google_records.KIND: google_records.read,
+    google_semantic.KIND: google_semantic.read,
+    google_android.KIND: google_android.read,
+    google_ios.KIND: google_ios.read,
+    gpx.KIND: gpx.read,
+    kml.KIND: kml.read,
+    geojson.KIND: geojson.read,
+    "geojson-feature": geojson.read_feature,
+    csvfile.KIND: csvfile.read,
+    owntracks_rec.KIND: owntracks_rec.read,
+}
+
+_JSON_KEYS = (
+    ("locations", google_records.KIND),
+    ("timelineObjects", google_semantic.KIND),
+    ("semanticSegments", google_android.KIND),
+    ("rawSignals", google_android.KIND),
+    ("features", geojson.KIND),
+)
+_IOS_KEYS = {"startTime", "endTime", "visit", "activity", "timelinePath", "timelineMemory"}
+TIMELINE_EDITS = ("this is Google's 'Timeline Edits.json' (a log of edits made in the app), "
+                  "not a location history: import Records.json, the Semantic Location History "
+                  "files or the Timeline export from your phone instead")
+
+
+def _json_outline(head: bytes, prefix: str, limit: int = 40):
+    """Keys of the object at ``prefix`` and its string 'type', as far as the head goes."""
+    keys, type_value = [], None
+    try:
+        for pfx, event, value in ijson.parse(io.BytesIO(head)):
+            if pfx == prefix and event == "map_key":
+                keys.append(value)
+                if len(keys) >= limit:
+                    break
+            elif pfx == (f"{prefix}.type" if prefix else "type") and event == "string":
+                type_value = value
+            elif prefix == "item" and pfx == "" and event == "end_array":
+                break
+            elif prefix == "item" and event == "end_map" and pfx == "item":
+                break  # the first item is enough
+    except ijson.JSONError:
+        pass  # the head ends mid-document
+    return keys, type_value
+
+
+def _sniff_object(head: bytes) -> str:
+    keys, type_value = _json_outline(head, "")
+    if "timelineEdits" in keys:
+        raise NotLocationHistory(TIMELINE_EDITS)
+    for key, kind in _JSON_KEYS:
+        if key in keys:
+            return kind
+    if type_value == "FeatureCollection":
+        return geojson.KIND
+    if type_value == "Feature":
+        return "geojson-feature"
+    shown = ", ".join(repr(k) for k in keys[:8]) or "no keys"
+    raise NotLocationHistory(f"a JSON object with {shown}, not a location history format "
+                             "we know (Google Records/Semantic/Timeline, GeoJSON)")
+
+
+def _sniff_array(head: bytes) -> str:
+    keys, _ = _json_outline(head, "item")
+    if _IOS_KEYS & set(keys) and "startTime" in keys:
+        return google_ios.KIND
+    if re.match(rb"\[\s*\]", head):
+        raise NotLocationHistory("an empty JSON array: nothing to import")
+    shown = ", ".join(repr(k) for k in keys[:8]) or "no object keys"
+    raise NotLocationHistory(f"a JSON array of items with {shown}, not Google's iOS export")
+
+
+def _sniff_xml(head: bytes) -> str:
+    try:
+        for _, elem in ET.iterparse(io.BytesIO(head), events=("start",)):
+            root = elem.tag.rpartition("}")[2]
+            if root in ("gpx", "kml"):
+                return root
+            raise NotLocationHistory(f"an XML document with root <{root}>, neither GPX nor KML")
+    except ET.ParseError:
+        pass
+    raise NotLocationHistory("XML that could not be read up to its first element")
+
+
+def _sniff_text(head: bytes) -> str:
+    if owntracks_rec.LINE.match(head):
+        return owntracks_rec.KIND
+    if b"\x00" in head[:4096]:
+        raise NotLocationHistory("binary data")
+    first = head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    cols = csvfile.columns(first.split(csvfile.delimiter(first)))
+    if "lat" in cols and "lon" in cols:
+        if "ts" in cols:
+            return csvfile.KIND
+        raise NotLocationHistory(f"a CSV table with coordinates but no time column "
+                                 f"(header: {first[:80]!r})")
+    raise NotLocationHistory(f"text starting with {first[:60]!r}")
+
+
+def sniff(head: bytes) -> str:
+    body = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if not body:
+        raise NotLocationHistory("an empty file")
+    if body[:1] == b"{":
+        return _sniff_object(body)
+    if body[:1] == b"[":
+        return _sniff_array(body)
+    if body[:1] == b"<":
+        return _sniff_xml(body)
+    return _sniff_text(body)
+
+
+def container(head: bytes) -> str | None:
+    """'zip' or 'gzip' when the bytes are an archive to open rather than a format."""
+    if head[:4] in ZIP_MAGIC:
+        return "zip"
+    if head[:2] == GZIP_MAGIC:
+        return "gzip"
+    return None

@@ -1,0 +1,60 @@
+"""Google Takeout ``Records.json``: ``{"locations": [...]}``, raw points with E7 integers."""
+from __future__ import annotations
+
+import ijson
+
+from gateway.model import Fix
+
+from .activity import best_mode
+from .base import Bad, check_position, parse_time
+
+KIND = "google-records"
+_WRAP = 1 << 32
+
+
+def _e7(value) -> float:
+    # Old exports wrote some negative coordinates as unsigned 32-bit integers.
+    value = int(value)
+    if value > 1_800_000_000:
+        value -= _WRAP
+    return value / 1e7
+
+
+def _time(rec: dict) -> int:
+    stamp = rec.get("timestamp")
+    if stamp is not None:
+        return parse_time(stamp)
+    stamp = rec.get("timestampMs")      # pre-2022 files: epoch milliseconds as a string
+    if stamp is not None:
+        return int(float(stamp) // 1000)
+    raise ValueError("no timestamp")
+
+
+def _activity(rec: dict) -> str | None:
+    entries = rec.get("activity")
+    if not entries:
+        return None
+    # The first entry is the one closest to the fix; each lists types with confidences.
+    first = entries[0] if isinstance(entries, list) else None
+    if not isinstance(first, dict):
+        return None
+    return best_mode((a.get("type"), a.get("confidence")) for a in first.get("activity") or ())
+
+
+def to_fix(rec: dict) -> Fix:
+    lat, lon = rec.get("latitudeE7"), rec.get("longitudeE7")
+    if lat is None or lon is None:
+        raise ValueError("no coordinates")
+    lat, lon = check_position(_e7(lat), _e7(lon))
+    return Fix(ts=_time(rec), lat=lat, lon=lon, acc=rec.get("accuracy"),
+               alt=rec.get("altitude"), vel=rec.get("velocity"), cog=rec.get("heading"),
+               activity=_activity(rec))
+
+
+def read(stream, name: str = ""):
+    for i, rec in enumerate(ijson.items(stream, "locations.item", use_float=True)):
+        try:
+            yield to_fix(rec)
+        except (ValueError, TypeError, AttributeError) as exc:
+            yield Bad(str(exc) if isinstance(exc, ValueError) else "malformed record",
+                      f"locations[{i}]")
