@@ -38,7 +38,15 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
 from receivers.owntracks import (
-    FixFields, Rejected, _dump, _load_json, _payload_text, _show, check_timestamp, to_number,
+    FixFields,
+    Rejected,
+    _dump,
+    _load_json,
+    _payload_text,
+    _show,
+    check_timestamp,
+    optional_number,
+    to_number,
 )
 
 __all__ = ["Rejected", "FixFields", "TraccarBody", "parse_params", "parse_id", "parse_json",
@@ -77,15 +85,16 @@ def parse_params(params: Mapping | str, *, now: float | None = None, speed_unit:
         raise Rejected("fix marked invalid by the device (valid=false)")
     lat, lon = _position(p)
     notes = [] if notes is None else notes
-    speed = _optional(p.get("speed"), "speed", 0, MAX_SPEED_MS / SPEED_UNITS[speed_unit], notes)
+    speed = optional_number(p.get("speed"), "speed", 0, MAX_SPEED_MS / SPEED_UNITS[speed_unit],
+                            notes)
     return FixFields(
         ts=_timestamp(p.get("timestamp"), now, notes),
         lat=lat, lon=lon,
         acc=_accuracy(p, notes),
-        alt=_optional(p.get("altitude"), "altitude", -1000, 50000, notes),
+        alt=optional_number(p.get("altitude"), "altitude", -1000, 50000, notes),
         vel=None if speed is None else speed * SPEED_UNITS[speed_unit],
-        cog=_optional(_either(p, "bearing", "heading"), "bearing", 0, 360, notes),
-        batt=_battery(_optional(p.get("batt"), "batt", 0, 100, notes)),
+        cog=optional_number(_either(p, "bearing", "heading"), "bearing", 0, 360, notes),
+        batt=_battery(optional_number(p.get("batt"), "batt", 0, 100, notes)),
     )
 
 
@@ -180,26 +189,11 @@ def _accuracy(p: dict, notes: list[str]) -> float | None:
     name = "accuracy"
     if value is None or value == "":
         value, name = p.get("hdop"), "hdop"
-    return _optional(value, name, 0, 1e6, notes) or None  # 0 means unknown
+    return optional_number(value, name, 0, 1e6, notes) or None  # 0 means unknown
 
 
 def _either(p: dict, *names: str):
     return next((p[n] for n in names if p.get(n) not in (None, "")), None)
-
-
-def _optional(value, name: str, low: float, high: float, notes: list[str]) -> float | None:
-    """An optional value: None when absent; dropped with a note when unusable."""
-    if value is None or value == "":
-        return None
-    try:
-        number = to_number(value, name)
-    except Rejected as exc:
-        notes.append(f"{exc.reason}: ignored")
-        return None
-    if not low <= number <= high:
-        notes.append(f"{name} out of range: {_show(value)}: ignored")
-        return None
-    return number
 
 
 def _battery(percent: float | None) -> int | None:
@@ -246,14 +240,14 @@ def _json_location(item, now: float, notes: list[str]) -> FixFields:
     if item.get("timestamp") is None:
         raise Rejected("location without timestamp")
     # The SDK reports -1 for "unknown" speed, heading and battery: not worth a note.
-    speed = _optional(_known(coords.get("speed")), "speed", 0, MAX_SPEED_MS, notes)
+    speed = optional_number(_known(coords.get("speed")), "speed", 0, MAX_SPEED_MS, notes)
     return FixFields(
         ts=_timestamp(item["timestamp"], now, notes),
         lat=lat, lon=lon,
-        acc=_optional(coords.get("accuracy"), "accuracy", 0, 1e6, notes) or None,
-        alt=_optional(coords.get("altitude"), "altitude", -1000, 50000, notes),
+        acc=optional_number(coords.get("accuracy"), "accuracy", 0, 1e6, notes) or None,
+        alt=optional_number(coords.get("altitude"), "altitude", -1000, 50000, notes),
         vel=speed,
-        cog=_optional(_known(coords.get("heading")), "heading", 0, 360, notes),
+        cog=optional_number(_known(coords.get("heading")), "heading", 0, 360, notes),
         batt=_battery(_json_battery(item.get("battery"), notes)),
         activity=_json_activity(item.get("activity")),
         raw=_dump(item),
@@ -267,7 +261,7 @@ def _known(value):
 def _json_battery(battery, notes: list[str]) -> float | None:
     if not isinstance(battery, dict):
         return None
-    level = _optional(_known(battery.get("level")), "battery level", 0, 1, notes)
+    level = optional_number(_known(battery.get("level")), "battery level", 0, 1, notes)
     return None if level is None else level * 100
 
 

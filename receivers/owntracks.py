@@ -336,9 +336,14 @@ def _coordinates(p: dict, what: str, *, required: bool) -> bool:
 
 
 def _optional(p: dict, name: str, low: float, high: float, notes: list[str]) -> float | None:
-    """An optional fix value: None when absent; dropped with a note when unusable."""
-    value = p.get(name)
-    if value is None:
+    return optional_number(p.get(name), name, low, high, notes)
+
+
+def optional_number(value, name: str, low: float, high: float,
+                    notes: list[str]) -> float | None:
+    """An optional fix value: None when absent; dropped with a note when unusable
+    (the fix itself is kept: one odd field must not lose a position)."""
+    if value is None or value == "":
         return None
     try:
         number = to_number(value, name)
