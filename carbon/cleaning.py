@@ -97,9 +97,33 @@ def drop_jumps(points: list, params: Params = DEFAULT_PARAMS) -> list:
     return out
 
 
+def drop_stale(points: list) -> list:
+    """Drop a fix that repeats the previous position while the member moves on.
+
+    Phones (Android's fused provider, iOS before the GPS answers) re-report their last cached
+    position with a new timestamp; two real measurements are never within a metre of each
+    other while moving. At a stay such repeats are harmless ("still here"), but between
+    moving fixes they fake a standstill followed by a burst (a bike at 0 then 14 m/s): the
+    step after the repeat really started at the repeated fix's first report."""
+    out = []
+    n = len(points)
+    for i, p in enumerate(points):
+        if out and i + 1 < n and \
+                distance_m(p.lat, p.lon, out[-1].lat, out[-1].lon) <= _SAME_POSITION_M:
+            q = points[i + 1]
+            if distance_m(p.lat, p.lon, q.lat, q.lon) > max(_acc(p), _acc(q), _STALE_MOVE_M):
+                continue
+        out.append(p)
+    return out
+
+
+_STALE_MOVE_M = 20.0    # a next fix further than this (and than the accuracies) has moved on
+_SAME_POSITION_M = 1.0  # re-reports come back identical or rounded; real fixes wander more
+
+
 def clean(points, params: Params = DEFAULT_PARAMS) -> list:
     """Sorted, deduplicated, precise, jump-free fixes; the input may be in any order."""
-    return smooth(drop_jumps(drop_imprecise(sort_dedupe(points), params), params))
+    return smooth(drop_stale(drop_jumps(drop_imprecise(sort_dedupe(points), params), params)))
 
 
 def _median3(a: float, b: float, c: float) -> float:

@@ -6,7 +6,8 @@ leg (a red light, a GPS burst) are absorbed by their neighbours, shortest first,
 ride is not broken by its stops. Each stretch then gets a mode and neighbours with the same
 mode are joined.
 """
-from carbon.features import leg_features
+from carbon.features import STOP_SPEED_MS, leg_features
+from carbon.geo import distance_m
 from carbon.model import Leg
 from carbon.modes import ACTIVITY_ALIASES, infer_mode
 from carbon.params import DEFAULT_PARAMS, Context, Params
@@ -24,20 +25,31 @@ def _runs(labels: list) -> list:
     return runs
 
 
-def _too_short(run, points, dists, params: Params) -> bool:
+def _evidence_s(run, points, speeds) -> float:
+    """Time a run gives evidence of its mode. Standing still says nothing: a car at a red
+    light and a walker at a crossing both stand, and a distance-filtered phone reports a stop
+    as one long slow step. So a slow run counts only its time at walking pace."""
     lab, a, b = run
-    duration = points[b].ts - points[a].ts
-    if duration < params.min_leg_s:
+    if lab:
+        return points[b].ts - points[a].ts
+    return sum(points[k + 1].ts - points[k].ts for k in range(a, b) if speeds[k] >= STOP_SPEED_MS)
+
+
+def _too_short(run, points, dists, speeds, params: Params) -> bool:
+    lab, a, b = run
+    if _evidence_s(run, points, speeds) < params.min_leg_s:
         return True
     return lab and sum(dists[a:b]) < params.min_leg_m   # a short fast burst is noise
 
 
-def _absorb_short(runs: list, points, dists, params: Params) -> list:
+def _absorb_short(runs: list, points, dists, speeds, params: Params) -> list:
+    """Runs too short to be a leg take their neighbours' label, the one with the least
+    evidence first, so a long ride is not broken by its stops."""
     while len(runs) > 1:
-        short = [r for r in runs if _too_short(r, points, dists, params)]
+        short = [r for r in runs if _too_short(r, points, dists, speeds, params)]
         if not short:
             break
-        victim = min(short, key=lambda r: points[r[2]].ts - points[r[1]].ts)
+        victim = min(short, key=lambda r: _evidence_s(r, points, speeds))
         victim[0] = not victim[0]
         merged = []
         for r in runs:
@@ -86,26 +98,64 @@ def _join_same_mode(legs: list) -> list:
     return out
 
 
-def _relabel_silent_edges(points: list, labels: list, params: Params) -> None:
-    """A sparse phone is silent until it is well away from a place: that first (and last)
-    long step says nothing about the mode, so it takes its neighbour's."""
-    if len(labels) < 2:
-        return
-    if points[1].ts - points[0].ts > 2 * params.speed_window_s:
-        labels[0] = labels[1]
-    if points[-1].ts - points[-2].ts > 2 * params.speed_window_s:
-        labels[-1] = labels[-2]
+def _open_span(points: list, radius: float) -> tuple:
+    """(lo, hi): the fixes of a trip out in the open, from the first one beyond the stay
+    radius of its start to the last one beyond that of its end. The steps leaving and reaching
+    the places have an unknown timing (the phone slept there or repeated a stale cached fix:
+    a 500 m "hop" in 30 s right after leaving home is the phone catching up, not a car) and
+    the fixes at the places are standing: neither says anything about the mode."""
+    n = len(points)
+    first, last = points[0], points[-1]
+    lo = 0
+    while lo < n - 1 and distance_m(first.lat, first.lon, points[lo].lat, points[lo].lon) <= radius:
+        lo += 1
+    hi = n - 1
+    while hi > lo and distance_m(last.lat, last.lon, points[hi].lat, points[hi].lon) <= radius:
+        hi -= 1
+    # A sparse phone crosses the radius in one step: that step is the ride itself, unless it
+    # is much longer than the phone's usual step (the phone catching up after sleeping).
+    steps = sorted(step_distances(points))
+    usual = steps[len(steps) // 2]
+    if lo == 1 and _hop(points[0], points[1]) <= _CATCH_UP * usual:
+        lo = 0
+    if hi == n - 2 and _hop(points[-2], points[-1]) <= _CATCH_UP * usual:
+        hi = n - 1
+    return (lo, hi) if hi - lo >= 2 else (0, n - 1)
+
+
+_CATCH_UP = 2.0   # a step this many times the phone's median step is a catch-up hop
+
+
+def _hop(p, q) -> float:
+    return distance_m(p.lat, p.lon, q.lat, q.lon)
 
 
 def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context | None = None) -> list:
-    """Legs of a trip whose clean fixes (departure to arrival) are given."""
+    """Legs of a trip whose clean fixes (departure to arrival) are given. Modes are read on
+    the fixes out in the open (see _open_span); the first and last legs then stretch to the
+    trip's ends, with the distance of the steps they gain."""
     context = context or Context()
     if len(points) < 2:
         return []
-    speeds = window_speeds(points, params.speed_window_s)
-    dists = step_distances(points)
+    lo, hi = _open_span(points, params.stay_radius_m)
+    core = points[lo:hi + 1]
+    speeds = window_speeds(core, params.speed_window_s)
+    dists = step_distances(core)
     labels = [v >= params.walk_max_ms for v in speeds]
-    _relabel_silent_edges(points, labels, params)
-    runs = _absorb_short(_runs(labels), points, dists, params)
-    legs = [_make_leg(points, speeds, dists, a, b, context) for _, a, b in runs]
-    return _join_same_mode(legs)
+    runs = _absorb_short(_runs(labels), core, dists, speeds, params)
+    legs = _join_same_mode([_make_leg(core, speeds, dists, a, b, context) for _, a, b in runs])
+    _stretch(legs[0], points[:lo + 1], at_start=True)
+    _stretch(legs[-1], points[hi:], at_start=False)
+    return legs
+
+
+def _stretch(leg: Leg, edge: list, at_start: bool) -> None:
+    """Extend a leg over the fixes between it and the trip's end (`edge`, in time order)."""
+    if len(edge) < 2:
+        return
+    leg.distance_m = round(leg.distance_m + sum(step_distances(edge)), 1)
+    leg.n_points += len(edge) - 1
+    if at_start:
+        leg.start_ts = edge[0].ts
+    else:
+        leg.end_ts = edge[-1].ts

@@ -12,11 +12,16 @@ class Params:
     spike_speed_ms: float = 45.0      # out-and-back at more than this (162 km/h) is a spike
     # stays
     stay_radius_m: float = 75.0       # GPS in town wanders 20-60 m around a place
-    stay_min_s: float = 240.0         # a stop shorter than this is a traffic light or a bus stop
+    stay_min_s: float = 300.0         # a stop shorter than this is a light, a level crossing, a
+    #                                   platform wait: part of the trip (e-mission uses 5 min too)
     # trips
     max_gap_s: float = 1800.0         # no fix for this long while moving: the trip is cut
     gap_min_speed_ms: float = 1.0     # ... unless the hop is fast enough to be continuous travel
-    min_trip_m: float = 150.0         # a trip shorter than this is GPS wander around one place
+    min_trip_m: float = 100.0         # a trip must get this far from the place it left: beyond
+    #                                   the stay radius, yet a 150 m walk to a neighbour counts
+    wake_hop_m: float = 1000.0        # a silent phone at a stay wakes (geofence, distance filter)
+    #                                   within a few hundred metres of leaving: a hop this short
+    #                                   out of (into) a stay after a silence is the trip itself
     transfer_max_s: float = 1200.0    # a wait shorter than a typical headway can be a connection
     # legs and modes
     speed_window_s: float = 60.0      # speeds are taken over this span, which averages fix noise

@@ -3,16 +3,22 @@
 A run is grown around its running centroid, so one noisy anchor does not end it, and one fix
 that strays out and comes back (a reflected GPS fix) does not end it either. Fixes far apart
 in time but close in space (a phone that stops reporting at home) are a stay too: this is how
-sparse "significant changes" tracks show stays.
+sparse "significant changes" tracks show stays. So is a run followed by a long silence over
+a short hop: trackers sleep while the phone is still and wake a few hundred metres out, so the
+member stayed at the run's place for the silence minus the time to walk the hop.
 """
 from carbon.geo import distance_m
 from carbon.params import DEFAULT_PARAMS, Params
 
 _STRAY_TOLERANCE = 1   # fixes allowed outside the radius before the run is over
+WALK_PACE_MS = 1.4     # the slowest way to cover a hop: the dwell it implies is the longest
+_CORE_M = 25.0         # fixes at rest wander this much around a place (GPS outdoors, wifi in)
 
 
 def _grow(points: list, i: int, radius: float) -> int:
-    """Index of the last fix that belongs to a run anchored at i."""
+    """Index of the last fix that belongs to a run anchored at i: each fix is judged against
+    the centroid of the run so far, so a run anchored on a fix still walking in cannot stretch
+    to twice the radius (an anchor on the edge would reach a place 150 m further on)."""
     p = points[i]
     sum_lat, sum_lon, k = p.lat, p.lon, 1
     last_in = i
@@ -20,7 +26,7 @@ def _grow(points: list, i: int, radius: float) -> int:
     n = len(points)
     while j < n and j - last_in <= _STRAY_TOLERANCE + 1:
         q = points[j]
-        if distance_m(p.lat, p.lon, q.lat, q.lon) <= radius:
+        if distance_m(sum_lat / k, sum_lon / k, q.lat, q.lon) <= radius:
             sum_lat += q.lat
             sum_lon += q.lon
             k += 1
@@ -29,15 +35,71 @@ def _grow(points: list, i: int, radius: float) -> int:
     return last_in
 
 
-def find_stays(points: list, params: Params = DEFAULT_PARAMS) -> list:
-    """(first, last) index pairs of the stays in a clean, ordered track."""
+def quiet_until(points: list, last: int) -> int:
+    """Latest time the member can still have been at fix `last`: the next fix's time minus
+    the walk to it (a phone asleep at a place reports again only once out of it)."""
+    if last + 1 >= len(points):
+        return points[last].ts
+    p, q = points[last], points[last + 1]
+    walk = distance_m(p.lat, p.lon, q.lat, q.lon) / WALK_PACE_MS
+    return max(p.ts, int(q.ts - walk))
+
+
+def _median(values: list) -> float:
+    v = sorted(values)
+    return v[len(v) // 2]
+
+
+def _core(points: list, i: int, last: int):
+    """A predicate: is a fix at the place itself, within the wander of fixes at rest
+    (_CORE_M) of the run's median position?"""
+    seg = points[i:last + 1]
+    lat, lon = _median([p.lat for p in seg]), _median([p.lon for p in seg])
+    return lambda p: distance_m(lat, lon, p.lat, p.lon) <= _CORE_M
+
+
+def _settle(points: list, i: int, last: int, params: Params, anchored: bool) -> tuple:
+    """(first, last, grown) of the stay whose run i..last was found by the scan.
+
+    The run's radius must tolerate GPS wander, so it also catches the last ~50 s of the
+    approach and the first of the way out: the member arrived at the first fix at the place's
+    core and left after the last one (see _core), unless the phone fell silent there. The run
+    is grown again once from that arrival, so the stay is the same whether the scan anchored
+    it on an approaching fix (a rebuild) or on the stay's own start (an incremental update
+    from it, `anchored`: its start is known and not trimmed again). If the run from the
+    arrival is too short to be a stay, the stay keeps the scan's start."""
+    radius = params.stay_radius_m
+    first = i
+    if not anchored:
+        near = _core(points, i, last)
+        while first < last and not near(points[first]):
+            first += 1
+    grown = _grow(points, first, radius) if first > i else last
+    if first > i and quiet_until(points, grown) - points[first].ts < params.stay_min_s:
+        first, grown = i, last
+    near = _core(points, first, grown)
+    end = grown
+    while end > first and not near(points[end]) and not _falls_silent(points, end, params):
+        end -= 1
+    return first, end, grown
+
+
+def _falls_silent(points: list, k: int, params: Params) -> bool:
+    """The phone went quiet after fix k (it sleeps at a place): the member was still there."""
+    return quiet_until(points, k) - points[k].ts >= params.stay_min_s
+
+
+def find_stays(points: list, params: Params = DEFAULT_PARAMS, anchored: bool = False) -> list:
+    """(first, last) index pairs of the stays in a clean, ordered track. `anchored`: the
+    track starts with a stay's first fix (an incremental update from that stay)."""
     stays = []
     i, n = 0, len(points)
     while i < n:
         last = _grow(points, i, params.stay_radius_m)
-        if points[last].ts - points[i].ts >= params.stay_min_s:
-            stays.append((i, last))
-            i = last + 1
+        if quiet_until(points, last) - points[i].ts >= params.stay_min_s:
+            first, end, grown = _settle(points, i, last, params, anchored and i == 0)
+            stays.append((first, end))
+            i = grown + 1
         else:
             i += 1
     return stays

@@ -54,7 +54,7 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
     track = clean(points, params)
     if since is not None:
         track = [p for p in track if p.ts >= since]
-    stays, ranges = segment_track(track, params)
+    stays, ranges = segment_track(track, params, anchored=since is not None)
     trips = [_trip(track, a, b, params, context) for a, b in ranges]
     stays, trips = join_transfers(stays, [t for t in trips if t is not None], params)
     return Timeline(stays, trips, _resume_ts(stays, trips, params))

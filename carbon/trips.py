@@ -2,32 +2,37 @@
 
 A trip runs from the last fix of one stay (departure) to the first fix of the next (arrival).
 It is cut where the phone fell silent for long without covering the ground a vehicle would
-have (a long gap is missing data, not a journey), and dropped when it never left the
-neighbourhood of its start (GPS wander around a stay).
+have (a long gap is missing data, not a journey), except for the silence of a phone asleep at
+a stay that wakes up a short hop away and records densely (that hop is the trip leaving the
+place), and dropped when it never gets `min_trip_m` from where it left (GPS wander).
 """
 from carbon.geo import distance_m
 from carbon.model import Stay
 from carbon.params import DEFAULT_PARAMS, Params
-from carbon.stays import find_stays
+from carbon.stays import WALK_PACE_MS, find_stays, quiet_until
 
 
 def make_stay(points: list, first: int, last: int) -> Stay:
+    """A stay lasts until the member could have left: its last fix, or later when the phone
+    fell asleep there (see carbon.stays.quiet_until)."""
     seg = points[first:last + 1]
     lat = sum(p.lat for p in seg) / len(seg)
     lon = sum(p.lon for p in seg) / len(seg)
-    return Stay(points[first].ts, points[last].ts, round(lat, 6), round(lon, 6), len(seg))
+    end = quiet_until(points, last) if last + 1 < len(points) else points[last].ts
+    return Stay(points[first].ts, end, round(lat, 6), round(lon, 6), len(seg))
 
 
 def _moves(stays: list, n: int) -> list:
-    """(first, last) index ranges between stays, including the stay fixes on either side."""
-    moves, cursor = [], 0
-    for first, last in stays:
-        if first > cursor or (moves == [] and first > 0):
-            moves.append((cursor, first))
-        cursor = last
+    """(first, last, stay before or None, stay after or None) index ranges between stays,
+    including the stay fixes on either side."""
+    moves, cursor, before = [], 0, None
+    for k, (first, last) in enumerate(stays):
+        if first > cursor:
+            moves.append((cursor, first, before, k))
+        cursor, before = last, k
     if n and cursor < n - 1:
-        moves.append((cursor, n - 1))
-    return [(a, b) for a, b in moves if b > a]
+        moves.append((cursor, n - 1, before, None))
+    return moves
 
 
 def _is_silence(p, q, params: Params) -> bool:
@@ -37,10 +42,33 @@ def _is_silence(p, q, params: Params) -> bool:
     return distance_m(p.lat, p.lon, q.lat, q.lon) / dt < params.gap_min_speed_ms
 
 
-def _cut_at_gaps(points: list, a: int, b: int, params: Params) -> list:
+def _awake_after(points: list, k: int, params: Params) -> bool:
+    """The phone records densely after fix k: it woke because the member moved."""
+    return k + 1 < len(points) and points[k + 1].ts - points[k].ts <= 2 * params.speed_window_s
+
+
+def _wake_hop(points: list, k: int, a: int, b: int, from_stay: bool, to_stay: bool,
+              params: Params) -> bool:
+    """Is the silent step k -> k+1 the phone asleep at a stay rather than missing data?
+    Trackers stop at a stay and wake on a geofence or a distance filter a few hundred metres
+    out, then record densely: that hop is the trip leaving the place. A silence just before
+    reaching a stay after recorded movement is the arrival. A lone fix after a silence with
+    nothing following is a passive location update, not evidence of a trip."""
+    p, q = points[k], points[k + 1]
+    if distance_m(p.lat, p.lon, q.lat, q.lon) > params.wake_hop_m:
+        return False
+    if from_stay and k == a:
+        return _awake_after(points, k + 1, params)
+    return to_stay and k + 1 == b
+
+
+def _cut_at_gaps(points: list, a: int, b: int, params: Params, from_stay: bool = False,
+                 to_stay: bool = False) -> list:
+    """Pieces of a move between silences (a long gap is missing data, not a journey)."""
     pieces, start = [], a
     for k in range(a, b):
-        if _is_silence(points[k], points[k + 1], params):
+        if _is_silence(points[k], points[k + 1], params) and \
+                not _wake_hop(points, k, a, b, from_stay, to_stay, params):
             pieces.append((start, k))
             start = k + 1
     pieces.append((start, b))
@@ -59,68 +87,51 @@ def _merge_stays(x: Stay, y: Stay) -> Stay:
     return Stay(x.start_ts, y.end_ts, round(lat, 6), round(lon, 6), n)
 
 
-def segment_track(points: list, params: Params = DEFAULT_PARAMS) -> tuple:
-    """(stays, trip index ranges) of a clean, ordered track."""
-    stay_idx = find_stays(points, params)
-    ranges = []
-    for a, b in _moves(stay_idx, len(points)):
-        for s, e in _cut_at_gaps(points, a, b, params):
+def segment_track(points: list, params: Params = DEFAULT_PARAMS, anchored: bool = False) -> tuple:
+    """(stays, trip index ranges) of a clean, ordered track (`anchored`: it starts with a
+    known stay's first fix)."""
+    stay_idx = find_stays(points, params, anchored)
+    ranges, left = [], set()
+    for a, b, before, after in _moves(stay_idx, len(points)):
+        for s, e in _cut_at_gaps(points, a, b, params, before is not None, after is not None):
             if _extent(points, s, e) >= params.min_trip_m:
                 ranges.append((s, e))
+                if before is not None:
+                    left.add(before)
     stays = [make_stay(points, f, l) for f, l in stay_idx]
-    return _join_stays_without_trip(stays, ranges, points, params), ranges
+    return _join_stays_without_trip(stays, left, params), ranges
 
 
-def _join_stays_without_trip(stays: list, ranges: list, points: list, params: Params) -> list:
-    """Consecutive stays with no trip between them and close together are one stay."""
-    if not stays:
-        return stays
-    trip_starts = sorted(points[s].ts for s, _ in ranges)
-    out = [stays[0]]
-    t = 0
-    for stay in stays[1:]:
-        prev = out[-1]
-        while t < len(trip_starts) and trip_starts[t] < prev.end_ts:
-            t += 1
-        moved = t < len(trip_starts) and trip_starts[t] < stay.start_ts
-        near = distance_m(prev.lat, prev.lon, stay.lat, stay.lon) <= 2 * params.stay_radius_m
-        if not moved and near:
-            out[-1] = _merge_stays(prev, stay)
+def _join_stays_without_trip(stays: list, left: set, params: Params) -> list:
+    """Consecutive stays with no trip between them (`left` holds the indexes of stays a trip
+    left) and close together are one stay."""
+    out = []
+    for k, stay in enumerate(stays):
+        if out and k - 1 not in left and \
+                distance_m(out[-1].lat, out[-1].lon, stay.lat, stay.lon) <= 2 * params.stay_radius_m:
+            out[-1] = _merge_stays(out[-1], stay)
         else:
             out.append(stay)
     return out
 
 
-_FALLBACK_SPEED_MS = 1.4   # walking pace, when the first steps say nothing better
-_EDGE_STEPS = 3
-
-
-def _edge_speed(steps: list) -> float:
-    """Mean speed over a few steps next to a trip's end, skipping long silences."""
-    dist = dt = 0.0
-    for p, q in steps:
-        if 0 < q.ts - p.ts <= 120:
-            dist += distance_m(p.lat, p.lon, q.lat, q.lon)
-            dt += q.ts - p.ts
-    return max(dist / dt, _FALLBACK_SPEED_MS) if dt > 0 and dist > 0 else _FALLBACK_SPEED_MS
-
-
 def departure_ts(seg: list, params: Params = DEFAULT_PARAMS) -> int:
-    """When the member left: phones often wake up only once out of the place, so the
-    departure is the first moving fix minus the time to cover the distance from the place."""
+    """When the member left: phones often wake up only once out of the place (a geofence of
+    100-200 m, a distance filter), so the departure is the first moving fix minus the time to
+    walk there from the place: everyone leaves a building on foot, whatever they ride next."""
     if len(seg) < 2:
         return seg[0].ts
     p0, p1 = seg[0], seg[1]
-    steps = list(zip(seg[1:1 + _EDGE_STEPS], seg[2:2 + _EDGE_STEPS]))
-    back = distance_m(p0.lat, p0.lon, p1.lat, p1.lon) / _edge_speed(steps)
+    back = distance_m(p0.lat, p0.lon, p1.lat, p1.lon) / WALK_PACE_MS
     return int(max(p0.ts, p1.ts - back))
 
 
 def arrival_ts(seg: list, params: Params = DEFAULT_PARAMS) -> int:
-    """When the member arrived: the last moving fix plus the time to reach the place."""
-    if len(seg) < 2:
-        return seg[-1].ts
+    """When the member arrived: the first fix of the next stay, a real observation of the
+    member at the place (phones record densely until they notice the stop), unless the phone
+    fell silent on the way in: then the last moving fix plus the walk to the place."""
+    if len(seg) < 3:
+        return seg[-1].ts      # one hop between two stays: the phone woke at the new place
     p0, p1 = seg[-2], seg[-1]
-    steps = list(zip(seg[-2 - _EDGE_STEPS:-2], seg[-1 - _EDGE_STEPS:-1]))
-    ahead = distance_m(p0.lat, p0.lon, p1.lat, p1.lon) / _edge_speed(steps)
-    return int(min(p1.ts, p0.ts + ahead))
+    ahead = distance_m(p0.lat, p0.lon, p1.lat, p1.lon) / WALK_PACE_MS
+    return int(min(p1.ts, p0.ts + max(ahead, 2 * params.speed_window_s)))

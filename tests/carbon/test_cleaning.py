@@ -32,3 +32,13 @@ def test_junk_fixes_are_dropped():
             Point(1_772_000_015, 46.20, -1.15, 1500.0),    # cell tower guess
             Point(1_772_000_025, 46.25, -1.15, 10.0)]      # 11 km away for 5 s: a jump
     assert clean(base + junk) == base
+
+
+def test_a_stale_repeat_while_moving_is_dropped_but_not_at_rest():
+    from carbon.cleaning import drop_stale
+    from carbon.points import Point
+    moving = [Point(0, 46.0, -1.0, 10.0), Point(30, 46.001, -1.0, 10.0),
+              Point(60, 46.001, -1.0, 10.0), Point(90, 46.003, -1.0, 10.0)]
+    assert [p.ts for p in drop_stale(moving)] == [0, 30, 90]   # 60 re-reported 30's position
+    resting = [Point(t, 46.0, -1.0, 10.0) for t in (0, 30, 60, 90)]
+    assert drop_stale(resting) == resting

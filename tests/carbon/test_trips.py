@@ -62,3 +62,51 @@ def test_bus_commute_is_one_trip_despite_the_wait_at_the_stop():
         assert len(found) == 1                  # the wait at the stop is no stay
         modes = [leg.mode for leg in found[0].legs]
         assert motor & set(modes)
+
+
+def _north(place, metres):
+    return (place[0] + metres / 111_195.0, place[1])
+
+
+def test_phone_asleep_at_a_stay_wakes_out_of_it_the_hop_is_the_trip():
+    # Trackers sleep at a place and wake on a geofence ~150 m out, then record densely: the
+    # silent hop is the walk leaving home, not missing data.
+    t0 = MIDNIGHT + 8 * 3600
+    there = _north(HOME, 180)
+    points = still(t0, HOME, 1800, every=30) + still(t0 + 1800 + 7200, there, 1800, every=30)
+    tl = build_timeline(points)
+    assert len(tl.trips) == 1
+    trip = tl.trips[0]
+    woke = t0 + 1800 + 7200
+    assert trip.end_ts == woke                              # the first fix at the new place
+    assert woke - 200 <= trip.start_ts < woke               # walked 180 m just before
+    assert [leg.mode for leg in trip.legs] == ["walk"]
+
+
+def test_lone_fixes_after_long_silences_are_no_trip():
+    # A passive location update every few hours (no dense recording after it) says the phone
+    # is elsewhere, not that a trip was recorded.
+    t0 = MIDNIGHT + 8 * 3600
+    points = still(t0, HOME, 120, every=30) + still(t0 + 4 * 3600, _north(HOME, 230), 0) + \
+        still(t0 + 5 * 3600, _north(HOME, 700), 0)
+    assert build_timeline(points).trips == []
+
+
+def test_trip_ends_when_the_member_arrives_not_at_the_edge_of_the_radius():
+    t0 = MIDNIGHT + 8 * 3600
+    walk = straight_track(t0, HOME, _north(HOME, 1000), 700, every=10)     # 1.4 m/s
+    points = still(t0 - 1800, HOME, 1800, every=30) + walk + \
+        still(t0 + 710, _north(HOME, 1000), 1800, every=30)
+    trip = build_timeline(points).trips[0]
+    assert abs(trip.end_ts - (t0 + 700)) <= 30              # not ~50 s early (75 m radius)
+    assert abs(trip.start_ts - t0) <= 30
+
+
+def test_short_stop_is_not_a_stay():
+    # A 4-minute wait (a red light, a level crossing, a station platform) is part of the trip.
+    t0 = MIDNIGHT + 8 * 3600
+    mid = _north(HOME, 1500)
+    points = still(t0 - 1800, HOME, 1800) + straight_track(t0, HOME, mid, 300) + \
+        still(t0 + 310, mid, 230, every=10) + straight_track(t0 + 550, mid, PERIGNY, 600) + \
+        still(t0 + 1160, PERIGNY, 1800)
+    assert len(build_timeline(points).trips) == 1
