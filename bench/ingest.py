@@ -1,0 +1,391 @@
+"""Ingest throughput and the gateway's memory, against a real `selfdata serve` subprocess.
+
+usage: python bench/ingest.py [--only mqtt,http,memory] [--mqtt-messages N] [--http-requests N]
+                              [--fixes N] [--keep DIR]
+
+Prints (never asserts), each figure beside its target:
+- MQTT end-to-end: 5 phones (paho, QoS 1, persistent sessions) publish 50,000 locations to a
+  real mosquitto on loopback; timed from the first publish until all are committed in the
+  database (target >= 5,000/s). Also the backlog case: the same volume queued by the broker
+  while the gateway is down, drained after it starts.
+- HTTP `POST /pub`: 20,000 requests, 50 in flight over aiohttp (target >= 1,500/s).
+- Resident memory (VmRSS) of the gateway process: idle on an empty household, and on a store
+  of 1,000,000 fixes (inserted with gateway.store.insert_fix_rows before the start) after
+  some /pub traffic (targets <= 60 MB and <= 80 MB). Also the peak (VmHWM).
+The client runs on the same machine as the gateway, so client CPU is part of the picture.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "ingest")]
+
+import aiohttp  # noqa: E402
+
+from gateway import accounts, broker  # noqa: E402
+from gateway.store import Store, fix_row, insert_fix_rows  # noqa: E402
+from gateway.model import Fix  # noqa: E402
+from gateway_process import GatewayProcess  # noqa: E402
+from harness import Household, Mosquitto, free_port, make_config  # noqa: E402
+from helpers import Phone, basic, location  # noqa: E402
+
+TARGET_MQTT = 5000
+TARGET_HTTP = 1500
+TARGET_IDLE_MB = 60
+TARGET_LOADED_MB = 80
+DEVICES = ["alice/phone", "alice/tablet", "bob/phone", "bob/watch", "carol/phone"]
+
+
+def line(label: str, value: str, target: str, ok: bool | None) -> None:
+    verdict = "" if ok is None else ("  ok" if ok else "  MISSED")
+    print(f"{label:<52} {value:>14}   target {target}{verdict}", flush=True)
+
+
+class Box:
+    """A household with five devices, optionally a mosquitto, and a gateway subprocess."""
+
+    def __init__(self, root: Path, name: str, *, mqtt: bool, ingest: dict | None = None,
+                 sections: dict | None = None):
+        self.dir = root / name
+        self.mqtt_port = free_port() if mqtt else None
+        self.config = make_config(self.dir, mqtt_port=self.mqtt_port)
+        household = Household(self.config)
+        self.secrets = dict(household.secrets)
+        store = Store(self.config.db_path).open()
+        with store.transaction() as conn:
+            accounts.add_member(conn, "carol", "correct horse battery", display_name="Carol")
+            for user in DEVICES:
+                if user not in self.secrets:
+                    device, secret = accounts.add_device(conn, *user.split("/"))
+                    self.secrets[user] = secret
+            broker.sync_broker_files(self.config, conn)
+        store.close()
+        self.broker = Mosquitto(self.config, self.mqtt_port).start() if mqtt else None
+        self.gateway = GatewayProcess(self.dir, free_port(), mqtt_port=self.mqtt_port,
+                                      ingest=ingest, log_level="WARNING")
+        if sections:  # extra TOML sections (e.g. [pipeline]) appended to the test config
+            from gateway_process import write_config
+            import tomllib
+            current = tomllib.loads(self.gateway.config_path.read_text())
+            current.update(sections)
+            write_config(self.gateway.config_path, current)
+
+    def count(self) -> int:
+        conn = sqlite3.connect(self.config.db_path, timeout=30)
+        try:
+            return conn.execute("SELECT count(*) FROM fixes").fetchone()[0]
+        finally:
+            conn.close()
+
+    def close(self):
+        self.gateway.stop()
+        if self.broker:
+            self.broker.stop()
+
+
+# ----- MQTT
+
+
+def _payloads(n_per_device: int, base: int) -> dict[str, list[bytes]]:
+    rng = random.Random(1)
+    out = {}
+    for d, user in enumerate(DEVICES):
+        out[user] = [json.dumps(location(base + i, lat=46.15 + rng.uniform(-0.05, 0.05),
+                                         lon=-1.15 + rng.uniform(-0.05, 0.05), vel=rng.randrange(60),
+                                         batt=rng.randrange(100), tid=user[-2:])).encode()
+                     for i in range(n_per_device)]
+    return out
+
+
+def _publish_all(box: Box, payloads: dict[str, list[bytes]], phones: dict) -> float:
+    """Each phone in its own thread, as fast as paho and the broker take it. Returns when the
+    broker acknowledged everything; the time that took."""
+    started = time.monotonic()
+
+    def run(user):
+        infos = [phones[user].publish(f"owntracks/{user}", p) for p in payloads[user]]
+        for info in infos:
+            info.wait_for_publish(300)
+
+    threads = [threading.Thread(target=run, args=(u,)) for u in DEVICES]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - started
+
+
+def _wait_count(box: Box, expected: int, timeout: float = 600) -> float:
+    deadline = time.monotonic() + timeout
+    while box.count() < expected:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {box.count()} of {expected} fixes after {timeout}s")
+        time.sleep(0.02)
+    return time.monotonic()
+
+
+def bench_mqtt(root: Path, total: int) -> None:
+    box = Box(root, "mqtt", mqtt=True)
+    try:
+        box.gateway.start()
+        per_device = total // len(DEVICES)
+        phones = {u: Phone(box.mqtt_port, u, box.secrets[u]) for u in DEVICES}
+        live = _payloads(per_device, int(time.time()) - 30 * 86400)
+        started = time.monotonic()
+        publish_s = [0.0]
+        publisher = threading.Thread(target=lambda: publish_s.__setitem__(
+            0, _publish_all(box, live, phones)))
+        publisher.start()
+        done = _wait_count(box, per_device * len(DEVICES))
+        publisher.join()
+        rate = per_device * len(DEVICES) / (done - started)
+        line(f"MQTT end-to-end, {per_device * len(DEVICES):,} msgs / {len(DEVICES)} devices",
+             f"{rate:,.0f} /s", f">= {TARGET_MQTT:,}/s", rate >= TARGET_MQTT)
+        print(f"    (the broker took them all in {publish_s[0]:.1f}s: "
+              f"{per_device * len(DEVICES) / publish_s[0]:,.0f}/s published)")
+
+        # The backlog: the gateway was down while the phones kept publishing.
+        box.gateway.terminate()
+        backlog = _payloads(per_device, int(time.time()) - 20 * 86400)
+        _publish_all(box, backlog, phones)
+        started = time.monotonic()
+        box.gateway.start(wait_mqtt=False)
+        done = _wait_count(box, 2 * per_device * len(DEVICES))
+        rate = per_device * len(DEVICES) / (done - started)
+        line("MQTT backlog drained after a restart (incl. start)", f"{rate:,.0f} /s",
+             f">= {TARGET_MQTT:,}/s", rate >= TARGET_MQTT)
+        for phone in phones.values():
+            phone.close()
+    finally:
+        box.close()
+
+
+# ----- HTTP
+
+
+async def _http_load(box: Box, n: int, in_flight: int, base: int) -> tuple[float, int]:
+    url = box.gateway.url + "/pub"
+    auth = {u: basic(u, box.secrets[u]) for u in DEVICES}
+    bodies = [(DEVICES[i % len(DEVICES)], json.dumps(location(base + i, batt=i % 100)).encode())
+              for i in range(n)]
+    queue = bodies[::-1]
+    errors = 0
+
+    async def worker(session):
+        nonlocal errors
+        while queue:
+            user, body = queue.pop()
+            async with session.post(url, data=body, headers={
+                    **auth[user], "Content-Type": "application/json"}) as r:
+                await r.read()
+                if r.status != 200 or "X-Selfdata-Rejected" in r.headers:
+                    errors += 1
+
+    connector = aiohttp.TCPConnector(limit=in_flight)
+    async with aiohttp.ClientSession(connector=connector,
+                                     timeout=aiohttp.ClientTimeout(total=60)) as session:
+        # One request per device first: the first check of a device secret is a slow hash.
+        for user in DEVICES:
+            async with session.post(url, json=location(base - 1000), headers=auth[user]) as r:
+                await r.read()
+        started = time.monotonic()
+        await asyncio.gather(*(worker(session) for _ in range(in_flight)))
+        return time.monotonic() - started, errors
+
+
+def bench_http(root: Path, total: int, in_flight: int = 50) -> None:
+    box = Box(root, "http", mqtt=False)
+    try:
+        box.gateway.start()
+        elapsed, errors = asyncio.run(_http_load(box, total, in_flight,
+                                                 int(time.time()) - 40 * 86400))
+        rate = total / elapsed
+        line(f"HTTP /pub, {total:,} requests, {in_flight} in flight", f"{rate:,.0f} /s",
+             f">= {TARGET_HTTP:,}/s", rate >= TARGET_HTTP)
+        if errors:
+            print(f"    ({errors} answers were not a plain 200)")
+        stored = box.count()
+        if stored != total + len(DEVICES):
+            print(f"    (WARNING: {stored} fixes stored for {total + len(DEVICES)} distinct sent)")
+    finally:
+        box.close()
+
+
+# ----- memory
+
+
+def _day_trace(rng: random.Random, day_start: int, home, work):
+    """One weekday as a phone reports it: sparse fixes at home and at work, a fix every
+    ~15 s on the two commutes. Yields (ts, lat, lon, vel m/s)."""
+    def still(t0, t1, where, step):
+        t = t0
+        while t < t1:
+            yield t, where[0] + rng.gauss(0, 0.00005), where[1] + rng.gauss(0, 0.00005), 0.0
+            t += step + rng.randrange(-30, 30)
+
+    def move(t0, t1, a, b):
+        t = t0
+        while t < t1:
+            f = (t - t0) / (t1 - t0)
+            yield (t, a[0] + (b[0] - a[0]) * f + rng.gauss(0, 0.00003),
+                   a[1] + (b[1] - a[1]) * f + rng.gauss(0, 0.00003), 6.0)
+            t += 15 + rng.randrange(-3, 4)
+
+    h = 3600
+    yield from still(day_start, day_start + 7 * h + 1800, home, 600)
+    yield from move(day_start + 7 * h + 1800, day_start + 8 * h, home, work)
+    yield from still(day_start + 8 * h, day_start + 17 * h + 1800, work, 300)
+    yield from move(day_start + 17 * h + 1800, day_start + 18 * h, work, home)
+    yield from still(day_start + 18 * h, day_start + 24 * h, home, 300)
+
+
+def _insert_fixes(box: Box, n: int) -> float:
+    """n fixes spread over the devices, in big transactions, raw JSON as OwnTracks sends it:
+    each device lives realistic days (home, commute, work, commute, home), going back in
+    time as far as needed."""
+    rng = random.Random(7)
+    store = Store(box.config.db_path).open()
+    conn = store.conn
+    devices = [accounts.get_device(conn, *u.split("/")) for u in DEVICES]
+    per_device = n // len(devices)
+    started = time.monotonic()
+    received = time.time()
+    today = int(time.time()) // 86400 * 86400
+    for device in devices:
+        home = (46.16 + rng.uniform(-0.02, 0.02), -1.15 + rng.uniform(-0.02, 0.02))
+        work = (46.15 + rng.uniform(-0.03, 0.03), -1.17 + rng.uniform(-0.03, 0.03))
+        days = per_device // 400 + 2  # ~450 fixes a day
+        rows, count = [], 0
+        for day in range(days, 0, -1):
+            for ts, lat, lon, vel in _day_trace(rng, today - day * 86400, home, work):
+                if count == per_device:
+                    break
+                count += 1
+                raw = (f'{{"_type":"location","acc":10,"batt":{count % 100},"lat":{lat:.6f},'
+                       f'"lon":{lon:.6f},"tid":"{device.tid}","tst":{ts},'
+                       f'"vel":{round(vel * 3.6)}}}')
+                fix = Fix(ts=ts, lat=lat, lon=lon, acc=10.0, alt=None, vel=vel, cog=None,
+                          batt=count % 100, raw=raw)
+                rows.append(fix_row(device.id, device.member_id, fix, "owntracks-http",
+                                    received))
+                if len(rows) == 100_000:
+                    with store.transaction():
+                        insert_fix_rows(conn, rows)
+                    rows = []
+        if rows:
+            with store.transaction():
+                insert_fix_rows(conn, rows)
+    store.close()
+    return time.monotonic() - started
+
+
+def _settle_rss(gp: GatewayProcess, seconds: float = 3.0) -> int:
+    time.sleep(seconds)
+    return gp.rss_kb()
+
+
+def _cpu_s(gp: GatewayProcess) -> float:
+    fields = Path(f"/proc/{gp.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_idle(gp: GatewayProcess, timeout: float = 900) -> float:
+    """Until the process uses under 5% of a CPU over 3 s (background work done)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = _cpu_s(gp)
+        time.sleep(3)
+        if _cpu_s(gp) - before < 0.15:
+            break
+    return time.monotonic() - started
+
+
+def _hwm_kb(gp: GatewayProcess) -> int:
+    for text in Path(f"/proc/{gp.pid}/status").read_text().splitlines():
+        if text.startswith("VmHWM:"):
+            return int(text.split()[1])
+    return 0
+
+
+def bench_memory(root: Path, n_fixes: int, sections: dict | None = None, tag: str = "") -> None:
+    box = Box(root, "memory" + (tag and f"-{tag}"), mqtt=True, sections=sections)
+    label = f" ({tag})" if tag else ""
+    try:
+        box.gateway.start()
+        asyncio.run(_http_load(box, 200, 10, int(time.time()) - 50 * 86400))
+        idle = _settle_rss(box.gateway)
+        line(f"gateway RSS idle, empty household{label}", f"{idle / 1024:,.1f} MB",
+             f"<= {TARGET_IDLE_MB} MB", idle / 1024 <= TARGET_IDLE_MB)
+        box.gateway.terminate()
+
+        took = _insert_fixes(box, n_fixes)
+        print(f"    ({box.count():,} fixes inserted in {took:.0f}s; database "
+              f"{box.config.db_path.stat().st_size / 2**20:,.0f} MB)")
+        box.gateway.start()
+        after_start = _settle_rss(box.gateway, 1.0)
+        asyncio.run(_http_load(box, 5000, 20, int(time.time()) - 50 * 86400 + 10_000))
+        loaded = _settle_rss(box.gateway)
+        peak = _hwm_kb(box.gateway)
+        line(f"gateway RSS, {box.count():,} fixes, after /pub traffic{label}",
+             f"{loaded / 1024:,.1f} MB", f"<= {TARGET_LOADED_MB} MB",
+             loaded / 1024 <= TARGET_LOADED_MB)
+        print(f"    (right after start {after_start / 1024:.1f} MB; peak VmHWM {peak / 1024:.1f} MB)")
+        took = _wait_idle(box.gateway)
+        idle_after = box.gateway.rss_kb()
+        peak = _hwm_kb(box.gateway)
+        line(f"gateway RSS once idle again{label}", f"{idle_after / 1024:,.1f} MB",
+             f"<= {TARGET_LOADED_MB} MB", idle_after / 1024 <= TARGET_LOADED_MB)
+        line(f"gateway peak RSS (VmHWM) over the whole run{label}", f"{peak / 1024:,.1f} MB",
+             f"<= {TARGET_LOADED_MB} MB", peak / 1024 <= TARGET_LOADED_MB)
+        print(f"    (busy for {took:.0f}s after the traffic: the trip pipeline catching up "
+              "with fixes it had not seen)")
+    finally:
+        box.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default="mqtt,http,memory")
+    parser.add_argument("--mqtt-messages", type=int, default=50_000)
+    parser.add_argument("--http-requests", type=int, default=20_000)
+    parser.add_argument("--fixes", type=int, default=1_000_000)
+    parser.add_argument("--no-pipeline-too", action="store_true",
+                        help="also measure memory with the trip pipeline off")
+    parser.add_argument("--keep", metavar="DIR", help="keep the data dirs here")
+    args = parser.parse_args()
+    if shutil.which("mosquitto") is None and not Path("/usr/sbin/mosquitto").exists():
+        print("mosquitto is not installed (apt-get install mosquitto)", file=sys.stderr)
+        return 2
+    root = Path(args.keep or tempfile.mkdtemp(prefix="selfdata-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    only = set(args.only.split(","))
+    print(f"selfdata ingest bench on {os.cpu_count()} CPUs; data in {root}")
+    try:
+        if "mqtt" in only:
+            bench_mqtt(root, args.mqtt_messages)
+        if "http" in only:
+            bench_http(root, args.http_requests)
+        if "memory" in only:
+            bench_memory(root, args.fixes)
+            if args.no_pipeline_too:
+                bench_memory(root, args.fixes, {"pipeline": {"enabled": False}}, "pipeline off")
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
