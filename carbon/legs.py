@@ -9,7 +9,7 @@ mode are joined.
 from carbon.features import STOP_SPEED_MS, leg_features
 from carbon.geo import distance_m
 from carbon.model import Leg
-from carbon.modes import ACTIVITY_ALIASES, infer_mode
+from carbon.modes import ACTIVITY_ALIASES, infer_mode, speed_class
 from carbon.params import DEFAULT_PARAMS, Context, Params
 from carbon.speeds import step_distances, window_speeds
 
@@ -61,6 +61,48 @@ def _absorb_short(runs: list, points, dists, speeds, params: Params) -> list:
     return runs
 
 
+_HALT_S = 45.0   # standing this long: time to get off a train and onto a bike
+
+
+def _split_at_halt(run, points, speeds, dists, params: Params) -> list:
+    """A fast run that is a ride and a motor ride (a cyclist reaching the station and the
+    train): nobody changes vehicle without stopping, so the run is cut at its longest halt
+    when the two sides read as different classes (cycle and motor or rail) and each is long
+    enough to be a leg. The halt goes to the motor side (the wait for, or in, the train)."""
+    lab, a, b = run
+    if not lab:
+        return [run]
+    # standing: the windowed speed or the step's own (a window of sparse fixes reaches
+    # into the ride on either side of a short halt)
+    standing = [min(speeds[k], dists[k] / max(points[k + 1].ts - points[k].ts, 1)) < STOP_SPEED_MS
+                for k in range(len(speeds))]
+    best, k = None, a
+    while k < b:
+        if not standing[k]:
+            k += 1
+            continue
+        j = k
+        while j < b and standing[j]:
+            j += 1
+        held = points[j].ts - points[k].ts
+        if k > a and j < b and held >= _HALT_S and \
+                (best is None or held > points[best[1]].ts - points[best[0]].ts):
+            best = (k, j)
+        k = j
+    if best is None:
+        return [run]
+    h0, h1 = best
+    sides = []
+    for x, y in ((a, h0), (h1, b)):
+        if points[y].ts - points[x].ts < params.min_leg_s or sum(dists[x:y]) < params.min_leg_m:
+            return [run]
+        sides.append(speed_class(leg_features(points[x:y + 1], speeds[x:y], dists[x:y])))
+    if sorted(sides) not in (["cycle", "motor"], ["cycle", "rail"]):
+        return [run]
+    cut = h1 if sides[0] != "cycle" else h0
+    return [[lab, a, cut], [lab, cut, b]]
+
+
 def _evidence(points: list) -> dict:
     """Share of the stretch's time covered by each activity the phone reported."""
     shares, total = {}, 0.0
@@ -96,6 +138,26 @@ def _join_same_mode(legs: list) -> list:
         else:
             out.append(leg)
     return out
+
+
+_CYCLES = ("bike", "e-bike", "e-scooter")
+_FOOT = ("walk", "run")
+
+
+def carry_bike(legs: list) -> list:
+    """A cyclist does not leave the bike behind in the middle of a trip: between two cycle
+    legs (a train between them carried it too), a stretch at walking pace is the member
+    pushing it or riding slowly (at lights, in a station, uphill), so it is the cycle leg's
+    mode. Legs are joined again when neighbours end up with the same mode."""
+    idx = [k for k, leg in enumerate(legs) if leg.mode in _CYCLES]
+    if len(idx) < 2:
+        return legs
+    for k in range(idx[0] + 1, idx[-1]):
+        if legs[k].mode in _FOOT:
+            legs[k].mode = legs[k - 1].mode if legs[k - 1].mode in _CYCLES else \
+                next(legs[j].mode for j in idx if j > k)
+            legs[k].confidence = 0.5
+    return _join_same_mode(legs)
 
 
 def _open_span(points: list, radius: float) -> tuple:
@@ -143,7 +205,9 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     dists = step_distances(core)
     labels = [v >= params.walk_max_ms for v in speeds]
     runs = _absorb_short(_runs(labels), core, dists, speeds, params)
-    legs = _join_same_mode([_make_leg(core, speeds, dists, a, b, context) for _, a, b in runs])
+    runs = [part for run in runs for part in _split_at_halt(run, core, speeds, dists, params)]
+    legs = carry_bike(_join_same_mode([_make_leg(core, speeds, dists, a, b, context)
+                                       for _, a, b in runs]))
     _stretch(legs[0], points[:lo + 1], at_start=True)
     _stretch(legs[-1], points[hi:], at_start=False)
     return legs

@@ -22,6 +22,11 @@ MOTOR_MEAN_MS = 7.0     # 25 km/h door to door, stops included, is beyond town c
 CYCLE_P85_MS = 2.6
 RUN_P95_MS = 3.9
 EBIKE_P50_MS = 5.3
+# Over two minutes (LegFeatures.sustained_p85_ms) a motor vehicle that moves at all covers
+# more than 18 km/h at times, which town cycling rarely keeps up; a walker or a cyclist
+# covers at least 1.5 m/s (a phone hopping between two positions covers nothing).
+SUSTAINED_MOTOR_MS = 5.0
+SUSTAINED_MOVING_MS = 1.5
 
 ACTIVITY_ALIASES = {
     "walking": "walk", "walk": "walk", "on_foot": "walk", "foot": "walk",
@@ -49,9 +54,12 @@ def speed_class(f: LegFeatures) -> str:
         return "plane"
     if f.p85_ms >= RAIL_P85_MS:
         return "rail"
-    if f.p85_ms >= MOTOR_P85_MS or f.p95_ms >= MOTOR_P95_MS or f.mean_ms >= MOTOR_MEAN_MS:
+    sustained = f.sustained_p85_ms
+    if (f.p85_held_ms >= MOTOR_P85_MS or f.p95_held_ms >= MOTOR_P95_MS or
+            f.mean_ms >= MOTOR_MEAN_MS) \
+            and (sustained is None or sustained >= SUSTAINED_MOTOR_MS):
         return "motor"
-    if f.p85_ms >= CYCLE_P85_MS:
+    if f.p85_ms >= CYCLE_P85_MS and (sustained is None or sustained >= SUSTAINED_MOVING_MS):
         return "cycle"
     return "walk"
 

@@ -76,7 +76,10 @@ def _settle(points: list, i: int, last: int, params: Params, anchored: bool) -> 
             first += 1
     grown = _grow(points, first, radius) if first > i else last
     if first > i and quiet_until(points, grown) - points[first].ts < params.stay_min_s:
-        first, grown = i, last
+        # A short stop (the run only just reaches stay_min_s with its approach): it is a
+        # stay, but the member still arrived when they reached its core, not while walking
+        # in across the radius. Such a stay is never a resume point (see recompute_from).
+        grown = last
     near = _core(points, first, grown)
     end = grown
     while end > first and not near(points[end]) and not _falls_silent(points, end, params):

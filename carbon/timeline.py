@@ -89,14 +89,17 @@ def build_timeline(points, params: Params = DEFAULT_PARAMS, context: Context | N
     return _finish(detect(points, params, context), context)
 
 
-def recompute_from(tl: Timeline, ts: int) -> int | None:
+def recompute_from(tl: Timeline, ts: int, params: Params = DEFAULT_PARAMS) -> int | None:
     """Where to restart for fixes at or after ts: the start of the last stay starting at or
-    before ts; None means rebuild from the first fix."""
+    before ts and lasting stay_min_s from its start (a shorter one is a short stop whose
+    start is its arrival, not where its run began: detection from there would not see it);
+    None means rebuild from the first fix."""
     start = None
     for stay in tl.stays:
         if stay.start_ts > ts:
             break
-        start = stay.start_ts
+        if stay.duration_s >= params.stay_min_s:
+            start = stay.start_ts
     return start
 
 

@@ -4,6 +4,7 @@ A short stop where the mode changes and one side is a motor vehicle (walk to the
 wait, ride the train) joins the two trips: people describe "I went to work by bike and train",
 not two trips. The same short stop between two walks or two drives stays a stop (an errand).
 """
+from carbon.legs import carry_bike
 from carbon.model import Stay, Trip
 from carbon.params import DEFAULT_PARAMS, Params
 
@@ -19,7 +20,8 @@ def is_transfer(before: Trip, stay: Stay, after: Trip, params: Params = DEFAULT_
 
 
 def _join(x: Trip, y: Trip) -> Trip:
-    return Trip(x.start_ts, y.end_ts, round(x.distance_m + y.distance_m, 1), x.legs + y.legs,
+    return Trip(x.start_ts, y.end_ts, round(x.distance_m + y.distance_m, 1),
+                carry_bike(x.legs + y.legs),
                 start=x.start, end=y.end)
 
 
