@@ -42,7 +42,7 @@ def to_submission(device: Device, data: bytes, source: str, *, subtopic: str = "
         if msg.type in SECRET_BEARING:
             raw = json.dumps(redact(msg.payload), ensure_ascii=False)
         ts = msg.ts if msg.ts is not None else int(now)
-        sub.events.append(Event(msg.type, ts, raw, subtopic))
+        sub.events.append(Event(msg.type, ts, raw, subtopic or _http_subtopic(device, msg)))
     return sub
 
 
@@ -60,6 +60,15 @@ def redact(value):
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
+
+
+def _http_subtopic(device: Device, msg) -> str:
+    """In HTTP mode the phone says in `topic` where it would have published over MQTT."""
+    topic = msg.payload.get("topic")
+    prefix = device.topic + "/"
+    if isinstance(topic, str) and topic.lower().startswith(prefix):
+        return topic[len(prefix):]
+    return ""
 
 
 def _where(device: Device, subtopic: str) -> str:

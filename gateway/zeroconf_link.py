@@ -34,9 +34,12 @@ class Announcer:
         self.azc, self.infos = azc, infos
 
     @classmethod
-    async def start(cls, config: Config, web_port: int) -> "Announcer":
+    async def start(cls, config: Config, web_port: int, *, interfaces=None,
+                    addresses: list[bytes] | None = None) -> "Announcer":
+        """Announce on every IPv4 interface, or only on ``interfaces`` (tests use the
+        loopback, so that no multicast leaves the machine)."""
         host = config.gateway.hostname
-        addresses = lan_addresses()
+        addresses = addresses or lan_addresses()
         if not addresses:
             raise OSError("no LAN address to announce")
         server = f"{host}.local."
@@ -47,7 +50,8 @@ class Announcer:
             infos.append(AsyncServiceInfo(
                 "_mqtt._tcp.local.", f"{host}._mqtt._tcp.local.", addresses=addresses,
                 port=config.mqtt.public_port or config.mqtt.port, server=server))
-        azc = AsyncZeroconf(ip_version=IPVersion.V4Only)
+        kwargs = {"interfaces": interfaces} if interfaces else {}
+        azc = AsyncZeroconf(ip_version=IPVersion.V4Only, **kwargs)
         for info in infos:
             await azc.async_register_service(info, allow_name_change=True)
         log.info("announced %s on %s", server,

@@ -49,3 +49,11 @@ def test_empty_payloads_are_ignored_and_garbage_is_refused_with_a_reason():
     assert not sub.fixes and not sub.events
     assert "UTF-8" in first_reason(sub)
     assert sub.rejections[0].where == "owntracks/alice/phone"
+
+
+def test_http_events_keep_the_subtopic_the_phone_names():
+    transition = {"_type": "transition", "wtst": 1700000000, "tst": 1700000100, "lat": 46.1,
+                  "lon": -1.1, "acc": 10, "event": "enter", "desc": "home",
+                  "topic": "owntracks/alice/phone/event"}
+    sub = to_submission(DEVICE, json.dumps(transition).encode(), "owntracks-http")
+    assert sub.events[0].topic == "event"

@@ -127,3 +127,20 @@ async def test_gateway_keeps_serving_http_without_a_broker(household):
         assert gw.mqtt.connected is False
     finally:
         await gw.stop()
+
+
+async def test_household_cards_are_published_retained_for_phones(mqtt_gateway):
+    gw = mqtt_gateway
+    await wait_for(lambda: gw.mqtt.connected)
+    await asyncio.sleep(2.5)  # the first housekeeping round publishes them
+    alice = _phone(gw)
+    try:
+        alice.client.subscribe("owntracks/+/+/info", qos=1)
+        cards = await wait_for(lambda: [json.loads(p) for t, p in alice.received
+                                        if t == "owntracks/alice/phone/info"])
+    finally:
+        alice.close()
+    assert cards[0]["_type"] == "card" and cards[0]["name"] == "Alice"
+    assert cards[0]["tid"] == gw.device("alice", "phone").tid
+    # Our own retained card comes back to the gateway's subscription: not stored as the phone's.
+    assert gw.store.conn.execute("SELECT count(*) FROM events WHERE type = 'card'").fetchone()[0] == 0
