@@ -28,7 +28,8 @@ def make_app(gw) -> web.Application:
 
 async def _root(request: web.Request) -> web.StreamResponse:
     """`/` is both the household's home page and the OsmAnd/Traccar endpoint (`?id=`)."""
-    if "id" in request.query:
+    if "id" in request.query or (request.method == "POST"
+                                 and request.content_type == "application/json"):
         return await pub.osmand_report(request)
     return await request.app["home_handler"](request)
 

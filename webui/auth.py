@@ -155,7 +155,8 @@ async def require_member(request: web.Request, handler):
 
 
 def _is_osmand(request: web.Request) -> bool:
-    return request.path == "/" and "id" in request.query
+    return request.path == "/" and ("id" in request.query or (
+        request.method == "POST" and request.content_type == "application/json"))
 
 
 def device_from_request(request: web.Request, *, username: str | None = None,

@@ -73,26 +73,46 @@ def _reply(gw, device, *, rejected: str | None) -> web.Response:
 
 async def osmand_report(request: web.Request) -> web.Response:
     """`GET|POST /?id=member/device&lat=..&lon=..&timestamp=..` (OsmAnd, Traccar Client,
-    GPSLogger). Credentials: Basic auth, or the device secret as `secret=`."""
+    GPSLogger), or a Traccar Client 9+ JSON body posted to `/`. Credentials: Basic auth
+    (user info in the server URL), or the device secret as `secret=` in the URL."""
     gw = request.app["gw"]
     params = dict(request.query)
-    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
-        params.update(await request.post())
-    username = params.get("id", "")
+    body = None
+    if request.method == "POST":
+        if request.content_type == "application/x-www-form-urlencoded":
+            params.update(await request.post())
+        elif request.content_type == "application/json":
+            body = await _read_body(request, osmand.MAX_JSON_BYTES)
+    sub = Submission("osmand")
+    try:
+        if body is not None:
+            traccar = osmand.parse_json(body)
+            username = f"{traccar.user}/{traccar.device}" if traccar.user else traccar.device
+            fixes, refused = _split(traccar.entries)
+        else:
+            username = params.get("id", "")
+            fixes, refused = [osmand.parse_params(params)], []
+    except osmand.Rejected as exc:
+        username, fixes, refused = params.get("id", ""), [], [exc]
     device = device_from_request(request) or device_from_request(
         request, username=username, secret=params.get("secret", ""))
-    if device is None or device.username != username.strip().lower():
+    # An unreadable body names nobody: the Basic-auth device then answers for it.
+    if device is None or (username and device.username != username.strip().lower()):
         gw.ingest.counts["osmand.unauthorized"] += 1
         raise web.HTTPUnauthorized(text="unknown device or wrong secret", headers=_UNAUTHORIZED)
-    sub = Submission("osmand", device)
-    raw = json.dumps({k: v for k, v in params.items() if k != "secret"})  # never keep it
-    try:
-        f = osmand.parse_params(params)
-        sub.fixes.append(Fix(ts=f.ts, lat=f.lat, lon=f.lon, acc=f.acc, alt=f.alt, vel=f.vel,
-                             cog=f.cog, batt=f.batt, raw=raw))
-    except osmand.Rejected as exc:
-        sub.rejections.append(Rejection("osmand", exc.reason, raw.encode(), device.id))
+    raw = body.decode("utf-8", "replace") if body is not None else json.dumps(
+        {k: v for k, v in params.items() if k != "secret"})  # the secret is never kept
+    sub.device = device
+    for f in fixes:
+        f.raw = raw
+    sub.fixes = fixes
+    sub.rejections = [Rejection("osmand", r.reason, raw.encode(), device.id) for r in refused]
     await gw.ingest.submit(sub)
     headers = {REJECTED_HEADER: _header_safe(sub.rejections[0].reason)} if sub.rejections else None
     # Traccar Client only checks for a 200; OsmAnd ignores the body.
     return web.Response(text="OK", headers=headers)
+
+
+def _split(entries):
+    fixes = [e for e in entries if not isinstance(e, osmand.Rejected)]
+    return fixes, [e for e in entries if isinstance(e, osmand.Rejected)]
