@@ -25,19 +25,23 @@ def _runs(labels: list) -> list:
     return runs
 
 
-def _evidence_s(run, points, speeds) -> float:
+def _evidence_s(run, points, speeds, params: Params = DEFAULT_PARAMS) -> float:
     """Time a run gives evidence of its mode. Standing still says nothing: a car at a red
     light and a walker at a crossing both stand, and a distance-filtered phone reports a stop
-    as one long slow step. So a slow run counts only its time at walking pace."""
+    as one long slow step. So a slow run counts only its time at walking pace, and a fast run
+    only its time above it: once a fast run has absorbed a short slow one (the member
+    standing at the door), that time is no evidence of a vehicle, or one 60 s jump of a
+    wifi fix at the end of a walk would grow into a two-minute "ride"."""
     lab, a, b = run
     if lab:
-        return points[b].ts - points[a].ts
+        return sum(points[k + 1].ts - points[k].ts for k in range(a, b)
+                   if speeds[k] >= params.walk_max_ms)
     return sum(points[k + 1].ts - points[k].ts for k in range(a, b) if speeds[k] >= STOP_SPEED_MS)
 
 
 def _too_short(run, points, dists, speeds, params: Params) -> bool:
     lab, a, b = run
-    if _evidence_s(run, points, speeds) < params.min_leg_s:
+    if _evidence_s(run, points, speeds, params) < params.min_leg_s:
         return True
     return lab and sum(dists[a:b]) < params.min_leg_m   # a short fast burst is noise
 
@@ -49,7 +53,7 @@ def _absorb_short(runs: list, points, dists, speeds, params: Params) -> list:
         short = [r for r in runs if _too_short(r, points, dists, speeds, params)]
         if not short:
             break
-        victim = min(short, key=lambda r: _evidence_s(r, points, speeds))
+        victim = min(short, key=lambda r: _evidence_s(r, points, speeds, params))
         victim[0] = not victim[0]
         merged = []
         for r in runs:
@@ -142,6 +146,7 @@ def _join_same_mode(legs: list) -> list:
 
 _CYCLES = ("bike", "e-bike", "e-scooter")
 _FOOT = ("walk", "run")
+FOOT_MODES = _FOOT
 
 
 def carry_bike(legs: list) -> list:

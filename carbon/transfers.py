@@ -4,7 +4,7 @@ A short stop where the mode changes and one side is a motor vehicle (walk to the
 wait, ride the train) joins the two trips: people describe "I went to work by bike and train",
 not two trips. The same short stop between two walks or two drives stays a stop (an errand).
 """
-from carbon.legs import carry_bike
+from carbon.legs import FOOT_MODES, carry_bike
 from carbon.model import Stay, Trip
 from carbon.params import DEFAULT_PARAMS, Params
 
@@ -19,7 +19,25 @@ def is_transfer(before: Trip, stay: Stay, after: Trip, params: Params = DEFAULT_
     return a != b and (a in MOTOR_MODES or b in MOTOR_MODES)
 
 
+def _cover_wait(x: Trip, y: Trip) -> None:
+    """Give the connection between x and y (the stop that was a stay) to a leg, so the
+    joined trip's legs cover it. The member is out of any vehicle there: the walk leg on
+    either side takes it (the walk to the car ends when the car moves, the walk to the bus
+    stop includes the wait at it). Between a ride and a motor vehicle the wait goes to the
+    motor side, as for a halt inside a fast stretch (legs._split_at_halt): the wait for, or
+    in, the train; between two motor vehicles, to the one boarded next."""
+    before, after = x.legs[-1], y.legs[0]
+    if y.start_ts <= x.end_ts:
+        return
+    if before.mode in FOOT_MODES or (after.mode not in FOOT_MODES and
+                                     after.mode not in MOTOR_MODES):
+        before.end_ts = y.start_ts
+    else:
+        after.start_ts = x.end_ts
+
+
 def _join(x: Trip, y: Trip) -> Trip:
+    _cover_wait(x, y)
     return Trip(x.start_ts, y.end_ts, round(x.distance_m + y.distance_m, 1),
                 carry_bike(x.legs + y.legs),
                 start=x.start, end=y.end)

@@ -103,6 +103,20 @@ class IngestSection:
     keep_rejections: int = 10000
 
 
+# --- trip pipeline (gateway/pipeline.py): added by the trip engine's integration
+@dataclass
+class PipelineSection:
+    # Compute trips live as fixes arrive (off: only `selfdata rebuild` and imports do).
+    enabled: bool = True
+    # Wait this long after a batch of fixes before computing, so a burst is handled once.
+    debounce_s: float = 2.0
+    # The local bus network's factor in g CO2e per passenger-km; 0 = the factor table's
+    # default (Base Carbone's urban bus for an agglomeration of 100,000-250,000: 147).
+    bus_g_pkm: float = 0.0
+    # The sea-bus or ferry: ADEME gives no value, so it is the network's (0 until set).
+    boat_g_pkm: float = 0.0
+
+
 @dataclass
 class Config:
     gateway: GatewaySection = field(default_factory=GatewaySection)
@@ -110,6 +124,7 @@ class Config:
     mqtt: MqttSection = field(default_factory=MqttSection)
     gpsd: GpsdSection = field(default_factory=GpsdSection)
     ingest: IngestSection = field(default_factory=IngestSection)
+    pipeline: PipelineSection = field(default_factory=PipelineSection)
     source: str = "defaults"
     # Sections added by other capabilities (pipeline, aggregator...) as raw dicts.
     extra: dict = field(default_factory=dict)

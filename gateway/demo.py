@@ -174,3 +174,24 @@ def banner(gw: Gateway, *, temporary: bool = True) -> str:
               "  Alice's phone posts over HTTP, Bob's over MQTT, every few seconds.",
               "  Ctrl-C stops.", ""]
     return "\n".join(lines)
+
+
+# --- trip pipeline: the newcomer sees trips at once
+async def after_start(gw: Gateway) -> None:
+    """Both members' trips computed from the simulated history before the banner shows.
+    The service's start-up catch-up rebuilds members never processed: wait for it; with
+    the live pipeline disabled, rebuild here."""
+    from . import pipeline
+
+    def rebuild_all() -> None:
+        try:
+            for m in MEMBERS:
+                member = accounts.get_member(gw.store.conn, m.name)
+                pipeline.rebuild_member(gw.store, member.id)
+        finally:
+            gw.store.close()      # this worker thread's connection
+
+    if gw.pipeline.enabled:
+        await gw.pipeline.idle()
+    else:
+        await asyncio.to_thread(rebuild_all)

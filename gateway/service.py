@@ -51,12 +51,17 @@ class Gateway:
         self._zeroconf = None
         self.ingest.listeners.append(self._on_commit)
         self.live_listeners: list = []  # the websocket hub registers here
+        # --- trip pipeline: recomputes trips after commits, in its own worker thread
+        from .pipeline_runner import PipelineRunner
+        self.pipeline = PipelineRunner(self.store, config)
+        self.ingest.listeners.append(self.pipeline.on_commit)
 
     # ----- lifecycle
 
     async def start(self, *, web_port: int | None = None) -> None:
         self.store.open()
         await self.ingest.start()
+        await self.pipeline.start()  # trip pipeline: catches up, then follows ingest
         with self.store.transaction() as conn:
             broker.sync_broker_files(self.config, conn)
         if self.config.mqtt.enabled and self.config.mqtt.run_broker:
@@ -84,6 +89,7 @@ class Gateway:
         if self._runner is not None:
             await self._runner.cleanup()
         await self.ingest.stop()  # after the receivers: whatever they submitted commits
+        await self.pipeline.stop()  # trip pipeline: what is left is caught up at next start
         if self.broker_process is not None:
             await self.broker_process.stop()
         self.store.close()
@@ -135,9 +141,13 @@ class Gateway:
         """Keep the broker files in step with devices added from the command line, and
         apply members' retention settings once a day (first a minute after start)."""
         next_retention = time.monotonic() + 60
+        cards_sent = False
         while True:
-            await asyncio.sleep(10)
+            await asyncio.sleep(1 if not cards_sent else 10)
             try:
+                if not cards_sent and self.mqtt is not None and self.mqtt.connected:
+                    await self.publish_cards()  # retained: phones that connect later see them
+                    cards_sent = True
                 await self._sync_and_reload()
                 if time.monotonic() >= next_retention:
                     next_retention = time.monotonic() + 86400

@@ -1,0 +1,162 @@
+"""Stays, trips and legs between carbon objects and their rows.
+
+Writes are differences: in a time range, stored rows whose detection is unchanged keep their
+id and are updated in place when only what follows from the member's context changed
+(purpose, corrected mode, footprint); the rest are deleted and inserted. So a live update
+rewrites the last stay only, ids of untouched trips never change, and the SD card sees
+few writes.
+"""
+from __future__ import annotations
+
+from carbon.model import Leg, Stay, Trip
+
+LO, HI = -(2 ** 62), 2 ** 62      # open bounds for a range of start_ts
+
+_TRIP_FINISH = ("co2_g", "avoided_g", "purpose", "start_place", "end_place")
+_LEG_FINISH = ("mode", "confidence", "corrected", "co2_g", "avoided_g", "factor_version")
+
+
+# ----- carbon objects -> comparable tuples
+
+def detected_of(trips: list) -> list:
+    """The engine's own (mode, confidence) per leg, taken before context is applied."""
+    return [[(leg.mode, leg.confidence) for leg in t.legs] for t in trips]
+
+
+def _trip_key(t: Trip, detected: list) -> tuple:
+    legs = tuple((g.start_ts, g.end_ts, round(g.distance_m, 1), m, round(c, 3), g.n_points)
+                 for g, (m, c) in zip(t.legs, detected))
+    return (t.start_ts, t.end_ts, round(t.distance_m, 1), *(t.start or (None, None)),
+            *(t.end or (None, None)), legs)
+
+
+def _trip_finish(t: Trip) -> tuple:
+    co2 = [g.co2_g for g in t.legs if g.co2_g is not None]
+    avoided = [g.avoided_g for g in t.legs if g.avoided_g is not None]
+    return (round(sum(co2), 1) if co2 else None, round(sum(avoided), 1) if avoided else None,
+            t.purpose, t.start_place, t.end_place)
+
+
+def _leg_finish(g: Leg) -> tuple:
+    return (g.mode, round(g.confidence, 3), int(g.corrected), g.co2_g, g.avoided_g,
+            g.factor_version)
+
+
+def _stay_key(s: Stay) -> tuple:
+    return (s.start_ts, s.end_ts, round(s.lat, 6), round(s.lon, 6), s.n_points)
+
+
+# ----- rows -> carbon objects (for applying context again without fixes)
+
+def load_stays(conn, member_id: int, lo: int = LO, hi: int = HI) -> list:
+    return [Stay(r["start_ts"], r["end_ts"], r["lat"], r["lon"], r["n_points"], r["place"])
+            for r in conn.execute(
+                "SELECT * FROM stays WHERE member_id = ? AND start_ts >= ? AND start_ts < ? "
+                "ORDER BY start_ts", (member_id, lo, hi))]
+
+
+def load_trips(conn, member_id: int, lo: int = LO, hi: int = HI) -> tuple:
+    """(trips, detected, ids): stored trips as carbon objects with the engine's own modes."""
+    legs_of: dict[int, list] = {}
+    for r in conn.execute(
+            "SELECT l.* FROM legs l JOIN trips t ON t.id = l.trip_id WHERE t.member_id = ? "
+            "AND t.start_ts >= ? AND t.start_ts < ? ORDER BY l.trip_id, l.seq",
+            (member_id, lo, hi)):
+        legs_of.setdefault(r["trip_id"], []).append(r)
+    trips, detected, ids = [], [], []
+    for r in conn.execute("SELECT * FROM trips WHERE member_id = ? AND start_ts >= ? AND "
+                          "start_ts < ? ORDER BY start_ts", (member_id, lo, hi)):
+        rows = legs_of.get(r["id"], [])
+        legs = [Leg(g["start_ts"], g["end_ts"], g["distance_m"], g["detected_mode"],
+                    g["detected_confidence"], n_points=g["n_points"]) for g in rows]
+        start = (r["start_lat"], r["start_lon"]) if r["start_lat"] is not None else None
+        end = (r["end_lat"], r["end_lon"]) if r["end_lat"] is not None else None
+        trips.append(Trip(r["start_ts"], r["end_ts"], r["distance_m"], legs, start=start, end=end))
+        detected.append([(g["detected_mode"], g["detected_confidence"]) for g in rows])
+        ids.append(r["id"])
+    return trips, detected, ids
+
+
+# ----- the difference writer
+
+def write_range(conn, member_id: int, lo: int, hi: int, stays: list, trips: list,
+                detected: list) -> dict:
+    """Make the stored stays and trips starting in [lo, hi) equal to these (which must all
+    start in that range). Runs in the caller's transaction; returns counts of changes."""
+    counts = {"inserted": 0, "deleted": 0, "updated": 0}
+    _write_stays(conn, member_id, lo, hi, stays, counts)
+    stored_trips, stored_detected, ids = load_trips(conn, member_id, lo, hi)
+    stored = {}
+    for t, d, i in zip(stored_trips, stored_detected, ids):
+        stored.setdefault(_trip_key(t, d), []).append(i)
+    for t, d in zip(trips, detected):
+        same = stored.get(_trip_key(t, d))
+        if same:
+            _update_trip(conn, same.pop(0), t, counts)
+        else:
+            _insert_trip(conn, member_id, t, d)
+            counts["inserted"] += 1
+    gone = [i for ids_ in stored.values() for i in ids_]
+    conn.executemany("DELETE FROM trips WHERE id = ?", [(i,) for i in gone])   # legs cascade
+    counts["deleted"] += len(gone)
+    return counts
+
+
+def _write_stays(conn, member_id, lo, hi, stays, counts) -> None:
+    stored = {}
+    for r in conn.execute("SELECT * FROM stays WHERE member_id = ? AND start_ts >= ? AND "
+                          "start_ts < ?", (member_id, lo, hi)):
+        key = (r["start_ts"], r["end_ts"], round(r["lat"], 6), round(r["lon"], 6), r["n_points"])
+        stored.setdefault(key, []).append((r["id"], r["place"]))
+    for s in stays:
+        same = stored.get(_stay_key(s))
+        if same:
+            row_id, place = same.pop(0)
+            if place != s.place:
+                conn.execute("UPDATE stays SET place = ? WHERE id = ?", (s.place, row_id))
+                counts["updated"] += 1
+            continue
+        conn.execute("INSERT INTO stays (member_id, start_ts, end_ts, lat, lon, n_points, place) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (member_id, s.start_ts, s.end_ts, s.lat, s.lon, s.n_points, s.place))
+    gone = [row_id for rows in stored.values() for row_id, _ in rows]
+    conn.executemany("DELETE FROM stays WHERE id = ?", [(i,) for i in gone])
+
+
+def _insert_trip(conn, member_id: int, t: Trip, detected: list) -> None:
+    co2, avoided, purpose, a, b = _trip_finish(t)
+    start, end = t.start or (None, None), t.end or (None, None)
+    cur = conn.execute(
+        "INSERT INTO trips (member_id, start_ts, end_ts, distance_m, co2_g, avoided_g, purpose, "
+        "start_place, end_place, start_lat, start_lon, end_lat, end_lon) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (member_id, t.start_ts, t.end_ts, round(t.distance_m, 1), co2, avoided, purpose, a, b,
+         *start, *end))
+    conn.executemany(
+        "INSERT INTO legs (trip_id, member_id, seq, start_ts, end_ts, distance_m, mode, "
+        "confidence, detected_mode, detected_confidence, corrected, n_points, co2_g, avoided_g, "
+        "factor_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(cur.lastrowid, member_id, k, g.start_ts, g.end_ts, round(g.distance_m, 1), g.mode,
+          round(g.confidence, 3), m, round(c, 3), int(g.corrected), g.n_points, g.co2_g,
+          g.avoided_g, g.factor_version)
+         for k, (g, (m, c)) in enumerate(zip(t.legs, detected))])
+
+
+def _update_trip(conn, trip_id: int, t: Trip, counts: dict) -> None:
+    """Same detection: refresh only what the member's context decides, when it changed."""
+    row = conn.execute(f"SELECT {', '.join(_TRIP_FINISH)} FROM trips WHERE id = ?",
+                       (trip_id,)).fetchone()
+    finish = _trip_finish(t)
+    changed = tuple(row) != finish
+    if changed:
+        conn.execute(f"UPDATE trips SET {', '.join(c + ' = ?' for c in _TRIP_FINISH)} "
+                     "WHERE id = ?", (*finish, trip_id))
+    legs = conn.execute(f"SELECT id, {', '.join(_LEG_FINISH)} FROM legs WHERE trip_id = ? "
+                        "ORDER BY seq", (trip_id,)).fetchall()
+    for row, g in zip(legs, t.legs):
+        finish = _leg_finish(g)
+        if tuple(row)[1:] != finish:
+            conn.execute(f"UPDATE legs SET {', '.join(c + ' = ?' for c in _LEG_FINISH)} "
+                         "WHERE id = ?", (*finish, row["id"]))
+            changed = True
+    counts["updated"] += int(changed)

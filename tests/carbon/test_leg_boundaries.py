@@ -1,0 +1,70 @@
+"""Where legs start and end: one jump of a fix at the end of a walk, the wait of a
+connection (real cases: shankari 2016-08-11 21:40, 2016-06-20 23:54, 2015-07-22 16:02)."""
+from carbon.points import Point
+from carbon.timeline import build_timeline
+
+from carbon_helpers import HOME, still, straight_track
+
+T0 = 1_772_000_000
+
+
+def _shift(place, north_m, east_m=0.0):
+    return (place[0] + north_m / 111_320.0, place[1] + east_m / 78_000.0)
+
+
+def _legs(tl):
+    return [(leg.mode, leg.start_ts, leg.end_ts) for trip in tl.trips for leg in trip.legs]
+
+
+def test_one_jump_at_the_end_of_a_walk_is_not_a_ride():
+    # a 12-minute walk at 1.1 m/s (a fix every 30 s, acc 40 m), one fix 240 m ahead after
+    # 60 s (a wifi position catching up: 4 m/s), two minutes standing, then the last 100 m
+    # walked to the door. The 60 s step is the only fast evidence: no bike leg.
+    a = _shift(HOME, 800)
+    walk = straight_track(T0 + 900, HOME, a, 720, every=30, acc=40.0)
+    b = _shift(a, 240)
+    jump = [Point(T0 + 1680, *b, 40.0)]
+    stand = still(T0 + 1710, b, 90, every=30, acc=40.0)
+    door = _shift(b, 100)
+    tail = straight_track(T0 + 1830, b, door, 90, every=30, acc=40.0)
+    pts = still(T0, HOME, 900) + walk + jump + stand + tail[1:] + still(T0 + 1950, door, 900)
+    modes = [m for m, _, _ in _legs(build_timeline(pts))]
+    assert modes == ["walk"], modes
+
+
+def test_the_wait_of_a_connection_is_in_a_leg():
+    # walk 600 m to the car park, six minutes there (a stay, joined as a connection), then
+    # drive 6 km: the joined trip's legs cover it without a hole, the wait on foot
+    park = _shift(HOME, 600)
+    town = _shift(park, 6000)
+    walk = straight_track(T0 + 900, HOME, park, 480, every=10, acc=10.0)
+    wait = still(T0 + 1410, park, 360, every=30, acc=10.0)
+    drive = straight_track(T0 + 1800, park, town, 480, every=10, acc=10.0)
+    pts = still(T0, HOME, 900) + walk + wait + drive + still(T0 + 2310, town, 900)
+    tl = build_timeline(pts)
+    assert len(tl.trips) == 1
+    legs = _legs(tl)
+    assert [m for m, _, _ in legs] == ["walk", "car"], legs
+    assert all(x[2] == y[1] for x, y in zip(legs, legs[1:])), legs
+    assert legs[0][2] >= T0 + 1770          # the walk leg ends when the car moves
+
+
+def test_the_wait_between_a_ride_and_the_train_is_the_trains():
+    # cycling 1.8 km at 4.5 m/s, rolling 250 m into the station at 1.8 m/s, standing 4
+    # minutes on the platform (a short stay, joined as a connection), then the train: the
+    # ride ends when the cyclist stops and the wait is the train's, as for a halt inside
+    # one fast stretch (legs._split_at_halt)
+    station = _shift(HOME, 2050)
+    town = _shift(station, 20_000)
+    slow_from = _shift(HOME, 1800)
+    ride = straight_track(T0 + 900, HOME, slow_from, 400, every=20, acc=20.0)
+    roll = straight_track(T0 + 1300, slow_from, station, 140, every=20, acc=20.0)
+    stop = T0 + 1440
+    wait = still(stop + 30, station, 240, every=30, acc=20.0)
+    train = straight_track(stop + 300, station, town, 900, every=30, acc=20.0)
+    pts = still(T0, HOME, 900) + ride + roll[1:] + wait + train[1:] + still(stop + 1230, town, 900)
+    tl = build_timeline(pts)
+    assert len(tl.trips) == 1
+    legs = _legs(tl)
+    assert [m for m, _, _ in legs] in (["bike", "car"], ["bike", "train"]), legs
+    assert legs[0][2] == legs[1][1] <= stop + 30, (legs, stop)
