@@ -76,15 +76,31 @@ def test_deleting_everything_keeps_the_account(store, phone):
     assert MARK.encode() not in file_bytes(store)
 
 
+def _trip(store, member_id, start, end):
+    """A trip with one leg and its stay, in the trip engine's own tables."""
+    cur = store.conn.execute("INSERT INTO trips (member_id, start_ts, end_ts, distance_m) "
+                             "VALUES (?, ?, ?, 1200)", (member_id, start, end))
+    store.conn.execute("INSERT INTO legs (trip_id, member_id, seq, start_ts, end_ts, distance_m, "
+                       "mode, confidence, detected_mode, detected_confidence) "
+                       "VALUES (?, ?, 0, ?, ?, 1200, 'bike', 0.9, 'bike', 0.9)",
+                       (cur.lastrowid, member_id, start, end))
+    store.conn.execute("INSERT INTO stays (member_id, start_ts, end_ts, lat, lon) "
+                       "VALUES (?, ?, ?, 46.1, -1.1)", (member_id, end, end + 600))
+
+
 def test_derived_tables_of_the_period_go_too(store, phone):
-    """Any table with member_id and start_ts/end_ts is covered (the trip engine's)."""
-    store.conn.execute("CREATE TABLE trips (id INTEGER PRIMARY KEY, member_id INTEGER, "
-                       "start_ts INTEGER, end_ts INTEGER)")
-    store.conn.executemany("INSERT INTO trips (member_id, start_ts, end_ts) VALUES (?, ?, ?)",
-                           [(phone.member_id, START - 3600, START - 1800),
-                            (phone.member_id, END - 600, END + 600)])
-    erasure.erase_range(store, phone.member_id, START, END)
+    """Trips, legs, stays and corrections of the period go with its fixes."""
+    _trip(store, phone.member_id, START - 3600, START - 1800)
+    _trip(store, phone.member_id, END - 600, END - 300)
+    store.conn.execute("INSERT INTO corrections (member_id, kind, start_ts, end_ts, value, "
+                       "created_ts) VALUES (?, 'leg_mode', ?, ?, 'walk', 1)",
+                       (phone.member_id, END - 600, END - 300))
+    # recompute=False: what the deletion removes, before the engine rebuilds the period.
+    erasure.erase_range(store, phone.member_id, START, END, recompute=False)
     assert [r[0] for r in store.conn.execute("SELECT start_ts FROM trips")] == [START - 3600]
+    assert [r[0] for r in store.conn.execute("SELECT start_ts FROM legs")] == [START - 3600]
+    assert [r[0] for r in store.conn.execute("SELECT start_ts FROM stays")] == [START - 1800]
+    assert store.conn.execute("SELECT count(*) FROM corrections").fetchone()[0] == 0
 
 
 def test_months_before_clamps_to_the_month_end():
@@ -92,10 +108,7 @@ def test_months_before_clamps_to_the_month_end():
 
 
 def test_retention_deletes_old_fixes_and_keeps_trips(store, phone):
-    store.conn.execute("CREATE TABLE trips (id INTEGER PRIMARY KEY, member_id INTEGER, "
-                       "start_ts INTEGER, end_ts INTEGER)")
-    store.conn.execute("INSERT INTO trips (member_id, start_ts, end_ts) VALUES (?, ?, ?)",
-                       (phone.member_id, START, START + 600))
+    _trip(store, phone.member_id, START - 7200, START - 3600)  # older than the cutoff
     with store.transaction() as conn:
         retention.set_months(conn, phone.member_id, 3)
     # three calendar months after START: only the fix of the evening before is older

@@ -88,9 +88,14 @@ def test_archive_restores_into_an_empty_box(filled, tmp_path):
                      (T0, T0 + 600))
         conn.execute("UPDATE members SET display_name = 'Alice', settings = '{\"lang\": \"fr\"}'")
         conn.execute("INSERT INTO retention (member_id, months, updated_ts) VALUES (1, 6, 0)")
+        conn.execute("INSERT INTO corrections (member_id, kind, start_ts, end_ts, value, "
+                     "created_ts) VALUES (1, 'leg_mode', ?, ?, 'bike', 5)", (T0, T0 + 600))
+        conn.execute("INSERT INTO places (member_id, place_key, lat, lon, label, name, source) "
+                     "VALUES (1, 'p1', 46.16, -1.15, 'home', 'Maison', 'member')")
     path = tmp_path / "alice.zip"
     manifest = exporting.write_archive(filled, 1, path)
-    assert manifest["counts"] == {"fixes": 3, "events": 1, "labelled_segments": 1}
+    assert manifest["counts"] == {"fixes": 3, "events": 1, "labelled_segments": 1,
+                                  "corrections": 1, "places": 1}
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
         assert {"README.md", "manifest.json", "member.json", "devices.json"} <= names
@@ -102,7 +107,13 @@ def test_archive_restores_into_an_empty_box(filled, tmp_path):
     from gateway.importing import Importer, prepare_member
     assert prepare_member(empty, "alice", [path]) is True
     report = Importer(empty, "alice", run_pipeline=False).run([path])
-    assert report.restored == {"fixes": 3, "events": 1, "labelled_segments": 1}
+    assert report.restored == {"fixes": 3, "events": 1, "labelled_segments": 1,
+                               "corrections": 1, "places": 1}
+    # What the member said survives the move: their correction and the place they named.
+    assert [tuple(r) for r in empty.conn.execute("SELECT kind, value FROM corrections")] == [
+        ("leg_mode", "bike")]
+    assert [tuple(r) for r in empty.conn.execute("SELECT name, label, source FROM places")] == [
+        ("Maison", "home", "member")]
     assert fixes_of(empty, columns=ALL_COLUMNS) == fixes_of(filled, columns=ALL_COLUMNS)
     m = empty.conn.execute("SELECT display_name, settings FROM members").fetchone()
     assert (m[0], json.loads(m[1])) == ("Alice", {"lang": "fr"})
@@ -111,6 +122,8 @@ def test_archive_restores_into_an_empty_box(filled, tmp_path):
     # restoring twice changes nothing
     again = Importer(empty, "alice", run_pipeline=False).run([path])
     assert again.files[0].fixes == 0 and again.files[0].duplicates == 3
+    assert empty.conn.execute("SELECT count(*) FROM corrections").fetchone()[0] == 1
+    assert empty.conn.execute("SELECT count(*) FROM places").fetchone()[0] == 1
 
 
 def test_damaged_archive_is_refused_before_writing(filled, tmp_path):
@@ -129,16 +142,16 @@ def test_damaged_archive_is_refused_before_writing(filled, tmp_path):
 
 
 def test_trips_csv_one_row_per_leg(store):
-    """Against a stand-in of the trip engine's tables (m0002 is another engineer's)."""
+    """Against the trip engine's own tables."""
     conn = store.conn
-    conn.execute("CREATE TABLE trips (id INTEGER PRIMARY KEY, member_id INTEGER, start_ts INT, "
-                 "end_ts INT, distance_m REAL, purpose TEXT, start_place TEXT, end_place TEXT)")
-    conn.execute("CREATE TABLE legs (id INTEGER PRIMARY KEY, trip_id INTEGER, start_ts INT, "
-                 "end_ts INT, mode TEXT, distance_m REAL, co2_g REAL)")
-    conn.execute("INSERT INTO trips VALUES (1, 1, ?, ?, 5200, 'work', 'home', 'work')",
+    conn.execute("INSERT INTO trips (id, member_id, start_ts, end_ts, distance_m, purpose, "
+                 "start_place, end_place) VALUES (1, 1, ?, ?, 5200, 'work', 'home', 'work')",
                  (T0, T0 + 1800))
-    conn.executemany("INSERT INTO legs VALUES (?, 1, ?, ?, ?, ?, ?)",
-                     [(1, T0, T0 + 300, "walk", 400, 0), (2, T0 + 300, T0 + 1800, "bus", 4800, 489.6)])
+    conn.executemany("INSERT INTO legs (id, trip_id, member_id, seq, start_ts, end_ts, mode, "
+                     "distance_m, co2_g, confidence, detected_mode, detected_confidence) "
+                     "VALUES (?, 1, 1, ?, ?, ?, ?, ?, ?, 0.9, ?, 0.9)",
+                     [(1, 0, T0, T0 + 300, "walk", 400, 0, "walk"),
+                      (2, 1, T0 + 300, T0 + 1800, "bus", 4800, 489.6, "bus")])
     out = io.StringIO()
     assert exporting.write_legs_csv(out, exporting.trips(conn, 1)) == 2
     lines = out.getvalue().splitlines()
