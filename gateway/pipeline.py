@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 
 MONTH_S = 31 * 86400
 LONG_STAY_S = DEFAULT_PARAMS.transfer_max_s     # a stay longer than this is a safe cut
+# Fixes carried from one month to the next while no long stay closes the timeline (a
+# tracker that never rests, a trace with no nights at home): past this, a cut is forced so
+# memory stays bounded on a Pi Zero (about 100 bytes a point).
+MAX_CARRY = 150_000
 try:
     from carbon.modes import MODES
 except ImportError:     # the engine's list moved: accept the issue's list
@@ -165,14 +169,19 @@ def _recompute(store, member_id: int, since, until, mc, progress=None) -> tuple:
         done += len(chunk)
         chunk_since = resume
         tl = _detect(window, resume, mc)
-        final = tl.resume_ts if tl.resume_ts is not None else written
+        cut = tl.resume_ts
+        if _carried(window, cut) > MAX_CARRY:
+            cut = _forced_cut(tl, window)
+            log.warning("member %d: %d fixes since the last long stay; cutting the timeline at %d "
+                        "to bound memory", member_id, len(window), cut)
+        final = cut if cut is not None else written
         if until is not None:
             final = min(final, until[0])
         if final > written:
             _store(store, member_id, written, final, tl, mc)
             written = final
-        if tl.resume_ts is not None:
-            resume = tl.resume_ts
+        if cut is not None:
+            resume = cut
             carry = [p for p in window if p.ts >= resume - CONTEXT_S]
         else:
             carry = window
@@ -191,6 +200,22 @@ def _recompute(store, member_id: int, since, until, mc, progress=None) -> tuple:
     log.info("member %d: the window ending at %d changed its last stay; recomputing to the "
              "end", member_id, until[0])
     return _recompute(store, member_id, chunk_since, None, mc, progress)
+
+
+def _forced_cut(tl, window) -> int:
+    """Where to cut a timeline that no long stay closes early enough: at the first stay
+    among the last MAX_CARRY/2 fixes (a short stop is still a place where nothing moves),
+    else right there."""
+    limit = window[-(MAX_CARRY // 2)].ts
+    later = [s.start_ts for s in tl.stays if s.start_ts >= limit]
+    return later[0] if later else limit
+
+
+def _carried(window, cut) -> int:
+    """How many fixes the next month would carry from this window."""
+    if cut is None:
+        return len(window)
+    return sum(1 for p in window if p.ts >= cut - CONTEXT_S)
 
 
 def _rebuild_floor(conn, member_id: int) -> int:
