@@ -9,7 +9,7 @@ from . import pub
 from .auth import MemberAuth, require_member
 
 # Modules that add their own routes with `setup(app)`; a missing one is a packaging bug.
-ROUTE_MODULES = ("webui.pages", "webui.recorder_api")
+ROUTE_MODULES = ("webui.pages", "webui.recorder_api", "webui.imports_api")
 
 
 def make_app(gw) -> web.Application:
