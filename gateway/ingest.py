@@ -137,8 +137,13 @@ class Ingest:
         outcomes, new_fixes, new_events = [], [], []
         seen: dict[int, float] = {}
         with self.store.transaction():
+            # A device removed a moment ago may still be in a receiver's cache: its data is
+            # refused here rather than failing the whole batch on a foreign key.
+            known = {row[0] for row in conn.execute("SELECT id FROM devices")}
             for sub in subs:
                 outcome = Outcome()
+                if sub.device is not None and sub.device.id not in known:
+                    sub = _device_gone(sub)
                 device = sub.device
                 if sub.fixes and device is not None:
                     for fix in sub.fixes:
@@ -185,6 +190,14 @@ class Ingest:
             log.warning("%s source=%s device=%s where=%s reason=%s",
                         "partly kept" if rejection.partial else "rejected", sub.source, who,
                         rejection.where or "-", rejection.reason)
+
+
+def _device_gone(sub: Submission) -> Submission:
+    reason = f"device {sub.device.username} was removed"
+    return Submission(sub.source, None, rejections=[
+        Rejection(sub.source, reason, (f.raw or "").encode()[:200]) for f in sub.fixes[:1]]
+        + [Rejection(sub.source, reason, e.payload.encode()[:200]) for e in sub.events[:1]]
+        + sub.rejections)
 
 
 def _store_card(conn, device: Device, event: Event) -> None:

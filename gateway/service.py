@@ -22,6 +22,7 @@ from .config import Config
 from .ingest import Committed, Ingest, Submission
 from .model import Rejection
 from .owntracks import ingest_payload, our_card
+from .pipeline_runner import PipelineRunner
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,7 @@ class Gateway:
         self._zeroconf = None
         self.ingest.listeners.append(self._on_commit)
         self.live_listeners: list = []  # the websocket hub registers here
-        # --- trip pipeline: recomputes trips after commits, in its own worker thread
-        from .pipeline_runner import PipelineRunner
+        # The trip pipeline recomputes trips after commits, in its own worker thread.
         self.pipeline = PipelineRunner(self.store, config)
         self.ingest.listeners.append(self.pipeline.on_commit)
 

@@ -1,6 +1,7 @@
 """One payload from a known device into a submission: what is kept, what is not."""
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -57,3 +58,26 @@ def test_http_events_keep_the_subtopic_the_phone_names():
                   "topic": "owntracks/alice/phone/event"}
     sub = to_submission(DEVICE, json.dumps(transition).encode(), "owntracks-http")
     assert sub.events[0].topic == "event"
+
+
+async def test_data_of_a_device_removed_meanwhile_is_refused_not_the_batch(gateway):
+    """A receiver's cache may still hold a device just removed from the command line."""
+    from gateway import accounts
+    from gateway.ingest import Submission
+    from gateway.model import Fix
+    from gateway.store import Store
+    gw = gateway
+    alice = gw.device("alice", "phone")
+    bob = gw.device("bob", "phone")
+    store = Store(gw.config.db_path)
+    with store.transaction() as conn:
+        accounts.remove_device(conn, "bob", "phone")
+    store.close()
+    now = int(time.time())
+    gone, kept = await asyncio.gather(
+        gw.ingest.submit(Submission("owntracks-http", bob, fixes=[Fix(now - 9, 46.1, -1.1)])),
+        gw.ingest.submit(Submission("owntracks-http", alice, fixes=[Fix(now - 8, 46.1, -1.1)])))
+    assert gone.rejected == 1 and gone.stored == 0
+    assert kept.stored == 1
+    reason = gw.store.conn.execute("SELECT reason FROM rejections").fetchone()[0]
+    assert reason == "device bob/phone was removed"
