@@ -72,7 +72,9 @@ def _split_at_halt(run, points, speeds, dists, params: Params) -> list:
     """A fast run that is a ride and a motor ride (a cyclist reaching the station and the
     train): nobody changes vehicle without stopping, so the run is cut at its longest halt
     when the two sides read as different classes (cycle and motor or rail) and each is long
-    enough to be a leg. The halt goes to the motor side (the wait for, or in, the train)."""
+    enough to be a leg. The halt goes to what moves next: before boarding it is the wait for
+    the train; after alighting the member is off the train (it leaves within a minute) and
+    getting onto the bike, so the ride starts where the train stopped."""
     lab, a, b = run
     if not lab:
         return [run]
@@ -103,7 +105,7 @@ def _split_at_halt(run, points, speeds, dists, params: Params) -> list:
         sides.append(speed_class(leg_features(points[x:y + 1], speeds[x:y], dists[x:y])))
     if sorted(sides) not in (["cycle", "motor"], ["cycle", "rail"]):
         return [run]
-    cut = h1 if sides[0] != "cycle" else h0
+    cut = h0   # the halt belongs to the side after it (see above)
     return [[lab, a, cut], [lab, cut, b]]
 
 

@@ -27,6 +27,10 @@ EBIKE_P50_MS = 5.3
 # covers at least 1.5 m/s (a phone hopping between two positions covers nothing).
 SUSTAINED_MOTOR_MS = 5.0
 SUSTAINED_MOVING_MS = 1.5
+# Nobody walks 2.5 m/s (9 km/h) for two minutes: beyond that the member jogs or rides, even
+# when windowed speeds stay low (a window spanning a sparse step and a turn reads 2.3 m/s on
+# a ride at 3.7 m/s).
+SUSTAINED_BEYOND_WALK_MS = 2.5
 
 ACTIVITY_ALIASES = {
     "walking": "walk", "walk": "walk", "on_foot": "walk", "foot": "walk",
@@ -60,6 +64,8 @@ def speed_class(f: LegFeatures) -> str:
             and (sustained is None or sustained >= SUSTAINED_MOTOR_MS):
         return "motor"
     if f.p85_ms >= CYCLE_P85_MS and (sustained is None or sustained >= SUSTAINED_MOVING_MS):
+        return "cycle"
+    if sustained is not None and sustained >= SUSTAINED_BEYOND_WALK_MS:
         return "cycle"
     return "walk"
 

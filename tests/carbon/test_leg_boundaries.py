@@ -1,5 +1,6 @@
 """Where legs start and end: one jump of a fix at the end of a walk, the wait of a
-connection (real cases: shankari 2016-08-11 21:40, 2016-06-20 23:54, 2015-07-22 16:02)."""
+connection (real cases: shankari 2016-08-11 21:40, 2016-06-20 23:54, 2015-07-22 16:02,
+2015-aug-27 00:43)."""
 from carbon.points import Point
 from carbon.timeline import build_timeline
 
@@ -68,3 +69,26 @@ def test_the_wait_between_a_ride_and_the_train_is_the_trains():
     legs = _legs(tl)
     assert [m for m, _, _ in legs] in (["bike", "car"], ["bike", "train"]), legs
     assert legs[0][2] == legs[1][1] <= stop + 30, (legs, stop)
+
+
+def test_after_alighting_the_member_is_on_foot_until_the_ride():
+    # the train (20 km in 15 minutes), six minutes at the arrival station (a stay,
+    # joined as a connection: getting off, walking the bike out, unlocking it), then the
+    # ride home: the train ends when it stops, the ride starts when it moves, and the time
+    # between is a walk of its own (real case: shankari 2015-aug-27 00:43, Mountain View)
+    station = _shift(HOME, 20_000)
+    dest = _shift(station, 1800)
+    train = straight_track(T0 + 900, HOME, station, 900, every=30, acc=20.0)
+    arrive = T0 + 1800
+    wait = still(arrive + 30, station, 360, every=30, acc=20.0)
+    ride = straight_track(arrive + 420, station, dest, 400, every=20, acc=20.0)
+    pts = still(T0, HOME, 900) + train + wait + ride[1:] + still(arrive + 850, dest, 900)
+    tl = build_timeline(pts)
+    assert len(tl.trips) == 1
+    legs = _legs(tl)
+    assert [m for m, _, _ in legs][1:] == ["walk", "bike"], legs
+    assert legs[0][0] in ("car", "train"), legs
+    assert all(x[2] == y[1] for x, y in zip(legs, legs[1:])), legs
+    assert legs[1][1] <= arrive + 30 and legs[1][2] >= arrive + 300, (legs, arrive)
+    trip = tl.trips[0]
+    assert abs(trip.distance_m - sum(leg.distance_m for leg in trip.legs)) < 1.0

@@ -1,8 +1,13 @@
 """Phenomena seen on real phones: one wrong fix in a ride, a phone hopping between two
-positions, a cyclist pushing the bike between rides, a ride to the station then the train."""
+positions, a cyclist pushing the bike between rides, a ride to the station then the train,
+a train then a ride, a slow-looking ride that no walker could keep up."""
+from dataclasses import replace
+
+from carbon.features import LegFeatures
 from carbon.geo import distance_m
 from carbon.legs import carry_bike
 from carbon.model import Leg
+from carbon.modes import speed_class
 from carbon.points import Point
 from carbon.simulate import PLACES
 from carbon.timeline import build_timeline
@@ -67,3 +72,35 @@ def test_ride_to_the_station_then_train_without_a_walk_between():
     modes = modes_of(build_timeline(pts))
     assert modes[0] == "bike" and modes[-1] in ("car", "train"), modes
     assert distance_m(*HOME, *PLACES["home"]) == 0
+
+
+def test_off_the_train_the_halt_belongs_to_the_ride():
+    # 15 min at 22 m/s, 90 s standing at the arrival station, then 5 min cycling at 4 m/s,
+    # all in one fast stretch (no stay): the member is off the train when it halts, so the
+    # ride starts with the halt (getting onto the bike); the train ends where it stopped.
+    # (real case: shankari 2015-07-22 20:45, Palo Alto; the wait *before* boarding stays
+    # the train's, see test_ride_to_the_station_then_train_without_a_walk_between)
+    station = _shift(HOME, 19_800)
+    dest = _shift(station, 1200)
+    train = straight_track(T0 + 900, HOME, station, 900, every=30, acc=30.0)
+    halt = T0 + 1800
+    wait = still(halt + 30, station, 60, every=30, acc=30.0)
+    ride = straight_track(halt + 90, station, dest, 300, every=30, acc=30.0)
+    pts = still(T0, HOME, 900) + train + wait + ride[1:] + still(halt + 420, dest, 900)
+    tl = build_timeline(pts)
+    legs = [(leg.mode, leg.start_ts, leg.end_ts) for trip in tl.trips for leg in trip.legs]
+    assert [m for m, _, _ in legs][-1] == "bike" and legs[0][0] in ("car", "train"), legs
+    assert legs[-1][1] <= halt, (legs, halt)
+
+
+def test_two_minutes_beyond_walking_pace_is_not_a_walk():
+    # A ride whose windowed speeds stay below the cycling threshold (a window across a
+    # sparse 90 s step and a turn: real case shankari 2015-07-22 20:48, 560 m in 3.5 min)
+    # but whose two-minute headway is 2.75 m/s: no walker keeps 9 km/h.
+    ride = LegFeatures(duration_s=210, distance_m=564, mean_ms=2.69, p50_ms=2.43, p85_ms=2.45,
+                       p95_ms=2.74, max_ms=2.74, stop_share=0.0, stops_per_km=0.0, accel_p90=0.0,
+                       max_step_s=90, sustained_p85_ms=2.75, p85_held_ms=2.45, p95_held_ms=2.74)
+    assert speed_class(ride) == "cycle"
+    # a brisk walk with the same windowed speeds but a walker's headway stays a walk
+    walk = replace(ride, sustained_p85_ms=1.7, distance_m=360, mean_ms=1.7)
+    assert speed_class(walk) == "walk"
