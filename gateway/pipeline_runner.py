@@ -4,6 +4,8 @@ Ingest calls `on_commit` on the event-loop thread after each committed batch; it
 notes which members got fixes and arms one timer. When the timer fires (`debounce_s` after
 the first of a burst, not reset by later ones, so a phone sending every second is still
 processed), the members go to a single worker thread that runs `pipeline.process_new`.
+During a flood (a phone's week-long queue draining, a bench) ingest comes first: the run
+waits for a moment without commits, for at most `MAX_DEFER_S`, since both share the CPU.
 Ingest never waits for the engine, and the engine never runs in the ingest writer thread.
 At start the worker catches up with fixes stored while the service was down (imports from
 the command line, a crash).
@@ -12,11 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from . import pipeline
 
 log = logging.getLogger(__name__)
+
+QUIET_S = 0.5       # no commit for this long: the flood is over, or there was none
+MAX_DEFER_S = 30.0  # trips are never later than this behind a continuous flood
 
 
 class PipelineRunner:
@@ -34,6 +40,8 @@ class PipelineRunner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._inflight: set = set()
+        self._last_commit = 0.0
+        self._first_pending = 0.0
 
     async def start(self) -> None:
         if not self.enabled:
@@ -62,10 +70,16 @@ class PipelineRunner:
         if self._executor is None or not committed.fixes:
             return
         self._pending.update(device.member_id for device, _ in committed.fixes)
+        self._last_commit = time.monotonic()
         if self._timer is None:
+            self._first_pending = self._last_commit
             self._timer = self._loop.call_later(self.debounce_s, self._fire)
 
     def _fire(self) -> None:
+        now = time.monotonic()
+        if now - self._last_commit < QUIET_S and now - self._first_pending < MAX_DEFER_S:
+            self._timer = self._loop.call_later(QUIET_S, self._fire)  # still flooding
+            return
         self._timer = None
         members, self._pending = self._pending, set()
         if members and self._executor is not None:
