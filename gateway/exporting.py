@@ -181,15 +181,8 @@ def _pick(row: dict, *names):
     return None
 
 
-def has_trips(conn) -> bool:
-    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    return {"trips", "legs"} <= names
-
-
 def trips(conn, member_id: int, start: int | None = None, end: int | None = None):
-    """Trips with their legs, as dicts, in time order (empty when no trip engine yet)."""
-    if not has_trips(conn):
-        return
+    """Trips overlapping [start, end) with their legs, as dicts, in time order."""
     sql, args = "SELECT * FROM trips WHERE member_id = ?", [member_id]
     if start is not None:
         sql += " AND end_ts >= ?"
@@ -201,7 +194,7 @@ def trips(conn, member_id: int, start: int | None = None, end: int | None = None
     for trip in read.execute(sql + " ORDER BY start_ts", args):
         trip = dict(trip)
         trip["legs"] = [dict(leg) for leg in conn.execute(
-            "SELECT * FROM legs WHERE trip_id = ? ORDER BY start_ts", (trip["id"],))]
+            "SELECT * FROM legs WHERE trip_id = ? ORDER BY seq", (trip["id"],))]
         yield trip
 
 
@@ -360,11 +353,9 @@ def write_archive(store, member_id: int, path: Path, tz=timezone.utc) -> dict:
             continue
         archive.jsonl(f"tables/{table}.jsonl", _rows(conn.execute(
             f"SELECT * FROM {table} WHERE member_id = ?", (member_id,)), devices))
-    if has_trips(conn):
-        archive.text("derived/trips.json",
-                     lambda out: write_trips_json(out, trips(conn, member_id)))
-        archive.text("derived/legs.csv",
-                     lambda out: write_legs_csv(out, trips(conn, member_id), tz))
+    archive.text("derived/trips.json", lambda out: write_trips_json(out, trips(conn, member_id)))
+    archive.text("derived/legs.csv",
+                 lambda out: write_legs_csv(out, trips(conn, member_id), tz))
     manifest = {"format": ARCHIVE_FORMAT, "format_version": ARCHIVE_VERSION,
                 "gateway_version": __version__, "created": created, "member": member["name"]}
     archive.close(manifest)

@@ -6,6 +6,7 @@ import json
 import sys
 from datetime import datetime
 
+from .. import exporting
 from ..pipeline_cli import day_bounds, member_id, zone
 
 CSV_HEADER = ("trip_start_ts", "trip_end_ts", "trip_start", "purpose", "trip_distance_m",
@@ -23,25 +24,15 @@ def register(sub, common):
 
 
 def query(conn, member: int, lo: int | None, hi: int | None) -> list:
-    """Trips starting in [lo, hi) with their legs, as the JSON the issue specifies (plus
-    the footprint's factor version and whether the member corrected a leg)."""
-    sql, params = "SELECT * FROM trips WHERE member_id = ?", [member]
-    if lo is not None:
-        sql += " AND start_ts >= ?"
-        params.append(lo)
-    if hi is not None:
-        sql += " AND start_ts < ?"
-        params.append(hi)
-    out = []
-    for t in conn.execute(sql + " ORDER BY start_ts", params).fetchall():
-        legs = conn.execute("SELECT * FROM legs WHERE trip_id = ? ORDER BY seq", (t["id"],))
-        out.append({"start_ts": t["start_ts"], "end_ts": t["end_ts"],
-                    "distance_m": t["distance_m"], "co2_g": t["co2_g"], "purpose": t["purpose"],
-                    "legs": [{"start_ts": g["start_ts"], "end_ts": g["end_ts"],
-                              "distance_m": g["distance_m"], "mode": g["mode"],
-                              "co2_g": g["co2_g"], "corrected": bool(g["corrected"]),
-                              "factor_version": g["factor_version"]} for g in legs]})
-    return out
+    """Trips of [lo, hi) with their legs, as the JSON the issue specifies (plus the
+    footprint's factor version and whether the member corrected a leg)."""
+    return [{"start_ts": t["start_ts"], "end_ts": t["end_ts"], "distance_m": t["distance_m"],
+             "co2_g": t["co2_g"], "purpose": t["purpose"],
+             "legs": [{"start_ts": g["start_ts"], "end_ts": g["end_ts"],
+                       "distance_m": g["distance_m"], "mode": g["mode"], "co2_g": g["co2_g"],
+                       "corrected": bool(g["corrected"]), "factor_version": g["factor_version"]}
+                      for g in t["legs"]]}
+            for t in exporting.trips(conn, member, lo, hi)]
 
 
 def run(args, ctx):
