@@ -60,6 +60,7 @@ class Gateway:
 
     async def start(self, *, web_port: int | None = None) -> None:
         self.store.open()
+        self._forget_uploads()
         await self.ingest.start()
         await self.pipeline.start()  # trip pipeline: catches up, then follows ingest
         with self.store.transaction() as conn:
@@ -77,6 +78,14 @@ class Gateway:
         self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
         log.info("gateway ready: web on port %d, data in %s", self.web_port,
                  self.config.data_dir)
+
+    def _forget_uploads(self) -> None:
+        """Uploads of imports a crash interrupted: no import runs before start, and the
+        import itself can be run again (it is idempotent)."""
+        folder = self.config.data_dir / "uploads"
+        for leftover in folder.glob("*") if folder.is_dir() else ():
+            log.warning("removing %s, left by an interrupted import", leftover.name)
+            leftover.unlink(missing_ok=True)
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -63,3 +63,16 @@ async def test_a_file_that_is_no_location_history_is_refused_in_the_report(gatew
         done = await _until_finished(s, base_url(gw) + r.headers["Location"], alice)
     assert done["fixes"] == 0
     assert "contacts" in done["report"]["files"][0]["refused"]
+
+
+async def test_uploads_left_by_a_crash_are_removed_at_start(household):
+    from gateway.service import Gateway
+    uploads = household.config.data_dir / "uploads"
+    uploads.mkdir(parents=True)
+    (uploads / "0123-Records.json").write_text('{"locations": []}')
+    gw = Gateway(household.config)
+    await gw.start()
+    try:
+        assert not list(uploads.iterdir())
+    finally:
+        await gw.stop()
