@@ -7,7 +7,6 @@ stations); phones then sample the motion densely ("move" mode, a fix every few s
 sparsely ("significant changes", a fix every few hundred metres), add accuracy noise, wild
 fixes and gaps.
 """
-import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone

@@ -338,7 +338,8 @@ class Importer:
             cur = conn.execute("INSERT INTO import_jobs (member_id, started_ts, paths, "
                                "bytes_total) VALUES (?, ?, ?, ?)",
                                (self.member.id, time.time(), json.dumps(paths), self._total))
-            self.job_id = cur.lastrowid
+        # Set once committed: a web request waiting for the id then finds the row.
+        self.job_id = cur.lastrowid
 
     def _finish_job(self, status: str) -> None:
         with self.store.transaction() as conn:

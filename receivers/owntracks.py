@@ -55,7 +55,6 @@ Also here: :func:`parse_topic` (MQTT topic -> user, device, subtopic) and
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import math
 import re

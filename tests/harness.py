@@ -5,6 +5,9 @@ Gateways and brokers listen on 127.0.0.1 only, on free ports; data lives in tmp_
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import shutil
 import socket
 import subprocess
@@ -101,3 +104,32 @@ def require(binary: str) -> None:
 
 def base_url(gw) -> str:
     return f"http://127.0.0.1:{gw.web_port}"
+
+
+@contextlib.asynccontextmanager
+async def gateway_with_broker(tmp_path: Path, extra_devices: dict[str, str | None]):
+    """A real mosquitto and an in-process gateway for alice and bob, with alice also owning
+    ``extra_devices`` (name -> OwnTracks encryption key or None); connected when yielded."""
+    require("mosquitto")
+    port = free_port()
+    household = Household(make_config(tmp_path / "data", mqtt_port=port))
+    store = Store(household.config.db_path).open()
+    with store.transaction() as conn:
+        for name, key in extra_devices.items():
+            device, secret = accounts.add_device(conn, "alice", name, encryption_key=key)
+            household.secrets[device.username] = secret
+        broker.sync_broker_files(household.config, conn)
+    store.close()
+    mosquitto = Mosquitto(household.config, port).start()
+    gw = Gateway(household.config)
+    await gw.start()
+    gw.household = household
+    try:
+        deadline = time.monotonic() + 20
+        while not gw.mqtt.connected and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert gw.mqtt.connected, "the gateway did not connect to its broker"
+        yield gw
+    finally:
+        await gw.stop()
+        mosquitto.stop()

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from gateway import owntracks as gw_ot
 from gateway.ingest import Submission
-from gateway.model import Fix, Rejection
+from gateway.model import Rejection
 from receivers import osmand
 from receivers import owntracks as ot
 

@@ -10,7 +10,6 @@ import pytest
 
 from gateway import accounts
 from gateway.store import Store
-from receivers import owntracks as ot
 
 PASSWORD = "a long enough password"
 

@@ -20,10 +20,8 @@ from dataclasses import dataclass
 import aiohttp
 import pytest
 
-from harness import Household, Mosquitto, free_port, make_config, require
-from gateway import accounts, broker
-from gateway.service import Gateway
-from gateway.store import Store
+from harness import gateway_with_broker
+from gateway import accounts
 from helpers import Phone, basic, count_fixes, location, wait_for
 from receivers.owntracks import decrypt, encrypt
 
@@ -256,25 +254,8 @@ _DROP = object()
 @pytest.fixture
 async def box(tmp_path):
     """A real mosquitto and an in-process gateway; alice has a plain and an encrypting phone."""
-    require("mosquitto")
-    port = free_port()
-    household = Household(make_config(tmp_path / "data", mqtt_port=port))
-    store = Store(household.config.db_path).open()
-    with store.transaction() as conn:
-        device, secret = accounts.add_device(conn, "alice", "secure", encryption_key=KEY)
-        household.secrets[device.username] = secret
-        broker.sync_broker_files(household.config, conn)
-    store.close()
-    mosquitto = Mosquitto(household.config, port).start()
-    gw = Gateway(household.config)
-    await gw.start()
-    gw.household = household
-    try:
-        await wait_for(lambda: gw.mqtt.connected)
+    async with gateway_with_broker(tmp_path, {"secure": KEY}) as gw:
         yield gw
-    finally:
-        await gw.stop()
-        mosquitto.stop()
 
 
 def _user(case: Case) -> str:

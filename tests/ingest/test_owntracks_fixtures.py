@@ -20,10 +20,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from harness import (OWNTRACKS_FIXTURES, Household, Mosquitto, base_url, free_port, make_config,
-                      require)
-from gateway import accounts, broker
-from gateway.service import Gateway
+from harness import OWNTRACKS_FIXTURES, base_url, gateway_with_broker
+from gateway import accounts
 from gateway.store import Store
 from helpers import Phone, basic, count_fixes, location, wait_for
 from receivers.owntracks import decrypt, encrypt
@@ -50,26 +48,8 @@ pytestmark = pytest.mark.skipif(not OWNTRACKS_FIXTURES.is_dir(),
 @pytest.fixture
 async def gw(tmp_path):
     """Real mosquitto, in-process gateway; alice has a phone per transport and one with a key."""
-    require("mosquitto")
-    port = free_port()
-    household = Household(make_config(tmp_path / "data", mqtt_port=port))
-    store = Store(household.config.db_path).open()
-    with store.transaction() as conn:
-        for name, key in (("http", None), ("secure", KEY)):
-            device, secret = accounts.add_device(conn, "alice", name, encryption_key=key)
-            household.secrets[device.username] = secret
-        broker.sync_broker_files(household.config, conn)
-    store.close()
-    mosquitto = Mosquitto(household.config, port).start()
-    gateway = Gateway(household.config)
-    await gateway.start()
-    gateway.household = household
-    try:
-        await wait_for(lambda: gateway.mqtt.connected)
+    async with gateway_with_broker(tmp_path, {"http": None, "secure": KEY}) as gateway:
         yield gateway
-    finally:
-        await gateway.stop()
-        mosquitto.stop()
 
 
 def _type_of(data: bytes) -> str | None:
