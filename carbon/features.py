@@ -19,10 +19,8 @@ class LegFeatures:
     p50_ms: float           # percentiles of windowed speed, weighted by time
     p85_ms: float
     p95_ms: float
-    max_ms: float
     stop_share: float       # share of time standing
     stops_per_km: float     # short stops (a bus stop, a light), per km
-    accel_p90: float        # m/s², 90th percentile of speed changes between windows
     max_step_s: float       # longest time without a fix
     # p85 of the displacement speed over SUSTAIN_S windows (None: leg shorter than one):
     # what the member kept up, whatever the fix noise or a single wrong fix says
@@ -62,18 +60,6 @@ def _stops(points: list) -> int:
             count += 1
         i = max(j - 1, i + 1)
     return count
-
-
-def _accel_p90(speeds: list, points: list) -> float:
-    accels = []
-    for k in range(1, len(speeds)):
-        dt = (points[k + 1].ts - points[k - 1].ts) / 2
-        if 0 < dt <= 20:   # sparser fixes hide accelerations
-            accels.append(abs(speeds[k] - speeds[k - 1]) / dt)
-    if not accels:
-        return 0.0
-    accels.sort()
-    return accels[int(0.9 * (len(accels) - 1))]
 
 
 def _open_spikes(speeds: list, dts: list) -> list:
@@ -123,7 +109,7 @@ def leg_features(points: list, speeds: list, dists: list) -> LegFeatures:
     duration = float(points[-1].ts - points[0].ts) if len(points) > 1 else 0.0
     distance = sum(dists)
     if not speeds or duration <= 0:
-        return LegFeatures(duration, distance, 0, 0, 0, 0, 0, 1, 0, 0, 0)
+        return LegFeatures(duration, distance, 0, 0, 0, 0, 1, 0, 0)
     weights = [min(dt, 120) or 1 for dt in dts]   # a long gap says little about speed
     p50, p85, p95 = _weighted_percentiles(speeds, weights, (0.5, 0.85, 0.95))
     h85, h95 = _weighted_percentiles(_open_spikes(speeds, dts), weights, (0.85, 0.95))
@@ -131,7 +117,7 @@ def leg_features(points: list, speeds: list, dists: list) -> LegFeatures:
     km = max(distance / 1000.0, 0.05)
     return LegFeatures(
         duration_s=duration, distance_m=distance, mean_ms=distance / duration,
-        p50_ms=p50, p85_ms=p85, p95_ms=p95, max_ms=max(speeds),
+        p50_ms=p50, p85_ms=p85, p95_ms=p95,
         stop_share=stand / sum(weights), stops_per_km=_stops(points) / km,
-        accel_p90=_accel_p90(speeds, points), max_step_s=max(dts) if dts else 0.0,
+        max_step_s=max(dts) if dts else 0.0,
         sustained_p85_ms=_sustained_p85(points), p85_held_ms=h85, p95_held_ms=h95)

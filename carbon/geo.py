@@ -26,11 +26,6 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return EARTH_RADIUS_M * _DEG * math.sqrt(x * x + dlat * dlat)
 
 
-def point_distance(a, b) -> float:
-    """Distance between two objects with .lat and .lon."""
-    return distance_m(a.lat, a.lon, b.lat, b.lon)
-
-
 def metres_per_degree_lon(lat: float) -> float:
     return EARTH_RADIUS_M * _DEG * math.cos(lat * _DEG)
 

@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlite_utils
+
+from . import pipeline
+
 # Account, configuration and bookkeeping tables: never erased by a period.
 _KEEP = {"members", "devices", "shares", "settings", "retention", "import_jobs"}
 
@@ -48,11 +52,10 @@ def day_range(day: date, tz: str = "Europe/Paris") -> tuple[int, int]:
 def member_tables(conn) -> list[tuple[str, set]]:
     """(table, columns) of every table holding a member's rows, children before parents
     so foreign keys never block a delete."""
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-    tables = {n: {r[1] for r in conn.execute(f"PRAGMA table_info({n})")} for n in names}
-    tables = {n: c for n, c in tables.items() if "member_id" in c and n not in _KEEP}
-    parents = {n: {r[2] for r in conn.execute(f"PRAGMA foreign_key_list({n})")} & tables.keys()
+    db = sqlite_utils.Database(conn)
+    tables = {t.name: set(t.columns_dict) for t in db.tables
+              if "member_id" in t.columns_dict and t.name not in _KEEP}
+    parents = {n: {fk.other_table for fk in db[n].foreign_keys} & tables.keys()
                for n in tables}
     ordered = []
     while parents:
@@ -140,5 +143,5 @@ def checkpoint(store, attempts: int = 20) -> str:
 
 
 def _rebuild(store, member_id: int, start: int, end: int) -> str:
-    from .importing import rebuild
-    return rebuild(store, member_id, start, end)
+    pipeline.process_range(store, member_id, start, end)
+    return "trips recomputed for the erased period"

@@ -18,7 +18,6 @@ from xml.sax.saxutils import escape
 from . import __version__
 from .erasure import member_tables
 
-FIX_FIELDS = ("ts", "lat", "lon", "acc", "alt", "vel", "cog", "batt", "activity")
 # Derived tables: rebuilt from fixes by the trip engine, so an archive carries them for
 # reading only. Member input (corrections, places...) is restored.
 DERIVED = {"stays", "trips", "legs"}

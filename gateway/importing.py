@@ -10,7 +10,6 @@ phones' live ingest, and a half-imported file is no worse than a half-uploaded o
 from __future__ import annotations
 
 import csv
-import importlib
 import json
 import logging
 import os
@@ -23,12 +22,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import ijson
+import sqlite_utils
 
 from receivers.importers import detect, sources
 from receivers.importers.base import Bad, NotLocationHistory, Segment
 from receivers.importers.selfdata_archive import Archive, is_archive
 
-from . import accounts
+from . import accounts, pipeline
 from . import store as st
 from .model import Event, Fix
 
@@ -203,6 +203,7 @@ class Importer:
         self.run_pipeline = run_pipeline
         self.report = ImportReport(self.member.name)
         self._devices: dict[str, accounts.Device] = {}
+        self._columns: dict[str, list[str]] = {}   # archive tables restored, by name
         self._started = time.monotonic()
         self._last_tick = 0.0
         self._done_bytes = 0
@@ -444,7 +445,9 @@ class Importer:
     def _insert_generic(self, conn, table: str, row: dict) -> None:
         """Member input kept by other capabilities (corrections, places): same columns,
         this member, devices by name; ids are the new box's own."""
-        columns = table_columns(conn, table)
+        columns = self._columns.get(table)
+        if columns is None:
+            columns = self._columns[table] = list(sqlite_utils.Database(conn)[table].columns_dict)
         if not columns:
             return
         if "device" in row and "device_id" in columns:
@@ -456,10 +459,6 @@ class Importer:
                      f"VALUES ({', '.join('?' * len(keys))})",
                      [json.dumps(row[k]) if isinstance(row[k], (dict, list)) else row[k]
                       for k in keys])
-
-
-def table_columns(conn, table: str) -> list[str]:
-    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
 
 
 def prepare_member(store, name: str, paths) -> bool:
@@ -490,20 +489,6 @@ def _size(path) -> int:
 
 
 def rebuild(store, member_id: int, start: int, end: int, progress=None) -> str:
-    """Let the trip engine recompute a range, if it is installed; say what happened."""
-    try:
-        pipeline = importlib.import_module(f"{__package__}.pipeline")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.pipeline":
-            raise
-        return "the trip engine is not installed: trips were not recomputed"
-    process = getattr(pipeline, "process_range", None)
-    if process is None:
-        return "the trip engine has no process_range yet: trips were not recomputed"
-    process(store, member_id, start, end, progress=progress)
+    """Let the trip engine recompute the imported range; say what happened."""
+    pipeline.process_range(store, member_id, start, end, progress=progress)
     return "trips recomputed for the imported period"
-
-
-def import_paths(store, member: str, paths, **options) -> ImportReport:
-    """Convenience for callers that need no handle on the run (the web upload)."""
-    return Importer(store, member, **options).run(paths)

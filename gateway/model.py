@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SOURCES = ("owntracks-mqtt", "owntracks-http", "osmand", "gpsd")  # plus "import:<kind>"
-
 
 @dataclass(slots=True)
 class Fix:

@@ -56,10 +56,6 @@ def isotst(ts: int) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def disptst(ts: int) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def household_zone(name: str | None) -> ZoneInfo | None:
     """The household's time zone, or None when the configured name is not a known zone
     (then ``tzname``/``isolocal`` are left out rather than wrong)."""

@@ -44,7 +44,6 @@ class Gateway:
         self.mqtt: MqttSubscriber | None = None
         self.broker_process: broker.BrokerProcess | None = None
         self.gpsd = None
-        self.started = time.time()
         self._runner: web.AppRunner | None = None
         self._friends: dict[int, tuple[set, list]] = {}
         self._devices: dict[str, tuple[accounts.Device | None, float]] = {}

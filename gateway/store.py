@@ -14,8 +14,6 @@ import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import sqlite_utils
-
 from . import migrations
 from .model import Event, Fix, Rejection
 
@@ -73,20 +71,11 @@ class Store:
             conn = self._local.conn = connect(self.path)
         return conn
 
-    @property
-    def db(self) -> sqlite_utils.Database:
-        """sqlite-utils view of this thread's connection, for reads and admin commands."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = sqlite_utils.Database(self.conn)
-        return db
-
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
-            self._local.db = None
 
     def transaction(self):
         return _Transaction(self.conn)

@@ -98,7 +98,7 @@ def test_two_minutes_beyond_walking_pace_is_not_a_walk():
     # sparse 90 s step and a turn: real case shankari 2015-07-22 20:48, 560 m in 3.5 min)
     # but whose two-minute headway is 2.75 m/s: no walker keeps 9 km/h.
     ride = LegFeatures(duration_s=210, distance_m=564, mean_ms=2.69, p50_ms=2.43, p85_ms=2.45,
-                       p95_ms=2.74, max_ms=2.74, stop_share=0.0, stops_per_km=0.0, accel_p90=0.0,
+                       p95_ms=2.74, stop_share=0.0, stops_per_km=0.0,
                        max_step_s=90, sustained_p85_ms=2.75, p85_held_ms=2.45, p95_held_ms=2.74)
     assert speed_class(ride) == "cycle"
     # a brisk walk with the same windowed speeds but a walker's headway stays a walk

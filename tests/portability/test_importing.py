@@ -152,17 +152,18 @@ def test_import_job_row_records_the_outcome(store, tmp_path):
     assert json.loads(job["report"])["files"][0]["fixes_imported"] == 3
 
 
-def test_pipeline_is_called_on_the_imported_range(store, tmp_path, monkeypatch):
-    import sys
-    import types
-    calls = []
-    fake = types.ModuleType("gateway.pipeline")
-    fake.process_range = lambda st, member_id, start, end, progress=None: calls.append(
-        (member_id, start, end))
-    monkeypatch.setitem(sys.modules, "gateway.pipeline", fake)
-    report = run_import(store, write(tmp_path / "Records.json", records(3)), run_pipeline=True)
-    assert calls == [(1, T0, T0 + 120)]
+def test_the_trip_engine_processes_the_imported_range(store, tmp_path):
+    from carbon.simulate import iter_member_days
+    points, truth = next(iter(iter_member_days("alice", 1)))
+    path = tmp_path / "day.csv"
+    path.write_text("ts,lat,lon,acc\n" + "".join(
+        f"{p.ts},{p.lat},{p.lon},{p.acc}\n" for p in points))
+    report = run_import(store, path, run_pipeline=True)
     assert "recomputed" in report.pipeline
+    trips = store.conn.execute("SELECT start_ts, end_ts FROM trips ORDER BY start_ts").fetchall()
+    assert len(trips) == len(truth) >= 2
+    assert store.conn.execute("SELECT count(*) FROM legs").fetchone()[0] >= len(truth)
+    assert all(t["start_ts"] >= points[0].ts and t["end_ts"] <= points[-1].ts for t in trips)
 
 
 def test_missing_path_is_an_error(store, tmp_path):
