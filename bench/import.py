@@ -88,7 +88,7 @@ def generate(path: Path, points: int, seed: int = 4) -> int:
 _CHILD_IMPORT = """
 import json, sys, time
 from gateway import accounts
-from gateway.importing import Importer
+from gateway.portability.importing import Importer
 from gateway.store import Store
 store = Store(sys.argv[2]).open()
 with store.transaction() as conn:

@@ -30,13 +30,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "ingest")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "gateway" / "ingest")]
 
 import aiohttp  # noqa: E402
 
-from gateway import accounts, broker  # noqa: E402
+from gateway import accounts
+from gateway.accounts import broker  # noqa: E402
 from gateway.store import Store, fix_row, insert_fix_rows  # noqa: E402
-from gateway.model import Fix  # noqa: E402
+from carbon.fix import Fix  # noqa: E402
 from gateway_process import GatewayProcess  # noqa: E402
 from harness import Household, Mosquitto, free_port, make_config  # noqa: E402
 from helpers import Phone, basic, location  # noqa: E402

@@ -16,7 +16,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from carbon.points import Point  # noqa: E402
+from carbon.fix import Fix  # noqa: E402
 from carbon.timeline import build_timeline  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,7 +27,7 @@ TARGET_F1, TARGET_MACRO = 0.90, 0.85
 
 def read_points(path: str) -> list:
     with open(path, newline="") as f:
-        return [Point(int(float(r["ts"])), float(r["lat"]), float(r["lon"]),
+        return [Fix(int(float(r["ts"])), float(r["lat"]), float(r["lon"]),
                       float(r["acc"]) if r.get("acc") not in (None, "") else None)
                 for r in csv.DictReader(f)]
 
@@ -50,8 +50,9 @@ def predict_all(data_dir: str, out_dir: str) -> None:
 
 def predict_all_via_store(data_dir: str, out_dir: str) -> None:
     """The import, the detection and the tables, as `selfdata import` then `selfdata trips`."""
-    from gateway import accounts, pipeline
-    from gateway.commands.trips import query
+    from gateway import accounts
+    from gateway.trips import pipeline
+    from gateway.cli.commands.trips import query
     from gateway.store import Store
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(os.path.join(tmp, "selfdata.db")).open()
@@ -71,7 +72,7 @@ def predict_all_via_store(data_dir: str, out_dir: str) -> None:
 
 def _import(store, name: str, member_id: int, csv_path: str) -> None:
     try:
-        from gateway.importing import Importer
+        from gateway.portability.importing import Importer
     except ImportError:      # no importer yet: the store's own write primitive
         Importer = None
     if Importer is not None:
@@ -80,7 +81,7 @@ def _import(store, name: str, member_id: int, csv_path: str) -> None:
             return
         print(f"{csv_path}: the importer refused it, inserting directly", file=sys.stderr)
     from gateway import accounts
-    from gateway.model import Fix
+    from carbon.fix import Fix
     from gateway.store import insert_fixes
     with store.transaction() as conn:
         device, _ = accounts.add_device(conn, name, "bench")

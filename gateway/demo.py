@@ -19,13 +19,14 @@ from pathlib import Path
 
 import aiohttp
 
-from carbon import simulate
+from carbon.fix import Fix
+from simulation import household as simulate
 
-from . import accounts, broker
+from . import accounts
+from .accounts import broker
 from .config import Config
 from .service import Gateway
 from .store import Store, insert_fixes
-from .model import Fix
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ async def after_start(gw: Gateway) -> None:
     """Both members' trips computed from the simulated history before the banner shows.
     The service's start-up catch-up rebuilds members never processed: wait for it; with
     the live pipeline disabled, rebuild here."""
-    from . import pipeline
+    from .trips import pipeline
 
     def rebuild_all() -> None:
         try:

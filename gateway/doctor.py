@@ -14,9 +14,9 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
-from . import broker, migrations
+from .accounts import broker
 from .config import Config
-from .store import connect
+from .store import connect, migrations
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 # A Pi without a real-time clock boots in 1970 or at the image's build date until NTP.

@@ -10,20 +10,22 @@ import asyncio
 import logging
 import signal
 import time
+from typing import Callable
 
 from aiohttp import web
 
 from receivers.mqtt import MqttSubscriber
 from receivers import owntracks as ot
 
-from . import accounts, broker, queries
-from .accounts import DeviceAuth
+from . import accounts
+from .accounts import DeviceAuth, broker
 from .config import Config
-from .ingest import Committed, Ingest, Submission
+from .ingest.group_commit import Committed, Ingest, Submission
+from .ingest.owntracks import ingest_payload, our_card
 from .model import Rejection
-from .owntracks import ingest_payload, our_card
-from .pipeline_runner import PipelineRunner
+from .queries import friends as friends_query
 from .store import Store
+from .trips.runner import PipelineRunner
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +36,15 @@ KNOWN_SUBTOPICS = {"", "event", "info", "waypoint", "waypoints", "status", "step
 
 
 class Gateway:
-    def __init__(self, config: Config):
+    """The box's one process. ``web_app(gateway) -> aiohttp.web.Application`` is the web
+    application's factory (``webui.app.make_app``, handed over by the ``selfdata`` command and
+    by tests): the gateway serves it without importing ``webui``. Without one, no web server
+    runs (phones in HTTP mode then cannot report)."""
+
+    def __init__(self, config: Config, web_app: Callable[["Gateway"], web.Application] | None = None):
         self.config = config
+        self.web_app = web_app
+        self.web_port: int | None = None
         self.store = Store(config.db_path)
         self.ingest = Ingest(self.store, batch_max=config.ingest.batch_max,
                              batch_wait_ms=config.ingest.batch_wait_ms,
@@ -72,10 +81,10 @@ class Gateway:
             await self._start_mqtt()
         if self.config.gpsd.enabled:
             self._start_gpsd()
-        if self.config.gateway.zeroconf:
+        if self.config.gateway.zeroconf and self.web_port:
             await self._start_zeroconf()
         self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
-        log.info("gateway ready: web on port %d, data in %s", self.web_port,
+        log.info("gateway ready: web on port %s, data in %s", self.web_port,
                  self.config.data_dir)
 
     def _forget_uploads(self) -> None:
@@ -116,8 +125,10 @@ class Gateway:
             await self.stop()
 
     async def _start_web(self, port: int | None) -> None:
-        from webui.app import make_app
-        self._runner = web.AppRunner(make_app(self), access_log=None,
+        if self.web_app is None:
+            log.warning("no web application given: the web server is not started")
+            return
+        self._runner = web.AppRunner(self.web_app(self), access_log=None,
                                      handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.web.host,
@@ -135,11 +146,11 @@ class Gateway:
         await self.mqtt.start()
 
     def _start_gpsd(self) -> None:
-        from .gpsd_link import start_gpsd
+        from .ingest.gpsd import start_gpsd
         self.gpsd = start_gpsd(self)
 
     async def _start_zeroconf(self) -> None:
-        from .zeroconf_link import Announcer
+        from .announce import Announcer
         try:
             self._zeroconf = await Announcer.start(self.config, self.web_port)
         except Exception as exc:  # no multicast (containers, CI): the box still works by IP
@@ -164,7 +175,7 @@ class Gateway:
                 log.exception("housekeeping failed")
 
     async def _apply_retention(self) -> None:
-        from . import retention
+        from .portability import retention
         loop = asyncio.get_running_loop()
         deleted = await loop.run_in_executor(None, retention.apply_all, self.store)
         if any(deleted.values()):
@@ -242,7 +253,7 @@ class Gateway:
         if cached is None:
             conn = self.store.conn
             visible = set(accounts.visible_member_ids(conn, member_id))
-            cached = self._friends[member_id] = (visible, queries.friends_reply(conn, member_id))
+            cached = self._friends[member_id] = (visible, friends_query.friends_reply(conn, member_id))
         return cached[1]
 
     def _on_commit(self, committed: Committed) -> None:

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway import accounts, broker
+from gateway import accounts
+from gateway.accounts import broker
 from gateway.config import Config
 from gateway.service import Gateway
+from webui.app import make_app
 from gateway.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -121,7 +123,7 @@ async def gateway_with_broker(tmp_path: Path, extra_devices: dict[str, str | Non
         broker.sync_broker_files(household.config, conn)
     store.close()
     mosquitto = Mosquitto(household.config, port).start()
-    gw = Gateway(household.config)
+    gw = Gateway(household.config, web_app=make_app)
     await gw.start()
     gw.household = household
     try:

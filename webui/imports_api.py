@@ -18,7 +18,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from gateway.importing import Importer
+from gateway.portability.importing import Importer
 
 MAX_UPLOAD = 4 * 1024 ** 3          # a decade of Google history is 1-3 GB
 DISK_MARGIN = 200 * 1024 ** 2       # never fill the card: the live ingest needs room

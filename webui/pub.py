@@ -10,8 +10,8 @@ import json
 
 from aiohttp import web
 
-from gateway import owntracks as gw_ot
-from gateway.ingest import Submission
+from gateway.ingest import owntracks as gw_ot
+from gateway.ingest.group_commit import Submission
 from gateway.model import Rejection
 from receivers import osmand
 from receivers import owntracks as ot

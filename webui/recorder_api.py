@@ -3,7 +3,7 @@ stock OwnTracks web frontend and Recorder tools work against the box.
 
 Contract: ../shared/reference/owntracks.md 3.1, 3.3, 3.4 and 4; our differences are listed
 in docs/recorder-api.md. The member is already known (``webui.auth.require_member``); every
-read goes through ``gateway.recorder_queries`` with the member's id, so a member never gets
+read goes through ``gateway.queries.recorder`` with the member's id, so a member never gets
 data of someone who does not share with them, whatever the parameters.
 """
 from __future__ import annotations
@@ -22,8 +22,8 @@ from xml.sax.saxutils import escape, quoteattr
 from aiohttp import WSMsgType, web
 
 from gateway import __version__, accounts
-from gateway import recorder_queries as rq
-from gateway.model import Fix
+from carbon.fix import Fix
+from gateway.queries import recorder as rq
 from gateway.store import connect
 
 log = logging.getLogger(__name__)

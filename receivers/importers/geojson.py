@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ijson
 
-from gateway.model import Fix
+from carbon.fix import Fix
 
 from .base import Bad, check_position, number, parse_time
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ijson
 from ijson.common import ObjectBuilder
 
-from gateway.model import Fix
+from carbon.fix import Fix
 
 from .base import Bad, number, parse_latlng, parse_time
 from .google_ondevice import segment_items

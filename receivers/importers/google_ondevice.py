@@ -6,7 +6,7 @@ readers stay thin. A segment is a visit, an activity or a timeline path (or seve
 """
 from __future__ import annotations
 
-from gateway.model import Fix
+from carbon.fix import Fix
 
 from .activity import mode_of
 from .base import Segment, number, parse_latlng, parse_time

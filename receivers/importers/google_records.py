@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ijson
 
-from gateway.model import Fix
+from carbon.fix import Fix
 
 from .activity import best_mode
 from .base import Bad, check_position, parse_time

@@ -13,7 +13,7 @@ import math
 
 import ijson
 
-from gateway.model import Fix
+from carbon.fix import Fix
 
 from .activity import mode_of
 from .base import Bad, Segment, check_position, parse_time

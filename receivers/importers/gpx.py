@@ -6,7 +6,7 @@ that name (Garmin's TrackPointExtension, OsmAnd); our own export adds ``acc``, `
 """
 from __future__ import annotations
 
-from gateway.model import Fix
+from carbon.fix import Fix
 
 from .base import Bad, check_position, number, parse_time
 from .xmlstream import child_text, elements, local

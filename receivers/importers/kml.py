@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import deque
 
-from gateway.model import Fix
+from carbon.fix import Fix
 
 from .base import Bad, check_position, parse_time
 from .xmlstream import child_text, local

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 
-from gateway.model import Event, Fix
+from carbon.fix import Fix
+from gateway.model import Event
 
 from .activity import mode_of
 from .base import Bad, check_position, number, parse_time

@@ -2,7 +2,7 @@
 
 The archive is a zip: ``manifest.json`` (format, version, per-file sha256 and row counts),
 ``member.json``, ``devices.json``, and one JSON-lines file per table. This module only
-reads and checks it; ``gateway.importing`` writes it into the store.
+reads and checks it; ``gateway.portability.importing`` writes it into the store.
 """
 from __future__ import annotations
 

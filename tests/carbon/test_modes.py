@@ -3,7 +3,7 @@ import pytest
 
 from carbon.gtfs import build_transit_index
 from carbon.params import Context
-from carbon.simulate import PLACES, RAIL_VIA
+from simulation.household import PLACES, RAIL_VIA
 from carbon.timeline import build_timeline
 
 from carbon_helpers import HOME, OFFICE, leg_points, main_modes
@@ -73,7 +73,7 @@ def _feed(mode_type, route, stops):
 @pytest.mark.parametrize("mode,route_type", [("tram", 0), ("metro", 1), ("bus", 3)])
 def test_transit_feed_tells_the_line_from_a_car(mode, route_type):
     import random
-    from carbon.simulate import move, street_route
+    from simulation.household import move, street_route
     rng = random.Random(8)
     route = street_route(HOME, PLACES["bob_work"], rng)
     track = move(route, mode, 1_772_000_000, random.Random(9))

@@ -1,0 +1,109 @@
+"""Household members: their web login (Argon2id, memory-hard), names and settings."""
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+# Modest Argon2id parameters: a login on a Pi Zero 2 W stays well under a second.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+
+
+class AccountError(Exception):
+    """A member or device operation that cannot be done, said plainly."""
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: int
+    name: str
+    display_name: str | None
+    is_admin: bool
+
+
+def check_name(kind: str, name: str) -> str:
+    name = name.strip().lower()
+    if not NAME_RE.match(name):
+        raise AccountError(
+            f"{kind} name {name!r} is not allowed: use 1-32 lower-case letters, digits, "
+            "'-' or '_', starting with a letter or digit (it becomes part of MQTT topics)")
+    return name
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise AccountError("a password needs at least 8 characters")
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    if not stored:
+        return False
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# ----- members
+
+def _member(row) -> Member:
+    return Member(row["id"], row["name"], row["display_name"], bool(row["is_admin"]))
+
+
+def add_member(conn, name: str, password: str | None, *, display_name: str | None = None,
+               is_admin: bool = False) -> Member:
+    name = check_name("member", name)
+    hashed = hash_password(password) if password is not None else None
+    try:
+        cur = conn.execute(
+            "INSERT INTO members (name, display_name, password_hash, is_admin, created_ts) "
+            "VALUES (?, ?, ?, ?, ?)", (name, display_name, hashed, int(is_admin), int(time.time())))
+    except sqlite3.IntegrityError:
+        raise AccountError(f"a member named {name!r} already exists") from None
+    return Member(cur.lastrowid, name, display_name, is_admin)
+
+
+def get_member(conn, name: str) -> Member:
+    row = conn.execute("SELECT * FROM members WHERE name = ?", (name.strip().lower(),)).fetchone()
+    if row is None:
+        raise AccountError(f"no member named {name!r} (see `selfdata member list`)")
+    return _member(row)
+
+
+def member_by_id(conn, member_id: int) -> Member | None:
+    row = conn.execute("SELECT * FROM members WHERE id = ?", (member_id,)).fetchone()
+    return _member(row) if row else None
+
+
+def list_members(conn) -> list[Member]:
+    return [_member(r) for r in conn.execute("SELECT * FROM members ORDER BY name")]
+
+
+def set_password(conn, name: str, password: str) -> None:
+    member = get_member(conn, name)
+    conn.execute("UPDATE members SET password_hash = ? WHERE id = ?",
+                 (hash_password(password), member.id))
+
+
+def check_login(conn, name: str, password: str) -> Member | None:
+    row = conn.execute("SELECT * FROM members WHERE name = ?",
+                       (name.strip().lower(),)).fetchone()
+    if row is None:
+        verify_password(_DUMMY_HASH, password)  # same time whether the name exists or not
+        return None
+    return _member(row) if verify_password(row["password_hash"], password) else None
+
+
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def remove_member(conn, name: str) -> Member:
+    member = get_member(conn, name)
+    conn.execute("DELETE FROM members WHERE id = ?", (member.id,))
+    return member

@@ -1,0 +1,97 @@
+"""One OwnTracks payload from a known device, whatever the transport, into the store.
+
+MQTT and HTTP both end here, so a message is treated the same whichever way it came.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+from receivers import owntracks as ot
+
+from ..accounts import Device
+from ..model import Event, Rejection
+from .group_commit import Ingest, Outcome, Submission
+
+# Our own cards, published retained for phones; not the device's own.
+CARD_MARKER = "_selfdata"
+
+
+def to_submission(device: Device, data: bytes, source: str, *, subtopic: str = "",
+                  max_bytes: int = 512 * 1024, now: float | None = None) -> Submission | None:
+    """Parse a payload; None for an empty one (legal, and ignored)."""
+    now = time.time() if now is None else now
+    sub = Submission(source, device)
+    try:
+        msg = ot.parse_payload(data, key=device.encryption_key, now=now, max_bytes=max_bytes)
+    except ot.Rejected as exc:
+        sub.rejections.append(Rejection(source, exc.reason, data, device.id,
+                                        where=_where(device, subtopic)))
+        return sub
+    if msg is None:
+        return None
+    if msg.type == "card" and msg.payload.get(CARD_MARKER):
+        return None
+    for note in msg.notes:
+        sub.rejections.append(Rejection(source, note, data, device.id,
+                                        where=_where(device, subtopic), partial=True))
+    if msg.fix is not None:
+        sub.fixes.append(msg.fix)
+    else:
+        raw = msg.raw
+        if msg.type in SECRET_BEARING:
+            raw = json.dumps(redact(msg.payload), ensure_ascii=False)
+        ts = msg.ts if msg.ts is not None else int(now)
+        sub.events.append(Event(msg.type, ts, raw, subtopic or _http_subtopic(device, msg)))
+    return sub
+
+
+# A phone's exported configuration carries its broker password and encryption key: the
+# box keeps the settings, never the secrets.
+SECRET_BEARING = ("configuration", "dump", "cmd")
+SECRET_KEYS = {"password", "encryptionkey", "secret", "token", "httpheaders", "tlsclientcrt",
+               "tlsclientcrtpassword"}
+
+
+def redact(value):
+    if isinstance(value, dict):
+        return {k: ("[removed]" if k.lower() in SECRET_KEYS else redact(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+def _http_subtopic(device: Device, msg) -> str:
+    """In HTTP mode the phone says in `topic` where it would have published over MQTT."""
+    topic = msg.payload.get("topic")
+    prefix = device.topic + "/"
+    if isinstance(topic, str) and topic.lower().startswith(prefix):
+        return topic[len(prefix):]
+    return ""
+
+
+def _where(device: Device, subtopic: str) -> str:
+    return device.topic + (f"/{subtopic}" if subtopic else "")
+
+
+async def ingest_payload(ingest: Ingest, device: Device, data: bytes, source: str, *,
+                         subtopic: str = "", max_bytes: int = 512 * 1024) -> tuple[Outcome, Submission | None]:
+    """Parse and commit; returns after the commit (the caller may then acknowledge)."""
+    sub = to_submission(device, data, source, subtopic=subtopic, max_bytes=max_bytes)
+    if sub is None:
+        return Outcome(), None
+    return await ingest.submit(sub), sub
+
+
+def first_reason(sub: Submission | None) -> str | None:
+    """The reason a payload was refused, for the X-Selfdata-Rejected header."""
+    if sub is None or not sub.rejections or sub.fixes or sub.events:
+        return None
+    return sub.rejections[0].reason
+
+
+def our_card(device: Device, display_name: str | None) -> bytes:
+    card = {"_type": "card", "name": display_name or device.member, "tid": device.tid,
+            CARD_MARKER: True}
+    return json.dumps(card).encode()
