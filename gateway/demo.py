@@ -73,7 +73,7 @@ def _free_port() -> int:
 
 
 def create_household(config: Config, today: date) -> dict[str, str]:
-    """Members, devices, shares and simulated history; returns each device's secret."""
+    """Members, devices, who sees whom and simulated history; returns each device's secret."""
     store = Store(config.db_path).open()
     secrets = {}
     start = today - timedelta(days=HISTORY_DAYS)
@@ -83,8 +83,8 @@ def create_household(config: Config, today: date) -> dict[str, str]:
                                 is_admin=m.name == "alice")
             device, secret = accounts.add_device(conn, m.name, m.device)
             secrets[m.name] = secret
-        accounts.share(conn, "alice", "bob")
-        accounts.share(conn, "bob", "alice")
+        accounts.show_to(conn, "alice", "bob")
+        accounts.show_to(conn, "bob", "alice")
         broker.sync_broker_files(config, conn)
     for m in MEMBERS:
         device = accounts.get_device(store.conn, m.name, m.device)

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from . import pub
 from .auth import MemberAuth, require_member
+from .keys import GATEWAY, HOME_HANDLER, MEMBER_AUTH
 
 # Modules that add their own routes with `setup(app)`; a missing one is a packaging bug.
 ROUTE_MODULES = ("webui.pages", "webui.recorder_api", "webui.imports_api")
@@ -15,8 +16,8 @@ ROUTE_MODULES = ("webui.pages", "webui.recorder_api", "webui.imports_api")
 def make_app(gw) -> web.Application:
     app = web.Application(middlewares=[require_member],
                           client_max_size=gw.config.ingest.max_payload_bytes + 1024)
-    app["gw"] = gw
-    app["member_auth"] = MemberAuth(gw)
+    app[GATEWAY] = gw
+    app[MEMBER_AUTH] = MemberAuth(gw)
     app.router.add_post("/pub", pub.pub)
     app.router.add_route("GET", "/", _root)
     app.router.add_route("POST", "/", _root)
@@ -31,11 +32,11 @@ async def _root(request: web.Request) -> web.StreamResponse:
     if "id" in request.query or (request.method == "POST"
                                  and request.content_type == "application/json"):
         return await pub.osmand_report(request)
-    return await request.app["home_handler"](request)
+    return await request.app[HOME_HANDLER](request)
 
 
 async def healthz(request: web.Request) -> web.Response:
-    gw = request.app["gw"]
+    gw = request.app[GATEWAY]
     mqtt = None if gw.mqtt is None else gw.mqtt.connected
     body = {"status": "ok", "mqtt_connected": mqtt,
             "schema": gw.store.schema_version()}

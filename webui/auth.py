@@ -17,6 +17,8 @@ from aiohttp import web
 
 from gateway import accounts
 
+from .keys import GATEWAY, MEMBER, MEMBER_AUTH
+
 COOKIE = "selfdata_session"
 SESSION_SECONDS = 30 * 86400
 # Routes reachable without a member login. /pub and the OsmAnd root check device
@@ -136,20 +138,20 @@ def is_public(path: str) -> bool:
 
 @web.middleware
 async def require_member(request: web.Request, handler):
-    auth: MemberAuth = request.app["member_auth"]
+    auth: MemberAuth = request.app[MEMBER_AUTH]
     if is_public(request.path) or _is_osmand(request):
         # Phones send *device* Basic credentials here (checked by the handler): trying them
         # as a member login would cost one Argon2 hash per request on the event loop.
-        request["member"] = auth.from_cookie(request)
+        request[MEMBER] = auth.from_cookie(request)
         return await handler(request)
-    request["member"] = await auth.from_request(request)
-    if request["member"] is not None:
+    request[MEMBER] = await auth.from_request(request)
+    if request[MEMBER] is not None:
         return await handler(request)
     if request.path.startswith(("/api/", "/ws/")):
         raise web.HTTPUnauthorized(
             text='{"error":"login required"}', content_type="application/json",
             headers={"WWW-Authenticate": 'Basic realm="selfdata", charset="UTF-8"'})
-    if not request.app["gw"].has_members():
+    if not request.app[GATEWAY].has_members():
         raise web.HTTPFound("/setup")
     raise web.HTTPFound(f"/login?next={request.path_qs}")
 
@@ -167,4 +169,4 @@ def device_from_request(request: web.Request, *, username: str | None = None,
         if creds is None:
             return None
         username, secret = creds
-    return request.app["gw"].device_auth.check(username, secret or "")
+    return request.app[GATEWAY].device_auth.check(username, secret or "")

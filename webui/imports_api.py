@@ -20,6 +20,8 @@ from aiohttp import web
 
 from gateway.portability.importing import Importer
 
+from .keys import GATEWAY, MEMBER
+
 MAX_UPLOAD = 4 * 1024 ** 3          # a decade of Google history is 1-3 GB
 DISK_MARGIN = 200 * 1024 ** 2       # never fill the card: the live ingest needs room
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -32,7 +34,7 @@ def setup(app: web.Application) -> None:
 
 
 async def upload(request: web.Request) -> web.Response:
-    gw, member = request.app["gw"], request["member"]
+    gw, member = request.app[GATEWAY], request[MEMBER]
     folder = gw.config.data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     if request.content_length and request.content_length + DISK_MARGIN > shutil.disk_usage(
@@ -89,11 +91,11 @@ async def job_status(request: web.Request) -> web.Response:
         job_id = int(request.match_info["job"])
     except ValueError:
         raise web.HTTPNotFound(text="no such import")
-    return web.json_response(_job(request.app["gw"], request["member"].id, job_id))
+    return web.json_response(_job(request.app[GATEWAY], request[MEMBER].id, job_id))
 
 
 async def list_jobs(request: web.Request) -> web.Response:
-    gw, member = request.app["gw"], request["member"]
+    gw, member = request.app[GATEWAY], request[MEMBER]
     ids = [r[0] for r in gw.store.conn.execute(
         "SELECT id FROM import_jobs WHERE member_id = ? ORDER BY id DESC LIMIT 50", (member.id,))]
     return web.json_response([_job(gw, member.id, i) for i in ids])

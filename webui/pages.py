@@ -15,6 +15,7 @@ from aiohttp import web
 from gateway import accounts
 
 from .auth import COOKIE, SESSION_SECONDS
+from .keys import GATEWAY, HOME_HANDLER, MEMBER, MEMBER_AUTH
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -27,7 +28,7 @@ def render(name: str, **context) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app["home_handler"] = home
+    app[HOME_HANDLER] = home
     app.router.add_get("/login", login_form)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
@@ -48,7 +49,7 @@ async def login_form(request):
 
 async def login(request):
     form = await request.post()
-    member = await request.app["member_auth"].login(form.get("name", ""),
+    member = await request.app[MEMBER_AUTH].login(form.get("name", ""),
                                                     form.get("password", ""))
     if member is None:
         resp = render("login.html", next=_safe_next(form.get("next")),
@@ -60,7 +61,7 @@ async def login(request):
 
 def _logged_in(request, member, target):
     found = web.HTTPFound(target)
-    found.set_cookie(COOKIE, request.app["member_auth"].token_for(member),
+    found.set_cookie(COOKIE, request.app[MEMBER_AUTH].token_for(member),
                      max_age=SESSION_SECONDS, httponly=True, samesite="Lax")
     raise found
 
@@ -72,13 +73,13 @@ async def logout(request):
 
 
 async def setup_form(request):
-    if request.app["gw"].has_members():
+    if request.app[GATEWAY].has_members():
         raise web.HTTPFound("/login")
     return render("setup.html", error=None)
 
 
 async def setup_submit(request):
-    gw = request.app["gw"]
+    gw = request.app[GATEWAY]
     if gw.has_members():
         raise web.HTTPForbidden(text="this box is already set up")
     form = await request.post()
@@ -95,8 +96,8 @@ async def setup_submit(request):
 
 
 async def home(request):
-    member = request["member"]
-    conn = request.app["gw"].store.conn
+    member = request[MEMBER]
+    conn = request.app[GATEWAY].store.conn
     devices = conn.execute(
         "SELECT d.name, d.tid, d.last_seen_ts, (SELECT count(*) FROM fixes f "
         "WHERE f.device_id = d.id) AS fixes FROM devices d WHERE d.member_id = ? "

@@ -17,6 +17,7 @@ from receivers import osmand
 from receivers import owntracks as ot
 
 from .auth import device_from_request
+from .keys import GATEWAY
 
 REJECTED_HEADER = "X-Selfdata-Rejected"
 _UNAUTHORIZED = {"WWW-Authenticate": 'Basic realm="selfdata phones", charset="UTF-8"'}
@@ -27,7 +28,7 @@ def _header_safe(reason: str) -> str:
 
 
 async def pub(request: web.Request) -> web.Response:
-    gw = request.app["gw"]
+    gw = request.app[GATEWAY]
     device = device_from_request(request)
     if device is None:
         gw.ingest.counts["owntracks-http.unauthorized"] += 1
@@ -75,7 +76,7 @@ async def osmand_report(request: web.Request) -> web.Response:
     """`GET|POST /?id=member/device&lat=..&lon=..&timestamp=..` (OsmAnd, Traccar Client,
     GPSLogger), or a Traccar Client 9+ JSON body posted to `/`. Credentials: Basic auth
     (user info in the server URL), or the device secret as `secret=` in the URL."""
-    gw = request.app["gw"]
+    gw = request.app[GATEWAY]
     params = dict(request.query)
     body = None
     if request.method == "POST":

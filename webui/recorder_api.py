@@ -4,7 +4,7 @@ stock OwnTracks web frontend and Recorder tools work against the box.
 Contract: ../shared/reference/owntracks.md 3.1, 3.3, 3.4 and 4; our differences are listed
 in docs/recorder-api.md. The member is already known (``webui.auth.require_member``); every
 read goes through ``gateway.queries.recorder`` with the member's id, so a member never gets
-data of someone who does not share with them, whatever the parameters.
+data of someone who does not let them see it, whatever the parameters.
 """
 from __future__ import annotations
 
@@ -21,10 +21,13 @@ from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import WSMsgType, web
 
-from gateway import __version__, accounts
 from carbon.fix import Fix
+from carbon.times import iso_utc
+from gateway import __version__, accounts
 from gateway.queries import recorder as rq
 from gateway.store import connect
+
+from .keys import GATEWAY, MEMBER, RECORDER_CORS, RECORDER_HUB, RECORDER_ZONE
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +45,13 @@ CSV_FIELDS = ("tst", "isotst", "tid", "lat", "lon", "acc", "alt", "vel", "cog", 
 
 
 def setup(app: web.Application) -> None:
-    gw = app["gw"]
-    app["recorder_zone"] = rq.household_zone(gw.config.gateway.timezone)
+    gw = app[GATEWAY]
+    app[RECORDER_ZONE] = rq.household_zone(gw.config.gateway.timezone)
     # Optional `[recorder_api] cors_origins = ["http://host:port"]` in the config file: a
     # frontend served from another origin may then send the member's credentials.
     section = gw.config.extra.get("recorder_api", {})
-    app["recorder_cors"] = frozenset(section.get("cors_origins", ()))
-    hub = app["recorder_hub"] = LiveHub(gw, app["recorder_zone"])
+    app[RECORDER_CORS] = frozenset(section.get("cors_origins", ()))
+    hub = app[RECORDER_HUB] = LiveHub(gw, app[RECORDER_ZONE])
     app.on_startup.append(hub.attach)
     app.on_shutdown.append(hub.close_all)  # else open sockets hold the shutdown for a minute
     app.on_cleanup.append(hub.detach)
@@ -79,7 +82,7 @@ def cors_headers(request: web.Request) -> dict[str, str]:
     """`*` as the Recorder does: it lets tools read, and browsers never send credentials
     with it, so another site cannot read a member's data. A configured origin is echoed
     with credentials allowed (the frontend served elsewhere, `credentials: "include"`)."""
-    allowed = request.app["recorder_cors"]
+    allowed = request.app[RECORDER_CORS]
     origin = request.headers.get("Origin")
     if origin and origin in allowed:
         return {"Access-Control-Allow-Origin": origin,
@@ -96,7 +99,7 @@ def same_origin_or_allowed(request: web.Request) -> bool:
     Origin) must come from this box's own pages or a configured frontend origin; tools
     that send no Origin are fine, they carry their own credentials."""
     origin = request.headers.get("Origin")
-    if not origin or origin in request.app["recorder_cors"]:
+    if not origin or origin in request.app[RECORDER_CORS]:
         return True
     return urlsplit(origin).netloc.lower() == request.host.lower()
 
@@ -149,7 +152,7 @@ def pick(item: dict, names: list[str]) -> dict:
 
 
 def _member_id(request: web.Request) -> int:
-    return request["member"].id
+    return request[MEMBER].id
 
 
 # ----- /api/0/version, /list, /last
@@ -163,7 +166,7 @@ async def list_(request: web.Request) -> web.Response:
     """Users; `?user=` their devices; with `device` too, the months (YYYY-MM) with data,
     where the Recorder lists its `.rec` month files by full path."""
     p = await params(request)
-    conn = request.app["gw"].store.conn
+    conn = request.app[GATEWAY].store.conn
     user, device = p.get("user"), p.get("device")
     if user and device:
         try:
@@ -181,8 +184,8 @@ async def list_(request: web.Request) -> web.Response:
 
 async def last(request: web.Request) -> web.Response:
     p = await params(request)
-    items = rq.last_locations(request.app["gw"].store.conn, _member_id(request),
-                              request.app["recorder_zone"], user=p.get("user"),
+    items = rq.last_locations(request.app[GATEWAY].store.conn, _member_id(request),
+                              request.app[RECORDER_ZONE], user=p.get("user"),
                               device=p.get("device"))
     names = field_list(p.get("fields"))
     if names:
@@ -205,7 +208,7 @@ async def locations(request: web.Request) -> web.StreamResponse:
         window = _window(p)
     except ValueError as exc:
         return error(request, 416, str(exc))
-    found = rq.visible_devices(request.app["gw"].store.conn, _member_id(request), user, device)
+    found = rq.visible_devices(request.app[GATEWAY].store.conn, _member_id(request), user, device)
     encoder = ENCODERS[kind](fields=field_list(p.get("fields")), title=f"{user}/{device}")
     return await _stream(request, encoder, found[0] if found else None, window)
 
@@ -234,12 +237,12 @@ async def _stream(request: web.Request, encoder: "Encoder", info, window: dict):
     resp = web.StreamResponse(headers=cors_headers(request))
     resp.content_type = encoder.content_type
     resp.charset = "utf-8"
-    conn = connect(request.app["gw"].config.db_path, readonly=True)
+    conn = connect(request.app[GATEWAY].config.db_path, readonly=True)
     pending = None
     try:
         rows = iter(())
         if info is not None:
-            rows = rq.iter_locations(conn, info, request.app["recorder_zone"],
+            rows = rq.iter_locations(conn, info, request.app[RECORDER_ZONE],
                                      newest_first=encoder.newest_first_with_limit
                                      and window["limit"] is not None, **window)
         await resp.prepare(request)
@@ -508,14 +511,14 @@ def _transition(payload: str, info: rq.DeviceInfo) -> dict:
         out["tid"] = info.tid
     out.update(username=info.username, device=info.device, topic=info.topic)
     if isinstance(out.get("tst"), int):
-        out["isotst"] = rq.isotst(out["tst"])
+        out["isotst"] = iso_utc(out["tst"])
     return out
 
 
 async def ws_last(request: web.Request) -> web.WebSocketResponse:
     """`LAST` -> the echo, then one object per visible last location; then live pushes.
     `user`/`device` (query or X-Limit headers) narrow what this socket gets."""
-    hub: LiveHub = request.app["recorder_hub"]
+    hub: LiveHub = request.app[RECORDER_HUB]
     if not same_origin_or_allowed(request):
         return error(request, 403, "websocket from another site")
     if len(hub.clients) >= WS_MAX_CLIENTS:
@@ -535,7 +538,7 @@ async def ws_last(request: web.Request) -> web.WebSocketResponse:
                 break
             client.offer(msg.data)  # the Recorder echoes every frame
             if command == "LAST":
-                for loc in rq.last_locations(request.app["gw"].store.conn, client.member_id,
+                for loc in rq.last_locations(request.app[GATEWAY].store.conn, client.member_id,
                                              hub.zone, user=client.user, device=client.device):
                     client.offer(_compact(loc))
     finally:

@@ -1,5 +1,5 @@
 """The household: members (web logins), their devices (phone and dongle credentials) and who
-sees whom. Every function takes a connection and runs in the caller's transaction.
+sees whom (visibility). Every function takes a connection and runs in the caller's transaction.
 
     with store.transaction() as conn:
         accounts.add_member(conn, "alice", password, is_admin=True)
@@ -14,10 +14,10 @@ from .devices import (Device, DeviceAuth, add_device, device_by_id, device_secre
 from .members import (AccountError, Member, add_member, check_login, check_name, get_member,
                       hash_password, list_members, member_by_id, remove_member, set_password,
                       verify_password)
-from .visibility import share, visible_member_ids
+from .visibility import hide_from, show_to, visible_member_ids
 
 __all__ = ["AccountError", "Member", "Device", "DeviceAuth", "check_name", "hash_password",
            "verify_password", "add_member", "get_member", "member_by_id", "list_members",
            "set_password", "check_login", "remove_member", "mosquitto_hash", "verify_secret",
            "new_secret", "add_device", "get_device", "device_by_id", "list_devices",
-           "remove_device", "device_secret_hashes", "share", "visible_member_ids"]
+           "remove_device", "device_secret_hashes", "show_to", "hide_from", "visible_member_ids"]

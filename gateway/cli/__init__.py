@@ -2,7 +2,9 @@
 
 Each subcommand lives in ``gateway/cli/commands/<name>.py`` and defines
 ``register(subparsers, common)``, where ``common`` is the parent parser carrying
-``--config`` and ``--data-dir``; its handler is ``func(args, ctx) -> exit code``.
+``--config`` and ``--data-dir``; its handler is ``func(args, ctx) -> exit code`` with a
+``CommandContext``. Errors that are the user's to fix (an unknown member, a date that cannot
+be read) print one line, ``selfdata: ...``, and exit with 1.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import sys
 from .. import __version__
 from ..config import ConfigError
 from . import commands
-from .context import Context
+from .context import CommandContext
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +47,7 @@ def main(argv: list[str] | None = None, *, web_app=None) -> int:
         parser.print_help()
         return 2
     try:
-        ctx = Context.from_args(args, web_app=web_app)
+        ctx = CommandContext.from_args(args, web_app=web_app)
     except ConfigError as exc:
         print(f"selfdata: configuration: {exc}", file=sys.stderr)
         return 2

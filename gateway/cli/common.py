@@ -1,4 +1,5 @@
-"""What the trip commands share: members by name, times typed by people, progress lines."""
+"""What commands share: members by name, the one parser of times typed by people, progress
+lines on standard error."""
 from __future__ import annotations
 
 import sys
@@ -8,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from .. import accounts
 from ..trips.context import configure
+from .context import UsageError
 
 
 def member_id(ctx, name: str) -> int:
@@ -19,30 +21,47 @@ def zone(ctx):
     return ZoneInfo(ctx.config.gateway.timezone)
 
 
-def parse_when(text: str, tz) -> int:
-    """Epoch seconds, or a local date-time ("2026-03-02 08:05", "2026-03-02T08:05:30")."""
+def parse_when(text: str, tz, *, end_of_day: bool = False) -> int:
+    """The one way commands read a time a person typed, as epoch seconds:
+
+    * epoch seconds (``1714550400``);
+    * a day ``2024-05-01``: its first second in the household zone, or with ``end_of_day``
+      the next day's (so that ``--to 2024-05-01`` includes the whole day);
+    * a local date and time ``2024-05-01 08:30`` or ``2024-05-01T08:30:05``, in the
+      household zone unless it carries an offset (``...+02:00``, ``...Z``).
+    """
     text = text.strip()
     if text.lstrip("-").isdigit():
         return int(text)
     try:
+        if len(text) == 10:
+            day = date.fromisoformat(text) + timedelta(days=1 if end_of_day else 0)
+            return _midnight(day, tz)
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"not a time: {text!r} (epoch seconds or YYYY-MM-DD HH:MM)") from None
+        raise UsageError(f"{text!r} is not a date (YYYY-MM-DD), a time (YYYY-MM-DD HH:MM) or "
+                         "epoch seconds") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return int(moment.timestamp())
 
 
-def day_bounds(first: str | None, last: str | None, tz) -> tuple:
-    """[start, end) epoch seconds from inclusive local dates (either may be open)."""
-    def midnight(d: date) -> int:
-        return int(datetime.combine(d, datetime.min.time(), tz).timestamp())
+def parse_day(text: str) -> date:
     try:
-        lo = midnight(date.fromisoformat(first)) if first else None
-        hi = midnight(date.fromisoformat(last) + timedelta(days=1)) if last else None
-    except ValueError as exc:
-        raise ValueError(f"dates are YYYY-MM-DD: {exc}") from None
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def day_bounds(first: str | None, last: str | None, tz) -> tuple:
+    """[start, end) epoch seconds from inclusive local days (either may be open)."""
+    lo = parse_when(first, tz) if first else None
+    hi = parse_when(last, tz, end_of_day=True) if last else None
     return lo, hi
+
+
+def _midnight(day: date, tz) -> int:
+    return int(datetime.combine(day, datetime.min.time(), tz).timestamp())
 
 
 class Progress:

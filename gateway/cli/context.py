@@ -17,7 +17,10 @@ class UsageError(Exception):
 
 
 @dataclass
-class Context:
+class CommandContext:
+    """What a command's ``run(args, ctx)`` gets: the effective configuration, the store
+    (opened on first use) and, for ``serve`` and ``demo``, the web application's factory."""
+
     config: cfgmod.Config
     # The web application's factory, handed to the service by `serve` and `demo`.
     web_app: Callable | None = None
@@ -26,7 +29,7 @@ class Context:
     user_errors: tuple = (AccountError, cfgmod.ConfigError, UsageError)
 
     @classmethod
-    def from_args(cls, args, *, web_app=None) -> "Context":
+    def from_args(cls, args, *, web_app=None) -> "CommandContext":
         config = cfgmod.load(getattr(args, "config", None))
         if getattr(args, "data_dir", None):
             config.gateway.data_dir = args.data_dir
@@ -54,11 +57,11 @@ def read_secret(prompt: str) -> str:
     if sys.stdin.isatty():
         first = getpass.getpass(prompt)
         if getpass.getpass("again: ") != first:
-            raise AccountError("the two passwords differ")
+            raise UsageError("the two passwords differ")
         return first
     line = sys.stdin.readline()
     if not line:
-        raise AccountError("no password on standard input")
+        raise UsageError("no password on standard input")
     return line.rstrip("\r\n")
 
 

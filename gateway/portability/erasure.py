@@ -7,8 +7,9 @@ the deleted fixes is deleted with them and then recomputed by the trip engine fr
 left (corrections in the period go too: they describe trips that no longer exist).
 
 Tables are found by their columns, so the trip engine's tables (stays, trips, legs...) are
-covered without this module naming them: any table with ``member_id`` and ``ts`` or
-``start_ts``/``end_ts``.
+covered without this module naming them: any table of member data
+(``gateway.store.tables.member_tables``: a ``member_id`` column, not an account or bookkeeping
+table) with ``ts`` or ``start_ts``/``end_ts``.
 """
 from __future__ import annotations
 
@@ -17,12 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import sqlite_utils
-
+from ..store.tables import member_tables
 from ..trips import pipeline
-
-# Account, configuration and bookkeeping tables: never erased by a period.
-_KEEP = {"members", "devices", "shares", "settings", "retention", "import_jobs"}
 
 
 @dataclass
@@ -47,26 +44,6 @@ def day_range(day: date, tz: str = "Europe/Paris") -> tuple[int, int]:
     start = datetime.combine(day, datetime.min.time(), zone)
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
     return int(start.timestamp()), int(end.timestamp())
-
-
-def member_tables(conn) -> list[tuple[str, set]]:
-    """(table, columns) of every table holding a member's rows, children before parents
-    so foreign keys never block a delete."""
-    db = sqlite_utils.Database(conn)
-    tables = {t.name: set(t.columns_dict) for t in db.tables
-              if "member_id" in t.columns_dict and t.name not in _KEEP}
-    parents = {n: {fk.other_table for fk in db[n].foreign_keys} & tables.keys()
-               for n in tables}
-    ordered = []
-    while parents:
-        # A table goes once every table that references it has gone.
-        ready = sorted(n for n in parents
-                       if not any(n in refs for other, refs in parents.items() if other != n))
-        ready = ready or sorted(parents)      # a reference cycle: order no longer matters
-        for n in ready:
-            ordered.append((n, tables[n]))
-            del parents[n]
-    return ordered
 
 
 def _delete_period(conn, table: str, cols: set, member_id: int, start: int, end: int) -> int:

@@ -15,18 +15,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from .. import __version__
-from .erasure import member_tables
+from carbon.times import iso_utc
 
-# Derived tables: rebuilt from fixes by the trip engine, so an archive carries them for
-# reading only. Member input (corrections, places...) is restored.
-DERIVED = {"stays", "trips", "legs"}
+from .. import __version__
+from ..store.tables import DERIVED, member_tables
+
 # Tables the archive writes in their own files.
 _OWN_FILES = {"fixes", "events", "labelled_segments", "rejections"}
-
-
-def iso(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
 def fixes(conn, member_id: int, start: int | None = None, end: int | None = None):
@@ -75,7 +70,7 @@ def _trkpt(r) -> str:
     parts = [f'<trkpt lat="{_num(r["lat"])}" lon="{_num(r["lon"])}">']
     if r["alt"] is not None:
         parts.append(f"<ele>{_num(r['alt'])}</ele>")
-    parts.append(f"<time>{iso(r['ts'])}</time>")
+    parts.append(f"<time>{iso_utc(r['ts'])}</time>")
     ext = [f"<sd:{k}>{_num(r[k])}</sd:{k}>" for k in ("acc", "vel", "cog", "batt")
            if r[k] is not None]
     if r["activity"]:
@@ -92,7 +87,7 @@ def write_geojson(out, rows) -> int:
     n = 0
     for r in rows:
         coords = [r["lon"], r["lat"]] + ([r["alt"]] if r["alt"] is not None else [])
-        props = {"time": iso(r["ts"]), "ts": r["ts"], "device": r["device"]}
+        props = {"time": iso_utc(r["ts"]), "ts": r["ts"], "device": r["device"]}
         props.update({k: r[k] for k in ("acc", "vel", "cog", "batt", "activity")
                       if r[k] is not None})
         feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": coords},
@@ -114,7 +109,7 @@ def write_csv(out, rows) -> int:
     w.writerow(CSV_HEADER)
     n = 0
     for r in rows:
-        w.writerow([r["ts"], iso(r["ts"]), _num(r["lat"]), _num(r["lon"])]
+        w.writerow([r["ts"], iso_utc(r["ts"]), _num(r["lat"]), _num(r["lon"])]
                    + ["" if r[k] is None else _num(r[k]) for k in ("acc", "alt", "vel", "cog", "batt")]
                    + [r["activity"] or "", r["device"]])
         n += 1
@@ -159,7 +154,7 @@ def write_rec(root: Path, member: str, rows) -> int:
                 folder = Path(root) / "rec" / member / r["device"]
                 folder.mkdir(parents=True, exist_ok=True)
                 handle = open(folder / f"{month}.rec", "a", encoding="utf-8")
-            handle.write(f"{iso(r['ts'])}\t{'*':<18}\t{rec_payload(r)}\n")
+            handle.write(f"{iso_utc(r['ts'])}\t{'*':<18}\t{rec_payload(r)}\n")
             n += 1
     finally:
         if handle:
@@ -329,7 +324,7 @@ def write_archive(store, member_id: int, path: Path, tz=timezone.utc) -> dict:
     member = dict(conn.execute("SELECT * FROM members WHERE id = ?", (member_id,)).fetchone())
     devices = {r["id"]: r["name"] for r in conn.execute(
         "SELECT id, name FROM devices WHERE member_id = ?", (member_id,))}
-    created = iso(time.time())
+    created = iso_utc(time.time())
     archive = ArchiveWriter(Path(path))
     readme = README.format(member=member["name"], created=created, filename=Path(path).name)
     device_rows = [{k: d[k] for k in ("name", "tid", "card_name", "created_ts")}

@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 from typing import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from carbon.times import iso_utc
+
 from .. import accounts
 
 GEOHASH_PRECISION = 7  # the Recorder's default: cells of about 153 m x 153 m
@@ -50,10 +52,6 @@ def _spread(v: int) -> int:
     v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0F
     v = (v | (v << 2)) & 0x3333333333333333
     return (v | (v << 1)) & 0x5555555555555555
-
-
-def isotst(ts: int) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def household_zone(name: str | None) -> ZoneInfo | None:
@@ -193,7 +191,7 @@ def enrich(fix, info: DeviceInfo, zone: ZoneInfo | None, *, card: bool) -> dict:
         out["tid"] = info.tid
     if not isinstance(out.get("inregions"), list):
         out["inregions"] = []  # the web frontend calls .length on it: never null
-    iso = isotst(ts)
+    iso = iso_utc(ts)
     out.update(username=info.username, device=info.device, topic=info.topic,
                ghash=geohash(lat, lon), isotst=iso, disptst=iso[:10] + " " + iso[11:19])
     _add_local_time(out, ts, zone)

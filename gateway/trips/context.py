@@ -47,6 +47,11 @@ def configure(store, config) -> None:
 
 @dataclass
 class MemberContext:
+    """One member's context as the store holds it, loaded once per run of the pipeline: what
+    detection itself uses (``detect``, a ``carbon.Context``: owned vehicles, the transit
+    index, the time zone) and what is applied after detection (places, corrections, vehicle
+    settings for footprints), kept apart so that the engine's own guess is stored first."""
+
     detect: Context                      # what detection itself uses (vehicles, transit)
     vehicle: MemberSettings
     tz: object
@@ -76,12 +81,8 @@ def check_vehicle(values: dict) -> None:
             raise ValueError(f"{key.replace('_', ' ')} must be between 1 and 9")
 
 
-def load_tz(store):
-    household = store.get_setting(SETTINGS_KEY) or {}
-    return _zone(household.get("timezone") or DEFAULT_TZ)
-
-
 def load(store, member_id: int) -> MemberContext:
+    """The member's context, read once per run of the pipeline (and after a decision)."""
     conn = store.conn
     household = store.get_setting(SETTINGS_KEY) or {}
     tz = _zone(household.get("timezone") or DEFAULT_TZ)

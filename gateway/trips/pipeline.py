@@ -56,18 +56,18 @@ def member_lock(store, member_id: int) -> threading.Lock:
 # ----- state
 
 def _state(conn, member_id: int) -> dict | None:
-    row = conn.execute("SELECT * FROM pipeline_state WHERE member = ?", (member_id,)).fetchone()
+    row = conn.execute("SELECT * FROM pipeline_state WHERE member_id = ?", (member_id,)).fetchone()
     return dict(row) if row else None
 
 
 def _save_state(conn, member_id: int, **values) -> None:
-    conn.execute("INSERT INTO pipeline_state (member, updated_ts) VALUES (?, ?) "
-                 "ON CONFLICT (member) DO NOTHING", (member_id, int(time.time())))
+    conn.execute("INSERT INTO pipeline_state (member_id, updated_ts) VALUES (?, ?) "
+                 "ON CONFLICT (member_id) DO NOTHING", (member_id, int(time.time())))
     if not values:
         return
     values["updated_ts"] = int(time.time())
     conn.execute(f"UPDATE pipeline_state SET {', '.join(k + ' = ?' for k in values)} "
-                 "WHERE member = ?", (*values.values(), member_id))
+                 "WHERE member_id = ?", (*values.values(), member_id))
 
 
 def _resume_point(conn, member_id: int, state: dict | None) -> int | None:
@@ -224,7 +224,8 @@ def _rebuild_floor(conn, member_id: int) -> int:
     return max(ends) + 1 if ends else LO
 
 
-def _after(store, member_id: int, outcome: tuple, last_fix_id=None, force_places=False) -> None:
+def _after(store, member_id: int, outcome: tuple, mc, last_fix_id=None,
+           force_places=False) -> None:
     """Bookkeeping and the member's places once detection is stored."""
     resume, to_the_end = outcome
     with store.transaction() as conn:
@@ -232,7 +233,7 @@ def _after(store, member_id: int, outcome: tuple, last_fix_id=None, force_places
         if last_fix_id is not None:
             values["last_fix_id"] = last_fix_id
         _save_state(conn, member_id, **values)
-    refresh_places(store, member_id, force=force_places)
+    refresh_places(store, member_id, mc, force=force_places)
 
 
 # ----- public entry points
@@ -248,8 +249,9 @@ def _rebuild(store, member_id: int, progress=None) -> dict:
     max_id = conn.execute("SELECT max(id) FROM fixes").fetchone()[0] or 0
     with store.transaction() as c:
         _save_state(c, member_id)
-    outcome = _recompute(store, member_id, None, None, member_context.load(store, member_id), progress)
-    _after(store, member_id, outcome, max_id, force_places=True)
+    mc = member_context.load(store, member_id)
+    outcome = _recompute(store, member_id, None, None, mc, progress)
+    _after(store, member_id, outcome, mc, max_id, force_places=True)
     return counts(conn, member_id)
 
 
@@ -264,13 +266,14 @@ def process_range(store, member_id: int, start_ts: int, end_ts: int, progress=No
             return _rebuild(store, member_id, progress)
         resume = _resume_point(conn, member_id, state)
         since, until = _window(conn, member_id, int(start_ts), int(end_ts), resume)
-        outcome = _recompute(store, member_id, since, until, member_context.load(store, member_id), progress)
+        mc = member_context.load(store, member_id)
+        outcome = _recompute(store, member_id, since, until, mc, progress)
         # When every fix added since the live path last ran lies in this range, it need not
         # look at them again.
         outside = conn.execute("SELECT 1 FROM fixes WHERE id > ? AND id <= ? AND +member_id = ? "
                                "AND (ts < ? OR ts > ?) LIMIT 1",
                                (state["last_fix_id"], max_id, member_id, start_ts, end_ts)).fetchone()
-        _after(store, member_id, outcome, None if outside else max_id)
+        _after(store, member_id, outcome, mc, None if outside else max_id)
         return counts(conn, member_id)
 
 
@@ -296,8 +299,9 @@ def process_new(store, member_id: int) -> int:
             return 0
         resume = _resume_point(conn, member_id, state)
         since, until = _window(conn, member_id, lo, hi, resume)
-        outcome = _recompute(store, member_id, since, until, member_context.load(store, member_id))
-        _after(store, member_id, outcome, max_id)
+        mc = member_context.load(store, member_id)
+        outcome = _recompute(store, member_id, since, until, mc)
+        _after(store, member_id, outcome, mc, max_id)
         return n
 
 
@@ -315,10 +319,11 @@ def counts(conn, member_id: int) -> dict:
 
 # ----- places and the member's context applied again (no fixes needed)
 
-def refresh_places(store, member_id: int, force: bool = False) -> bool:
+def refresh_places(store, member_id: int, mc=None, force: bool = False) -> bool:
     """Recompute detected places from the member's stays; when home, work or the set of
     places changed, apply the context again to every stored trip (purposes follow).
-    Skipped while only the open last stay grows (the live path's usual case)."""
+    Skipped while only the open last stay grows (the live path's usual case). ``mc`` is the
+    run's member context (loaded here when not given); only its places are read again."""
     conn = store.conn
     closed = tuple(conn.execute(
         "SELECT count(*), total(start_ts), total(end_ts) FROM stays WHERE member_id = ? AND "
@@ -328,7 +333,8 @@ def refresh_places(store, member_id: int, force: bool = False) -> bool:
     seen = json.loads(state["places_digest"] or "{}")
     if not force and seen.get("stays") == list(closed):
         return False
-    found = find_places(load_stays(conn, member_id), tz=member_context.load_tz(store))
+    mc = mc or member_context.load(store, member_id)
+    found = find_places(load_stays(conn, member_id), tz=mc.tz)
     places = sorted((p.id, p.label) for p in found)
     digest = json.dumps({"stays": list(closed), "places": places})
     changed = seen.get("places") != [list(p) for p in places]
@@ -342,15 +348,18 @@ def refresh_places(store, member_id: int, force: bool = False) -> bool:
                     "dwell_s) VALUES (?, ?, ?, ?, ?, 'auto', ?, ?)",
                     [(member_id, p.id, p.lat, p.lon, p.label, p.visits, p.dwell_s) for p in found])
             _save_state(conn, member_id, places_digest=digest)
+    if changed:
+        mc.places = member_context.effective_places(store.conn, member_id)
     if changed or force:
-        reapply(store, member_id)
+        reapply(store, member_id, mc)
     return changed
 
 
-def reapply(store, member_id: int) -> None:
+def reapply(store, member_id: int, mc=None) -> None:
     """Places, corrections and footprints applied again to every stored trip, a month at a
-    time, without re-reading fixes (works on trips whose fixes retention deleted)."""
-    mc = member_context.load(store, member_id)
+    time, without re-reading fixes (works on trips whose fixes retention deleted). ``mc``:
+    the member's context when the caller has it, else read now."""
+    mc = mc or member_context.load(store, member_id)
     conn = store.conn
     row = conn.execute("SELECT min(start_ts), max(start_ts) FROM trips WHERE member_id = ?",
                        (member_id,)).fetchone()

@@ -371,7 +371,7 @@ async def test_a_member_sees_nobody_else_unless_shared(http, gateway):
     assert [x["lat"] for x in await get_json(http, gateway, "/api/0/last", headers=BOB)] == [48.85]
 
     with gateway.store.transaction() as conn:
-        accounts.share(conn, "bob", "alice")
+        accounts.show_to(conn, "bob", "alice")
     users, devices, months, last, last_bob, hist, forced, gpx = await alice_view()
     assert users == ["alice", "bob"] and devices == ["phone"] and months == ["2023-11"]
     assert sorted(x["username"] for x in last) == ["alice", "bob"]
@@ -453,7 +453,7 @@ async def test_ws_never_pushes_what_the_member_may_not_see(http, gateway):
         pushed = await next_json(ws)
         assert (pushed["username"], pushed["lat"]) == ("alice", 46.15)
         with gateway.store.transaction() as conn:
-            accounts.share(conn, "bob", "alice")
+            accounts.show_to(conn, "bob", "alice")
         await pub(http, gateway, "bob/phone", tst=T0 + 60, lat=48.86, lon=2.35)
         pushed = await next_json(ws)
     assert (pushed["username"], pushed["lat"]) == ("bob", 48.86)
@@ -461,7 +461,7 @@ async def test_ws_never_pushes_what_the_member_may_not_see(http, gateway):
 
 async def test_ws_user_filter(http, gateway):
     with gateway.store.transaction() as conn:
-        accounts.share(conn, "bob", "alice")
+        accounts.show_to(conn, "bob", "alice")
     async with http.ws_connect(base_url(gateway) + "/ws/last?user=bob", headers=ALICE) as ws:
         await registered(ws)
         await pub(http, gateway, tst=T0)  # alice's own, filtered out of this socket

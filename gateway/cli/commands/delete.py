@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ... import accounts
 from ...portability import erasure
-from ..context import print_json
+from ..common import parse_day, parse_when
+from ..context import UsageError, print_json
 
 
 def register(sub, common):
@@ -31,27 +31,11 @@ def register(sub, common):
     p.set_defaults(func=run)
 
 
-def parse_when(text: str, tz, *, end_of_day: bool = False) -> int:
-    """``2024-05-01`` (a day: its start, or the next day's start with end_of_day), or a
-    date and time ``2024-05-01T08:30`` in the household zone unless it carries an offset."""
-    try:
-        if len(text.strip()) == 10:
-            day = date.fromisoformat(text.strip()) + timedelta(days=1 if end_of_day else 0)
-            return int(datetime.combine(day, datetime.min.time(), tz).timestamp())
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise accounts.AccountError(f"{text!r} is not a date (YYYY-MM-DD) or a time "
-                                    "(YYYY-MM-DDTHH:MM)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return int(moment.timestamp())
-
-
 def _confirm(args, what: str) -> bool:
     if args.yes:
         return True
     if not sys.stdin.isatty():
-        raise accounts.AccountError(f"this deletes {what} for good: add --yes to confirm")
+        raise UsageError(f"this deletes {what} for good: add --yes to confirm")
     answer = input(f"delete {what} of {args.member} for good? [y/N] ")
     return answer.strip().lower() in ("y", "yes", "o", "oui")
 
@@ -63,16 +47,13 @@ def run(args, ctx) -> int:
     tz = ZoneInfo(tz_name)
     if args.start or args.end:
         if not (args.start and args.end):
-            raise accounts.AccountError("--from needs --to")
+            raise UsageError("--from needs --to")
         start, end = parse_when(args.start, tz), parse_when(args.end, tz, end_of_day=True)
         if end <= start:
-            raise accounts.AccountError("--to is before --from")
+            raise UsageError("--to is before --from")
         what = f"everything from {args.start} to {args.end}"
     elif args.day:
-        try:
-            start, end = erasure.day_range(date.fromisoformat(args.day), tz_name)
-        except ValueError:
-            raise accounts.AccountError(f"{args.day!r} is not a date (YYYY-MM-DD)") from None
+        start, end = erasure.day_range(parse_day(args.day), tz_name)
         what = f"everything on {args.day}"
     elif args.fix is not None:
         what = f"fix {args.fix}"
@@ -87,7 +68,7 @@ def run(args, ctx) -> int:
         try:
             result = erasure.erase_fix(store, member.id, args.fix)
         except LookupError as exc:
-            raise accounts.AccountError(str(exc)) from None
+            raise UsageError(str(exc)) from None
     else:
         result = erasure.erase_range(store, member.id, start, end)
     if args.json:

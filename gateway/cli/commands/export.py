@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from ... import accounts
 from ...portability import export as exporting
-from ..context import print_json
-from .delete import parse_when
+from ..common import parse_when
+from ..context import UsageError, print_json
 
 FIX_WRITERS = {"gpx": exporting.write_gpx, "geojson": exporting.write_geojson,
                "csv": exporting.write_csv}
@@ -47,7 +47,7 @@ def run(args, ctx) -> int:
         result = {"format": "archive", "path": str(out), "counts": manifest["counts"]}
     elif args.format == "rec":
         if not args.out:
-            raise accounts.AccountError("--format rec writes a directory tree: give --out DIR")
+            raise UsageError("--format rec writes a directory tree: give --out DIR")
         n = exporting.write_rec(Path(args.out), member.name,
                                 exporting.fixes(conn, member.id, start, end))
         result = {"format": "rec", "path": args.out, "fixes": n}

@@ -26,14 +26,14 @@ def register(sub, common):
 def progress_bar(stream=sys.stderr):
     """A one-line bar with rate and ETA, redrawn in place (only used on a terminal)."""
     def show(p: importing.Progress) -> None:
-        share = p.bytes_done / p.bytes_total if p.bytes_total else 0.0
+        done = p.bytes_done / p.bytes_total if p.bytes_total else 0.0
         width = 30
-        filled = int(share * width)
+        filled = int(done * width)
         if p.phase == "trips":
-            stream.write(f"\rtrips [{'#' * filled}{'.' * (width - filled)}] {share:4.0%}   ")
+            stream.write(f"\rtrips [{'#' * filled}{'.' * (width - filled)}] {done:4.0%}   ")
         else:
             eta = f"{p.eta:5.0f} s left" if p.eta is not None else ""
-            stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {share:4.0%} "
+            stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:4.0%} "
                          f"{p.rate / 1e6:6.1f} MB/s {eta}  {p.fixes:,} fixes   ")
         stream.flush()
     return show

@@ -1,5 +1,12 @@
-"""`selfdata member add|list|remove|passwd|share|unshare`."""
+"""`selfdata member add|list|remove|passwd|show|hide`.
+
+`member show bob --to alice` lets alice see bob's positions, `member hide bob --from alice`
+stops it. The old spelling `member share|unshare bob --with alice` is accepted until the next
+release, with a notice.
+"""
 from __future__ import annotations
+
+import sys
 
 from ... import accounts
 from ...accounts.broker import sync_broker_files
@@ -30,13 +37,29 @@ def register(sub, common):
     pw.add_argument("name")
     pw.set_defaults(func=passwd)
 
-    for verb, on in (("share", True), ("unshare", False)):
-        s = msub.add_parser(verb, parents=[common],
-                            help=f"{'let' if on else 'stop letting'} another member see "
-                                 "this member's positions")
-        s.add_argument("owner")
-        s.add_argument("--with", dest="viewer", required=True, metavar="MEMBER")
-        s.set_defaults(func=lambda args, ctx, on=on: share(args, ctx, on))
+    show = msub.add_parser("show", parents=[common],
+                           help="let another member see this member's positions: "
+                                "show bob --to alice")
+    show.add_argument("owner", metavar="MEMBER", help="whose positions")
+    show.add_argument("--to", dest="viewer", required=True, metavar="VIEWER",
+                      help="who may now see them")
+    show.set_defaults(func=lambda args, ctx: visibility(args, ctx, visible=True))
+    hide = msub.add_parser("hide", parents=[common],
+                           help="stop another member seeing this member's positions: "
+                                "hide bob --from alice")
+    hide.add_argument("owner", metavar="MEMBER", help="whose positions")
+    hide.add_argument("--from", dest="viewer", required=True, metavar="VIEWER",
+                      help="who may no longer see them")
+    hide.set_defaults(func=lambda args, ctx: visibility(args, ctx, visible=False))
+
+    # The spelling before visibility had its own name; accepted until the next release.
+    for verb, visible in (("share", True), ("unshare", False)):
+        old = msub.add_parser(verb, parents=[common],
+                              help=f"old spelling of `member {'show' if visible else 'hide'}`")
+        old.add_argument("owner")
+        old.add_argument("--with", dest="viewer", required=True, metavar="MEMBER")
+        old.set_defaults(func=lambda args, ctx, verb=verb, visible=visible:
+                         _old_spelling(args, ctx, verb, visible))
 
 
 def _as_dict(m: accounts.Member) -> dict:
@@ -84,12 +107,20 @@ def passwd(args, ctx):
     return 0
 
 
-def share(args, ctx, on):
+def visibility(args, ctx, *, visible: bool):
     with ctx.store.transaction() as conn:
-        accounts.share(conn, args.owner, args.viewer, on=on)
+        (accounts.show_to if visible else accounts.hide_from)(conn, args.owner, args.viewer)
     _broker_changed(ctx)
-    print(f"{args.viewer} {'now sees' if on else 'no longer sees'} {args.owner}'s positions")
+    print(f"{args.viewer} {'now sees' if visible else 'no longer sees'} {args.owner}'s positions")
     return 0
+
+
+def _old_spelling(args, ctx, verb: str, visible: bool):
+    new = (f"member show {args.owner} --to {args.viewer}" if visible
+           else f"member hide {args.owner} --from {args.viewer}")
+    print(f"selfdata: `member {verb}` is now `{new}`; the old spelling goes in the next "
+          "release", file=sys.stderr)
+    return visibility(args, ctx, visible=visible)
 
 
 def _broker_changed(ctx):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ... import accounts
 from ...portability import retention
 from ...portability.erasure import checkpoint
-from ..context import print_json
+from ..context import UsageError, print_json
 
 
 def register(sub, common):
@@ -24,7 +24,7 @@ def run(args, ctx) -> int:
     store = ctx.store
     member = accounts.get_member(store.conn, args.member)
     if args.months is not None and args.months < 1:
-        raise accounts.AccountError("--months must be at least 1 (or use --off)")
+        raise UsageError("--months must be at least 1 (or use --off)")
     if args.months is not None or args.off:
         with store.transaction() as conn:
             retention.set_months(conn, member.id, None if args.off else args.months)

@@ -37,14 +37,10 @@ def query(conn, member: int, lo: int | None, hi: int | None) -> list:
 
 def run(args, ctx):
     tz = zone(ctx)
-    try:
-        lo, hi = day_bounds(args.first, args.last, tz)
-    except ValueError as exc:
-        print(f"selfdata: {exc}", file=sys.stderr)
-        return 2
+    lo, hi = day_bounds(args.first, args.last, tz)
     member = member_id(ctx, args.member)
     trips = query(ctx.store.conn, member, lo, hi)
-    if not trips and ctx.store.conn.execute("SELECT 1 FROM pipeline_state WHERE member = ?",
+    if not trips and ctx.store.conn.execute("SELECT 1 FROM pipeline_state WHERE member_id = ?",
                                             (member,)).fetchone() is None:
         print(f"trips were never computed for {args.member}: selfdata rebuild --member "
               f"{args.member}", file=sys.stderr)

@@ -20,7 +20,7 @@ def test_acl_gives_each_device_its_own_topic_and_what_its_member_sees(tmp_path):
                      "topic read owntracks/alice/+", "topic read owntracks/alice/+/event",
                      "topic read owntracks/alice/+/info"]
     with store.transaction() as conn:
-        accounts.share(conn, "bob", "alice")
+        accounts.show_to(conn, "bob", "alice")
         assert broker.sync_broker_files(h.config, conn) is True
         assert broker.sync_broker_files(h.config, conn) is False  # nothing changed
     acl = (h.config.broker_dir / "acl").read_text()

@@ -98,7 +98,7 @@ async def test_phones_see_only_members_who_share_with_them(mqtt_gateway):
         assert not [t for t, _ in alice.received if t == "owntracks/bob/phone"]
         store = Store(gw.config.db_path)
         with store.transaction() as conn:
-            accounts.share(conn, "bob", "alice")
+            accounts.show_to(conn, "bob", "alice")
         store.close()
         await gw._sync_and_reload()
         alice.client.subscribe("owntracks/+/+", qos=1)  # the retained location comes again

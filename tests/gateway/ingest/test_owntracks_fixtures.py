@@ -267,7 +267,7 @@ async def test_http_reply_holds_friends_once_shared(gw):
 
         store = Store(gw.config.db_path)
         with store.transaction() as c:
-            accounts.share(c, "bob", "alice")
+            accounts.show_to(c, "bob", "alice")
         store.close()
         reply = await post("alice/http", location(now - 50, lat=46.05))
         _check_friends_shape(reply)
