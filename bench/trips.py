@@ -52,7 +52,7 @@ def predict_all_via_store(data_dir: str, out_dir: str) -> None:
     """The import, the detection and the tables, as `selfdata import` then `selfdata trips`."""
     from gateway import accounts
     from gateway.trips import pipeline
-    from gateway.cli.commands.trips import query
+    from gateway.queries.trips import trip_list
     from gateway.store import Store
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(os.path.join(tmp, "selfdata.db")).open()
@@ -66,7 +66,7 @@ def predict_all_via_store(data_dir: str, out_dir: str) -> None:
             _import(store, name, member.id, csv_path)
             pipeline.rebuild_member(store, member.id)
             with open(os.path.join(out_dir, day + ".json"), "w") as f:
-                json.dump(query(store.conn, member.id, None, None), f)
+                json.dump(trip_list(store.conn, member.id, None, None), f)
         store.close()
 
 

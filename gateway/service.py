@@ -15,25 +15,17 @@ from typing import Callable
 from aiohttp import web
 
 from receivers.mqtt import MqttSubscriber
-from receivers import owntracks as ot
 
-from . import accounts
 from .accounts import DeviceAuth, broker
 from .config import Config
-from .ingest.group_commit import Committed, Ingest, Submission
-from .ingest.owntracks import ingest_payload, our_card
-from .model import Rejection
-from .queries import friends as friends_query
+from .ingest import mqtt as mqtt_ingest
+from .ingest.group_commit import Committed, Ingest
+from .portability import retention, uploads
+from .queries.friends import FriendsCache
 from .store import Store
 from .trips.runner import PipelineRunner
 
 log = logging.getLogger(__name__)
-
-MQTT_TOPICS = ["owntracks/#"]
-# Sub-topics a phone publishes on (owntracks.md 1.5); anything else is refused and counted.
-KNOWN_SUBTOPICS = {"", "event", "info", "waypoint", "waypoints", "status", "step", "steps",
-                   "dump", "beacon", "request", "lwt"}
-
 
 class Gateway:
     """The box's one process. ``web_app(gateway) -> aiohttp.web.Application`` is the web
@@ -49,13 +41,15 @@ class Gateway:
         self.ingest = Ingest(self.store, batch_max=config.ingest.batch_max,
                              batch_wait_ms=config.ingest.batch_wait_ms,
                              keep_rejections=config.ingest.keep_rejections)
-        self.device_auth = DeviceAuth(lambda: self.store.conn)
+        self.device_auth = DeviceAuth(lambda: self.store.conn)       # HTTP phones
+        self.devices = mqtt_ingest.DeviceDirectory(lambda: self.store.conn)  # MQTT topics
+        self.mqtt_router = mqtt_ingest.MqttRouter(self.ingest, self.devices,
+                                                  max_bytes=config.ingest.max_payload_bytes)
+        self.friends = FriendsCache(lambda: self.store.conn)  # HTTP-mode replies
         self.mqtt: MqttSubscriber | None = None
         self.broker_process: broker.BrokerProcess | None = None
         self.gpsd = None
         self._runner: web.AppRunner | None = None
-        self._friends: dict[int, tuple[set, list]] = {}
-        self._devices: dict[str, tuple[accounts.Device | None, float]] = {}
         self._tasks: list[asyncio.Task] = []
         self._zeroconf = None
         self.ingest.listeners.append(self._on_commit)
@@ -68,7 +62,7 @@ class Gateway:
 
     async def start(self, *, web_port: int | None = None) -> None:
         self.store.open()
-        self._forget_uploads()
+        uploads.forget_interrupted(self.config)
         await self.ingest.start()
         await self.pipeline.start()  # trip pipeline: catches up, then follows ingest
         with self.store.transaction() as conn:
@@ -86,14 +80,6 @@ class Gateway:
         self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
         log.info("gateway ready: web on port %s, data in %s", self.web_port,
                  self.config.data_dir)
-
-    def _forget_uploads(self) -> None:
-        """Uploads of imports a crash interrupted: no import runs before start, and the
-        import itself can be run again (it is idempotent)."""
-        folder = self.config.data_dir / "uploads"
-        for leftover in folder.glob("*") if folder.is_dir() else ():
-            log.warning("removing %s, left by an interrupted import", leftover.name)
-            leftover.unlink(missing_ok=True)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -141,7 +127,7 @@ class Gateway:
         self.mqtt = MqttSubscriber(
             self.config.mqtt.host, self.config.mqtt.port, client_id=self.config.mqtt.client_id,
             username=self.config.mqtt.username, password=broker.gateway_password(self.config),
-            topics=MQTT_TOPICS, handler=self.on_mqtt_message,
+            topics=mqtt_ingest.TOPICS, handler=self.mqtt_router.on_message,
             keepalive=self.config.mqtt.keepalive, retry_seconds=self.config.mqtt.retry_seconds)
         await self.mqtt.start()
 
@@ -175,7 +161,6 @@ class Gateway:
                 log.exception("housekeeping failed")
 
     async def _apply_retention(self) -> None:
-        from .portability import retention
         loop = asyncio.get_running_loop()
         deleted = await loop.run_in_executor(None, retention.apply_all, self.store)
         if any(deleted.values()):
@@ -185,83 +170,19 @@ class Gateway:
         if not broker.sync_broker_files(self.config, self.store.conn, reload=True):
             return False
         self.device_auth.invalidate()
-        self._devices.clear()
-        self._friends.clear()
+        self.devices.clear()
+        self.friends.clear()
         await self.publish_cards()
         return True
 
-    # ----- receivers
-
-    def device(self, member: str, name: str) -> accounts.Device | None:
-        """Device lookup for MQTT topics, cached briefly (devices change from the CLI)."""
-        key = f"{member}/{name}"
-        hit = self._devices.get(key)
-        if hit and hit[1] > time.monotonic():
-            return hit[0]
-        try:
-            device = accounts.get_device(self.store.conn, member, name)
-        except accounts.AccountError:
-            device = None
-        self._devices[key] = (device, time.monotonic() + 30)
-        return device
-
-    async def on_mqtt_message(self, topic: str, payload: bytes, retained: bool) -> None:
-        try:
-            member, name, subtopic = ot.parse_topic(topic)
-        except ot.Rejected as exc:
-            await self.ingest.reject(Rejection("owntracks-mqtt", exc.reason, payload,
-                                               where=topic))
-            return
-        if subtopic == "cmd":
-            return  # commands go to phones; seeing our own is normal
-        device = self.device(member, name)
-        if device is None:
-            await self.ingest.reject(Rejection("owntracks-mqtt", "unknown device", payload,
-                                               where=topic))
-            return
-        if subtopic not in KNOWN_SUBTOPICS:
-            await self.ingest.submit(Submission("owntracks-mqtt", device, rejections=[
-                Rejection("owntracks-mqtt", f"unknown topic '{subtopic}'", payload, device.id,
-                          where=topic)]))
-            return
-        await ingest_payload(self.ingest, device, payload, "owntracks-mqtt", subtopic=subtopic,
-                             max_bytes=self.config.ingest.max_payload_bytes)
-
     async def publish_cards(self) -> None:
-        """Retained cards, so phones show household names instead of two-letter tids."""
-        if self.mqtt is None:
-            return
-        conn = self.store.conn
-        for device in accounts.list_devices(conn):
-            row = conn.execute("SELECT card_name FROM devices WHERE id = ?",
-                               (device.id,)).fetchone()
-            if row["card_name"]:
-                continue  # the phone publishes its own
-            member = accounts.member_by_id(conn, device.member_id)
-            self.mqtt.publish(f"{device.topic}/info", our_card(device, member.display_name),
-                              retain=True)
+        if self.mqtt is not None:
+            mqtt_ingest.publish_cards(self.mqtt, self.store.conn)
 
-    # ----- read side shared by web handlers
-
-    def has_members(self) -> bool:
-        return self.store.conn.execute("SELECT 1 FROM members LIMIT 1").fetchone() is not None
-
-    def friends(self, member_id: int) -> list[dict]:
-        """The HTTP-mode reply for a member, cached until one of the members it shows
-        reports a new position or card."""
-        cached = self._friends.get(member_id)
-        if cached is None:
-            conn = self.store.conn
-            visible = set(accounts.visible_member_ids(conn, member_id))
-            cached = self._friends[member_id] = (visible, friends_query.friends_reply(conn, member_id))
-        return cached[1]
+    # ----- after each commit
 
     def _on_commit(self, committed: Committed) -> None:
-        changed = {d.member_id for d, _ in committed.fixes}
-        changed |= {d.member_id for d, e in committed.events if e.type == "card"}
-        if changed:
-            for viewer in [v for v, (seen, _) in self._friends.items() if seen & changed]:
-                del self._friends[viewer]
+        self.friends.on_commit(committed)
         for listener in self.live_listeners:
             try:
                 listener(committed)

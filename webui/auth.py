@@ -88,9 +88,7 @@ class MemberAuth:
         self._basic: dict[tuple[str, bytes], tuple[int, str, float]] = {}
 
     def _hash_of(self, member_id: int) -> str | None:
-        row = self.gw.store.conn.execute("SELECT password_hash FROM members WHERE id = ?",
-                                         (member_id,)).fetchone()
-        return row[0] if row else None
+        return accounts.password_hash(self.gw.store.conn, member_id)
 
     def token_for(self, member: accounts.Member) -> str:
         return make_token(self.key, member.id, self._hash_of(member.id))
@@ -151,7 +149,7 @@ async def require_member(request: web.Request, handler):
         raise web.HTTPUnauthorized(
             text='{"error":"login required"}', content_type="application/json",
             headers={"WWW-Authenticate": 'Basic realm="selfdata", charset="UTF-8"'})
-    if not request.app[GATEWAY].has_members():
+    if not accounts.has_members(request.app[GATEWAY].store.conn):
         raise web.HTTPFound("/setup")
     raise web.HTTPFound(f"/login?next={request.path_qs}")
 

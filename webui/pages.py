@@ -13,6 +13,8 @@ import jinja2
 from aiohttp import web
 
 from gateway import accounts
+from gateway.queries.devices import member_devices
+from gateway.queries.stats import recent_rejections
 
 from .auth import COOKIE, SESSION_SECONDS
 from .keys import GATEWAY, HOME_HANDLER, MEMBER, MEMBER_AUTH
@@ -73,14 +75,14 @@ async def logout(request):
 
 
 async def setup_form(request):
-    if request.app[GATEWAY].has_members():
+    if accounts.has_members(request.app[GATEWAY].store.conn):
         raise web.HTTPFound("/login")
     return render("setup.html", error=None)
 
 
 async def setup_submit(request):
     gw = request.app[GATEWAY]
-    if gw.has_members():
+    if accounts.has_members(gw.store.conn):
         raise web.HTTPForbidden(text="this box is already set up")
     form = await request.post()
     try:
@@ -98,13 +100,8 @@ async def setup_submit(request):
 async def home(request):
     member = request[MEMBER]
     conn = request.app[GATEWAY].store.conn
-    devices = conn.execute(
-        "SELECT d.name, d.tid, d.last_seen_ts, (SELECT count(*) FROM fixes f "
-        "WHERE f.device_id = d.id) AS fixes FROM devices d WHERE d.member_id = ? "
-        "ORDER BY d.name", (member.id,)).fetchall()
-    rejections = conn.execute(
-        "SELECT received_ts, source, reason, payload_head FROM rejections WHERE member_id = ? "
-        "ORDER BY id DESC LIMIT 20", (member.id,)).fetchall()
+    devices = member_devices(conn, member.id)
+    rejections = recent_rejections(conn, member.id, limit=20)
     return render("home.html", member=member, devices=devices, rejections=rejections,
                   fmt=_fmt_time)
 

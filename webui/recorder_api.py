@@ -9,15 +9,13 @@ data of someone who does not let them see it, whatever the parameters.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-import itertools
 import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Callable
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import WSMsgType, web
 
@@ -25,6 +23,7 @@ from carbon.fix import Fix
 from carbon.times import iso_utc
 from gateway import __version__, accounts
 from gateway.queries import recorder as rq
+from gateway.portability import encoders
 from gateway.store import connect
 
 from .keys import GATEWAY, MEMBER, RECORDER_CORS, RECORDER_HUB, RECORDER_ZONE
@@ -113,8 +112,7 @@ def error(request: web.Request, status: int, message: str) -> web.Response:
     return reply(request, {"error": message}, status)
 
 
-def _compact(value) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+_compact = encoders.compact
 
 
 def parse_time(text: str) -> int:
@@ -199,7 +197,7 @@ async def last(request: web.Request) -> web.Response:
 async def locations(request: web.Request) -> web.StreamResponse:
     p = await params(request)
     kind = p.get("format", "json")
-    if kind not in ENCODERS:
+    if kind not in FORMATS:
         return error(request, 400, "unrecognized format")
     user, device = p.get("user"), p.get("device")
     if not user or not device:
@@ -209,8 +207,8 @@ async def locations(request: web.Request) -> web.StreamResponse:
     except ValueError as exc:
         return error(request, 416, str(exc))
     found = rq.visible_devices(request.app[GATEWAY].store.conn, _member_id(request), user, device)
-    encoder = ENCODERS[kind](fields=field_list(p.get("fields")), title=f"{user}/{device}")
-    return await _stream(request, encoder, found[0] if found else None, window)
+    return await _stream(request, FORMATS[kind], field_list(p.get("fields")), f"{user}/{device}",
+                         found[0] if found else None, window)
 
 
 def _window(p: dict) -> dict:
@@ -230,10 +228,11 @@ def _window(p: dict) -> dict:
     return {"from_ts": from_ts, "to_ts": to_ts, "limit": limit}
 
 
-async def _stream(request: web.Request, encoder: "Encoder", info, window: dict):
+async def _stream(request: web.Request, fmt: Format, fields, title: str, info, window: dict):
     """Stream the answer: rows are read and encoded CHUNK_ROWS at a time in a worker
     thread (a year is ~300k points: neither the event loop nor memory may hold it), and
     each chunk is written before the next is read, so a slow client slows the reading."""
+    encoder = fmt.encoder(fields, title)
     resp = web.StreamResponse(headers=cors_headers(request))
     resp.content_type = encoder.content_type
     resp.charset = "utf-8"
@@ -242,11 +241,14 @@ async def _stream(request: web.Request, encoder: "Encoder", info, window: dict):
     try:
         rows = iter(())
         if info is not None:
-            rows = rq.iter_locations(conn, info, request.app[RECORDER_ZONE],
-                                     newest_first=encoder.newest_first_with_limit
-                                     and window["limit"] is not None, **window)
+            newest_first = fmt.newest_first_with_limit and window["limit"] is not None
+            if fmt.enriched:
+                rows = rq.iter_locations(conn, info, request.app[RECORDER_ZONE],
+                                         newest_first=newest_first, **window)
+            else:
+                rows = rq.iter_fixes(conn, info, newest_first=newest_first, **window)
         await resp.prepare(request)
-        await resp.write(encoder.head())
+        await resp.write(encoder.head().encode())
         loop = asyncio.get_running_loop()
         while True:
             pending = loop.run_in_executor(None, encoder.chunk, rows, CHUNK_ROWS)
@@ -255,7 +257,7 @@ async def _stream(request: web.Request, encoder: "Encoder", info, window: dict):
             if not data:
                 break
             await resp.write(data)
-        await resp.write(encoder.tail())
+        await resp.write(encoder.tail().encode())
         await resp.write_eof()
     except ConnectionError:
         log.info("client left during a locations export")
@@ -268,119 +270,40 @@ async def _stream(request: web.Request, encoder: "Encoder", info, window: dict):
     return resp
 
 
-class Encoder:
-    """One export format: head, then chunks of items (encoded in a worker thread), tail."""
+@dataclass(frozen=True)
+class Format:
+    """One `format=` of /api/0/locations: its encoder (``portability.encoders``, the exports'
+    own), whether it needs the Recorder's location objects or only the stored fixes, and
+    whether, with a `limit`, it lists the newest first as the Recorder does."""
 
-    content_type = "application/json"
-    newest_first_with_limit = True  # the Recorder's order when `limit` is given
-
-    def __init__(self, *, fields: list[str] | None, title: str):
-        self.fields, self.title, self.count = fields, title, 0
-
-    def chunk(self, rows, n: int) -> bytes:
-        parts = []
-        for item in itertools.islice(rows, n):
-            parts.append(self.item(item))
-            self.count += 1
-        return "".join(parts).encode()
-
-    def head(self) -> bytes:
-        return b""
-
-    def item(self, loc: dict) -> str:
-        raise NotImplementedError
-
-    def tail(self) -> bytes:
-        return b""
-
-    def sep(self) -> str:
-        return "," if self.count else ""
+    encoder: Callable[[list[str] | None, str], encoders.Encoder]
+    enriched: bool = True
+    newest_first_with_limit: bool = True
 
 
-class JsonEncoder(Encoder):
-    def head(self) -> bytes:
-        return b'{"data":['
-
-    def item(self, loc: dict) -> str:
-        return self.sep() + _compact(pick(loc, self.fields) if self.fields else loc)
-
-    def tail(self) -> bytes:
+def _json_encoder(fields, title):
+    return encoders.JsonArrayEncoder(
+        lambda loc: pick(loc, fields) if fields else loc, open='{"data":[',
         # `count` last because it is known last; key order means nothing in JSON.
-        return f'],"count":{self.count},"status":200,"version":"{__version__}"}}'.encode()
+        close=lambda n: f'],"count":{n},"status":200,"version":"{__version__}"}}')
 
 
-class GeoJsonEncoder(Encoder):
-    content_type = "application/geo+json"
-
-    def head(self) -> bytes:
-        return b'{"type":"FeatureCollection","features":['
-
-    def item(self, loc: dict) -> str:
-        props = {"name": loc.get("tid"), "tst": loc["tst"], "isotst": loc["isotst"]}
-        for key in ("vel", "acc", "alt"):
-            if key in loc:
-                props[key] = loc[key]
-        return self.sep() + _compact({"type": "Feature", "geometry": {
-            "type": "Point", "coordinates": [loc["lon"], loc["lat"]]}, "properties": props})
-
-    def tail(self) -> bytes:
-        return b"]}"
+def _geojson_properties(loc: dict) -> dict:
+    props = {"name": loc.get("tid"), "tst": loc["tst"], "isotst": loc["isotst"]}
+    for key in ("vel", "acc", "alt"):
+        if key in loc:
+            props[key] = loc[key]
+    return props
 
 
-class LineStringEncoder(Encoder):
-    content_type = "application/geo+json"
-    newest_first_with_limit = False  # a line is drawn in time order, always
+def _csv_encoder(fields, title):
+    columns = fields or list(CSV_FIELDS)
+    lower = [c.lower() for c in columns]
 
-    def head(self) -> bytes:
-        return b'{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":['
-
-    def item(self, loc: dict) -> str:
-        return self.sep() + _compact([loc["lon"], loc["lat"]])
-
-    def tail(self) -> bytes:
-        return b"]}}"
-
-
-class GpxEncoder(Encoder):
-    content_type = "application/gpx+xml"
-    newest_first_with_limit = False  # a track is in time order, always
-
-    def head(self) -> bytes:
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                '<gpx version="1.1" creator="selfdata-gateway" '
-                'xmlns="http://www.topografix.com/GPX/1/1">\n'
-                f"<trk><name>{escape(self.title)}</name><trkseg>\n").encode()
-
-    def item(self, loc: dict) -> str:
-        ele = f"<ele>{loc['alt']}</ele>" if "alt" in loc else ""  # GPX wants ele before time
-        return (f"<trkpt lat={quoteattr(repr(loc['lat']))} lon={quoteattr(repr(loc['lon']))}>"
-                f"{ele}<time>{loc['isotst']}</time></trkpt>\n")
-
-    def tail(self) -> bytes:
-        return b"</trkseg></trk>\n</gpx>\n"
-
-
-class CsvEncoder(Encoder):
-    content_type = "text/csv"
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.columns = self.fields or list(CSV_FIELDS)
-        self._lower = [c.lower() for c in self.columns]
-
-    def head(self) -> bytes:
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerow(self.columns)
-        return out.getvalue().encode()
-
-    def chunk(self, rows, n: int) -> bytes:
-        out = io.StringIO()  # one writer per chunk, not per line: the CSV export's hot path
-        writer = csv.writer(out, lineterminator="\n")
-        for loc in itertools.islice(rows, n):
-            lower = {k.lower(): v for k, v in loc.items()}
-            writer.writerow([_csv_value(lower.get(c)) for c in self._lower])
-            self.count += 1
-        return out.getvalue().encode()
+    def row(loc: dict) -> list:
+        by_lower = {k.lower(): v for k, v in loc.items()}
+        return [_csv_value(by_lower.get(c)) for c in lower]
+    return encoders.CsvEncoder(columns, row)
 
 
 def _csv_value(value):
@@ -392,8 +315,17 @@ def _csv_value(value):
     return value
 
 
-ENCODERS = {"json": JsonEncoder, "geojson": GeoJsonEncoder, "linestring": LineStringEncoder,
-            "gpx": GpxEncoder, "csv": CsvEncoder}
+FORMATS = {
+    "json": Format(_json_encoder),
+    "geojson": Format(lambda fields, title: encoders.GeoJsonEncoder(_geojson_properties,
+                                                                    altitude=False)),
+    # A line and a track are drawn in time order, always; they need positions only.
+    "linestring": Format(lambda fields, title: encoders.LineStringEncoder(), enriched=False,
+                         newest_first_with_limit=False),
+    "gpx": Format(lambda fields, title: encoders.GpxEncoder(title=title), enriched=False,
+                  newest_first_with_limit=False),
+    "csv": Format(_csv_encoder),
+}
 
 
 # ----- /ws/last

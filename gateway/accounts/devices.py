@@ -125,6 +125,29 @@ def list_devices(conn, member: str | None = None) -> list[Device]:
     return [_device(r) for r in rows]
 
 
+def device_ids(conn) -> set[int]:
+    return {row[0] for row in conn.execute("SELECT id FROM devices")}
+
+
+def mark_seen(conn, seen: dict[int, float]) -> None:
+    """Devices that just sent something (device id -> when), for `doctor` and the pages."""
+    conn.executemany("UPDATE devices SET last_seen_ts = ? WHERE id = ?",
+                     [(t, d) for d, t in seen.items()])
+
+
+def set_card(conn, device_id: int, name: str | None, face: str | None) -> None:
+    """The card the phone last sent (its name and face), shown to the members who see it."""
+    conn.execute("UPDATE devices SET card_name = ?, card_face = ? WHERE id = ?",
+                 (name, face, device_id))
+
+
+def without_own_card(conn) -> list[Device]:
+    """Devices whose phone never sent a card: the gateway publishes one for them."""
+    rows = conn.execute(_DEVICE_SQL + "WHERE d.card_name IS NULL OR d.card_name = '' "
+                        "ORDER BY m.name, d.name")
+    return [_device(r) for r in rows]
+
+
 def remove_device(conn, member: str, name: str) -> Device:
     device = get_device(conn, member, name)
     conn.execute("DELETE FROM devices WHERE id = ?", (device.id,))

@@ -1,6 +1,7 @@
 """Household members: their web login (Argon2id, memory-hard), names and settings."""
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import time
@@ -83,6 +84,43 @@ def member_by_id(conn, member_id: int) -> Member | None:
 
 def list_members(conn) -> list[Member]:
     return [_member(r) for r in conn.execute("SELECT * FROM members ORDER BY name")]
+
+
+def has_members(conn) -> bool:
+    """False until first-run setup has made the first member."""
+    return conn.execute("SELECT 1 FROM members LIMIT 1").fetchone() is not None
+
+
+def password_hash(conn, member_id: int) -> str | None:
+    """The stored hash (sessions are signed with it: a new password ends them); None when
+    the member is gone."""
+    row = conn.execute("SELECT password_hash FROM members WHERE id = ?", (member_id,)).fetchone()
+    return row[0] if row else None
+
+
+def member_settings(conn, member_id: int) -> dict:
+    """The member's settings (``members.settings`` JSON: their vehicle...), {} when unset."""
+    row = conn.execute("SELECT settings FROM members WHERE id = ?", (member_id,)).fetchone()
+    try:
+        settings = json.loads(row["settings"] or "{}") if row else {}
+    except ValueError:
+        settings = {}
+    return settings if isinstance(settings, dict) else {}
+
+
+def set_member_settings(conn, member_id: int, settings: dict) -> None:
+    conn.execute("UPDATE members SET settings = ? WHERE id = ?", (json.dumps(settings), member_id))
+
+
+def fill_profile(conn, member_id: int, *, display_name: str | None, settings: dict | None) -> None:
+    """Give the member this display name and these settings where they have none yet (an
+    archive restored into a box keeps what the member already set there)."""
+    row = conn.execute("SELECT display_name, settings FROM members WHERE id = ?",
+                       (member_id,)).fetchone()
+    if not row["display_name"] and display_name:
+        conn.execute("UPDATE members SET display_name = ? WHERE id = ?", (display_name, member_id))
+    if row["settings"] in ("", "{}") and settings:
+        set_member_settings(conn, member_id, settings)
 
 
 def set_password(conn, name: str, password: str) -> None:

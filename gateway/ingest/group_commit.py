@@ -17,6 +17,7 @@ from typing import Callable
 
 from carbon.fix import Fix
 
+from .. import accounts
 from .. import store as st
 from ..accounts import Device
 from ..model import Event, Rejection
@@ -141,7 +142,7 @@ class Ingest:
         with self.store.transaction():
             # A device removed a moment ago may still be in a receiver's cache: its data is
             # refused here rather than failing the whole batch on a foreign key.
-            known = {row[0] for row in conn.execute("SELECT id FROM devices")}
+            known = accounts.device_ids(conn)
             for sub in subs:
                 outcome = Outcome()
                 if sub.device is not None and sub.device.id not in known:
@@ -173,8 +174,7 @@ class Ingest:
                     seen[device.id] = now
                 self._count(sub, outcome)
                 outcomes.append(outcome)
-            conn.executemany("UPDATE devices SET last_seen_ts = ? WHERE id = ?",
-                             [(t, d) for d, t in seen.items()])
+            accounts.mark_seen(conn, seen)
             self._batches += 1
             if self._batches % 200 == 0:
                 st.prune_rejections(conn, self.keep_rejections)
@@ -208,5 +208,4 @@ def _store_card(conn, device: Device, event: Event) -> None:
         card = json.loads(event.payload)
     except ValueError:
         return
-    conn.execute("UPDATE devices SET card_name = ?, card_face = ? WHERE id = ?",
-                 (card.get("name"), card.get("face"), device.id))
+    accounts.set_card(conn, device.id, card.get("name"), card.get("face"))

@@ -84,11 +84,29 @@ async def ingest_payload(ingest: Ingest, device: Device, data: bytes, source: st
     return await ingest.submit(sub), sub
 
 
+def too_large(device: Device, head: bytes, length: int, limit: int, source: str) -> Submission:
+    """A body refused on its announced size before it is read (its head is kept)."""
+    return Submission(source, device, rejections=[Rejection(
+        source, f"payload too large: {length} bytes > {limit}", head, device.id,
+        where=device.topic)])
+
+
 def first_reason(sub: Submission | None) -> str | None:
     """The reason a payload was refused, for the X-Selfdata-Rejected header."""
     if sub is None or not sub.rejections or sub.fixes or sub.events:
         return None
     return sub.rejections[0].reason
+
+
+def http_reply(device: Device, objects: list) -> str:
+    """The body an HTTP-mode phone gets back (its friends' cards and locations), encrypted
+    with the device's key when it has one: the phone decrypts replies with the key it
+    encrypts with."""
+    text = json.dumps(objects, separators=(",", ":"))
+    if device.encryption_key:
+        text = json.dumps({"_type": "encrypted",
+                           "data": ot.encrypt(text.encode(), device.encryption_key)})
+    return text
 
 
 def our_card(device: Device, display_name: str | None) -> bytes:

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..store.tables import member_tables
+from ..store.writes import delete_fix
 from ..trips import pipeline
 
 
@@ -78,15 +79,13 @@ def erase_fix(store, member_id: int, fix_id: int, *, recompute=True) -> Erased:
     """One bad point (a GPS jump): the fix goes, the trip around it is recomputed."""
     out = Erased()
     with store.transaction() as conn:
-        row = conn.execute("SELECT ts FROM fixes WHERE id = ? AND member_id = ?",
-                           (fix_id, member_id)).fetchone()
-        if row is None:
+        ts = delete_fix(conn, member_id, fix_id)
+        if ts is None:
             raise LookupError(f"no fix {fix_id} belongs to this member")
-        conn.execute("DELETE FROM fixes WHERE id = ?", (fix_id,))
     out.rows["fixes"] = 1
     out.checkpoint = checkpoint(store)
     if recompute:
-        out.pipeline = _rebuild(store, member_id, row["ts"], row["ts"] + 1)
+        out.pipeline = _rebuild(store, member_id, ts, ts + 1)
     return out
 
 

@@ -1,4 +1,5 @@
 """Import location histories: expand paths, sniff each stream, read it, write in batches.
+A selfdata archive among the paths is restored (``restore.py``).
 
 Write policy: fixes are committed in batches (``batch_size`` rows, one transaction each).
 A failure part-way (a truncated file, a crash, Ctrl-C) keeps the batches already committed
@@ -17,134 +18,29 @@ import time
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Callable
 
 import ijson
-import sqlite_utils
-
-from receivers.importers import detect, sources
-from receivers.importers.base import Bad, NotLocationHistory, Segment
-from receivers.importers.selfdata_archive import Archive, is_archive
 
 from carbon.fix import Fix
+from receivers.importers import detect, sources
+from receivers.importers.base import Bad, NotLocationHistory, Segment
+from receivers.importers.selfdata_archive import is_archive
 
 from .. import accounts
 from .. import store as st
 from ..model import Event
 from ..trips import pipeline
+from .reports import FileReport, ImportReport, Progress
+from .restore import ArchiveRestore
+from .segments import insert_segment_rows, segment_row
 
 log = logging.getLogger(__name__)
 BATCH = 5000
-EXAMPLES = 3
 DEFAULT_DEVICE = "import"
 # What a damaged or truncated stream raises somewhere below a reader.
 STREAM_ERRORS = (ijson.JSONError, ET.ParseError, EOFError, zlib.error, zipfile.BadZipFile,
                  csv.Error, UnicodeDecodeError, OSError)
-
-
-@dataclass
-class Progress:
-    bytes_done: int
-    bytes_total: int
-    elapsed: float
-    current: str
-    fixes: int
-    phase: str = "import"
-
-    @property
-    def rate(self) -> float:
-        """Bytes per second so far."""
-        return self.bytes_done / self.elapsed if self.elapsed > 0 else 0.0
-
-    @property
-    def eta(self) -> float | None:
-        rate = self.rate
-        return (self.bytes_total - self.bytes_done) / rate if rate > 0 else None
-
-
-@dataclass
-class FileReport:
-    name: str
-    kind: str | None = None
-    device: str | None = None
-    fixes: int = 0
-    duplicates: int = 0
-    events: int = 0
-    segments: int = 0
-    rejected: Counter = field(default_factory=Counter)
-    examples: dict = field(default_factory=dict)
-    stopped: str | None = None      # where a truncated or damaged file stopped
-    refused: str | None = None      # not a location history: what it was recognised as
-    skipped: bool = False           # a refused member of a zip or directory: a note only
-
-    def reject(self, bad: Bad) -> None:
-        self.rejected[bad.reason] += 1
-        where = self.examples.setdefault(bad.reason, [])
-        if len(where) < EXAMPLES:
-            where.append(bad.where)
-
-    def as_dict(self) -> dict:
-        return {"file": self.name, "format": self.kind, "device": self.device,
-                "fixes_imported": self.fixes, "duplicates_skipped": self.duplicates,
-                "events": self.events, "labelled_segments": self.segments,
-                "rejected": dict(self.rejected), "rejected_examples": self.examples,
-                "stopped": self.stopped, "refused": self.refused, "skipped": self.skipped}
-
-
-@dataclass
-class ImportReport:
-    member: str
-    files: list = field(default_factory=list)
-    devices_created: list = field(default_factory=list)
-    first_ts: int | None = None
-    last_ts: int | None = None
-    elapsed: float = 0.0
-    pipeline: str = ""
-    restored: dict | None = None     # counts when a selfdata archive was restored
-
-    @property
-    def ok(self) -> bool:
-        """False when a file the user named was refused or stopped early."""
-        return not any((f.refused and not f.skipped) or f.stopped for f in self.files)
-
-    def totals(self) -> dict:
-        rejected = sum(sum(f.rejected.values()) for f in self.files)
-        return {"fixes_imported": sum(f.fixes for f in self.files),
-                "duplicates_skipped": sum(f.duplicates for f in self.files),
-                "rejected": rejected, "events": sum(f.events for f in self.files),
-                "labelled_segments": sum(f.segments for f in self.files)}
-
-    def as_dict(self) -> dict:
-        return {"member": self.member, "ok": self.ok, **self.totals(),
-                "first_ts": self.first_ts, "last_ts": self.last_ts,
-                "elapsed_s": round(self.elapsed, 3), "devices_created": self.devices_created,
-                "pipeline": self.pipeline, "restored": self.restored,
-                "files": [f.as_dict() for f in self.files]}
-
-    def widen(self, lo: int, hi: int) -> None:
-        self.first_ts = lo if self.first_ts is None else min(self.first_ts, lo)
-        self.last_ts = hi if self.last_ts is None else max(self.last_ts, hi)
-
-
-def segment_row(member_id: int, seg: Segment, source: str) -> tuple:
-    return (member_id, seg.kind, seg.start_ts, seg.end_ts, seg.lat, seg.lon, seg.end_lat,
-            seg.end_lon, seg.label or "", seg.mode, seg.confidence, seg.distance_m,
-            seg.place_name, seg.semantic_type, source)
-
-
-SEGMENT_COLUMNS = ("member_id", "kind", "start_ts", "end_ts", "lat", "lon", "end_lat",
-                   "end_lon", "label", "mode", "confidence", "distance_m", "place_name",
-                   "semantic_type", "source")
-_INSERT_SEGMENT = (f"INSERT OR IGNORE INTO labelled_segments ({', '.join(SEGMENT_COLUMNS)}) "
-                   f"VALUES ({', '.join('?' * len(SEGMENT_COLUMNS))})")
-
-
-def insert_segment_rows(conn, rows) -> int:
-    before = conn.total_changes
-    conn.executemany(_INSERT_SEGMENT, rows)
-    return conn.total_changes - before
 
 
 class _Writer:
@@ -206,7 +102,6 @@ class Importer:
         self.run_pipeline = run_pipeline
         self.report = ImportReport(self.member.name)
         self._devices: dict[str, accounts.Device] = {}
-        self._columns: dict[str, list[str]] = {}   # archive tables restored, by name
         self._started = time.monotonic()
         self._last_tick = 0.0
         self._done_bytes = 0
@@ -288,6 +183,12 @@ class Importer:
                                            self.report.last_ts, self._pipeline_progress)
         return self.report
 
+    def _restore(self, path: str) -> None:
+        try:
+            ArchiveRestore(self).run(path)
+        finally:
+            self._done_bytes += _size(path)
+
     def _import_source(self, source: sources.Source) -> None:
         report = FileReport(source.name)
         self.report.files.append(report)
@@ -351,117 +252,6 @@ class Importer:
             conn.execute("UPDATE import_jobs SET status = ?, finished_ts = ?, report = ? "
                          "WHERE id = ?", (status, time.time(),
                                           json.dumps(self.report.as_dict()), self.job_id))
-
-
-    # ----- restoring a full archive (selfdata export --format archive)
-    def _restore(self, path: str) -> None:
-        report = FileReport(path, kind="selfdata-archive")
-        self.report.files.append(report)
-        archive = Archive(path)
-        try:
-            archive.verify()
-            counts = Counter()
-            self._restore_member(archive)
-            for info in archive.json("devices.json", []):
-                self.device_for(info["name"], override=False)
-            counts["fixes"] = self._restore_fixes(archive, report)
-            counts["events"] = self._restore_rows(archive, "events.jsonl", self._insert_event)
-            counts["labelled_segments"] = self._restore_rows(
-                archive, "labelled_segments.jsonl", self._insert_segment)
-            for name in archive.names("tables/"):
-                table = name[len("tables/"):-len(".jsonl")]
-                counts[table] = self._restore_rows(
-                    archive, name, lambda conn, row, t=table: self._insert_generic(conn, t, row))
-            self.report.restored = dict(counts)
-        except NotLocationHistory as exc:
-            report.refused = str(exc)
-        finally:
-            archive.close()
-            self._done_bytes += _size(path)
-
-    def _restore_member(self, archive: Archive) -> None:
-        info = archive.json("member.json", {})
-        with self.store.transaction() as conn:
-            row = conn.execute("SELECT display_name, settings FROM members WHERE id = ?",
-                               (self.member.id,)).fetchone()
-            if not row["display_name"] and info.get("display_name"):
-                conn.execute("UPDATE members SET display_name = ? WHERE id = ?",
-                             (info["display_name"], self.member.id))
-            if row["settings"] in ("", "{}") and info.get("settings"):
-                conn.execute("UPDATE members SET settings = ? WHERE id = ?",
-                             (json.dumps(info["settings"]), self.member.id))
-            if info.get("retention_months"):
-                from .retention import set_months
-                set_months(conn, self.member.id, int(info["retention_months"]))
-
-    def _restore_fixes(self, archive: Archive, report: FileReport) -> int:
-        rows = []
-        for r in archive.rows("fixes.jsonl"):
-            device = self.device_for(r["device"], override=False)
-            rows.append((device.id, device.member_id, r["ts"], r["lat"], r["lon"], r.get("acc"),
-                         r.get("alt"), r.get("vel"), r.get("cog"), r.get("batt"),
-                         r.get("activity"), r["source"], r["received_ts"], r.get("raw")))
-            if len(rows) >= self.batch_size:
-                self._commit_fix_rows(rows, report)
-                rows = []
-        self._commit_fix_rows(rows, report)
-        return report.fixes
-
-    def _commit_fix_rows(self, rows, report: FileReport) -> None:
-        if not rows:
-            return
-        with self.store.transaction() as conn:
-            new = st.insert_fix_rows(conn, rows)
-        report.fixes += new
-        report.duplicates += len(rows) - new
-        self.report.widen(min(r[2] for r in rows), max(r[2] for r in rows))
-        self.tick(force=False)
-
-    def _restore_rows(self, archive: Archive, name: str, insert) -> int:
-        added, batch = 0, []
-        for row in archive.rows(name):
-            batch.append(row)
-            if len(batch) >= self.batch_size:
-                added += self._commit_rows(batch, insert)
-                batch = []
-        return added + self._commit_rows(batch, insert)
-
-    def _commit_rows(self, batch, insert) -> int:
-        if not batch:
-            return 0
-        with self.store.transaction() as conn:
-            before = conn.total_changes
-            for row in batch:
-                insert(conn, row)
-            return conn.total_changes - before
-
-    def _insert_event(self, conn, row: dict) -> None:
-        device = self.device_for(row.pop("device"), override=False)
-        st.insert_event(conn, device.id, self.member.id,
-                        Event(row["type"], row.get("ts"), row["payload"], row.get("topic", "")),
-                        row["source"], row["received_ts"])
-
-    def _insert_segment(self, conn, row: dict) -> None:
-        row["member_id"] = self.member.id
-        conn.execute(_INSERT_SEGMENT, [row.get(c) for c in SEGMENT_COLUMNS])
-
-    def _insert_generic(self, conn, table: str, row: dict) -> None:
-        """Member input kept by other capabilities (corrections, places): same columns,
-        this member, devices by name; ids are the new box's own."""
-        columns = self._columns.get(table)
-        if columns is None:
-            columns = self._columns[table] = list(sqlite_utils.Database(conn)[table].columns_dict)
-        if not columns:
-            return
-        if "device" in row and "device_id" in columns:
-            row["device_id"] = self.device_for(row.pop("device"), override=False).id
-        row["member_id"] = self.member.id
-        row.pop("id", None)
-        keys = [k for k in row if k in columns]
-        conn.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(keys)}) "
-                     f"VALUES ({', '.join('?' * len(keys))})",
-                     [json.dumps(row[k]) if isinstance(row[k], (dict, list)) else row[k]
-                      for k in keys])
 
 
 def prepare_member(store, name: str, paths) -> bool:

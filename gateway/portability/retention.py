@@ -10,7 +10,10 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+from ..store.writes import delete_fixes_before
 from .erasure import checkpoint
+
+SLICE = 20000      # fixes deleted per transaction: the write lock is never held long
 
 
 def set_months(conn, member_id: int, months: int | None) -> None:
@@ -59,12 +62,11 @@ def apply(store, member_id: int, now: float | None = None) -> int:
     deleted = 0
     while True:   # in slices: the write lock is never held long on a Pi
         with store.transaction() as conn:
-            cur = conn.execute("DELETE FROM fixes WHERE id IN (SELECT id FROM fixes WHERE "
-                               "member_id = ? AND ts < ? LIMIT 20000)", (member_id, cutoff))
-            deleted += cur.rowcount
+            gone = delete_fixes_before(conn, member_id, cutoff, SLICE)
+            deleted += gone
             conn.execute("UPDATE retention SET last_applied_ts = ? WHERE member_id = ?",
                          (int(time.time()), member_id))
-        if cur.rowcount < 20000:
+        if gone < SLICE:
             break
     return deleted
 

@@ -1,24 +1,9 @@
-"""Read-side queries over fixes and devices (what pages and APIs show)."""
+"""Friends: what an OwnTracks phone in HTTP mode is told about the members its member sees
+(their cards and last locations), and a cache of it the service keeps between reports."""
 from __future__ import annotations
 
 from .. import accounts
-
-
-def last_fix_per_device(conn, member_ids: list[int]) -> list[dict]:
-    """Each visible device with its newest fix by `ts` (not by arrival: queues arrive late)."""
-    if not member_ids:
-        return []
-    marks = ",".join("?" * len(member_ids))
-    devices = conn.execute(
-        "SELECT d.id, d.name, d.tid, d.card_name, d.card_face, d.member_id, m.name AS member, "
-        "m.display_name FROM devices d JOIN members m ON m.id = d.member_id "
-        f"WHERE d.member_id IN ({marks}) ORDER BY m.name, d.name", member_ids).fetchall()
-    out = []
-    for d in devices:
-        fix = conn.execute("SELECT * FROM fixes WHERE device_id = ? ORDER BY ts DESC LIMIT 1",
-                           (d["id"],)).fetchone()
-        out.append({"device": dict(d), "fix": dict(fix) if fix else None})
-    return out
+from .devices import last_fix_per_device
 
 
 def friends_reply(conn, member_id: int) -> list[dict]:
@@ -45,3 +30,31 @@ def friends_reply(conn, member_id: int) -> list[dict]:
             loc["vel"] = int(round(fix["vel"] * 3.6))  # OwnTracks speaks km/h
         out.append(loc)
     return out
+
+
+class FriendsCache:
+    """Each viewer's reply, kept until one of the members it shows reports a new position
+    or card (the ingest's commit listener calls ``on_commit``); ``clear`` when devices or
+    visibility change."""
+
+    def __init__(self, conn_factory):
+        self._conn = conn_factory
+        self._replies: dict[int, tuple[set, list]] = {}
+
+    def reply(self, member_id: int) -> list[dict]:
+        cached = self._replies.get(member_id)
+        if cached is None:
+            conn = self._conn()
+            visible = set(accounts.visible_member_ids(conn, member_id))
+            cached = self._replies[member_id] = (visible, friends_reply(conn, member_id))
+        return cached[1]
+
+    def on_commit(self, committed) -> None:
+        changed = {d.member_id for d, _ in committed.fixes}
+        changed |= {d.member_id for d, e in committed.events if e.type == "card"}
+        if changed:
+            for viewer in [v for v, (seen, _) in self._replies.items() if seen & changed]:
+                del self._replies[viewer]
+
+    def clear(self) -> None:
+        self._replies.clear()

@@ -250,11 +250,11 @@ def last_locations(conn, viewer_id: int, zone: ZoneInfo | None, *, user: str | N
     return out
 
 
-def iter_locations(conn, info: DeviceInfo, zone: ZoneInfo | None, *, from_ts: float | None,
-                   to_ts: float | None, limit: int | None = None,
-                   newest_first: bool = False) -> Iterator[dict]:
-    """The device's fixes strictly between ``from_ts`` and ``to_ts`` (the Recorder's bounds
-    are exclusive), one at a time from the cursor: memory stays flat for a year of points.
+def iter_fixes(conn, info: DeviceInfo, *, from_ts: float | None, to_ts: float | None,
+               limit: int | None = None, newest_first: bool = False):
+    """The device's stored fixes strictly between ``from_ts`` and ``to_ts`` (the Recorder's
+    bounds are exclusive), one row at a time from the cursor: memory stays flat for a year
+    of points.
 
     With ``limit``, the newest ``limit`` fixes; ``newest_first`` orders the output newest
     first (the Recorder's order with ``limit``), else oldest first.
@@ -274,5 +274,13 @@ def iter_locations(conn, info: DeviceInfo, zone: ZoneInfo | None, *, from_ts: fl
             sql = f"SELECT * FROM ({sql}) ORDER BY ts"
     else:
         sql += " ORDER BY ts DESC" if newest_first else " ORDER BY ts"
-    for row in conn.execute(sql, params):
+    return conn.execute(sql, params)
+
+
+def iter_locations(conn, info: DeviceInfo, zone: ZoneInfo | None, *, from_ts: float | None,
+                   to_ts: float | None, limit: int | None = None,
+                   newest_first: bool = False) -> Iterator[dict]:
+    """``iter_fixes`` as the Recorder's location objects (``enrich``), one at a time."""
+    for row in iter_fixes(conn, info, from_ts=from_ts, to_ts=to_ts, limit=limit,
+                          newest_first=newest_first):
         yield enrich(row, info, zone, card=False)

@@ -54,6 +54,22 @@ def insert_event(conn, device_id: int, member_id: int, event: Event, source: str
     return cur.rowcount > 0
 
 
+def delete_fix(conn, member_id: int, fix_id: int) -> int | None:
+    """Delete one of the member's fixes; its time, or None when it is not theirs."""
+    row = conn.execute("SELECT ts FROM fixes WHERE id = ? AND member_id = ?",
+                       (fix_id, member_id)).fetchone()
+    if row is None:
+        return None
+    conn.execute("DELETE FROM fixes WHERE id = ?", (fix_id,))
+    return row["ts"]
+
+
+def delete_fixes_before(conn, member_id: int, cutoff: int, limit: int) -> int:
+    """Delete at most ``limit`` of the member's fixes older than ``cutoff``; how many went."""
+    return conn.execute("DELETE FROM fixes WHERE id IN (SELECT id FROM fixes WHERE "
+                        "member_id = ? AND ts < ? LIMIT ?)", (member_id, cutoff, limit)).rowcount
+
+
 def payload_head(payload: bytes) -> str:
     """The first bytes of a payload, printable whatever they are."""
     head = payload[:PAYLOAD_HEAD]

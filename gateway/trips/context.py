@@ -7,7 +7,6 @@ given only a store.
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field, fields
@@ -21,6 +20,8 @@ from carbon.model import Timeline
 from carbon.places import Place, assign_places
 from carbon.corrections import apply_corrections
 from carbon.footprint import apply_footprints
+
+from .. import accounts
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +61,7 @@ class MemberContext:
 
 
 def vehicle_settings(conn, member_id: int) -> dict:
-    row = conn.execute("SELECT settings FROM members WHERE id = ?", (member_id,)).fetchone()
-    try:
-        settings = json.loads(row["settings"] or "{}") if row else {}
-    except ValueError:
-        settings = {}
-    return settings.get("vehicle", {}) if isinstance(settings, dict) else {}
+    return accounts.member_settings(conn, member_id).get("vehicle", {})
 
 
 def check_vehicle(values: dict) -> None:

@@ -6,7 +6,6 @@ shows at once and survives every rebuild.
 """
 from __future__ import annotations
 
-import json
 import time
 
 from carbon.corrections import correct_leg as make_leg_correction
@@ -14,6 +13,7 @@ from carbon.corrections import correct_purpose as make_purpose_correction
 
 from carbon.modes import MODES
 
+from .. import accounts
 from . import context as member_context
 from .pipeline import member_lock, reapply
 from .rows import load_trips
@@ -106,15 +106,13 @@ def set_vehicle(store, member_id: int, **values) -> dict:
     member_context.check_vehicle(values)
     with member_lock(store, member_id):
         with store.transaction() as conn:
-            row = conn.execute("SELECT settings FROM members WHERE id = ?", (member_id,)).fetchone()
-            settings = json.loads(row["settings"] or "{}")
+            settings = accounts.member_settings(conn, member_id)
             vehicle = settings.get("vehicle", {})
             before = sorted(vehicle.get("owns", []))
             if "owns" in values:
                 values["owns"] = sorted(set(values["owns"]))
             vehicle.update(values)
             settings["vehicle"] = vehicle
-            conn.execute("UPDATE members SET settings = ? WHERE id = ?",
-                         (json.dumps(settings), member_id))
+            accounts.set_member_settings(conn, member_id, settings)
         reapply(store, member_id)
     return {"vehicle": vehicle, "needs_rebuild": sorted(vehicle.get("owns", [])) != before}

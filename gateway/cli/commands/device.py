@@ -4,6 +4,7 @@ from __future__ import annotations
 from ... import accounts
 from ...accounts.broker import sync_broker_files
 from ...accounts.provisioning import phone_setup
+from ...queries.devices import device_list
 from ..context import print_json
 
 
@@ -62,14 +63,7 @@ def add(args, ctx):
 
 
 def list_(args, ctx):
-    devices = accounts.list_devices(ctx.store.conn, args.member)
-    rows = ctx.store.conn.execute(
-        "SELECT d.id, d.last_seen_ts, (SELECT count(*) FROM fixes f WHERE f.device_id = d.id) "
-        "AS n FROM devices d").fetchall()
-    info = {r["id"]: (r["last_seen_ts"], r["n"]) for r in rows}
-    out = [{"member": d.member, "device": d.name, "tid": d.tid, "username": d.username,
-            "encrypted": bool(d.encryption_key), "fixes": info[d.id][1],
-            "last_seen_ts": info[d.id][0]} for d in devices]
+    out = device_list(ctx.store.conn, args.member)
     if args.json:
         print_json(out)
         return 0

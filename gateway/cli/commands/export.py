@@ -7,12 +7,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ... import accounts
-from ...portability import export as exporting
+from ...portability import archive, export
+from ...queries.fixes import member_fixes
+from ...queries.trips import trips
 from ..common import parse_when
 from ..context import UsageError, print_json
 
-FIX_WRITERS = {"gpx": exporting.write_gpx, "geojson": exporting.write_geojson,
-               "csv": exporting.write_csv}
+FIX_WRITERS = {"gpx": export.write_gpx, "geojson": export.write_geojson, "csv": export.write_csv}
 FORMATS = (*FIX_WRITERS, "rec", "trips-csv", "trips-json", "archive")
 
 
@@ -42,14 +43,14 @@ def run(args, ctx) -> int:
     end = parse_when(args.end, tz, end_of_day=True) if args.end else None
     if args.format == "archive":
         args.out = args.out or f"selfdata-{member.name}-{time.strftime('%Y%m%d')}.zip"
-        out = Path(args.out or f"selfdata-{member.name}-{time.strftime('%Y%m%d')}.zip")
-        manifest = exporting.write_archive(ctx.store, member.id, out, tz)
+        out = Path(args.out)
+        manifest = archive.write_archive(ctx.store, member.id, out, tz)
         result = {"format": "archive", "path": str(out), "counts": manifest["counts"]}
     elif args.format == "rec":
         if not args.out:
             raise UsageError("--format rec writes a directory tree: give --out DIR")
-        n = exporting.write_rec(Path(args.out), member.name,
-                                exporting.fixes(conn, member.id, start, end))
+        n = export.write_rec(Path(args.out), member.name,
+                             member_fixes(conn, member.id, start, end))
         result = {"format": "rec", "path": args.out, "fixes": n}
     else:
         n = _write_text(args, lambda out: _writer(args.format, conn, member.id, start, end,
@@ -65,11 +66,11 @@ def run(args, ctx) -> int:
 
 def _writer(fmt, conn, member_id, start, end, tz):
     if fmt in FIX_WRITERS:
-        return lambda out: FIX_WRITERS[fmt](out, exporting.fixes(conn, member_id, start, end))
-    trips = exporting.trips(conn, member_id, start, end)
+        return lambda out: FIX_WRITERS[fmt](out, member_fixes(conn, member_id, start, end))
+    rows = trips(conn, member_id, start, end)
     if fmt == "trips-csv":
-        return lambda out: exporting.write_legs_csv(out, trips, tz)
-    return lambda out: exporting.write_trips_json(out, trips)
+        return lambda out: export.write_legs_csv(out, rows, tz)
+    return lambda out: export.write_trips_json(out, rows)
 
 
 def _write_text(args, write) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from ...portability import importing
+from ...portability.reports import ImportReport, Progress
 from ..context import print_json
 
 
@@ -25,7 +26,7 @@ def register(sub, common):
 
 def progress_bar(stream=sys.stderr):
     """A one-line bar with rate and ETA, redrawn in place (only used on a terminal)."""
-    def show(p: importing.Progress) -> None:
+    def show(p: Progress) -> None:
         done = p.bytes_done / p.bytes_total if p.bytes_total else 0.0
         width = 30
         filled = int(done * width)
@@ -60,7 +61,7 @@ def run(args, ctx) -> int:
     return 0 if report.ok else 1
 
 
-def print_summary(report: importing.ImportReport, member_created: bool) -> None:
+def print_summary(report: ImportReport, member_created: bool) -> None:
     if member_created:
         print(f"member {report.member} created (no password yet: selfdata member passwd "
               f"{report.member})")

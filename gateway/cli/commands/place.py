@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 from ...trips import decisions
-from ...trips.context import effective_places
+from ...queries.places import member_places
 from ..common import member_id
 from ..context import print_json
 
@@ -36,7 +36,5 @@ def run_name(args, ctx):
 
 
 def run_list(args, ctx):
-    places = effective_places(ctx.store.conn, member_id(ctx, args.member))
-    print_json([{"id": p.id, "lat": p.lat, "lon": p.lon, "label": p.label, "name": p.name,
-                 "visits": p.visits, "dwell_h": round(p.dwell_s / 3600, 1)} for p in places])
+    print_json(member_places(ctx.store.conn, member_id(ctx, args.member)))
     return 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+from ...queries.stats import box_stats
 from ..context import print_json
 
 
@@ -12,28 +13,8 @@ def register(sub, common):
     p.set_defaults(func=run)
 
 
-def collect(conn) -> dict:
-    one = lambda sql, *a: conn.execute(sql, a).fetchone()[0]  # noqa: E731
-    return {
-        "members": one("SELECT count(*) FROM members"),
-        "devices": one("SELECT count(*) FROM devices"),
-        "fixes": one("SELECT count(*) FROM fixes"),
-        "fixes_by_source": {r[0]: r[1] for r in conn.execute(
-            "SELECT source, count(*) FROM fixes GROUP BY source ORDER BY source")},
-        "events_by_type": {r[0]: r[1] for r in conn.execute(
-            "SELECT type, count(*) FROM events GROUP BY type ORDER BY type")},
-        "rejections": one("SELECT count(*) FROM rejections"),
-        "rejections_by_reason": [{"reason": r[0], "count": r[1]} for r in conn.execute(
-            "SELECT reason, count(*) AS n FROM rejections GROUP BY reason ORDER BY n DESC "
-            "LIMIT 10")],
-        "devices_seen": [{"device": f"{r[0]}/{r[1]}", "last_seen_ts": r[2]} for r in conn.execute(
-            "SELECT m.name, d.name, d.last_seen_ts FROM devices d JOIN members m "
-            "ON m.id = d.member_id ORDER BY m.name, d.name")],
-    }
-
-
 def run(args, ctx):
-    stats = collect(ctx.store.conn)
+    stats = box_stats(ctx.store.conn)
     if args.json:
         print_json(stats)
         return 0

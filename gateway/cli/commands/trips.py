@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import datetime
 
-from ...portability import export as exporting
+from ...queries.trips import trip_list, trips_computed
 from ..common import day_bounds, member_id, zone
 
 CSV_HEADER = ("trip_start_ts", "trip_end_ts", "trip_start", "purpose", "trip_distance_m",
@@ -23,25 +23,12 @@ def register(sub, common):
     p.set_defaults(func=run)
 
 
-def query(conn, member: int, lo: int | None, hi: int | None) -> list:
-    """Trips of [lo, hi) with their legs, as the JSON the issue specifies (plus the
-    footprint's factor version and whether the member corrected a leg)."""
-    return [{"start_ts": t["start_ts"], "end_ts": t["end_ts"], "distance_m": t["distance_m"],
-             "co2_g": t["co2_g"], "purpose": t["purpose"],
-             "legs": [{"start_ts": g["start_ts"], "end_ts": g["end_ts"],
-                       "distance_m": g["distance_m"], "mode": g["mode"], "co2_g": g["co2_g"],
-                       "corrected": bool(g["corrected"]), "factor_version": g["factor_version"]}
-                      for g in t["legs"]]}
-            for t in exporting.trips(conn, member, lo, hi)]
-
-
 def run(args, ctx):
     tz = zone(ctx)
     lo, hi = day_bounds(args.first, args.last, tz)
     member = member_id(ctx, args.member)
-    trips = query(ctx.store.conn, member, lo, hi)
-    if not trips and ctx.store.conn.execute("SELECT 1 FROM pipeline_state WHERE member_id = ?",
-                                            (member,)).fetchone() is None:
+    trips = trip_list(ctx.store.conn, member, lo, hi)
+    if not trips and not trips_computed(ctx.store.conn, member):
         print(f"trips were never computed for {args.member}: selfdata rebuild --member "
               f"{args.member}", file=sys.stderr)
     if args.format == "json":

@@ -142,6 +142,6 @@ async def test_household_cards_are_published_retained_for_phones(mqtt_gateway):
     finally:
         alice.close()
     assert cards[0]["_type"] == "card" and cards[0]["name"] == "Alice"
-    assert cards[0]["tid"] == gw.device("alice", "phone").tid
+    assert cards[0]["tid"] == gw.devices.get("alice", "phone").tid
     # Our own retained card comes back to the gateway's subscription: not stored as the phone's.
     assert gw.store.conn.execute("SELECT count(*) FROM events WHERE type = 'card'").fetchone()[0] == 0

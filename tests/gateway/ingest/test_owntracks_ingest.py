@@ -67,8 +67,8 @@ async def test_data_of_a_device_removed_meanwhile_is_refused_not_the_batch(gatew
     from carbon.fix import Fix
     from gateway.store import Store
     gw = gateway
-    alice = gw.device("alice", "phone")
-    bob = gw.device("bob", "phone")
+    alice = gw.devices.get("alice", "phone")
+    bob = gw.devices.get("bob", "phone")
     store = Store(gw.config.db_path)
     with store.transaction() as conn:
         accounts.remove_device(conn, "bob", "phone")

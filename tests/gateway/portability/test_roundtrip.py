@@ -8,7 +8,9 @@ import zipfile
 import pytest
 
 from gateway import accounts
-from gateway.portability import export as exporting
+from gateway.portability import archive, export
+from gateway.queries.fixes import member_fixes
+from gateway.queries.trips import trips
 from carbon.fix import Fix
 from gateway.model import Event
 from gateway.store import Store, insert_event, insert_fixes
@@ -43,8 +45,8 @@ def fresh(tmp_path, name="restore") -> Store:
 def test_text_formats_round_trip(filled, tmp_path, fmt):
     path = tmp_path / f"out.{fmt}"
     with open(path, "w", encoding="utf-8", newline="") as out:
-        n = {"gpx": exporting.write_gpx, "geojson": exporting.write_geojson,
-             "csv": exporting.write_csv}[fmt](out, exporting.fixes(filled.conn, 1))
+        n = {"gpx": export.write_gpx, "geojson": export.write_geojson,
+             "csv": export.write_csv}[fmt](out, member_fixes(filled.conn, 1))
     assert n == 3
     other = fresh(tmp_path)
     report = run_import(other, path)
@@ -53,7 +55,7 @@ def test_text_formats_round_trip(filled, tmp_path, fmt):
 
 
 def test_rec_round_trip(filled, tmp_path):
-    exporting.write_rec(tmp_path / "store", "alice", exporting.fixes(filled.conn, 1))
+    export.write_rec(tmp_path / "store", "alice", member_fixes(filled.conn, 1))
     files = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "store").rglob("*.rec"))
     assert files == ["store/rec/alice/phone/2024-05.rec", "store/rec/alice/phone/2024-06.rec"]
     other = fresh(tmp_path)
@@ -72,8 +74,8 @@ def test_owntracks_fix_keeps_its_original_message(store, tmp_path):
         phone, _ = accounts.add_device(conn, "alice", "phone")
         insert_fixes(conn, phone.id, 1, [Fix(ts=T0, lat=46.1, lon=-1.1, vel=5.0, raw=raw)],
                      "owntracks-mqtt", 0)
-    row = next(exporting.fixes(store.conn, 1))
-    assert json.loads(exporting.rec_payload(row)) == json.loads(raw)
+    row = next(member_fixes(store.conn, 1))
+    assert json.loads(export.rec_payload(row)) == json.loads(raw)
 
 
 ALL_COLUMNS = ("ts, lat, lon, acc, alt, vel, cog, batt, activity, source, received_ts, raw, "
@@ -95,7 +97,7 @@ def test_archive_restores_into_an_empty_box(filled, tmp_path):
         conn.execute("INSERT INTO places (member_id, place_key, lat, lon, label, name, source) "
                      "VALUES (1, 'p1', 46.16, -1.15, 'home', 'Maison', 'member')")
     path = tmp_path / "alice.zip"
-    manifest = exporting.write_archive(filled, 1, path)
+    manifest = archive.write_archive(filled, 1, path)
     assert manifest["counts"] == {"fixes": 3, "events": 1, "labelled_segments": 1,
                                   "corrections": 1, "places": 1}
     with zipfile.ZipFile(path) as zf:
@@ -130,7 +132,7 @@ def test_archive_restores_into_an_empty_box(filled, tmp_path):
 
 def test_damaged_archive_is_refused_before_writing(filled, tmp_path):
     path = tmp_path / "alice.zip"
-    exporting.write_archive(filled, 1, path)
+    archive.write_archive(filled, 1, path)
     damaged = tmp_path / "damaged.zip"
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(damaged, "w") as dst:
         for info in src.infolist():
@@ -155,7 +157,7 @@ def test_trips_csv_one_row_per_leg(store):
                      [(1, 0, T0, T0 + 300, "walk", 400, 0, "walk"),
                       (2, 1, T0 + 300, T0 + 1800, "bus", 4800, 489.6, "bus")])
     out = io.StringIO()
-    assert exporting.write_legs_csv(out, exporting.trips(conn, 1)) == 2
+    assert export.write_legs_csv(out, trips(conn, 1)) == 2
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("trip_id,trip_start,trip_end,leg_start,leg_end,mode,distance_km")
     assert lines[2].split(",")[5:9] == ["bus", "4.8", "0.4896", "work"]

@@ -1,0 +1,83 @@
+"""OwnTracks over MQTT: which device a topic belongs to, what is refused before parsing, and
+the cards the gateway publishes so phones show household names.
+
+The subscriber itself (``receivers.mqtt.MqttSubscriber``) only receives; the service starts
+it with ``MqttRouter.on_message`` as its handler.
+"""
+from __future__ import annotations
+
+import time
+
+from receivers import owntracks as ot
+
+from .. import accounts
+from ..model import Rejection
+from .group_commit import Ingest, Submission
+from .owntracks import ingest_payload, our_card
+
+SOURCE = "owntracks-mqtt"
+TOPICS = ["owntracks/#"]
+# Sub-topics a phone publishes on (owntracks.md 1.5); anything else is refused and counted.
+KNOWN_SUBTOPICS = {"", "event", "info", "waypoint", "waypoints", "status", "step", "steps",
+                   "dump", "beacon", "request", "lwt"}
+DEVICE_CACHE_S = 30
+
+
+class DeviceDirectory:
+    """Devices by member and device name, cached briefly: devices are added and removed from
+    the command line while the service runs (``clear`` when the broker files change)."""
+
+    def __init__(self, conn_factory):
+        self._conn = conn_factory
+        self._hits: dict[str, tuple[accounts.Device | None, float]] = {}
+
+    def get(self, member: str, name: str) -> accounts.Device | None:
+        key = f"{member}/{name}"
+        hit = self._hits.get(key)
+        if hit and hit[1] > time.monotonic():
+            return hit[0]
+        try:
+            device = accounts.get_device(self._conn(), member, name)
+        except accounts.AccountError:
+            device = None
+        self._hits[key] = (device, time.monotonic() + DEVICE_CACHE_S)
+        return device
+
+    def clear(self) -> None:
+        self._hits.clear()
+
+
+class MqttRouter:
+    """One MQTT message to the device its topic names, then through the same OwnTracks path
+    as HTTP (``ingest.owntracks``); returns once committed, so the PUBACK follows."""
+
+    def __init__(self, ingest: Ingest, devices: DeviceDirectory, *, max_bytes: int):
+        self.ingest, self.devices, self.max_bytes = ingest, devices, max_bytes
+
+    async def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
+        try:
+            member, name, subtopic = ot.parse_topic(topic)
+        except ot.Rejected as exc:
+            await self.ingest.reject(Rejection(SOURCE, exc.reason, payload, where=topic))
+            return
+        if subtopic == "cmd":
+            return  # commands go to phones; seeing our own is normal
+        device = self.devices.get(member, name)
+        if device is None:
+            await self.ingest.reject(Rejection(SOURCE, "unknown device", payload, where=topic))
+            return
+        if subtopic not in KNOWN_SUBTOPICS:
+            await self.ingest.submit(Submission(SOURCE, device, rejections=[
+                Rejection(SOURCE, f"unknown topic '{subtopic}'", payload, device.id,
+                          where=topic)]))
+            return
+        await ingest_payload(self.ingest, device, payload, SOURCE, subtopic=subtopic,
+                             max_bytes=self.max_bytes)
+
+
+def publish_cards(mqtt, conn) -> None:
+    """Retained cards, so phones show household names instead of two-letter tids (for the
+    devices whose phone did not publish its own)."""
+    for device in accounts.without_own_card(conn):
+        member = accounts.member_by_id(conn, device.member_id)
+        mqtt.publish(f"{device.topic}/info", our_card(device, member.display_name), retain=True)
