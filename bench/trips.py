@@ -2,7 +2,7 @@
 
 usage: python bench/trips.py [EMISSION_DIR] [--keep DIR] [--pure]
 Default: the box's own path. Each day's points.csv is imported into a temporary store (one
-member per day) by `gateway.importing`, the pipeline rebuilds each member, and the trips are
+member per day) by `gateway.portability.importing`, the pipeline rebuilds each member, and the trips are
 read back from the trips/legs tables. --pure calls the engine directly (detect_trips) for
 comparison. Prints the scorer's per-day lines, then trip F1 and mode-macro against targets.
 """

@@ -103,7 +103,7 @@ class IngestSection:
     keep_rejections: int = 10000
 
 
-# --- trip pipeline (gateway/pipeline.py): added by the trip engine's integration
+# --- trip pipeline (gateway/trips/): added by the trip engine's integration
 @dataclass
 class PipelineSection:
     # Compute trips live as fixes arrive (off: only `selfdata rebuild` and imports do).

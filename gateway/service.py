@@ -27,6 +27,7 @@ from .trips.runner import PipelineRunner
 
 log = logging.getLogger(__name__)
 
+
 class Gateway:
     """The box's one process. ``web_app(gateway) -> aiohttp.web.Application`` is the web
     application's factory (``webui.app.make_app``, handed over by the ``selfdata`` command and

@@ -1,11 +1,11 @@
 """`selfdata trips`: a member's trips with their legs, modes and CO2e."""
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import datetime
 
+from ...portability.encoders import CsvEncoder
 from ...queries.trips import trip_list, trips_computed
 from ..common import day_bounds, member_id, zone
 
@@ -47,15 +47,15 @@ def _local(ts: int, tz, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def write_csv(out, trips: list, tz) -> None:
     """One row per leg, each carrying its trip's columns (opens in a spreadsheet)."""
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(CSV_HEADER)
-    for t in trips:
-        for g in t["legs"]:
-            w.writerow([t["start_ts"], t["end_ts"], _local(t["start_ts"], tz, "%Y-%m-%dT%H:%M:%S%z"),
-                        t["purpose"] or "", t["distance_m"], _num(t["co2_g"]), g["start_ts"],
-                        g["end_ts"], _local(g["start_ts"], tz, "%Y-%m-%dT%H:%M:%S%z"), g["mode"],
-                        g["distance_m"], _num(g["co2_g"]), int(g["corrected"]),
-                        g["factor_version"] or ""])
+    stamp = "%Y-%m-%dT%H:%M:%S%z"
+
+    def row(item) -> list:
+        t, g = item
+        return [t["start_ts"], t["end_ts"], _local(t["start_ts"], tz, stamp), t["purpose"] or "",
+                t["distance_m"], _num(t["co2_g"]), g["start_ts"], g["end_ts"],
+                _local(g["start_ts"], tz, stamp), g["mode"], g["distance_m"], _num(g["co2_g"]),
+                int(g["corrected"]), g["factor_version"] or ""]
+    CsvEncoder(CSV_HEADER, row).write(out, ((t, g) for t in trips for g in t["legs"]))
 
 
 def _num(value) -> str:
