@@ -208,7 +208,10 @@ def check_body(body, month: str, asked=None) -> dict:
     not_asked = sorted(set(body) - allowed - set(ALWAYS_SENT))
     if not_asked:
         raise WireError("field_not_asked", f"the study did not ask for {', '.join(not_asked)}", "body")
-    _keys(body, ALWAYS_SENT, FIELDS, "body")
+    # A known study's summaries carry every field it asked for (the commune only if ticked).
+    required = ALWAYS_SENT if asked is None else tuple(ALWAYS_SENT) + tuple(
+        f for f in asked if f != "commune")
+    _keys(body, required, tuple(FIELDS) + tuple(ALWAYS_SENT), "body")
     _match(body["factor_version"], VERSION_RE, "body.factor_version", "a factor table version")
     if "trips" in body:
         _int(body["trips"], "body.trips", 0, MAX_TRIPS)

@@ -1,0 +1,133 @@
+"""A month's publication: per study and per commune, totals and distributions over at least k
+contributors, released under the rules of aggregator.suppression and kept as release history."""
+from carbon import summary_wire as wire
+from carbon.communes import COMMUNES
+from aggregator.store.schema import FAMILY_COLUMNS
+from aggregator.suppression import NO_COMMUNE, Release, release_blocked, suppress, unchanged
+
+DEFAULT_K = 10
+ALL = "all"
+# Monthly CO2e per contributor (kg) and share of low-carbon km: coarse bands, counts only.
+CO2E_BANDS_KG = (10, 25, 50, 100, 200, 400)
+SHARE_BANDS = (0.25, 0.5, 0.75)
+
+# Column positions in Store.month_rows: pseudonym, digest, commune, trips, bike_days, avoided_g,
+# six metre columns, six gram columns.
+P, D, COMMUNE, TRIPS, BIKE, AVOIDED = range(6)
+METRES = slice(6, 6 + len(FAMILY_COLUMNS))
+GRAMS = slice(6 + len(FAMILY_COLUMNS), 6 + 2 * len(FAMILY_COLUMNS))
+
+
+def atoms_of(study: dict) -> list:
+    return sorted(COMMUNES) + [NO_COMMUNE] if "commune" in study["fields"] else [NO_COMMUNE]
+
+
+def group(rows, atoms) -> dict:
+    by_atom = {a: [] for a in atoms}
+    for row in rows:
+        atom = row[COMMUNE] if row[COMMUNE] in by_atom else NO_COMMUNE
+        by_atom[atom].append(row)
+    return by_atom
+
+
+def _bands(values, limits) -> list:
+    counts = [0] * (len(limits) + 1)
+    for v in values:
+        counts[sum(1 for limit in limits if v >= limit)] += 1
+    return counts
+
+
+def _band_labels(limits, unit="") -> list:
+    edges = ("0",) + tuple(f"{x:g}" for x in limits)
+    return [f"{a}-{b}{unit}" for a, b in zip(edges, edges[1:])] + [f">={edges[-1]}{unit}"]
+
+
+def cell(rows, fields) -> dict:
+    """The published figures of one cell (only for the fields the study asked for)."""
+    n = len(rows)
+    out = {"contributors": n}
+    if "trips" in fields:
+        out["trips"] = sum(r[TRIPS] for r in rows)
+    if "bike_days" in fields:
+        out["bike_days"] = sum(r[BIKE] for r in rows)
+    if "avoided_co2e_g" in fields:
+        out["avoided_co2e_kg"] = round(sum(r[AVOIDED] for r in rows) / 1000, 1)
+    if "distance_m" in fields:
+        km = [sum(r[METRES][i] for r in rows) / 1000 for i in range(len(FAMILY_COLUMNS))]
+        out["km"] = {f: round(v, 1) for f, v in zip(FAMILY_COLUMNS, km)}
+        low = sum(v for f, v in zip(FAMILY_COLUMNS, km) if f in wire.LOW_CARBON_FAMILIES)
+        known = sum(km) - km[FAMILY_COLUMNS.index("unknown")]
+        out["low_carbon_share"] = round(low / known, 3) if known else None
+        out["distribution_low_carbon_share"] = _bands(
+            [_share(r) for r in rows if _share(r) is not None], SHARE_BANDS)
+    if "co2e_g" in fields:
+        grams = [sum(r[GRAMS][i] for r in rows) for i in range(len(FAMILY_COLUMNS))]
+        out["co2e_kg"] = {f: round(g / 1000, 1) for f, g in zip(FAMILY_COLUMNS, grams)}
+        out["co2e_kg_per_contributor"] = round(sum(grams) / 1000 / n, 1)
+        out["distribution_co2e_kg"] = _bands([sum(r[GRAMS]) / 1000 for r in rows], CO2E_BANDS_KG)
+    return out
+
+
+def _share(row):
+    metres = dict(zip(FAMILY_COLUMNS, row[METRES]))
+    known = sum(metres.values()) - metres["unknown"]
+    return sum(metres[f] for f in wire.LOW_CARBON_FAMILIES) / known if known else None
+
+
+def table(study: dict, by_atom: dict, hidden: set, number: int, k: int) -> dict:
+    """The release as published: every atom listed (suppressed ones without any figure, not
+    even a count, so an empty commune and a small one look alike) and the "all" cell."""
+    fields = study["fields"]
+    cells = []
+    if "commune" in fields:
+        for atom in sorted(by_atom):
+            entry = {"commune": atom, "name": COMMUNES.get(atom, (None,))[0]}
+            if atom in hidden:
+                entry["suppressed"] = True
+            else:
+                entry.update(suppressed=False, **cell(by_atom[atom], fields))
+            cells.append(entry)
+    everyone = [r for rows in by_atom.values() for r in rows]
+    cells.append({"commune": ALL, "name": None, "suppressed": False, **cell(everyone, fields)})
+    return {"study": study["id"], "release": number, "k": k, "fields": fields, "cells": cells,
+            "bands": {"distribution_co2e_kg": _band_labels(CO2E_BANDS_KG, " kg"),
+                      "distribution_low_carbon_share": _band_labels(SHARE_BANDS)}}
+
+
+async def _previous(store, study_id: str, month: str) -> list:
+    out = []
+    for number, _k, suppressed, _tables in await store.releases(study_id, month):
+        members = {}
+        for atom, pseudonym, digest in await store.release_members(study_id, month, number):
+            members.setdefault(atom, set()).add((pseudonym, digest))
+        out.append(Release(number, set(suppressed), members))
+    return out
+
+
+async def publish_month(store, study: dict, month: str, k_default: int = DEFAULT_K) -> dict:
+    """Release one study-month if the rules allow; what happened, in words and numbers."""
+    k = max(k_default, study["k"])
+    by_atom = group(await store.month_rows(study["id"], month), atoms_of(study))
+    now = {a: {(r[P], r[D]) for r in rows} for a, rows in by_atom.items() if rows}
+    previous = await _previous(store, study["id"], month)
+    outcome = {"study": study["id"], "month": month, "k": k, "released": None}
+    hidden = suppress({a: len(rows) for a, rows in by_atom.items()}, k,
+                      previous[-1].suppressed if previous else ())
+    if hidden is None:
+        return {**outcome, "reason": f"fewer than k={k} contributors in the whole table"}
+    if previous and unchanged(now, previous[-1]):
+        return {**outcome, "reason": "nothing changed since the last release"}
+    reason = release_blocked(now, hidden, k, previous)
+    if reason:
+        return {**outcome, "reason": reason}
+    number = previous[-1].number + 1 if previous else 1
+    members = [(a, p, d) for a, pairs in now.items() for p, d in pairs]
+    await store.add_release(study["id"], month, number, k, hidden,
+                            table(study, by_atom, hidden, number, k), members)
+    return {**outcome, "released": number, "reason": "released"}
+
+
+async def publish_all(store, k_default: int = DEFAULT_K) -> list:
+    studies = await store.studies()
+    return [await publish_month(store, studies[s], m, k_default)
+            for s, m in await store.study_months() if s in studies]

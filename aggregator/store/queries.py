@@ -1,0 +1,178 @@
+"""Every query the aggregator makes, the same text on SQLite and PostgreSQL."""
+import json
+
+from aggregator.store.schema import FIGURE_COLUMNS, META_TABLE, MIGRATIONS
+
+_FIG = ", ".join(FIGURE_COLUMNS)
+_FIG_MARKS = ", ".join("?" for _ in FIGURE_COLUMNS)
+_FIG_UPDATE = ", ".join(f"{c} = excluded.{c}" for c in FIGURE_COLUMNS)
+_FIG_CLEAR = ", ".join(f"{c} = NULL" for c in FIGURE_COLUMNS)
+
+
+class Store:
+    def __init__(self, db):
+        self.db = db
+        self.engine = db.name
+
+    async def close(self):
+        await self.db.close()
+
+    # --- migrations ---------------------------------------------------------------------
+
+    async def schema_version(self) -> int:
+        await self.db.execute(META_TABLE)
+        row = await self.db.fetchone("SELECT value FROM meta WHERE key = 'schema_version'")
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        current = await self.schema_version()
+        for version, statements in MIGRATIONS:
+            if version <= current:
+                continue
+            async with self.db.transaction() as tx:
+                for sql in statements:
+                    await tx.execute(sql)
+                await tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(version),))
+            current = version
+        return current
+
+    # --- tokens and contributors --------------------------------------------------------
+
+    async def add_tokens(self, hashes) -> None:
+        await self.db.executemany("INSERT INTO tokens (token_hash) VALUES (?)", [(h,) for h in hashes])
+
+    async def enrol(self, token_hash: str, pseudonym: str, public_key: str) -> str:
+        """Spend a token on one key, atomically: "ok", "token_unknown", "token_used" or "key_taken"."""
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone("SELECT used FROM tokens WHERE token_hash = ?", (token_hash,))
+            if row is None:
+                return "token_unknown"
+            if row[0]:
+                return "token_used"
+            if await tx.fetchone("SELECT 1 FROM contributors WHERE pseudonym = ?", (pseudonym,)):
+                return "key_taken"
+            await tx.execute("UPDATE tokens SET used = 1 WHERE token_hash = ?", (token_hash,))
+            await tx.execute("INSERT INTO contributors (pseudonym, public_key) VALUES (?, ?)",
+                             (pseudonym, public_key))
+        return "ok"
+
+    async def add_contributors(self, rows) -> None:
+        """Bulk enrolment (the bench): (pseudonym, public_key) pairs, no tokens."""
+        await self.db.executemany(
+            "INSERT INTO contributors (pseudonym, public_key) VALUES (?, ?)", list(rows))
+
+    async def contributor(self, pseudonym: str):
+        return await self.db.fetchone(
+            "SELECT public_key, revoked FROM contributors WHERE pseudonym = ?", (pseudonym,))
+
+    async def revoke(self, pseudonym: str) -> bool:
+        return await self.db.execute(
+            "UPDATE contributors SET revoked = 1 WHERE pseudonym = ? AND revoked = 0", (pseudonym,)) == 1
+
+    async def use_nonce(self, pseudonym: str, nonce: str) -> bool:
+        """False if this signed control message was already applied (a replay)."""
+        return await self.db.execute(
+            "INSERT INTO control_nonces (pseudonym, nonce) VALUES (?, ?) "
+            "ON CONFLICT (pseudonym, nonce) DO NOTHING", (pseudonym, nonce)) == 1
+
+    # --- studies ------------------------------------------------------------------------
+
+    async def put_study(self, study: dict) -> None:
+        await self.db.execute(
+            "INSERT INTO studies (id, definition) VALUES (?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
+            (study["id"], json.dumps(study, sort_keys=True)))
+
+    async def studies(self) -> dict:
+        rows = await self.db.fetchall("SELECT id, definition FROM studies ORDER BY id")
+        return {r[0]: json.loads(r[1]) for r in rows}
+
+    # --- contributions ------------------------------------------------------------------
+
+    async def intake_state(self, pseudonym: str, study: str, month: str):
+        """(public_key, revoked, revision, digest, receipt) in one round trip; None if unknown key."""
+        return await self.db.fetchone(
+            "SELECT c.public_key, c.revoked, k.revision, k.digest, k.receipt "
+            "FROM contributors c LEFT JOIN contributions k "
+            "ON k.pseudonym = c.pseudonym AND k.study = ? AND k.month = ? "
+            "WHERE c.pseudonym = ?", (study, month, pseudonym))
+
+    async def put_contribution(self, pseudonym, study, month, revision, digest, receipt,
+                               figures: tuple) -> bool:
+        """Insert, or replace only by a higher revision (checked by the database itself, so two
+        racing copies cannot both win). False when nothing was written."""
+        sql = (f"INSERT INTO contributions (pseudonym, study, month, revision, digest, receipt, "
+               f"deleted, {_FIG}) VALUES (?, ?, ?, ?, ?, ?, 0, {_FIG_MARKS}) "
+               f"ON CONFLICT (pseudonym, study, month) DO UPDATE SET revision = excluded.revision, "
+               f"digest = excluded.digest, receipt = excluded.receipt, deleted = 0, {_FIG_UPDATE} "
+               f"WHERE contributions.revision < excluded.revision")
+        return await self.db.execute(
+            sql, (pseudonym, study, month, revision, digest, receipt) + tuple(figures)) == 1
+
+    async def delete_contributions(self, pseudonym: str, study: str | None, months) -> int:
+        """Clear the figures of a contributor's stored contributions at once (tombstones keep
+        only revision and digest). `study` None = all studies; `months` None = all months."""
+        where, args = ["pseudonym = ?", "deleted = 0"], [pseudonym]
+        if study is not None:
+            where.append("study = ?")
+            args.append(study)
+        if months is not None:
+            where.append("month IN (" + ", ".join("?" for _ in months) + ")")
+            args.extend(months)
+        return await self.db.execute(
+            f"UPDATE contributions SET deleted = 1, {_FIG_CLEAR} WHERE " + " AND ".join(where), args)
+
+    async def month_rows(self, study: str, month: str) -> list:
+        """(pseudonym, digest, figures...) of the live contributions of one study-month."""
+        return await self.db.fetchall(
+            f"SELECT pseudonym, digest, {_FIG} FROM contributions "
+            f"WHERE study = ? AND month = ? AND deleted = 0", (study, month))
+
+    async def study_months(self) -> list:
+        """Every (study, month) that has or had contributions, oldest first."""
+        return await self.db.fetchall(
+            "SELECT DISTINCT study, month FROM contributions ORDER BY month, study")
+
+    async def stored_figures(self, pseudonym: str) -> list:
+        """What is stored for one pseudonym (tests and the contributor's own right of access)."""
+        return await self.db.fetchall(
+            f"SELECT study, month, revision, deleted, {_FIG} FROM contributions "
+            f"WHERE pseudonym = ? ORDER BY study, month", (pseudonym,))
+
+    # --- releases -----------------------------------------------------------------------
+
+    async def releases(self, study: str, month: str) -> list:
+        """[(number, k, suppressed atoms, tables)] of one study-month, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT number, k, suppressed, tables FROM releases WHERE study = ? AND month = ? "
+            "ORDER BY number", (study, month))
+        return [(r[0], r[1], json.loads(r[2]), json.loads(r[3])) for r in rows]
+
+    async def release_members(self, study: str, month: str, number: int) -> list:
+        return await self.db.fetchall(
+            "SELECT atom, pseudonym, digest FROM release_members "
+            "WHERE study = ? AND month = ? AND number = ?", (study, month, number))
+
+    async def add_release(self, study, month, number, k, suppressed, tables, members) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO releases (study, month, number, k, suppressed, tables) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (study, month, number, k, json.dumps(sorted(suppressed)), json.dumps(tables)))
+            await tx.executemany(
+                "INSERT INTO release_members (study, month, number, atom, pseudonym, digest) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(study, month, number, atom, p, d) for atom, p, d in members])
+
+    async def latest_releases(self, month: str | None = None) -> list:
+        """[(study, month, number, tables)] of the newest release of each study-month."""
+        where, args = "", ()
+        if month is not None:
+            where, args = "WHERE r.month = ? ", (month,)
+        return [(r[0], r[1], r[2], json.loads(r[3])) for r in await self.db.fetchall(
+            "SELECT r.study, r.month, r.number, r.tables FROM releases r "
+            "JOIN (SELECT study, month, MAX(number) AS n FROM releases GROUP BY study, month) m "
+            "ON m.study = r.study AND m.month = r.month AND m.n = r.number "
+            + where + "ORDER BY r.month, r.study", args)]
