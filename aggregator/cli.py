@@ -64,10 +64,36 @@ def serve(args):
     from aiohttp import web
     from aggregator.app import Settings, build_app
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.workers > 1:
+        return serve_workers(args)
     settings = Settings(args.data_dir, args.dsn, args.k, args.publish_every)
     web.run_app(build_app(settings), host=args.host, port=args.port, access_log=None,
+                reuse_port=args.reuse_port or None,
                 print=lambda *_a: print(f"aggregator listening on http://{args.host}:{args.port}",
                                         flush=True))
+
+
+def serve_workers(args) -> int:
+    """N server processes sharing the port (SO_REUSEPORT), so intake uses every core. The
+    key and the schema are made here first, so workers never race to create them; only the
+    first worker runs the publication passes."""
+    import signal
+    import subprocess
+    from aggregator.keys import load_or_create_key
+    load_or_create_key(args.data_dir)
+    _with_store(lambda store, a: asyncio.sleep(0))(args)
+    base = [sys.executable, "-m", "aggregator.cli", "serve", "--data-dir", args.data_dir,
+            "--host", args.host, "--port", str(args.port), "--k", str(args.k),
+            "--workers", "1", "--reuse-port"] + (["--dsn", args.dsn] if args.dsn else [])
+    children = [subprocess.Popen(base + ["--publish-every", str(args.publish_every if i == 0 else 0)])
+                for i in range(args.workers)]
+
+    def stop(*_a):
+        for child in children:
+            child.terminate()
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    return max(child.wait() for child in children)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -106,6 +132,9 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--k", type=int, default=publish.DEFAULT_K)
     sv.add_argument("--publish-every", type=float, default=3600.0,
                     help="seconds between publication passes (0: only by `publish`)")
+    sv.add_argument("--workers", type=int, default=1,
+                    help="server processes sharing the port (PostgreSQL: one per core)")
+    sv.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     sv.set_defaults(run=serve)
     return p
 

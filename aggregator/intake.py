@@ -4,11 +4,13 @@ Order of checks: shape first (cheap, reveals nothing), then the study, then the 
 signature, and only then anything about what is stored, so a forger learns nothing about a
 contributor's revisions.
 """
+import hashlib
 import json
 from datetime import date
 
 from carbon import summary_wire as wire
 from aggregator import keys
+from aggregator.batcher import Batcher
 from aggregator.errors import Refused
 from aggregator.store.schema import FAMILY_COLUMNS
 
@@ -24,14 +26,16 @@ def figures_of(body: dict) -> tuple:
 class Intake:
     def __init__(self, store, key, studies, counters, today=date.today):
         self.store, self.key, self.studies, self.counters, self.today = store, key, studies, counters, today
-        self.key_b64 = wire.b64(keys.public_bytes(key))
+        self.writer = Batcher(store)
+        self.public_key = keys.public_bytes(key)
+        self.key_b64 = wire.b64(self.public_key)
 
-    async def _signed_by_enrolled(self, message: dict, state) -> None:
+    async def _signed_by_enrolled(self, message: dict, state, signed: bytes | None = None) -> None:
         if state is None:
             raise Refused("unknown_key", "no key is enrolled under this pseudonym", "pseudonym")
         if state[1]:
             raise Refused("revoked_key", "this contributor's key was revoked", "pseudonym")
-        if not keys.verify(state[0], message):
+        if not keys.verify(state[0], message, signed):
             raise Refused("bad_signature", "the signature does not match the enrolled key "
                           "(forged, or the message was changed after signing)", "sig")
 
@@ -47,37 +51,40 @@ class Intake:
                           "month")
         return study
 
-    def _receipt(self, message, status, **fields) -> dict:
-        unsigned = wire.receipt(keys.public_bytes(self.key), message["type"], wire.digest(message),
+    def _receipt(self, message, status, message_digest=None, **fields) -> dict:
+        unsigned = wire.receipt(self.public_key, message["type"],
+                                message_digest or wire.digest(message),
                                 message["pseudonym"], status, **fields)
         return keys.sign(self.key, unsigned)
 
     async def summary(self, message: dict) -> dict:
         """Store one signed summary (or replace it by a higher revision); its signed receipt."""
-        wire.check_envelope(message)
+        wire.check_envelope_head(message)
         study = await self._study_for(message)
         wire.check_body(message["body"], message["month"], asked=study["fields"])
         p, s, m, rev = message["pseudonym"], message["study"], message["month"], message["revision"]
+        signed = wire.signing_bytes(message)      # once: verification, digest, receipt
+        digest = hashlib.sha256(signed).hexdigest()
         state = await self.store.intake_state(p, s, m)
-        await self._signed_by_enrolled(message, state)
-        self._check_revision(message, state)
+        await self._signed_by_enrolled(message, state, signed)
+        self._check_revision(message, state, digest)
         status = "stored" if state[2] is None else "replaced"
-        receipt = self._receipt(message, status, study=s, month=m, revision=rev)
-        if not await self.store.put_contribution(p, s, m, rev, wire.digest(message),
-                                                 json.dumps(receipt), figures_of(message["body"])):
+        receipt = self._receipt(message, status, digest, study=s, month=m, revision=rev)
+        row = (p, s, m, rev, digest, json.dumps(receipt)) + figures_of(message["body"])
+        if not await self.writer.put(row):
             # Another copy won a race between our read and our write: judge against it.
-            self._check_revision(message, await self.store.intake_state(p, s, m))
+            self._check_revision(message, await self.store.intake_state(p, s, m), digest)
             raise Refused("revision_backwards", "a newer revision arrived meanwhile", "revision")
         self.counters.ok(status)
         return receipt
 
     @staticmethod
-    def _check_revision(message: dict, state) -> None:
+    def _check_revision(message: dict, state, digest: str) -> None:
         stored_rev, stored_digest, stored_receipt = state[2], state[3], state[4]
         if stored_rev is None:
             return
         rev = message["revision"]
-        if rev == stored_rev and stored_digest == wire.digest(message):
+        if rev == stored_rev and stored_digest == digest:
             # The same signed summary again: refused, but with the receipt it already got, so
             # a box that lost our first answer can close its outbox entry.
             raise Refused("replay", "this exact summary was already received", "",

@@ -38,11 +38,12 @@ def _public_key(b64_key: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(wire.unb64(b64_key, wire.KEY_BYTES, "public_key"))
 
 
-def verify(b64_key: str, message: dict) -> bool:
-    """Whether message["sig"] is the key's signature over the message's signing bytes."""
+def verify(b64_key: str, message: dict, signed: bytes | None = None) -> bool:
+    """Whether message["sig"] is the key's signature over the message's signing bytes
+    (`signed`, when the caller has them already)."""
     try:
         sig = wire.unb64(message["sig"], wire.SIG_BYTES, "sig")
-        _public_key(b64_key).verify(sig, wire.signing_bytes(message))
+        _public_key(b64_key).verify(sig, signed or wire.signing_bytes(message))
         return True
     except (InvalidSignature, wire.WireError, ValueError):
         return False

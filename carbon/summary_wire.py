@@ -254,13 +254,20 @@ def _head(msg: dict, kind: str, keys) -> None:
     unb64(msg["sig"], SIG_BYTES, "sig")
 
 
-def check_envelope(msg: dict, asked=None) -> dict:
-    """A signed summary: who (pseudonym), for which study and month, which revision, the body."""
+def check_envelope_head(msg: dict) -> dict:
+    """A signed summary's envelope without its body: who (pseudonym), for which study and
+    month, which revision. (The aggregator checks the body once it knows the study.)"""
     _head(msg, "summary", ENVELOPE_KEYS)
     _match(msg["pseudonym"], PSEUDONYM_RE, "pseudonym", "a contributor pseudonym")
     _match(msg["study"], STUDY_ID_RE, "study", "a study id")
     check_month(msg["month"])
     _int(msg["revision"], "revision", 1, 1_000_000)
+    return msg
+
+
+def check_envelope(msg: dict, asked=None) -> dict:
+    """A whole signed summary: its envelope and its body."""
+    check_envelope_head(msg)
     check_body(msg["body"], msg["month"], asked)
     return msg
 

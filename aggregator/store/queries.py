@@ -99,17 +99,20 @@ class Store:
             "ON k.pseudonym = c.pseudonym AND k.study = ? AND k.month = ? "
             "WHERE c.pseudonym = ?", (study, month, pseudonym))
 
-    async def put_contribution(self, pseudonym, study, month, revision, digest, receipt,
-                               figures: tuple) -> bool:
-        """Insert, or replace only by a higher revision (checked by the database itself, so two
-        racing copies cannot both win). False when nothing was written."""
+    async def put_contributions(self, rows: list) -> set:
+        """Insert, or replace only by a higher revision, many contributions in one statement
+        and one commit (the database checks the revision itself, so two racing copies cannot
+        both win). rows: (pseudonym, study, month, revision, digest, receipt, *figures), at most
+        one per key. Returns the (pseudonym, study, month) keys actually written."""
+        values = ", ".join(f"(?, ?, ?, ?, ?, ?, 0, {_FIG_MARKS})" for _ in rows)
         sql = (f"INSERT INTO contributions (pseudonym, study, month, revision, digest, receipt, "
-               f"deleted, {_FIG}) VALUES (?, ?, ?, ?, ?, ?, 0, {_FIG_MARKS}) "
+               f"deleted, {_FIG}) VALUES {values} "
                f"ON CONFLICT (pseudonym, study, month) DO UPDATE SET revision = excluded.revision, "
                f"digest = excluded.digest, receipt = excluded.receipt, deleted = 0, {_FIG_UPDATE} "
-               f"WHERE contributions.revision < excluded.revision")
-        return await self.db.execute(
-            sql, (pseudonym, study, month, revision, digest, receipt) + tuple(figures)) == 1
+               f"WHERE contributions.revision < excluded.revision "
+               f"RETURNING pseudonym, study, month")
+        args = [value for row in rows for value in row]
+        return {tuple(r) for r in await self.db.fetchall(sql, args)}
 
     async def delete_contributions(self, pseudonym: str, study: str | None, months) -> int:
         """Clear the figures of a contributor's stored contributions at once (tombstones keep
