@@ -186,3 +186,26 @@ async def test_open_data_csv_ledger_commune_and_page(aggregator):
     assert "suppressed" in html and "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     status, _t, html = await aggregator.get("/?lang=fr")
     assert "Coopérative carbone" in html and "masquée" in html
+
+
+def test_a_cell_known_from_an_earlier_release_cannot_complement_a_small_one():
+    """Release 1 published x (15), a (12) and b (10). Then 12 of x's contributors leave: x (3)
+    must be suppressed, and its complement would be b; but b is unchanged and known from
+    release 1, so the suppressed group minus b would be x's three contributors."""
+    from aggregator.suppression import Release, release_blocked
+
+    def people(prefix, n):
+        return {(f"{prefix}{i}", "d") for i in range(n)}
+    before = {"x": people("x", 15), "a": people("a", 12), "b": people("b", 10)}
+    r1 = Release(1, {"c"}, before)
+    now = {"x": set(list(before["x"])[:3]), "a": before["a"], "b": before["b"]}
+    hidden = suppress({"x": 3, "a": 12, "b": 10, "c": 0}, 10, r1.suppressed)
+    assert hidden == {"x", "b", "c"}
+    assert "suppressed group" in release_blocked(now, hidden, 10, [r1])
+    observer = Observer()
+    for cell in before.values():
+        observer.publish(cell)
+    observer.publish(set().union(*before.values()))
+    observer.publish(now["a"])                       # what a naive release 2 would add
+    observer.publish(set().union(*now.values()))
+    assert observer.exposed({"x now": {c: 1 for c in now["x"]}}) == ["x now"]
