@@ -1,7 +1,6 @@
 """A month's publication: per study and per commune, totals and distributions over at least k
 contributors, released under the rules of aggregator.suppression and kept as release history."""
 from carbon import summary_wire as wire
-from carbon.communes import COMMUNES
 from aggregator.store.schema import FAMILY_COLUMNS
 from aggregator.suppression import NO_COMMUNE, Release, release_blocked, suppress, unchanged
 
@@ -19,7 +18,7 @@ GRAMS = slice(6 + len(FAMILY_COLUMNS), 6 + 2 * len(FAMILY_COLUMNS))
 
 
 def atoms_of(study: dict) -> list:
-    return sorted(COMMUNES) + [NO_COMMUNE] if "commune" in study["fields"] else [NO_COMMUNE]
+    return sorted(wire.COMMUNES) + [NO_COMMUNE] if "commune" in study["fields"] else [NO_COMMUNE]
 
 
 def group(rows, atoms) -> dict:
@@ -81,7 +80,7 @@ def table(study: dict, by_atom: dict, hidden: set, number: int, k: int) -> dict:
     cells = []
     if "commune" in fields:
         for atom in sorted(by_atom):
-            entry = {"commune": atom, "name": COMMUNES.get(atom, (None,))[0]}
+            entry = {"commune": atom, "name": wire.COMMUNES.get(atom, (None,))[0]}
             if atom in hidden:
                 entry["suppressed"] = True
             else:
