@@ -162,7 +162,7 @@ def build_app(settings: Settings) -> web.Application:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await app[STATE].intake.writer.stop()
+        await app[STATE].intake.stop()
         await app[STATE].store.close()
 
     app.on_startup.append(start)

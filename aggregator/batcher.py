@@ -1,20 +1,30 @@
-"""Group commit for intake: summaries that arrive while a commit is in flight are written
-together by the next one, in one statement and one fsync. Each sender still gets its answer
-only after its row is committed; at low load a batch is a single row and nothing waits."""
+"""Group commit for intake. Rows that arrive while the database is busy with the previous
+batch go together in the next one: one statement, one commit and one fsync for many
+summaries. Each sender gets its own answer, only after its row is committed; at low load a
+batch is a single row and nothing waits."""
 import asyncio
 
-MAX_BATCH = 500   # 22 values a row: well under SQLite's and PostgreSQL's variable limits
+MAX_BATCH = 256   # 22 values a row: well under SQLite's and PostgreSQL's variable limits
 
 
-class Batcher:
-    def __init__(self, store):
-        self.store = store
-        self._pending = []          # (row, future)
+class Coalescer:
+    """Calls `flush(items) -> results` (one result per item, in order) on batches of items.
+    With `unique`, two items with the same unique(item) never share a batch (the second waits
+    for the next one, where the database judges it against the first)."""
+
+    def __init__(self, flush, unique=None, max_batch: int = MAX_BATCH):
+        self.flush, self.unique, self.max_batch = flush, unique, max_batch
+        self._pending = []          # (item, future)
         self._wakeup = asyncio.Event()
         self._task = None
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
+    async def submit(self, item):
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
+        self._wakeup.set()
+        return await future
 
     async def stop(self) -> None:
         if self._task:
@@ -24,26 +34,15 @@ class Batcher:
             except asyncio.CancelledError:
                 pass
 
-    async def put(self, row: tuple) -> bool:
-        """Whether this contribution was written (False: a newer revision is stored)."""
-        if self._task is None:
-            self.start()
-        future = asyncio.get_running_loop().create_future()
-        self._pending.append((row, future))
-        self._wakeup.set()
-        return await future
-
     def _take(self) -> list:
-        """The next batch: at most one row per key (a second copy waits for the next batch,
-        where the database judges it against the first)."""
-        batch, keys, rest = [], set(), []
-        for row, future in self._pending:
-            key = row[:3]
-            if key in keys or len(batch) >= MAX_BATCH:
-                rest.append((row, future))
+        batch, seen, rest = [], set(), []
+        for item, future in self._pending:
+            key = self.unique(item) if self.unique else None
+            if len(batch) >= self.max_batch or (key is not None and key in seen):
+                rest.append((item, future))
             else:
-                keys.add(key)
-                batch.append((row, future))
+                seen.add(key)
+                batch.append((item, future))
         self._pending = rest
         return batch
 
@@ -54,12 +53,21 @@ class Batcher:
             while self._pending:
                 batch = self._take()
                 try:
-                    written = await self.store.put_contributions([row for row, _f in batch])
+                    results = await self.flush([item for item, _f in batch])
                 except Exception as exc:       # every sender of the batch hears of it
-                    for _row, future in batch:
+                    for _item, future in batch:
                         if not future.done():
                             future.set_exception(exc)
                     continue
-                for row, future in batch:
+                for (_item, future), result in zip(batch, results):
                     if not future.done():
-                        future.set_result(row[:3] in written)
+                        future.set_result(result)
+
+
+def contribution_writer(store) -> Coalescer:
+    """Writes contribution rows; each answer says whether that row was written."""
+    async def flush(rows):
+        written = await store.put_contributions(rows)
+        return [row[:3] in written for row in rows]
+    return Coalescer(flush, unique=lambda row: row[:3])
+

@@ -4,7 +4,7 @@ from collections import Counter
 
 class Counters:
     def __init__(self):
-        self.accepted = Counter()    # stored, replaced, deleted, revoked, enrolled
+        self.accepted = Counter()    # stored, deleted, revoked, enrolled
         self.rejected = Counter()    # by error code
 
     def ok(self, what: str) -> None:

@@ -10,7 +10,7 @@ from datetime import date
 
 from carbon import summary_wire as wire
 from aggregator import keys
-from aggregator.batcher import Batcher
+from aggregator.batcher import contribution_writer
 from aggregator.errors import Refused
 from aggregator.store.schema import FAMILY_COLUMNS
 
@@ -26,7 +26,8 @@ def figures_of(body: dict) -> tuple:
 class Intake:
     def __init__(self, store, key, studies, counters, today=date.today):
         self.store, self.key, self.studies, self.counters, self.today = store, key, studies, counters, today
-        self.writer = Batcher(store)
+        self.writer = contribution_writer(store)
+        self.keys = None   # pseudonym -> public key, loaded on first use
         self.public_key = keys.public_bytes(key)
         self.key_b64 = wire.b64(self.public_key)
 
@@ -57,25 +58,43 @@ class Intake:
                                 message["pseudonym"], status, **fields)
         return keys.sign(self.key, unsigned)
 
+    async def _key_of(self, pseudonym: str):
+        """The enrolled public key, from memory (keys never change; the store is asked only
+        for a pseudonym not seen yet). Revocation is not cached: the write checks it."""
+        if self.keys is None:
+            self.keys = await self.store.public_keys()
+        key = self.keys.get(pseudonym)
+        if key is None:
+            row = await self.store.contributor(pseudonym)
+            if row is not None:
+                key = self.keys[pseudonym] = row[0]
+        return key
+
     async def summary(self, message: dict) -> dict:
-        """Store one signed summary (or replace it by a higher revision); its signed receipt."""
+        """Store one signed summary (or replace it by a higher revision); its signed receipt.
+        The happy path costs one batched write: the key comes from memory and the database
+        refuses a revoked key or a revision that is not newer; only a refusal reads the stored
+        state, to say exactly why."""
         wire.check_envelope_head(message)
         study = await self._study_for(message)
         wire.check_body(message["body"], message["month"], asked=study["fields"])
         p, s, m, rev = message["pseudonym"], message["study"], message["month"], message["revision"]
         signed = wire.signing_bytes(message)      # once: verification, digest, receipt
         digest = hashlib.sha256(signed).hexdigest()
-        state = await self.store.intake_state(p, s, m)
-        await self._signed_by_enrolled(message, state, signed)
-        self._check_revision(message, state, digest)
-        status = "stored" if state[2] is None else "replaced"
-        receipt = self._receipt(message, status, digest, study=s, month=m, revision=rev)
+        key = await self._key_of(p)
+        if key is None:
+            raise Refused("unknown_key", "no key is enrolled under this pseudonym", "pseudonym")
+        if not keys.verify(key, message, signed):
+            raise Refused("bad_signature", "the signature does not match the enrolled key "
+                          "(forged, or the message was changed after signing)", "sig")
+        receipt = self._receipt(message, "stored", digest, study=s, month=m, revision=rev)
         row = (p, s, m, rev, digest, json.dumps(receipt)) + figures_of(message["body"])
-        if not await self.writer.put(row):
-            # Another copy won a race between our read and our write: judge against it.
-            self._check_revision(message, await self.store.intake_state(p, s, m), digest)
+        if not await self.writer.submit(row):
+            state = await self.store.intake_state(p, s, m)
+            await self._signed_by_enrolled(message, state, signed)   # revoked since?
+            self._check_revision(message, state, digest)
             raise Refused("revision_backwards", "a newer revision arrived meanwhile", "revision")
-        self.counters.ok(status)
+        self.counters.ok("stored")
         return receipt
 
     @staticmethod
@@ -113,6 +132,9 @@ class Intake:
         count = await self.store.delete_contributions(p, study, months)
         self.counters.ok("deleted")
         return self._receipt(message, "deleted", study=study, count=count)
+
+    async def stop(self) -> None:
+        await self.writer.stop()
 
     async def revoke(self, message: dict) -> dict:
         """The contributor's own revocation (and, if asked, deletion of everything first)."""

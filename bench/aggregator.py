@@ -79,6 +79,31 @@ async def bulk_enrol(data_dir: str, dsn, enrolled) -> None:
     await store.close()
 
 
+def cpu_seconds(match) -> float:
+    """CPU time used so far by the processes whose command line matches (server, PostgreSQL):
+    with other work on the machine, CPU per summary says more than the wall-clock rate."""
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if match(cmd):
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def is_server(cmd: str) -> bool:
+    return "aggregator.cli serve" in cmd
+
+
+def is_postgres(cmd: str) -> bool:
+    return cmd.startswith("postgres")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -156,7 +181,13 @@ def run_engine(engine: str, n: int, clients: int, prepared, month: str, workers:
             port = free_port()
             server = start_server(data_dir, dsn, port, workers)
             try:
+                time.sleep(1.0)   # the workers' own start-up is not intake
+                cpu0 = cpu_seconds(is_server), cpu_seconds(is_postgres)
+                load0 = os.getloadavg()[0]
                 elapsed, lat, failures = asyncio.run(send_all(port, payloads, clients))
+                server_ms = (cpu_seconds(is_server) - cpu0[0]) / n * 1000
+                pg_ms = (cpu_seconds(is_postgres) - cpu0[1]) / n * 1000
+                load = (load0 + os.getloadavg()[0]) / 2
             finally:
                 server.terminate()
                 server.wait(timeout=30)
@@ -171,6 +202,13 @@ def run_engine(engine: str, n: int, clients: int, prepared, month: str, workers:
     print(f"[{engine}] intake ({workers} server process{'es' if workers > 1 else ''}): "
           f"{n:,} summaries from {clients} clients in {elapsed:.1f} s = "
           f"{rate:,.0f} summaries/s ({target}); refused {failures}")
+    db = f" + PostgreSQL {pg_ms:.2f} ms" if engine == "postgresql" else ""
+    # Two cores for everything, and a server process uses at most one of them.
+    ceiling = min(2000 / (server_ms + (pg_ms if engine == "postgresql" else 0)),
+                  min(workers, 2) * 1000 / server_ms)
+    print(f"[{engine}] CPU per summary: server {server_ms:.2f} ms{db}; on two idle cores that "
+          f"is a ceiling of about {ceiling:,.0f}/s (machine load average during the run "
+          f"{load:.1f} on 2 cores: other work was running)")
     print(f"[{engine}] latency: p50 {statistics.median(lat) * 1000:.1f} ms, p99 {p99:.1f} ms "
           f"(no target in the issue)")
     print(f"[{engine}] publication of {month} over {n:,} contributors: {pub_s:.2f} s "

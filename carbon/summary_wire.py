@@ -337,7 +337,7 @@ def enrol_request(token: str, public_key: bytes) -> dict:
 
 # --- receipts (the aggregator's side, checked by the box) ------------------------------------
 
-RECEIPT_STATUSES = ("stored", "replaced", "deleted", "revoked")
+RECEIPT_STATUSES = ("stored", "deleted", "revoked")   # a replacement is "stored" at a higher revision
 RECEIPT_KEYS = ("v", "type", "aggregator", "for", "digest", "pseudonym", "status", "study",
                 "month", "revision", "count", "sig")
 

@@ -7,6 +7,11 @@ _FIG = ", ".join(FIGURE_COLUMNS)
 _FIG_MARKS = ", ".join("?" for _ in FIGURE_COLUMNS)
 _FIG_UPDATE = ", ".join(f"{c} = excluded.{c}" for c in FIGURE_COLUMNS)
 _FIG_CLEAR = ", ".join(f"{c} = NULL" for c in FIGURE_COLUMNS)
+# One contribution row as a SELECT list: typed casts, because PostgreSQL cannot infer a
+# parameter's type from an INSERT ... SELECT target (CAST is the spelling both engines share).
+_ROW_CASTS = ", ".join(
+    ["CAST(? AS TEXT)"] * 3 + ["CAST(? AS BIGINT)"] + ["CAST(? AS TEXT)"] * 2 + ["0", "CAST(? AS TEXT)"]
+    + ["CAST(? AS BIGINT)"] * (len(FIGURE_COLUMNS) - 1))
 
 
 class Store:
@@ -92,7 +97,8 @@ class Store:
     # --- contributions ------------------------------------------------------------------
 
     async def intake_state(self, pseudonym: str, study: str, month: str):
-        """(public_key, revoked, revision, digest, receipt) in one round trip; None if unknown key."""
+        """(public_key, revoked, revision, digest, receipt) in one round trip; None if no key
+        is enrolled. (Grouping these lookups was measured: slower on PostgreSQL.)"""
         return await self.db.fetchone(
             "SELECT c.public_key, c.revoked, k.revision, k.digest, k.receipt "
             "FROM contributors c LEFT JOIN contributions k "
@@ -100,19 +106,43 @@ class Store:
             "WHERE c.pseudonym = ?", (study, month, pseudonym))
 
     async def put_contributions(self, rows: list) -> set:
-        """Insert, or replace only by a higher revision, many contributions in one statement
-        and one commit (the database checks the revision itself, so two racing copies cannot
-        both win). rows: (pseudonym, study, month, revision, digest, receipt, *figures), at most
-        one per key. Returns the (pseudonym, study, month) keys actually written."""
-        values = ", ".join(f"(?, ?, ?, ?, ?, ?, 0, {_FIG_MARKS})" for _ in rows)
+        """put_chunk over power-of-two chunks (a few statement texts serve every batch size),
+        in one transaction and one commit."""
+        chunks, start = [], 0
+        while start < len(rows):
+            size = 1 << (len(rows) - start).bit_length() - 1
+            chunks.append(rows[start:start + size])
+            start += size
+        if len(chunks) == 1:
+            return await self.put_chunk(self.db, chunks[0])
+        written = set()
+        async with self.db.transaction() as tx:
+            for chunk in chunks:
+                written |= await self.put_chunk(tx, chunk)
+        return written
+
+    @staticmethod
+    async def put_chunk(db, rows: list) -> set:
+        """Insert, or replace only by a higher revision, many contributions in one statement.
+        The database itself checks the revision (two racing copies cannot both win) and that
+        the contributor is enrolled and not revoked (a revocation from another process counts
+        at once). rows: (pseudonym, study, month, revision, digest, receipt, *figures), at
+        most one per key. Returns the (pseudonym, study, month) keys actually written."""
+        one = (f"SELECT {_ROW_CASTS} FROM contributors "
+               f"WHERE contributors.pseudonym = ? AND contributors.revoked = 0")
+        selects = " UNION ALL ".join(one for _ in rows)
         sql = (f"INSERT INTO contributions (pseudonym, study, month, revision, digest, receipt, "
-               f"deleted, {_FIG}) VALUES {values} "
+               f"deleted, {_FIG}) {selects} "
                f"ON CONFLICT (pseudonym, study, month) DO UPDATE SET revision = excluded.revision, "
                f"digest = excluded.digest, receipt = excluded.receipt, deleted = 0, {_FIG_UPDATE} "
                f"WHERE contributions.revision < excluded.revision "
                f"RETURNING pseudonym, study, month")
-        args = [value for row in rows for value in row]
-        return {tuple(r) for r in await self.db.fetchall(sql, args)}
+        args = [value for row in rows for value in (*row, row[0])]
+        return {tuple(r) for r in await db.fetchall(sql, args)}
+
+    async def public_keys(self) -> dict:
+        """Every enrolled pseudonym's public key (intake keeps them in memory: keys never change)."""
+        return dict(await self.db.fetchall("SELECT pseudonym, public_key FROM contributors"))
 
     async def delete_contributions(self, pseudonym: str, study: str | None, months) -> int:
         """Clear the figures of a contributor's stored contributions at once (tombstones keep

@@ -82,7 +82,7 @@ async def test_replay_dedup_replacement_and_backwards_revision(aggregator):
 
     correction = alice.summary(revision=2, km_car=80)
     status, answer = await alice.send(correction)
-    assert status == 200 and answer["receipt"]["status"] == "replaced"
+    assert status == 200 and answer["receipt"]["status"] == "stored" and answer["receipt"]["revision"] == 2
 
     status, answer = await alice.send(first)                       # the old copy, replayed
     assert (status, answer["error"]["code"]) == (409, "revision_backwards")
