@@ -413,3 +413,52 @@ STANDING_STUDY = {
     "k": 10,
     "runs_it": "Ville de La Rochelle, carbon cooperative",
 }
+
+
+# --- the same in words (the box's preview before anything is sent) ---------------------------
+
+FAMILY_WORDS = {
+    "en": {"active": "walking and cycling", "public_transport": "public transport", "car": "car",
+           "two_wheeler": "motorbike and e-scooter", "plane": "plane", "unknown": "unclassified"},
+    "fr": {"active": "marche et vélo", "public_transport": "transports en commun", "car": "voiture",
+           "two_wheeler": "deux-roues motorisé", "plane": "avion", "unknown": "non classé"},
+}
+_WORDS = {
+    "en": {"month": "Month", "trips": "Trips", "distance_m": "Distance", "co2e_g": "CO2e emitted",
+           "avoided_co2e_g": "CO2e avoided", "bike_days": "Days biking to work",
+           "commune": "Commune of home", "factor_version": "Emission factor table"},
+    "fr": {"month": "Mois", "trips": "Déplacements", "distance_m": "Distance", "co2e_g": "CO2e émis",
+           "avoided_co2e_g": "CO2e évité", "bike_days": "Jours de vélo pour aller au travail",
+           "commune": "Commune du domicile", "factor_version": "Table des facteurs d'émission"},
+}
+
+
+def _num(value: float, lang: str) -> str:
+    text = f"{value:,.1f}"
+    return text.replace(",", "\u202f").replace(".", ",") if lang == "fr" else text
+
+
+def describe(envelope_or_body: dict, lang: str = "en") -> list:
+    """What a summary says, one line per field, in French or English: the preview a member
+    reads beside the JSON before agreeing to send it."""
+    lang = lang if lang in _WORDS else "en"
+    words, families = _WORDS[lang], FAMILY_WORDS[lang]
+    body = envelope_or_body.get("body", envelope_or_body)
+    lines = [f"{words['month']}: {envelope_or_body['month']}"] if "month" in envelope_or_body else []
+    for field in ("trips", "distance_m", "co2e_g", "avoided_co2e_g", "bike_days", "commune",
+                  "factor_version"):
+        if field not in body:
+            continue
+        value = body[field]
+        if field == "distance_m":
+            text = ", ".join(f"{families[f]} {_num(v / 1000, lang)} km" for f, v in value.items() if v)
+        elif field == "co2e_g":
+            text = ", ".join(f"{families[f]} {_num(v / 1000, lang)} kg" for f, v in value.items() if v)
+        elif field == "avoided_co2e_g":
+            text = f"{_num(value / 1000, lang)} kg"
+        elif field == "commune":
+            text = f"{COMMUNES[value][0]} ({value})"
+        else:
+            text = str(value)
+        lines.append(f"{words[field]}: {text or '0'}")
+    return lines

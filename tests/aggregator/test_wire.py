@@ -77,3 +77,14 @@ def test_body_checks_name_what_is_wrong_and_where():
     with pytest.raises(wire.WireError) as e:
         wire.parse(b'{"revision": 1e3}')
     assert e.value.code == "bad_value"
+
+
+def test_the_preview_says_the_same_in_words():
+    env = wire.envelope("c" + "a" * 24, "carbon-monthly", "2026-07", 1, full_body())
+    en = wire.describe(env, "en")
+    assert en[0] == "Month: 2026-07" and "Trips: 30" in en
+    assert "Distance: walking and cycling 40.0 km, public transport 20.0 km, car 100.0 km" in en
+    assert "Commune of home: La Rochelle (17300)" in en
+    fr = wire.describe(wire.body_for_study(full_body(), ["co2e_g", "bike_days"]), "fr")
+    assert fr == ["CO2e émis: marche et vélo 0,2 kg, transports en commun 2,9 kg, voiture 14,2 kg",
+                  "Jours de vélo pour aller au travail: 5", "Table des facteurs d'émission: 2026-07"]
