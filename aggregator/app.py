@@ -66,6 +66,14 @@ def _post(action):
             return web.json_response(await action(state, await _read_message(request)))
         except wire.WireError as err:
             return _error(err, state.counters)
+        except Exception:
+            # The database unreachable or locked, or a bug: nothing was stored and the box
+            # keeps the message and retries; the traceback goes to the log.
+            log.exception("%s failed", request.path)
+            state.counters.reject("unavailable")
+            return web.json_response({"error": {"code": "unavailable", "message":
+                                                "storage unavailable, nothing was stored; retry later",
+                                                "where": ""}}, status=503)
     return handler
 
 

@@ -150,6 +150,8 @@ def parse(raw: bytes) -> dict:
         raise WireError("malformed", "not UTF-8") from None
     except json.JSONDecodeError as e:
         raise WireError("malformed", f"not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    except RecursionError:    # a few kB of "[[[[..." nests deeper than the decoder recurses
+        raise WireError("malformed", "nested too deeply") from None
     if not isinstance(obj, dict):
         raise WireError("malformed", "a message is a JSON object")
     return obj

@@ -102,6 +102,7 @@ async def test_malformed_oversized_and_off_format_bodies_are_refused(aggregator)
         b"[1, 2]": "malformed",
         b"\xff\xfe": "malformed",
         b'{"v": 1, "v": 1}': "malformed",
+        b"[" * 3000: "malformed",
         b"{" + b'"x": "' + b"a" * 5000 + b'"}': "too_large",
     }
     for raw, code in cases.items():
@@ -124,7 +125,7 @@ async def test_malformed_oversized_and_off_format_bodies_are_refused(aggregator)
     assert (await alice.send(alice.summary(study="no-such-study")))[1]["error"]["code"] == "unknown_study"
     assert await aggregator.store.stored_figures(alice.pseudonym) == []
     rejected = await _rejected(aggregator)
-    assert rejected["malformed"] == 4 and rejected["too_large"] == 2
+    assert rejected["malformed"] == 5 and rejected["too_large"] == 2
 
 
 async def test_fields_not_asked_by_a_study_are_refused(aggregator):
@@ -170,3 +171,13 @@ async def test_admin_revocation_and_own_revocation_with_deletion(aggregator):
     await aggregator.store.revoke(alice.pseudonym)     # what `key revoke` does
     assert (await alice.send(alice.summary(month="2026-08")))[1]["error"]["code"] == "revoked_key"
     assert (await alice.delete())[1]["error"]["code"] == "revoked_key"
+
+
+async def test_storage_failure_answers_unavailable_and_stores_nothing(aggregator):
+    [alice] = await aggregator.members(1)
+    await aggregator.store.db.close()            # the database goes away under the server
+    status, answer = await alice.send(alice.summary())
+    assert (status, answer["error"]["code"]) == (503, "unavailable")
+    assert (await _rejected(aggregator)) == {"unavailable": 1}
+    status, _t, _b = await aggregator.get("/status")
+    assert status == 200, "the server itself keeps answering"
