@@ -70,8 +70,9 @@ class Intake:
                 key = self.keys[pseudonym] = row[0]
         return key
 
-    async def summary(self, message: dict) -> dict:
-        """Store one signed summary (or replace it by a higher revision); its signed receipt.
+    async def summary(self, message: dict) -> str:
+        """Store one signed summary (or replace it by a higher revision); its signed receipt, as
+        the JSON text that is also stored (for a replay's answer).
         The happy path costs one batched write: the key comes from memory and the database
         refuses a revoked key or a revision that is not newer; only a refusal reads the stored
         state, to say exactly why."""
@@ -87,8 +88,8 @@ class Intake:
         if not keys.verify(key, message, signed):
             raise Refused("bad_signature", "the signature does not match the enrolled key "
                           "(forged, or the message was changed after signing)", "sig")
-        receipt = self._receipt(message, "stored", digest, study=s, month=m, revision=rev)
-        row = (p, s, m, rev, digest, json.dumps(receipt)) + figures_of(message["body"])
+        receipt = json.dumps(self._receipt(message, "stored", digest, study=s, month=m, revision=rev))
+        row = (p, s, m, rev, digest, receipt) + figures_of(message["body"])
         if not await self.writer.submit(row):
             state = await self.store.intake_state(p, s, m)
             await self._signed_by_enrolled(message, state, signed)   # revoked since?

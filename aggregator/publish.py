@@ -1,5 +1,7 @@
 """A month's publication: per study and per commune, totals and distributions over at least k
 contributors, released under the rules of aggregator.suppression and kept as release history."""
+import bisect
+
 from carbon import summary_wire as wire
 from aggregator.store.schema import FAMILY_COLUMNS
 from aggregator.suppression import NO_COMMUNE, Release, release_blocked, suppress, unchanged
@@ -32,7 +34,7 @@ def group(rows, atoms) -> dict:
 def _bands(values, limits) -> list:
     counts = [0] * (len(limits) + 1)
     for v in values:
-        counts[sum(1 for limit in limits if v >= limit)] += 1
+        counts[bisect.bisect_right(limits, v)] += 1
     return counts
 
 
@@ -42,35 +44,34 @@ def _band_labels(limits, unit="") -> list:
 
 
 def cell(rows, fields) -> dict:
-    """The published figures of one cell (only for the fields the study asked for)."""
+    """The published figures of one cell (only for the fields the study asked for). Works on
+    columns (sums in C), as a month's table can hold 100,000 contributors."""
     n = len(rows)
+    cols = list(zip(*rows)) if rows else [()] * (GRAMS.stop)
     out = {"contributors": n}
     if "trips" in fields:
-        out["trips"] = sum(r[TRIPS] for r in rows)
+        out["trips"] = sum(cols[TRIPS])
     if "bike_days" in fields:
-        out["bike_days"] = sum(r[BIKE] for r in rows)
+        out["bike_days"] = sum(cols[BIKE])
     if "avoided_co2e_g" in fields:
-        out["avoided_co2e_kg"] = round(sum(r[AVOIDED] for r in rows) / 1000, 1)
+        out["avoided_co2e_kg"] = round(sum(cols[AVOIDED]) / 1000, 1)
     if "distance_m" in fields:
-        km = [sum(r[METRES][i] for r in rows) / 1000 for i in range(len(FAMILY_COLUMNS))]
-        out["km"] = {f: round(v, 1) for f, v in zip(FAMILY_COLUMNS, km)}
-        low = sum(v for f, v in zip(FAMILY_COLUMNS, km) if f in wire.LOW_CARBON_FAMILIES)
-        known = sum(km) - km[FAMILY_COLUMNS.index("unknown")]
+        metres = dict(zip(FAMILY_COLUMNS, cols[METRES]))
+        km = {f: sum(col) / 1000 for f, col in metres.items()}
+        low = sum(km[f] for f in wire.LOW_CARBON_FAMILIES)
+        known = sum(km.values()) - km["unknown"]
+        out["km"] = {f: round(v, 1) for f, v in km.items()}
         out["low_carbon_share"] = round(low / known, 3) if known else None
+        lows = [a + b for a, b in zip(*(metres[f] for f in wire.LOW_CARBON_FAMILIES))]
+        knowns = [sum(t) - u for t, u in zip(zip(*cols[METRES]), metres["unknown"])]
         out["distribution_low_carbon_share"] = _bands(
-            [_share(r) for r in rows if _share(r) is not None], SHARE_BANDS)
+            [lo / kn for lo, kn in zip(lows, knowns) if kn], SHARE_BANDS)
     if "co2e_g" in fields:
-        grams = [sum(r[GRAMS][i] for r in rows) for i in range(len(FAMILY_COLUMNS))]
+        grams = [sum(col) for col in cols[GRAMS]]
         out["co2e_kg"] = {f: round(g / 1000, 1) for f, g in zip(FAMILY_COLUMNS, grams)}
-        out["co2e_kg_per_contributor"] = round(sum(grams) / 1000 / n, 1)
-        out["distribution_co2e_kg"] = _bands([sum(r[GRAMS]) / 1000 for r in rows], CO2E_BANDS_KG)
+        out["co2e_kg_per_contributor"] = round(sum(grams) / 1000 / n, 1) if n else None
+        out["distribution_co2e_kg"] = _bands([sum(t) / 1000 for t in zip(*cols[GRAMS])], CO2E_BANDS_KG)
     return out
-
-
-def _share(row):
-    metres = dict(zip(FAMILY_COLUMNS, row[METRES]))
-    known = sum(metres.values()) - metres["unknown"]
-    return sum(metres[f] for f in wire.LOW_CARBON_FAMILIES) / known if known else None
 
 
 def table(study: dict, by_atom: dict, hidden: set, number: int, k: int) -> dict:
