@@ -194,10 +194,13 @@ class Store:
                 "INSERT INTO releases (study, month, number, k, suppressed, tables) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (study, month, number, k, json.dumps(sorted(suppressed)), json.dumps(tables)))
-            await tx.executemany(
-                "INSERT INTO release_members (study, month, number, atom, pseudonym, digest) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(study, month, number, atom, p, d) for atom, p, d in members])
+            # Multi-row statements: a month's release can name 100,000 contributors.
+            rows = [(study, month, number, atom, p, d) for atom, p, d in members]
+            for chunk in (rows[i:i + 500] for i in range(0, len(rows), 500)):
+                await tx.execute(
+                    "INSERT INTO release_members (study, month, number, atom, pseudonym, digest) "
+                    "VALUES " + ", ".join("(?, ?, ?, ?, ?, ?)" for _ in chunk),
+                    [v for row in chunk for v in row])
 
     async def latest_releases(self, month: str | None = None) -> list:
         """[(study, month, number, tables)] of the newest release of each study-month."""
