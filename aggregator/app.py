@@ -30,6 +30,7 @@ class Settings:
     dsn: str | None = None
     k: int = publish.DEFAULT_K
     publish_every: float = 3600.0      # seconds between publication passes (0: never by itself)
+    grace_days: int = publish.GRACE_DAYS
     today: object = field(default=date.today)
 
 
@@ -150,7 +151,8 @@ async def home(request: web.Request) -> web.Response:
 async def _publisher(state: State) -> None:
     while True:
         try:
-            for outcome in await publish.publish_all(state.store, state.settings.k):
+            for outcome in await publish.publish_all(state.store, state.settings.k,
+                                                     state.settings.today(), state.settings.grace_days):
                 log.info("publication %(study)s %(month)s: %(reason)s", outcome)
         except Exception:   # a failed pass must not stop the next one
             log.exception("publication pass failed")

@@ -53,7 +53,7 @@ async def key_revoke(store, args):
 
 @_with_store
 async def publish_now(store, args):
-    for outcome in await publish.publish_all(store, args.k):
+    for outcome in await publish.publish_all(store, args.k, grace_days=args.grace_days):
         if args.month and outcome["month"] != args.month:
             continue
         print(f"{outcome['study']} {outcome['month']}: {outcome['reason']}"
@@ -66,7 +66,7 @@ def serve(args):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.workers > 1:
         return serve_workers(args)
-    settings = Settings(args.data_dir, args.dsn, args.k, args.publish_every)
+    settings = Settings(args.data_dir, args.dsn, args.k, args.publish_every, grace_days=args.grace_days)
     web.run_app(build_app(settings), host=args.host, port=args.port, access_log=None,
                 reuse_port=args.reuse_port or None,
                 print=lambda *_a: print(f"aggregator listening on http://{args.host}:{args.port}",
@@ -84,6 +84,7 @@ def serve_workers(args) -> int:
     _with_store(lambda store, a: asyncio.sleep(0))(args)
     base = [sys.executable, "-m", "aggregator.cli", "serve", "--data-dir", args.data_dir,
             "--host", args.host, "--port", str(args.port), "--k", str(args.k),
+            "--grace-days", str(args.grace_days),
             "--workers", "1", "--reuse-port"] + (["--dsn", args.dsn] if args.dsn else [])
     children = [subprocess.Popen(base + ["--publish-every", str(args.publish_every if i == 0 else 0)])
                 for i in range(args.workers)]
@@ -124,12 +125,16 @@ def parser() -> argparse.ArgumentParser:
     pub = sub.add_parser("publish", parents=[common], help="run one publication pass now")
     pub.add_argument("--month")
     pub.add_argument("--k", type=int, default=publish.DEFAULT_K)
+    pub.add_argument("--grace-days", type=int, default=publish.GRACE_DAYS,
+                     help="days after a month ends before its first release")
     pub.set_defaults(run=publish_now)
 
     sv = sub.add_parser("serve", parents=[common], help="run intake, enrolment and publication")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8470)
     sv.add_argument("--k", type=int, default=publish.DEFAULT_K)
+    sv.add_argument("--grace-days", type=int, default=publish.GRACE_DAYS,
+                    help="days after a month ends before its first release")
     sv.add_argument("--publish-every", type=float, default=3600.0,
                     help="seconds between publication passes (0: only by `publish`)")
     sv.add_argument("--workers", type=int, default=1,

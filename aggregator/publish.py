@@ -1,12 +1,14 @@
 """A month's publication: per study and per commune, totals and distributions over at least k
 contributors, released under the rules of aggregator.suppression and kept as release history."""
 import bisect
+from datetime import date, timedelta
 
 from carbon import summary_wire as wire
 from aggregator.store.schema import FAMILY_COLUMNS
 from aggregator.suppression import NO_COMMUNE, Release, release_blocked, suppress, unchanged
 
 DEFAULT_K = 10
+GRACE_DAYS = 10     # after a month ends, before its first release (the box waits ~5 days to send)
 ALL = "all"
 # Monthly CO2e per contributor (kg) and share of low-carbon km: coarse bands, counts only.
 CO2E_BANDS_KG = (10, 25, 50, 100, 200, 400)
@@ -127,7 +129,19 @@ async def publish_month(store, study: dict, month: str, k_default: int = DEFAULT
     return {**outcome, "released": number, "reason": "released"}
 
 
-async def publish_all(store, k_default: int = DEFAULT_K) -> list:
+def settled(month: str, today: date, grace_days: int) -> bool:
+    """Whether a month's boxes have had their grace period to send (late fixes, retries):
+    publishing earlier would make the first release small and every later one wait for k
+    changes per cell."""
+    year, mon = int(month[:4]), int(month[5:])
+    end = date(year + mon // 12, mon % 12 + 1, 1)
+    return today >= end + timedelta(days=grace_days)
+
+
+async def publish_all(store, k_default: int = DEFAULT_K, today: date | None = None,
+                      grace_days: int = GRACE_DAYS) -> list:
+    """One publication pass over every settled study-month."""
+    today = today or date.today()
     studies = await store.studies()
     return [await publish_month(store, studies[s], m, k_default)
-            for s, m in await store.study_months() if s in studies]
+            for s, m in await store.study_months() if s in studies and settled(m, today, grace_days)]

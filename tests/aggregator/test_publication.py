@@ -1,10 +1,12 @@
 """Publication over loopback on SQLite and PostgreSQL: cells only above k, complementary
 suppression that margins cannot undo, and releases that cannot be subtracted from each other."""
+import asyncio
 import csv
 import io
 import json
 
 from aggregator import publish
+from aggregator.app import _publisher
 from aggregator.suppression import NO_COMMUNE, suppress
 from attacker import Observer
 from box_client import full_body
@@ -32,7 +34,7 @@ def _cells(doc) -> dict:
 
 
 async def _publish(aggregator) -> dict:
-    outcomes = await publish.publish_all(aggregator.store, 10)
+    outcomes = await publish.publish_all(aggregator.store, 10, aggregator.state.settings.today())
     return {(o["study"], o["month"]): o for o in outcomes}[("carbon-monthly", MONTH)]
 
 
@@ -209,3 +211,24 @@ def test_a_cell_known_from_an_earlier_release_cannot_complement_a_small_one():
     observer.publish(now["a"])                       # what a naive release 2 would add
     observer.publish(set().union(*now.values()))
     assert observer.exposed({"x now": {c: 1 for c in now["x"]}}) == ["x now"]
+
+
+async def test_the_server_publishes_by_itself_once_a_month_has_settled(aggregator):
+    """The serve loop's pass: July (over for more than the grace period) is released, August
+    (ended three days ago) waits for its late senders."""
+    await _send_all(await aggregator.members(10), LA_ROCHELLE)
+    august = await aggregator.members(10)
+    await _send_all(august, LA_ROCHELLE, month="2026-08")
+    state = aggregator.state
+    state.settings.publish_every = 0.2
+    task = asyncio.create_task(_publisher(state))
+    try:
+        for _ in range(100):
+            if (await _doc(aggregator))[0] == 200:
+                break
+            await asyncio.sleep(0.1)
+        status, doc = await _doc(aggregator)
+        assert status == 200 and _cells(doc)["all"]["contributors"] == 10
+        assert (await _doc(aggregator, "2026-08"))[0] == 404
+    finally:
+        task.cancel()
