@@ -5,7 +5,8 @@ from datetime import date, timedelta
 
 from carbon import summary_wire as wire
 from aggregator.store.schema import FAMILY_COLUMNS
-from aggregator.suppression import NO_COMMUNE, Release, release_blocked, suppress, unchanged
+from aggregator.suppression import (NO_COMMUNE, Release, cross_study_blocked, release_blocked,
+                                     suppress, unchanged)
 
 DEFAULT_K = 10
 GRACE_DAYS = 10     # after a month ends, before its first release (the box waits ~5 days to send)
@@ -96,30 +97,49 @@ def table(study: dict, by_atom: dict, hidden: set, number: int, k: int) -> dict:
                       "distribution_low_carbon_share": _band_labels(SHARE_BANDS)}}
 
 
+async def _release(store, study_id: str, month: str, number: int, suppressed) -> Release:
+    members = {}
+    for atom, pseudonym, digest in await store.release_members(study_id, month, number):
+        members.setdefault(atom, set()).add((pseudonym, digest))
+    return Release(number, set(suppressed), members, study_id)
+
+
 async def _previous(store, study_id: str, month: str) -> list:
-    out = []
-    for number, _k, suppressed, _tables in await store.releases(study_id, month):
-        members = {}
-        for atom, pseudonym, digest in await store.release_members(study_id, month, number):
-            members.setdefault(atom, set()).add((pseudonym, digest))
-        out.append(Release(number, set(suppressed), members))
+    return [await _release(store, study_id, month, number, suppressed)
+            for number, _k, suppressed, _t in await store.releases(study_id, month)]
+
+
+async def _other_studies(store, study_id: str, month: str) -> list:
+    """(has_communes, latest Release) of every other study published for the month."""
+    studies, out = await store.studies(), []
+    for other, _m, number, tables in await store.latest_releases(month):
+        if other != study_id and other in studies:
+            suppressed = {c["commune"] for c in tables["cells"] if c["suppressed"]}
+            out.append(("commune" in studies[other]["fields"],
+                        await _release(store, other, month, number, suppressed)))
     return out
 
 
 async def publish_month(store, study: dict, month: str, k_default: int = DEFAULT_K) -> dict:
     """Release one study-month if the rules allow; what happened, in words and numbers."""
     k = max(k_default, study["k"])
+    communes = "commune" in study["fields"]
     by_atom = group(await store.month_rows(study["id"], month), atoms_of(study))
     now = {a: {(r[P], r[D]) for r in rows} for a, rows in by_atom.items() if rows}
     previous = await _previous(store, study["id"], month)
+    others = await _other_studies(store, study["id"], month)
     outcome = {"study": study["id"], "month": month, "k": k, "released": None}
-    hidden = suppress({a: len(rows) for a, rows in by_atom.items()}, k,
-                      previous[-1].suppressed if previous else ())
+    sticky = set(previous[-1].suppressed) if previous else set()
+    for has_communes, other in others:
+        if communes and has_communes:
+            sticky |= other.suppressed
+    hidden = suppress({a: len(rows) for a, rows in by_atom.items()}, k, sticky)
     if hidden is None:
         return {**outcome, "reason": f"fewer than k={k} contributors in the whole table"}
-    if previous and unchanged(now, previous[-1]):
+    if previous and unchanged(now, previous[-1]) and hidden == previous[-1].suppressed:
         return {**outcome, "reason": "nothing changed since the last release"}
-    reason = release_blocked(now, hidden, k, previous)
+    reason = (release_blocked(now, hidden, k, previous)
+              or cross_study_blocked(now, hidden, k, others, communes))
     if reason:
         return {**outcome, "reason": reason}
     number = previous[-1].number + 1 if previous else 1

@@ -16,6 +16,11 @@ total, and hence the combined sum of the suppressed atoms, and nothing finer.
    least k, so a difference between releases is a sum over 0 or >= k changes. Suppression is
    sticky (an atom suppressed once stays suppressed for that month), and an atom published before
    and unchanged since cannot hide a small remainder inside the suppressed group.
+3. Between studies: two studies' tables of the same month publish sums over overlapping
+   contributors, so each is compared with the other's latest release like an earlier release
+   of itself (contributors matched by pseudonym: the box sends a member's same month to every
+   study they joined). Suppression is sticky across them too. When only one of the two has
+   communes, their totals are compared.
 """
 from dataclasses import dataclass, field
 
@@ -27,6 +32,7 @@ class Release:
     number: int
     suppressed: set
     members: dict = field(default_factory=dict)   # atom -> {(pseudonym, digest)}
+    study: str = ""
 
 
 def suppress(counts: dict, k: int, sticky=frozenset()) -> set | None:
@@ -70,3 +76,30 @@ def release_blocked(now: dict, hidden: set, k: int, previous: list) -> str | Non
 
 def unchanged(now: dict, last: Release) -> bool:
     return not any(changed(now, last.members).values())
+
+
+def by_pseudonym(members: dict) -> dict:
+    """Members matched by person rather than by envelope (digests differ between studies)."""
+    return {a: {(p, "") for p, _d in pairs} for a, pairs in members.items()}
+
+
+def collapsed(members: dict) -> dict:
+    """Every atom as one: what can be compared with a study that has no communes."""
+    everyone = set().union(*members.values()) if members else set()
+    return {NO_COMMUNE: everyone} if everyone else {}
+
+
+def cross_study_blocked(now: dict, hidden: set, k: int, others: list, communes: bool) -> str | None:
+    """release_blocked against other studies' latest releases of the month. `others` are
+    (has_communes, Release); `communes` says whether this study has them."""
+    mine = by_pseudonym(now)
+    for has_communes, other in others:
+        theirs = Release(other.number, other.suppressed, by_pseudonym(other.members), other.study)
+        if communes and has_communes:
+            reason = release_blocked(mine, hidden, k, [theirs])
+        else:
+            reason = release_blocked(collapsed(mine), set(), k,
+                                     [Release(other.number, set(), collapsed(theirs.members))])
+        if reason:
+            return f"compared with study {other.study}: {reason}"
+    return None

@@ -9,6 +9,7 @@ from aggregator import publish
 from aggregator.app import _publisher
 from aggregator.suppression import NO_COMMUNE, suppress
 from attacker import Observer
+from carbon import summary_wire as wire
 from box_client import full_body
 
 LA_ROCHELLE, PERIGNY, AYTRE, LAGORD = "17300", "17274", "17028", "17200"
@@ -232,3 +233,59 @@ async def test_the_server_publishes_by_itself_once_a_month_has_settled(aggregato
         assert (await _doc(aggregator, "2026-08"))[0] == 404
     finally:
         task.cancel()
+
+
+BIKE_STUDY = {"id": "velo-lr", "title": "Vélo", "purpose": "Bike days in the agglomeration.",
+              "fields": ["bike_days", "commune"], "period": {"from": "2026-01"}, "k": 10,
+              "runs_it": "Ville de La Rochelle"}
+
+
+async def _send_bike(members, commune):
+    for i, m in enumerate(members):
+        body = wire.body_for_study(full_body(MONTH, commune=commune, bike_days=i % 6), BIKE_STUDY["fields"])
+        status, answer = await m.send(m.summary(month=MONTH, study=BIKE_STUDY["id"], body=body))
+        assert status == 200, answer
+
+
+async def test_two_studies_of_one_month_cannot_be_subtracted_from_each_other(aggregator):
+    """Everyone in La Rochelle joins the bike study but one: subtracting the bike study's La
+    Rochelle cell from the standing study's would give that one person's bike days."""
+    await aggregator.store.put_study(BIKE_STUDY)
+    rochelais = await aggregator.members(12)
+    perignacais = await aggregator.members(11)
+    await _send_all(rochelais, LA_ROCHELLE)
+    await _send_all(perignacais, PERIGNY)
+    await _send_bike(rochelais[1:], LA_ROCHELLE)
+    await _send_bike(perignacais, PERIGNY)
+    outcomes = {o["study"]: o for o in await publish.publish_all(aggregator.store, 10, aggregator.state.settings.today())}
+    assert outcomes["carbon-monthly"]["released"] == 1
+    assert outcomes["velo-lr"]["released"] is None
+    assert "compared with study carbon-monthly" in outcomes["velo-lr"]["reason"]
+
+    # Naively released, the same observer (matching contributions by person: the same month's
+    # bike days go to both studies) would have the one who stayed out.
+    observer = Observer()
+    observer.publish({(m.pseudonym, "") for m in rochelais})
+    observer.publish({(m.pseudonym, "") for m in rochelais[1:]})
+    assert observer.exposed({"outsider": {(rochelais[0].pseudonym, ""): 1}}) == ["outsider"]
+
+    # Ten more Rochelais in the bike study only: now the two tables differ by 11 in La Rochelle.
+    newcomers = await aggregator.members(10)
+    await _send_bike(newcomers, LA_ROCHELLE)
+    outcomes = {o["study"]: o for o in await publish.publish_all(aggregator.store, 10, aggregator.state.settings.today())}
+    assert outcomes["velo-lr"]["released"] == 1, outcomes["velo-lr"]
+    _s, doc = await _doc(aggregator)
+    bike = next(t for t in doc["studies"] if t["study"] == "velo-lr")
+    cells = {c["commune"]: c for c in bike["cells"]}
+    assert cells[LA_ROCHELLE]["contributors"] == 21 and "km" not in cells[LA_ROCHELLE]
+    observer = Observer()
+    for t in doc["studies"]:
+        members = {}
+        for atom, p, _d in await aggregator.store.release_members(t["study"], MONTH, t["release"]):
+            members.setdefault(atom, set()).add((p, ""))
+        for c in t["cells"]:
+            if not c["suppressed"]:
+                observer.publish(set().union(*members.values()) if c["commune"] == "all"
+                                 else members.get(c["commune"], set()))
+    everyone = rochelais + perignacais + newcomers
+    assert observer.exposed({m.pseudonym: {(m.pseudonym, ""): 1} for m in everyone}) == []
