@@ -173,3 +173,10 @@ def test_what_counts_as_sql():
     assert tables_written("UPDATE devices SET last_seen_ts = ? WHERE id = ?") == {"devices"}
     assert tables_written("INSERT INTO x ON CONFLICT (k) DO UPDATE SET v = 1") == {"x"}
     assert tables_written("SELECT * FROM fixes WHERE id = ?") == set()
+
+
+def test_the_aggregator_uses_only_the_wire_format_of_the_project(tmp_path):
+    assert "layers" in rules(tree_with(tmp_path, aggregator__app_py="from gateway import store\n"))
+    assert "layers" in rules(tree_with(tmp_path, aggregator__app_py="from carbon import legs\n"))
+    assert not rules(tree_with(tmp_path, carbon__summary_wire_py="import json\n",
+                               aggregator__app_py="from carbon import summary_wire\n"))
