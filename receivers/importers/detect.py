@@ -2,7 +2,7 @@
 
 ``sniff(head)`` returns a format kind (see ``READERS``) or raises ``NotLocationHistory``
 saying what the content was recognised as. JSON is told apart by its top-level keys, read
-with ijson from the head only (the head may end mid-document: that is expected).
+from the head's JSON events only (the head may end mid-document: that is expected).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import ijson
 
 from . import (csvfile, geojson, google_android, google_ios, google_records, google_semantic,
-               gpx, kml, owntracks_rec)
+               gpx, jsonstream, kml, owntracks_rec)
 from .base import NotLocationHistory
 
 SNIFF_BYTES = 64 * 1024
@@ -46,28 +46,41 @@ TIMELINE_EDITS = ("this is Google's 'Timeline Edits.json' (a log of edits made i
                   "files or the Timeline export from your phone instead")
 
 
-def _json_outline(head: bytes, prefix: str, limit: int = 40):
-    """Keys of the object at ``prefix`` and its string 'type', as far as the head goes."""
-    keys, type_value = [], None
+def _json_outline(head: bytes, first_item: bool, limit: int = 40):
+    """Keys of the top-level object (or of a top-level array's first item) and its string
+    'type', as far as the head goes. Events without prefixes and a depth count: the head
+    may be a nesting bomb (``ijson.parse`` keeps a prefix per level: quadratic)."""
+    keys, type_value, depth, last_key, closed = [], None, 0, None, False
+    at = 2 if first_item else 1          # the depth whose keys we want
     try:
-        for pfx, event, value in ijson.parse(io.BytesIO(head)):
-            if pfx == prefix and event == "map_key":
+        for event, value in jsonstream.events(io.BytesIO(head)):
+            if event == "start_map" or event == "start_array":
+                depth += 1
+                if depth > jsonstream.MAX_NESTING:
+                    if closed:
+                        break   # items came before: the reader keeps them, then stops here
+                    raise NotLocationHistory(
+                        f"JSON nested deeper than {jsonstream.MAX_NESTING:,} levels before "
+                        "anything could be read: not a location history")
+            elif event == "end_map" or event == "end_array":
+                depth -= 1
+                closed = True
+                if depth < at:
+                    break   # the object (or the first item) is complete
+            elif event == "map_key" and depth == at:
+                last_key = value
                 keys.append(value)
                 if len(keys) >= limit:
                     break
-            elif pfx == (f"{prefix}.type" if prefix else "type") and event == "string":
+            elif event == "string" and depth == at and last_key == "type" and not first_item:
                 type_value = value
-            elif prefix == "item" and pfx == "" and event == "end_array":
-                break
-            elif prefix == "item" and event == "end_map" and pfx == "item":
-                break  # the first item is enough
     except ijson.JSONError:
         pass  # the head ends mid-document
     return keys, type_value
 
 
 def _sniff_object(head: bytes) -> str:
-    keys, type_value = _json_outline(head, "")
+    keys, type_value = _json_outline(head, first_item=False)
     if "timelineEdits" in keys:
         raise NotLocationHistory(TIMELINE_EDITS)
     for key, kind in _JSON_KEYS:
@@ -83,7 +96,7 @@ def _sniff_object(head: bytes) -> str:
 
 
 def _sniff_array(head: bytes) -> str:
-    keys, _ = _json_outline(head, "item")
+    keys, _ = _json_outline(head, first_item=True)
     if _IOS_KEYS & set(keys) and "startTime" in keys:
         return google_ios.KIND
     if re.match(rb"\[\s*\]", head):

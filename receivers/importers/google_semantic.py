@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import math
 
-import ijson
-
 from gateway.model import Fix
 
+from . import jsonstream
 from .activity import mode_of
 from .base import Bad, Segment, check_position, parse_time
 
 KIND = "google-semantic"
+_ARRAYS = {("timelineObjects",): "timelineObjects"}
 
 
 def _e7(obj: dict, lat_key: str, lon_key: str):
@@ -111,10 +111,14 @@ def _num(value):
 
 
 def read(stream, name: str = ""):
-    for i, obj in enumerate(ijson.items(stream, "timelineObjects.item", use_float=True)):
+    for _, i, obj in jsonstream.items(stream, _ARRAYS):
         where = f"timelineObjects[{i}]"
         try:
-            if "placeVisit" in obj:
+            if isinstance(obj, jsonstream.TooBig):
+                items = [Bad(obj.reason, where)]
+            elif not isinstance(obj, dict):
+                items = [Bad("not an object", where)]
+            elif "placeVisit" in obj:
                 items = list(_visit(obj["placeVisit"]))
             elif "activitySegment" in obj:
                 items = list(_segment(obj["activitySegment"]))

@@ -1,0 +1,237 @@
+"""JSON items with bounded memory, from ijson's event stream.
+
+``ijson.items`` builds each item whole, so one item can be as large or as deep as the file
+(and ``ijson.parse`` keeps a prefix string per level: a 20,000-deep array costs a gigabyte).
+Here items are built from ``basic_parse`` events (no prefixes) and every item is held to
+``Limits``: an item that nests too deep or holds too much is dropped as it streams and comes
+out as a ``TooBig`` naming the limit, and the next items are read as usual.
+
+Two things cannot be skipped, because the parser itself would hold them: nesting beyond
+``MAX_NESTING`` (yajl keeps a byte per open level) and a single token (string, number or a
+run of whitespace) longer than ``MAX_TOKEN`` (yajl buffers a token whole). Both stop the
+file with ``JsonLimit``, an ``ijson.JSONError``: the items before are kept.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ijson
+
+try:  # the C backend is ~10x faster; the pure Python one is the fallback ijson ships with
+    from ijson.backends import yajl2_c as _backend
+except ImportError:  # pragma: no cover - depends on the wheel
+    _backend = ijson
+
+# An item of Google's exports nests at most ~8 levels (activity > activity > list > object)
+# and the deepest GeoJSON (a MultiLineString vertex) 5: 64 is far beyond any real file and
+# keeps a builder's stack trivial.
+MAX_DEPTH = 64
+# Beyond this the file stops: skipping costs nothing per level in Python, but yajl keeps a
+# byte per open level, so a 1 GB run of "[" would grow it by a gigabyte.
+MAX_NESTING = 10_000
+# yajl holds a whole string or number before handing it over (and we copy it again):
+# 16 MiB without any string boundary is no location history (a Takeout record is ~300 bytes).
+MAX_TOKEN = 16 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one item may hold. ``values`` counts scalars, containers and keys; ``chars`` the
+    characters of all its strings and keys together (at most 4 bytes each in memory)."""
+
+    depth: int = MAX_DEPTH
+    values: int = 100_000       # a Records item has ~25, a Semantic segment with paths ~2,000
+    chars: int = 1 << 20
+
+
+# One JSON value costs 50-100 bytes as Python objects: 100,000 values stay under ~10 MB.
+ITEM = Limits()
+# A GeoJSON feature is a whole track: 1,000,000 values is ~250,000 timed vertices (69 h at
+# 1 Hz), ~70 MB at worst as Python lists, still inside the 150 MB an import may use.
+FEATURE = Limits(values=1_000_000, chars=8 << 20)
+
+
+@dataclass(frozen=True, slots=True)
+class TooBig:
+    """An item refused by a limit; ``reason`` is stable (it is counted), e.g.
+    ``nests deeper than 64 levels``."""
+
+    reason: str
+
+
+class JsonLimit(ijson.JSONError):
+    """The rest of the file cannot be read with bounded memory."""
+
+
+class Guarded:
+    """The binary stream ijson reads, counting bytes and stopping an over-long token.
+
+    A 64 KiB chunk that holds no quote (or only escaped ones) lies inside one token or
+    between strings; ``MAX_TOKEN`` bytes of such chunks in a row cannot be a location file.
+    """
+
+    def __init__(self, stream):
+        self._read = stream.read
+        self.count = 0
+        self._run = 0
+        self._last = None    # the byte before this chunk: a backslash escapes its quote
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._read(size)
+        self.count += len(chunk)
+        quotes = chunk.count(b'"')
+        escaped = chunk.count(b'\\"') + (chunk[:1] == b'"' and self._last == 92)
+        self._last = chunk[-1] if chunk else None
+        if quotes > escaped:
+            self._run = 0
+        else:
+            self._run += len(chunk)
+            if self._run > MAX_TOKEN:
+                raise JsonLimit(f"{MAX_TOKEN >> 20} MiB without a string boundary near byte "
+                                f"{self.count:,}: a string, number or blank this long is not "
+                                "a location history")
+        return chunk
+
+
+def events(stream):
+    """(event, value) pairs of ``stream``, numbers as floats, over-long tokens refused.
+
+    Floats, not Decimals: integers past 2**63 then fail in yajl with a parse error instead
+    of an exception ijson's C code cannot report (a SystemError).
+    """
+    return _backend.basic_parse(Guarded(stream), use_float=True)
+
+
+_OPEN = {"start_map": dict, "start_array": list}
+_CLOSE = frozenset(("end_map", "end_array"))
+
+
+def build(events, event: str, value, limits: Limits = ITEM):
+    """The value that starts with ``(event, value)``, read from ``events`` up to its end;
+    a ``TooBig`` (the rest of the value consumed, not kept) when it breaks a limit."""
+    if event not in _OPEN:
+        if event == "string" and len(value) > limits.chars:
+            return TooBig(_chars(limits))
+        return value
+    root = {} if event == "start_map" else []
+    stack, top, in_map, key = [], root, event == "start_map", None
+    max_depth, max_values, max_chars = limits.depth, limits.values, limits.chars
+    values = chars = 0
+    # The hottest loop of a Takeout import (25 events a record): one branch per event kind
+    # in order of frequency, each checking only the limit it can break.
+    for event, value in events:
+        if event == "map_key":
+            key = value
+            chars += len(value)
+            if chars > max_chars:
+                return _skip(events, len(stack) + 1, _chars(limits))
+            continue
+        if event == "number":
+            values += 1
+            if values > max_values:
+                return _skip(events, len(stack) + 1, _values(limits))
+        elif event == "string":
+            values += 1
+            chars += len(value)
+            if values > max_values:
+                return _skip(events, len(stack) + 1, _values(limits))
+            if chars > max_chars:
+                return _skip(events, len(stack) + 1, _chars(limits))
+        elif event == "end_map" or event == "end_array":
+            if not stack:
+                return root
+            top, in_map = stack.pop()
+            continue
+        elif event == "start_map" or event == "start_array":
+            values += 1
+            if values > max_values:
+                return _skip(events, len(stack) + 2, _values(limits))
+            if len(stack) + 1 >= max_depth:
+                return _skip(events, len(stack) + 2, f"nests deeper than {max_depth} levels")
+            child = {} if event == "start_map" else []
+            if in_map:
+                top[key] = child
+            else:
+                top.append(child)
+            stack.append((top, in_map))
+            top, in_map = child, event == "start_map"
+            continue
+        else:  # boolean, null
+            values += 1
+            if values > max_values:
+                return _skip(events, len(stack) + 1, _values(limits))
+        if in_map:
+            top[key] = value
+        else:
+            top.append(value)
+    raise ijson.IncompleteJSONError("the file ends inside an item")
+
+
+def _values(limits: Limits) -> str:
+    return f"holds more than {limits.values:,} values"
+
+
+def _chars(limits: Limits) -> str:
+    return f"holds more than {limits.chars:,} characters of text"
+
+
+def _skip(events, depth: int, reason: str) -> TooBig:
+    """Consume the rest of a value ``depth`` levels deep, keeping nothing."""
+    for event, _ in events:
+        if event in _OPEN:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise JsonLimit(f"nesting deeper than {MAX_NESTING:,} levels")
+        elif event in _CLOSE:
+            depth -= 1
+            if not depth:
+                return TooBig(reason)
+    raise ijson.IncompleteJSONError("the file ends inside an item")
+
+
+def skip(events, event: str) -> None:
+    """Consume a value that is not wanted (Google's userLocationProfile...)."""
+    if event in _OPEN:
+        _skip(events, 1, "")
+
+
+def items(stream, arrays: dict, limits: Limits = ITEM):
+    """``(name, index, value or TooBig)`` for each item of the arrays named in ``arrays``
+    (``{("locations",): "locations"}``; ``()`` for a top-level array), in file order, in
+    one pass whatever their order. Everything else is skipped without being kept."""
+    evs = events(stream)
+    counts = dict.fromkeys(arrays.values(), 0)
+    prefixes = {path[:k] for path in arrays for k in range(len(path) + 1)}
+    path: list = []        # keys down to the current map; None marks an array level
+    for event, value in evs:
+        if event == "map_key":
+            path[-1] = value
+            continue
+        if event in _CLOSE:
+            path.pop()
+            continue
+        where = tuple(path)
+        if where not in prefixes:
+            skip(evs, event)
+            continue
+        if event == "start_map":
+            path.append(None)
+        elif event == "start_array":
+            name = arrays.get(where)
+            if name is None:
+                skip(evs, event)
+                continue
+            for event, value in evs:
+                if event == "end_array":
+                    break
+                yield name, counts[name], build(evs, event, value, limits)
+                counts[name] += 1
+        # a scalar where an array was expected: nothing to read there
+
+
+def document(stream, limits: Limits = ITEM):
+    """The whole document as one item (a lone GeoJSON Feature), held to ``limits``."""
+    evs = events(stream)
+    for event, value in evs:
+        return build(evs, event, value, limits)
+    raise ijson.IncompleteJSONError("empty document")
