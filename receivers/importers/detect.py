@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import io
 import re
-import xml.etree.ElementTree as ET
 
 import ijson
 
 from . import (csvfile, geojson, google_android, google_ios, google_records, google_semantic,
-               gpx, jsonstream, kml, owntracks_rec)
+               gpx, jsonstream, kml, owntracks_rec, xmlstream)
 from .base import NotLocationHistory
 
 SNIFF_BYTES = 64 * 1024
@@ -107,13 +106,13 @@ def _sniff_array(head: bytes) -> str:
 
 def _sniff_xml(head: bytes) -> str:
     try:
-        for _, elem in ET.iterparse(io.BytesIO(head), events=("start",)):
-            root = elem.tag.rpartition("}")[2]
-            if root in ("gpx", "kml"):
-                return root
-            raise NotLocationHistory(f"an XML document with root <{root}>, neither GPX nor KML")
-    except ET.ParseError:
-        pass
+        root = xmlstream.root_name(head)
+    except xmlstream.XmlLimit as exc:
+        raise NotLocationHistory(f"XML refused: {exc}") from None
+    if root in ("gpx", "kml"):
+        return root
+    if root is not None:
+        raise NotLocationHistory(f"an XML document with root <{root}>, neither GPX nor KML")
     raise NotLocationHistory("XML that could not be read up to its first element")
 
 
