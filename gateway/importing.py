@@ -167,10 +167,15 @@ class _Writer:
                 self.flush()
         elif isinstance(item, Bad):
             self.report.reject(item)
-        elif isinstance(item, Segment):
-            self.segments.append(segment_row(self.device.member_id, item, self.source))
-        elif isinstance(item, Event):
-            self.events.append(item)
+        else:
+            # Segments and events count toward the batch too: a file of nothing else
+            # would otherwise be held whole until its end.
+            if isinstance(item, Segment):
+                self.segments.append(segment_row(self.device.member_id, item, self.source))
+            elif isinstance(item, Event):
+                self.events.append(item)
+            if len(self.segments) + len(self.events) >= self.imp.batch_size:
+                self.flush()
 
     def flush(self) -> None:
         if not (self.fixes or self.segments or self.events):

@@ -13,13 +13,42 @@ import ijson
 
 from . import (csvfile, geojson, google_android, google_ios, google_records, google_semantic,
                gpx, jsonstream, kml, owntracks_rec, xmlstream)
-from .base import NotLocationHistory
+from .base import Bad, NotLocationHistory
 
 SNIFF_BYTES = 64 * 1024
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 GZIP_MAGIC = b"\x1f\x8b"
 
-READERS = {
+# The report counts rejections by reason and keeps a few places for each: a reason that
+# quotes the bad value ("unreadable time '...'") would make one entry per bad record.
+MAX_REASONS = 64
+REASON_CHARS = 160
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\d[\d,.]*")
+
+
+def bounded_reasons(read):
+    """``read`` with at most ~2 * ``MAX_REASONS`` distinct, clipped reasons: past
+    ``MAX_REASONS`` the quoted values and numbers of a new reason are blanked, past twice
+    that new reasons are counted together (each still at its place)."""
+    def reader(stream, name: str = ""):
+        seen: set[str] = set()
+        for item in read(stream, name):
+            if type(item) is Bad:
+                reason = item.reason[:REASON_CHARS]
+                if reason not in seen:
+                    if len(seen) >= MAX_REASONS:
+                        reason = _VALUES.sub("…", reason)
+                        if reason not in seen and len(seen) >= 2 * MAX_REASONS:
+                            reason = "other problems"
+                    seen.add(reason)
+                if reason is not item.reason:
+                    item = Bad(reason, item.where[:REASON_CHARS])
+            yield item
+    reader.__doc__ = read.__doc__
+    return reader
+
+
+READERS = {kind: bounded_reasons(read) for kind, read in {
     google_records.KIND: google_records.read,
     google_semantic.KIND: google_semantic.read,
     google_android.KIND: google_android.read,
@@ -30,7 +59,7 @@ READERS = {
     "geojson-feature": geojson.read_feature,
     csvfile.KIND: csvfile.read,
     owntracks_rec.KIND: owntracks_rec.read,
-}
+}.items()}
 
 _JSON_KEYS = (
     ("locations", google_records.KIND),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from gateway.model import Fix
 
 from . import jsonstream
-from .base import Bad, check_position, number, parse_time
+from .base import Bad, check_position, number, parse_time, text
 
 KIND = "geojson"
 _ARRAYS = {("features",): "features"}
@@ -27,7 +27,7 @@ def _point(coords, props: dict, ts: int) -> Fix:
     return Fix(ts=ts, lat=lat, lon=lon, acc=number(props.get("acc")), alt=alt,
                vel=number(props.get("vel", props.get("speed"))), cog=number(props.get("cog")),
                batt=int(batt) if batt is not None else None,
-               activity=props.get("activity") or None)
+               activity=text(props.get("activity"), 64) or None)
 
 
 def _line_times(props: dict):
