@@ -161,6 +161,9 @@ def _sniff_text(head: bytes) -> str:
 
 
 def sniff(head: bytes) -> str:
+    if head[:4] in ZIP_MAGIC:
+        raise NotLocationHistory("a zip nested more than one level deep (or compressed "
+                                 "again): unzip it and import what it holds")
     body = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if not body:
         raise NotLocationHistory("an empty file")

@@ -42,39 +42,48 @@ def mb(n: int) -> str:
 
 def directory(path) -> tuple[int, int]:
     """(entries, central directory bytes) from the zip's end record, read without zipfile
-    (which would build every entry first). Raises ``zipfile.BadZipFile``."""
+    (which would build every entry first). ``path`` may be a seekable binary file.
+    Raises ``zipfile.BadZipFile``."""
+    if hasattr(path, "seek"):
+        return _directory(path)
     with open(path, "rb") as f:
-        size = f.seek(0, os.SEEK_END)
-        tail_len = min(size, _EOCD.size + 0xFFFF + _LOCATOR.size)
-        f.seek(size - tail_len)
-        tail = f.read(tail_len)
-        at = tail.rfind(b"PK\x05\x06")
-        if at < 0 or len(tail) - at < _EOCD.size:
-            raise zipfile.BadZipFile("not a zip file (no end of central directory)")
-        _, _, _, _, entries, cd_size, cd_offset, _ = _EOCD.unpack_from(tail, at)
-        if entries == 0xFFFF or 0xFFFFFFFF in (cd_size, cd_offset):
-            locator = tail[at - _LOCATOR.size:at] if at >= _LOCATOR.size else b""
-            if locator[:4] == b"PK\x06\x07":
-                f.seek(_LOCATOR.unpack(locator)[2])
-                record = f.read(_EOCD64.size)
-                if len(record) == _EOCD64.size and record[:4] == b"PK\x06\x06":
-                    fields = _EOCD64.unpack(record)
-                    entries, cd_size = fields[7], fields[8]
+        return _directory(f)
+
+
+def _directory(f) -> tuple[int, int]:
+    size = f.seek(0, os.SEEK_END)
+    tail_len = min(size, _EOCD.size + 0xFFFF + _LOCATOR.size)
+    f.seek(size - tail_len)
+    tail = f.read(tail_len)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _EOCD.size:
+        raise zipfile.BadZipFile("not a zip file (no end of central directory)")
+    _, _, _, _, entries, cd_size, cd_offset, _ = _EOCD.unpack_from(tail, at)
+    if entries == 0xFFFF or 0xFFFFFFFF in (cd_size, cd_offset):
+        locator = tail[at - _LOCATOR.size:at] if at >= _LOCATOR.size else b""
+        if locator[:4] == b"PK\x06\x07":
+            f.seek(_LOCATOR.unpack(locator)[2])
+            record = f.read(_EOCD64.size)
+            if len(record) == _EOCD64.size and record[:4] == b"PK\x06\x06":
+                fields = _EOCD64.unpack(record)
+                entries, cd_size = fields[7], fields[8]
     return entries, cd_size
 
 
-def open_zip(path) -> zipfile.ZipFile:
-    """The zip, once its directory is known to be of a size we read. Raises ``Refused``
-    (too many members, a directory too large) or ``zipfile.BadZipFile``."""
+def open_zip(path, name: str | None = None, members: int = MAX_MEMBERS) -> zipfile.ZipFile:
+    """The zip (a path or a seekable binary file), once its directory is known to be of a
+    size we read: at most ``members`` entries. Raises ``Refused`` or ``zipfile.BadZipFile``."""
     entries, cd_size = directory(path)
-    name = os.path.basename(str(path))
-    if entries > MAX_MEMBERS:
+    name = name or os.path.basename(str(path))
+    if entries > members:
         raise Refused(f"{name} holds {entries:,} files, more than the {MAX_MEMBERS:,} read from "
                       "one zip: export only Location History (Timeline) from Takeout, or "
                       "unzip it and import the folder")
     if cd_size > MAX_DIRECTORY:
         raise Refused(f"{name}'s directory is {mb(cd_size)}, more than the {mb(MAX_DIRECTORY)} "
                       "read from one zip")
+    if hasattr(path, "seek"):
+        path.seek(0)
     return zipfile.ZipFile(path)
 
 

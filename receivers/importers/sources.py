@@ -114,21 +114,26 @@ def _is_zip(path: Path) -> bool:
 class _Archive:
     """One zip, opened once for all its members (zipfile reads the whole directory on each
     open: reopening it per member made a 4,000-member Takeout take a minute). Closed once
-    every member was read; reopened if one is read again."""
+    every member was read (then ``done`` is called); reopened if one is read again."""
 
-    def __init__(self, path: Path, zf: zipfile.ZipFile, members: int):
-        self.path, self.zf, self.left = path, zf, members
+    def __init__(self, zf: zipfile.ZipFile, reopen: Callable, members: int,
+                 done: Callable = lambda: None):
+        self.zf, self.reopen, self.left, self.done = zf, reopen, members, done
 
     def open(self, info: zipfile.ZipInfo):
+        return _Member(self, self.raw(info))
+
+    def raw(self, info: zipfile.ZipInfo):
         if self.zf is None:
-            self.zf = zipfile.ZipFile(self.path)
-        return _Member(self, self.zf.open(info))
+            self.zf = self.reopen()
+        return self.zf.open(info)
 
     def member_closed(self) -> None:
         self.left = max(0, self.left - 1)
         if self.left == 0 and self.zf is not None:
             self.zf.close()
             self.zf = None
+            self.done()
 
 
 class _Member:
@@ -153,24 +158,64 @@ def _zip_sources(path: Path) -> list[Source]:
     except (OSError, zipfile.BadZipFile) as exc:
         return [refused(str(path), exc)]
     budget = expansion.Budget(path.name, path.stat().st_size)
+    return _members(zf, lambda: zipfile.ZipFile(path), path.name, str(path), budget, depth=0)
+
+
+def _members(zf: zipfile.ZipFile, reopen: Callable, label: str, container: str,
+             budget: Budget, depth: int, done: Callable = lambda: None) -> list[Source]:
+    """The sources of a zip's members; a member that is itself a zip is opened in turn when
+    ``depth`` is 0 (one level: a zip of Takeout zips), never deeper."""
     infos = [i for i in zf.infolist() if not i.is_dir()]
-    archive = _Archive(path, zf, len(infos))
+    if depth:   # read in file order: the member is only read forward
+        infos.sort(key=lambda i: i.header_offset)
+    archive = _Archive(zf, reopen, len(infos), done)
     if not infos:
-        archive.member_closed()
-    out = []
+        zf.close()
+        done()
+    out: list[Source] = []
     for info in infos:
-        name = f"{path.name}:{info.filename}"
+        name = f"{label}:{info.filename}"
         try:
             expansion.check_member(info, budget)
-        except expansion.Refused as exc:
+            if depth == 0 and _starts_as_zip(zf, info):
+                out.extend(_nested(archive, info, name, container, budget,
+                                   expansion.MAX_MEMBERS - len(infos)))
+                continue
+        except (expansion.Refused, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             archive.member_closed()
-            out.append(refused(name, exc, container=str(path)))
+            out.append(refused(name, exc, container))
             continue
         out.append(Source(name, info.file_size, lambda info=info: archive.open(info),
-                          container=str(path),
+                          container=container,
                           device_hint=rec_device(PurePosixPath(info.filename)), budget=budget,
                           compressed=info.compress_type != zipfile.ZIP_STORED))
     return out
+
+
+def _starts_as_zip(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    with zf.open(info) as f:
+        return f.read(4) in ZIP_MAGIC
+
+
+def _nested(outer: _Archive, info: zipfile.ZipInfo, name: str, container: str,
+            budget: Budget, members: int) -> list[Source]:
+    """The members of a zip inside the zip, read through the outer member's stream."""
+    streams = [outer.raw(info)]
+
+    def reopen():
+        streams.append(outer.raw(info))
+        return zipfile.ZipFile(streams[-1])
+
+    def done():          # zipfile leaves a stream it was given open
+        while streams:
+            streams.pop().close()
+        outer.member_closed()
+    try:
+        inner = expansion.open_zip(streams[0], name=name, members=members)
+    except BaseException:
+        streams[0].close()
+        raise
+    return _members(inner, reopen, name, container, budget, depth=1, done=done)
 
 
 def _file_source(path: Path, container: str = "") -> Source:
