@@ -13,6 +13,7 @@ file with ``JsonLimit``, an ``ijson.JSONError``: the items before are kept.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import ijson
@@ -29,8 +30,8 @@ MAX_DEPTH = 64
 # Beyond this the file stops: skipping costs nothing per level in Python, but yajl keeps a
 # byte per open level, so a 1 GB run of "[" would grow it by a gigabyte.
 MAX_NESTING = 10_000
-# yajl holds a whole string or number before handing it over (and we copy it again):
-# 16 MiB without any string boundary is no location history (a Takeout record is ~300 bytes).
+# yajl holds a whole string or number before handing it over (and we copy it again): one
+# of 16 MiB is no location history (a Takeout record is ~300 bytes).
 MAX_TOKEN = 16 << 20
 
 
@@ -66,31 +67,55 @@ class JsonLimit(ijson.JSONError):
 class Guarded:
     """The binary stream ijson reads, counting bytes and stopping an over-long token.
 
-    A 64 KiB chunk that holds no quote (or only escaped ones) lies inside one token or
-    between strings; ``MAX_TOKEN`` bytes of such chunks in a row cannot be a location file.
+    yajl holds a string or number whole until it ends; an array of a million numbers is
+    fine (yajl hands each over). So the reader follows whether each chunk ends inside a
+    string (unescaped quotes, counted at C speed; escapes only looked at in chunks that
+    have a backslash) and how long the current string or number has run.
     """
 
     def __init__(self, stream):
         self._read = stream.read
         self.count = 0
-        self._run = 0
-        self._last = None    # the byte before this chunk: a backslash escapes its quote
+        self._run = 0               # bytes of the string or number still open
+        self._in_string = False
+        self._escape = False        # the previous chunk ended with a lone backslash
 
     def read(self, size: int = -1) -> bytes:
         chunk = self._read(size)
         self.count += len(chunk)
-        quotes = chunk.count(b'"')
-        escaped = chunk.count(b'\\"') + (chunk[:1] == b'"' and self._last == 92)
-        self._last = chunk[-1] if chunk else None
-        if quotes > escaped:
-            self._run = 0
+        if b"\\" in chunk or self._escape:
+            quotes, last = self._quotes_escaped(chunk)
         else:
-            self._run += len(chunk)
-            if self._run > MAX_TOKEN:
-                raise JsonLimit(f"{MAX_TOKEN >> 20} MiB without a string boundary near byte "
-                                f"{self.count:,}: a string, number or blank this long is not "
-                                "a location history")
+            quotes = chunk.count(b'"')
+            last = chunk.rfind(b'"') if quotes else -1
+        if quotes:
+            self._in_string ^= quotes & 1
+            self._run = len(chunk) - last - 1 if self._in_string else 0
+        elif self._in_string or not chunk.translate(None, _NUMBER):
+            self._run += len(chunk)     # inside one string, or a chunk of only a number
+        else:
+            self._run = 0
+        if self._run > MAX_TOKEN:
+            raise JsonLimit(f"a string or number longer than {MAX_TOKEN >> 20} MiB near byte "
+                            f"{self.count:,}: not a location history")
         return chunk
+
+    def _quotes_escaped(self, chunk: bytes) -> tuple[int, int]:
+        """Unescaped quotes in ``chunk`` and the last one's position."""
+        quotes, last, start = 0, -1, 1 if self._escape else 0
+        for match in _ESCAPE_OR_QUOTE.finditer(chunk, start):
+            if match.end() - match.start() == 1:
+                quotes += 1
+                last = match.start()
+        tail = len(chunk) - len(chunk.rstrip(b"\\"))
+        if tail == len(chunk):
+            tail -= start
+        self._escape = bool(tail & 1)
+        return quotes, last
+
+
+_NUMBER = b"0123456789+-.eE"
+_ESCAPE_OR_QUOTE = re.compile(rb'\\.|"', re.S)
 
 
 def events(stream):
