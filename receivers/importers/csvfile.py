@@ -69,6 +69,7 @@ class _Lines:
         self.number = 0          # the physical line last handed to csv
         self.too_long: list[int] = []
         self.row_bytes = 0       # of the row being read (reset by the reader)
+        self.row_start = 0       # its first line
 
     def header(self) -> str:
         for self.number, raw in self.source:
@@ -85,6 +86,8 @@ class _Lines:
             if raw is None:
                 self.too_long.append(self.number)
                 continue
+            if not self.row_bytes:
+                self.row_start = self.number
             self.row_bytes += len(raw)
             if self.row_bytes > MAX_LINE:
                 self.row_bytes = 0
@@ -104,7 +107,7 @@ def read(stream, name: str = ""):
         except StopIteration:
             row = None
         except csv.Error as exc:
-            row = Bad(f"unreadable row: {exc}", f"line {source.number}")
+            row = Bad(f"unreadable row: {exc}", f"line {source.row_start}")
         source.row_bytes = 0
         for n in source.too_long:
             yield Bad(f"line longer than {MAX_LINE:,} bytes", f"line {n}")
