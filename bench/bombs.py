@@ -170,18 +170,19 @@ from gateway.store import Store
 store = Store(sys.argv[1]).open()
 with store.transaction() as conn:
     accounts.add_member(conn, "alice", None)
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 report = Importer(store, "alice", run_pipeline=False).run(sys.argv[2:])
-elapsed = time.perf_counter() - t0
+elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
 status = open("/proc/self/status").read().split("\\n")
 hwm = next(int(l.split()[1]) for l in status if l.startswith("VmHWM"))
-print(json.dumps({"report": report.as_dict(), "elapsed": elapsed, "peak_mb": hwm / 1024}))
+print(json.dumps({"report": report.as_dict(), "elapsed": elapsed, "cpu": cpu,
+                  "peak_mb": hwm / 1024}))
 """
 
 
 def import_in_child(db: Path, *paths, timeout: float = 300) -> dict:
-    """Run the real importer on ``paths`` in a fresh interpreter; its report, wall time and
-    peak resident memory (VmHWM, MB)."""
+    """Run the real importer on ``paths`` in a fresh interpreter; its report, wall and CPU
+    time and peak resident memory (VmHWM, MB)."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
     out = subprocess.run([sys.executable, "-c", _CHILD, str(db), *map(str, paths)], env=env,
                          capture_output=True, text=True, timeout=timeout)
