@@ -64,6 +64,19 @@ class JsonLimit(ijson.JSONError):
     """The rest of the file cannot be read with bounded memory."""
 
 
+class _Unsafe(Exception):
+    """The fast path's next chunk could build an item past its bounds."""
+
+
+# The fast path: ijson's C builder (3x faster than building in Python) on 16 KiB chunks,
+# while an item cannot be longer than 128 KiB (so fewer than 100,000 values and 1 MiB of
+# text) nor open more than 2,000 brackets (ijson keeps a prefix per level: ~10 MB then).
+# A Takeout record is ~300 bytes and 3 brackets; a 16 KiB chunk of them opens ~200.
+FAST_CHUNK = 16 * 1024
+FAST_BYTES = 128 * 1024
+FAST_OPENS = 2_000
+
+
 class Guarded:
     """The binary stream ijson reads, counting bytes and stopping an over-long token.
 
@@ -73,16 +86,31 @@ class Guarded:
     have a backslash) and how long the current string or number has run.
     """
 
-    def __init__(self, stream):
+    def __init__(self, stream, fast: bool = False):
         self._read = stream.read
         self.count = 0
         self._run = 0               # bytes of the string or number still open
         self._in_string = False
         self._escape = False        # the previous chunk ended with a lone backslash
+        # On the fast path: bytes and brackets read since the chunk in which the last item
+        # ended (the item being built began there), and those of the last chunk.
+        self.fast = fast
+        self.region_bytes = self.region_opens = self.last_bytes = self.last_opens = 0
+
+    def item_done(self) -> None:
+        self.region_bytes, self.region_opens = self.last_bytes, self.last_opens
 
     def read(self, size: int = -1) -> bytes:
         chunk = self._read(size)
         self.count += len(chunk)
+        if self.fast:
+            opens = chunk.count(b"[") + chunk.count(b"{")
+            if (self.region_opens + opens > FAST_OPENS
+                    or self.region_bytes + len(chunk) > FAST_BYTES):
+                raise _Unsafe
+            self.region_opens += opens
+            self.region_bytes += len(chunk)
+            self.last_opens, self.last_bytes = opens, len(chunk)
         if b"\\" in chunk or self._escape:
             quotes, last = self._quotes_escaped(chunk)
         else:
@@ -223,7 +251,44 @@ def skip(events, event: str) -> None:
 def items(stream, arrays: dict, limits: Limits = ITEM):
     """``(name, index, value or TooBig)`` for each item of the arrays named in ``arrays``
     (``{("locations",): "locations"}``; ``()`` for a top-level array), in file order, in
-    one pass whatever their order. Everything else is skipped without being kept."""
+    one pass whatever their order. Everything else is skipped without being kept.
+
+    One array of ordinary items in a seekable stream is read on the fast path first."""
+    if len(arrays) == 1 and limits == ITEM and _seekable(stream):
+        yield from _fast_items(stream, *next(iter(arrays.items())), limits)
+    else:
+        yield from _items(stream, arrays, limits)
+
+
+def _seekable(stream) -> bool:
+    try:
+        return stream.seekable()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _fast_items(stream, path: tuple, name: str, limits: Limits):
+    """ijson's C builder, as long as the bytes read since the last complete item prove the
+    item being built small (``FAST_BYTES``) and shallow (``FAST_OPENS`` brackets at most):
+    then it cannot break ``ITEM``'s limits on values and text, and its depth costs ijson's
+    prefixes little. The first chunk that could break that goes to no parser: the stream is
+    read again from the start on the bounded path, the items already given skipped."""
+    guard = Guarded(stream, fast=True)
+    prefix = ".".join((*path, "item"))
+    n = 0
+    try:
+        for value in _backend.items(guard, prefix, use_float=True, buf_size=FAST_CHUNK):
+            guard.item_done()
+            yield name, n, value
+            n += 1
+        return
+    except _Unsafe:
+        pass
+    stream.seek(0)
+    yield from _items(stream, {path: name}, limits, skip_first=n)
+
+
+def _items(stream, arrays: dict, limits: Limits, skip_first: int = 0):
     evs = events(stream)
     counts = dict.fromkeys(arrays.values(), 0)
     prefixes = {path[:k] for path in arrays for k in range(len(path) + 1)}
@@ -249,7 +314,10 @@ def items(stream, arrays: dict, limits: Limits = ITEM):
             for event, value in evs:
                 if event == "end_array":
                     break
-                yield name, counts[name], build(evs, event, value, limits)
+                if counts[name] < skip_first:
+                    skip(evs, event)          # given already, on the fast path
+                else:
+                    yield name, counts[name], build(evs, event, value, limits)
                 counts[name] += 1
         # a scalar where an array was expected: nothing to read there
 

@@ -38,6 +38,18 @@ class Counting(io.RawIOBase):
     def readable(self):
         return True
 
+    # Seekable when what it reads is (a file, a zip member, gzip): a JSON reader that
+    # meets a suspicious item reads the stream again from the start on its bounded path.
+    def seekable(self):
+        return _seekable(self.inner)
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        self._error = None
+        return self.inner.seek(offset, whence)
+
+    def tell(self):
+        return self.inner.tell()
+
     def readinto(self, buffer) -> int:
         if self._error is not None:
             error, self._error = self._error, None
@@ -91,6 +103,13 @@ class Source:
         return stream, counter
 
 
+def _seekable(stream) -> bool:
+    try:
+        return stream.seekable()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def refused(name: str, error: Exception, container: str = "") -> Source:
     """A source that cannot be read: opening it raises ``error``, which the report shows."""
     def opener():
@@ -142,6 +161,7 @@ class _Member:
     def __init__(self, archive: _Archive, inner):
         self.archive, self.inner, self.closed = archive, inner, False
         self.read, self.read1 = inner.read, inner.read1
+        self.seekable, self.seek, self.tell = inner.seekable, inner.seek, inner.tell
 
     def close(self):
         if not self.closed:

@@ -161,3 +161,18 @@ def test_entity_attacks_are_refused(store, tmp_path, external):
                          "entity-expansion and external-entity attacks)")
     assert fixes_of(store) == []
     assert store.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+
+
+def test_suspicious_item_inside_a_zip_member_is_refused_in_place(store, tmp_path):
+    """The fast path reads the member again from the start on the bounded one: through the
+    zip member's stream, every good record is imported exactly once."""
+    records = [json.dumps(bombs.record(bombs.T0 + 60 * i)) for i in range(2000)]
+    body = ('{"locations": [' + ", ".join(records[:1000]) + ", " + "[" * 3000 + "]" * 3000
+            + ", " + ", ".join(records[1000:]) + "]}")
+    path = tmp_path / "takeout.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("Takeout/Records.json", body)
+    report = run_import(store, path)
+    f = report.files[0]
+    assert (f.fixes, f.duplicates) == (2000, 0)
+    assert f.examples == {"nests deeper than 64 levels": ["locations[1000]"]}
