@@ -1,9 +1,11 @@
 """What the user pointed at, as a flat list of byte streams to sniff and read.
 
 Files, directories (walked in name order: an OwnTracks Recorder store is a tree),
-``.zip`` archives (a whole Google Takeout: each member is streamed, never extracted) and
-gzip (decompressed on the fly, at any level). Every stream counts the bytes it pulls from
-below, so progress is measured against sizes known before reading.
+``.zip`` archives (a whole Google Takeout: each member is streamed, never extracted; a zip
+inside it is opened too, one level deep) and gzip (decompressed on the fly, at any level).
+Every stream counts the bytes it pulls from below, so progress is measured against sizes
+known before reading, and every decompressing layer charges the uploaded file's budget
+(``expansion``): a bomb stops with a specific error however it is nested.
 """
 from __future__ import annotations
 
