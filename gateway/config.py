@@ -50,6 +50,12 @@ class WebSection:
     port: int = 8080
     # What phones and QR codes are told to use; empty = http://<hostname>.local:<port>
     public_url: str = ""
+    # --- the household page (issue #10, docs/web.md)
+    # The map's tiles ({z}/{x}/{y}, optional {s}); the track draws without them too.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_attribution: str = "© OpenStreetMap contributors"
+    # The OwnTracks web frontend's built `dist/` folder, served at /map/ when present.
+    owntracks_frontend_dir: str = ""
 
 
 @dataclass

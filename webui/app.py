@@ -2,19 +2,27 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from aiohttp import web
 
 from . import pub
 from .auth import MemberAuth, require_member
 from .keys import GATEWAY, HOME_HANDLER, MEMBER_AUTH
+from .locale import locale_middleware
 
 # Modules that add their own routes with `setup(app)`; a missing one is a packaging bug.
-ROUTE_MODULES = ("webui.pages", "webui.recorder_api", "webui.imports_api")
+# One module per area of the household page (docs/web.md).
+ROUTE_MODULES = ("webui.pages", "webui.locale", "webui.day", "webui.trip", "webui.trends",
+                 "webui.places", "webui.bike_days", "webui.devices", "webui.data",
+                 "webui.settings", "webui.frontend", "webui.recorder_api", "webui.imports_api")
+STATIC = Path(__file__).parent / "static"
 
 
 def make_app(gw) -> web.Application:
-    app = web.Application(middlewares=[require_member],
+    # Every body is bounded: the phone endpoints and forms by this; uploads stream to disk
+    # under their own cap (imports_api.MAX_UPLOAD).
+    app = web.Application(middlewares=[require_member, locale_middleware],
                           client_max_size=gw.config.ingest.max_payload_bytes + 1024)
     app[GATEWAY] = gw
     app[MEMBER_AUTH] = MemberAuth(gw)
@@ -22,6 +30,7 @@ def make_app(gw) -> web.Application:
     app.router.add_route("GET", "/", _root)
     app.router.add_route("POST", "/", _root)
     app.router.add_get("/healthz", healthz)
+    app.router.add_static("/static/", STATIC, follow_symlinks=False)
     for name in ROUTE_MODULES:
         importlib.import_module(name).setup(app)
     return app

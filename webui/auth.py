@@ -17,13 +17,14 @@ from aiohttp import web
 
 from gateway import accounts
 
-from .keys import GATEWAY, MEMBER, MEMBER_AUTH
+from .keys import GATEWAY, MEMBER, MEMBER_AUTH, RECORDER_CORS
 
 COOKIE = "selfdata_session"
 SESSION_SECONDS = 30 * 86400
 # Routes reachable without a member login. /pub and the OsmAnd root check device
-# credentials; /setup only works while the household has no member; /healthz says "ok".
-PUBLIC = ("/pub", "/login", "/setup", "/healthz", "/static/")
+# credentials; /setup only works while the household has no member; /healthz says "ok";
+# /language only sets the language cookie (and the member's choice when logged in).
+PUBLIC = ("/pub", "/login", "/setup", "/healthz", "/static/", "/language")
 BASIC_CACHE_SECONDS = 300
 
 
@@ -148,10 +149,21 @@ async def require_member(request: web.Request, handler):
     if request.path.startswith(("/api/", "/ws/")):
         raise web.HTTPUnauthorized(
             text='{"error":"login required"}', content_type="application/json",
-            headers={"WWW-Authenticate": 'Basic realm="selfdata", charset="UTF-8"'})
+            headers={"WWW-Authenticate": 'Basic realm="selfdata", charset="UTF-8"',
+                     **_cors_for_refusal(request)})
     if not accounts.has_members(request.app[GATEWAY].store.conn):
         raise web.HTTPFound("/setup")
     raise web.HTTPFound(f"/login?next={request.path_qs}")
+
+
+def _cors_for_refusal(request: web.Request) -> dict:
+    """A frontend on a configured origin must be able to *read* the 401 (else the browser
+    hides it and the map stays empty with no error)."""
+    origin = request.headers.get("Origin")
+    if origin and origin in request.app.get(RECORDER_CORS, frozenset()):
+        return {"Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
+    return {}
 
 
 def _is_osmand(request: web.Request) -> bool:

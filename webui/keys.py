@@ -20,3 +20,8 @@ RECORDER_CORS = web.AppKey("recorder_cors", frozenset)
 RECORDER_HUB = web.AppKey("recorder_hub", "webui.recorder_api.LiveHub")
 # Set on every request by auth.require_member: the logged-in member, or None.
 MEMBER = web.RequestKey("member", "gateway.accounts.Member | None")
+# Set on every request by webui.locale: the page's language and the member's time zone.
+LOCALE = web.RequestKey("locale", str)
+ZONE = web.RequestKey("zone", "zoneinfo.ZoneInfo")
+# The box's own addresses phones are told to use (webui.devices_pages, QR codes).
+REACHABLE = web.AppKey("reachable", "webui.reachable.Reachable")

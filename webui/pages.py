@@ -1,32 +1,25 @@
-"""Household pages: first-run setup, login, and the member's own page.
+"""First-run setup, login and logout; `/` is today's day view.
 
-The full household web page (day view, trips, trends, corrections) is its own capability;
-this is what the spine needs: who is logged in, their devices, and what was refused.
+The security of these three (sessions, the first-run code, throttling, CSRF) belongs to
+the hardening work (issue #7): the handlers here stay small so that it slots in. What this
+module adds is the household page's side: the household's name, time zone and language at
+setup, then straight on to adding a phone; a wrong password keeps the typed name; a member
+already logged in who opens /setup goes home.
 """
 from __future__ import annotations
 
-import time
-from pathlib import Path
-from urllib.parse import urlparse
+from zoneinfo import available_timezones
 
-import jinja2
 from aiohttp import web
 
 from gateway import accounts
-from gateway.queries.devices import member_devices
-from gateway.queries.stats import recent_rejections
+from gateway.trips.context import configure
 
 from .auth import COOKIE, SESSION_SECONDS
-from .keys import GATEWAY, HOME_HANDLER, MEMBER, MEMBER_AUTH
-
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=jinja2.select_autoescape(["html"]))
-
-
-def render(name: str, **context) -> web.Response:
-    return web.Response(text=_env.get_template(name).render(**context),
-                        content_type="text/html")
+from .common import form, safe_next
+from .i18n import gettext
+from .keys import GATEWAY, HOME_HANDLER, LOCALE, MEMBER, MEMBER_AUTH
+from .templating import render
 
 
 def setup(app: web.Application) -> None:
@@ -38,27 +31,25 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/setup", setup_submit)
 
 
-def _safe_next(value: str | None) -> str:
-    """Only same-site paths: a login link must not bounce a member to another site."""
-    if not value or urlparse(value).netloc or not value.startswith("/") or value.startswith("//"):
-        return "/"
-    return value
+async def home(request):
+    raise web.HTTPFound("/day")
 
 
 async def login_form(request):
-    return render("login.html", next=_safe_next(request.query.get("next")), error=None)
+    if request[MEMBER] is not None:
+        raise web.HTTPFound(safe_next(request.query.get("next")))
+    return render(request, "login.html", next=safe_next(request.query.get("next")), name="",
+                  error=None)
 
 
 async def login(request):
-    form = await request.post()
-    member = await request.app[MEMBER_AUTH].login(form.get("name", ""),
-                                                    form.get("password", ""))
+    values = await form(request)
+    name, target = values.get("name", ""), safe_next(values.get("next"))
+    member = await request.app[MEMBER_AUTH].login(name, values.get("password", ""))
     if member is None:
-        resp = render("login.html", next=_safe_next(form.get("next")),
-                      error="Unknown name or wrong password.")
-        resp.set_status(401)
-        return resp
-    _logged_in(request, member, _safe_next(form.get("next")))
+        return render(request, "login.html", status=401, next=target, name=name,
+                      error=gettext(request[LOCALE], "Unknown name or wrong password."))
+    _logged_in(request, member, target)
 
 
 def _logged_in(request, member, target):
@@ -69,42 +60,42 @@ def _logged_in(request, member, target):
 
 
 async def logout(request):
-    found = web.HTTPFound("/login")
+    found = web.HTTPSeeOther("/login")
     found.del_cookie(COOKIE)
     raise found
 
 
+def _setup_page(request, *, status=200, error=None, values=None):
+    gw = request.app[GATEWAY]
+    values = values or {}
+    shown = {"household": values.get("household", ""), "name": values.get("name", ""),
+             "display_name": values.get("display_name", ""),
+             "timezone": values.get("timezone") or gw.config.gateway.timezone,
+             "language": values.get("language") or request[LOCALE]}
+    return render(request, "setup.html", status=status, error=error, form=shown,
+                  zones=sorted(available_timezones()))
+
+
 async def setup_form(request):
     if accounts.has_members(request.app[GATEWAY].store.conn):
-        raise web.HTTPFound("/login")
-    return render("setup.html", error=None)
+        raise web.HTTPFound("/" if request[MEMBER] else "/login")
+    return _setup_page(request)
 
 
 async def setup_submit(request):
     gw = request.app[GATEWAY]
     if accounts.has_members(gw.store.conn):
         raise web.HTTPForbidden(text="this box is already set up")
-    form = await request.post()
+    values = await form(request)
     try:
         with gw.store.transaction() as conn:
-            member = accounts.add_member(conn, form.get("name", ""), form.get("password", ""),
-                                         display_name=form.get("display_name") or None,
+            member = accounts.add_member(conn, values.get("name", ""), values.get("password", ""),
+                                         display_name=values.get("display_name") or None,
                                          is_admin=True)
+            accounts.set_household(gw.store, name=values.get("household", ""),
+                                   timezone=values.get("timezone", ""),
+                                   language=values.get("language", "fr"))
     except accounts.AccountError as exc:
-        resp = render("setup.html", error=str(exc))
-        resp.set_status(400)
-        return resp
-    _logged_in(request, member, "/")
-
-
-async def home(request):
-    member = request[MEMBER]
-    conn = request.app[GATEWAY].store.conn
-    devices = member_devices(conn, member.id)
-    rejections = recent_rejections(conn, member.id, limit=20)
-    return render("home.html", member=member, devices=devices, rejections=rejections,
-                  fmt=_fmt_time)
-
-
-def _fmt_time(ts):
-    return "never" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+        return _setup_page(request, status=400, error=str(exc), values=values)
+    configure(gw.store, gw.config)      # the trip engine computes in the chosen zone
+    _logged_in(request, member, "/devices/new?welcome=1")

@@ -16,6 +16,8 @@ from .members import (AccountError, Member, add_member, check_login, check_name,
                       member_settings, password_hash, remove_member, set_member_settings,
                       set_password, verify_password)
 from .visibility import hide_from, show_to, visible_member_ids
+from .preferences import (LANGUAGES, household, member_preferences,
+                          set_household, set_member_preferences)
 
 __all__ = ["AccountError", "Member", "Device", "DeviceAuth", "check_name", "hash_password",
            "verify_password", "add_member", "get_member", "member_by_id", "list_members",
@@ -23,4 +25,6 @@ __all__ = ["AccountError", "Member", "Device", "DeviceAuth", "check_name", "hash
            "new_secret", "add_device", "get_device", "device_by_id", "list_devices",
            "remove_device", "device_secret_hashes", "device_ids", "mark_seen", "set_card",
            "without_own_card", "has_members", "password_hash", "member_settings",
-           "set_member_settings", "fill_profile", "show_to", "hide_from", "visible_member_ids"]
+           "set_member_settings", "fill_profile", "show_to", "hide_from", "visible_member_ids",
+           "LANGUAGES", "household", "member_preferences", "set_household",
+           "set_member_preferences"]

@@ -28,6 +28,7 @@ OWNERS = {
     "members": "accounts", "devices": "accounts", "visibility": "accounts",
     "stays": "trips", "trips": "trips", "legs": "trips", "places": "trips",
     "corrections": "trips", "pipeline_state": "trips", "transit_feed": "trips",
+    "trip_edits": "trips",
     "import_jobs": "portability", "labelled_segments": "portability", "retention": "portability",
 }
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from carbon import Context
 from carbon.corrections import Correction
+from carbon.edits import TripEdit, apply_edits
 from carbon.factors import CAR_FUELS, CAR_SIZES
 from carbon.footprint import MemberSettings
 from carbon.model import Timeline
@@ -42,6 +43,10 @@ def household_settings(config) -> dict:
 def configure(store, config) -> None:
     """Record the household's settings for the pipeline (written only when they change)."""
     wanted = household_settings(config)
+    # The household's zone as first-run setup or the admin chose it wins over the file's.
+    chosen = (store.get_setting(accounts.preferences.HOUSEHOLD_KEY) or {}).get("timezone")
+    if chosen:
+        wanted["timezone"] = chosen
     if store.get_setting(SETTINGS_KEY) != wanted:
         store.set_setting(SETTINGS_KEY, wanted)
 
@@ -58,6 +63,7 @@ class MemberContext:
     tz: object
     places: list = field(default_factory=list)
     corrections: tuple = ()
+    edits: tuple = ()                    # splits and merges (carbon.edits)
 
 
 def vehicle_settings(conn, member_id: int) -> dict:
@@ -91,7 +97,7 @@ def load(store, member_id: int) -> MemberContext:
     detect = Context(owned_modes=frozenset(mine.get("owns", ())), transit=transit_index(store),
                      tz=tz)
     return MemberContext(detect, vehicle, tz, effective_places(conn, member_id),
-                         load_corrections(conn, member_id))
+                         load_corrections(conn, member_id), load_edits(conn, member_id))
 
 
 def _zone(name: str):
@@ -123,6 +129,28 @@ def store_correction(conn, member_id: int, c: Correction) -> None:
          *start, *end, c.trip_distance_m, int(c.main_leg)))
 
 
+def load_edits(conn, member_id: int) -> tuple:
+    return tuple(TripEdit(r["kind"], r["ts"], r["until_ts"],
+                          (r["lat"], r["lon"]) if r["lat"] is not None else None, r["created_ts"])
+                 for r in conn.execute("SELECT * FROM trip_edits WHERE member_id = ? "
+                                       "ORDER BY created_ts, id", (member_id,)))
+
+
+def store_edit(conn, member_id: int, e: TripEdit) -> None:
+    at = e.at or (None, None)
+    conn.execute("INSERT INTO trip_edits (member_id, kind, ts, until_ts, lat, lon, created_ts) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (member_id, e.kind, e.ts, e.until_ts, *at, e.created_ts or int(time.time())))
+
+
+def shape(stays: list, trips: list, mc: MemberContext) -> tuple[list, list]:
+    """The member's splits and merges applied to detected (or stored) stays and trips:
+    part of the trips' shape, so it comes before the engine's guesses are recorded."""
+    if not mc.edits:
+        return stays, trips
+    return apply_edits(stays, trips, mc.edits)
+
+
 def effective_places(conn, member_id: int) -> list:
     """The member's own places, then detected ones that are not near one of theirs; a label
     the member gave (home, work) is taken away from any detected place."""
@@ -130,7 +158,7 @@ def effective_places(conn, member_id: int) -> list:
     from carbon.geo import distance_m
     rows = conn.execute("SELECT * FROM places WHERE member_id = ? ORDER BY source DESC, id",
                         (member_id,)).fetchall()
-    mine = [_place(r) for r in rows if r["source"] == "member"]
+    mine = _merged([r for r in rows if r["source"] == "member"])
     taken = {p.label for p in mine if p.label}
     out = list(mine)
     for r in rows:
@@ -142,6 +170,21 @@ def effective_places(conn, member_id: int) -> list:
         if p.label in taken:
             p.label = None
         out.append(p)
+    return out
+
+
+def _merged(rows) -> list:
+    """The member's places; one merged into another stands for it (same id, name and
+    label) at its own location, so stays there are shown as the place it joined."""
+    by_key = {r["place_key"]: r for r in rows}
+    out = []
+    for r in rows:
+        target = by_key.get(r["merged_into"]) if r["merged_into"] else None
+        if target is None:
+            out.append(_place(r))
+        else:
+            out.append(Place(target["place_key"], r["lat"], r["lon"], target["label"],
+                             target["name"], r["visits"], r["dwell_s"]))
     return out
 
 
