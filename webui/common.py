@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlparse
 from aiohttp import web
 
 from .i18n import N_
-from .keys import GATEWAY, MEMBER, ZONE
+from .keys import GATEWAY, MEMBER, MEMBER_AUTH, ZONE  # noqa: F401 (handlers use them)
 
 MODE_NAMES = {
     "walk": N_("Walk"), "run": N_("Run"), "bike": N_("Bike"), "e-bike": N_("E-bike"),
@@ -23,6 +23,12 @@ PURPOSE_NAMES = {"commute": N_("Commute"), "home": N_("Going home"), "work": N_(
                  "errand": N_("Errand"), "leisure": N_("Leisure"), "school": N_("School"),
                  "other": N_("Other")}
 LABEL_NAMES = {"home": N_("Home"), "work": N_("Work")}
+JOB_STATUS = {"running": N_("running"), "done": N_("done"), "failed": N_("failed"),
+              "interrupted": N_("interrupted")}
+FUEL_NAMES = {"diesel": N_("Diesel"), "petrol": N_("Petrol"), "electric": N_("Electric"),
+              "hybrid": N_("Hybrid"), "plug-in hybrid": N_("Plug-in hybrid")}
+SIZE_NAMES = {"small": N_("Small (city car)"), "compact": N_("Compact"),
+              "saloon": N_("Saloon"), "large": N_("Large (SUV, people carrier)")}
 
 
 def store(request: web.Request):

@@ -78,6 +78,8 @@ def check_vehicle(values: dict) -> None:
         raise ValueError(f"size must be one of {', '.join(CAR_SIZES)}")
     if "motorcycle_kind" in values and values["motorcycle_kind"] not in ("light", "large"):
         raise ValueError("motorcycle must be light or large")
+    if values.get("bus_g_pkm") is not None and not 0 < float(values["bus_g_pkm"]) <= 500:
+        raise ValueError("the bus network's factor is between 1 and 500 g CO2e per passenger-km")
     for key in ("car_occupancy", "carpool_occupancy"):
         if key in values and not 1 <= float(values[key]) <= 9:
             raise ValueError(f"{key.replace('_', ' ')} must be between 1 and 9")
@@ -90,8 +92,9 @@ def load(store, member_id: int) -> MemberContext:
     tz = _zone(household.get("timezone") or DEFAULT_TZ)
     mine = vehicle_settings(conn, member_id)
     known = {f.name for f in fields(MemberSettings)}
+    # The member's own bus factor (their network, when it is not the household's) wins.
     vehicle = MemberSettings(**{k: v for k, v in mine.items() if k in VEHICLE_KEYS and k in known},
-                             bus_g_pkm=household.get("bus_g_pkm"),
+                             bus_g_pkm=mine.get("bus_g_pkm") or household.get("bus_g_pkm"),
                              boat_g_pkm=household.get("boat_g_pkm") or 0.0)
     from .transit import transit_index
     detect = Context(owned_modes=frozenset(mine.get("owns", ())), transit=transit_index(store),
