@@ -10,7 +10,7 @@ from gateway import accounts
 from gateway.queries.bike_days import bike_days
 
 from . import common, pdf
-from .i18n import gettext, ngettext
+from .i18n import translate, translate_plural
 from .keys import LOCALE, MEMBER
 from .templating import page_context, render
 
@@ -58,22 +58,22 @@ async def statement_pdf(request: web.Request) -> web.Response:
     fmt = page_context(request)["fmt"]
     member = request[MEMBER]
     who = member.display_name or member.name
-    blocks = [("title", gettext(lang, "Sworn statement: sustainable commuting days")),
+    blocks = [("title", translate(lang, "Sworn statement: sustainable commuting days")),
               ("space", ""),
-              ("text", gettext(lang, "I, the undersigned %(name)s, declare on my honour that in "
+              ("text", translate(lang, "I, the undersigned %(name)s, declare on my honour that in "
                                      "%(year)s I travelled between my home and my workplace by "
                                      "bicycle, electric bicycle, e-scooter or carpool on the "
                                      "days listed below, for the forfait mobilités durables.",
                                name=who, year=data["year"])),
               ("space", ""),
-              ("heading", ngettext(lang, "%(num)d day", "%(num)d days", data["count"]))]
+              ("heading", translate_plural(lang, "%(num)d day", "%(num)d days", data["count"]))]
     for day in data["days"]:
-        modes = ", ".join(gettext(lang, common.MODE_NAMES[m]) for m in day["modes"])
+        modes = ", ".join(translate(lang, common.MODE_NAMES[m]) for m in day["modes"])
         blocks.append(("text", f"{fmt.day(day['date'], 'long')}: {modes}"))
     blocks += [("space", ""),
-               ("text", gettext(lang, "Recorded by my household's selfdata box; made on %(day)s.",
+               ("text", translate(lang, "Recorded by my household's selfdata box; made on %(day)s.",
                                 day=fmt.day(common.today(request), "long"))),
-               ("space", ""), ("text", gettext(lang, "Signature:"))]
+               ("space", ""), ("text", translate(lang, "Signature:"))]
     body = pdf.document(blocks)
     return web.Response(body=body, content_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="bike-days-{data["year"]}.pdf"'})

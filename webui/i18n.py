@@ -38,12 +38,12 @@ def translations(lang: str) -> NullTranslations:
     return Translations.load(str(CATALOGUE), [lang], domain="messages")
 
 
-def gettext(lang: str, message: str, **values) -> str:
+def translate(lang: str, message: str, **values) -> str:
     text = translations(lang).gettext(message)
     return text % values if values else text
 
 
-def ngettext(lang: str, singular: str, plural: str, n: int, **values) -> str:
+def translate_plural(lang: str, singular: str, plural: str, n: int, **values) -> str:
     text = translations(lang).ngettext(singular, plural, n)
     return text % {"num": n, **values}
 

@@ -17,7 +17,7 @@ from gateway.trips.context import configure
 
 from .auth import COOKIE, SESSION_SECONDS
 from .common import form, safe_next
-from .i18n import gettext
+from .i18n import translate
 from .keys import GATEWAY, HOME_HANDLER, LOCALE, MEMBER, MEMBER_AUTH
 from .templating import render
 
@@ -48,7 +48,7 @@ async def login(request):
     member = await request.app[MEMBER_AUTH].login(name, values.get("password", ""))
     if member is None:
         return render(request, "login.html", status=401, next=target, name=name,
-                      error=gettext(request[LOCALE], "Unknown name or wrong password."))
+                      error=translate(request[LOCALE], "Unknown name or wrong password."))
     _logged_in(request, member, target)
 
 
