@@ -28,7 +28,8 @@ class Reachable:
     def of(cls, gw) -> "Reachable":
         cfg = gw.config
         port = gw.web_port or cfg.web.port
-        local_name = f"{cfg.gateway.hostname}.local"
+        announced = getattr(getattr(gw, "_zeroconf", None), "host", "")  # a clash renames it
+        local_name = f"{announced or cfg.gateway.hostname}.local"
         lan = [inet_ntoa(a) for a in lan_addresses()]
         if cfg.web.public_url:
             url = cfg.web.public_url.rstrip("/")
