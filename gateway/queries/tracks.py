@@ -55,10 +55,12 @@ def legs_track(conn, member_id: int, trips: list[dict]) -> dict:
             points = [(f.lat, f.lon) for f in fixes[i:j]]
             if len(points) < 2 and t.get("start_lat") is not None:
                 points = [(t["start_lat"], t["start_lon"]), (t["end_lat"], t["end_lon"])]
-            lats += [p[0] for p in points]
-            lons += [p[1] for p in points]
+            levels = _levels(points)
+            finest = levels.get(str(ZOOM_LEVELS[-1]), [])
+            lats += [p[0] for p in finest]
+            lons += [p[1] for p in finest]
             out.append({"mode": g["mode"], "trip_id": t["id"], "leg_id": g["id"],
-                        "levels": _levels(points)})
+                        "levels": levels})
             i = max(i, j - 1)      # legs share their boundary fix
     bounds = [[min(lats), min(lons)], [max(lats), max(lons)]] if lats else None
     return {"legs": out, "bounds": bounds}
