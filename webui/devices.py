@@ -67,8 +67,9 @@ def _shown_once(request, device, secret: str, mode: str) -> web.Response:
     setup_ = phone_setup(gw.config, device, secret, mode=mode, host=where.host,
                          web_url=where.web_url, mqtt_port=where.mqtt_port)
     qr = segno.make(setup_["owntracks_link"], error="m")
-    svg = Markup(qr.svg_inline(scale=4, dark="#000", light="#fff", border=2,
-                               title="OwnTracks"))
+    # A viewBox and no fixed size (omitsize): the CSS scales it whole, never crops it.
+    svg = Markup(qr.svg_inline(scale=4, dark="#000", light="#fff", border=4, omitsize=True,
+                               title="OwnTracks", svgclass="qrcode"))
     resp = render(request, "device_added.html", device=device, setup=setup_, mode=mode,
                   qr=svg, where=where, secret=secret)
     resp.headers["Cache-Control"] = "no-store"
