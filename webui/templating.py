@@ -38,7 +38,9 @@ NAV = (("/day", "day", N_("My day")), ("/trends", "trends", N_("Trends")),
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=True, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    autoescape=True, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
+    # Templates ship with the box: no stat() of every template file on every page.
+    auto_reload=False)
 
 
 @jinja2.pass_context

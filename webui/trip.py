@@ -20,6 +20,8 @@ from gateway.queries.trips import neighbour_trip_ids, trip_for
 from gateway.trips import decisions
 
 from . import common
+from .i18n import translate
+from .keys import LOCALE
 from .templating import render
 
 
@@ -51,10 +53,13 @@ async def trip_page(request: web.Request) -> web.Response:
     conn, member_id = common.conn(request), common.member_id(request)
     before, after = neighbour_trip_ids(conn, member_id, trip)
     points = trip_points(conn, member_id, trip)
+    tz, lang = common.zone(request), request[LOCALE]
     for n, p in enumerate(points, 1):
-        p["n"] = n
+        p["n"], p["time"] = n, datetime.fromtimestamp(p["ts"], tz).strftime("%H:%M:%S")
+    # The picker's names, translated once for all legs.
+    picks = [(m, translate(lang, common.MODE_NAMES[m])) for m in common.PICK_ORDER]
     return render(request, "trip.html", trip=trip, before=before, after=after, points=points,
-                  modes=common.PICK_ORDER, day=_local_day(request, trip),
+                  picks=picks, day=_local_day(request, trip),
                   done=request.query.get("done"), was=request.query.get("was"))
 
 
