@@ -16,7 +16,7 @@ from aiohttp import web
 
 from receivers.mqtt import MqttSubscriber
 
-from .accounts import DeviceAuth, broker
+from .accounts import DeviceAuth, broker, classify_import_devices
 from .config import Config
 from .ingest import mqtt as mqtt_ingest
 from .ingest.group_commit import Committed, Ingest
@@ -67,6 +67,7 @@ class Gateway:
         await self.ingest.start()
         await self.pipeline.start()  # trip pipeline: catches up, then follows ingest
         with self.store.transaction() as conn:
+            classify_import_devices(conn)     # devices older than their kind (m0009)
             broker.sync_broker_files(self.config, conn)
         if self.config.mqtt.enabled and self.config.mqtt.run_broker:
             self.broker_process = broker.BrokerProcess(self.config)

@@ -39,8 +39,8 @@ class Reachable:
                                             else (lan[0] if lan else local_name))
             url = f"http://{_bracket(host)}:{port}"
         names = [n for n in dict.fromkeys([host, local_name, *lan]) if n != host]
-        if cfg.web.host not in _ANY and cfg.web.host != host:
-            names = [n for n in names if n != local_name]   # it listens on one address only
+        if cfg.web.host not in _ANY and not cfg.web.public_url:
+            names = []          # it listens on that one address: no other name reaches it
         return cls(host, port, cfg.mqtt.public_port or cfg.mqtt.port, url, names)
 
 

@@ -23,6 +23,7 @@ from carbon.fix import Fix
 from carbon.times import iso_utc
 from gateway import __version__, accounts
 from gateway.queries import recorder as rq
+from gateway.queries.devices import live_device_ids
 from gateway.queries.privacy import PrivacyFilter
 from gateway.portability import encoders
 from gateway.store import connect
@@ -194,11 +195,15 @@ async def last(request: web.Request) -> web.Response:
 
 
 def _without_private(conn, viewer_id: int, items: list[dict]) -> list[dict]:
-    """Other members' positions inside one of their private places are left out."""
+    """Last locations as live markers: other members' positions inside one of their
+    private places are left out, and so are devices that only hold imported history."""
     private = PrivacyFilter(conn, viewer_id)
-    owners = {d.username: d.member_id for d in rq.visible_devices(conn, viewer_id)}
-    return [i for i in items if not private.hides(owners.get(i.get("username"), viewer_id),
-                                                  i["lat"], i["lon"])]
+    devices = rq.visible_devices(conn, viewer_id)
+    owners = {d.username: d.member_id for d in devices}
+    live = live_device_ids(conn, [d.id for d in devices])
+    live_names = {(d.username, d.device) for d in devices if d.id in live}
+    return [i for i in items if (i.get("username"), i.get("device")) in live_names
+            and not private.hides(owners.get(i.get("username"), viewer_id), i["lat"], i["lon"])]
 
 
 # ----- /api/0/locations

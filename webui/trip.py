@@ -103,7 +103,7 @@ async def correct_purpose(request: web.Request) -> web.StreamResponse:
     if purpose not in common.PURPOSE_NAMES:
         raise web.HTTPBadRequest(text="unknown purpose")
     await _decide(request, decisions.correct_purpose, (trip["start_ts"] + trip["end_ts"]) // 2,
-                  purpose)
+                  purpose, similar=common.checked(values, "similar"))
     raise common.done(f"/trips/{trip['id']}", "purpose")
 
 

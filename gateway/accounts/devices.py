@@ -133,6 +133,16 @@ def list_devices(conn, member: str | None = None) -> list[Device]:
     return [_device(r) for r in rows]
 
 
+def classify_import_devices(conn) -> int:
+    """Devices made before devices had a kind that were never seen live and hold only
+    imported fixes are imported history (kind 'import'); returns how many changed."""
+    return conn.execute(
+        "UPDATE devices SET kind = 'import' WHERE kind = 'phone' AND last_seen_ts IS NULL "
+        "AND EXISTS (SELECT 1 FROM fixes f WHERE f.device_id = devices.id) "
+        "AND NOT EXISTS (SELECT 1 FROM fixes f WHERE f.device_id = devices.id "
+        "AND f.source NOT LIKE 'import:%')").rowcount
+
+
 def device_ids(conn) -> set[int]:
     return {row[0] for row in conn.execute("SELECT id FROM devices")}
 

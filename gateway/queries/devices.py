@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from .. import accounts
 
-# A device that reports live: not one made to hold imported history, and not one that was
-# never seen live yet holds fixes (an import device made before devices had a kind).
-LIVE = ("d.kind != 'import' AND (d.last_seen_ts IS NOT NULL OR NOT EXISTS "
-        "(SELECT 1 FROM fixes f WHERE f.device_id = d.id))")
+# A device that reports live: not one that only holds imported history (kind 'import':
+# made by an import, or found so by accounts.classify_import_devices at start-up).
+LIVE = "d.kind != 'import'"
 
 
 def last_fix_per_device(conn, member_ids: list[int], *, live_only: bool = False) -> list[dict]:
@@ -74,3 +73,13 @@ def devices_page(conn, member_id: int, rejections_per_device: int = 5) -> list[d
 def owns_device(conn, member_id: int, name: str) -> bool:
     return conn.execute("SELECT 1 FROM devices WHERE member_id = ? AND name = ?",
                         (member_id, name)).fetchone() is not None
+
+
+def live_device_ids(conn, device_ids: list[int]) -> set[int]:
+    """Of these devices, the ones that report live (not imported history): the only ones
+    shown as a live marker."""
+    if not device_ids:
+        return set()
+    marks = ",".join("?" * len(device_ids))
+    return {r[0] for r in conn.execute(
+        f"SELECT d.id FROM devices d WHERE d.id IN ({marks}) AND {LIVE}", device_ids)}

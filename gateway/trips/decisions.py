@@ -60,7 +60,10 @@ def correct_leg(store, member_id: int, leg_ts: int, mode: str, *, similar: bool 
                 "was": leg["mode"]}
 
 
-def correct_purpose(store, member_id: int, trip_ts: int, purpose: str) -> dict:
+def correct_purpose(store, member_id: int, trip_ts: int, purpose: str, *,
+                    similar: bool = False) -> dict:
+    """The trip under trip_ts had this purpose; with ``similar``, so have the trips between
+    the same places (the page's "apply to similar trips")."""
     if not purpose or len(purpose) > 40:
         raise ValueError("a purpose is a short word (commute, home, work, other, ...)")
     with member_lock(store, member_id):
@@ -68,6 +71,8 @@ def correct_purpose(store, member_id: int, trip_ts: int, purpose: str) -> dict:
         row = _leg_at(conn, member_id, int(trip_ts), "trips")
         trip = _trip_objects(conn, member_id, row)
         c = make_purpose_correction(trip, purpose, created_ts=time.time_ns() // 1000)
+        if similar:
+            c = replace(c, main_leg=True)
         with store.transaction() as conn:
             member_context.store_correction(conn, member_id, c)
         reapply(store, member_id)

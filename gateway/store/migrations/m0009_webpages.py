@@ -2,9 +2,9 @@
 
 * ``devices.kind``: ``phone`` (reports live), ``dongle`` (a USB GPS feeding gpsd) or
   ``import`` (only holds imported history: never offered to phones as a friend, never a
-  live marker). Devices made before this column are ``phone``; one that was never seen
-  live but holds fixes is treated as imported history all the same
-  (``gateway.queries.devices.LIVE``).
+  live marker). Devices made before this column are ``phone``; at start-up the service
+  makes those never seen live and holding only imported fixes ``import``
+  (``accounts.classify_import_devices``: the accounts package owns the table).
 * ``places.private``: the place's coordinates never leave the member (other members'
   Recorder API, their phones' friends, exports made for someone else).
 * ``places.merged_into``: the ``place_key`` of the member's place this one is the same as

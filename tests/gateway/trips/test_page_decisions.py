@@ -77,3 +77,16 @@ def test_two_places_merged_are_one_from_then_on(store):
     stays_at_market = [i for i in dq.day(store.conn, alice, WORKDAY.replace(day=3), TZ)["timeline"]
                        if i["kind"] == "stay" and abs(i["lat"] - market[0]) < 0.001]
     assert stays_at_market and all(s["name"] == "Town hall" for s in stays_at_market)
+
+
+def test_a_purpose_for_similar_trips_reaches_the_same_journey_on_other_days(store):
+    bob = member_id(store, "bob")
+    days = [WORKDAY, WORKDAY.replace(day=WORKDAY.day + 7)]
+    trip = _trips(store, "bob", days[0])[0]
+    decisions.correct_purpose(store, bob, (trip["start_ts"] + trip["end_ts"]) // 2, "school",
+                              similar=True)
+    assert _trips(store, "bob", days[1])[0]["purpose"] == "school"
+    pipeline.rebuild_member(store, bob)
+    assert [_trips(store, "bob", d)[0]["purpose"] for d in days] == ["school", "school"]
+    evening = _trips(store, "bob", days[1])[1]
+    assert evening["purpose"] != "school"          # the way back is another journey
