@@ -69,8 +69,9 @@ class WebSection:
     login_parallel_checks: int = 2
     login_queue: int = 8
     # A connection must send a whole request head within this long of opening or of its
-    # last answer, else it is closed (slow and idle clients).
-    idle_timeout_s: float = 15.0
+    # last answer, else it is closed (slow and idle clients). Longer than common clients'
+    # own keep-alive (aiohttp's 15 s), so they close first and never race a close.
+    idle_timeout_s: float = 20.0
     # A form or JSON body must arrive within this long.
     body_timeout_s: float = 30.0
     # Open connections at most (lowered to fit the open-file limit), and per address.
