@@ -75,15 +75,19 @@ class RepeatFilter(logging.Filter):
                     self._emitting.on = False
 
 
-def setup(level: str = "INFO", stream=None) -> RepeatFilter:
-    """The box's logging: one stderr handler (the journal on the Pi), repeats collapsed."""
+def setup(level: str = "INFO", stream=None, *, force: bool = False) -> RepeatFilter | None:
+    """The box's logging: one stderr handler (the journal on the Pi), repeats collapsed.
+    Like ``logging.basicConfig``, it leaves logging alone when the process already set it
+    up (a test runner, a program embedding the CLI), unless ``force``."""
+    root = logging.getLogger()
+    if root.handlers and not force:
+        return None
+    root.setLevel(getattr(logging, level.upper(), logging.INFO))
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT))
     repeats = RepeatFilter()
     handler.addFilter(repeats)
-    root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(getattr(logging, level.upper(), logging.INFO))
     return repeats
 
 

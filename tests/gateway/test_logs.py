@@ -73,13 +73,14 @@ def test_setup_installs_it_on_the_root_handler():
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     try:
-        setup("INFO", stream=out)
+        assert setup("INFO", stream=out) is None      # pytest's handlers are left alone
+        assert setup("INFO", stream=out, force=True) is not None
         for _ in range(100):
             logging.getLogger("gateway.test").warning("same %d", 1)
         assert out.getvalue().count("same 1") == 5
     finally:
-        root.handlers[:], level = saved
-        root.setLevel(level)
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
 
 
 async def test_a_flood_of_junk_from_a_phone_writes_a_few_lines_to_the_real_log(tmp_path):
