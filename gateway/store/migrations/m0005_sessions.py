@@ -16,6 +16,8 @@ CREATE TABLE sessions (
 ) WITHOUT ROWID;
 CREATE INDEX sessions_member ON sessions (member_id);
 CREATE INDEX sessions_expires ON sessions (expires_ts);
+-- The key that signed the old stateless cookies: they are worthless now, so is it.
+DELETE FROM settings WHERE key = 'session_key';
 """
 
 
