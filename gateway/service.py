@@ -94,8 +94,9 @@ class Gateway:
         where its owner looks; a LAN neighbour cannot read them)."""
         if self.setup_code is None:
             return
-        if accounts.has_members(self.store.conn):
+        if accounts.has_members(self.store.conn):  # e.g. `selfdata member add` meanwhile
             self.setup_code = None
+            first_run.discard_setup_code(self.config)
             return
         log.warning("first-run setup: open %s/setup and enter the code %s (also in %s and "
                     "shown by `selfdata setup-code`)", self.config.public_url,
