@@ -150,3 +150,16 @@ async def test_phone_endpoints_take_device_credentials_never_a_member_cookie(gat
     async with aiohttp.ClientSession() as phone:   # apps send no Origin, no CSRF token
         async with phone.post(base_url(gateway) + "/pub", data=body, headers=device) as r:
             assert r.status == 200 and "X-Selfdata-Rejected" not in r.headers
+
+
+async def test_a_configured_recorder_frontend_may_post_its_reads(household):
+    from web_helpers import box
+    household.config.extra["recorder_api"] = {"cors_origins": ["http://laptop:8081"]}
+    async with box(household) as gw:
+        alice = {**basic("alice", PASSWORD), "Origin": "http://laptop:8081"}
+        async with aiohttp.ClientSession() as s:
+            async with s.post(base_url(gw) + "/api/0/last", data={"user": "alice"},
+                              headers=alice) as r:
+                assert r.status == 200
+            async with s.post(base_url(gw) + "/api/1/imports", data=GPX, headers=alice) as r:
+                assert r.status == 403         # only the Recorder's reads
