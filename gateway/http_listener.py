@@ -9,8 +9,8 @@ out of file descriptors with 1,100 idle sockets, after which phones were refused
 * one address may hold at most ``max_connections_per_address`` connections (IPv6 counted
   per /64, which one host can fill with addresses); more are closed at once;
 * in all at most ``max_connections``, kept under the open-file limit: a new connection
-  beyond it closes the one that has been quiet the longest, so a phone arriving during
-  an attack from many addresses is still served;
+  beyond it closes one that never sent a request's worth, else the one quiet the
+  longest, so a phone arriving during an attack from many addresses is still served;
 * the soft open-file limit is raised to the hard one at start (the systemd unit's
   ``LimitNOFILE`` sets the hard one on the Pi).
 
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 # Descriptors kept free for the database, the broker's socket, uploads and imports.
 RESERVED_FDS = 256
+# A connection that sent less than this never made a real request (a browser's head alone
+# is a few hundred bytes).
+TALKED_BYTES = 256
 
 
 def raise_open_files_limit() -> int:
@@ -107,7 +110,9 @@ class GuardedListener:
                 del self.by_address[conn.key]
 
     def _evict_quietest(self) -> None:
-        quietest = min(self.open, key=lambda c: c.last_active)
+        # First the ones that never sent a request's worth (idle and half-sent sockets),
+        # then the longest quiet: a phone or a live map has talked, and talks again.
+        quietest = min(self.open, key=lambda c: (c.received >= TALKED_BYTES, c.last_active))
         self.evicted += 1
         log.warning("%d connections open (the limit): closed the quietest, from %s",
                     self.max_connections, quietest.key)
@@ -124,6 +129,7 @@ class _Guarded(asyncio.Protocol):
         self.key = ""
         self.started = False
         self.last_active = time.monotonic()
+        self.received = 0
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -142,6 +148,7 @@ class _Guarded(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.last_active = time.monotonic()
+        self.received += len(data)
         if self.started:
             self.inner.data_received(data)
 

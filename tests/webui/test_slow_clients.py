@@ -12,7 +12,7 @@ import time
 import aiohttp
 
 from gateway.http_listener import address_key, raise_open_files_limit
-from harness import base_url
+from harness import PASSWORD, base_url
 from helpers import basic
 from web_helpers import box
 
@@ -105,11 +105,18 @@ async def test_one_address_cannot_hold_more_than_its_share(household):
 
 
 async def test_beyond_the_total_the_quietest_connection_makes_room(household):
-    """Many addresses, one socket each: the phone arriving at the cap is still served."""
+    """Many addresses, one socket each: the phone arriving at the cap is still served, and
+    a live socket that has talked outlives the idle ones that came after it."""
     async with box(household, max_connections=20, idle_timeout_s=60.0) as gw:
-        attack = [await _open(gw, f"127.0.4.{i + 1}") for i in range(40)]
-        assert await _phone_posts(gw, int(time.time()) - 10) == 200
-        assert gw.http.evicted >= 20 and len(gw.http.open) <= 20
+        async with aiohttp.ClientSession() as viewer:
+            ws = await viewer.ws_connect(base_url(gw) + "/ws/last",
+                                         headers=basic("bob", PASSWORD))
+            attack = [await _open(gw, f"127.0.4.{i + 1}") for i in range(40)]
+            assert await _phone_posts(gw, int(time.time()) - 10) == 200
+            assert gw.http.evicted >= 20 and len(gw.http.open) <= 20
+            await ws.send_str("LAST")
+            assert (await ws.receive(timeout=10)).data == "LAST"
+            await ws.close()
         for _, writer in attack:
             writer.close()
 
