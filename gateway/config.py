@@ -50,6 +50,36 @@ class WebSection:
     port: int = 8080
     # What phones and QR codes are told to use; empty = http://<hostname>.local:<port>
     public_url: str = ""
+    # --- hardening (issue #7, docs/security.md)
+    # Host names this box answers to besides localhost, its own addresses, <hostname>,
+    # <hostname>.local, selfdata.local and public_url's host (DNS rebinding); ["*"] = any.
+    allowed_hosts: list = field(default_factory=list)
+    # Mark cookies Secure even when the request did not arrive over HTTPS (behind a proxy).
+    secure_cookies: bool = False
+    # A session ends after this long unused, and this long after its login at the latest.
+    session_idle_days: float = 14.0
+    session_max_days: float = 90.0
+    # The map's tiles; their host is allowed as an image source by the CSP.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # Login backoff: free failures per address, then waits doubling up to the cap.
+    login_failures_before_delay: int = 5
+    login_max_delay_s: float = 300.0
+    # Password checks (Argon2, ~19 MiB each) run at most this many at once; beyond
+    # `login_queue` waiting, a login is answered 503 at once instead of piling up.
+    login_parallel_checks: int = 2
+    login_queue: int = 8
+    # A connection must send a whole request head within this long of opening or of its
+    # last answer, else it is closed (slow and idle clients). Longer than common clients'
+    # own keep-alive (aiohttp's 15 s), so they close first and never race a close.
+    idle_timeout_s: float = 20.0
+    # A form or JSON body must arrive within this long.
+    body_timeout_s: float = 30.0
+    # Open connections at most (lowered to fit the open-file limit), and per address.
+    max_connections: int = 1000
+    max_connections_per_address: int = 32
+    # Live `/ws/last` sockets per member and in all.
+    websockets_per_member: int = 8
+    websockets_max: int = 64
 
 
 @dataclass
@@ -163,6 +193,8 @@ _SECTIONS = [f for f in dataclasses.fields(Config) if f.name not in ("source", "
 def _coerce(value, default, where: str):
     """Convert a TOML or environment value to the type of the default, or say why not."""
     kind = type(default)
+    if kind is list:
+        return _coerce_list(value, where)
     if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
         return value
     if isinstance(value, str):
@@ -181,6 +213,15 @@ def _coerce(value, default, where: str):
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     raise ConfigError(f"{where}: expected {kind.__name__}, got {value!r}")
+
+
+def _coerce_list(value, where: str) -> list:
+    """A list of strings: a TOML array, or comma-separated text from the environment."""
+    if isinstance(value, str):
+        value = [part for part in (p.strip() for p in value.split(",")) if part]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
 
 
 def _apply(cfg: Config, section: str, key: str, value, where: str) -> None:

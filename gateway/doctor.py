@@ -14,7 +14,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
-from .accounts import broker
+from .accounts import broker, first_run
 from .config import Config
 from .store import connect, migrations
 
@@ -37,6 +37,7 @@ def run_checks(config: Config) -> list[Check]:
     db = check_database(config)
     checks.append(db)
     if db.status != FAIL:
+        checks.append(check_setup(config))
         checks.append(check_rejections(config))
         if config.mqtt.enabled:
             checks.append(check_acl(config))
@@ -112,6 +113,24 @@ def check_database(config: Config) -> Check:
                      f"{migrations.latest()}", "it is migrated when `selfdata serve` starts")
     size = config.db_path.stat().st_size // (1024 * 1024)
     return Check("database", OK, f"schema {version}, {fixes} fixes, {size} MB")
+
+
+def check_setup(config: Config) -> Check:
+    """Until the first member exists, the box waits for its owner's first-run setup."""
+    if not config.db_path.exists():
+        return Check("setup", WARN, "not set up yet", "run `selfdata serve` and open /setup")
+    conn = connect(config.db_path, readonly=True)
+    try:
+        members = conn.execute("SELECT count(*) FROM members").fetchone()[0]
+    finally:
+        conn.close()
+    if members:
+        return Check("setup", OK, f"set up: {members} member{'s' * (members != 1)}")
+    code = first_run.read_setup_code(config)
+    where = (f"enter the code {first_run.display(code)}" if code else
+             "start `selfdata serve` (it makes the first-run code), then enter its code")
+    return Check("setup", WARN, "no member yet: the box waits for its first-run setup",
+                 f"open {config.public_url}/setup and {where}")
 
 
 def check_rejections(config: Config) -> Check:

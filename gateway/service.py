@@ -16,8 +16,11 @@ from aiohttp import web
 
 from receivers.mqtt import MqttSubscriber
 
-from .accounts import DeviceAuth, broker
+from . import accounts
+from .accounts import DeviceAuth, broker, first_run
 from .config import Config
+from .http_listener import RESERVED_FDS, GuardedListener, raise_open_files_limit
+from .logs import flush_repeats
 from .ingest import mqtt as mqtt_ingest
 from .ingest.group_commit import Committed, Ingest
 from .portability import retention, uploads
@@ -50,7 +53,9 @@ class Gateway:
         self.mqtt: MqttSubscriber | None = None
         self.broker_process: broker.BrokerProcess | None = None
         self.gpsd = None
+        self.setup_code: str | None = None  # the first-run code, until a member exists
         self._runner: web.AppRunner | None = None
+        self.http: GuardedListener | None = None
         self._tasks: list[asyncio.Task] = []
         self._zeroconf = None
         self.ingest.listeners.append(self._on_commit)
@@ -63,6 +68,7 @@ class Gateway:
 
     async def start(self, *, web_port: int | None = None) -> None:
         self.store.open()
+        self.setup_code = accounts.ensure_setup_code(self.config, self.store.conn)
         uploads.forget_interrupted(self.config)
         await self.ingest.start()
         await self.pipeline.start()  # trip pipeline: catches up, then follows ingest
@@ -81,6 +87,21 @@ class Gateway:
         self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
         log.info("gateway ready: web on port %s, data in %s", self.web_port,
                  self.config.data_dir)
+        self._announce_setup_code()
+
+    def _announce_setup_code(self) -> None:
+        """While nobody has set the box up, say how to (the console and the journal are
+        where its owner looks; a LAN neighbour cannot read them)."""
+        if self.setup_code is None:
+            return
+        if accounts.has_members(self.store.conn):  # e.g. `selfdata member add` meanwhile
+            self.setup_code = None
+            first_run.discard_setup_code(self.config)
+            return
+        log.warning("first-run setup: open %s/setup and enter the code %s (also in %s and "
+                    "shown by `selfdata setup-code`)", self.config.public_url,
+                    first_run.display(self.setup_code),
+                    first_run.code_path(self.config))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -91,6 +112,7 @@ class Gateway:
         if self.mqtt is not None:
             await self.mqtt.stop()
         if self._runner is not None:
+            self.http.close()
             await self._runner.cleanup()
         await self.ingest.stop()  # after the receivers: whatever they submitted commits
         await self.pipeline.stop()  # trip pipeline: what is left is caught up at next start
@@ -115,14 +137,19 @@ class Gateway:
         if self.web_app is None:
             log.warning("no web application given: the web server is not started")
             return
+        web_cfg = self.config.web
+        # keepalive_timeout also runs before a connection's first request: it is the
+        # header timeout too (a half-sent request head is closed when it expires).
         self._runner = web.AppRunner(self.web_app(self), access_log=None,
-                                     handle_signals=False)
+                                     handle_signals=False,
+                                     keepalive_timeout=web_cfg.idle_timeout_s)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.web.host,
-                           self.config.web.port if port is None else port,
-                           reuse_address=True)
-        await site.start()
-        self.web_port = site._server.sockets[0].getsockname()[1]
+        open_files = raise_open_files_limit()
+        self.http = GuardedListener(
+            self._runner, web_cfg.host, web_cfg.port if port is None else port,
+            per_address=web_cfg.max_connections_per_address,
+            max_connections=max(16, min(web_cfg.max_connections, open_files - RESERVED_FDS)))
+        self.web_port = await self.http.start()
 
     async def _start_mqtt(self) -> None:
         self.mqtt = MqttSubscriber(
@@ -147,10 +174,15 @@ class Gateway:
         """Keep the broker files in step with devices added from the command line, and
         apply members' retention settings once a day (first a minute after start)."""
         next_retention = time.monotonic() + 60
+        next_setup_reminder = time.monotonic() + 3600
         cards_sent = False
         while True:
             await asyncio.sleep(1 if not cards_sent else 10)
             try:
+                flush_repeats()  # a log flood that stopped is summed up now
+                if time.monotonic() >= next_setup_reminder:
+                    next_setup_reminder = time.monotonic() + 3600
+                    self._announce_setup_code()
                 if not cards_sent and self.mqtt is not None and self.mqtt.connected:
                     await self.publish_cards()  # retained: phones that connect later see them
                     cards_sent = True

@@ -13,7 +13,7 @@ import sqlite_utils
 
 # The household's accounts and a member's settings: never erased by a period, exported as
 # member.json/devices.json rather than as rows.
-ACCOUNT = frozenset({"members", "devices", "visibility", "retention"})
+ACCOUNT = frozenset({"members", "devices", "visibility", "retention", "sessions"})
 # This box's own bookkeeping, not the member's data: exports, restores and erasure by period
 # skip them (`selfdata delete --all` clears the member's import jobs explicitly).
 BOOKKEEPING = frozenset({"settings", "schema_migrations", "pipeline_state", "import_jobs"})
@@ -26,6 +26,7 @@ OWNERS = {
     "fixes": "store", "events": "store", "rejections": "store", "settings": "store",
     "schema_migrations": "store",
     "members": "accounts", "devices": "accounts", "visibility": "accounts",
+    "sessions": "accounts",
     "stays": "trips", "trips": "trips", "legs": "trips", "places": "trips",
     "corrections": "trips", "pipeline_state": "trips", "transit_feed": "trips",
     "import_jobs": "portability", "labelled_segments": "portability", "retention": "portability",
