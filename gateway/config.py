@@ -60,9 +60,11 @@ class MqttSection:
     # What phones are told to connect to; empty = <hostname>.local and `port`
     public_host: str = ""
     public_port: int = 0
-    # The gateway's own broker account; its password is generated into the data dir.
+    # The gateway's own broker account; its password is generated into the data dir. Its
+    # persistent session is named after it: the broker binds client ids to usernames.
     username: str = "selfdata-gateway"
-    client_id: str = "selfdata-gateway"
+    # Ignored (kept so that older files still load): the session is the username's.
+    client_id: str = ""
     # Run mosquitto as a child process from the generated files (demo, development, tests).
     # On the Pi the system mosquitto reads the same files and this stays false.
     run_broker: bool = False

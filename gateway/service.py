@@ -125,11 +125,17 @@ class Gateway:
         self.web_port = site._server.sockets[0].getsockname()[1]
 
     async def _start_mqtt(self) -> None:
+        m = self.config.mqtt
+        if m.client_id and m.client_id != m.username:
+            log.warning("[mqtt] client_id = %r is ignored: the broker names the gateway's "
+                        "session after its username %r", m.client_id, m.username)
+        # The id the broker would give it anyway (use_username_as_clientid): the same session
+        # whether or not a broker binds ids to logins.
         self.mqtt = MqttSubscriber(
-            self.config.mqtt.host, self.config.mqtt.port, client_id=self.config.mqtt.client_id,
-            username=self.config.mqtt.username, password=broker.gateway_password(self.config),
-            topics=mqtt_ingest.TOPICS, handler=self.mqtt_router.on_message,
-            keepalive=self.config.mqtt.keepalive, retry_seconds=self.config.mqtt.retry_seconds)
+            m.host, m.port, client_id=m.username, username=m.username,
+            password=broker.gateway_password(self.config), topics=mqtt_ingest.TOPICS,
+            handler=self.mqtt_router.on_message, keepalive=m.keepalive,
+            retry_seconds=m.retry_seconds)
         await self.mqtt.start()
 
     def _start_gpsd(self) -> None:
