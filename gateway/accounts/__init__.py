@@ -8,6 +8,7 @@ sees whom (visibility). Every function takes a connection and runs in the caller
 The broker's files (``accounts.broker``) and what a phone needs to connect
 (``accounts.provisioning``) are generated from these tables.
 """
+from .changes import ChangeWatch, accounts_version
 from .devices import (Device, DeviceAuth, add_device, device_by_id, device_ids,
                       device_secret_hashes, get_device, list_devices, mark_seen, mosquitto_hash,
                       new_secret, remove_device, set_card, verify_secret, without_own_card)
@@ -23,4 +24,5 @@ __all__ = ["AccountError", "Member", "Device", "DeviceAuth", "check_name", "hash
            "new_secret", "add_device", "get_device", "device_by_id", "list_devices",
            "remove_device", "device_secret_hashes", "device_ids", "mark_seen", "set_card",
            "without_own_card", "has_members", "password_hash", "member_settings",
-           "set_member_settings", "fill_profile", "show_to", "hide_from", "visible_member_ids"]
+           "set_member_settings", "fill_profile", "show_to", "hide_from", "visible_member_ids",
+           "ChangeWatch", "accounts_version"]

@@ -34,17 +34,20 @@ def friends_reply(conn, member_id: int) -> list[dict]:
 
 class FriendsCache:
     """Each viewer's reply, kept until one of the members it shows reports a new position
-    or card (the ingest's commit listener calls ``on_commit``); ``clear`` when devices or
-    visibility change."""
+    or card (the ingest's commit listener calls ``on_commit``) or the household changes
+    (devices, names, visibility: ``accounts.ChangeWatch``)."""
 
     def __init__(self, conn_factory):
         self._conn = conn_factory
         self._replies: dict[int, tuple[set, list]] = {}
+        self._watch = accounts.ChangeWatch()  # devices or visibility changed, anywhere
 
     def reply(self, member_id: int) -> list[dict]:
+        conn = self._conn()
+        if self._watch.changed(conn):
+            self._replies.clear()
         cached = self._replies.get(member_id)
         if cached is None:
-            conn = self._conn()
             visible = set(accounts.visible_member_ids(conn, member_id))
             cached = self._replies[member_id] = (visible, friends_reply(conn, member_id))
         return cached[1]
