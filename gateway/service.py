@@ -20,6 +20,7 @@ from .accounts import DeviceAuth, broker
 from .config import Config
 from .ingest import mqtt as mqtt_ingest
 from .ingest.group_commit import Committed, Ingest
+from .ingest.quota import Limits
 from .portability import retention, uploads
 from .queries.friends import FriendsCache
 from .store import Store
@@ -41,12 +42,14 @@ class Gateway:
         self.store = Store(config.db_path)
         self.ingest = Ingest(self.store, batch_max=config.ingest.batch_max,
                              batch_wait_ms=config.ingest.batch_wait_ms,
-                             keep_rejections=config.ingest.keep_rejections)
+                             keep_rejections=config.ingest.keep_rejections,
+                             limits=Limits.from_config(config.ingest))
         self.device_auth = DeviceAuth(lambda: self.store.conn)       # HTTP phones
         self.devices = mqtt_ingest.DeviceDirectory(lambda: self.store.conn)  # MQTT topics
         self.mqtt_router = mqtt_ingest.MqttRouter(self.ingest, self.devices,
                                                   max_bytes=config.ingest.max_payload_bytes)
-        self.friends = FriendsCache(lambda: self.store.conn)  # HTTP-mode replies
+        self.friends = FriendsCache(lambda: self.store.conn,  # HTTP-mode replies
+                                    max_face_bytes=config.ingest.max_face_bytes)
         self.mqtt: MqttSubscriber | None = None
         self.broker_process: broker.BrokerProcess | None = None
         self.gpsd = None
@@ -136,6 +139,7 @@ class Gateway:
             password=broker.gateway_password(self.config), topics=mqtt_ingest.TOPICS,
             handler=self.mqtt_router.on_message, keepalive=m.keepalive,
             retry_seconds=m.retry_seconds)
+        self.mqtt_router.publish = self.mqtt.publish
         await self.mqtt.start()
 
     def _start_gpsd(self) -> None:

@@ -11,7 +11,7 @@ from receivers import owntracks as ot
 from .. import accounts
 from ..model import Rejection
 from .group_commit import Ingest, Submission
-from .owntracks import ingest_payload, our_card
+from .owntracks import card_without_big_face, ingest_payload, our_card
 
 SOURCE = "owntracks-mqtt"
 TOPICS = ["owntracks/#"]
@@ -54,6 +54,7 @@ class MqttRouter:
 
     def __init__(self, ingest: Ingest, devices: DeviceDirectory, *, max_bytes: int):
         self.ingest, self.devices, self.max_bytes = ingest, devices, max_bytes
+        self.publish = None  # the subscriber's publish, once the service has connected it
 
     async def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
         try:
@@ -72,8 +73,11 @@ class MqttRouter:
                 Rejection(SOURCE, f"unknown topic '{subtopic}'", payload, device.id,
                           where=topic)]))
             return
-        await ingest_payload(self.ingest, device, payload, SOURCE, subtopic=subtopic,
-                             max_bytes=self.max_bytes)
+        _, sub = await ingest_payload(self.ingest, device, payload, SOURCE, subtopic=subtopic,
+                                      max_bytes=self.max_bytes)
+        smaller = card_without_big_face(sub) if subtopic == "info" else None
+        if smaller is not None and self.publish is not None:
+            self.publish(f"{device.topic}/info", smaller, retain=True)
 
 
 def publish_cards(mqtt, conn) -> None:
