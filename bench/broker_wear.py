@@ -1,6 +1,7 @@
 """What mosquitto's persistence writes to the SD card, now that it saves after every change.
 
-    .venv/bin/python bench/broker_wear.py [--only steady,burst,outage,friend,window] [--keep DIR]
+    .venv/bin/python bench/broker_wear.py [--only steady,card,burst,outage,friend,window]
+                                          [--autosave N] [--messages N] [--keep DIR]
 
 The broker PUBACKs phones itself, so it must have what it acknowledged on disk
 (`autosave_on_changes true`, `autosave_interval 1`: docs/operations.md). mosquitto 2.0 saves
@@ -12,6 +13,7 @@ configuration; a phone publishes retained QoS 1 locations as OwnTracks does, tim
 own save), and the bytes per message are scaled to a day of one message every 30 s:
 
 - steady:  one phone, the gateway up.
+- card:    the same with the phone's own card (a 20 kB face) retained, as iOS publishes it.
 - burst:   a phone sends a day's queue (2,880 locations) as fast as it can, gateway up.
 - outage:  the gateway down for 1 h and for 24 h while the phone reports (what the broker
            holds grows with the outage, and every save rewrites all of it).
@@ -30,7 +32,7 @@ box writes with one phone every 30 s (issue #12), so the broker's share must be 
 from __future__ import annotations
 
 import argparse
-import json
+import base64
 import os
 import shutil
 import signal
@@ -214,6 +216,24 @@ def steady(root: Path, n: int) -> None:
         box.close()
 
 
+def card(root: Path, n: int) -> None:
+    """Steady, with the phone's own card retained in the broker as iOS publishes it: a
+    192x192 face is some 20 kB of base64, and every save rewrites it."""
+    box = Box(root, "card")
+    try:
+        box.gateway.start()
+        phone = box.phone()
+        face = base64.b64encode(os.urandom(15_000)).decode()
+        phone.publish("owntracks/alice/phone/info", {"_type": "card", "name": "Alice",
+                      "face": face}, retain=True).wait_for_publish(30)
+        written = _measured(box, lambda: box.publish(phone, n))
+        phone.close()
+        _report("steady, with the phone's card (20 kB face) retained", written, PER_DAY / n,
+                unit="MB/day", budget=True)
+    finally:
+        box.close()
+
+
 def burst(root: Path, n: int) -> None:
     box = Box(root, "burst")
     try:
@@ -287,7 +307,7 @@ def window(root: Path, rounds: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", default="steady,burst,outage,friend,window")
+    ap.add_argument("--only", default="steady,card,burst,outage,friend,window")
     ap.add_argument("--messages", type=int, default=300, help="steady: messages measured")
     ap.add_argument("--autosave", type=int, help="try another autosave_interval (changes)")
     ap.add_argument("--keep", type=Path, help="keep the data here instead of a temporary dir")
@@ -304,6 +324,8 @@ def main() -> None:
     try:
         if "steady" in only:
             steady(root, args.messages)
+        if "card" in only:
+            card(root, args.messages)
         if "burst" in only:
             burst(root, PER_DAY)
         if "outage" in only:

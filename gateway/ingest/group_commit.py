@@ -112,7 +112,7 @@ class Ingest:
         """The raw copy kept beside a fix is for exports and debugging: past the limit the
         fix is kept without it (one note per message)."""
         limit, dropped = self.limits.max_raw_bytes, None
-        for fix in sub.fixes:
+        for fix in sub.fixes if sub.device is not None else ():
             if fix.raw and len(fix.raw) * 4 > limit and len(fix.raw.encode()) > limit:
                 dropped = dropped or fix.raw
                 fix.raw = None
