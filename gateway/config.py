@@ -90,9 +90,11 @@ class MqttSection:
     # What phones are told to connect to; empty = <hostname>.local and `port`
     public_host: str = ""
     public_port: int = 0
-    # The gateway's own broker account; its password is generated into the data dir.
+    # The gateway's own broker account; its password is generated into the data dir. Its
+    # persistent session is named after it: the broker binds client ids to usernames.
     username: str = "selfdata-gateway"
-    client_id: str = "selfdata-gateway"
+    # Ignored (kept so that older files still load): the session is the username's.
+    client_id: str = ""
     # Run mosquitto as a child process from the generated files (demo, development, tests).
     # On the Pi the system mosquitto reads the same files and this stays false.
     run_broker: bool = False
@@ -131,6 +133,16 @@ class IngestSection:
     max_payload_bytes: int = 512 * 1024
     # Rejections kept for `selfdata doctor` and the member's page.
     keep_rejections: int = 10000
+    # What one device may make the box store (gateway/ingest/quota.py). A fix keeps its
+    # message as received ("raw") up to `max_raw_bytes`; a card's face (base64) is dropped
+    # beyond `max_face_bytes`, its name kept.
+    max_raw_bytes: int = 4096
+    max_face_bytes: int = 64 * 1024
+    # Messages (fixes or events): `device_burst` at once (a week's queue of one point every
+    # 30 s), then `device_rate` a second; and at most `device_daily_bytes` stored a day.
+    device_burst: int = 20000
+    device_rate: float = 5.0
+    device_daily_bytes: int = 32 * 1024 * 1024
 
 
 # --- trip pipeline (gateway/trips/): added by the trip engine's integration

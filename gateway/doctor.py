@@ -173,9 +173,11 @@ def check_broker(config: Config) -> Check:
                      "[mqtt] run_broker = true; phones in HTTP mode still work meanwhile")
     code = _mqtt_login(config)
     if code == 0:
-        return Check("broker", OK, f"mosquitto at {host}:{port} accepts the gateway's login")
+        return Check("broker", OK, f"mosquitto at {host}:{port} accepts the logins the gateway "
+                     "generates")
     if code in (4, 5):
-        return Check("broker", FAIL, f"mosquitto at {host}:{port} refuses the gateway's login",
+        return Check("broker", FAIL, f"mosquitto at {host}:{port} refuses the logins the gateway "
+                     "generates",
                      "the broker has not read the generated password file: check that it "
                      f"includes {config.broker_dir}/passwd, then reload it")
     return Check("broker", WARN, f"mosquitto at {host}:{port} answered oddly ({code})")
@@ -185,8 +187,10 @@ def _mqtt_login(config: Config) -> int | str:
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
     result: dict = {}
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"selfdata-doctor-{time.time()}")
-    client.username_pw_set(config.mqtt.username, broker.gateway_password(config))
+    # Its own account, never the gateway's: the broker binds sessions to logins, so logging
+    # in as the gateway would throw the running gateway off (and a clean login wipe its queue).
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=broker.DOCTOR_USERNAME)
+    client.username_pw_set(broker.DOCTOR_USERNAME, broker.doctor_password(config))
     client.on_connect = lambda c, u, f, rc, p: result.setdefault("rc", rc)
     try:
         client.connect(config.mqtt.host, config.mqtt.port, keepalive=10)

@@ -23,6 +23,7 @@ from .http_listener import RESERVED_FDS, GuardedListener, raise_open_files_limit
 from .logs import flush_repeats
 from .ingest import mqtt as mqtt_ingest
 from .ingest.group_commit import Committed, Ingest
+from .ingest.quota import Limits
 from .portability import retention, uploads
 from .queries.friends import FriendsCache
 from .store import Store
@@ -44,12 +45,14 @@ class Gateway:
         self.store = Store(config.db_path)
         self.ingest = Ingest(self.store, batch_max=config.ingest.batch_max,
                              batch_wait_ms=config.ingest.batch_wait_ms,
-                             keep_rejections=config.ingest.keep_rejections)
+                             keep_rejections=config.ingest.keep_rejections,
+                             limits=Limits.from_config(config.ingest))
         self.device_auth = DeviceAuth(lambda: self.store.conn)       # HTTP phones
         self.devices = mqtt_ingest.DeviceDirectory(lambda: self.store.conn)  # MQTT topics
         self.mqtt_router = mqtt_ingest.MqttRouter(self.ingest, self.devices,
                                                   max_bytes=config.ingest.max_payload_bytes)
-        self.friends = FriendsCache(lambda: self.store.conn)  # HTTP-mode replies
+        self.friends = FriendsCache(lambda: self.store.conn,  # HTTP-mode replies
+                                    max_face_bytes=config.ingest.max_face_bytes)
         self.mqtt: MqttSubscriber | None = None
         self.broker_process: broker.BrokerProcess | None = None
         self.gpsd = None
@@ -152,11 +155,18 @@ class Gateway:
         self.web_port = await self.http.start()
 
     async def _start_mqtt(self) -> None:
+        m = self.config.mqtt
+        if m.client_id and m.client_id != m.username:
+            log.warning("[mqtt] client_id = %r is ignored: the broker names the gateway's "
+                        "session after its username %r", m.client_id, m.username)
+        # The id the broker would give it anyway (use_username_as_clientid): the same session
+        # whether or not a broker binds ids to logins.
         self.mqtt = MqttSubscriber(
-            self.config.mqtt.host, self.config.mqtt.port, client_id=self.config.mqtt.client_id,
-            username=self.config.mqtt.username, password=broker.gateway_password(self.config),
-            topics=mqtt_ingest.TOPICS, handler=self.mqtt_router.on_message,
-            keepalive=self.config.mqtt.keepalive, retry_seconds=self.config.mqtt.retry_seconds)
+            m.host, m.port, client_id=m.username, username=m.username,
+            password=broker.gateway_password(self.config), topics=mqtt_ingest.TOPICS,
+            handler=self.mqtt_router.on_message, keepalive=m.keepalive,
+            retry_seconds=m.retry_seconds)
+        self.mqtt_router.publish = self.mqtt.publish
         await self.mqtt.start()
 
     def _start_gpsd(self) -> None:

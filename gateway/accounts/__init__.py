@@ -9,6 +9,7 @@ Web sessions (``accounts.sessions``) and first-run setup (``accounts.first_run``
 too. The broker's files (``accounts.broker``) and what a phone needs to connect
 (``accounts.provisioning``) are generated from these tables.
 """
+from .changes import ChangeWatch, accounts_version
 from .devices import (Device, DeviceAuth, add_device, device_by_id, device_ids,
                       device_secret_hashes, get_device, list_devices, mark_seen, mosquitto_hash,
                       new_secret, remove_device, set_card, verify_secret, without_own_card)
@@ -31,4 +32,5 @@ __all__ = ["AccountError", "Member", "Device", "DeviceAuth", "check_name", "hash
            "set_member_settings", "fill_profile", "show_to", "hide_from", "visible_member_ids",
            "SetupClosed", "WrongSetupCode", "create_first_member", "ensure_setup_code",
            "read_setup_code", "Lifetime", "Session", "start_session", "find_session",
-           "touch_session", "end_session", "end_member_sessions"]
+           "touch_session", "end_session", "end_member_sessions",
+           "ChangeWatch", "accounts_version"]

@@ -16,7 +16,8 @@ import sqlite_utils
 ACCOUNT = frozenset({"members", "devices", "visibility", "retention", "sessions"})
 # This box's own bookkeeping, not the member's data: exports, restores and erasure by period
 # skip them (`selfdata delete --all` clears the member's import jobs explicitly).
-BOOKKEEPING = frozenset({"settings", "schema_migrations", "pipeline_state", "import_jobs"})
+BOOKKEEPING = frozenset({"settings", "schema_migrations", "pipeline_state", "import_jobs",
+                         "accounts_version"})
 # Rebuilt from fixes and corrections by the trip engine: an archive carries them for
 # reading only, a restore recomputes them.
 DERIVED = frozenset({"stays", "trips", "legs"})
@@ -27,6 +28,7 @@ OWNERS = {
     "schema_migrations": "store",
     "members": "accounts", "devices": "accounts", "visibility": "accounts",
     "sessions": "accounts",
+    "accounts_version": "accounts",  # bumped by triggers (m0006) on the three above
     "stays": "trips", "trips": "trips", "legs": "trips", "places": "trips",
     "corrections": "trips", "pipeline_state": "trips", "transit_feed": "trips",
     "import_jobs": "portability", "labelled_segments": "portability", "retention": "portability",
