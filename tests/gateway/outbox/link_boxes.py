@@ -5,6 +5,7 @@ A box can be moved to another commune: its whole history is shifted so that home
 that commune's centre (the trips keep their shapes and lengths)."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +29,20 @@ HOME = PLACES["home"]            # Tasdon, La Rochelle (17300)
 def local_ts(text: str) -> float:
     """'2026-04-10 12:00' in the household's zone, as epoch seconds (the box's clock)."""
     return datetime.fromisoformat(text).replace(tzinfo=TZ).timestamp()
+
+
+class Clock:
+    """The box's clock in a test: it runs (backoff delays pass as in life) from a local time
+    the test sets, and jumps when the test says a month has gone by."""
+
+    def __init__(self, text: str):
+        self.set(text)
+
+    def set(self, text: str) -> None:
+        self.offset = local_ts(text) - time.time()
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
 
 
 @dataclass
