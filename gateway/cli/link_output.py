@@ -43,23 +43,27 @@ def studies(found: list) -> None:
             print(f"    {period}; published over at least {s['k']} contributors; run by {s['runs_it']}")
 
 
-def send_report(done: dict, names: dict) -> None:
+def send_report(done: dict, names: dict, tz) -> None:
     for q in done["queued"]:
+        due = f", goes after {local(q['due_at'], tz)}" if q["due_at"] else ""
         print(f"queued: {names.get(q['member_id'], '?')} {q['study']} {q['month'] or ''} "
-              f"({q['what']})")
+              f"({q['what']}{due})")
     for s in done["sent"]:
         what = f"{names.get(s['member_id'], '?')} {s['kind']} {s['study'] or ''} {s['month'] or ''}"
         result = s["status"] if s["outcome"] == "done" else f"{s['outcome']}: {s['reason']}"
         print(f"sent: {' '.join(what.split())}: {result}")
     if not done["queued"] and not done["sent"]:
         print("nothing is due")
+    elif not done["sent"]:
+        print("nothing was due to go yet: the service sends each message at its own moment "
+              "(or: selfdata link send --now)")
 
 
 def ledger(rows: list, tz, member: str) -> None:
     if not rows:
         print(f"nothing was sent for {member}")
         return
-    print(f"{'sent':<17} {'what':<8} {'study':<16} {'month':<8} {'rev':>3}  {'answer':<16} receipt")
+    print(f"{'sent':<17} {'what':<8} {'study':<16} {'month':<8} {'rev':>3}  {'answer':<16} digest")
     for r in rows:
         answer = r["status"] + (f" ({r['count']})" if r["count"] is not None else "")
         print(f"{local(r['sent_at'], tz):<17} {r['kind']:<8} {r['study'] or '':<16} "

@@ -241,15 +241,17 @@ class Outbox:
         return await self._db(preview, self.store, self.config, member_id, month,
                               now=self.clock(), tz=self.tz, **options)
 
-    async def send_due(self, *, spread: bool = False) -> dict:
+    async def send_due(self, *, spread: bool = False, at_once: bool = False) -> dict:
         """Queue what is due and send what can go: what `selfdata link send` does, and what
-        the service does every send_interval_s (with `spread`)."""
+        the service does every send_interval_s (with `spread`: one member per pass). With
+        `at_once`, everything waiting goes now, without waiting for its jittered moment:
+        the box's members then reach the city together."""
         async with sender.send_lock(self.config.data_dir):
             await self._refresh_stale()
             queued = await self._db(queue.plan, self.store, self.config, self.clock(), self.tz,
                                     self.rng)
             sent = await sender.send_heads(self._db, self.store, self.config, self.clock,
-                                           self.rng, spread=spread)
+                                           self.rng, spread=spread, at_once=at_once)
         return {"queued": queued, "sent": sent}
 
     async def run_forever(self) -> None:

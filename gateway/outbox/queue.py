@@ -110,18 +110,18 @@ def summary_message(link: dict, key, study_id: str, month: str, revision: int, b
 
 
 def queue_summary(conn, link: dict, key, study_id: str, month: str, body: dict, now: int,
-                  delay: float) -> str:
-    """Make the outbox hold this body for the study-month; what was done."""
+                  delay: float) -> tuple:
+    """Make the outbox hold this body for the study-month; (what was done, due when)."""
     verdict, found = decide(conn, link["id"], study_id, month, body)
     if verdict == "same":
-        return "unchanged"
+        return "unchanged", found["due_at"]
     revision = found["revision"] if verdict == "rewrite" else found
     message = summary_message(link, key, study_id, month, revision, body)
     text, digest = wire.canonical(message).decode(), wire.digest(message)
     if verdict == "rewrite":
         conn.execute("UPDATE outbox SET body = ?, message = ?, digest = ? WHERE id = ?",
                      (wire.canonical(body).decode(), text, digest, found["id"]))
-        return "rewritten"
+        return "rewritten", found["due_at"]
     conn.execute("UPDATE outbox SET state = 'superseded', done_at = ? WHERE link_id = ? AND "
                  "kind = 'summary' AND study_id = ? AND month = ? AND state = 'pending'",
                  (now, link["id"], study_id, month))
@@ -130,7 +130,7 @@ def queue_summary(conn, link: dict, key, study_id: str, month: str, body: dict, 
         "digest, created_at, due_at) VALUES (?, ?, 'summary', ?, ?, ?, ?, ?, ?, ?, ?)",
         (link["id"], link["member_id"], study_id, month, revision, wire.canonical(body).decode(),
          text, digest, now, int(now + delay)))
-    return "queued" if revision == 1 else "replacement"
+    return ("queued" if revision == 1 else "replacement"), int(now + delay)
 
 
 def queue_control(conn, link: dict, message: dict, study_id, now: int) -> int:
@@ -161,7 +161,8 @@ def cancel(conn, link_id: int, now: int, study_ids=None, month: str | None = Non
 # ----- one planning pass over a link
 
 def plan_link(store, config, link: dict, now: float, tz, rng) -> list[tuple]:
-    """Queue what is due for one link; [(study, month, what was done)] for what changed."""
+    """Queue what is due for one link; [(study, month, what was done, due when)] for what
+    changed."""
     if link["state"] != "active":
         return []
     try:
@@ -186,16 +187,16 @@ def plan_link(store, config, link: dict, now: float, tz, rng) -> list[tuple]:
     done = []
     with store.transaction() as conn:
         if gone and cancel(conn, link["id"], int(now), gone):
-            done.append((",".join(gone), None, "cancelled: the study was withdrawn"))
+            done.append((",".join(gone), None, "cancelled: the study was withdrawn", None))
         for study_id, month, body, why in wanted_bodies:
             if body is None:
                 if cancel(conn, link["id"], int(now), [study_id], month):
-                    done.append((study_id, month, f"cancelled: {why}"))
+                    done.append((study_id, month, f"cancelled: {why}", None))
                 continue
-            what = queue_summary(conn, link, key, study_id, month, body, int(now),
-                                 rng.uniform(0, section.jitter_s))
+            what, due = queue_summary(conn, link, key, study_id, month, body, int(now),
+                                      rng.uniform(0, section.jitter_s))
             if what != "unchanged":
-                done.append((study_id, month, what))
+                done.append((study_id, month, what, due))
     return done
 
 
@@ -205,6 +206,6 @@ def plan(store, config, now: float | None, tz, rng) -> list[dict]:
     out = []
     for link in links.active(store.conn):
         out += [{"link_id": link["id"], "member_id": link["member_id"], "study": study,
-                 "month": month, "what": what}
-                for study, month, what in plan_link(store, config, link, now, tz, rng)]
+                 "month": month, "what": what, "due_at": due}
+                for study, month, what, due in plan_link(store, config, link, now, tz, rng)]
     return out

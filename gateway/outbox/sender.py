@@ -67,8 +67,8 @@ class Answer:
 
 
 def heads(conn, now: float, link_ids=None) -> list:
-    """The oldest waiting message of each working link, when it is due (later messages of a
-    link wait behind it: months arrive in order)."""
+    """The oldest waiting message of each working link, when it is due by `now` (later
+    messages of a link wait behind it: months arrive in order)."""
     rows = conn.execute(
         "SELECT o.* FROM outbox o JOIN links l ON l.id = o.link_id "
         "WHERE o.state = 'pending' AND l.state IN ('active', 'revoking') AND o.id = "
@@ -154,14 +154,17 @@ def _next(store, clock, link_ids, skip: set, only) -> tuple:
     return None, None
 
 
-async def send_heads(db, store, config, clock, rng, *, link_ids=None, spread: bool = False) -> list:
+async def send_heads(db, store, config, clock, rng, *, link_ids=None, spread: bool = False,
+                     at_once: bool = False) -> list:
     """Send due messages until none is left that can go; what became of each (a dict per
     attempt: outcome done, retry, refused, conflict or revoked). `db(fn, *args)` runs the store's work off the event loop. With
     `spread` (the service), one link per pass: members of one box that were due together
-    (after the box was off) leave in different passes."""
+    (after the box was off) leave in different passes. With `at_once`, what waits goes now,
+    its jitter and backoff skipped (a person asked for it)."""
     out, unreachable, served = [], set(), None
+    due_by = (lambda: float(2 ** 62)) if at_once else clock
     while True:
-        entry, link = await db(_next, store, clock, link_ids, unreachable,
+        entry, link = await db(_next, store, due_by, link_ids, unreachable,
                                served if spread else None)
         if entry is None:
             return out

@@ -117,12 +117,12 @@ def preview(args, ctx):
 
 
 def send(args, ctx):
-    done = _with_outbox(ctx, lambda o: o.send_due())
+    done = _with_outbox(ctx, lambda o: o.send_due(at_once=args.now))
     names = {m.id: m.name for m in accounts.list_members(ctx.store.conn)}
     if args.json:
         print_json(done)
         return 0
-    out.send_report(done, names)
+    out.send_report(done, names, zone(ctx))
     return 0
 
 
@@ -220,6 +220,13 @@ def _setup_revoke(q):
     _json(q)
 
 
+def _setup_send(q):
+    q.add_argument("--now", action="store_true",
+                   help="do not wait for each message's random moment (members then arrive "
+                        "at the city together)")
+    _json(q)
+
+
 def _setup_member_json(q):
     _member(q)
     _json(q)
@@ -235,7 +242,7 @@ _COMMANDS = [
     ("studies", "the studies the aggregator publishes", _setup_optional_member, studies),
     ("join", "join a study: its months are sent once over", _setup_join, join),
     ("preview", "exactly what a month would send, as JSON and in words", _setup_preview, preview),
-    ("send", "send what is due now (the service does it by itself)", _json, send),
+    ("send", "send what is due now (the service does it by itself)", _setup_send, send),
     ("ledger", "what was sent when, with the city's receipts", _setup_member_json, ledger),
     ("status", "links, studies joined, what waits and why", _setup_optional_member, status),
     ("leave", "leave a study (or all), optionally deleting what was sent", _setup_leave, leave),
