@@ -40,7 +40,10 @@ class Outbox:
 
     @property
     def tz(self):
-        return ZoneInfo(self.config.gateway.timezone)
+        try:
+            return ZoneInfo(self.config.gateway.timezone)
+        except Exception:    # a typo in the configuration must not stop the link (nor trips)
+            return ZoneInfo("Europe/Paris")
 
     async def _db(self, fn, *args, **kwargs):
         loop = asyncio.get_running_loop()

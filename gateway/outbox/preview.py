@@ -4,6 +4,7 @@ words (summary_wire.describe), and when it goes or why nothing does."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from carbon import summary_wire as wire
 
@@ -34,14 +35,15 @@ def study_preview(conn, link: dict, key, study: dict, consent: dict, month: str,
     verdict, found = decide(conn, link["id"], study["id"], month, body)
     if verdict == "same":
         message = json.loads(found["message"])
-        when = "sent" if found["state"] == "sent" else "waiting to be sent"
-        if found["state"] == "refused":
-            when = f"refused by the aggregator ({found['last_error']})"
+        when = {"sent": "sent", "refused": f"refused by the aggregator ({found['last_error']})"}.get(
+            found["state"], f"waiting to be sent, not before {_moment(found['due_at'], tz)}")
     else:
         revision = found["revision"] if verdict == "rewrite" else found
         message = summary_message(link, key, study["id"], month, revision, body)
         settles = months.settles_at(month, tz, config.link.grace_days)
-        when = "due now" if settles <= now else f"due after {_day(settles, tz)} (grace period)"
+        hours = config.link.jitter_s / 3600
+        when = (f"due now, then sent at a random moment within {hours:g} hours"
+                if settles <= now else f"due after {_day(settles, tz)} (grace period)")
     return {**item, "sent": True, "state": when, "revision": message["revision"],
             "message": message, "wire": wire.canonical(message).decode("utf-8"),
             "words": wire.describe(message, lang),
@@ -77,5 +79,8 @@ def preview(store, config, member_id: int, month: str, *, study_id: str | None =
 
 
 def _day(ts: int, tz) -> str:
-    from datetime import datetime
     return datetime.fromtimestamp(ts, tz).date().isoformat()
+
+
+def _moment(ts: int, tz) -> str:
+    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M")
