@@ -1,8 +1,10 @@
 """The city link end to end, on SQLite and PostgreSQL: households on several boxes enrol, opt in
-and send their month; the aggregator publishes only cells of at least k contributors; a member
-who stops is not sent again and their deletion clears what the city holds at once, while the
-published figures move only as the release rule allows; everything that crossed the wire is
-checked for anything that could place, date, name or link a member.
+and send their month; the aggregator publishes only cells of at least k contributors; the boxes
+compare themselves with it; a member who stops is not sent again and their deletion clears what
+the city holds at once, while the published figures move only as the release rule allows (not
+after one change; after k, four of them the boxes' replacements of corrected months); a member
+revokes; everything that crossed the wire is checked for anything that could place, date, name
+or link a member.
 
 Boxes: maison-dupont (alice, bob) and maison-martin (carol, in Périgny) are the two households
 under study; four more boxes bring La Rochelle to k=5 contributors and four members who do not
@@ -13,6 +15,8 @@ from carbon import summary_wire as wire
 from gateway.outbox import Outbox
 from gateway.outbox.keys import receipt_problem
 from gateway.queries import link as read
+from gateway.queries.trips import trip_list
+from gateway.trips import decisions
 
 from link_boxes import Member, local_ts, make_box
 from link_city import K, CaptureProxy, City
@@ -111,14 +115,16 @@ async def test_boxes_enrol_send_and_the_city_publishes_only_above_k(tmp_path, ci
         assert cells["17300"]["bike_days"] == sum(b["bike_days"] for b in la_rochelle)
         before = await city.published(MARCH)
 
-        await _alice_stops(households[0], city, now, before)
-        await _jade_revokes(households[-1], city)
         for h in households:   # households like yours: only whole published months fetched
             compared = await h.outbox.compare(h.box.ids[h.box.members[0].name])
             march = next(m for m in compared["months"] if m["month"] == MARCH)
-            assert march["all"]["contributors"] == 10
-            assert (march["commune"] is not None) == (h.box.commune == "17300")
+            assert march["release"] == 1 and march["all"]["contributors"] == 10
+            assert (march["commune"] or {}).get("contributors") == (5 if h.box.commune == "17300" else None)
+            assert march["mine"]["trips"] > 0     # the member's own side, computed on the box
 
+        await _alice_stops(households[0], city, now, before)
+        await _four_corrections_allow_a_new_release(households, city)
+        await _jade_revokes(households[-1], city)
         fixes = [f for h in households for fs in h.box.fixes.values() for f in fs]
         names = set().union(*(h.names() for h in households))
         contributors = check_capture(proxy.seen, names, fixes)
@@ -151,6 +157,26 @@ async def _alice_stops(dupont, city, now, before):
     (outcome,) = [o for o in await city.publish() if o["month"] == MARCH]
     assert outcome["released"] is None and "fewer than k=5" in outcome["reason"], outcome
     assert await city.published(MARCH) == before
+
+
+async def _four_corrections_allow_a_new_release(households, city):
+    """bob, dave, erin and frank correct a March trip: their boxes send replacements (revision
+    2). With alice gone that is 5 changes in La Rochelle, k: a second release may go. La
+    Rochelle is down to 4, so it is hidden now; everyone (9) is published."""
+    by_name = {m.name: h for h in households for m in h.box.members}
+    for name in ("bob", "dave", "erin", "frank"):
+        h = by_name[name]
+        mid = h.box.ids[name]
+        leg = next(g for t in trip_list(h.store.conn, mid, None, int(local_ts("2026-04-01 00:00")))
+                   for g in t["legs"] if g["distance_m"] > 500)
+        decisions.correct_leg(h.store, mid, leg["start_ts"] + 1, "bus" if leg["mode"] != "bus" else "walk")
+        done = await h.outbox.send_due()
+        assert (MARCH, 2, "done") in {(s["month"], s["revision"], s["outcome"]) for s in done["sent"]}
+    (outcome,) = [o for o in await city.publish() if o["month"] == MARCH]
+    assert outcome["released"] == 2, outcome
+    cells = _cells(await city.published(MARCH))
+    assert {c for c, cell in cells.items() if not cell["suppressed"]} == {"all"}
+    assert cells["all"]["contributors"] == 9
 
 
 async def _jade_revokes(leroy, city):
