@@ -55,3 +55,28 @@ async def test_archive_restore_and_erasure_of_a_linked_member(tmp_path, city, pr
     assert keys.forget_unused(box.data_dir, in_use) == [key_file]  # the service's daily clean-up
     await outbox.close()
     store.close()
+
+
+async def test_doctor_says_when_the_city_link_needs_attention(tmp_path, city, proxy):
+    from gateway import doctor
+    box = make_box(tmp_path / "box", "maison-dupont", [Member("alice")])
+    store = box.store()
+    clock = Clock("2026-04-10 12:00")
+    outbox = Outbox(store, box.config, clock=clock)
+    mid = box.ids["alice"]
+    assert doctor.check_city_link(box.config).summary == "no member sends anything to the city"
+    await outbox.enrol(mid, proxy.url, (await city.tokens(1))[0])
+    await outbox.join(mid)
+    assert doctor.check_city_link(box.config).status == "ok"
+    await city.stop()
+    await outbox.send_due()                                  # tried, the city away
+    later = clock() + 3 * 86400
+    check = doctor.check_city_link(box.config, now=later)
+    assert check.status == "warn" and "waited for the city since 2026-04-10" in check.summary
+    assert "502" in check.summary and "keeps trying" in check.advice
+    (box.data_dir / "keys" / read.links(store.conn, mid)[0]["key_file"]).unlink()
+    check = doctor.check_city_link(box.config, now=later)
+    assert check.status == "fail" and "the key of alice is missing" in check.summary
+    await outbox.close()
+    store.close()
+    await city.start()
