@@ -49,6 +49,10 @@ class Outbox:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
+    async def _read(self, fn, *args, **kwargs):
+        """fn(connection, ...) on the outbox's thread, with that thread's own connection."""
+        return await self._db(lambda: fn(self.store.conn, *args, **kwargs))
+
     async def close(self) -> None:
         if self._executor is None:
             return
@@ -69,7 +73,7 @@ class Outbox:
             await self.refresh_studies(url)
         except http.Unreachable as exc:   # enrolled all the same; studies come at the next pass
             log.warning("studies of %s not fetched: %s", url, exc)
-        known = await self._db(read.known_studies, self.store.conn, url)
+        known = await self._read(read.known_studies, url)
         return {"aggregator": url, "pseudonym": answer["pseudonym"],
                 "studies": sorted(known) or answer.get("studies", [])}
 
@@ -98,7 +102,7 @@ class Outbox:
         """The studies of `aggregator`, or of every aggregator the member (or anyone) enrolled
         with, fetched again when it answers, each with the member's decision about it."""
         urls = ([links.normalise_url(aggregator)] if aggregator else sorted(
-            {l["aggregator"] for l in await self._db(read.links, self.store.conn, member_id)}))
+            {l["aggregator"] for l in await self._read(read.links, member_id)}))
         if not urls:
             raise links.LinkError("not enrolled with any aggregator: give its address to see "
                                   "its studies")
@@ -123,9 +127,9 @@ class Outbox:
 
     async def _refresh_stale(self) -> None:
         """Fetch again the studies of every aggregator a link uses, when old enough."""
-        urls = {link["aggregator"] for link in await self._db(lambda: links.active(self.store.conn))}
+        urls = {link["aggregator"] for link in await self._read(links.active)}
         for url in sorted(urls):
-            at = await self._db(fetched_at, self.store.conn, url)
+            at = await self._read(fetched_at, url)
             if at is None or self.clock() - at >= self.config.link.studies_refresh_s:
                 try:
                     await self.refresh_studies(url)
@@ -140,8 +144,8 @@ class Outbox:
         """The member joins a study (the standing monthly one by default), having seen what
         its first month would send; the preview shown goes into their log."""
         study_id = study_id or wire.STANDING_STUDY_ID
-        link = await self._db(links.find, self.store.conn, member_id, aggregator)
-        if study_id not in await self._db(read.known_studies, self.store.conn, link["aggregator"]):
+        link = await self._read(links.find, member_id, aggregator)
+        if study_id not in await self._read(read.known_studies, link["aggregator"]):
             await self.refresh_studies(link["aggregator"])
         return await self._db(self._join, link, study_id, commune, from_month, lang, self.clock())
 
@@ -235,7 +239,7 @@ class Outbox:
         if mine is None or mine["outcome"] != "done":
             reason = mine["reason"] if mine else "a message before it is still waiting"
             return {"sent": False, "why": f"queued: {reason}; the box keeps trying"}
-        entry = await self._db(read.ledger_entry, self.store.conn, entry_id)
+        entry = await self._read(read.ledger_entry, entry_id)
         return {"sent": True, "status": entry["status"], "count": entry["count"]}
 
     # ----- what would go, and sending
@@ -265,7 +269,7 @@ class Outbox:
                 await self.send_due(spread=True)
                 if time.monotonic() >= next_cleanup:
                     next_cleanup = time.monotonic() + 86400
-                    in_use = await self._db(links.key_files, self.store.conn)
+                    in_use = await self._read(links.key_files)
                     keys.forget_unused(self.config.data_dir, in_use)
             except Exception:    # a failed pass must not stop the next one
                 log.exception("city link pass failed")
@@ -277,7 +281,7 @@ class Outbox:
         """The member's recent months beside the published figures of their commune and of
         the whole agglomeration; only whole published months are fetched."""
         url = (links.normalise_url(aggregator) if aggregator else
-               (await self._db(links.find, self.store.conn, member_id))["aggregator"])
+               (await self._read(links.find, member_id))["aggregator"])
         recent = [months.add(months.last_closed(self.clock(), self.tz), -i)
                   for i in range(self.config.link.compare_months)]
         commune, mine = await self._db(self._own_months, member_id, recent)
