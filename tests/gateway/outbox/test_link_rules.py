@@ -124,3 +124,56 @@ def test_retries_back_off_exponentially_within_bounds():
         delays = [backoff(attempts, section, rng) for _ in range(200)]
         assert all(base / 2 <= d <= base for d in delays)
         assert max(delays) - min(delays) > base / 4           # spread, not one value
+
+
+async def test_a_key_the_city_revoked_stops_the_link(tmp_path, city, proxy):
+    clock = Clock("2026-04-10 12:00")
+    box, store, outbox = await _household(tmp_path, city, proxy, clock)
+    mid = box.ids["alice"]
+    await outbox.join(mid, from_month="2026-03")
+    pseudonym = read.links(store.conn, mid)[0]["pseudonym"]
+    await city.store.revoke(pseudonym)                         # the city's `key revoke`
+    done = await outbox.send_due()
+    assert [s["outcome"] for s in done["sent"]] == ["revoked"]
+    (status,) = read.status(store.conn, mid)
+    assert status["state"] == "revoked" and status["pending"] == []
+    assert "revoked_key" in status["refused"][0]["last_error"]
+    clock.set("2026-05-10 12:00")
+    assert await outbox.send_due() == {"queued": [], "sent": []}
+    await outbox.close()
+    store.close()
+
+
+async def test_a_box_restored_from_an_older_backup_replaces_instead_of_conflicting(tmp_path, city, proxy):
+    """The SD card is restored from a backup taken before March was sent, and a trip of
+    March was corrected since: the box signs March again at revision 1 with other figures;
+    the city says so (revision_conflict) and the box sends revision 2 instead."""
+    import sqlite3
+    from gateway.trips import decisions
+    from gateway.queries.trips import trip_list
+    clock = Clock("2026-04-10 12:00")
+    box, store, outbox = await _household(tmp_path, city, proxy, clock)
+    mid = box.ids["alice"]
+    await outbox.join(mid)
+    backup = sqlite3.connect(tmp_path / "backup.db")
+    store.conn.backup(backup)
+    await outbox.send_due()                                    # March, revision 1
+    await outbox.close()
+    store.close()
+    restored = sqlite3.connect(box.config.db_path)
+    backup.backup(restored)                                    # the card as it was before
+    restored.close()
+    backup.close()
+    store = box.store()
+    outbox = Outbox(store, box.config, clock=clock)
+    leg = next(g for t in trip_list(store.conn, mid, None, None) for g in t["legs"]
+               if g["mode"] == "bike")
+    decisions.correct_leg(store, mid, leg["start_ts"] + 1, "car")
+    first = await outbox.send_due()
+    assert [(s["revision"], s["outcome"]) for s in first["sent"]] == [(1, "conflict")]
+    second = await outbox.send_due()
+    assert [(s["revision"], s["outcome"]) for s in second["sent"]] == [(2, "done")]
+    stored = await city.store.stored_figures(read.links(store.conn, mid)[0]["pseudonym"])
+    assert [(r[1], r[2]) for r in stored] == [("2026-03", 2)]
+    await outbox.close()
+    store.close()
