@@ -159,6 +159,34 @@ class PipelineSection:
     boat_g_pkm: float = 0.0
 
 
+# --- the city link (gateway/outbox/, docs/city-link.md)
+@dataclass
+class LinkSection:
+    # Run the outbox in `selfdata serve` (nothing is ever sent for a member who did not
+    # enrol and join a study; off: only `selfdata link send` sends).
+    enabled: bool = True
+    # A month is sent once it is over and this many days have passed (late fixes, corrections
+    # made in the first days of the next month). The city publishes after its own, longer grace.
+    grace_days: int = 5
+    # How often the service looks for something to send, seconds.
+    send_interval_s: float = 600.0
+    # Each message waits a random moment in [0, jitter_s] before it first goes, drawn anew for
+    # every member and month, so members of one box do not arrive at the city together.
+    jitter_s: float = 6 * 3600.0
+    # While the city is unreachable: exponential backoff from `backoff_min_s`, doubling up to
+    # `backoff_max_s`, each delay drawn in [half, all] of its value.
+    backoff_min_s: float = 60.0
+    backoff_max_s: float = 6 * 3600.0
+    # One request to the city, connection and answer, seconds.
+    timeout_s: float = 30.0
+    # How often the published studies are fetched again, seconds.
+    studies_refresh_s: float = 86400.0
+    # A correction of a month older than this (months) is no longer sent as a replacement.
+    resend_months: int = 12
+    # "Households like yours": how many recent months of published figures to fetch.
+    compare_months: int = 6
+
+
 @dataclass
 class Config:
     gateway: GatewaySection = field(default_factory=GatewaySection)
@@ -167,6 +195,7 @@ class Config:
     gpsd: GpsdSection = field(default_factory=GpsdSection)
     ingest: IngestSection = field(default_factory=IngestSection)
     pipeline: PipelineSection = field(default_factory=PipelineSection)
+    link: LinkSection = field(default_factory=LinkSection)
     source: str = "defaults"
     # Sections added by other capabilities (pipeline, aggregator...) as raw dicts.
     extra: dict = field(default_factory=dict)

@@ -39,6 +39,7 @@ def run_checks(config: Config) -> list[Check]:
     if db.status != FAIL:
         checks.append(check_setup(config))
         checks.append(check_rejections(config))
+        checks.append(check_city_link(config))
         if config.mqtt.enabled:
             checks.append(check_acl(config))
     if config.mqtt.enabled:
@@ -147,6 +148,40 @@ def check_rejections(config: Config) -> Check:
     return Check("rejections", WARN, f"{total}+ messages refused in the last 24 hours: {top}",
                  "`selfdata stats` and each member's page list them; a wrong encryption key "
                  "or a phone with a wrong clock are the usual causes")
+
+
+def check_city_link(config: Config, now: float | None = None) -> Check:
+    """Members' messages to the city: keys present, nothing stuck, nothing refused."""
+    now = time.time() if now is None else now
+    conn = connect(config.db_path, readonly=True)
+    try:
+        links = conn.execute("SELECT l.key_file, m.name FROM links l JOIN members m ON "
+                             "m.id = l.member_id WHERE l.state != 'revoked'").fetchall()
+        stuck = conn.execute("SELECT count(*), min(created_at), max(last_error) FROM outbox "
+                             "WHERE state = 'pending' AND attempts > 0 AND created_at < ?",
+                             (now - 2 * 86400,)).fetchone()
+        refused = conn.execute("SELECT count(*), max(last_error) FROM outbox WHERE state = "
+                               "'refused' AND done_at > ?", (now - 30 * 86400,)).fetchone()
+    except sqlite3.Error:          # an older schema: `selfdata serve` migrates it
+        return Check("city link", OK, "not set up on this database yet")
+    finally:
+        conn.close()
+    if not links:
+        return Check("city link", OK, "no member sends anything to the city")
+    missing = sorted(name for key, name in links if not (config.data_dir / "keys" / key).exists())
+    if missing:
+        return Check("city link", FAIL, f"the key of {', '.join(missing)} is missing from "
+                     f"{config.data_dir / 'keys'}", "restore the keys folder from the backup "
+                     "it came with, or `selfdata link revoke` and enrol again with a new token")
+    if stuck[0]:
+        return Check("city link", WARN, f"{stuck[0]} messages have waited for the city since "
+                     f"{time.strftime('%Y-%m-%d', time.localtime(stuck[1]))}: {stuck[2]}",
+                     "nothing is lost, the box keeps trying; check the Internet connection and "
+                     "the aggregator's address (`selfdata link status`)")
+    if refused[0]:
+        return Check("city link", WARN, f"the city refused {refused[0]} messages in 30 days: "
+                     f"{refused[1]}", "`selfdata link status` lists them with the city's reason")
+    return Check("city link", OK, f"{len(links)} members linked; nothing waiting too long")
 
 
 def check_acl(config: Config) -> Check:

@@ -1,8 +1,9 @@
 """`selfdata serve`: one asyncio process running everything the box does.
 
 Start order: store (migrations) → ingest writer → broker files (and the child broker when
-configured) → web server → MQTT subscriber → gpsd → zeroconf. Stop order is the reverse,
-and the ingest writer is stopped last so that everything received is committed.
+configured) → web server → MQTT subscriber → gpsd → zeroconf → the city link's outbox. Stop
+order is the reverse, and the ingest writer is stopped last so that everything received is
+committed.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from .logs import flush_repeats
 from .ingest import mqtt as mqtt_ingest
 from .ingest.group_commit import Committed, Ingest
 from .ingest.quota import Limits
+from .outbox import Outbox
 from .portability import retention, uploads
 from .queries.friends import FriendsCache
 from .store import Store
@@ -66,6 +68,8 @@ class Gateway:
         # The trip pipeline recomputes trips after commits, in its own worker thread.
         self.pipeline = PipelineRunner(self.store, config)
         self.ingest.listeners.append(self.pipeline.on_commit)
+        # The city link: sends members' opted-in summaries by itself (gateway/outbox/).
+        self.outbox = Outbox(self.store, config)
 
     # ----- lifecycle
 
@@ -88,6 +92,8 @@ class Gateway:
         if self.config.gateway.zeroconf and self.web_port:
             await self._start_zeroconf()
         self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
+        if self.config.link.enabled:
+            self._tasks.append(asyncio.create_task(self.outbox.run_forever(), name="outbox"))
         log.info("gateway ready: web on port %s, data in %s", self.web_port,
                  self.config.data_dir)
         self._announce_setup_code()
@@ -110,6 +116,7 @@ class Gateway:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.outbox.close()  # a message cut off mid-send goes again, the same bytes
         if self._zeroconf is not None:
             await self._zeroconf.close()
         if self.mqtt is not None:

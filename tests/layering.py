@@ -47,6 +47,9 @@ GATEWAY_INSIDE = {
                                 "gateway.queries"},
     "gateway.portability": _BASE | {"gateway.store", "gateway.accounts", "gateway.trips",
                                     "gateway.queries", "gateway.portability"},
+    # The city link reads what it sends through the read side, never the trip engine's tables.
+    "gateway.outbox": _BASE | {"gateway.store", "gateway.accounts", "gateway.queries",
+                               "gateway.outbox"},
     "gateway.announce": _BASE,
     "gateway.doctor": _BASE | {"gateway.store", "gateway.accounts"},
 }

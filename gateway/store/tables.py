@@ -17,10 +17,14 @@ ACCOUNT = frozenset({"members", "devices", "visibility", "retention", "sessions"
 # This box's own bookkeeping, not the member's data: exports, restores and erasure by period
 # skip them (`selfdata delete --all` clears the member's import jobs explicitly).
 BOOKKEEPING = frozenset({"settings", "schema_migrations", "pipeline_state", "import_jobs",
-                         "accounts_version"})
+                         "accounts_version", "link_studies"})
 # Rebuilt from fixes and corrections by the trip engine: an archive carries them for
 # reading only, a restore recomputes them.
 DERIVED = frozenset({"stays", "trips", "legs"})
+# The city link's state, tied to the keys in this box's data dir: a member's data (exported
+# for them to read, erased with them) but never restored into another box, where the keys
+# are not: a new box enrols again with a new token (docs/city-link.md).
+LINK = frozenset({"links", "consents", "consent_log", "outbox", "ledger"})
 
 # table -> the package (under gateway/) that owns its SQL writes.
 OWNERS = {
@@ -32,6 +36,8 @@ OWNERS = {
     "stays": "trips", "trips": "trips", "legs": "trips", "places": "trips",
     "corrections": "trips", "pipeline_state": "trips", "transit_feed": "trips",
     "import_jobs": "portability", "labelled_segments": "portability", "retention": "portability",
+    "links": "outbox", "link_studies": "outbox", "consents": "outbox", "consent_log": "outbox",
+    "outbox": "outbox", "ledger": "outbox",
 }
 
 
