@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 B=$PWD/image-build
 OUT=$B/out
-T=$OUT/test
+T=${IMAGE_WORK:-/var/tmp/selfdata-image-build}/test
 TIMEOUT=${BOOT_TIMEOUT:-1500}
 say() { printf '[image-test %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # make image: build the flashable Raspberry Pi image (arm64, Debian bookworm) into
 # image-build/out/. Route and timings: docs/image.md. Stages:
-#   1. base    mmdebstrap: Debian packages + one initramfs (cached in out/work/base,
+#   1. base    mmdebstrap: Debian packages + one initramfs (cached in $IMAGE_WORK/base,
 #              keyed by packages.txt, the hooks and the mirror; FRESH=1 rebuilds it)
 #   2. wheels  the gateway's wheel + its aarch64 dependencies from PyPI
 #   3. layer   a copy of the base + the selfdata layer (layer.sh)
@@ -12,7 +12,10 @@ cd "$(dirname "$0")/.."
 REPO=$PWD
 B=$REPO/image-build
 OUT=$B/out
-WORK=$OUT/work
+# The big working trees live outside the repository: setuptools walks the whole checkout
+# (following symlinks) when it builds the gateway's wheel, and an arm64 root tree in it
+# would make every `pip install -e .` take minutes.
+WORK=${IMAGE_WORK:-/var/tmp/selfdata-image-build}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 STAGE=${1:-all}
@@ -28,7 +31,7 @@ VERSION=$(python3 -c 'import tomllib;print(tomllib.load(open("pyproject.toml","r
 COMMIT=$(git rev-parse --short=12 HEAD)
 git diff --quiet HEAD -- . ':!image-build/out' 2>/dev/null || COMMIT="$COMMIT-dirty"
 NAME=selfdata-gateway-$VERSION-$COMMIT-arm64
-mkdir -p "$WORK"
+mkdir -p "$WORK" "$OUT"
 
 "$B/host-tools.sh"
 
@@ -38,7 +41,7 @@ build_base() {
     local key
     key=$( { cat "$B/packages.txt" "$B"/hooks/*; echo "$MIRROR $SECURITY_MIRROR"; } | sha256sum | cut -c1-16)
     if [ -z "${FRESH:-}" ] && [ -f "$WORK/base.key" ] && [ "$(cat "$WORK/base.key")" = "$key" ]; then
-        say "base: reusing out/work/base (same packages and hooks; FRESH=1 to rebuild)"
+        say "base: reusing $WORK/base (same packages and hooks; FRESH=1 to rebuild)"
         return
     fi
     rm -rf "$WORK/base" "$WORK/base.key"
