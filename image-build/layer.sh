@@ -16,6 +16,12 @@ done < image-build/install.txt
 # The gateway's user, before anything is owned by it.
 systemd-sysusers --root="$root" "$root/usr/lib/sysusers.d/selfdata.conf"
 
+# Programs run in the tree below (under qemu-user) need /proc and /dev; unmounted again on
+# any exit so that nothing of the build machine ends up in the image.
+mount -t proc proc "$root/proc"
+mount --bind /dev "$root/dev"
+trap 'umount "$root/dev" "$root/proc" 2>/dev/null || true' EXIT
+
 # The gateway and its dependencies from the wheels, into a venv of the image's own Python
 # (run in the tree under qemu-user). No index: only the wheels downloaded for this build.
 # With SOURCE_DATE_EPOCH set, byte-code files carry hashes, not times: reproducible.
@@ -45,6 +51,9 @@ systemctl --root="$root" disable systemd-networkd.service systemd-networkd-wait-
     chroot "$root" /opt/selfdata/venv/bin/python -m pip freeze --all
 } > "$root.manifest"
 echo "$name" > "$root/etc/selfdata-image"
+
+umount "$root/dev" "$root/proc"
+trap - EXIT
 
 # Nothing of this build machine, and nothing that must differ per box, stays in the image.
 rm -f "$root"/etc/ssh/ssh_host_*
