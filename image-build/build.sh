@@ -101,7 +101,7 @@ build_disk() {
     # mke2fs stamps the filesystem, lost+found and the journal with this time instead of now.
     E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH \
     FS_TIMESTAMP=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y%m%d%H%M%S) \
-    FIX_CTIME="$B/fix-ctime.sh" \
+    FIX_TIMES="$B/fix-times.sh" \
     genimage --config "$B/genimage.cfg" --rootpath "$WORK/tree" --tmppath "$WORK/genimage-tmp" \
         --inputpath "$WORK/genimage-in" --outputpath "$WORK/images" >"$WORK/genimage.log" 2>&1 \
         || { tail -30 "$WORK/genimage.log" >&2; exit 1; }

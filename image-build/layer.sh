@@ -29,7 +29,7 @@ say "venv: /opt/selfdata/venv"
 mkdir -p "$root/tmp/selfdata-wheels"
 cp "$wheels"/*.whl "$root/tmp/selfdata-wheels/"
 chroot "$root" python3 -m venv /opt/selfdata/venv
-chroot "$root" /opt/selfdata/venv/bin/python -m pip install -q --no-index --no-cache-dir \
+chroot "$root" /opt/selfdata/venv/bin/python -m pip install -q --isolated --no-index --no-cache-dir \
     --disable-pip-version-check --find-links /tmp/selfdata-wheels selfdata-gateway
 rm -rf "$root/tmp/selfdata-wheels"
 ln -sf /opt/selfdata/venv/bin/selfdata "$root/usr/local/bin/selfdata"
@@ -48,7 +48,7 @@ systemctl --root="$root" disable systemd-networkd.service systemd-networkd-wait-
     echo "# Debian packages (dpkg-query in the image tree)"
     chroot "$root" dpkg-query -W -f='${Package}\t${Version}\t${Architecture}\n'
     echo "# Python packages in /opt/selfdata/venv (pip freeze)"
-    chroot "$root" /opt/selfdata/venv/bin/python -m pip freeze --all
+    chroot "$root" /opt/selfdata/venv/bin/python -m pip --isolated freeze --all
 } > "$root.manifest"
 echo "$name" > "$root/etc/selfdata-image"
 

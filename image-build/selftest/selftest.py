@@ -166,10 +166,6 @@ def services():
     report("gpsd-loopback-only", bool(gpsd.strip()) and all(
         re.search(r"(127\.0\.0\.1|\[::1\]):2947", line) for line in gpsd.strip().splitlines()),
         " ".join(line.split()[3] for line in gpsd.strip().splitlines()))
-    avahi = open("/etc/avahi/services/selfdata.service").read()
-    journal = run("journalctl", "-b", "-u", "selfdata-gateway", "--no-pager", "-o", "cat")
-    report("mdns-by-avahi", "_http._tcp" in avahi and "gateway ready" in journal
-           and "announced" not in journal, "avahi service file present, gateway zeroconf off")
 
 
 class Box:
@@ -200,6 +196,19 @@ class Box:
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None  # a redirect is an answer to check, not to follow
+
+
+def mdns_by_avahi():
+    """avahi announces the box; the gateway's own python-zeroconf stays off (checked once
+    the gateway has logged that it is ready, i.e. after its zeroconf step would have run)."""
+    avahi = open("/etc/avahi/services/selfdata.service").read()
+    journal = wait_for("the gateway's 'ready' line", lambda: (lambda j: j if "gateway ready" in j else None)(
+        run("journalctl", "-b", "-u", "selfdata-gateway", "--no-pager", "-o", "cat")), timeout=120)
+    zeroconf_lines = [line for line in journal.splitlines() if "zeroconf" in line or "announced" in line]
+    report("mdns-by-avahi", "_http._tcp" in avahi and not zeroconf_lines
+           and run("systemctl", "is-active", "avahi-daemon.service").strip() == "active",
+           "avahi announces _http._tcp, the gateway's zeroconf is off"
+           + (f"; gateway said: {zeroconf_lines}" if zeroconf_lines else ""))
 
 
 def gateway_flow(host: str):
@@ -312,6 +321,7 @@ def main() -> int:
         report("lan-address", False, str(exc))
     if host:
         check("gateway")(lambda: gateway_flow(host))
+    check("mdns-by-avahi")(mdns_by_avahi)
     if not tls_enabled():
         report("tls", True, "skipped: phase 1 has no TLS yet (HTTPS 443 and MQTT 8883 are "
                             "checked when /etc/selfdata-selftest.conf says TLS=1)")

@@ -94,3 +94,54 @@ def test_packages_include_what_peers_measured_as_needed():
                    "systemd-sysv", "udev", "dbus", "wpasupplicant", "ca-certificates",
                    "systemd-timesyncd", "sqlite3", "dnsmasq-base", "fdisk", "e2fsprogs"):
         assert needed in packages, needed
+
+
+def test_the_system_broker_starts_on_a_new_box_before_the_gateway(tmp_path):
+    """On a new box mosquitto starts before the gateway has written its password file and
+    ACL; mosquitto refuses to start without them. tmpfiles creates them empty: the Pi's
+    broker configuration must start with exactly those, and let nobody in."""
+    import subprocess
+    import time
+    import paho.mqtt.client as mqtt
+    from harness import free_port, require, wait_port
+    require("mosquitto")
+    lines = [line.split() for line in (REPO / "systemd/selfdata.tmpfiles.conf").read_text().splitlines()
+             if line.startswith("f ")]
+    created = {Path(fields[1]).name: fields for fields in lines}
+    assert set(created) == {"passwd", "acl"}
+    assert all(f[2] == "0640" and f[3:5] == ["selfdata", "mosquitto"] for f in created.values())
+    broker_dir = tmp_path / "mosquitto"
+    broker_dir.mkdir()
+    for name in created:
+        (broker_dir / name).write_text("")  # what tmpfiles' "f" makes
+    port = free_port()
+    conf = ((REPO / "systemd/mosquitto-selfdata.conf").read_text()
+            .replace("/var/lib/selfdata/mosquitto", str(broker_dir))
+            .replace("listener 1883", f"listener {port} 127.0.0.1")
+            + f"\nuser {__import__('getpass').getuser()}\n")
+    (tmp_path / "pi.conf").write_text(conf)
+    proc = subprocess.Popen(["mosquitto", "-c", str(tmp_path / "pi.conf")],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    try:
+        wait_port(port)
+        time.sleep(0.2)
+        assert proc.poll() is None, proc.stderr.read().decode()
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="nobody")
+        client.username_pw_set("someone", "anything")
+        result = {}
+        client.on_connect = lambda c, u, f, reason, p: result.setdefault("reason", reason)
+        client.connect("127.0.0.1", port)
+        client.loop_start()
+        deadline = time.monotonic() + 10
+        while "reason" not in result and time.monotonic() < deadline:
+            time.sleep(0.05)
+        client.loop_stop()
+        assert result["reason"].is_failure  # an empty password file lets nobody in
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        for name in created:  # without them it would not have started at all
+            (broker_dir / name).unlink()
+    failed = subprocess.run(["mosquitto", "-c", str(tmp_path / "pi.conf")], capture_output=True,
+                            text=True, timeout=20)
+    assert failed.returncode != 0 and "password file" in failed.stderr

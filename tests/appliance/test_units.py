@@ -57,8 +57,14 @@ def fake_root(tmp_path_factory) -> Path:
             (unit_dir / name).write_text(f"[Unit]\nDescription=stand-in for Debian's {name}\n\n{body}")
     for unit in UNITS:
         shutil.copy(unit, unit_dir / unit.name)
+    dropin = root / "etc/systemd/system/mosquitto.service.d/selfdata.conf"
+    dropin.parent.mkdir(parents=True)
+    shutil.copy(SYSTEMD / "mosquitto-restart.conf", dropin)
+    for unit in list(UNITS) + [unit_dir / name for name in DEBIAN_UNITS]:
         for command in exec_paths(unit):
             stand_in = root / command.lstrip("/")
+            if stand_in.exists() or stand_in.is_symlink():
+                continue
             stand_in.parent.mkdir(parents=True, exist_ok=True)
             stand_in.write_text("#!/bin/sh\nexit 0\n")
             stand_in.chmod(0o755)
@@ -87,6 +93,15 @@ def test_unit_verifies(fake_root, unit):
     assert result.returncode == 0, result.stderr
     # verify also prints warnings without failing (an unknown key, a bad value): none.
     assert result.stderr.strip() == "", result.stderr
+
+
+def test_mosquitto_with_our_restart_dropin_verifies(fake_root):
+    result = verify(fake_root, "mosquitto.service")
+    assert result.returncode == 0 and result.stderr.strip() == "", result.stderr
+    shown = subprocess.run([analyze(), "cat-config", f"--root={fake_root}",
+                            "systemd/system/mosquitto.service.d/selfdata.conf"],
+                           capture_output=True, text=True)
+    assert "Restart=on-failure" in shown.stdout, shown.stderr
 
 
 def test_verify_catches_a_broken_unit(fake_root):
