@@ -39,8 +39,11 @@ chroot "$root" /opt/selfdata/venv/bin/selfdata --help >/dev/null  # it imports a
 # enabled by their packages.
 systemctl --root="$root" enable selfdata-gateway.service selfdata-broker-reload.path \
     selfdata-backup.timer selfdata-firstboot.service selfdata-hotspot.service
-# systemd-networkd is not used (NetworkManager is), nor its wait-online.
-systemctl --root="$root" disable systemd-networkd.service systemd-networkd-wait-online.service 2>/dev/null || true
+# NetworkManager owns the network. systemd-networkd must not run beside it: masked, since
+# on the first boot (machine id "uninitialized") systemd applies Debian's presets, which
+# would enable it, and its wait-online would fail the boot after two minutes.
+systemctl --root="$root" mask systemd-networkd.service systemd-networkd.socket \
+    systemd-networkd-wait-online.service
 
 # The package manifest: Debian packages from the tree, Python packages from the venv.
 {
