@@ -109,6 +109,8 @@ fi
 if mdir -i "$FAT" ::selfdata-setup-error.txt >/dev/null 2>&1; then
     say "FAIL: first boot wrote selfdata-setup-error.txt"; status=1
 fi
+# The serial console of the run, beside the image it tested (docs/image.md quotes one).
+tr -d '\r' < "$T/console.log" > "$OUT/$NAME.boot-test-console.log"
 say "timings: prepare $((T1 - T0)) s, boot to power-off $((T2 - T1)) s, total $((T2 - T0)) s"
 [ "$status" = 0 ] && say "PASS" || say "FAIL (console log: $T/console.log)"
 exit "$status"
