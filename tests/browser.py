@@ -10,8 +10,7 @@ Debian binary (`./dev` installs both). Use it as a context manager or through th
         await page.goto(base_url(gw) + "/login")
 
 Each launch gets a fresh temporary profile (Playwright's own user-data dir, deleted on
-close): no cookie or cache survives a test. The web-hardening branch has a harness of the
-same shape at this same path; keep one.
+close): no cookie or cache survives a test.
 """
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import pytest
 from gateway.service import Gateway
 
 from webui.app import make_app
+from browser import chromium as _chromium
 from harness import Household, Mosquitto, free_port, make_config, require
 
 
@@ -71,3 +72,8 @@ async def history_gateway(household_db, tmp_path):
     await gw.start()
     yield gw
     await gw.stop()
+@pytest.fixture
+async def chromium():
+    """A real headless Chromium (tests/browser.py); skipped where it is not installed."""
+    async with _chromium() as browser:
+        yield browser

@@ -1,4 +1,18 @@
-"""The aiohttp application: phone endpoints, the Recorder-compatible API, pages."""
+"""The aiohttp application: phone endpoints, the Recorder-compatible API, pages.
+
+Every request passes, in this order (docs/security.md):
+
+1. ``host_guard``: the Host must be one of this box's names (DNS rebinding), except on the
+   phone endpoints;
+2. ``auth.require_member``: the session cookie or Basic auth; a login for every route but
+   the public ones and the phone endpoints;
+3. ``locale.locale_middleware``: the page's language and the member's time zone;
+4. ``limits.body_limits``: every form or JSON body read whole, bounded in size and time;
+5. ``csrf.csrf_guard``: state-changing requests from this box's own pages only, with the
+   session's token;
+
+and every answer gets the security headers (``headers.setup``).
+"""
 from __future__ import annotations
 
 import importlib
@@ -6,10 +20,14 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import pub
+from . import headers, pub
 from .auth import MemberAuth, require_member
-from .keys import GATEWAY, HOME_HANDLER, MEMBER_AUTH
+from .csrf import csrf_guard
+from .hosts import HostPolicy
+from .keys import GATEWAY, HOME_HANDLER, HOSTS, MEMBER_AUTH
+from .limits import body_limits
 from .locale import locale_middleware
+from .routes import is_osmand, is_phone_endpoint
 
 # Modules that add their own routes with `setup(app)`; a missing one is a packaging bug.
 # One module per area of the household page (docs/web.md).
@@ -20,12 +38,16 @@ STATIC = Path(__file__).parent / "static"
 
 
 def make_app(gw) -> web.Application:
-    # Every body is bounded: the phone endpoints and forms by this; uploads stream to disk
-    # under their own cap (imports_api.MAX_UPLOAD).
-    app = web.Application(middlewares=[require_member, locale_middleware],
-                          client_max_size=gw.config.ingest.max_payload_bytes + 1024)
+    app = web.Application(
+        middlewares=[host_guard, require_member, locale_middleware,
+                     body_limits(is_phone_endpoint), csrf_guard(is_phone_endpoint)],
+        # The phone endpoints' own bound (their JSON and forms); other bodies have theirs
+        # (uploads stream to disk under imports_api's cap).
+        client_max_size=gw.config.ingest.max_payload_bytes + 1024)
     app[GATEWAY] = gw
     app[MEMBER_AUTH] = MemberAuth(gw)
+    app[HOSTS] = HostPolicy(gw.config)
+    headers.setup(app, gw.config)
     app.router.add_post("/pub", pub.pub)
     app.router.add_route("GET", "/", _root)
     app.router.add_route("POST", "/", _root)
@@ -36,10 +58,23 @@ def make_app(gw) -> web.Application:
     return app
 
 
+@web.middleware
+async def host_guard(request: web.Request, handler):
+    """Only this box's names (DNS rebinding); phones may use any name that reaches it."""
+    transport = request.transport
+    sockname = transport.get_extra_info("sockname") if transport is not None else None
+    if not is_phone_endpoint(request) and not request.app[HOSTS].allows(
+            request.headers.get("Host"), sockname):
+        raise web.HTTPMisdirectedRequest(text=(
+            f"this box does not answer to the name {request.headers.get('Host')!r}: open it "
+            f"as {request.app[GATEWAY].config.public_url}, or add that name to "
+            "[web] allowed_hosts in its configuration"))
+    return await handler(request)
+
+
 async def _root(request: web.Request) -> web.StreamResponse:
     """`/` is both the household's home page and the OsmAnd/Traccar endpoint (`?id=`)."""
-    if "id" in request.query or (request.method == "POST"
-                                 and request.content_type == "application/json"):
+    if is_osmand(request):
         return await pub.osmand_report(request)
     return await request.app[HOME_HANDLER](request)
 

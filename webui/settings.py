@@ -19,6 +19,7 @@ from . import common
 from .i18n import COOKIE
 from .keys import GATEWAY, MEMBER
 from .templating import render
+from .throttle import Busy, Throttled
 
 
 def setup(app: web.Application) -> None:
@@ -86,7 +87,12 @@ async def save_preferences(request: web.Request) -> web.StreamResponse:
 async def change_password(request: web.Request) -> web.StreamResponse:
     values = await common.form(request)
     member, auth = request[MEMBER], request.app[common.MEMBER_AUTH]
-    if await auth.login(member.name, values.get("current", "")) is None:
+    try:
+        # The same throttle as /login: this form must not be a way to guess passwords.
+        known = await auth.login(member.name, values.get("current", ""), request.remote)
+    except (Throttled, Busy) as exc:
+        return await _refused(request, exc)
+    if known is None:
         return await _refused(request, "the current password is not right")
     try:
         with common.store(request).transaction() as conn:

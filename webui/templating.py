@@ -6,8 +6,11 @@ Every page is rendered with ``render(request, "name.html", **context)``. Templat
   language (``webui.i18n``); ``lang`` is its code;
 * ``fmt``: numbers, units, dates and times localised (``webui.i18n.Formatter``), in the
   member's time zone;
-* ``{{ csrf_field() }}`` in every ``<form method="post">`` and ``{{ csrf_token() }}`` (the
-  ``<meta name="csrf-token">`` scripts send back as ``X-CSRF-Token``);
+* ``{{ csrf_field() }}``: the hidden input carrying the session's CSRF token; put it in
+  every ``<form method="post">``. Without a session it renders nothing (the form is then a
+  login or the first-run setup, which check the origin and their own secret);
+* ``{{ csrf_token() }}``: the token itself; ``base.html`` puts it in
+  ``<meta name="csrf-token">`` for scripts, which send it as the ``X-CSRF-Token`` header;
 * ``member``: who is logged in (None on the public pages); ``path``: this page's path
   (the navigation marks where you are).
 
@@ -20,11 +23,12 @@ from pathlib import Path
 
 import jinja2
 from aiohttp import web
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from gateway import accounts
 
 from . import i18n
+from .csrf import FORM_FIELD, token_for
 from .common import LABEL_NAMES, MODE_NAMES, PURPOSE_NAMES
 from .i18n import N_
 from .keys import GATEWAY, LOCALE, MEMBER, ZONE
@@ -56,20 +60,20 @@ def _ngettext(ctx, singular: str, plural: str, n: int) -> str:
 _env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
 
 
-# ---- PROVISIONAL until the web-hardening branch lands --------------------------------
-# That branch defines the real `csrf_field()` / `csrf_token()` globals (webui/csrf.py,
-# from the server-side session) and its middleware enforces them; the merge replaces this
-# block with its own. Until then every form already calls them, so nothing else changes.
-def _csrf_token_provisional() -> str:
-    return ""
+@jinja2.pass_context
+def _csrf_token(ctx) -> str:
+    return ctx.get("_csrf") or ""
 
 
-def _csrf_field_provisional() -> Markup:
-    return Markup("")
+@jinja2.pass_context
+def _csrf_field(ctx) -> Markup:
+    token = ctx.get("_csrf")
+    if not token:
+        return Markup("")
+    return Markup(f'<input type="hidden" name="{FORM_FIELD}" value="{escape(token)}">')
 
 
-_env.globals.update(csrf_token=_csrf_token_provisional, csrf_field=_csrf_field_provisional)
-# ---- end of PROVISIONAL ----------------------------------------------------------------
+_env.globals.update(csrf_token=_csrf_token, csrf_field=_csrf_field)
 
 
 _VENDOR = Path(__file__).parent / "static" / "vendor"
@@ -99,6 +103,7 @@ def render(request: web.Request, template: str, /, *, status: int = 200,
            **context) -> web.Response:
     values = page_context(request)
     values.update(context)
+    values["_csrf"] = token_for(request)
     html = _env.get_template(template).render(**values)
     return web.Response(text=html, content_type="text/html", status=status)
 

@@ -25,6 +25,7 @@ async def _first_run(page, gw) -> None:
         i.value = 'Not OK'; const bad = i.validity.patternMismatch;
         i.value = 'alice-2_x'; return bad && !i.validity.patternMismatch; }""")
     assert valid is True, valid
+    await page.fill("#code", gw.setup_code)           # as read off the box's log
     await page.fill("#household", "The Martins")
     await page.fill("#timezone", "Europe/Paris")
     await page.select_option("#language", "en")

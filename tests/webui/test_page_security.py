@@ -1,11 +1,7 @@
-"""The household page against the hardening contract (issue #7, branch web-hardening):
-no inline script or style anywhere (its CSP forbids them), every form carries
-`csrf_field()`, scripts send `X-CSRF-Token`; and what this branch already guarantees:
-a password change ends the old session; every body is bounded.
-
-Tests marked `needs_hardening` describe behaviour the web-hardening branch brings
-(server-side sessions, CSRF tokens): they are skipped here and the lead enables them at
-the merge by deleting the marker."""
+"""The household page against the hardening contract (issue #7, docs/security.md): no
+inline script or style anywhere (the CSP forbids them), every form carries `csrf_field()`,
+scripts send `X-CSRF-Token`, a form without its token is refused, logout and a password
+change end sessions on the server, every body is bounded."""
 from __future__ import annotations
 
 import re
@@ -18,8 +14,6 @@ from page_client import client, get, logged_in
 
 TEMPLATES = sorted((REPO / "webui" / "templates").glob("*.html"))
 STATIC_JS = sorted((REPO / "webui" / "static").glob("*.js"))
-needs_hardening = pytest.mark.skip(
-    reason="needs the web-hardening branch (server-side sessions, CSRF): enable at the merge")
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
@@ -63,10 +57,9 @@ async def test_a_form_body_over_the_limit_is_refused(history_gateway):
             assert r.status == 413
 
 
-@needs_hardening
 async def test_a_form_without_its_csrf_token_is_refused(history_gateway):
     gw = history_gateway
-    async with logged_in(gw, "alice") as session:
+    async with logged_in(gw, "alice", csrf=False) as session:
         for path, data in (("/settings/preferences", {"bike_days_target": "50"}),
                            ("/data/retention", {"months": "3"}),
                            ("/places/merge", {"place": "a", "into": "b"}),
@@ -76,10 +69,9 @@ async def test_a_form_without_its_csrf_token_is_refused(history_gateway):
                 assert r.status == 403, path
 
 
-@needs_hardening
 async def test_logout_ends_the_session_on_the_server(history_gateway):
     gw = history_gateway
-    async with logged_in(gw, "alice") as session:
+    async with logged_in(gw, "alice", csrf=False) as session:
         cookies = {c.key: c.value for c in session.cookie_jar}
         status, page = await get(session, gw, "/day")
         token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)

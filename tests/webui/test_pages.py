@@ -9,6 +9,7 @@ import re
 import aiohttp
 
 from gateway import accounts
+from gateway.accounts import first_run
 from gateway.service import Gateway
 from harness import PASSWORD, base_url, make_config
 from webui.app import make_app
@@ -32,8 +33,9 @@ async def test_first_run_asks_for_the_household_then_goes_to_adding_a_phone(tmp_
             assert 'pattern="[a-z0-9][a-z0-9_\\-]{0,31}"' in page      # valid under the v flag
             for name in ("household", "timezone", "language", "name", "password"):
                 assert f'name="{name}"' in page
+            code = first_run.read_setup_code(gw.config)
             async with browser.post(base_url(gw) + "/setup", allow_redirects=False, data={
-                    "household": "Les Martin", "timezone": "Europe/Paris", "language": "fr",
+                    "code": code, "household": "Les Martin", "timezone": "Europe/Paris", "language": "fr",
                     "name": "alice", "display_name": "Alice", "password": PASSWORD}) as r:
                 assert r.status == 302 and r.headers["Location"] == "/devices/new?welcome=1"
             status, page = await get(browser, gw, "/devices/new?welcome=1")
@@ -46,7 +48,7 @@ async def test_first_run_asks_for_the_household_then_goes_to_adding_a_phone(tmp_
             status, _ = await get(stranger, gw, "/setup")
             assert status == 302                           # to the login form now
             async with stranger.post(base_url(gw) + "/setup", data={
-                    "name": "mallory", "password": "12345678", "timezone": "UTC"}) as r:
+                    "code": code, "name": "mallory", "password": "12345678", "timezone": "UTC"}) as r:
                 assert r.status == 403
     finally:
         await gw.stop()
