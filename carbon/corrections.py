@@ -27,7 +27,8 @@ class Correction:
     trip_start: tuple | None = None   # (lat, lon) of the trip's ends, for recurring trips
     trip_end: tuple | None = None
     trip_distance_m: float | None = None
-    main_leg: bool = False       # the corrected leg carried most of its trip
+    main_leg: bool = False       # the corrected leg carried most of its trip; for a purpose:
+                                 # the member asked for it on similar trips too
 
 
 def correct_leg(trip, leg, mode: str, created_ts: int = 0) -> Correction:
@@ -70,13 +71,14 @@ def _similar(trip, c: Correction) -> bool:
 def apply_corrections(timeline, corrections, recurring: bool = True) -> None:
     """Apply corrections in place: direct ones first, then learned ones on similar trips."""
     ordered = sorted(corrections, key=lambda c: c.created_ts)
-    corrected_trips = set()
+    corrected_trips, purposed_trips = set(), set()
     for c in ordered:
         trip = _best(timeline.trips, c)
         if trip is None:
             continue
         if c.kind == TRIP_PURPOSE:
             trip.purpose = c.value
+            purposed_trips.add(id(trip))
             continue
         leg = _best(trip.legs, c)
         if leg is not None:
@@ -85,6 +87,12 @@ def apply_corrections(timeline, corrections, recurring: bool = True) -> None:
     if recurring:
         _apply_recurring(timeline, [c for c in ordered if c.kind == LEG_MODE and c.main_leg],
                          corrected_trips)
+        # A purpose given "for similar trips" (main_leg set on a purpose correction) goes to
+        # the trips between the same places that were not given one directly.
+        for c in (c for c in ordered if c.kind == TRIP_PURPOSE and c.main_leg):
+            for trip in timeline.trips:
+                if id(trip) not in purposed_trips and _similar(trip, c):
+                    trip.purpose = c.value
 
 
 def _apply_recurring(timeline, learned: list, corrected_trips: set) -> None:

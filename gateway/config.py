@@ -50,6 +50,13 @@ class WebSection:
     port: int = 8080
     # What phones and QR codes are told to use; empty = http://<hostname>.local:<port>
     public_url: str = ""
+    # --- the household page (issue #10, docs/web.md)
+    # The map's tiles ({z}/{x}/{y}, optional {s}); the track draws without them too. Their
+    # host is the only outside image source the CSP allows.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_attribution: str = "© OpenStreetMap contributors"
+    # The OwnTracks web frontend's built `dist/` folder, served at /map/ when present.
+    owntracks_frontend_dir: str = ""
     # --- hardening (issue #7, docs/security.md)
     # Host names this box answers to besides localhost, its own addresses, <hostname>,
     # <hostname>.local, selfdata.local and public_url's host (DNS rebinding); ["*"] = any.
@@ -59,8 +66,6 @@ class WebSection:
     # A session ends after this long unused, and this long after its login at the latest.
     session_idle_days: float = 14.0
     session_max_days: float = 90.0
-    # The map's tiles; their host is allowed as an image source by the CSP.
-    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     # Login backoff: free failures per address, then waits doubling up to the cap.
     login_failures_before_delay: int = 5
     login_max_delay_s: float = 300.0

@@ -18,7 +18,7 @@ from aiohttp import web
 from receivers.mqtt import MqttSubscriber
 
 from . import accounts
-from .accounts import DeviceAuth, broker, first_run
+from .accounts import DeviceAuth, broker, classify_import_devices, first_run
 from .config import Config
 from .http_listener import RESERVED_FDS, GuardedListener, raise_open_files_limit
 from .logs import flush_repeats
@@ -80,6 +80,7 @@ class Gateway:
         await self.ingest.start()
         await self.pipeline.start()  # trip pipeline: catches up, then follows ingest
         with self.store.transaction() as conn:
+            classify_import_devices(conn)     # devices older than their kind (m0009)
             broker.sync_broker_files(self.config, conn)
         if self.config.mqtt.enabled and self.config.mqtt.run_broker:
             self.broker_process = broker.BrokerProcess(self.config)

@@ -44,6 +44,34 @@ async def mqtt_gateway(mqtt_household):
     await gw.stop()
 
 
+@pytest.fixture(scope="session")
+def household_db(tmp_path_factory):
+    """The SQLite file of a household with two weeks of trips (tests/pagebox.py), built
+    once per session; copy it, never write it."""
+    import pagebox
+    return pagebox.build(tmp_path_factory.mktemp("pagebox"))
+
+
+@pytest.fixture
+def history_store(household_db, tmp_path):
+    """A store of its own holding the household with history."""
+    import shutil
+    from gateway.store import Store
+    path = tmp_path / "selfdata.db"
+    shutil.copy(household_db, path)
+    store = Store(path).open()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+async def history_gateway(household_db, tmp_path):
+    """A real gateway on loopback over a copy of the household with history."""
+    import pagebox
+    gw = Gateway(pagebox.config_with(household_db, tmp_path), web_app=make_app)
+    await gw.start()
+    yield gw
+    await gw.stop()
 @pytest.fixture
 async def chromium():
     """A real headless Chromium (tests/browser.py); skipped where it is not installed."""

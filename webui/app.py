@@ -6,8 +6,9 @@ Every request passes, in this order (docs/security.md):
    phone endpoints;
 2. ``auth.require_member``: the session cookie or Basic auth; a login for every route but
    the public ones and the phone endpoints;
-3. ``limits.body_limits``: every form or JSON body read whole, bounded in size and time;
-4. ``csrf.csrf_guard``: state-changing requests from this box's own pages only, with the
+3. ``locale.locale_middleware``: the page's language and the member's time zone;
+4. ``limits.body_limits``: every form or JSON body read whole, bounded in size and time;
+5. ``csrf.csrf_guard``: state-changing requests from this box's own pages only, with the
    session's token;
 
 and every answer gets the security headers (``headers.setup``).
@@ -25,18 +26,23 @@ from .csrf import csrf_guard
 from .hosts import HostPolicy
 from .keys import GATEWAY, HOME_HANDLER, HOSTS, MEMBER_AUTH
 from .limits import body_limits
+from .locale import locale_middleware
 from .routes import is_osmand, is_phone_endpoint
 
 # Modules that add their own routes with `setup(app)`; a missing one is a packaging bug.
-ROUTE_MODULES = ("webui.pages", "webui.recorder_api", "webui.imports_api")
+# One module per area of the household page (docs/web.md).
+ROUTE_MODULES = ("webui.pages", "webui.locale", "webui.day", "webui.trip", "webui.trends",
+                 "webui.places", "webui.bike_days", "webui.devices", "webui.data",
+                 "webui.settings", "webui.frontend", "webui.recorder_api", "webui.imports_api")
 STATIC = Path(__file__).parent / "static"
 
 
 def make_app(gw) -> web.Application:
     app = web.Application(
-        middlewares=[host_guard, require_member, body_limits(is_phone_endpoint),
-                     csrf_guard(is_phone_endpoint)],
-        # The phone endpoints' own bound (their JSON and forms); other bodies have theirs.
+        middlewares=[host_guard, require_member, locale_middleware,
+                     body_limits(is_phone_endpoint), csrf_guard(is_phone_endpoint)],
+        # The phone endpoints' own bound (their JSON and forms); other bodies have theirs
+        # (uploads stream to disk under imports_api's cap).
         client_max_size=gw.config.ingest.max_payload_bytes + 1024)
     app[GATEWAY] = gw
     app[MEMBER_AUTH] = MemberAuth(gw)

@@ -20,7 +20,7 @@ from aiohttp import web
 from gateway import accounts
 
 from .headers import cookie_secure
-from .keys import GATEWAY, MEMBER, MEMBER_AUTH, SESSION
+from .keys import GATEWAY, MEMBER, MEMBER_AUTH, RECORDER_CORS, SESSION
 from .routes import is_phone_endpoint, is_public
 from .throttle import Busy, Gate, LoginThrottle, Throttled
 
@@ -170,10 +170,21 @@ async def require_member(request: web.Request, handler):
     if request.path.startswith(("/api/", "/ws/")):
         raise web.HTTPUnauthorized(
             text='{"error":"login required"}', content_type="application/json",
-            headers={"WWW-Authenticate": 'Basic realm="selfdata", charset="UTF-8"'})
+            headers={"WWW-Authenticate": 'Basic realm="selfdata", charset="UTF-8"',
+                     **_cors_for_refusal(request)})
     if not accounts.has_members(request.app[GATEWAY].store.conn):
         raise web.HTTPFound("/setup")
     raise web.HTTPFound(f"/login?next={request.path_qs}")
+
+
+def _cors_for_refusal(request: web.Request) -> dict:
+    """A frontend on a configured origin must be able to *read* the 401 (else the browser
+    hides it and the map stays empty with no error)."""
+    origin = request.headers.get("Origin")
+    if origin and origin in request.app.get(RECORDER_CORS, frozenset()):
+        return {"Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
+    return {}
 
 
 async def _basic_member(request: web.Request, auth: MemberAuth) -> accounts.Member | None:

@@ -35,14 +35,22 @@ def setup(app: web.Application) -> None:
 
 
 async def upload(request: web.Request) -> web.Response:
+    job = await start_upload(request)
+    return web.json_response(job, status=202, headers={"Location": f"/api/1/imports/{job['id']}"})
+
+
+async def start_upload(request: web.Request) -> dict:
+    """Stream the request's file to the data dir and start its import; the job as it
+    starts. The household page's plain upload form and the API share this."""
     gw, member = request.app[GATEWAY], request[MEMBER]
     folder = uploads.folder(gw.config)
     folder.mkdir(parents=True, exist_ok=True)
     if request.content_length and request.content_length + DISK_MARGIN > shutil.disk_usage(
             folder).free:
         raise web.HTTPInsufficientStorage(text="not enough free disk for this file")
-    path = await _receive(request, folder)
-    importer = Importer(gw.store, member.name, device=request.query.get("device") or None)
+    path, fields = await _receive(request, folder)
+    device = request.query.get("device") or fields.get("device") or None
+    importer = Importer(gw.store, member.name, device=device)
     worker = threading.Thread(target=_run, args=(importer, path), daemon=True,
                               name=f"import-{member.name}")
     worker.start()
@@ -50,17 +58,19 @@ async def upload(request: web.Request) -> web.Response:
         await asyncio.sleep(0.02)
     if importer.job_id is None:
         raise web.HTTPInternalServerError(text="the import could not start")
-    return web.json_response(_job(gw, member.id, importer.job_id), status=202,
-                             headers={"Location": f"/api/1/imports/{importer.job_id}"})
+    return _job(gw, member.id, importer.job_id)
 
 
-async def _receive(request: web.Request, folder: Path) -> Path:
-    """Stream the body (or the first file part) to disk, never whole in memory."""
-    name, stream = "upload", request.content
+async def _receive(request: web.Request, folder: Path) -> tuple[Path, dict]:
+    """Stream the body (or the first file part) to disk, never whole in memory; with the
+    form's small text fields that came before the file (a few, each bounded)."""
+    name, stream, fields = "upload", request.content, {}
     if request.content_type.startswith("multipart/"):
         reader = await request.multipart()
         part = await reader.next()
         while part is not None and not part.filename:
+            if len(fields) < 8 and part.name:
+                fields[part.name] = (await part.read_chunk(256)).decode("utf-8", "replace")
             part = await reader.next()
         if part is None:
             raise web.HTTPBadRequest(text="no file in the form")
@@ -76,7 +86,7 @@ async def _receive(request: web.Request, folder: Path) -> Path:
                 path.unlink(missing_ok=True)
                 raise web.HTTPRequestEntityTooLarge(MAX_UPLOAD, size)
             out.write(chunk)
-    return path
+    return path, fields
 
 
 def _run(importer: Importer, path: Path) -> None:

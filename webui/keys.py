@@ -25,4 +25,9 @@ SECURITY_HEADERS = web.AppKey("security_headers", dict)
 # Set on every request by auth.require_member: the logged-in member, or None; and the
 # browser session it came with (None for Basic auth, the phone endpoints, no login).
 MEMBER = web.RequestKey("member", "gateway.accounts.Member | None")
+# Set on every request by webui.locale: the page's language and the member's time zone.
+LOCALE = web.RequestKey("locale", str)
+ZONE = web.RequestKey("zone", "zoneinfo.ZoneInfo")
+# The box's own addresses phones are told to use (webui.devices_pages, QR codes).
+REACHABLE = web.AppKey("reachable", "webui.reachable.Reachable")
 SESSION = web.RequestKey("session", "gateway.accounts.Session | None")

@@ -1,24 +1,27 @@
-"""Household pages: first-run setup, login, logout, and the member's own page.
+"""First-run setup, login and logout; `/` is today's day view.
 
-The full household web page (day view, trips, trends, corrections) is its own capability;
-this is what the spine needs: who is logged in, their devices, and what was refused.
+The security of these (sessions, the first-run code, throttling, CSRF) is the hardening's
+(docs/security.md); what this module adds is the household page's side: the household's
+name, time zone and language at setup, then straight on to adding a phone; a wrong password
+keeps the typed name; a member already logged in who opens /login or /setup goes on.
 """
 from __future__ import annotations
 
 import asyncio
-import time
-from urllib.parse import urlparse
+from zoneinfo import available_timezones
 
 from aiohttp import web
 
 from gateway import accounts
 from gateway.accounts import first_run
-from gateway.queries.devices import member_devices
-from gateway.queries.stats import recent_rejections
+from gateway.trips.context import configure
 
-from .keys import GATEWAY, HOME_HANDLER, MEMBER, MEMBER_AUTH
+from .common import form, safe_next
+from .i18n import translate
+from .keys import GATEWAY, HOME_HANDLER, LOCALE, MEMBER, MEMBER_AUTH
 from .templating import render
 from .throttle import Busy, Throttled
+
 
 def setup(app: web.Application) -> None:
     app[HOME_HANDLER] = home
@@ -29,97 +32,102 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/setup", setup_submit)
 
 
-def _safe_next(value: str | None) -> str:
-    """Only same-site paths: a login link must not bounce a member to another site."""
-    if not value or urlparse(value).netloc or not value.startswith("/") or value.startswith("//"):
-        return "/"
-    return value
+async def home(request):
+    raise web.HTTPFound("/day")
 
 
-def _busy_page(request, template: str, exc: Throttled | Busy, **context) -> web.Response:
+def _busy(request, exc: Throttled | Busy) -> tuple[int, int, str]:
+    """429 (this name or address must wait) or 503 (the box is checking others): the
+    status, the seconds to wait and what to tell the member."""
+    lang = request[LOCALE]
     if isinstance(exc, Throttled):
-        status, wait = 429, exc.retry_after
-        error = f"Too many failed attempts: wait {wait} seconds, then try again."
-    else:
-        status, wait = 503, 1
-        error = "The box is busy checking other logins: try again in a moment."
-    resp = render(request, template, status=status, error=error, **context)
-    resp.headers["Retry-After"] = str(wait)
-    return resp
+        return 429, exc.retry_after, translate(
+            lang, "Too many failed attempts: wait {seconds} seconds, then try again."
+        ).format(seconds=exc.retry_after)
+    return 503, 1, translate(lang, "The box is busy checking other logins: try again in a "
+                                   "moment.")
 
 
 async def login_form(request):
-    return render(request, "login.html", next=_safe_next(request.query.get("next")),
-                  name="", error=None)
+    if request[MEMBER] is not None:
+        raise web.HTTPFound(safe_next(request.query.get("next")))
+    return render(request, "login.html", next=safe_next(request.query.get("next")), name="",
+                  error=None)
 
 
 async def login(request):
-    form = await request.post()
-    name, target = str(form.get("name", "")), _safe_next(form.get("next"))
+    values = await form(request)
+    name, target = values.get("name", ""), safe_next(values.get("next"))
     auth = request.app[MEMBER_AUTH]
     try:
-        member = await auth.login(name, str(form.get("password", "")), request.remote)
+        member = await auth.login(name, values.get("password", ""), request.remote)
     except (Throttled, Busy) as exc:
-        return _busy_page(request, "login.html", exc, next=target, name=name)
+        status, wait, error = _busy(request, exc)
+        resp = render(request, "login.html", status=status, next=target, name=name,
+                      error=error)
+        resp.headers["Retry-After"] = str(wait)
+        return resp
     if member is None:
         return render(request, "login.html", status=401, next=target, name=name,
-                      error="Unknown name or wrong password.")
+                      error=translate(request[LOCALE], "Unknown name or wrong password."))
     found = web.HTTPFound(target)
     await auth.start_session(request, member, found)
     raise found
 
 
 async def logout(request):
-    found = web.HTTPFound("/login")
+    found = web.HTTPSeeOther("/login")
     await request.app[MEMBER_AUTH].end_session(request, found)
     raise found
+
+
+def _setup_page(request, *, status=200, error=None, values=None):
+    gw = request.app[GATEWAY]
+    values = values or {}
+    shown = {"household": values.get("household", ""), "name": values.get("name", ""),
+             "display_name": values.get("display_name", ""),
+             "timezone": values.get("timezone") or gw.config.gateway.timezone,
+             "language": values.get("language") or request[LOCALE]}
+    return render(request, "setup.html", status=status, error=error, form=shown,
+                  zones=sorted(available_timezones()),
+                  code_hint=str(first_run.code_path(gw.config)), code_shape="XXXX-XXXX-XXXX")
 
 
 async def setup_form(request):
     if accounts.has_members(request.app[GATEWAY].store.conn):
         raise web.HTTPFound("/" if request[MEMBER] else "/login")
-    return render(request, "setup.html", error=None, form={}, code_hint=_code_hint(request))
-
-
-def _code_hint(request) -> str:
-    return str(first_run.code_path(request.app[GATEWAY].config))
+    return _setup_page(request)
 
 
 async def setup_submit(request):
     gw, auth = request.app[GATEWAY], request.app[MEMBER_AUTH]
-    form = await request.post()
-    fields = {k: str(form.get(k, "")) for k in ("code", "name", "display_name", "password")}
-    page = {"form": {k: v for k, v in fields.items() if k in ("name", "display_name")},
-            "code_hint": _code_hint(request)}
+    values = await form(request)
+    # A field left out keeps the box's default (the configured zone, French).
+    household = {"name": values.get("household", ""),
+                 "timezone": values.get("timezone") or None,
+                 "language": values.get("language") or None}
     try:
         auth.setup_throttle.check(None, request.remote)
         async with auth.gate:  # Argon2 hashes the password: same cap as logins
             member = await asyncio.get_running_loop().run_in_executor(None, lambda: (
                 accounts.create_first_member(
-                    gw.store, gw.config, code=fields["code"], name=fields["name"],
-                    password=fields["password"], display_name=fields["display_name"] or None)))
+                    gw.store, gw.config, code=values.get("code", ""),
+                    name=values.get("name", ""), password=values.get("password", ""),
+                    display_name=values.get("display_name") or None, household=household)))
     except (Throttled, Busy) as exc:
-        return _busy_page(request, "setup.html", exc, **page)
+        status, wait, error = _busy(request, exc)
+        resp = _setup_page(request, status=status, error=error, values=values)
+        resp.headers["Retry-After"] = str(wait)
+        return resp
     except accounts.SetupClosed as exc:
         raise web.HTTPForbidden(text=str(exc))
     except accounts.WrongSetupCode as exc:
         auth.setup_throttle.failed(None, request.remote)
-        return render(request, "setup.html", status=403, error=str(exc), **page)
+        return _setup_page(request, status=403, error=str(exc), values=values)
     except accounts.AccountError as exc:
-        return render(request, "setup.html", status=400, error=str(exc), **page)
+        return _setup_page(request, status=400, error=str(exc), values=values)
     auth.setup_throttle.succeeded(None, request.remote)
-    found = web.HTTPFound("/")
+    configure(gw.store, gw.config)      # the trip engine computes in the chosen zone
+    found = web.HTTPFound("/devices/new?welcome=1")
     await auth.start_session(request, member, found)
     raise found
-
-
-async def home(request):
-    member = request[MEMBER]
-    conn = request.app[GATEWAY].store.conn
-    devices = member_devices(conn, member.id)
-    rejections = recent_rejections(conn, member.id, limit=20)
-    return render(request, "home.html", devices=devices, rejections=rejections, fmt=_fmt_time)
-
-
-def _fmt_time(ts):
-    return "never" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))

@@ -23,6 +23,8 @@ from carbon.fix import Fix
 from carbon.times import iso_utc
 from gateway import __version__, accounts
 from gateway.queries import recorder as rq
+from gateway.queries.devices import live_device_ids
+from gateway.queries.privacy import PrivacyFilter
 from gateway.portability import encoders
 from gateway.store import connect
 
@@ -182,13 +184,26 @@ async def list_(request: web.Request) -> web.Response:
 
 async def last(request: web.Request) -> web.Response:
     p = await params(request)
-    items = rq.last_locations(request.app[GATEWAY].store.conn, _member_id(request),
-                              request.app[RECORDER_ZONE], user=p.get("user"),
-                              device=p.get("device"))
+    conn = request.app[GATEWAY].store.conn
+    items = rq.last_locations(conn, _member_id(request), request.app[RECORDER_ZONE],
+                              user=p.get("user"), device=p.get("device"))
+    items = _without_private(conn, _member_id(request), items)
     names = field_list(p.get("fields"))
     if names:
         items = [pick(item, names) for item in items]
     return reply(request, items)  # always an array, `[]` when nothing is visible
+
+
+def _without_private(conn, viewer_id: int, items: list[dict]) -> list[dict]:
+    """Last locations as live markers: other members' positions inside one of their
+    private places are left out, and so are devices that only hold imported history."""
+    private = PrivacyFilter(conn, viewer_id)
+    devices = rq.visible_devices(conn, viewer_id)
+    owners = {d.username: d.member_id for d in devices}
+    live = live_device_ids(conn, [d.id for d in devices])
+    live_names = {(d.username, d.device) for d in devices if d.id in live}
+    return [i for i in items if (i.get("username"), i.get("device")) in live_names
+            and not private.hides(owners.get(i.get("username"), viewer_id), i["lat"], i["lon"])]
 
 
 # ----- /api/0/locations
@@ -247,6 +262,7 @@ async def _stream(request: web.Request, fmt: Format, fields, title: str, info, w
                                          newest_first=newest_first, **window)
             else:
                 rows = rq.iter_fixes(conn, info, newest_first=newest_first, **window)
+            rows = PrivacyFilter(conn, _member_id(request)).rows(info.member_id, rows)
         await resp.prepare(request)
         await resp.write(encoder.head().encode())
         loop = asyncio.get_running_loop()
@@ -339,6 +355,7 @@ class _Client:
         self.ws, self.member_id, self.user, self.device = ws, member_id, user, device
         self.queue: asyncio.Queue = asyncio.Queue(WS_QUEUE)
         self.dropped = 0
+        self.private: PrivacyFilter | None = None   # made on the first push
 
     def wants(self, username: str, device: str) -> bool:
         return ((self.user is None or self.user == username)
@@ -408,7 +425,11 @@ class LiveHub:
                 visible[client.member_id] = set(
                     accounts.visible_member_ids(conn, client.member_id))
             allowed = visible[client.member_id]
+            private = client.private or PrivacyFilter(conn, client.member_id)
+            client.private = private
             for device, item in items:
+                if _hidden(private, device, item):
+                    continue
                 if device.member_id in allowed and client.wants(device.member, device.name):
                     client.offer((device.id, item))
 
@@ -443,6 +464,20 @@ class LiveHub:
             log.debug("websocket send stopped: %s", exc)
 
 
+def _hidden(private: PrivacyFilter, device, item) -> bool:
+    """A live fix or transition of another member inside one of their private places."""
+    where = item if isinstance(item, Fix) else _event_position(item)
+    return where is not None and private.hides(device.member_id, where.lat, where.lon)
+
+
+def _event_position(event):
+    try:
+        data = json.loads(event.payload)
+        return Fix(0, float(data["lat"]), float(data["lon"]))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def _transition(payload: str, info: rq.DeviceInfo) -> dict:
     try:
         out = json.loads(payload)
@@ -464,6 +499,10 @@ async def ws_last(request: web.Request) -> web.WebSocketResponse:
     `user`/`device` (query or X-Limit headers) narrow what this socket gets."""
     hub: LiveHub = request.app[RECORDER_HUB]
     if not same_origin_or_allowed(request):
+        # Said in the log: a frontend served from another origin shows only an empty map,
+        # and this line is how its admin finds out (docs/web.md, "/map/").
+        log.warning("refused a /ws/last websocket from origin %s (not this box, not in "
+                    "[recorder_api] cors_origins)", request.headers.get("Origin"))
         return error(request, 403, "websocket from another site")
     p = {k: v for k, v in (await params(request)).items() if k in ("user", "device")}
     refusal = hub.refusal(_member_id(request))
@@ -484,8 +523,10 @@ async def ws_last(request: web.Request) -> web.WebSocketResponse:
                 break
             client.offer(msg.data)  # the Recorder echoes every frame
             if command == "LAST":
-                for loc in rq.last_locations(request.app[GATEWAY].store.conn, client.member_id,
-                                             hub.zone, user=client.user, device=client.device):
+                conn = request.app[GATEWAY].store.conn
+                found = rq.last_locations(conn, client.member_id, hub.zone, user=client.user,
+                                          device=client.device)
+                for loc in _without_private(conn, client.member_id, found):
                     client.offer(_compact(loc))
     finally:
         hub.clients.discard(client)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from aiohttp import web
 
 # Reachable without a member login: /login, /setup (only while the household has no
-# member, and only with the first-run code), /healthz ("ok"), the static files.
-PUBLIC = ("/login", "/setup", "/healthz", "/static/")
+# member, and only with the first-run code), /healthz ("ok"), the static files, and
+# /language (it only sets the language cookie, and the member's choice when logged in).
+PUBLIC = ("/login", "/setup", "/healthz", "/static/", "/language")
 
 
 def is_public(path: str) -> bool:

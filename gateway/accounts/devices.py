@@ -87,9 +87,16 @@ def _unique_tid(conn, member: str, device: str) -> str:
     return secrets.token_hex(2).upper()
 
 
+DEVICE_KINDS = ("phone", "dongle", "import")
+
+
 def add_device(conn, member: str, name: str, *, encryption_key: str | None = None,
-               secret: str | None = None) -> tuple[Device, str]:
-    """Create a device; return it with its secret (shown once, never stored in clear)."""
+               secret: str | None = None, kind: str = "phone") -> tuple[Device, str]:
+    """Create a device; return it with its secret (shown once, never stored in clear).
+    ``kind``: a phone reports live, a dongle feeds gpsd, an import device only holds
+    imported history (never offered to phones as a friend)."""
+    if kind not in DEVICE_KINDS:
+        raise AccountError(f"a device is one of {', '.join(DEVICE_KINDS)}, not {kind!r}")
     m = get_member(conn, member)
     name = check_name("device", name)
     secret = secret or new_secret()
@@ -97,8 +104,9 @@ def add_device(conn, member: str, name: str, *, encryption_key: str | None = Non
     try:
         cur = conn.execute(
             "INSERT INTO devices (member_id, name, tid, secret_hash, encryption_key, "
-            "created_ts) VALUES (?, ?, ?, ?, ?, ?)",
-            (m.id, name, tid, mosquitto_hash(secret), encryption_key or None, int(time.time())))
+            "created_ts, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (m.id, name, tid, mosquitto_hash(secret), encryption_key or None, int(time.time()),
+             kind))
     except sqlite3.IntegrityError:
         raise AccountError(f"{m.name} already has a device named {name!r}") from None
     return Device(cur.lastrowid, m.id, m.name, name, tid, encryption_key or None), secret
@@ -126,6 +134,16 @@ def list_devices(conn, member: str | None = None) -> list[Device]:
     return [_device(r) for r in rows]
 
 
+def classify_import_devices(conn) -> int:
+    """Devices made before devices had a kind that were never seen live and hold only
+    imported fixes are imported history (kind 'import'); returns how many changed."""
+    return conn.execute(
+        "UPDATE devices SET kind = 'import' WHERE kind = 'phone' AND last_seen_ts IS NULL "
+        "AND EXISTS (SELECT 1 FROM fixes f WHERE f.device_id = devices.id) "
+        "AND NOT EXISTS (SELECT 1 FROM fixes f WHERE f.device_id = devices.id "
+        "AND f.source NOT LIKE 'import:%')").rowcount
+
+
 def device_ids(conn) -> set[int]:
     return {row[0] for row in conn.execute("SELECT id FROM devices")}
 
@@ -143,9 +161,10 @@ def set_card(conn, device_id: int, name: str | None, face: str | None) -> None:
 
 
 def without_own_card(conn) -> list[Device]:
-    """Devices whose phone never sent a card: the gateway publishes one for them."""
-    rows = conn.execute(_DEVICE_SQL + "WHERE d.card_name IS NULL OR d.card_name = '' "
-                        "ORDER BY m.name, d.name")
+    """Devices whose phone never sent a card: the gateway publishes one for them. Not for
+    devices that only hold imported history: phones would show a friend that never moves."""
+    rows = conn.execute(_DEVICE_SQL + "WHERE (d.card_name IS NULL OR d.card_name = '') "
+                        "AND d.kind != 'import' ORDER BY m.name, d.name")
     return [_device(r) for r in rows]
 
 

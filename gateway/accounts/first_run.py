@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..config import Config
 from .members import AccountError, Member, check_name, has_members, hash_password
+from .preferences import set_household
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +99,13 @@ def code_matches(config: Config, given: str) -> bool:
 
 
 def create_first_member(store, config: Config, *, code: str, name: str, password: str,
-                        display_name: str | None = None) -> Member:
+                        display_name: str | None = None,
+                        household: dict | None = None) -> Member:
     """The household's first member, an admin, if ``code`` is this box's and nobody got
-    there first. Raises SetupClosed, WrongSetupCode or AccountError (a bad name or
-    password). Takes the store, not a connection: the transaction is the point."""
+    there first; ``household`` (name, timezone, language) is saved in the same transaction.
+    Raises SetupClosed, WrongSetupCode or AccountError (a bad name, password, time zone or
+    language: then nothing is saved). Takes the store, not a connection: the transaction is
+    the point."""
     if has_members(store.conn):        # cheap early answer; the real check is below
         raise SetupClosed("this box is already set up: log in instead")
     if not code_matches(config, code):   # before Argon2: a wrong code costs nothing
@@ -116,6 +120,8 @@ def create_first_member(store, config: Config, *, code: str, name: str, password
         cur = conn.execute(
             "INSERT INTO members (name, display_name, password_hash, is_admin, created_ts) "
             "VALUES (?, ?, ?, 1, unixepoch())", (name, display_name, hashed))
+        if household:
+            set_household(store, **household)
     discard_setup_code(config)  # after the commit: a crash between keeps setup closed anyway
     log.info("first-run setup done: %s is the household's first member", name)
     return Member(cur.lastrowid, name, display_name, True)

@@ -9,21 +9,28 @@ from ..config import Config
 from .devices import Device
 
 
-def phone_setup(config: Config, device: Device, secret: str, *, mode: str = "mqtt") -> dict:
-    mqtt_port = config.mqtt.public_port or config.mqtt.port
-    http_url = f"{config.public_url}/pub"
+def phone_setup(config: Config, device: Device, secret: str, *, mode: str = "mqtt",
+                host: str | None = None, web_url: str | None = None,
+                mqtt_port: int | None = None) -> dict:
+    """``host``, ``web_url`` and ``mqtt_port``: where the box is really reachable when the
+    caller knows better than the configuration (the devices page knows the address and
+    port it is being served on); by default the configured public names."""
+    mqtt_port = mqtt_port or config.mqtt.public_port or config.mqtt.port
+    public_url = (web_url or config.public_url).rstrip("/")
+    host = host or config.public_host
+    http_url = f"{public_url}/pub"
     connection = {
         "member": device.member, "device": device.name, "tid": device.tid,
         "username": device.username, "password": secret,
-        "mqtt_host": config.public_host, "mqtt_port": mqtt_port, "topic": device.topic,
+        "mqtt_host": host, "mqtt_port": mqtt_port, "topic": device.topic,
         "http_url": http_url,
         "http_url_with_credentials": http_url.replace(
             "://", f"://{quote(device.username, safe='')}:{quote(secret, safe='')}@", 1),
-        "osmand_url": f"{config.public_url}/?id={device.username}",
+        "osmand_url": f"{public_url}/?id={device.username}",
         "encryption_key": device.encryption_key,
     }
     conf = device_configuration(
-        mode, host=config.public_host, port=mqtt_port, user=device.username,
+        mode, host=host, port=mqtt_port, user=device.username,
         device=device.name, password=secret, tid=device.tid, url=http_url,
         encryption_key=device.encryption_key, topic=device.topic)
     return {"connection": connection, "owntracks": conf, "owntracks_link": config_link(conf)}

@@ -163,7 +163,7 @@ class Importer:
             return accounts.get_device(conn, self.member.name, name)
         except accounts.AccountError:
             # The secret is discarded: nothing logs in as an import device.
-            device, _secret = accounts.add_device(conn, self.member.name, name)
+            device, _secret = accounts.add_device(conn, self.member.name, name, kind="import")
             self.report.devices_created.append(name)
             return device
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from .. import accounts
 from .devices import last_fix_per_device
+from .privacy import PrivacyFilter
 
 
 def friends_reply(conn, member_id: int, max_face_bytes: int = 64 * 1024) -> list[dict]:
     """What an OwnTracks phone in HTTP mode gets back: cards and last locations of the
-    devices its member may see, its own included (or the app hides its own marker). A face
-    stored before faces were capped at ingest is left out past ``max_face_bytes``: it would
-    go out in every reply to every phone that sees the member."""
+    live devices its member may see, its own included (or the app hides its own marker).
+    A device holding only imported history is no friend; another member's position inside
+    one of their private places is left out (their card stays). A face stored before faces
+    were capped at ingest is left out past ``max_face_bytes``: it would go out in every
+    reply to every phone that sees the member."""
     out = []
-    for item in last_fix_per_device(conn, accounts.visible_member_ids(conn, member_id)):
+    private = PrivacyFilter(conn, member_id)
+    for item in last_fix_per_device(conn, accounts.visible_member_ids(conn, member_id),
+                                    live_only=True):
         d, fix = item["device"], item["fix"]
         topic = f"owntracks/{d['member']}/{d['name']}"
         name = d["card_name"] or d["display_name"] or d["member"]
@@ -20,7 +25,7 @@ def friends_reply(conn, member_id: int, max_face_bytes: int = 64 * 1024) -> list
         if d["card_face"] and len(d["card_face"]) <= max_face_bytes:
             card["face"] = d["card_face"]
         out.append(card)
-        if fix is None:
+        if fix is None or private.hides(d["member_id"], fix["lat"], fix["lon"]):
             continue
         loc = {"_type": "location", "tid": d["tid"], "lat": fix["lat"], "lon": fix["lon"],
                "tst": int(fix["ts"]), "topic": topic}

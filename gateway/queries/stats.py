@@ -28,3 +28,22 @@ def recent_rejections(conn, member_id: int, limit: int = 20) -> list[dict]:
     return [dict(r) for r in conn.execute(
         "SELECT received_ts, source, reason, payload_head FROM rejections WHERE member_id = ? "
         "ORDER BY id DESC LIMIT ?", (member_id, limit))]
+
+
+def what_goes(conn, member_id: int, start: int | None = None, end: int | None = None) -> dict:
+    """What erasing [start, end) (or everything, without bounds) would delete, so the
+    confirmation can say it: positions, trips, stays, corrections, imported segments."""
+    def count(table: str, timed: str) -> int:
+        sql, args = f"SELECT count(*) FROM {table} WHERE member_id = ?", [member_id]
+        if start is not None:
+            sql += f" AND {timed}"
+            args += [end, start] if "start_ts" in timed else [start, end]
+        return conn.execute(sql, args).fetchone()[0]
+    overlap = "start_ts < ? AND end_ts >= ?"
+    out = {"fixes": count("fixes", "ts >= ? AND ts < ?"), "trips": count("trips", overlap),
+           "stays": count("stays", overlap), "corrections": count("corrections", overlap),
+           "segments": count("labelled_segments", overlap)}
+    if start is None:
+        out["places"] = conn.execute("SELECT count(*) FROM places WHERE member_id = ?",
+                                     (member_id,)).fetchone()[0]
+    return out

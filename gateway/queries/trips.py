@@ -36,3 +36,25 @@ def trips_computed(conn, member_id: int) -> bool:
     """Whether the trip engine ever ran for the member (else: `selfdata rebuild`)."""
     return conn.execute("SELECT 1 FROM pipeline_state WHERE member_id = ?",
                         (member_id,)).fetchone() is not None
+
+
+def trip_for(conn, member_id: int, trip_id: int) -> dict | None:
+    """One of the member's trips with its legs; None for another member's or an unknown id
+    (answered alike, so an id says nothing about who owns it)."""
+    row = conn.execute("SELECT * FROM trips WHERE id = ? AND member_id = ?",
+                       (trip_id, member_id)).fetchone()
+    if row is None:
+        return None
+    trip = dict(row)
+    trip["legs"] = [dict(g) for g in conn.execute(
+        "SELECT * FROM legs WHERE trip_id = ? ORDER BY seq", (trip_id,))]
+    return trip
+
+
+def neighbour_trip_ids(conn, member_id: int, trip: dict) -> tuple[int | None, int | None]:
+    """The ids of the member's trips just before and after this one."""
+    before = conn.execute("SELECT id FROM trips WHERE member_id = ? AND start_ts < ? "
+                          "ORDER BY start_ts DESC LIMIT 1", (member_id, trip["start_ts"])).fetchone()
+    after = conn.execute("SELECT id FROM trips WHERE member_id = ? AND start_ts > ? "
+                         "ORDER BY start_ts LIMIT 1", (member_id, trip["start_ts"])).fetchone()
+    return (before[0] if before else None, after[0] if after else None)

@@ -35,6 +35,7 @@ OWNERS = {
     "accounts_version": "accounts",  # bumped by triggers (m0006) on the three above
     "stays": "trips", "trips": "trips", "legs": "trips", "places": "trips",
     "corrections": "trips", "pipeline_state": "trips", "transit_feed": "trips",
+    "trip_edits": "trips",
     "import_jobs": "portability", "labelled_segments": "portability", "retention": "portability",
     "links": "outbox", "link_studies": "outbox", "consents": "outbox", "consent_log": "outbox",
     "outbox": "outbox", "ledger": "outbox",

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from carbon import Context
 from carbon.corrections import Correction
+from carbon.edits import TripEdit, apply_edits
 from carbon.factors import CAR_FUELS, CAR_SIZES
 from carbon.footprint import MemberSettings
 from carbon.model import Timeline
@@ -42,6 +43,10 @@ def household_settings(config) -> dict:
 def configure(store, config) -> None:
     """Record the household's settings for the pipeline (written only when they change)."""
     wanted = household_settings(config)
+    # The household's zone as first-run setup or the admin chose it wins over the file's.
+    chosen = (store.get_setting(accounts.preferences.HOUSEHOLD_KEY) or {}).get("timezone")
+    if chosen:
+        wanted["timezone"] = chosen
     if store.get_setting(SETTINGS_KEY) != wanted:
         store.set_setting(SETTINGS_KEY, wanted)
 
@@ -58,6 +63,7 @@ class MemberContext:
     tz: object
     places: list = field(default_factory=list)
     corrections: tuple = ()
+    edits: tuple = ()                    # splits and merges (carbon.edits)
 
 
 def vehicle_settings(conn, member_id: int) -> dict:
@@ -72,6 +78,8 @@ def check_vehicle(values: dict) -> None:
         raise ValueError(f"size must be one of {', '.join(CAR_SIZES)}")
     if "motorcycle_kind" in values and values["motorcycle_kind"] not in ("light", "large"):
         raise ValueError("motorcycle must be light or large")
+    if values.get("bus_g_pkm") is not None and not 0 < float(values["bus_g_pkm"]) <= 500:
+        raise ValueError("the bus network's factor is between 1 and 500 g CO2e per passenger-km")
     for key in ("car_occupancy", "carpool_occupancy"):
         if key in values and not 1 <= float(values[key]) <= 9:
             raise ValueError(f"{key.replace('_', ' ')} must be between 1 and 9")
@@ -84,14 +92,15 @@ def load(store, member_id: int) -> MemberContext:
     tz = _zone(household.get("timezone") or DEFAULT_TZ)
     mine = vehicle_settings(conn, member_id)
     known = {f.name for f in fields(MemberSettings)}
+    # The member's own bus factor (their network, when it is not the household's) wins.
     vehicle = MemberSettings(**{k: v for k, v in mine.items() if k in VEHICLE_KEYS and k in known},
-                             bus_g_pkm=household.get("bus_g_pkm"),
+                             bus_g_pkm=mine.get("bus_g_pkm") or household.get("bus_g_pkm"),
                              boat_g_pkm=household.get("boat_g_pkm") or 0.0)
     from .transit import transit_index
     detect = Context(owned_modes=frozenset(mine.get("owns", ())), transit=transit_index(store),
                      tz=tz)
     return MemberContext(detect, vehicle, tz, effective_places(conn, member_id),
-                         load_corrections(conn, member_id))
+                         load_corrections(conn, member_id), load_edits(conn, member_id))
 
 
 def _zone(name: str):
@@ -123,6 +132,28 @@ def store_correction(conn, member_id: int, c: Correction) -> None:
          *start, *end, c.trip_distance_m, int(c.main_leg)))
 
 
+def load_edits(conn, member_id: int) -> tuple:
+    return tuple(TripEdit(r["kind"], r["ts"], r["until_ts"],
+                          (r["lat"], r["lon"]) if r["lat"] is not None else None, r["created_ts"])
+                 for r in conn.execute("SELECT * FROM trip_edits WHERE member_id = ? "
+                                       "ORDER BY created_ts, id", (member_id,)))
+
+
+def store_edit(conn, member_id: int, e: TripEdit) -> None:
+    at = e.at or (None, None)
+    conn.execute("INSERT INTO trip_edits (member_id, kind, ts, until_ts, lat, lon, created_ts) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (member_id, e.kind, e.ts, e.until_ts, *at, e.created_ts or int(time.time())))
+
+
+def shape(stays: list, trips: list, mc: MemberContext) -> tuple[list, list]:
+    """The member's splits and merges applied to detected (or stored) stays and trips:
+    part of the trips' shape, so it comes before the engine's guesses are recorded."""
+    if not mc.edits:
+        return stays, trips
+    return apply_edits(stays, trips, mc.edits)
+
+
 def effective_places(conn, member_id: int) -> list:
     """The member's own places, then detected ones that are not near one of theirs; a label
     the member gave (home, work) is taken away from any detected place."""
@@ -130,7 +161,7 @@ def effective_places(conn, member_id: int) -> list:
     from carbon.geo import distance_m
     rows = conn.execute("SELECT * FROM places WHERE member_id = ? ORDER BY source DESC, id",
                         (member_id,)).fetchall()
-    mine = [_place(r) for r in rows if r["source"] == "member"]
+    mine = _merged([r for r in rows if r["source"] == "member"])
     taken = {p.label for p in mine if p.label}
     out = list(mine)
     for r in rows:
@@ -142,6 +173,21 @@ def effective_places(conn, member_id: int) -> list:
         if p.label in taken:
             p.label = None
         out.append(p)
+    return out
+
+
+def _merged(rows) -> list:
+    """The member's places; one merged into another stands for it (same id, name and
+    label) at its own location, so stays there are shown as the place it joined."""
+    by_key = {r["place_key"]: r for r in rows}
+    out = []
+    for r in rows:
+        target = by_key.get(r["merged_into"]) if r["merged_into"] else None
+        if target is None:
+            out.append(_place(r))
+        else:
+            out.append(Place(target["place_key"], r["lat"], r["lon"], target["label"],
+                             target["name"], r["visits"], r["dwell_s"]))
     return out
 
 

@@ -7,6 +7,7 @@ shows at once and survives every rebuild.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from carbon.corrections import correct_leg as make_leg_correction
 from carbon.corrections import correct_purpose as make_purpose_correction
@@ -38,8 +39,9 @@ def _trip_objects(conn, member_id: int, trip_row):
     return trip
 
 
-def correct_leg(store, member_id: int, leg_ts: int, mode: str) -> dict:
-    """The member says the leg under leg_ts was in `mode`; similar trips learn it."""
+def correct_leg(store, member_id: int, leg_ts: int, mode: str, *, similar: bool = True) -> dict:
+    """The member says the leg under leg_ts was in `mode`; with ``similar``, trips between
+    the same places learn it (the page's "apply to similar trips")."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}: one of {', '.join(MODES)}")
     with member_lock(store, member_id):
@@ -49,6 +51,8 @@ def correct_leg(store, member_id: int, leg_ts: int, mode: str) -> dict:
         trip = _trip_objects(conn, member_id, trip_row)
         target = trip.legs[leg["seq"]]
         c = make_leg_correction(trip, target, mode, created_ts=time.time_ns() // 1000)
+        if not similar:
+            c = replace(c, main_leg=False)      # only main legs teach recurring trips
         with store.transaction() as conn:
             member_context.store_correction(conn, member_id, c)
         reapply(store, member_id)
@@ -56,7 +60,10 @@ def correct_leg(store, member_id: int, leg_ts: int, mode: str) -> dict:
                 "was": leg["mode"]}
 
 
-def correct_purpose(store, member_id: int, trip_ts: int, purpose: str) -> dict:
+def correct_purpose(store, member_id: int, trip_ts: int, purpose: str, *,
+                    similar: bool = False) -> dict:
+    """The trip under trip_ts had this purpose; with ``similar``, so have the trips between
+    the same places (the page's "apply to similar trips")."""
     if not purpose or len(purpose) > 40:
         raise ValueError("a purpose is a short word (commute, home, work, other, ...)")
     with member_lock(store, member_id):
@@ -64,6 +71,8 @@ def correct_purpose(store, member_id: int, trip_ts: int, purpose: str) -> dict:
         row = _leg_at(conn, member_id, int(trip_ts), "trips")
         trip = _trip_objects(conn, member_id, row)
         c = make_purpose_correction(trip, purpose, created_ts=time.time_ns() // 1000)
+        if similar:
+            c = replace(c, main_leg=True)
         with store.transaction() as conn:
             member_context.store_correction(conn, member_id, c)
         reapply(store, member_id)
@@ -71,8 +80,9 @@ def correct_purpose(store, member_id: int, trip_ts: int, purpose: str) -> dict:
 
 
 def name_place(store, member_id: int, lat: float, lon: float, name: str | None,
-               label: str | None = None) -> dict:
-    """The member names a place (and may say it is home or work); trips follow."""
+               label: str | None = None, *, private: bool | None = None) -> dict:
+    """The member names a place (and may say it is home or work, or private); trips
+    follow."""
     if label not in (None, "home", "work"):
         raise ValueError("label must be home or work")
     if not -90 <= lat <= 90 or not -180 <= lon <= 180:
@@ -87,14 +97,17 @@ def name_place(store, member_id: int, lat: float, lon: float, name: str | None,
             if label:   # one home and one work: the label moves here
                 conn.execute("UPDATE places SET label = NULL WHERE member_id = ? AND "
                              "source = 'member' AND label = ?", (member_id, label))
+            flag = None if private is None else int(bool(private))
             if mine:
-                conn.execute("UPDATE places SET name = coalesce(?, name), label = coalesce(?, label) "
-                             "WHERE id = ?", (name, label, mine[0]["id"]))
+                conn.execute("UPDATE places SET name = coalesce(?, name), label = coalesce(?, label), "
+                             "private = coalesce(?, private) WHERE id = ?",
+                             (name, label, flag, mine[0]["id"]))
             else:
                 key = f"{lat:.4f},{lon:.4f}"
                 conn.execute("INSERT INTO places (member_id, place_key, lat, lon, label, name, "
-                             "source) VALUES (?, ?, ?, ?, ?, ?, 'member')",
-                             (member_id, key, round(lat, 5), round(lon, 5), label, name))
+                             "source, private) VALUES (?, ?, ?, ?, ?, ?, 'member', ?)",
+                             (member_id, key, round(lat, 5), round(lon, 5), label, name,
+                              flag or 0))
         reapply(store, member_id)
     return {"lat": lat, "lon": lon, "name": name, "label": label}
 
@@ -116,3 +129,75 @@ def set_vehicle(store, member_id: int, **values) -> dict:
             accounts.set_member_settings(conn, member_id, settings)
         reapply(store, member_id)
     return {"vehicle": vehicle, "needs_rebuild": sorted(vehicle.get("owns", [])) != before}
+
+
+def _own_place(conn, member_id: int, lat: float, lon: float) -> str:
+    """The place_key of the member's own place at (lat, lon), made when there is none."""
+    from carbon.geo import distance_m
+    from carbon.places import PLACE_RADIUS_M
+    for r in conn.execute("SELECT * FROM places WHERE member_id = ? AND source = 'member'",
+                          (member_id,)):
+        if distance_m(r["lat"], r["lon"], lat, lon) <= PLACE_RADIUS_M:
+            return r["place_key"]
+    key = f"{lat:.4f},{lon:.4f}"
+    conn.execute("INSERT INTO places (member_id, place_key, lat, lon, source) "
+                 "VALUES (?, ?, ?, ?, 'member')", (member_id, key, round(lat, 5), round(lon, 5)))
+    return key
+
+
+def merge_places(store, member_id: int, here: tuple, into: tuple) -> dict:
+    """The place at ``here`` (lat, lon) is the same as the one at ``into``: stays at it are
+    shown as that place from now on (both become the member's own places)."""
+    with member_lock(store, member_id):
+        with store.transaction() as conn:
+            target = _own_place(conn, member_id, *into)
+            source = _own_place(conn, member_id, *here)
+            if source == target:
+                raise ValueError("these are the same place already")
+            # Whatever was merged into the one that goes now joins the target directly.
+            conn.execute("UPDATE places SET merged_into = ? WHERE member_id = ? AND "
+                         "merged_into = ?", (target, member_id, source))
+            conn.execute("UPDATE places SET merged_into = ?, label = NULL WHERE member_id = ? "
+                         "AND place_key = ? AND source = 'member'", (target, member_id, source))
+        reapply(store, member_id)
+    return {"merged": source, "into": target}
+
+
+def split_trip(store, member_id: int, trip_id: int, ts: int, lat: float, lon: float) -> dict:
+    """The member stopped at (lat, lon) at ts: the trip becomes two, from now on."""
+    from carbon.edits import SPLIT, TripEdit
+    with member_lock(store, member_id):
+        row = _own_trip(store.conn, member_id, trip_id)
+        if not row["start_ts"] < ts < row["end_ts"]:
+            raise ValueError("a trip is split at a moment inside it")
+        edit = TripEdit(SPLIT, int(ts), None, (float(lat), float(lon)), time.time_ns() // 1000)
+        with store.transaction() as conn:
+            member_context.store_edit(conn, member_id, edit)
+        reapply(store, member_id)
+    return {"split_at": int(ts)}
+
+
+def merge_with_next(store, member_id: int, trip_id: int) -> dict:
+    """This trip and the next one are one journey (the stop between was a red light, a
+    queue): joined from now on."""
+    from carbon.edits import MERGE, TripEdit
+    with member_lock(store, member_id):
+        conn = store.conn
+        row = _own_trip(conn, member_id, trip_id)
+        nxt = conn.execute("SELECT * FROM trips WHERE member_id = ? AND start_ts >= ? AND id != ? "
+                           "ORDER BY start_ts LIMIT 1", (member_id, row["end_ts"], trip_id)).fetchone()
+        if nxt is None:
+            raise ValueError("there is no next trip to join")
+        edit = TripEdit(MERGE, row["end_ts"], nxt["start_ts"], None, time.time_ns() // 1000)
+        with store.transaction() as conn:
+            member_context.store_edit(conn, member_id, edit)
+        reapply(store, member_id)
+    return {"merged": [row["start_ts"], nxt["start_ts"]]}
+
+
+def _own_trip(conn, member_id: int, trip_id: int):
+    row = conn.execute("SELECT * FROM trips WHERE id = ? AND member_id = ?",
+                       (trip_id, member_id)).fetchone()
+    if row is None:
+        raise LookupError("no such trip")
+    return row

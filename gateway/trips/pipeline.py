@@ -142,6 +142,7 @@ def _store(store, member_id: int, lo: int, hi: int, tl: Timeline, mc) -> None:
     """Write the part of tl starting in [lo, hi) in one transaction, context applied."""
     stays = [s for s in tl.stays if lo <= s.start_ts < hi]
     trips = [t for t in tl.trips if lo <= t.start_ts < hi]
+    stays, trips = member_context.shape(stays, trips, mc)
     detected = detected_of(trips)
     member_context.finish(stays, trips, mc)
     with store.transaction() as conn:
@@ -374,6 +375,9 @@ def reapply(store, member_id: int, mc=None) -> None:
         with store.transaction() as conn:
             stays = load_stays(conn, member_id, t, hi)
             trips, detected, _ids = load_trips(conn, member_id, t, hi)
+            if mc.edits:      # stored legs carry the engine's own modes: detected follows
+                stays, trips = member_context.shape(stays, trips, mc)
+                detected = detected_of(trips)
             member_context.finish(stays, trips, mc)
             write_range(conn, member_id, t, hi, stays, trips, detected)
         t = hi

@@ -44,7 +44,8 @@ def test_demo_household_runs_with_history_and_live_phones(tmp_path):
         assert sources.get("owntracks-http", 0) >= 1
         assert sources.get("owntracks-mqtt", 0) >= 1
         status, body = _get(f"http://127.0.0.1:{port}/", "alice", "alice-demo")
-        assert status == 200 and b"Hello Alice" in body
+        # `/` is the day view of the member logged in (the household page, issue #10).
+        assert status == 200 and b"Alice" in body and b'id="timeline-h"' in body
     finally:
         proc.terminate()
         out, err = proc.communicate(timeout=30)

@@ -55,7 +55,8 @@ async def test_old_session_cookie_is_refused_after_a_password_change(gateway):
 
 
 async def test_a_wrong_password_on_the_login_page_says_so(gateway):
-    async with aiohttp.ClientSession() as session:
+    # An English-speaking browser (with none, the page is in the household's language).
+    async with aiohttp.ClientSession(headers={"Accept-Language": "en"}) as session:
         r = await _login(session, gateway, "not the password")
         assert r.status == 401 and "wrong password" in await r.text()
 

@@ -96,11 +96,16 @@ def test_archive_restores_into_an_empty_box(filled, tmp_path):
                      "created_ts) VALUES (1, 'leg_mode', ?, ?, 'bike', 5)", (T0, T0 + 600))
         conn.execute("INSERT INTO places (member_id, place_key, lat, lon, label, name, source) "
                      "VALUES (1, 'p1', 46.16, -1.15, 'home', 'Maison', 'member')")
+        conn.execute("INSERT INTO trip_edits (member_id, kind, ts, lat, lon, created_ts) "
+                     "VALUES (1, 'split', ?, 46.16, -1.15, 6)", (T0 + 300,))
     path = tmp_path / "alice.zip"
     manifest = archive.write_archive(filled, 1, path)
-    from gateway.store.tables import LINK     # the city link's tables: exported, empty here
+    # Every table of member input travels, the household page's trip edits too (m0009);
+    # the city link's tables are exported too, empty here.
+    from gateway.store.tables import LINK
     assert manifest["counts"] == {"fixes": 3, "events": 1, "labelled_segments": 1,
-                                  "corrections": 1, "places": 1, **dict.fromkeys(LINK, 0)}
+                                  "corrections": 1, "places": 1, "trip_edits": 1,
+                                  **dict.fromkeys(LINK, 0)}
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
         assert {"README.md", "manifest.json", "member.json", "devices.json"} <= names
@@ -113,7 +118,7 @@ def test_archive_restores_into_an_empty_box(filled, tmp_path):
     assert prepare_member(empty, "alice", [path]) is True
     report = Importer(empty, "alice", run_pipeline=False).run([path])
     assert report.restored == {"fixes": 3, "events": 1, "labelled_segments": 1,
-                               "corrections": 1, "places": 1}
+                               "corrections": 1, "places": 1, "trip_edits": 1}
     # What the member said survives the move: their correction and the place they named.
     assert [tuple(r) for r in empty.conn.execute("SELECT kind, value FROM corrections")] == [
         ("leg_mode", "bike")]
