@@ -279,8 +279,7 @@ def _insert_fixes(box: Box, n: int) -> float:
                        f'"vel":{round(vel * 3.6)}}}')
                 fix = Fix(ts=ts, lat=lat, lon=lon, acc=10.0, alt=None, vel=vel, cog=None,
                           batt=count % 100, raw=raw)
-                rows.append(fix_row(device.id, device.member_id, fix, "owntracks-http",
-                                    received))
+                rows.append(fix_row(device, fix, "owntracks-http", received))
                 if len(rows) == 100_000:
                     with store.transaction():
                         insert_fix_rows(conn, rows)

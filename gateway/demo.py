@@ -90,8 +90,7 @@ def create_household(config: Config, today: date) -> dict[str, str]:
         device = accounts.get_device(store.conn, m.name, m.device)
         with store.transaction() as conn:
             points = simulate.iter_points(m.name, HISTORY_DAYS, start=start)
-            insert_fixes(conn, device.id, device.member_id, (_fix(p) for p in points),
-                         "import:simulator")
+            insert_fixes(conn, device, (_fix(p) for p in points), "import:simulator")
     store.close()
     return secrets
 

@@ -22,7 +22,7 @@ from .ingest import mqtt as mqtt_ingest
 from .ingest.group_commit import Committed, Ingest
 from .portability import retention, uploads
 from .queries.friends import FriendsCache
-from .store import Store
+from .store import Store, fill_locations
 from .trips.runner import PipelineRunner
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ class Gateway:
         if self.config.gateway.zeroconf and self.web_port:
             await self._start_zeroconf()
         self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
+        self._tasks.append(asyncio.create_task(self._fill_locations(), name="fill-locations"))
         log.info("gateway ready: web on port %s, data in %s", self.web_port,
                  self.config.data_dir)
 
@@ -160,6 +161,23 @@ class Gateway:
                     await self._apply_retention()
             except Exception:
                 log.exception("housekeeping failed")
+
+    async def _fill_locations(self) -> None:
+        """Fixes stored before migration m0007 get their Recorder objects, one short batch
+        at a time in the ingest writer thread (until then they are read the slow way)."""
+        total = 0
+        try:
+            while n := await self.ingest.run_write(self._fill_batch):
+                total += n
+                await asyncio.sleep(0.05)  # phones first: let waiting batches commit
+        except Exception:
+            log.exception("filling in the stored fixes' Recorder objects failed")
+        if total:
+            log.info("Recorder objects computed for %d fixes stored before", total)
+
+    def _fill_batch(self) -> int:
+        with self.store.transaction() as conn:
+            return fill_locations(conn)
 
     async def _apply_retention(self) -> None:
         loop = asyncio.get_running_loop()

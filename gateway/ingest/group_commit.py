@@ -85,6 +85,11 @@ class Ingest:
         self._queue.put_nowait((sub, fut))
         return await fut
 
+    async def run_write(self, fn: Callable, *args):
+        """Run other writing work (``fn(*args)``, which opens its own transaction) in the
+        writer thread, between two batches: one writer at a time, never a busy wait."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
     async def reject(self, rejection: Rejection, device: Device | None = None) -> None:
         await self.submit(Submission(rejection.source, device, rejections=[rejection]))
 
@@ -150,7 +155,7 @@ class Ingest:
                 device = sub.device
                 if sub.fixes and device is not None:
                     for fix in sub.fixes:
-                        row = st.fix_row(device.id, device.member_id, fix, sub.source, now)
+                        row = st.fix_row(device, fix, sub.source, now)
                         if st.insert_fix_rows(conn, [row]):
                             outcome.stored += 1
                             new_fixes.append((device, fix))

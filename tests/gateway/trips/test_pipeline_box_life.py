@@ -69,8 +69,8 @@ async def test_fixes_stored_while_the_service_was_down_are_processed_at_start(ho
     store = Store(household.config.db_path).open()
     device = accounts.get_device(store.conn, "bob", "phone")
     with store.transaction() as conn:
-        insert_fixes(conn, device.id, device.member_id,
-                     [Fix(p.ts, p.lat, p.lon, p.acc, vel=p.vel) for p in points("bob")], "import:csv")
+        insert_fixes(conn, device, [Fix(p.ts, p.lat, p.lon, p.acc, vel=p.vel)
+                                    for p in points("bob")], "import:csv")
     store.close()
     gw = Gateway(household.config, web_app=make_app)
     await gw.start()
