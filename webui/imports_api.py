@@ -18,7 +18,6 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway.portability import uploads
-from gateway.portability.importing import Importer
 from gateway.queries.imports import import_job, import_jobs
 
 from .keys import GATEWAY, MEMBER
@@ -42,6 +41,8 @@ async def upload(request: web.Request) -> web.Response:
             folder).free:
         raise web.HTTPInsufficientStorage(text="not enough free disk for this file")
     path = await _receive(request, folder)
+    # The importers (ijson, XML, zip...) load with the first upload, not with the box.
+    from gateway.portability.importing import Importer
     importer = Importer(gw.store, member.name, device=request.query.get("device") or None)
     worker = threading.Thread(target=_run, args=(importer, path), daemon=True,
                               name=f"import-{member.name}")
@@ -79,7 +80,7 @@ async def _receive(request: web.Request, folder: Path) -> Path:
     return path
 
 
-def _run(importer: Importer, path: Path) -> None:
+def _run(importer, path: Path) -> None:
     try:
         importer.run([path])
     finally:

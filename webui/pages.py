@@ -5,11 +5,11 @@ this is what the spine needs: who is logged in, their devices, and what was refu
 """
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-import jinja2
 from aiohttp import web
 
 from gateway import accounts
@@ -19,13 +19,18 @@ from gateway.queries.stats import recent_rejections
 from .auth import COOKIE, SESSION_SECONDS
 from .keys import GATEWAY, HOME_HANDLER, MEMBER, MEMBER_AUTH
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=jinja2.select_autoescape(["html"]))
+
+@functools.cache
+def _env():
+    """jinja2 on the first page shown: phones report all day, pages are opened now and
+    then, and its 2 MB are not the idle box's to hold."""
+    import jinja2
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+                              autoescape=jinja2.select_autoescape(["html"]))
 
 
 def render(name: str, **context) -> web.Response:
-    return web.Response(text=_env.get_template(name).render(**context),
+    return web.Response(text=_env().get_template(name).render(**context),
                         content_type="text/html")
 
 

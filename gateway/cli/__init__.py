@@ -20,7 +20,15 @@ from . import commands
 from .context import CommandContext
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_names() -> list[str]:
+    """Each module of ``commands`` is the command of its name (``import_`` is ``import``)."""
+    return sorted(i.name.rstrip("_") for i in pkgutil.iter_modules(commands.__path__))
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser, or only ``command``'s: ``selfdata serve`` then does not import
+    what the other commands need (the simulated household, the importers...), which the
+    running box would otherwise hold for nothing."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="PATH",
                         help="TOML configuration file (default: $SELFDATA_CONFIG, then "
@@ -33,15 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"selfdata {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        module.register(sub, common)
+        if command is None or info.name.rstrip("_") == command:
+            importlib.import_module(f"{commands.__name__}.{info.name}").register(sub, common)
     return parser
 
 
 def main(argv: list[str] | None = None, *, web_app=None) -> int:
     """Run one command; ``web_app`` is the web application's factory that ``serve`` and
     ``demo`` hand to the service (the ``selfdata`` package passes ``webui.app.make_app``)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv[0] if argv and argv[0] in command_names() else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
