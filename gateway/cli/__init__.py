@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 
@@ -64,7 +65,11 @@ def main(argv: list[str] | None = None, *, web_app=None) -> int:
         level=getattr(logging, ctx.config.gateway.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
-        return args.func(args, ctx) or 0
+        code = args.func(args, ctx) or 0
+        sys.stdout.flush()  # a reader that went away shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except KeyboardInterrupt:
         return 130
     except ctx.user_errors as exc:
@@ -72,3 +77,10 @@ def main(argv: list[str] | None = None, *, web_app=None) -> int:
         return 1
     finally:
         ctx.close()
+
+
+def _reader_gone() -> int:
+    """`selfdata trips | head`: the reader stopped reading. Stop quietly, as Unix tools do
+    (exit status 128 + SIGPIPE), and keep Python's final flush from complaining again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141

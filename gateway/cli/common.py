@@ -21,6 +21,11 @@ def zone(ctx):
     return ZoneInfo(ctx.config.gateway.timezone)
 
 
+def local(ts: float, tz, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time as the household reads it."""
+    return datetime.fromtimestamp(ts, tz).strftime(fmt)
+
+
 def parse_when(text: str, tz, *, end_of_day: bool = False) -> int:
     """The one way commands read a time a person typed, as epoch seconds:
 

@@ -1,7 +1,7 @@
 """The pipeline alongside the rest of the box: the demo, erasure, retention, restarts."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from harness import make_config
 from gateway import demo
@@ -17,7 +17,7 @@ DAY = 86400
 
 async def test_the_demo_household_has_trips_as_soon_as_it_starts(tmp_path):
     config = make_config(tmp_path / "demo")
-    demo.create_household(config, date(2026, 3, 23))
+    demo.create_household(config, demo.DemoClock(datetime(2026, 3, 23)))
     gw = Gateway(config, web_app=make_app)
     await gw.start()
     try:
