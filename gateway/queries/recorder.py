@@ -184,14 +184,9 @@ def _window(conn, select: str, select_params: list, info: DeviceInfo, *,
             from_ts: float | None, to_ts: float | None, limit: int | None = None,
             newest_first: bool = False):
     """``select`` (which must include ``ts``) over the window, as a cursor."""
-    sql = f"SELECT {select} FROM fixes WHERE device_id = ?"
-    params: list = [*select_params, info.id]
-    if from_ts is not None:
-        sql += " AND ts > ?"
-        params.append(from_ts)
-    if to_ts is not None:
-        sql += " AND ts < ?"
-        params.append(to_ts)
+    where, bounds = _bounds(info, from_ts, to_ts)
+    sql = f"SELECT {select} FROM fixes WHERE {where}"
+    params: list = [*select_params, *bounds]
     if limit is not None:
         sql += " ORDER BY ts DESC LIMIT ?"
         params.append(limit)
@@ -200,6 +195,18 @@ def _window(conn, select: str, select_params: list, info: DeviceInfo, *,
     else:
         sql += " ORDER BY ts DESC" if newest_first else " ORDER BY ts"
     return conn.execute(sql, params)
+
+
+def _bounds(info: DeviceInfo, from_ts, to_ts) -> tuple[str, list]:
+    """The device's fixes strictly between the bounds (the Recorder's are exclusive)."""
+    where, params = "device_id = ?", [info.id]
+    if from_ts is not None:
+        where += " AND ts > ?"
+        params.append(from_ts)
+    if to_ts is not None:
+        where += " AND ts < ?"
+        params.append(to_ts)
+    return where, params
 
 
 def iter_fixes(conn, info: DeviceInfo, **window):
@@ -265,7 +272,8 @@ def _integral(column: str) -> str:
 
 # Whole km/h from m/s, rounding halves to even as Python's round() does.
 _KMH_SQL = ("CASE WHEN abs(vel * 3.6 - CAST(vel * 3.6 AS INTEGER)) = 0.5 "
-            "THEN CAST(2 * round(vel * 3.6 / 2) AS INTEGER) ELSE CAST(round(vel * 3.6) AS INTEGER) END")
+            "THEN CAST(2 * round(vel * 3.6 / 2) AS INTEGER) "
+            "ELSE CAST(round(vel * 3.6) AS INTEGER) END")
 
 
 def _values_in_python(conn, info: DeviceInfo, row: tuple) -> LocationValues:
@@ -294,14 +302,9 @@ def _location_sql(conn, info: DeviceInfo, zone: ZoneInfo | None, window: dict):
 
 
 def _span(conn, info: DeviceInfo, from_ts, to_ts) -> tuple[int, int] | None:
-    """The first and last ``ts`` of the device's fixes in the window (two index lookups)."""
-    where, params = "device_id = ?", [info.id]
-    if from_ts is not None:
-        where += " AND ts > ?"
-        params.append(from_ts)
-    if to_ts is not None:
-        where += " AND ts < ?"
-        params.append(to_ts)
+    """The first and last ``ts`` of the device's fixes in the window (two index lookups:
+    min() and max() in one query would scan the range)."""
+    where, params = _bounds(info, from_ts, to_ts)
     first = conn.execute(f"SELECT ts FROM fixes WHERE {where} ORDER BY ts LIMIT 1",
                          params).fetchone()
     if first is None:

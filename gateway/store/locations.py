@@ -11,7 +11,9 @@ the household's local time, in SQL.
 """
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import sqlite3
 
 from carbon.geo import geohash
@@ -67,10 +69,41 @@ def location_base(fix, tid: str) -> dict:
 def stored_location(fix, tid: str) -> str | None:
     """``location_base`` as compact JSON without its closing brace, or None when the
     payload carries a key the Recorder API adds later (see ``ADDED_AFTER``)."""
+    if not _may_be_location(_get(fix, "raw")):
+        plain = _plain_location(fix, tid)
+        if plain is not None:
+            return plain
     base = location_base(fix, tid)
     if any(key in base for key in ADDED_AFTER):
         return None
     return compact(base)[:-1]
+
+
+def _plain_location(fix, tid: str) -> str | None:
+    """``stored_location`` of a fix with no phone JSON to keep (gpsd, file imports: a
+    million of them in one import), written directly: the same text as ``compact`` of
+    ``location_base``, in a fraction of the time. None for a number JSON writes otherwise
+    than Python (inf, nan; no key here spells either), left to the general path."""
+    ts, lat, lon, acc, alt, cog, batt, vel = (
+        _BY_KEY if isinstance(fix, (dict, sqlite3.Row)) else _BY_ATTR)(fix)
+    text = f',"lat":{lat!r},"lon":{lon!r},"tst":{int(ts)}'
+    for key, value in (("acc", acc), ("alt", alt), ("cog", cog), ("batt", batt)):
+        if value is not None:
+            text += f',"{key}":{_number(value)!r}'
+    if vel is not None:
+        text += f',"vel":{int(round(vel * 3.6))}'
+    if "inf" in text or "nan" in text:
+        return None
+    return f'{{"_type":"location"{text},"tid":{_quoted(tid)},"inregions":[]'
+
+
+_PLAIN = ("ts", "lat", "lon", "acc", "alt", "cog", "batt", "vel")
+_BY_KEY, _BY_ATTR = operator.itemgetter(*_PLAIN), operator.attrgetter(*_PLAIN)
+
+
+@functools.lru_cache(maxsize=256)
+def _quoted(text) -> str:
+    return compact(text)
 
 
 def stored_ghash(fix) -> str:
@@ -94,10 +127,16 @@ def _get(fix, key):
     return fix[key] if isinstance(fix, (dict, sqlite3.Row)) else getattr(fix, key)
 
 
+def _may_be_location(raw) -> bool:
+    """Whether ``raw`` can be an OwnTracks location at all: its text names the type (the
+    test that spares parsing the other raw shapes, a Google record or an OsmAnd query)."""
+    return bool(raw) and "location" in raw and "_type" in raw
+
+
 def _raw_location(raw) -> dict:
     """The phone's JSON when it is an OwnTracks location; else an empty start (fixes from
     gpsd, OsmAnd or file imports keep other raw shapes, which are not OwnTracks fields)."""
-    if not raw:
+    if not _may_be_location(raw):
         return {}
     try:
         value = json.loads(raw)
