@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import os
 import pkgutil
 import sys
 
-from .. import __version__
+from .. import __version__, logs
 from ..config import ConfigError
 from . import commands
 from .context import CommandContext
@@ -61,9 +60,7 @@ def main(argv: list[str] | None = None, *, web_app=None) -> int:
     except ConfigError as exc:
         print(f"selfdata: configuration: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=getattr(logging, ctx.config.gateway.log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logs.setup(ctx.config.gateway.log_level)
     try:
         code = args.func(args, ctx) or 0
         sys.stdout.flush()  # a reader that went away shows here, not at exit

@@ -19,7 +19,7 @@ from receivers.importers.selfdata_archive import Archive
 from .. import accounts
 from .. import store as st
 from ..model import Event
-from ..store.tables import DERIVED, member_tables
+from ..store.tables import DERIVED, LINK, member_tables
 from .reports import FileReport
 from .retention import set_months
 from .segments import _INSERT_SEGMENT, SEGMENT_COLUMNS
@@ -47,10 +47,10 @@ class ArchiveRestore:
             counts["events"] = self._restore_rows(archive, "events.jsonl", self._insert_event)
             counts["labelled_segments"] = self._restore_rows(
                 archive, "labelled_segments.jsonl", self._insert_segment)
-            restorable = {t for t, _ in member_tables(self.imp.store.conn)} - DERIVED
+            restorable = {t for t, _ in member_tables(self.imp.store.conn)} - DERIVED - LINK
             for name in archive.names("tables/"):
                 table = name[len("tables/"):-len(".jsonl")]
-                if table not in restorable:   # accounts, bookkeeping, derived: never rows
+                if table not in restorable:   # accounts, bookkeeping, derived, link: never rows
                     continue
                 counts[table] = self._restore_rows(
                     archive, name, lambda conn, row, t=table: self._insert_generic(conn, t, row))

@@ -179,3 +179,87 @@ def test_non_location_content_is_refused_naming_what_it_is(content, recognised):
     with pytest.raises(NotLocationHistory) as err:
         detect.sniff(content)
     assert recognised in str(err.value)
+
+
+# ----- limits on what one record may hold (the bombs themselves: test_bombs.py)
+
+def test_gpx_time_longer_than_its_cap_refuses_that_point_only():
+    text = GPX10.replace("<time>2024-05-02T09:00:00Z</time>",
+                         "<time>2024-05-02T09:00:00" + "0" * 100 + "Z</time>")
+    out = read(gpx.read, text)
+    assert out[0] == Bad("<time> longer than 64 characters", "route point 1")
+    assert out[1].ts == T0 - 3600 + 60
+
+
+def test_gpx_point_nesting_too_deep_is_refused_and_the_next_read():
+    deep = "<extensions>" + "<x>" * 80 + "</x>" * 80 + "</extensions>"
+    text = GPX10.replace("<speed>1.5</speed>", deep)
+    out = read(gpx.read, text)
+    assert out[0] == Bad("nests deeper than 64 levels", "route point 1")
+    assert out[1].ts == T0 - 3600 + 60
+
+
+def test_xml_comment_longer_than_a_megabyte_stops_the_file():
+    text = GPX10.replace("<trk>", "<!--" + "x" * (2 << 20) + "--><trk>")
+    with pytest.raises(Exception, match="without a complete tag near line"):
+        read(gpx.read, text)
+
+
+def test_kml_track_with_all_times_first_pairs_them():
+    whens = "".join(f"<when>2024-05-02T08:{m:02d}:00Z</when>" for m in range(50))
+    coords = "".join(f"<gx:coord>-1.15 46.{m:02d} 5</gx:coord>" for m in range(50))
+    text = KML.split("<Placemark><gx:Track>")[0] + (
+        f"<Placemark><gx:Track><when>yesterday</when>{whens}<gx:coord>-1 46</gx:coord>{coords}"
+        "</gx:Track></Placemark></Document></kml>")
+    out = read(kml.read, text)
+    track = [x for x in out if isinstance(x, Fix)][1:]
+    assert len(track) == 50 and track[0].ts == T0 and track[-1].lat == 46.49
+    assert Bad("unreadable time 'yesterday'", "track point 1") in out
+
+
+def test_csv_row_limits_are_per_row():
+    out = read(csvfile.read, "ts,lat,lon\n" + "x" * 70000 + "\n1714636800,46.16,-1.15\n"
+               + ",".join(["1"] * 300) + "\n1714636860,46.17,-1.16\n")
+    assert out == [Bad("line longer than 65,536 bytes", "line 2"),
+                   Fix(ts=T0, lat=46.16, lon=-1.15),
+                   Bad("row with more than 256 fields", "line 4"),
+                   Fix(ts=T0 + 60, lat=46.17, lon=-1.16)]
+
+
+def test_csv_quoted_field_running_on_is_refused_not_held():
+    out = read(csvfile.read, 'ts,lat,lon,activity\n1714636800,46.16,-1.15,walk\n'
+               '1714636860,46.17,-1.16,"' + "walk\n" * 20000 + '"\n')
+    assert out[0] == Fix(ts=T0, lat=46.16, lon=-1.15, activity="walk")
+    assert out[1] == Bad("unreadable row: a quoted field runs on past 65,536 bytes", "line 3")
+
+
+def test_rec_lines_split_on_any_line_ending():
+    rec = REC.replace("\n", "\r\n", 1).replace("\n", "\r", 2)
+    out = read(owntracks_rec.read, rec)
+    assert [type(x).__name__ for x in out] == ["Fix", "Fix", "Event", "Bad"]
+
+
+def test_geojson_feature_over_its_value_cap_is_refused_alone():
+    from receivers.importers import jsonstream
+    coords = ",".join("[-1.1, 46.1]" for _ in range(400_000))
+    text = (GEOJSON[:-2] + ',\n {"type": "Feature", "geometry": {"type": "LineString", '
+            f'"coordinates": [{coords}]}}, "properties": {{}}}},' + GEOJSON[GEOJSON.index("\n {"):])
+    out = read(geojson.read, text)
+    assert Bad(f"holds more than {jsonstream.FEATURE.values:,} values", "features[5]") in out
+    assert len([x for x in out if isinstance(x, Fix)]) == 10    # the five before, the five after
+
+
+def test_json_string_longer_than_the_token_cap_stops_the_file():
+    from receivers.importers import google_records, jsonstream
+    big = b'{"locations": [{"x": "' + b"a" * (jsonstream.MAX_TOKEN + (1 << 20)) + b'"}]}'
+    with pytest.raises(jsonstream.JsonLimit, match="a string or number longer than 16 MiB"):
+        list(google_records.read(io.BytesIO(big)))
+
+
+def test_distinct_rejection_reasons_are_bounded():
+    from collections import Counter
+    text = "ts,lat,lon\n" + "".join(f"when{i},46,-1\n" for i in range(500))
+    reasons = Counter(b.reason for b in detect.READERS["csv"](io.BytesIO(text.encode())))
+    assert sum(reasons.values()) == 500
+    assert len(reasons) == detect.MAX_REASONS + 1
+    assert reasons["unreadable time …"] == 500 - detect.MAX_REASONS
