@@ -8,6 +8,7 @@ committed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import time
@@ -22,10 +23,10 @@ from .accounts import DeviceAuth, broker, first_run
 from .config import Config
 from .http_listener import RESERVED_FDS, GuardedListener, raise_open_files_limit
 from .logs import flush_repeats
+from .outbox import waiting
 from .ingest import mqtt as mqtt_ingest
 from .ingest.group_commit import Committed, Ingest
 from .ingest.quota import Limits
-from .outbox import Outbox
 from .portability import retention, uploads
 from .queries.friends import FriendsCache
 from .store import Store, fill_locations
@@ -98,8 +99,13 @@ class Gateway:
         self.pipeline = PipelineRunner(self.store, config)
         self.pipeline.after_run = trim_memory  # the engine's bursts are the box's largest
         self.ingest.listeners.append(self.pipeline.on_commit)
-        # The city link: sends members' opted-in summaries by itself (gateway/outbox/).
-        self.outbox = Outbox(self.store, config)
+
+    @functools.cached_property
+    def outbox(self):
+        """The city link: sends members' opted-in summaries by itself (gateway/outbox/).
+        Made on first use, so that a box with the link off never loads it."""
+        from .outbox import Outbox
+        return Outbox(self.store, self.config)
 
     # ----- lifecycle
 
@@ -125,7 +131,7 @@ class Gateway:
         self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
         self._tasks.append(asyncio.create_task(self._fill_locations(), name="fill-locations"))
         if self.config.link.enabled:
-            self._tasks.append(asyncio.create_task(self.outbox.run_forever(), name="outbox"))
+            self._tasks.append(asyncio.create_task(self._city_link(), name="outbox"))
         log.info("gateway ready: web on port %s, data in %s", self.web_port,
                  self.config.data_dir)
         self._announce_setup_code()
@@ -148,7 +154,8 @@ class Gateway:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.outbox.close()  # a message cut off mid-send goes again, the same bytes
+        if "outbox" in self.__dict__:  # only if made (the property above)
+            await self.outbox.close()  # a message cut off mid-send goes again, the same bytes
         if self._zeroconf is not None:
             await self._zeroconf.close()
         if self.mqtt is not None:
@@ -218,6 +225,15 @@ class Gateway:
             self._zeroconf = await Announcer.start(self.config, self.web_port)
         except Exception as exc:  # no multicast (containers, CI): the box still works by IP
             log.warning("zeroconf announcement unavailable: %s", exc)
+
+    async def _city_link(self) -> None:
+        """The outbox's task, once the box has a link: until then a look now and then
+        (the outbox's own interval, at most a minute) without loading the link's code."""
+        pause = min(60.0, self.config.link.send_interval_s)
+        while "outbox" not in self.__dict__ and not waiting.in_use(self.store.conn,
+                                                                   self.config.data_dir):
+            await asyncio.sleep(pause)
+        await self.outbox.run_forever()
 
     async def _housekeeping(self) -> None:
         """Keep the broker files in step with devices added from the command line, give
