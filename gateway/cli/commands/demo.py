@@ -1,16 +1,17 @@
 """`selfdata demo`: start the gateway on a demo household (no hardware, no config)."""
 from __future__ import annotations
 
-import argparse
 import asyncio
 import shutil
 import signal
 import sys
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ... import demo
 from ...service import Gateway
+from ..common import parse_when
 from ..context import UsageError
 
 
@@ -23,28 +24,20 @@ def register(sub, common):
     p.add_argument("--keep", action="store_true", help="keep the data dir on exit")
     p.add_argument("--duration", type=float, default=0,
                    help="stop by itself after this many seconds (0: run until Ctrl-C)")
-    p.add_argument("--replay-from", metavar="[DATE]THH:MM", type=_local_time,
+    p.add_argument("--replay-from", metavar="[DATE ]HH:MM",
                    help="make this moment of a simulated day (local time, e.g. 2026-03-02T08:20 "
                         "or 17:50) happen now; default: the simulated day runs on the clock")
     p.set_defaults(func=run)
 
 
-def _local_time(text: str) -> datetime:
-    try:
-        if "T" not in text:
-            text = f"{datetime.now().date().isoformat()}T{text}"
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected YYYY-MM-DDTHH:MM or HH:MM") from None
-
-
 def run(args, ctx):
+    replay_from = _replay_from(args.replay_from, ctx.config)   # a typo fails before anything
     web_app = ctx.require_web_app()
     data_dir = Path(args.data_dir) if args.data_dir else None
     if data_dir and (data_dir / "selfdata.db").exists():
         raise UsageError(f"{data_dir} already holds a box: give the demo an empty --data-dir")
     config = demo.prepare_config(ctx.config, data_dir, args.port, args.mqtt_port)
-    clock = demo.DemoClock(args.replay_from, config.gateway.timezone)
+    clock = demo.DemoClock(replay_from, config.gateway.timezone)
     print(f"preparing the demo household ({demo.HISTORY_DAYS} days of simulated history)...",
           file=sys.stderr)
     secrets, feeds = demo.create_household(config, clock)
@@ -77,3 +70,10 @@ async def _serve(config, web_app, secrets, feeds, clock, duration, *, temporary)
         phones.cancel()
         await asyncio.gather(phones, return_exceptions=True)
         await gw.stop()
+
+
+def _replay_from(text: str | None, config) -> datetime | None:
+    if not text:
+        return None
+    tz = ZoneInfo(config.gateway.timezone)
+    return datetime.fromtimestamp(parse_when(text, tz), tz)
