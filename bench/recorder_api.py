@@ -121,8 +121,18 @@ def write_recorder_store(store: Path, n: int) -> None:
             f.close()
 
 
-def curl(url: str, user: str | None) -> tuple[float, float, int]:
-    """(time to first byte, total, bytes) of one GET, as curl measures it."""
+def cpu_s(pid: int | None) -> float:
+    """CPU seconds (user + system, all threads) a process has used so far; 0 without one."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def curl(url: str, user: str | None, pid: int | None = None) -> tuple[float, float, int, float]:
+    """(time to first byte, total, bytes, the server's CPU seconds) of one GET, as curl
+    measures it. The CPU figure does not grow with the machine's load as wall time does."""
+    before = cpu_s(pid)
     cmd = ["curl", "-s", "-o", "/dev/null", "-w", "%{time_starttransfer} %{time_total} "
            "%{size_download} %{http_code}", url]
     if user:
@@ -130,14 +140,16 @@ def curl(url: str, user: str | None) -> tuple[float, float, int]:
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
     if out[3] != "200":
         raise RuntimeError(f"{url} answered {out[3]}")
-    return float(out[0]), float(out[1]), int(out[2])
+    return float(out[0]), float(out[1]), int(out[2]), cpu_s(pid) - before
 
 
 class Server:
     """One server answering the Recorder API: the box, or the Recorder itself."""
 
-    def __init__(self, label: str, base: str, user: str | None, target_s: float | None):
+    def __init__(self, label: str, base: str, user: str | None, target_s: float | None,
+                 pid: int | None = None):
         self.label, self.base, self.user, self.target_s = label, base, user, target_s
+        self.pid = pid  # whose CPU time is read around each request
 
     def url(self, fmt: str, last: int) -> str:
         to = datetime.fromtimestamp(last + 60, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
@@ -154,7 +166,8 @@ def measure(servers: list[Server], formats, runs: int, last: int) -> None:
             curl(server.url(fmt, last), server.user)  # warm-up: page cache, password check
         for _ in range(runs):
             for server in servers:
-                samples[server.label].append(curl(server.url(fmt, last), server.user))
+                samples[server.label].append(curl(server.url(fmt, last), server.user,
+                                                  server.pid))
         for server in servers:
             _report(server, fmt, samples[server.label])
         if len(servers) == 2:
@@ -171,6 +184,10 @@ def _report(server: Server, fmt: str, samples: list) -> None:
          f"{ttfb * 1000:,.0f} ms / {total:.2f} s",
          f"total <= {target} s ({spread})" if target else f"- ({spread})",
          total <= target if target else None)
+    if server.pid is not None:
+        cpu = statistics.median(s[3] for s in samples)
+        print(f"    ({server.label}'s CPU time per answer: {cpu:.2f} s, the part of the total "
+              "that does not grow with the load of a shared machine)")
 
 
 class Recorder:
@@ -218,8 +235,10 @@ def main() -> int:
         servers = [Server("box", gw.url, f"alice:{PASSWORD}", TARGET_TOTAL_S)]
         if args.recorder:
             recorder = Recorder(args.recorder, root, args.points)
-            servers.append(Server("Recorder", f"http://127.0.0.1:{recorder.port}", None, None))
+            servers.append(Server("Recorder", f"http://127.0.0.1:{recorder.port}", None, None,
+                                  recorder.proc.pid))
         gw.start()
+        servers[0].pid = gw.pid
         try:
             measure(servers, formats, args.runs, last)
             print(f"    (gateway RSS after the runs: {gw.rss_kb() / 1024:.1f} MB; load "
