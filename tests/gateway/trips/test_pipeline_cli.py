@@ -61,6 +61,10 @@ def test_correct_from_the_command_line_then_see_it_in_trips(box, capsys):
     when = datetime.fromtimestamp(friday["legs"][0]["start_ts"] + 120, PARIS).strftime("%Y-%m-%d %H:%M")
     code, out, err = _run(capsys, box, "correct", "--member", "bob", "--leg", when, "--mode", "carpool")
     assert code == 0, err
+    assert out.startswith(f"leg of {when[:10]} ") and " -> carpool; kept across rebuilds" in out
+    _, out, _ = _run(capsys, box, "trips", "--member", "bob", "--from", "2026-03-06",
+                     "--to", "2026-03-06")
+    assert "carpool* " in out and out.rstrip().endswith("(* corrected by you)")
     _, out, _ = _run(capsys, box, "trips", "--member", "bob", "--from", "2026-03-06",
                      "--to", "2026-03-06", "--format", "json")
     leg = json.loads(out)[0]["legs"][0]
