@@ -85,7 +85,7 @@ def _import(store, name: str, member_id: int, csv_path: str) -> None:
     from gateway.store import insert_fixes
     with store.transaction() as conn:
         device, _ = accounts.add_device(conn, name, "bench")
-        insert_fixes(conn, device.id, member_id,
+        insert_fixes(conn, device,
                      [Fix(p.ts, p.lat, p.lon, p.acc) for p in read_points(csv_path)], "import:csv")
 
 

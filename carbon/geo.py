@@ -31,3 +31,57 @@ def metres_per_degree_lon(lat: float) -> float:
 
 
 METRES_PER_DEGREE_LAT = EARTH_RADIUS_M * _DEG
+
+
+# ----- geohash
+
+GEOHASH_PRECISION = 7  # the OwnTracks Recorder's default: cells of about 153 m x 153 m
+_BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
+
+
+def geohash(lat: float, lon: float, precision: int = GEOHASH_PRECISION) -> str:
+    """Standard geohash (precision 1-12). Repeated halving of the longitude and latitude
+    ranges is the same as taking the leading bits of each coordinate scaled to [0, 1):
+    quantise both, interleave the bits (longitude first), read 5 bits per character. It is
+    computed for every stored fix, so this avoids a Python loop per bit."""
+    if precision == 7:
+        return _geohash7(lat, lon)
+    return _geohash_bits(lat, lon, precision)
+
+
+def _geohash_bits(lat: float, lon: float, precision: int) -> str:
+    bits = 5 * precision
+    lon_bits, lat_bits = (bits + 1) // 2, bits // 2
+    x = min(int((lon + 180.0) / 360.0 * (1 << lon_bits)), (1 << lon_bits) - 1)
+    y = min(int((lat + 90.0) / 180.0 * (1 << lat_bits)), (1 << lat_bits) - 1)
+    # The last bit is a longitude bit when the count is odd, a latitude bit when even.
+    code = _spread(x) | (_spread(y) << 1) if bits % 2 else (_spread(x) << 1) | _spread(y)
+    return "".join(_BASE32[(code >> (5 * i)) & 31] for i in range(precision - 1, -1, -1))
+
+
+def _spread(v: int) -> int:
+    """Put the bits of a 32-bit value on the even positions of a 64-bit one."""
+    v &= 0xFFFFFFFF
+    v = (v | (v << 16)) & 0x0000FFFF0000FFFF
+    v = (v | (v << 8)) & 0x00FF00FF00FF00FF
+    v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0F
+    v = (v | (v << 2)) & 0x3333333333333333
+    return (v | (v << 1)) & 0x5555555555555555
+
+
+_SPREAD9 = [_spread(v) for v in range(512)]
+_PAIRS = [a + b for a in _BASE32 for b in _BASE32]   # 10 bits -> their two characters
+
+
+def _geohash7(lat: float, lon: float) -> str:
+    """Precision 7 (18 longitude bits, 17 latitude bits), the one stored with every fix of
+    every import: the same quantisation as ``geohash``, the interleaving and the reading
+    done by table lookups."""
+    x = min(int((lon + 180.0) / 360.0 * (1 << 18)), (1 << 18) - 1)
+    y = min(int((lat + 90.0) / 180.0 * (1 << 17)), (1 << 17) - 1)
+    if x < 0 or y < 0:  # off the globe: the general path says what it says
+        return _geohash_bits(lat, lon, 7)
+    code = (_SPREAD9[x & 511] | _SPREAD9[x >> 9] << 18
+            | (_SPREAD9[y & 511] | _SPREAD9[y >> 9] << 18) << 1)
+    return (_PAIRS[code >> 25] + _PAIRS[(code >> 15) & 1023] + _PAIRS[(code >> 5) & 1023]
+            + _BASE32[code & 31])

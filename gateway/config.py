@@ -2,8 +2,9 @@
 
 Where a setting comes from, later wins:
 1. the defaults below (the demo household and development need nothing else);
-2. the TOML file: ``--config PATH``, else ``$SELFDATA_CONFIG``, else
-   ``/etc/selfdata/gateway.toml`` when it exists;
+2. the TOML file: ``--config PATH``, else ``$SELFDATA_CONFIG``, else the data dir's own
+   ``gateway.toml`` (``--data-dir DIR`` or ``$SELFDATA_DATA_DIR``; `selfdata demo` writes one),
+   else ``/etc/selfdata/gateway.toml`` when it exists;
 3. environment variables ``SELFDATA_<SECTION>_<KEY>`` (``SELFDATA_WEB_PORT=8081``),
    plus the short ``SELFDATA_DATA_DIR``;
 4. command-line options such as ``--data-dir`` and ``--port``.
@@ -14,6 +15,7 @@ effective values.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -21,6 +23,8 @@ from pathlib import Path
 
 SYSTEM_CONFIG = Path("/etc/selfdata/gateway.toml")
 SYSTEM_DATA_DIR = Path("/var/lib/selfdata")
+# A data dir may carry its own configuration (`selfdata demo` writes one with its ports).
+DATA_DIR_CONFIG = "gateway.toml"
 
 
 class ConfigError(Exception):
@@ -277,10 +281,16 @@ def _apply(cfg: Config, section: str, key: str, value, where: str) -> None:
     setattr(sec, key, _coerce(value, getattr(sec, key), where))
 
 
-def load(path: str | os.PathLike | None = None, env: dict | None = None) -> Config:
+def load(path: str | os.PathLike | None = None, env: dict | None = None, *,
+         data_dir: str | os.PathLike | None = None) -> Config:
+    """The configuration from ``path``, else ``$SELFDATA_CONFIG``, else the ``gateway.toml``
+    of the data dir given (``data_dir`` or ``$SELFDATA_DATA_DIR``) when it has one, else
+    /etc/selfdata/gateway.toml when it exists; the environment on top."""
     env = os.environ if env is None else env
     cfg = Config()
-    path = path or env.get("SELFDATA_CONFIG") or (SYSTEM_CONFIG if SYSTEM_CONFIG.exists() else None)
+    path = (path or env.get("SELFDATA_CONFIG")
+            or _own_config(data_dir or env.get("SELFDATA_DATA_DIR"))
+            or (SYSTEM_CONFIG if SYSTEM_CONFIG.exists() else None))
     if path:
         path = Path(path)
         try:
@@ -303,6 +313,13 @@ def load(path: str | os.PathLike | None = None, env: dict | None = None) -> Conf
     return cfg
 
 
+def _own_config(data_dir) -> Path | None:
+    if not data_dir:
+        return None
+    path = Path(data_dir) / DATA_DIR_CONFIG
+    return path if path.is_file() else None
+
+
 def _apply_env(cfg: Config, env) -> None:
     if env.get("SELFDATA_DATA_DIR"):
         cfg.gateway.data_dir = env["SELFDATA_DATA_DIR"]
@@ -313,3 +330,23 @@ def _apply_env(cfg: Config, env) -> None:
         section, _, key = rest.partition("_")
         if section in {f.name for f in _SECTIONS} and key:
             _apply(cfg, section, key, value, f"environment {name}")
+
+
+def to_toml(sections: dict) -> str:
+    """Sections of plain values as TOML (what `selfdata config` prints, what `selfdata demo`
+    writes into its data dir): readable back by ``load``."""
+    lines = []
+    for name, values in sections.items():
+        lines += ["" if lines else None, f"[{name}]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in values.items()]
+    return "\n".join(line for line in lines if line is not None) + "\n"
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value)  # numbers as they are; a JSON string is a TOML basic string

@@ -8,6 +8,7 @@ committed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import time
@@ -22,16 +23,45 @@ from .accounts import DeviceAuth, broker, classify_import_devices, first_run
 from .config import Config
 from .http_listener import RESERVED_FDS, GuardedListener, raise_open_files_limit
 from .logs import flush_repeats
+from .outbox import waiting
 from .ingest import mqtt as mqtt_ingest
 from .ingest.group_commit import Committed, Ingest
 from .ingest.quota import Limits
-from .outbox import Outbox
 from .portability import retention, uploads
 from .queries.friends import FriendsCache
-from .store import Store
+from .store import Store, fill_locations
 from .trips.runner import PipelineRunner
 
 log = logging.getLogger(__name__)
+
+
+M_MMAP_THRESHOLD = -3        # glibc's mallopt parameter (malloc.h)
+MMAP_THRESHOLD = 128 * 1024  # glibc's own default, kept fixed
+
+
+def trim_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc's malloc_trim): after a burst
+    (an import, the trip engine's first pass) about a megabyte comes back."""
+    import ctypes
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):
+        pass
+
+
+def return_freed_memory() -> None:
+    """Blocks above 128 KiB are mapped and unmapped, never kept in the heap.
+
+    glibc raises that threshold by itself up to 32 MB whenever such a block is freed; after
+    one Argon2 login (19 MB of working memory) the next ones come from the heap, and the
+    freed megabytes stay resident for good: 20 MB of the 71 MB the box held after an hour
+    of traffic (bench/ingest.py). Setting the threshold once disables that. No-op off glibc.
+    """
+    import ctypes
+    try:
+        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    except (AttributeError, OSError):  # musl, macOS: their allocators do not do this
+        pass
 
 
 class Gateway:
@@ -67,13 +97,20 @@ class Gateway:
         self.live_listeners: list = []  # the websocket hub registers here
         # The trip pipeline recomputes trips after commits, in its own worker thread.
         self.pipeline = PipelineRunner(self.store, config)
+        self.pipeline.after_run = trim_memory  # the engine's bursts are the box's largest
         self.ingest.listeners.append(self.pipeline.on_commit)
-        # The city link: sends members' opted-in summaries by itself (gateway/outbox/).
-        self.outbox = Outbox(self.store, config)
+
+    @functools.cached_property
+    def outbox(self):
+        """The city link: sends members' opted-in summaries by itself (gateway/outbox/).
+        Made on first use, so that a box with the link off never loads it."""
+        from .outbox import Outbox
+        return Outbox(self.store, self.config)
 
     # ----- lifecycle
 
     async def start(self, *, web_port: int | None = None) -> None:
+        return_freed_memory()
         self.store.open()
         self.setup_code = accounts.ensure_setup_code(self.config, self.store.conn)
         uploads.forget_interrupted(self.config)
@@ -93,8 +130,9 @@ class Gateway:
         if self.config.gateway.zeroconf and self.web_port:
             await self._start_zeroconf()
         self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
+        self._tasks.append(asyncio.create_task(self._fill_locations(), name="fill-locations"))
         if self.config.link.enabled:
-            self._tasks.append(asyncio.create_task(self.outbox.run_forever(), name="outbox"))
+            self._tasks.append(asyncio.create_task(self._city_link(), name="outbox"))
         log.info("gateway ready: web on port %s, data in %s", self.web_port,
                  self.config.data_dir)
         self._announce_setup_code()
@@ -117,7 +155,8 @@ class Gateway:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.outbox.close()  # a message cut off mid-send goes again, the same bytes
+        if "outbox" in self.__dict__:  # only if made (the property above)
+            await self.outbox.close()  # a message cut off mid-send goes again, the same bytes
         if self._zeroconf is not None:
             await self._zeroconf.close()
         if self.mqtt is not None:
@@ -188,10 +227,21 @@ class Gateway:
         except Exception as exc:  # no multicast (containers, CI): the box still works by IP
             log.warning("zeroconf announcement unavailable: %s", exc)
 
+    async def _city_link(self) -> None:
+        """The outbox's task, once the box has a link: until then a look now and then
+        (the outbox's own interval, at most a minute) without loading the link's code."""
+        pause = min(60.0, self.config.link.send_interval_s)
+        while "outbox" not in self.__dict__ and not waiting.in_use(self.store.conn,
+                                                                   self.config.data_dir):
+            await asyncio.sleep(pause)
+        await self.outbox.run_forever()
+
     async def _housekeeping(self) -> None:
-        """Keep the broker files in step with devices added from the command line, and
-        apply members' retention settings once a day (first a minute after start)."""
+        """Keep the broker files in step with devices added from the command line, give
+        freed memory back every minute, and apply members' retention settings once a day
+        (first a minute after start)."""
         next_retention = time.monotonic() + 60
+        next_trim = time.monotonic() + 60
         next_setup_reminder = time.monotonic() + 3600
         cards_sent = False
         while True:
@@ -205,11 +255,31 @@ class Gateway:
                     await self.publish_cards()  # retained: phones that connect later see them
                     cards_sent = True
                 await self._sync_and_reload()
+                if time.monotonic() >= next_trim:
+                    next_trim = time.monotonic() + 60
+                    trim_memory()
                 if time.monotonic() >= next_retention:
                     next_retention = time.monotonic() + 86400
                     await self._apply_retention()
             except Exception:
                 log.exception("housekeeping failed")
+
+    async def _fill_locations(self) -> None:
+        """Fixes stored before migration m0007 get their Recorder objects, one short batch
+        at a time in the ingest writer thread (until then they are read the slow way)."""
+        total = 0
+        try:
+            while n := await self.ingest.run_write(self._fill_batch):
+                total += n
+                await asyncio.sleep(0.05)  # phones first: let waiting batches commit
+        except Exception:
+            log.exception("filling in the stored fixes' Recorder objects failed")
+        if total:
+            log.info("Recorder objects computed for %d fixes stored before", total)
+
+    def _fill_batch(self) -> int:
+        with self.store.transaction() as conn:
+            return fill_locations(conn)
 
     async def _apply_retention(self) -> None:
         loop = asyncio.get_running_loop()

@@ -61,9 +61,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import nacl.exceptions
-import nacl.secret
-
 from carbon.fix import Fix
 
 from .payload import (MAX_DEPTH, Rejected, check_timestamp, dump, json_kind, load_json,
@@ -76,8 +73,10 @@ __all__ = [
 ]
 
 MAX_BYTES = 512 * 1024      # a card face or a POI image fits; a runaway body does not
-KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE
-_NONCE_AND_MAC = nacl.secret.SecretBox.NONCE_SIZE + nacl.secret.SecretBox.MACBYTES
+# libsodium's secretbox (XSalsa20-Poly1305): a 32-byte key, a 24-byte nonce, a 16-byte MAC.
+# PyNaCl itself loads on the first encrypted payload: most phones never send one.
+KEY_BYTES = 32
+_NONCE_AND_MAC = 24 + 16
 
 _MOTION_IGNORED = ("stationary", "unknown")   # not a transport mode
 _TOUR_REQUESTS = ("tour", "tours", "untour")
@@ -457,6 +456,8 @@ def decrypt(data_b64: str, key: bytes | str | None) -> bytes:
         raise Rejected("encrypted payload but no key for this device")
     if len(box) < _NONCE_AND_MAC:
         raise Rejected(f"cannot decrypt: data too short ({len(box)} bytes)")
+    import nacl.exceptions
+    import nacl.secret
     try:
         plaintext = nacl.secret.SecretBox(secret).decrypt(box)
     except nacl.exceptions.CryptoError:
@@ -469,6 +470,7 @@ def encrypt(plaintext: bytes, key: bytes | str) -> str:
     secret = _secret_key(key)
     if secret is None:
         raise ValueError("an empty key does not encrypt")
+    import nacl.secret
     return base64.b64encode(bytes(nacl.secret.SecretBox(secret).encrypt(plaintext))).decode("ascii")
 
 

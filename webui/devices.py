@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import segno
 from aiohttp import web
-from markupsafe import Markup
 
 from gateway import accounts
 from gateway.accounts import broker
@@ -68,6 +67,7 @@ def _shown_once(request, device, secret: str, mode: str) -> web.Response:
                          web_url=where.web_url, mqtt_port=where.mqtt_port)
     qr = segno.make(setup_["owntracks_link"], error="m")
     # A viewBox and no fixed size (omitsize): the CSS scales it whole, never crops it.
+    from markupsafe import Markup      # with jinja2, on the first page (not at start)
     svg = Markup(qr.svg_inline(scale=4, dark="#000", light="#fff", border=4, omitsize=True,
                                title="OwnTracks", svgclass="qrcode"))
     resp = render(request, "device_added.html", device=device, setup=setup_, mode=mode,

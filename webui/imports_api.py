@@ -18,7 +18,6 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway.portability import uploads
-from gateway.portability.importing import Importer
 from gateway.queries.imports import import_job, import_jobs
 
 from .keys import GATEWAY, MEMBER
@@ -50,6 +49,8 @@ async def start_upload(request: web.Request) -> dict:
         raise web.HTTPInsufficientStorage(text="not enough free disk for this file")
     path, fields = await _receive(request, folder)
     device = request.query.get("device") or fields.get("device") or None
+    # The importers (ijson, XML, zip...) load with the first upload, not with the box.
+    from gateway.portability.importing import Importer
     importer = Importer(gw.store, member.name, device=device)
     worker = threading.Thread(target=_run, args=(importer, path), daemon=True,
                               name=f"import-{member.name}")
@@ -89,7 +90,7 @@ async def _receive(request: web.Request, folder: Path) -> tuple[Path, dict]:
     return path, fields
 
 
-def _run(importer: Importer, path: Path) -> None:
+def _run(importer, path: Path) -> None:
     try:
         importer.run([path])
     finally:

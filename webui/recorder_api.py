@@ -9,6 +9,7 @@ data of someone who does not let them see it, whatever the parameters.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -38,11 +39,11 @@ DEFAULT_HISTORY_S = 6 * 3600  # the Recorder's DEFAULT_HISTORY_HOURS
 TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H", "%Y-%m-%d", "%Y-%m")
 # Parameters a proxy may force with an `X-Limit-<name>` header, as with the Recorder.
 HEADER_PARAMS = ("user", "device", "from", "to", "fields", "limit", "format")
-CHUNK_ROWS = 500          # rows encoded per worker-thread hop while streaming
+CHUNK_ROWS = 2000         # rows read and encoded per worker-thread hop (~1 MB of JSON)
 WS_QUEUE = 1000           # per-socket backlog; beyond it the oldest item is dropped
 WS_HEARTBEAT_S = 25.0     # pings keep idle sockets (and the proxies between) alive
 WS_MAX_FRAME = 64 * 1024   # clients only send "LAST" and "EXIT"
-CSV_FIELDS = ("tst", "isotst", "tid", "lat", "lon", "acc", "alt", "vel", "cog", "batt")
+CSV_FIELDS = rq.LocationValues._fields  # the Recorder's default CSV columns
 
 
 def setup(app: web.Application) -> None:
@@ -245,8 +246,9 @@ def _window(p: dict) -> dict:
 
 async def _stream(request: web.Request, fmt: Format, fields, title: str, info, window: dict):
     """Stream the answer: rows are read and encoded CHUNK_ROWS at a time in a worker
-    thread (a year is ~300k points: neither the event loop nor memory may hold it), and
-    each chunk is written before the next is read, so a slow client slows the reading."""
+    thread (a year is ~300k points: neither the event loop nor memory may hold it). The
+    next chunk is read while the last one is written, never further ahead, so a slow
+    client slows the reading and at most two chunks are held."""
     encoder = fmt.encoder(fields, title)
     resp = web.StreamResponse(headers=cors_headers(request))
     resp.content_type = encoder.content_type
@@ -257,21 +259,20 @@ async def _stream(request: web.Request, fmt: Format, fields, title: str, info, w
         rows = iter(())
         if info is not None:
             newest_first = fmt.newest_first_with_limit and window["limit"] is not None
-            if fmt.enriched:
-                rows = rq.iter_locations(conn, info, request.app[RECORDER_ZONE],
-                                         newest_first=newest_first, **window)
-            else:
-                rows = rq.iter_fixes(conn, info, newest_first=newest_first, **window)
+            rows = READERS[fmt.reads(fields)](conn, info, request.app[RECORDER_ZONE],
+                                             newest_first=newest_first, **window)
+            # Another member's positions inside their private places are left out.
             rows = PrivacyFilter(conn, _member_id(request)).rows(info.member_id, rows)
         await resp.prepare(request)
         await resp.write(encoder.head().encode())
         loop = asyncio.get_running_loop()
+        pending = loop.run_in_executor(None, encoder.chunk, rows, CHUNK_ROWS)
         while True:
-            pending = loop.run_in_executor(None, encoder.chunk, rows, CHUNK_ROWS)
             data = await pending
             pending = None
             if not data:
                 break
+            pending = loop.run_in_executor(None, encoder.chunk, rows, CHUNK_ROWS)
             await resp.write(data)
         await resp.write(encoder.tail().encode())
         await resp.write_eof()
@@ -286,40 +287,71 @@ async def _stream(request: web.Request, fmt: Format, fields, title: str, info, w
     return resp
 
 
+# What a format reads (``gateway.queries.recorder``): the Recorder's location objects as
+# JSON text, built in SQL, or as dicts (to pick fields from), their plain values, or only
+# the stored positions.
+READERS = {
+    "texts": rq.iter_location_texts,
+    "objects": rq.iter_locations,
+    "values": lambda conn, info, zone, **window: rq.iter_location_values(conn, info, **window),
+    "fixes": lambda conn, info, zone, **window: rq.iter_fixes(conn, info, **window),
+}
+
+
 @dataclass(frozen=True)
 class Format:
     """One `format=` of /api/0/locations: its encoder (``portability.encoders``, the exports'
-    own), whether it needs the Recorder's location objects or only the stored fixes, and
-    whether, with a `limit`, it lists the newest first as the Recorder does."""
+    own), what it reads (a key of ``READERS``, given the `fields=`), and whether, with a
+    `limit`, it lists the newest first as the Recorder does."""
 
     encoder: Callable[[list[str] | None, str], encoders.Encoder]
-    enriched: bool = True
+    reads: Callable[[list[str] | None], str]
     newest_first_with_limit: bool = True
 
 
 def _json_encoder(fields, title):
-    return encoders.JsonArrayEncoder(
-        lambda loc: pick(loc, fields) if fields else loc, open='{"data":[',
-        # `count` last because it is known last; key order means nothing in JSON.
-        close=lambda n: f'],"count":{n},"status":200,"version":"{__version__}"}}')
+    # `count` last because it is known last; key order means nothing in JSON.
+    close = lambda n: f'],"count":{n},"status":200,"version":"{__version__}"}}'  # noqa: E731
+    if not fields:  # the objects arrive as JSON text, built by SQLite
+        return encoders.JsonArrayEncoder(open='{"data":[', close=close, encoded=True)
+    return encoders.JsonArrayEncoder(lambda loc: pick(loc, fields), open='{"data":[',
+                                     close=close)
 
 
-def _geojson_properties(loc: dict) -> dict:
-    props = {"name": loc.get("tid"), "tst": loc["tst"], "isotst": loc["isotst"]}
-    for key in ("vel", "acc", "alt"):
-        if key in loc:
-            props[key] = loc[key]
-    return props
+def _geojson_encoder(fields, title):
+    return encoders.GeoJsonEncoder(feature=_geojson_feature)
+
+
+def _geojson_feature(v: rq.LocationValues) -> str:
+    """Properties ``name`` (the tid), ``tst``, ``isotst`` and ``vel``, ``acc``, ``alt`` when
+    known, as the Recorder writes them. Pieced together as text: stored numbers are ints
+    and finite floats, whose JSON is their repr, and the tid is quoted once per value."""
+    props = [f'{{"name":{_quoted(v.tid)},"tst":{v.tst},"isotst":"{v.isotst}"']
+    for key, value in (("vel", v.vel), ("acc", v.acc), ("alt", v.alt)):
+        if value is not None:
+            props.append(f',"{key}":{value!r}')
+    props.append("}")
+    return encoders.point_feature(f"[{v.lon!r},{v.lat!r}]", "".join(props))
+
+
+@functools.lru_cache(maxsize=64)
+def _quoted(text: str) -> str:
+    return _compact(text)
 
 
 def _csv_encoder(fields, title):
-    columns = fields or list(CSV_FIELDS)
-    lower = [c.lower() for c in columns]
+    if not fields:  # the default columns are exactly the plain values, in their order
+        return encoders.CsvEncoder(CSV_FIELDS, _csv_values)
+    lower = [c.lower() for c in fields]
 
     def row(loc: dict) -> list:
         by_lower = {k.lower(): v for k, v in loc.items()}
         return [_csv_value(by_lower.get(c)) for c in lower]
-    return encoders.CsvEncoder(columns, row)
+    return encoders.CsvEncoder(fields, row)
+
+
+def _csv_values(v: rq.LocationValues) -> list:
+    return ["" if value is None else value for value in v]
 
 
 def _csv_value(value):
@@ -332,15 +364,14 @@ def _csv_value(value):
 
 
 FORMATS = {
-    "json": Format(_json_encoder),
-    "geojson": Format(lambda fields, title: encoders.GeoJsonEncoder(_geojson_properties,
-                                                                    altitude=False)),
+    "json": Format(_json_encoder, lambda fields: "objects" if fields else "texts"),
+    "geojson": Format(_geojson_encoder, lambda fields: "values"),
     # A line and a track are drawn in time order, always; they need positions only.
-    "linestring": Format(lambda fields, title: encoders.LineStringEncoder(), enriched=False,
-                         newest_first_with_limit=False),
-    "gpx": Format(lambda fields, title: encoders.GpxEncoder(title=title), enriched=False,
-                  newest_first_with_limit=False),
-    "csv": Format(_csv_encoder),
+    "linestring": Format(lambda fields, title: encoders.LineStringEncoder(),
+                         lambda fields: "fixes", newest_first_with_limit=False),
+    "gpx": Format(lambda fields, title: encoders.GpxEncoder(title=title),
+                  lambda fields: "fixes", newest_first_with_limit=False),
+    "csv": Format(_csv_encoder, lambda fields: "values" if not fields else "objects"),
 }
 
 

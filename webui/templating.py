@@ -19,11 +19,10 @@ something is shown as text.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-import jinja2
 from aiohttp import web
-from markupsafe import Markup, escape
 
 from gateway import accounts
 
@@ -40,40 +39,41 @@ NAV = (("/day", "day", N_("My day")), ("/trends", "trends", N_("Trends")),
        ("/devices", "devices", N_("Devices")), ("/data", "data", N_("My data")),
        ("/settings", "settings", N_("Settings")))
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=True, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
-    # Templates ship with the box: no stat() of every template file on every page.
-    auto_reload=False)
 
+@functools.cache
+def _env():
+    """jinja2 on the first page shown: phones report all day, pages are opened now and
+    then, and its 2 MB are not the idle box's to hold."""
+    import jinja2
+    from markupsafe import Markup, escape
 
-@jinja2.pass_context
-def _gettext(ctx, message: str) -> str:
-    return i18n.translations(ctx.get("lang", "en")).gettext(message)
+    @jinja2.pass_context
+    def csrf_token(ctx) -> str:
+        return ctx.get("_csrf") or ""
 
+    @jinja2.pass_context
+    def csrf_field(ctx) -> Markup:
+        token = ctx.get("_csrf")
+        if not token:
+            return Markup("")
+        return Markup(f'<input type="hidden" name="{FORM_FIELD}" value="{escape(token)}">')
 
-@jinja2.pass_context
-def _ngettext(ctx, singular: str, plural: str, n: int) -> str:
-    return i18n.translations(ctx.get("lang", "en")).ngettext(singular, plural, n)
+    @jinja2.pass_context
+    def gettext(ctx, message: str) -> str:
+        return i18n.translations(ctx.get("lang", "en")).gettext(message)
 
+    @jinja2.pass_context
+    def ngettext(ctx, singular: str, plural: str, n: int) -> str:
+        return i18n.translations(ctx.get("lang", "en")).ngettext(singular, plural, n)
 
-_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
-
-
-@jinja2.pass_context
-def _csrf_token(ctx) -> str:
-    return ctx.get("_csrf") or ""
-
-
-@jinja2.pass_context
-def _csrf_field(ctx) -> Markup:
-    token = ctx.get("_csrf")
-    if not token:
-        return Markup("")
-    return Markup(f'<input type="hidden" name="{FORM_FIELD}" value="{escape(token)}">')
-
-
-_env.globals.update(csrf_token=_csrf_token, csrf_field=_csrf_field)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
+        # Templates ship with the box: no stat() of every template file on every page.
+        auto_reload=False)
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.globals.update(csrf_token=csrf_token, csrf_field=csrf_field)
+    return env
 
 
 _VENDOR = Path(__file__).parent / "static" / "vendor"
@@ -104,10 +104,10 @@ def render(request: web.Request, template: str, /, *, status: int = 200,
     values = page_context(request)
     values.update(context)
     values["_csrf"] = token_for(request)
-    html = _env.get_template(template).render(**values)
+    html = _env().get_template(template).render(**values)
     return web.Response(text=html, content_type="text/html", status=status)
 
 
-def environment() -> jinja2.Environment:
-    """For tests that walk every template."""
-    return _env
+def environment():
+    """The jinja2 environment, for tests that walk every template."""
+    return _env()

@@ -1,18 +1,22 @@
 """Household members: their web login (Argon2id, memory-hard), names and settings."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
 import time
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-# Modest Argon2id parameters: a login on a Pi Zero 2 W stays well under a second.
-_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+
+
+@functools.cache
+def _hasher():
+    """Argon2 on first use (a login or a new password), not at every start of the box."""
+    from argon2 import PasswordHasher
+    # Modest Argon2id parameters: a login on a Pi Zero 2 W stays well under a second.
+    return PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 
 class AccountError(Exception):
@@ -39,14 +43,15 @@ def check_name(kind: str, name: str) -> str:
 def hash_password(password: str) -> str:
     if len(password) < 8:
         raise AccountError("a password needs at least 8 characters")
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(stored: str | None, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
     if not stored:
         return False
     try:
-        return _hasher.verify(stored, password)
+        return _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -137,12 +142,14 @@ def check_login(conn, name: str, password: str) -> Member | None:
     row = conn.execute("SELECT * FROM members WHERE name = ?",
                        (name.strip().lower(),)).fetchone()
     if row is None:
-        verify_password(_DUMMY_HASH, password)  # same time whether the name exists or not
+        verify_password(_dummy_hash(), password)  # same time whether the name exists or not
         return None
     return _member(row) if verify_password(row["password_hash"], password) else None
 
 
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher().hash("not-a-real-password")
 
 
 def remove_member(conn, name: str) -> Member:

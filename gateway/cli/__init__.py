@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -19,7 +20,15 @@ from . import commands
 from .context import CommandContext
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_names() -> list[str]:
+    """Each module of ``commands`` is the command of its name (``import_`` is ``import``)."""
+    return sorted(i.name.rstrip("_") for i in pkgutil.iter_modules(commands.__path__))
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser, or only ``command``'s: ``selfdata serve`` then does not import
+    what the other commands need (the simulated household, the importers...), which the
+    running box would otherwise hold for nothing."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="PATH",
                         help="TOML configuration file (default: $SELFDATA_CONFIG, then "
@@ -32,15 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"selfdata {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        module.register(sub, common)
+        if command is None or info.name.rstrip("_") == command:
+            importlib.import_module(f"{commands.__name__}.{info.name}").register(sub, common)
     return parser
 
 
 def main(argv: list[str] | None = None, *, web_app=None) -> int:
     """Run one command; ``web_app`` is the web application's factory that ``serve`` and
     ``demo`` hand to the service (the ``selfdata`` package passes ``webui.app.make_app``)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv[0] if argv and argv[0] in command_names() else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
@@ -52,7 +62,11 @@ def main(argv: list[str] | None = None, *, web_app=None) -> int:
         return 2
     logs.setup(ctx.config.gateway.log_level)
     try:
-        return args.func(args, ctx) or 0
+        code = args.func(args, ctx) or 0
+        sys.stdout.flush()  # a reader that went away shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except KeyboardInterrupt:
         return 130
     except ctx.user_errors as exc:
@@ -60,3 +74,10 @@ def main(argv: list[str] | None = None, *, web_app=None) -> int:
         return 1
     finally:
         ctx.close()
+
+
+def _reader_gone() -> int:
+    """`selfdata trips | head`: the reader stopped reading. Stop quietly, as Unix tools do
+    (exit status 128 + SIGPIPE), and keep Python's final flush from complaining again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141

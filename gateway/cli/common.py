@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from .. import accounts
@@ -21,6 +22,11 @@ def zone(ctx):
     return ZoneInfo(ctx.config.gateway.timezone)
 
 
+def local(ts: float, tz, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time as the household reads it."""
+    return datetime.fromtimestamp(ts, tz).strftime(fmt)
+
+
 def parse_when(text: str, tz, *, end_of_day: bool = False) -> int:
     """The one way commands read a time a person typed, as epoch seconds:
 
@@ -28,12 +34,16 @@ def parse_when(text: str, tz, *, end_of_day: bool = False) -> int:
     * a day ``2024-05-01``: its first second in the household zone, or with ``end_of_day``
       the next day's (so that ``--to 2024-05-01`` includes the whole day);
     * a local date and time ``2024-05-01 08:30`` or ``2024-05-01T08:30:05``, in the
-      household zone unless it carries an offset (``...+02:00``, ``...Z``).
+      household zone unless it carries an offset (``...+02:00``, ``...Z``);
+    * a time alone ``08:30`` (``8:30:05``): that time today, in the household zone.
     """
     text = text.strip()
     if text.lstrip("-").isdigit():
         return int(text)
     try:
+        if len(text) <= 8 and ":" in text:
+            moment = datetime.combine(datetime.now(tz).date(), time_of_day(text), tz)
+            return int(moment.timestamp())
         if len(text) == 10:
             day = date.fromisoformat(text) + timedelta(days=1 if end_of_day else 0)
             return _midnight(day, tz)
@@ -44,6 +54,11 @@ def parse_when(text: str, tz, *, end_of_day: bool = False) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return int(moment.timestamp())
+
+
+def time_of_day(text: str) -> dtime:
+    hour, minute, *second = (int(part) for part in text.split(":"))
+    return dtime(hour, minute, *second)
 
 
 def parse_day(text: str) -> date:

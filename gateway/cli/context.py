@@ -31,7 +31,8 @@ class CommandContext:
 
     @classmethod
     def from_args(cls, args, *, web_app=None) -> "CommandContext":
-        config = cfgmod.load(getattr(args, "config", None))
+        config = cfgmod.load(getattr(args, "config", None),
+                             data_dir=getattr(args, "data_dir", None))
         if getattr(args, "data_dir", None):
             config.gateway.data_dir = args.data_dir
         return cls(config, web_app)

@@ -100,6 +100,11 @@ class Ingest:
         self._queue.put_nowait((sub, fut))
         return await fut
 
+    async def run_write(self, fn: Callable, *args):
+        """Run other writing work (``fn(*args)``, which opens its own transaction) in the
+        writer thread, between two batches: one writer at a time, never a busy wait."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
     async def _over_rate(self, sub: Submission) -> Outcome:
         refused, reason, device = max(1, _items(sub)), self.limits.rate_reason, sub.device
         self.counts[f"{sub.source}.over_quota"] += refused
@@ -202,8 +207,7 @@ class Ingest:
             return self._over_daily(conn, sub, now)
         outcome, written = Outcome(), 0
         for fix in sub.fixes if device is not None else ():
-            if st.insert_fix_rows(conn, [st.fix_row(device.id, device.member_id, fix,
-                                                    sub.source, now)]):
+            if st.insert_fix_rows(conn, [st.fix_row(device, fix, sub.source, now)]):
                 outcome.stored += 1
                 written += len(fix.raw or "")
                 committed.fixes.append((device, fix))

@@ -7,3 +7,7 @@ class LinkError(Exception):
 
 class Unreachable(LinkError):
     """The aggregator could not be reached or gave no usable answer: try again later."""
+
+
+class KeyMissing(Exception):
+    """A link's private key is not in the data dir (deleted, or a database restored alone)."""

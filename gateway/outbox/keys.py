@@ -18,11 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from carbon import summary_wire as wire
 
-KEYS_DIR = "keys"
-
-
-class KeyMissing(Exception):
-    """A link's private key is not in the data dir (deleted, or a database restored alone)."""
+from .errors import KeyMissing  # noqa: F401  (keys.KeyMissing, where it is raised)
+from .waiting import KEYS_DIR
 
 
 def keys_dir(data_dir) -> Path:

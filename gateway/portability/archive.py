@@ -18,6 +18,7 @@ from carbon.times import iso_utc
 
 from .. import __version__
 from ..queries.trips import trips
+from ..store import DERIVED_FIX_COLUMNS
 from ..store.tables import DERIVED, member_tables
 from .export import write_legs_csv, write_trips_json
 
@@ -130,7 +131,7 @@ def write_archive(store, member_id: int, path: Path, tz=timezone.utc) -> dict:
     archive.document("devices.json", json.dumps(device_rows, indent=2), len(device_rows))
     archive.jsonl("fixes.jsonl", _rows(conn.execute(
         "SELECT * FROM fixes WHERE member_id = ? ORDER BY device_id, ts", (member_id,)),
-        devices, drop=("member_id", "id")))
+        devices, drop=("member_id", "id", *DERIVED_FIX_COLUMNS)))
     archive.jsonl("events.jsonl", _rows(conn.execute(
         "SELECT * FROM events WHERE member_id = ? ORDER BY id", (member_id,)),
         devices, drop=("member_id", "id", "digest")))

@@ -55,8 +55,7 @@ class _Writer:
 
     def add(self, item) -> None:
         if isinstance(item, Fix):
-            self.fixes.append(st.fix_row(self.device.id, self.device.member_id, item,
-                                         self.source, self.received))
+            self.fixes.append(st.fix_row(self.device, item, self.source, self.received))
             ts = int(item.ts)
             if self.lo is None or ts < self.lo:
                 self.lo = ts

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-import sqlite_utils
 
+from carbon.fix import Fix
 from receivers.importers.base import NotLocationHistory
 from receivers.importers.selfdata_archive import Archive
 
@@ -72,9 +72,10 @@ class ArchiveRestore:
         rows = []
         for r in archive.rows("fixes.jsonl"):
             device = self.imp.device_for(r["device"], override=False)
-            rows.append((device.id, device.member_id, r["ts"], r["lat"], r["lon"], r.get("acc"),
-                         r.get("alt"), r.get("vel"), r.get("cog"), r.get("batt"),
-                         r.get("activity"), r["source"], r["received_ts"], r.get("raw")))
+            fix = Fix(ts=r["ts"], lat=r["lat"], lon=r["lon"], acc=r.get("acc"), alt=r.get("alt"),
+                      vel=r.get("vel"), cog=r.get("cog"), batt=r.get("batt"),
+                      activity=r.get("activity"), raw=r.get("raw"))
+            rows.append(st.fix_row(device, fix, r["source"], r["received_ts"]))
             if len(rows) >= self.imp.batch_size:
                 self._commit_fix_rows(rows, report)
                 rows = []
@@ -124,6 +125,7 @@ class ArchiveRestore:
         this member, devices by name; ids are the new box's own."""
         columns = self._columns.get(table)
         if columns is None:
+            import sqlite_utils  # on use: 4 MB of imports an idle box never needs
             columns = self._columns[table] = list(sqlite_utils.Database(conn)[table].columns_dict)
         if not columns:
             return

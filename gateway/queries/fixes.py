@@ -1,10 +1,15 @@
 """A member's stored fixes, streamed from a cursor (exports, the household page's map)."""
 from __future__ import annotations
 
+from ..store import DERIVED_FIX_COLUMNS, FIX_COLUMNS
+
+# Everything stored but the Recorder API's own cache (``fixes.loc`` is as long as ``raw``).
+_COLUMNS = ", ".join(f"f.{c}" for c in ("id", *FIX_COLUMNS) if c not in DERIVED_FIX_COLUMNS)
+
 
 def member_fixes(conn, member_id: int, start: int | None = None, end: int | None = None):
     """The member's fixes with their device name, by device then time, as a cursor."""
-    sql = ("SELECT f.*, d.name AS device, d.tid AS tid FROM fixes f "
+    sql = (f"SELECT {_COLUMNS}, d.name AS device, d.tid AS tid FROM fixes f "
            "JOIN devices d ON d.id = f.device_id WHERE f.member_id = ?")
     args = [member_id]
     if start is not None:

@@ -8,6 +8,7 @@ door do not draw the way in.
 """
 from __future__ import annotations
 
+import json
 import time
 
 from carbon.geo import distance_m
@@ -49,8 +50,19 @@ class PrivacyFilter:
         return bool(zones) and inside(zones, lat, lon)
 
     def rows(self, owner_id: int, rows):
-        """The rows (anything with ``lat``/``lon`` keys) the viewer may see, lazily."""
+        """The rows the viewer may see, lazily: rows with ``lat``/``lon`` keys or attributes,
+        or Recorder location objects as JSON text. The member's own rows, and those of a
+        member with no private place, pass untouched (the usual case costs nothing)."""
         if owner_id == self.viewer_id or not self.zones(owner_id):
             return rows
         zones = self.zones(owner_id)
-        return (r for r in rows if not inside(zones, r["lat"], r["lon"]))
+        return (r for r in rows if not inside(zones, *_position(r)))
+
+
+def _position(row) -> tuple[float, float]:
+    if isinstance(row, str):                 # a location object built in SQL
+        loc = json.loads(row)
+        return loc["lat"], loc["lon"]
+    if hasattr(row, "_fields"):              # queries.recorder.LocationValues
+        return row.lat, row.lon
+    return row["lat"], row["lon"]

@@ -10,66 +10,17 @@ The web layer (``webui.recorder_api``) only parses requests and formats these ob
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterator
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Iterator, NamedTuple
+from zoneinfo import ZoneInfo
 
+from carbon.geo import GEOHASH_PRECISION, geohash  # noqa: F401 (part of this module's API)
 from carbon.times import iso_utc
 
 from .. import accounts
-
-GEOHASH_PRECISION = 7  # the Recorder's default: cells of about 153 m x 153 m
-_BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
-# Values that come from the cleaned fix columns, never from the raw JSON: the raw text keeps
-# what the phone sent (numeric strings, out-of-range values the parser dropped).
-_FIX_KEYS = ("acc", "alt", "cog", "batt")
-
-
-# ----- small encoders
-
-
-def geohash(lat: float, lon: float, precision: int = GEOHASH_PRECISION) -> str:
-    """Standard geohash (precision 1-12). Repeated halving of the longitude and latitude
-    ranges is the same as taking the leading bits of each coordinate scaled to [0, 1):
-    quantise both, interleave the bits (longitude first), read 5 bits per character. It is
-    computed for every exported point, so this avoids a Python loop per bit."""
-    bits = 5 * precision
-    lon_bits, lat_bits = (bits + 1) // 2, bits // 2
-    x = min(int((lon + 180.0) / 360.0 * (1 << lon_bits)), (1 << lon_bits) - 1)
-    y = min(int((lat + 90.0) / 180.0 * (1 << lat_bits)), (1 << lat_bits) - 1)
-    # The last bit is a longitude bit when the count is odd, a latitude bit when even.
-    code = _spread(x) | (_spread(y) << 1) if bits % 2 else (_spread(x) << 1) | _spread(y)
-    return "".join(_BASE32[(code >> (5 * i)) & 31] for i in range(precision - 1, -1, -1))
-
-
-def _spread(v: int) -> int:
-    """Put the bits of a 32-bit value on the even positions of a 64-bit one."""
-    v &= 0xFFFFFFFF
-    v = (v | (v << 16)) & 0x0000FFFF0000FFFF
-    v = (v | (v << 8)) & 0x00FF00FF00FF00FF
-    v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0F
-    v = (v | (v << 2)) & 0x3333333333333333
-    return (v | (v << 1)) & 0x5555555555555555
-
-
-def household_zone(name: str | None) -> ZoneInfo | None:
-    """The household's time zone, or None when the configured name is not a known zone
-    (then ``tzname``/``isolocal`` are left out rather than wrong)."""
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def _number(value):
-    """Integral floats become ints: the apps send integers and clients compare with them."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+from ..store.locations import compact, location_base
+from .local_time import household_zone, isolocal_sql
 
 
 # ----- who and what the viewer may see
@@ -165,35 +116,21 @@ def month_names(conn, device_id: int, to_ts: int | None = None) -> list[str]:
 
 
 def enrich(fix, info: DeviceInfo, zone: ZoneInfo | None, *, card: bool) -> dict:
-    """A stored fix as the Recorder shows it: the phone's own JSON (unknown keys kept)
-    overlaid with our cleaned values and the Recorder's added fields.
+    """A stored fix as the Recorder shows it: ``store.locations.location_base`` (the phone's
+    own JSON, unknown keys kept, overlaid with our cleaned values) and the Recorder's added
+    fields, in the Recorder's order.
 
     ``fix`` is anything with ``ts lat lon acc alt vel cog batt raw`` (a row or a Fix);
     ``card`` adds ``name``/``face`` (the Recorder does so in /last and the websocket only:
-    a face in each of 300k history points would be megabytes of repeated base64).
+    a face in each of 300k history points would be megabytes of repeated base64). A
+    history builds the same text in SQL (``iter_location_texts``).
     """
-    out = _raw_location(_get(fix, "raw"))
-    ts = int(_get(fix, "ts"))
-    lat, lon = _get(fix, "lat"), _get(fix, "lon")
-    out.update(_type="location", lat=lat, lon=lon, tst=ts)
-    for key in _FIX_KEYS:
-        value = _get(fix, key)
-        if value is None:
-            out.pop(key, None)  # the parser found it unusable: do not echo it back
-        else:
-            out[key] = _number(value)
-    vel = _get(fix, "vel")
-    if vel is None:
-        out.pop("vel", None)
-    else:
-        out["vel"] = int(round(vel * 3.6))  # stored in m/s, OwnTracks speaks whole km/h
-    if not isinstance(out.get("tid"), str) or not out["tid"]:
-        out["tid"] = info.tid
-    if not isinstance(out.get("inregions"), list):
-        out["inregions"] = []  # the web frontend calls .length on it: never null
+    out = location_base(fix, info.tid)
+    ts = out["tst"]
     iso = iso_utc(ts)
     out.update(username=info.username, device=info.device, topic=info.topic,
-               ghash=geohash(lat, lon), isotst=iso, disptst=iso[:10] + " " + iso[11:19])
+               ghash=geohash(out["lat"], out["lon"]), isotst=iso,
+               disptst=iso[:10] + " " + iso[11:19])
     _add_local_time(out, ts, zone)
     if card:
         if info.name:
@@ -201,25 +138,6 @@ def enrich(fix, info: DeviceInfo, zone: ZoneInfo | None, *, card: bool) -> dict:
         if info.face:
             out["face"] = info.face
     return out
-
-
-def _get(fix, key):
-    """Rows from the store and Fix objects from the live ingest both feed ``enrich``."""
-    return fix[key] if isinstance(fix, (dict, sqlite3.Row)) else getattr(fix, key)
-
-
-def _raw_location(raw) -> dict:
-    """The phone's JSON when it is an OwnTracks location; else an empty start (fixes from
-    gpsd, OsmAnd or file imports keep other raw shapes, which are not OwnTracks fields)."""
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return {}
-    if isinstance(value, dict) and value.get("_type") == "location":
-        return value
-    return {}
 
 
 def _add_local_time(out: dict, ts: int, zone: ZoneInfo | None) -> None:
@@ -250,23 +168,25 @@ def last_locations(conn, viewer_id: int, zone: ZoneInfo | None, *, user: str | N
     return out
 
 
-def iter_fixes(conn, info: DeviceInfo, *, from_ts: float | None, to_ts: float | None,
-               limit: int | None = None, newest_first: bool = False):
-    """The device's stored fixes strictly between ``from_ts`` and ``to_ts`` (the Recorder's
-    bounds are exclusive), one row at a time from the cursor: memory stays flat for a year
-    of points.
+# ----- a device's history, streamed
+#
+# Every reader below takes the same window: the device's fixes strictly between ``from_ts``
+# and ``to_ts`` (the Recorder's bounds are exclusive), oldest first; with ``limit`` the
+# newest ``limit``, and ``newest_first`` then lists them newest first (the Recorder's order
+# with a limit). Rows come one at a time from the cursor: memory stays flat for a year.
 
-    With ``limit``, the newest ``limit`` fixes; ``newest_first`` orders the output newest
-    first (the Recorder's order with ``limit``), else oldest first.
-    """
-    sql = "SELECT ts, lat, lon, acc, alt, vel, cog, batt, raw FROM fixes WHERE device_id = ?"
-    params: list = [info.id]
-    if from_ts is not None:
-        sql += " AND ts > ?"
-        params.append(from_ts)
-    if to_ts is not None:
-        sql += " AND ts < ?"
-        params.append(to_ts)
+_FIX_COLUMNS = "ts, lat, lon, acc, alt, vel, cog, batt, raw"
+_ISOTST_SQL = "strftime('%Y-%m-%dT%H:%M:%SZ', ts, 'unixepoch')"
+_DISPTST_SQL = "strftime('%Y-%m-%d %H:%M:%S', ts, 'unixepoch')"
+
+
+def _window(conn, select: str, select_params: list, info: DeviceInfo, *,
+            from_ts: float | None, to_ts: float | None, limit: int | None = None,
+            newest_first: bool = False):
+    """``select`` (which must include ``ts``) over the window, as a cursor."""
+    where, bounds = _bounds(info, from_ts, to_ts)
+    sql = f"SELECT {select} FROM fixes WHERE {where}"
+    params: list = [*select_params, *bounds]
     if limit is not None:
         sql += " ORDER BY ts DESC LIMIT ?"
         params.append(limit)
@@ -277,10 +197,122 @@ def iter_fixes(conn, info: DeviceInfo, *, from_ts: float | None, to_ts: float | 
     return conn.execute(sql, params)
 
 
-def iter_locations(conn, info: DeviceInfo, zone: ZoneInfo | None, *, from_ts: float | None,
-                   to_ts: float | None, limit: int | None = None,
-                   newest_first: bool = False) -> Iterator[dict]:
-    """``iter_fixes`` as the Recorder's location objects (``enrich``), one at a time."""
-    for row in iter_fixes(conn, info, from_ts=from_ts, to_ts=to_ts, limit=limit,
-                          newest_first=newest_first):
-        yield enrich(row, info, zone, card=False)
+def _bounds(info: DeviceInfo, from_ts, to_ts) -> tuple[str, list]:
+    """The device's fixes strictly between the bounds (the Recorder's are exclusive)."""
+    where, params = "device_id = ?", [info.id]
+    if from_ts is not None:
+        where += " AND ts > ?"
+        params.append(from_ts)
+    if to_ts is not None:
+        where += " AND ts < ?"
+        params.append(to_ts)
+    return where, params
+
+
+def iter_fixes(conn, info: DeviceInfo, **window):
+    """The stored fixes of the window as rows (``ts lat lon acc alt vel cog batt raw``)."""
+    return _window(conn, _FIX_COLUMNS, [], info, **window)
+
+
+def iter_location_texts(conn, info: DeviceInfo, zone: ZoneInfo | None,
+                        **window) -> Iterator[str]:
+    """The window's Recorder location objects (``enrich`` without the card) as compact
+    JSON text, concatenated in SQL from what was computed when each fix was written
+    (``fixes.loc``, ``fixes.ghash``) and the local time (``local_time``). A fix without
+    them (stored before migration m0007 and not filled in yet, or whose payload carries a
+    key the Recorder adds) comes out NULL and is enriched in Python."""
+    expr, params = _location_sql(conn, info, zone, window)
+    for text, fix_id, _ in _window(conn, f"{expr}, id, ts", params, info, **window):
+        yield text if text is not None else compact(enrich(_fix(conn, fix_id), info, zone,
+                                                           card=False))
+
+
+def iter_locations(conn, info: DeviceInfo, zone: ZoneInfo | None, **window) -> Iterator[dict]:
+    """``iter_location_texts`` as dicts, for callers that pick fields."""
+    return map(json.loads, iter_location_texts(conn, info, zone, **window))
+
+
+class LocationValues(NamedTuple):
+    """The plain values of a Recorder location object (as ``enrich`` has them: ``vel`` in
+    km/h, integral numbers as ints, None where the object has no such key), for the
+    formats that show only these (GeoJSON, CSV: these are its default columns, in order)."""
+
+    tst: int
+    isotst: str
+    tid: str
+    lat: float
+    lon: float
+    acc: float | int | None
+    alt: float | int | None
+    vel: int | None
+    cog: float | int | None
+    batt: int | None
+
+
+def iter_location_values(conn, info: DeviceInfo, **window) -> Iterator[LocationValues]:
+    """The window as ``LocationValues``: numbers straight from the columns, the phone's
+    ``tid`` from ``fixes.loc`` (in SQL), Python only for fixes stored without it."""
+    select = (f"ts, {_ISOTST_SQL}, json_extract(loc || '}}', '$.tid'), lat, lon, "
+              f"{_integral('acc')}, {_integral('alt')}, {_KMH_SQL}, {_integral('cog')}, batt, "
+              "loc IS NULL")
+    cursor = _window(conn, select, [], info, **window)
+    cursor.row_factory = None  # plain tuples: a name lookup per value costs more than the rest
+    for row in cursor:
+        if row[-1] or row[1] is None:  # no loc, or a time no calendar can show
+            yield _values_in_python(conn, info, row)
+        else:
+            yield LocationValues._make(row[:-1])
+
+
+def _integral(column: str) -> str:
+    """Integral floats as integers, as ``location_base`` writes them (exact below 2**53)."""
+    return (f"CASE WHEN {column} = CAST({column} AS INTEGER) THEN CAST({column} AS INTEGER) "
+            f"ELSE {column} END")
+
+
+# Whole km/h from m/s, rounding halves to even as Python's round() does.
+_KMH_SQL = ("CASE WHEN abs(vel * 3.6 - CAST(vel * 3.6 AS INTEGER)) = 0.5 "
+            "THEN CAST(2 * round(vel * 3.6 / 2) AS INTEGER) "
+            "ELSE CAST(round(vel * 3.6) AS INTEGER) END")
+
+
+def _values_in_python(conn, info: DeviceInfo, row: tuple) -> LocationValues:
+    fix = conn.execute(f"SELECT {_FIX_COLUMNS} FROM fixes WHERE device_id = ? AND ts = ?",
+                       (info.id, row[0])).fetchone()
+    base = location_base(fix, info.tid)
+    return LocationValues(base["tst"], iso_utc(base["tst"]), base["tid"], base["lat"],
+                          base["lon"], *(base.get(k) for k in ("acc", "alt", "vel", "cog",
+                                                               "batt")))
+
+
+def _location_sql(conn, info: DeviceInfo, zone: ZoneInfo | None, window: dict):
+    """The SQL expression of ``enrich``'s text after ``fixes.loc``, and its parameters:
+    the device's names (bound, never written into the SQL), the UTC times, and the local
+    time over the window's span of fixes."""
+    device = compact({"username": info.username, "device": info.device,
+                      "topic": info.topic})[1:-1]
+    expr = (f"loc || ? || ghash || '\",\"isotst\":\"' || {_ISOTST_SQL} || "
+            f"'\",\"disptst\":\"' || {_DISPTST_SQL} || '\"'")
+    params = ["," + device + ',"ghash":"']
+    span = _span(conn, info, window.get("from_ts"), window.get("to_ts"))
+    if zone is not None and span is not None:
+        expr += f" || ? || {isolocal_sql(zone, *span)} || '\"'"
+        params.append(',"tzname":' + compact(zone.key) + ',"isolocal":"')
+    return expr + " || '}'", params
+
+
+def _span(conn, info: DeviceInfo, from_ts, to_ts) -> tuple[int, int] | None:
+    """The first and last ``ts`` of the device's fixes in the window (two index lookups:
+    min() and max() in one query would scan the range)."""
+    where, params = _bounds(info, from_ts, to_ts)
+    first = conn.execute(f"SELECT ts FROM fixes WHERE {where} ORDER BY ts LIMIT 1",
+                         params).fetchone()
+    if first is None:
+        return None
+    last = conn.execute(f"SELECT ts FROM fixes WHERE {where} ORDER BY ts DESC LIMIT 1",
+                        params).fetchone()
+    return first[0], last[0]
+
+
+def _fix(conn, fix_id: int):
+    return conn.execute(f"SELECT {_FIX_COLUMNS} FROM fixes WHERE id = ?", (fix_id,)).fetchone()

@@ -2,6 +2,8 @@
 and the pages read."""
 from __future__ import annotations
 
+from ..trips.context import effective_places
+
 
 def trips(conn, member_id: int, start: int | None = None, end: int | None = None):
     """Trips overlapping [start, end) with their legs, as dicts, in time order."""
@@ -22,9 +24,12 @@ def trips(conn, member_id: int, start: int | None = None, end: int | None = None
 
 def trip_list(conn, member: int, lo: int | None, hi: int | None) -> list:
     """Trips of [lo, hi) with their legs, as the JSON the issue specifies (plus the
-    footprint's factor version and whether the member corrected a leg)."""
+    footprint's factor version, whether the member corrected a leg, and what the member
+    calls the places at either end: ``from``/``to``, None for a place with no name)."""
+    names = place_names(conn, member)
     return [{"start_ts": t["start_ts"], "end_ts": t["end_ts"], "distance_m": t["distance_m"],
              "co2_g": t["co2_g"], "purpose": t["purpose"],
+             "from": names.get(t["start_place"]), "to": names.get(t["end_place"]),
              "legs": [{"start_ts": g["start_ts"], "end_ts": g["end_ts"],
                        "distance_m": g["distance_m"], "mode": g["mode"], "co2_g": g["co2_g"],
                        "corrected": bool(g["corrected"]), "factor_version": g["factor_version"]}
@@ -58,3 +63,8 @@ def neighbour_trip_ids(conn, member_id: int, trip: dict) -> tuple[int | None, in
     after = conn.execute("SELECT id FROM trips WHERE member_id = ? AND start_ts > ? "
                          "ORDER BY start_ts LIMIT 1", (member_id, trip["start_ts"])).fetchone()
     return (before[0] if before else None, after[0] if after else None)
+def place_names(conn, member_id: int) -> dict[str, str]:
+    """Each place's key (as trips name their ends) -> the member's name for it, else
+    ``home``/``work`` when the engine recognised it as such."""
+    return {p.id: p.name or p.label for p in effective_places(conn, member_id)
+            if p.name or p.label}

@@ -26,8 +26,10 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout = 10000")
     conn.execute("PRAGMA foreign_keys = ON")
-    # A bounded page cache keeps the Pi Zero's 512 MB safe whatever the table sizes.
-    conn.execute("PRAGMA cache_size = -8000")
+    # A small page cache per connection (the service has one per thread): the kernel's
+    # page cache holds the file anyway, and 8 MB a connection left the box 6 MB heavier
+    # after the trip engine's first pass over a million fixes (bench/ingest.py).
+    conn.execute("PRAGMA cache_size = -2000")
     if not readonly:
         conn.execute("PRAGMA journal_mode = WAL")
         # FULL: a commit is on the card before a phone is told its fix is stored, power cut

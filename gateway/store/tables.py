@@ -9,8 +9,6 @@ checks that every table of the schema is declared here).
 """
 from __future__ import annotations
 
-import sqlite_utils
-
 # The household's accounts and a member's settings: never erased by a period, exported as
 # member.json/devices.json rather than as rows.
 ACCOUNT = frozenset({"members", "devices", "visibility", "retention", "sessions"})
@@ -46,6 +44,8 @@ def member_tables(conn) -> list[tuple[str, set]]:
     """(table, columns) of every table holding a member's data (a ``member_id`` column, not
     an account or bookkeeping table), children before parents so foreign keys never block a
     delete."""
+    import sqlite_utils  # on use: its import (click, dateutil...) is 4 MB an idle box never needs
+
     db = sqlite_utils.Database(conn)
     tables = {t.name: set(t.columns_dict) for t in db.tables
               if "member_id" in t.columns_dict and t.name not in ACCOUNT | BOOKKEEPING}

@@ -8,22 +8,35 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from typing import Iterable, Sequence
+from typing import Iterable, Protocol, Sequence
 
 from carbon.fix import Fix
 
 from ..model import Event, Rejection
+from .locations import stored_ghash, stored_location
 
 FIX_COLUMNS = ("device_id", "member_id", "ts", "lat", "lon", "acc", "alt", "vel", "cog",
-               "batt", "activity", "source", "received_ts", "raw")
+               "batt", "activity", "source", "received_ts", "raw", "loc", "ghash")
+# Computed from the others when the fix is written, for the Recorder API (``locations``):
+# a cache of the read side, never the member's data (archives leave them out).
+DERIVED_FIX_COLUMNS = ("loc", "ghash")
 _INSERT_FIX = (f"INSERT OR IGNORE INTO fixes ({', '.join(FIX_COLUMNS)}) "
                f"VALUES ({', '.join('?' * len(FIX_COLUMNS))})")
 PAYLOAD_HEAD = 200
 
 
-def fix_row(device_id: int, member_id: int, fix: Fix, source: str, received: float) -> tuple:
-    return (device_id, member_id, int(fix.ts), fix.lat, fix.lon, fix.acc, fix.alt, fix.vel,
-            fix.cog, fix.batt, fix.activity, source, received, fix.raw)
+class DeviceRef(Protocol):
+    """What a fix row needs of its device (``accounts.Device`` is one)."""
+
+    id: int
+    member_id: int
+    tid: str
+
+
+def fix_row(device: DeviceRef, fix: Fix, source: str, received: float) -> tuple:
+    return (device.id, device.member_id, int(fix.ts), fix.lat, fix.lon, fix.acc, fix.alt,
+            fix.vel, fix.cog, fix.batt, fix.activity, source, received, fix.raw,
+            stored_location(fix, device.tid), stored_ghash(fix))
 
 
 def insert_fix_rows(conn: sqlite3.Connection, rows: Sequence[tuple]) -> int:
@@ -33,11 +46,24 @@ def insert_fix_rows(conn: sqlite3.Connection, rows: Sequence[tuple]) -> int:
     return conn.total_changes - before
 
 
-def insert_fixes(conn, device_id: int, member_id: int, fixes: Iterable[Fix], source: str,
+def insert_fixes(conn, device: DeviceRef, fixes: Iterable[Fix], source: str,
                  received: float | None = None) -> int:
     received = time.time() if received is None else received
-    return insert_fix_rows(conn, [fix_row(device_id, member_id, f, source, received)
-                                  for f in fixes])
+    return insert_fix_rows(conn, [fix_row(device, f, source, received) for f in fixes])
+
+
+def fill_locations(conn, limit: int = 2000) -> int:
+    """Compute ``loc`` and ``ghash`` of at most ``limit`` fixes stored without them (before
+    migration m0007); how many. One call is one short batch, found through the partial
+    index ``fixes_unfilled``: the caller commits between calls, so the backfill of a million
+    fixes holds ``limit`` rows in memory and never holds the writer for long."""
+    rows = conn.execute(
+        "SELECT f.id, f.ts, f.lat, f.lon, f.acc, f.alt, f.vel, f.cog, f.batt, f.raw, d.tid "
+        "FROM fixes f JOIN devices d ON d.id = f.device_id "
+        "WHERE f.ghash IS NULL ORDER BY f.id LIMIT ?", (limit,)).fetchall()
+    conn.executemany("UPDATE fixes SET loc = ?, ghash = ? WHERE id = ?",
+                     [(stored_location(r, r["tid"]), stored_ghash(r), r["id"]) for r in rows])
+    return len(rows)
 
 
 def event_digest(event: Event) -> str:

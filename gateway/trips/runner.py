@@ -43,6 +43,8 @@ class PipelineRunner:
         self._inflight: set = set()
         self._last_commit = 0.0
         self._first_pending = 0.0
+        # Called in the worker thread after each run (the service gives memory back then).
+        self.after_run = None
 
     async def start(self) -> None:
         if not self.enabled:
@@ -102,6 +104,8 @@ class PipelineRunner:
                 self.failures += 1
                 log.exception("trip pipeline failed for member %d", member_id)
         self.runs += 1
+        if self.after_run is not None:
+            self.after_run()
 
     async def idle(self) -> None:
         """Wait until nothing is pending or running (tests, the demo)."""

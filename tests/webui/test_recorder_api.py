@@ -291,7 +291,7 @@ async def test_a_large_export_streams_complete(http, gateway):
     device = accounts.get_device(gateway.store.conn, "alice", "phone")
     n = 2345
     with gateway.store.transaction() as conn:
-        st.insert_fixes(conn, device.id, device.member_id,
+        st.insert_fixes(conn, device,
                         [Fix(ts=T0 + k, lat=46 + k / 1e5, lon=-1.0, acc=5.0) for k in range(n)],
                         "import:test")
     window = {"from": iso(T0 - 1), "to": iso(T0 + n)}

@@ -6,7 +6,7 @@ import sys
 from carbon.modes import MODES
 
 from ...trips import decisions
-from ..common import member_id, parse_when, zone
+from ..common import local, member_id, parse_when, zone
 from ..context import print_json
 
 
@@ -20,6 +20,7 @@ def register(sub, common):
     which.add_argument("--trip", metavar="WHEN", help="a time within the trip")
     p.add_argument("--mode", choices=MODES, help="with --leg")
     p.add_argument("--purpose", help="with --trip: commute, home, work, other, ...")
+    p.add_argument("--json", action="store_true", help="print what changed as JSON")
     p.set_defaults(func=run)
 
 
@@ -39,5 +40,13 @@ def run(args, ctx):
     except (ValueError, LookupError) as exc:
         print(f"selfdata: {exc}", file=sys.stderr)
         return 1
-    print_json(done)
+    if args.json:
+        print_json(done)
+    elif args.leg:
+        print(f"leg of {local(done['leg_start_ts'], zone(ctx))}-"
+              f"{local(done['leg_end_ts'], zone(ctx), '%H:%M')}: {done['was']} -> "
+              f"{done['mode']}; kept across rebuilds, and similar trips learn it")
+    else:
+        print(f"trip of {local(done['trip_start_ts'], zone(ctx))}: purpose "
+              f"{done['was'] or 'none'} -> {done['purpose']}")
     return 0

@@ -59,9 +59,20 @@ def run(args, ctx) -> int:
     if args.json:
         print_json(result)
     elif args.out:
-        details = ", ".join(f"{k} {v}" for k, v in result.items() if k not in ("path", "format"))
-        print(f"{result['path']}: written ({details})", file=sys.stderr)
+        print(f"{result['path']}: {_written(result)}", file=sys.stderr)
     return 0
+
+
+def _written(result: dict) -> str:
+    """``13,018 fixes, 3 places`` for the archive; ``13,018 fixes`` or ``812 trips`` (one
+    row a leg for trips-csv) otherwise."""
+    if result["format"] == "archive":
+        counts = {k.replace("_", " "): v for k, v in result["counts"].items() if v}
+        return "archive written: " + (", ".join(f"{v:,} {k}" for k, v in counts.items())
+                                      or "nothing to export yet")
+    n = result.get("fixes", result.get("rows", 0))
+    what = {"trips-csv": "legs", "trips-json": "trips"}.get(result["format"], "fixes")
+    return f"{result['format']} written: {n:,} {what}"
 
 
 def _writer(fmt, conn, member_id, start, end, tz):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 from ... import accounts
 from ...trips import pipeline
@@ -18,8 +19,10 @@ def register(sub, common):
     imp.add_argument("feed", metavar="FEED.zip")
     imp.add_argument("--rebuild", action="store_true",
                      help="then recompute every member's trips with it")
+    imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=run_import)
     show = sub2.add_parser("show", parents=[common], help="the feed in use")
+    show.add_argument("--json", action="store_true")
     show.set_defaults(func=run_show)
     rm = sub2.add_parser("remove", parents=[common], help="stop using the feed")
     rm.set_defaults(func=run_remove)
@@ -31,7 +34,10 @@ def run_import(args, ctx):
     except FeedError as exc:
         print(f"selfdata: {exc}", file=sys.stderr)
         return 1
-    print_json(summary)
+    if args.json:
+        print_json(summary)
+    else:
+        print(f"{args.feed} loaded: {_summary(summary)}")
     if args.rebuild:
         configure(ctx.store, ctx.config)
         for m in accounts.list_members(ctx.store.conn):
@@ -45,8 +51,21 @@ def run_import(args, ctx):
 
 
 def run_show(args, ctx):
-    print_json(feed_info(ctx.store.conn))
+    info = feed_info(ctx.store.conn)
+    if args.json:
+        print_json(info)
+    elif not info:
+        print("no GTFS feed loaded: buses and trams are told from cars by speed alone "
+              "(selfdata gtfs import FEED.zip)")
+    else:
+        day = time.strftime("%Y-%m-%d", time.localtime(info["imported"]))
+        print(f"feed {info['name']}, loaded {day}: {_summary(info)}")
     return 0
+
+
+def _summary(s: dict) -> str:
+    return (f"{s['routes']:,} routes ({', '.join(s['modes']) or 'no mode'}), "
+            f"{s['stops']:,} stops ({s['stops_served']:,} served), {s['shapes']:,} shapes")
 
 
 def run_remove(args, ctx):

@@ -18,9 +18,11 @@ def register(sub, common):
     name.add_argument("lon", type=float)
     name.add_argument("name", help="what the member calls it ('' for no name)")
     name.add_argument("--label", choices=("home", "work"), help="this is home (or work)")
+    name.add_argument("--json", action="store_true")
     name.set_defaults(func=run_name)
     show = sub2.add_parser("list", parents=[common], help="the member's places")
     show.add_argument("--member", metavar="NAME", required=True)
+    show.add_argument("--json", action="store_true")
     show.set_defaults(func=run_list)
 
 
@@ -31,10 +33,26 @@ def run_name(args, ctx):
     except ValueError as exc:
         print(f"selfdata: {exc}", file=sys.stderr)
         return 1
-    print_json(done)
+    if args.json:
+        print_json(done)
+        return 0
+    what = " and ".join(repr(x) if x == done["name"] else x
+                        for x in (done["name"], done["label"]) if x) or "no name"
+    print(f"the place at {done['lat']}, {done['lon']} is now {what}; trips follow")
     return 0
 
 
 def run_list(args, ctx):
-    print_json(member_places(ctx.store.conn, member_id(ctx, args.member)))
+    places = member_places(ctx.store.conn, member_id(ctx, args.member))
+    if args.json:
+        print_json(places)
+        return 0
+    if not places:
+        print(f"no places yet: they appear once {args.member} has stayed somewhere a few times")
+        return 0
+    print(f"  {'place':<20} {'position':<22} {'visits':>6} {'hours':>8}")
+    for p in places:
+        name = " / ".join(x for x in (p["name"], p["label"]) if x) or "-"
+        print(f"  {name:<20} {p['lat']:.5f}, {p['lon']:.5f}   {p['visits']:>6} "
+              f"{p['dwell_h']:>8.1f}")
     return 0

@@ -20,6 +20,7 @@ def register(sub, common):
     p.add_argument("--from", dest="first", metavar="DATE", help="first local day (YYYY-MM-DD)")
     p.add_argument("--to", dest="last", metavar="DATE", help="last local day, included")
     p.add_argument("--format", choices=("json", "csv", "table"), default="table")
+    p.add_argument("--json", action="store_true", help="the same as --format json")
     p.set_defaults(func=run)
 
 
@@ -31,7 +32,7 @@ def run(args, ctx):
     if not trips and not trips_computed(ctx.store.conn, member):
         print(f"trips were never computed for {args.member}: selfdata rebuild --member "
               f"{args.member}", file=sys.stderr)
-    if args.format == "json":
+    if args.json or args.format == "json":
         json.dump(trips, sys.stdout, indent=2)
         sys.stdout.write("\n")
     elif args.format == "csv":
@@ -72,10 +73,16 @@ def write_table(out, trips: list, tz) -> None:
         if d != day:
             print(d, file=out)
             day = d
-        legs = ", ".join(f"{g['mode']}{'*' if g['corrected'] else ''} {g['distance_m'] / 1000:.1f} km"
-                         for g in t["legs"])
-        co2 = "" if t["co2_g"] is None else f"{t['co2_g']:.0f} g CO2e"
-        print(f"  {_local(t['start_ts'], tz, '%H:%M')}-{_local(t['end_ts'], tz, '%H:%M')}  "
-              f"{(t['purpose'] or '-'):<8} {t['distance_m'] / 1000:6.1f} km  {co2:>14}  {legs}",
-              file=out)
-    print("(* corrected by you)", file=out)
+        print(_table_line(t, tz), file=out)
+    if any(g["corrected"] for t in trips for g in t["legs"]):
+        print("(* corrected by you)", file=out)
+
+
+def _table_line(t: dict, tz) -> str:
+    legs = ", ".join(f"{g['mode']}{'*' if g['corrected'] else ''} {g['distance_m'] / 1000:.1f} km"
+                     for g in t["legs"])
+    co2 = "" if t["co2_g"] is None else f"{t['co2_g']:.0f} g CO2e"
+    where = f"{t['from'] or '?'} → {t['to'] or '?'}"
+    return (f"  {_local(t['start_ts'], tz, '%H:%M')}-{_local(t['end_ts'], tz, '%H:%M')}  "
+            f"{where:<16} {(t['purpose'] or '-'):<8} {t['distance_m'] / 1000:6.1f} km  "
+            f"{co2:>12}  {legs}")

@@ -25,6 +25,7 @@ def register(sub, common):
     p.add_argument("--owns", metavar="MODES",
                    help="comma-separated vehicles the member uses, e.g. e-bike,car "
                         "('' for none); changes detection, so trips are rebuilt")
+    p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
 
@@ -40,7 +41,7 @@ def run(args, ctx):
             return 1
         values["owns"] = owns
     if all(v is None for v in values.values()):
-        print_json(vehicle_settings(ctx.store.conn, member))
+        _show(args, vehicle_settings(ctx.store.conn, member))
         return 0
     try:
         done = decisions.set_vehicle(ctx.store, member, **values)
@@ -51,5 +52,24 @@ def run(args, ctx):
         progress = Progress(f"rebuilding {args.member}")
         pipeline.rebuild_member(ctx.store, member, progress)
         progress.close()
-    print_json(done["vehicle"])
+    _show(args, done["vehicle"])
     return 0
+
+
+LABELS = {"car_fuel": "car fuel", "car_size": "car size", "car_occupancy": "people in the car",
+          "carpool_occupancy": "people when carpooling", "motorcycle_kind": "motorcycle",
+          "owns": "vehicles used"}
+
+
+def _show(args, vehicle: dict) -> None:
+    if args.json:
+        print_json(vehicle)
+        return
+    if not vehicle:
+        print(f"{args.member}: no vehicle settings; footprints use the factor table's "
+              "averages (--fuel, --size... set them)")
+        return
+    print(f"{args.member}'s vehicles (footprints use them):")
+    for key, value in vehicle.items():
+        shown = (", ".join(value) or "none") if isinstance(value, list) else value
+        print(f"  {LABELS.get(key, key):<24} {shown}")

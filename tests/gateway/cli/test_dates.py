@@ -1,6 +1,8 @@
 """The one parser of times people type on the command line (gateway.cli.common)."""
 from __future__ import annotations
 
+from datetime import datetime
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,10 +22,17 @@ def test_days_times_and_epochs():
     assert parse_when("2024-05-01", PARIS, end_of_day=True) == 1714514400 + 86400
     assert parse_when("2024-05-01 08:30", PARIS) == 1714514400 + 8.5 * 3600
     assert parse_when("2024-05-01T08:30:00Z", PARIS) == 1714552200           # an offset wins
+    today = datetime.now(PARIS).date()
+    assert parse_when("08:30", PARIS) == _at(today, 8, 30)                   # a time: today's
+    assert parse_when("7:05:09", PARIS) == _at(today, 7, 5, 9)
     assert day_bounds("2024-03-31", "2024-03-31", PARIS) == (1711839600, 1711839600 + 23 * 3600)
 
 
-@pytest.mark.parametrize("text", ["yesterday", "2024-13-01", "01/05/2024"])
+def _at(day, *hms) -> int:
+    return int(datetime.combine(day, dtime(*hms), PARIS).timestamp())
+
+
+@pytest.mark.parametrize("text", ["yesterday", "2024-13-01", "01/05/2024", "25:00", "8h30"])
 def test_a_bad_date_is_a_usage_error_not_an_account_error(text):
     with pytest.raises(UsageError, match="is not a date"):
         parse_when(text, PARIS)
@@ -37,7 +46,8 @@ def test_every_command_refuses_a_bad_date_the_same_way(tmp_path, capsys):
     for argv in (["trips", "--member", "alice", "--from", "soon"],
                  ["export", "--member", "alice", "--format", "csv", "--from", "soon"],
                  ["delete", "--member", "alice", "--from", "soon", "--to", "2024-05-01",
-                  "--yes"]):
+                  "--yes"],
+                 ["demo", "--replay-from", "soon"]):
         code = main([*argv, "--data-dir", str(tmp_path)])
         err = capsys.readouterr().err
         assert code == 1 and "selfdata: 'soon' is not a date" in err, (argv, err)

@@ -105,7 +105,7 @@ def make_box(path: Path, hostname: str, members: list, commune: str = "17300",
                  for p in iter_points(m.profile, days, seed=m.seed, start=start)]
         box.fixes[m.name] = [(f.lat, f.lon) for f in fixes]
         with store.transaction() as conn:
-            insert_fixes(conn, device.id, device.member_id, fixes, "import:simulator")
+            insert_fixes(conn, device, fixes, "import:simulator")
         pipeline.rebuild_member(store, box.ids[m.name])
     store.close()
     return box

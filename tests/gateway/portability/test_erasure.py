@@ -27,9 +27,9 @@ def phone(store):
                  Fix(ts=START + 10, lat=46.987654321, lon=-1.1, raw=f'{{"note":"{MARK}"}}'),
                  Fix(ts=END - 10, lat=46.2, lon=-1.2),
                  Fix(ts=END, lat=46.3, lon=-1.3)]                     # the next midnight
-        insert_fixes(conn, device.id, device.member_id, fixes, "owntracks-http", 0)
-        insert_fixes(conn, bob_phone.id, bob_phone.member_id,
-                     [Fix(ts=START + 10, lat=46.5, lon=-1.5)], "owntracks-http", 0)
+        insert_fixes(conn, device, fixes, "owntracks-http", 0)
+        insert_fixes(conn, bob_phone, [Fix(ts=START + 10, lat=46.5, lon=-1.5)],
+                     "owntracks-http", 0)
     return device
 
 

@@ -30,7 +30,7 @@ FIXES = [
 def filled(store):
     with store.transaction() as conn:
         phone, _ = accounts.add_device(conn, "alice", "phone")
-        insert_fixes(conn, phone.id, phone.member_id, FIXES, "owntracks-http", 1714000000.5)
+        insert_fixes(conn, phone, FIXES, "owntracks-http", 1714000000.5)
     return store
 
 
@@ -72,7 +72,7 @@ def test_owntracks_fix_keeps_its_original_message(store, tmp_path):
     raw = '{"_type":"location","tst":1714636800,"lat":46.1,"lon":-1.1,"vel":18,"SSID":"home"}'
     with store.transaction() as conn:
         phone, _ = accounts.add_device(conn, "alice", "phone")
-        insert_fixes(conn, phone.id, 1, [Fix(ts=T0, lat=46.1, lon=-1.1, vel=5.0, raw=raw)],
+        insert_fixes(conn, phone, [Fix(ts=T0, lat=46.1, lon=-1.1, vel=5.0, raw=raw)],
                      "owntracks-mqtt", 0)
     row = next(member_fixes(store.conn, 1))
     assert json.loads(export.rec_payload(row)) == json.loads(raw)

@@ -94,7 +94,7 @@ def test_the_devices_migration_keeps_rows_and_references_and_never_reuses_an_id(
         alice, _ = accounts.add_device(conn, "alice", "phone")
         bob, _ = accounts.add_device(conn, "bob", "phone")
         accounts.show_to(conn, "bob", "alice")
-        insert_fixes(conn, bob.id, bob.member_id, [Fix(ts=100, lat=46.1, lon=-1.1)], "test")
+        insert_fixes(conn, bob, [Fix(ts=100, lat=46.1, lon=-1.1)], "test")
     store.close()
     monkeypatch.setattr(migrations, "available", lambda: everything)
     store = Store(tmp_path / "s.db").open()

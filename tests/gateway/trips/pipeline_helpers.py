@@ -39,8 +39,7 @@ class Box:
     def add(self, member: str, pts) -> int:
         device = self.devices[member]
         with self.store.transaction() as conn:
-            return insert_fixes(conn, device.id, device.member_id, [to_fix(p) for p in pts],
-                                "owntracks-http")
+            return insert_fixes(conn, device, [to_fix(p) for p in pts], "owntracks-http")
 
     def trips(self, member: str) -> list:
         """Stored trips with legs, as comparable tuples without row ids."""

@@ -1,7 +1,7 @@
 """The pipeline alongside the rest of the box: the demo, erasure, retention, restarts."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from harness import make_config
 from gateway import demo
@@ -17,7 +17,7 @@ DAY = 86400
 
 async def test_the_demo_household_has_trips_as_soon_as_it_starts(tmp_path):
     config = make_config(tmp_path / "demo")
-    demo.create_household(config, date(2026, 3, 23))
+    demo.create_household(config, demo.DemoClock(datetime(2026, 3, 23)))
     gw = Gateway(config, web_app=make_app)
     await gw.start()
     try:
@@ -69,8 +69,8 @@ async def test_fixes_stored_while_the_service_was_down_are_processed_at_start(ho
     store = Store(household.config.db_path).open()
     device = accounts.get_device(store.conn, "bob", "phone")
     with store.transaction() as conn:
-        insert_fixes(conn, device.id, device.member_id,
-                     [Fix(p.ts, p.lat, p.lon, p.acc, vel=p.vel) for p in points("bob")], "import:csv")
+        insert_fixes(conn, device, [Fix(p.ts, p.lat, p.lon, p.acc, vel=p.vel)
+                                    for p in points("bob")], "import:csv")
     store.close()
     gw = Gateway(household.config, web_app=make_app)
     await gw.start()

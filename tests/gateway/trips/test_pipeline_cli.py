@@ -61,6 +61,10 @@ def test_correct_from_the_command_line_then_see_it_in_trips(box, capsys):
     when = datetime.fromtimestamp(friday["legs"][0]["start_ts"] + 120, PARIS).strftime("%Y-%m-%d %H:%M")
     code, out, err = _run(capsys, box, "correct", "--member", "bob", "--leg", when, "--mode", "carpool")
     assert code == 0, err
+    assert out.startswith(f"leg of {when[:10]} ") and " -> carpool; kept across rebuilds" in out
+    _, out, _ = _run(capsys, box, "trips", "--member", "bob", "--from", "2026-03-06",
+                     "--to", "2026-03-06")
+    assert "carpool* " in out and out.rstrip().endswith("(* corrected by you)")
     _, out, _ = _run(capsys, box, "trips", "--member", "bob", "--from", "2026-03-06",
                      "--to", "2026-03-06", "--format", "json")
     leg = json.loads(out)[0]["legs"][0]
@@ -74,14 +78,36 @@ def test_correct_from_the_command_line_then_see_it_in_trips(box, capsys):
 def test_vehicle_and_place_commands(box, capsys):
     _filled(box, capsys)
     code, out, _ = _run(capsys, box, "vehicle", "--member", "bob", "--fuel", "electric",
-                        "--size", "small", "--occupancy", "1")
+                        "--size", "small", "--occupancy", "1", "--json")
     assert code == 0 and json.loads(out)["car_fuel"] == "electric"
-    code, out, _ = _run(capsys, box, "vehicle", "--member", "bob")
+    code, out, _ = _run(capsys, box, "vehicle", "--member", "bob", "--json")
     assert json.loads(out)["car_size"] == "small"
     code, out, _ = _run(capsys, box, "place", "name", "--member", "bob", "46.1512", "-1.1365",
                         "Maison", "--label", "home")
     assert code == 0
-    _, out, _ = _run(capsys, box, "place", "list", "--member", "bob")
+    _, out, _ = _run(capsys, box, "place", "list", "--member", "bob", "--json")
     places = json.loads(out)
     assert places[0]["name"] == "Maison" and places[0]["label"] == "home"
     assert sum(p["label"] == "home" for p in places) == 1
+
+
+def test_commands_speak_in_sentences_and_tables_without_json(box, capsys):
+    """Without --json a person reads the answer: no JSON, no dict, no footnote for nothing."""
+    _filled(box, capsys)
+    _, out, _ = _run(capsys, box, "vehicle", "--member", "bob", "--fuel", "electric")
+    assert "car fuel" in out and "electric" in out and "{" not in out
+    _, out, _ = _run(capsys, box, "place", "name", "--member", "bob", "46.1512", "-1.1365",
+                     "Maison", "--label", "home")
+    assert out.startswith("the place at 46.1512, -1.1365 is now 'Maison' and home")
+    _, out, _ = _run(capsys, box, "place", "list", "--member", "bob")
+    assert "Maison / home" in out.splitlines()[1] and "{" not in out
+    _, out, _ = _run(capsys, box, "trips", "--member", "bob", "--from", "2026-03-03",
+                     "--to", "2026-03-03")
+    assert "Maison → " in out and "corrected by you" not in out
+    _, out, _ = _run(capsys, box, "trips", "--member", "bob", "--json")
+    first = json.loads(out)[0]
+    assert first["from"] == "Maison"       # the member's own name for it
+    when = datetime.fromtimestamp(first["start_ts"] + 60, PARIS).strftime("%Y-%m-%d %H:%M")
+    _, out, _ = _run(capsys, box, "correct", "--member", "bob", "--trip", when, "--purpose",
+                     "work")
+    assert out.startswith(f"trip of {when[:10]} ") and "purpose commute -> work" in out

@@ -79,13 +79,16 @@ def test_a_feed_tells_the_tram_from_a_bus(box, tmp_path, capsys):
     feed = tmp_path / "yelo.zip"
     write_feed(feed, route, stops)
     capsys.readouterr()
-    assert main(["gtfs", "import", str(feed), "--rebuild", *data]) == 0
+    assert main(["gtfs", "import", str(feed), "--rebuild", "--json", *data]) == 0
     summary = json.loads(capsys.readouterr().out.split("\n}")[0] + "}")
     assert summary["modes"] == ["bus", "tram"] and summary["stops"] == len(stops)
     assert _modes(box)[0] == "tram"
 
-    assert main(["gtfs", "show", *data]) == 0
+    assert main(["gtfs", "show", "--json", *data]) == 0
     assert json.loads(capsys.readouterr().out)["name"] == "yelo.zip"
+    assert main(["gtfs", "show", *data]) == 0                   # for a person: a sentence
+    out = capsys.readouterr().out
+    assert out.startswith("feed yelo.zip, loaded ") and "(bus, tram)" in out and "{" not in out
 
 
 def test_a_zip_that_is_not_a_feed_is_refused_clearly(box, tmp_path, capsys):

@@ -21,7 +21,7 @@ def _never_resting(days: int, every_s: int = 120):
 def test_rebuild_cuts_a_restless_timeline_instead_of_carrying_it_all(box, monkeypatch):
     device = box.devices["alice"]
     with box.store.transaction() as conn:
-        total = insert_fixes(conn, device.id, device.member_id, _never_resting(70), "gpsd")
+        total = insert_fixes(conn, device, _never_resting(70), "gpsd")
     monkeypatch.setattr(pipeline, "MAX_CARRY", 5000)
     windows = []
     detect = pipeline._detect
