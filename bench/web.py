@@ -75,7 +75,7 @@ def build(days: int) -> Path:
 
 def _insert(store, device, batch) -> None:
     with store.transaction() as conn:
-        insert_fixes(conn, device.id, device.member_id, batch, "owntracks-http")
+        insert_fixes(conn, device, batch, "owntracks-http")
     batch.clear()
 
 

@@ -40,7 +40,7 @@ def build(folder: Path) -> Path:
     for name in ("alice", "bob"):
         device = accounts.get_device(store.conn, name, "phone")
         with store.transaction() as conn:
-            insert_fixes(conn, device.id, device.member_id,
+            insert_fixes(conn, device,
                          [Fix(p.ts, p.lat, p.lon, p.acc, vel=p.vel, activity=p.activity)
                           for p in sim.points[sim.devices[name]]], "owntracks-http")
         pipeline.rebuild_member(store, device.member_id)

@@ -94,7 +94,7 @@ async def test_a_private_place_leaves_what_others_and_exports_for_others_show(hi
         device = accounts.get_device(gw.store.conn, "alice", "phone")
         now = int(time.time())
         with gw.store.transaction() as conn:
-            insert_fixes(conn, device.id, device.member_id, [Fix(now, *HOME, 8.0)], "owntracks-http")
+            insert_fixes(conn, device, [Fix(now, *HOME, 8.0)], "owntracks-http")
         _, last = await get(bob, gw, "/api/0/last?user=alice")
         assert json.loads(last) == []
     async with logged_in(gw, "alice") as alice:
@@ -106,7 +106,7 @@ async def test_imported_history_is_no_live_marker(history_gateway):
     gw = history_gateway
     with gw.store.transaction() as conn:
         device, _ = accounts.add_device(conn, "alice", "takeout", kind="import")
-        insert_fixes(conn, device.id, device.member_id, [Fix(int(time.time()), 46.2, -1.1, 5.0)],
+        insert_fixes(conn, device, [Fix(int(time.time()), 46.2, -1.1, 5.0)],
                      "import:takeout")
     async with logged_in(gw, "alice") as alice:
         _, last = await get(alice, gw, "/api/0/last")

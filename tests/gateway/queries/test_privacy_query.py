@@ -37,7 +37,7 @@ def test_phones_are_not_told_where_a_private_place_is(history_store):
     device = accounts.get_device(history_store.conn, "alice", "phone")
     now = int(time.time())
     with history_store.transaction() as conn:
-        insert_fixes(conn, device.id, alice, [Fix(now, HOME[0], HOME[1] + 0.0003, 10.0)], "owntracks-http")
+        insert_fixes(conn, device, [Fix(now, HOME[0], HOME[1] + 0.0003, 10.0)], "owntracks-http")
         accounts.mark_seen(conn, {device.id: now})
     locations = lambda viewer: [i for i in friends_reply(history_store.conn, viewer)  # noqa: E731
                                 if i["_type"] == "location" and i["tid"] == device.tid]
@@ -54,7 +54,7 @@ def test_a_device_holding_imported_history_is_never_a_friend(history_store):
     with history_store.transaction() as conn:
         accounts.show_to(conn, "alice", "bob")
         imported, _ = accounts.add_device(conn, "alice", "takeout", kind="import")
-        insert_fixes(conn, imported.id, imported.member_id, [Fix(int(time.time()), 46.2, -1.1, 5.0)],
+        insert_fixes(conn, imported, [Fix(int(time.time()), 46.2, -1.1, 5.0)],
                      "import:takeout")
         accounts.mark_seen(conn, {imported.id: time.time()})
     reply = friends_reply(history_store.conn, member_id(history_store, "bob"))
