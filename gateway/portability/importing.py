@@ -1,7 +1,9 @@
 """Import location histories: expand paths, sniff each stream, read it, write in batches.
 A selfdata archive among the paths is restored (``restore.py``).
 
-Write policy: fixes are committed in batches (``batch_size`` rows, one transaction each).
+Write policy: fixes are committed in batches (at most ``batch_size`` rows, one transaction
+each, fewer when a transaction takes longer than ``transaction_ms``: the phones' ingest
+waits for the write lock while it is held).
 A failure part-way (a truncated file, a crash, Ctrl-C) keeps the batches already committed
 and never alters anything stored before: rows are only ever added with INSERT OR IGNORE on
 (device, ts), so running the same import again completes it without duplicates. One
@@ -37,6 +39,12 @@ from .segments import insert_segment_rows, segment_row
 
 log = logging.getLogger(__name__)
 BATCH = 5000
+# How long one import transaction may hold the write lock while phones' fixes wait for it:
+# a phone's post then waits at most about this long, plus SQLite's busy-wait step.
+TRANSACTION_MS = 100
+MIN_BATCH = 100
+INTERRUPTED_NOTE = ("interrupted before the end: what was imported is kept, and running the "
+                    "same import again is safe (nothing is imported twice)")
 DEFAULT_DEVICE = "import"
 # What a damaged or truncated stream raises somewhere below a reader.
 STREAM_ERRORS = (ijson.JSONError, ET.ParseError, EOFError, zlib.error, zipfile.BadZipFile,
@@ -79,6 +87,7 @@ class _Writer:
     def flush(self) -> None:
         if not (self.fixes or self.segments or self.events):
             return
+        started = time.monotonic()
         with self.imp.store.transaction() as conn:
             new = st.insert_fix_rows(conn, self.fixes)
             self.report.segments += insert_segment_rows(conn, self.segments)
@@ -89,6 +98,7 @@ class _Writer:
             self.report.fixes += new
             self.report.duplicates += len(self.fixes) - new
             self.imp.job_progress(conn, force=False)
+        self.imp.adapt_batch(time.monotonic() - started)
         self.fixes, self.segments, self.events = [], [], []
         self.imp.tick(force=False)
 
@@ -98,12 +108,14 @@ class Importer:
 
     def __init__(self, store: st.Store, member: str, *, device: str | None = None,
                  progress: Callable[[Progress], None] | None = None, batch_size: int = BATCH,
-                 run_pipeline: bool = True):
+                 run_pipeline: bool = True, job_id: int | None = None,
+                 transaction_ms: float = TRANSACTION_MS):
         self.store = store
         self.member = accounts.get_member(store.conn, member)
         self.device_name = device
         self.progress = progress
-        self.batch_size = batch_size
+        self.batch_size = self.max_batch = batch_size
+        self.transaction_s = transaction_ms / 1000
         self.run_pipeline = run_pipeline
         self.report = ImportReport(self.member.name)
         self._devices: dict[str, accounts.Device] = {}
@@ -113,7 +125,8 @@ class Importer:
         self._done_bytes = 0
         self._total = 0
         self._current = ("", None)       # (name, counter of the stream being read)
-        self.job_id = None
+        self.job_id = job_id             # given: a job row the service made (an upload)
+        self._own_job = job_id is None
 
     # ----- progress
     def bytes_done(self) -> int:
@@ -141,6 +154,15 @@ class Importer:
                          (self.bytes_done(), self._current[0], totals["fixes_imported"],
                           totals["duplicates_skipped"], totals["rejected"], self.job_id))
 
+    def adapt_batch(self, took_s: float) -> None:
+        """Halve the batch when a transaction held the lock too long (a slow card, a busy
+        box), grow it back while they are quick: the lock is held about ``transaction_ms``
+        at most, whatever the machine."""
+        if took_s > self.transaction_s:
+            self.batch_size = max(MIN_BATCH, self.batch_size // 2)
+        elif took_s < self.transaction_s / 4:
+            self.batch_size = min(self.max_batch, self.batch_size * 2)
+
     # ----- devices
     def device_for(self, hint: str | None, *, override: bool = True) -> accounts.Device:
         """--device if given, else the Recorder store's device name, else `import`."""
@@ -162,8 +184,8 @@ class Importer:
         try:
             return accounts.get_device(conn, self.member.name, name)
         except accounts.AccountError:
-            # The secret is discarded: nothing logs in as an import device.
-            device, _secret = accounts.add_device(conn, self.member.name, name)
+            # Nothing logs in as a device made for imported history.
+            device = accounts.add_history_device(conn, self.member.name, name)
             self.report.devices_created.append(name)
             return device
 
@@ -249,19 +271,24 @@ class Importer:
 
     # ----- the job row the web page polls
     def _start_job(self, paths) -> None:
+        if not self._own_job:
+            return
         with self.store.transaction() as conn:
             cur = conn.execute("INSERT INTO import_jobs (member_id, started_ts, paths, "
-                               "bytes_total) VALUES (?, ?, ?, ?)",
-                               (self.member.id, time.time(), json.dumps(paths), self._total))
+                               "bytes_total, runner, pid) VALUES (?, ?, ?, ?, 'cli', ?)",
+                               (self.member.id, time.time(), json.dumps(paths), self._total,
+                                os.getpid()))
         # Set once committed: a web request waiting for the id then finds the row.
         self.job_id = cur.lastrowid
 
     def _finish_job(self, status: str) -> None:
+        note = INTERRUPTED_NOTE if status == "interrupted" else None
         with self.store.transaction() as conn:
             self.job_progress(conn)
-            conn.execute("UPDATE import_jobs SET status = ?, finished_ts = ?, report = ? "
-                         "WHERE id = ?", (status, time.time(),
-                                          json.dumps(self.report.as_dict()), self.job_id))
+            conn.execute("UPDATE import_jobs SET status = ?, finished_ts = ?, report = ?, "
+                         "note = ? WHERE id = ? AND status = 'running'",
+                         (status, time.time(), json.dumps(self.report.as_dict()), note,
+                          self.job_id))
 
 
 def prepare_member(store, name: str, paths) -> bool:
