@@ -1,8 +1,9 @@
 """`selfdata serve`: one asyncio process running everything the box does.
 
-Start order: store (migrations) → ingest writer → broker files (and the child broker when
-configured) → web server → MQTT subscriber → gpsd → zeroconf. Stop order is the reverse,
-and the ingest writer is stopped last so that everything received is committed.
+Start order: store (migrations; imports a crash interrupted are marked so) → ingest writer →
+broker files (and the child broker when configured) → web server → MQTT subscriber → gpsd →
+zeroconf. Stop order is the reverse (import children stopped once the web server is), and
+the ingest writer is stopped last so that everything received is committed.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from .accounts import DeviceAuth, broker
 from .config import Config
 from .ingest import mqtt as mqtt_ingest
 from .ingest.group_commit import Committed, Ingest
-from .portability import retention, uploads
+from .portability import retention
+from .portability.runner import ImportRunner
 from .queries.friends import FriendsCache
 from .store import Store
 from .trips.runner import PipelineRunner
@@ -58,12 +60,15 @@ class Gateway:
         # The trip pipeline recomputes trips after commits, in its own worker thread.
         self.pipeline = PipelineRunner(self.store, config)
         self.ingest.listeners.append(self.pipeline.on_commit)
+        # Uploads are imported by child processes; their fixes then go through the pipeline.
+        self.imports = ImportRunner(
+            self.store, config, on_finished=lambda member: self.pipeline.request([member]))
 
     # ----- lifecycle
 
     async def start(self, *, web_port: int | None = None) -> None:
         self.store.open()
-        uploads.forget_interrupted(self.config)
+        self.imports.recover()    # jobs a crash left running: interrupted, uploads removed
         await self.ingest.start()
         await self.pipeline.start()  # trip pipeline: catches up, then follows ingest
         with self.store.transaction() as conn:
@@ -92,6 +97,7 @@ class Gateway:
             await self.mqtt.stop()
         if self._runner is not None:
             await self._runner.cleanup()
+        await self.imports.stop()  # children stopped: what they committed stays
         await self.ingest.stop()  # after the receivers: whatever they submitted commits
         await self.pipeline.stop()  # trip pipeline: what is left is caught up at next start
         if self.broker_process is not None:

@@ -13,7 +13,6 @@ phones' live ingest, and a half-imported file is no worse than a half-uploaded o
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import os
 import time
@@ -33,6 +32,7 @@ from .. import accounts
 from .. import store as st
 from ..model import Event
 from ..trips import pipeline
+from . import jobs
 from .reports import FileReport, ImportReport, Progress
 from .restore import ArchiveRestore
 from .segments import insert_segment_rows, segment_row
@@ -43,8 +43,6 @@ BATCH = 5000
 # a phone's post then waits at most about this long, plus SQLite's busy-wait step.
 TRANSACTION_MS = 100
 MIN_BATCH = 100
-INTERRUPTED_NOTE = ("interrupted before the end: what was imported is kept, and running the "
-                    "same import again is safe (nothing is imported twice)")
 DEFAULT_DEVICE = "import"
 # What a damaged or truncated stream raises somewhere below a reader.
 STREAM_ERRORS = (ijson.JSONError, ET.ParseError, EOFError, zlib.error, zipfile.BadZipFile,
@@ -148,11 +146,8 @@ class Importer:
         now = time.monotonic()
         if self.job_id is not None and (force or now - self._last_job >= 0.5):
             self._last_job = now
-            totals = self.report.totals()
-            conn.execute("UPDATE import_jobs SET bytes_done = ?, current = ?, fixes = ?, "
-                         "duplicates = ?, rejected = ? WHERE id = ?",
-                         (self.bytes_done(), self._current[0], totals["fixes_imported"],
-                          totals["duplicates_skipped"], totals["rejected"], self.job_id))
+            jobs.progress(conn, self.job_id, self.bytes_done(), self._current[0],
+                          self.report.totals())
 
     def adapt_batch(self, took_s: float) -> None:
         """Halve the batch when a transaction held the lock too long (a slow card, a busy
@@ -274,21 +269,16 @@ class Importer:
         if not self._own_job:
             return
         with self.store.transaction() as conn:
-            cur = conn.execute("INSERT INTO import_jobs (member_id, started_ts, paths, "
-                               "bytes_total, runner, pid) VALUES (?, ?, ?, ?, 'cli', ?)",
-                               (self.member.id, time.time(), json.dumps(paths), self._total,
-                                os.getpid()))
+            job_id = jobs.create(conn, self.member.id, paths, self._total, runner="cli",
+                                 pid=os.getpid())
         # Set once committed: a web request waiting for the id then finds the row.
-        self.job_id = cur.lastrowid
+        self.job_id = job_id
 
     def _finish_job(self, status: str) -> None:
-        note = INTERRUPTED_NOTE if status == "interrupted" else None
+        note = jobs.INTERRUPTED if status == "interrupted" else None
         with self.store.transaction() as conn:
             self.job_progress(conn)
-            conn.execute("UPDATE import_jobs SET status = ?, finished_ts = ?, report = ?, "
-                         "note = ? WHERE id = ? AND status = 'running'",
-                         (status, time.time(), json.dumps(self.report.as_dict()), note,
-                          self.job_id))
+            jobs.finish(conn, self.job_id, status, self.report.as_dict(), note)
 
 
 def prepare_member(store, name: str, paths) -> bool:
