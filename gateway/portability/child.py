@@ -73,13 +73,25 @@ def main(argv=None) -> int:
 def run(args) -> int:
     from ..store import Store
     from .importing import Importer
+    from . import jobs
     store = Store(args.db)          # already migrated by the service
     try:
         importer = Importer(store, args.member, device=args.device, run_pipeline=False,
                             job_id=args.job, transaction_ms=args.transaction_ms)
+        # The peak goes in with the end of the job: the page then shows both at once.
+        importer.finishing = lambda conn: jobs.record_peak(conn, args.job, peak_kb())
         importer.run([args.path])    # the trips follow in the service, which knows them live
     finally:
         store.close()
+    return 0
+
+
+def peak_kb() -> int:
+    """This process's peak resident memory (VmHWM), KiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
     return 0
 
 

@@ -125,6 +125,7 @@ class Importer:
         self._current = ("", None)       # (name, counter of the stream being read)
         self.job_id = job_id             # given: a job row the service made (an upload)
         self._own_job = job_id is None
+        self.finishing = None            # called with the connection that ends the job
 
     # ----- progress
     def bytes_done(self) -> int:
@@ -278,7 +279,12 @@ class Importer:
         note = jobs.INTERRUPTED if status == "interrupted" else None
         with self.store.transaction() as conn:
             self.job_progress(conn)
-            jobs.finish(conn, self.job_id, status, self.report.as_dict(), note)
+            if self.finishing is not None:
+                self.finishing(conn)
+            if self._own_job or status == "done":
+                jobs.finish(conn, self.job_id, status, self.report.as_dict(), note)
+            else:
+                jobs.keep_report(conn, self.job_id, self.report.as_dict())
 
 
 def prepare_member(store, name: str, paths) -> bool:

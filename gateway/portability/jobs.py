@@ -44,18 +44,28 @@ def finish(conn, job_id: int, status: str, report: dict, note: str | None = None
                  (status, time.time(), json.dumps(report), note, job_id))
 
 
-def end(conn, job_id: int, status: str, note: str | None, peak_kb: int | None) -> None:
-    """The service's word on a job once its child has gone. A child that died after writing
-    ``failed`` (memory ran out while it reported) gets the reason it died of."""
-    conn.execute("UPDATE import_jobs SET status = ?, note = ?, finished_ts = ? "
-                 "WHERE id = ? AND status IN ('running', 'failed')",
-                 (status, note, time.time(), job_id))
+def keep_report(conn, job_id: int, report: dict) -> None:
+    """What an import child read before it failed, its job left running: the service
+    ends it once the child has gone, saying how (a page never sees two endings)."""
+    conn.execute("UPDATE import_jobs SET report = ? WHERE id = ? AND status = 'running'",
+                 (json.dumps(report), job_id))
+
+
+def end(conn, job_id: int, status: str, note: str | None, peak_kb: int | None) -> bool:
+    """The service's word on a job once its child has gone; False when the child had ended
+    it already."""
+    cur = conn.execute("UPDATE import_jobs SET status = ?, note = ?, finished_ts = ? "
+                       "WHERE id = ? AND status = 'running'", (status, note, time.time(), job_id))
     record_peak(conn, job_id, peak_kb)
+    return cur.rowcount > 0
 
 
 def record_peak(conn, job_id: int, peak_kb: int | None) -> None:
+    """The import child's peak resident memory: its own word at its end, or what the
+    service sampled (whichever is higher)."""
     if peak_kb:
-        conn.execute("UPDATE import_jobs SET peak_kb = ? WHERE id = ?", (peak_kb, job_id))
+        conn.execute("UPDATE import_jobs SET peak_kb = max(coalesce(peak_kb, 0), ?) "
+                     "WHERE id = ?", (peak_kb, job_id))
 
 
 def status(conn, job_id: int) -> str | None:

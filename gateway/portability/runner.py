@@ -150,10 +150,10 @@ class ImportRunner:
             path.unlink(missing_ok=True)
             slot.release()
         status, note = self.outcome(code, peak["vm"])
-        await self._write(_finish, job_id, status, note, peak["hwm"])
-        log.log(logging.INFO if code == 0 else logging.WARNING,
+        ended = await self._write(_finish, job_id, status, note, peak["hwm"])
+        log.log(logging.WARNING if ended else logging.INFO,
                 "import job %d: child exited with %s, peak %d MB%s", job_id, code,
-                peak["hwm"] // 1024, f": {note}" if note else "")
+                peak["hwm"] // 1024, f": {ended}" if ended else "")
         if self.on_finished is not None:
             self.on_finished(slot.member_id)
 
@@ -207,14 +207,13 @@ class ImportRunner:
         return len(self._children)
 
 
-def _finish(conn, job_id: int, status: str | None, note: str | None, peak_kb) -> None:
-    if status is not None:
-        jobs.end(conn, job_id, status, note, peak_kb)
-    elif jobs.status(conn, job_id) == "running":      # exited 0 without its report
-        jobs.end(conn, job_id, "failed", "failed: the import ended without a report; the "
-                 "service's log says more", peak_kb)
-    else:
-        jobs.record_peak(conn, job_id, peak_kb)
+def _finish(conn, job_id: int, status: str | None, note: str | None, peak_kb) -> str | None:
+    """End a job the child left running; the note written, None when the child had ended
+    it itself (done)."""
+    if status is None:
+        status, note = "failed", "failed: the import ended without a report; the " \
+                                 "service's log says more"
+    return note if jobs.end(conn, job_id, status, note, peak_kb) else None
 
 
 def _peaks(pid: int) -> tuple[int, int]:

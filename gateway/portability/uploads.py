@@ -99,8 +99,9 @@ def _check_room(config, path: Path, more: int) -> None:
     margin = config.imports.disk_margin_mb << 20
     free = free_bytes(path)
     if free - more < margin:
-        raise UploadRefused(f"not enough free disk on the box for this file: {mb(free)} free, "
-                            f"and {mb(margin)} must stay free for the phones' positions", 507)
+        kept = f", and {mb(margin)} must stay free for the phones' positions" if margin else ""
+        raise UploadRefused(f"not enough free disk on the box for this file: {mb(free)} "
+                            f"free{kept}", 507)
 
 
 def _disk_error(exc: OSError) -> UploadRefused:
