@@ -45,7 +45,7 @@ def _refuse(status: int, message: str) -> web.HTTPException:
 async def upload(request: web.Request) -> web.Response:
     gw, member = request.app[GATEWAY], request[MEMBER]
     try:
-        slot = gw.imports.reserve(member.id)
+        slot = await gw.imports.reserve(member.id)
     except Busy as exc:
         raise _refuse(exc.status, str(exc))
     with slot:

@@ -43,6 +43,10 @@ BATCH = 5000
 # a phone's post then waits at most about this long, plus SQLite's busy-wait step.
 TRANSACTION_MS = 100
 MIN_BATCH = 100
+# A small file's last rows wait this long at most for the next files' (a Takeout of
+# thousands of small files then commits a few times a second, not once per file: every
+# commit is a moment the phones' ingest waits).
+WAIT_S = 0.5
 DEFAULT_DEVICE = "import"
 # What a damaged or truncated stream raises somewhere below a reader.
 STREAM_ERRORS = (ijson.JSONError, ET.ParseError, EOFError, zlib.error, zipfile.BadZipFile,
@@ -50,7 +54,7 @@ STREAM_ERRORS = (ijson.JSONError, ET.ParseError, EOFError, zlib.error, zipfile.B
 
 
 class _Writer:
-    """Collects one file's rows and commits them ``batch_size`` at a time."""
+    """Collects one file's rows until the importer commits them (``Importer.commit``)."""
 
     def __init__(self, importer: "Importer", report: FileReport, device: accounts.Device,
                  source: str):
@@ -69,7 +73,7 @@ class _Writer:
             if self.hi is None or ts > self.hi:
                 self.hi = ts
             if len(self.fixes) >= self.imp.batch_size:
-                self.flush()
+                self.imp.commit([self])
         elif isinstance(item, Bad):
             self.report.reject(item)
         else:
@@ -80,25 +84,21 @@ class _Writer:
             elif isinstance(item, Event):
                 self.events.append(item)
             if len(self.segments) + len(self.events) >= self.imp.batch_size:
-                self.flush()
+                self.imp.commit([self])
 
-    def flush(self) -> None:
-        if not (self.fixes or self.segments or self.events):
-            return
-        started = time.monotonic()
-        with self.imp.store.transaction() as conn:
-            new = st.insert_fix_rows(conn, self.fixes)
-            self.report.segments += insert_segment_rows(conn, self.segments)
-            for event in self.events:
-                self.report.events += st.insert_event(conn, self.device.id,
-                                                      self.device.member_id, event,
-                                                      self.source, self.received)
-            self.report.fixes += new
-            self.report.duplicates += len(self.fixes) - new
-            self.imp.job_progress(conn, force=False)
-        self.imp.adapt_batch(time.monotonic() - started)
+    def pending(self) -> int:
+        return len(self.fixes) + len(self.segments) + len(self.events)
+
+    def write(self, conn) -> None:
+        """Insert the rows collected, in the caller's transaction, and count them."""
+        new = st.insert_fix_rows(conn, self.fixes)
+        self.report.segments += insert_segment_rows(conn, self.segments)
+        for event in self.events:
+            self.report.events += st.insert_event(conn, self.device.id, self.device.member_id,
+                                                  event, self.source, self.received)
+        self.report.fixes += new
+        self.report.duplicates += len(self.fixes) - new
         self.fixes, self.segments, self.events = [], [], []
-        self.imp.tick(force=False)
 
 
 class Importer:
@@ -123,6 +123,8 @@ class Importer:
         self._done_bytes = 0
         self._total = 0
         self._current = ("", None)       # (name, counter of the stream being read)
+        self._waiting: list[_Writer] = []  # files read whose last rows are not committed
+        self._waiting_since = 0.0
         self.job_id = job_id             # given: a job row the service made (an upload)
         self._own_job = job_id is None
         self.finishing = None            # called with the connection that ends the job
@@ -149,6 +151,35 @@ class Importer:
             self._last_job = now
             jobs.progress(conn, self.job_id, self.bytes_done(), self._current[0],
                           self.report.totals())
+
+    # ----- writing
+    def commit(self, writers) -> None:
+        """One transaction for these files' collected rows."""
+        writers = [w for w in writers if w.pending()]
+        if not writers:
+            return
+        with self.store.transaction() as conn:
+            started = time.monotonic()      # once the lock is ours: what phones wait for
+            for writer in writers:
+                writer.write(conn)
+            self.job_progress(conn, force=False)
+        self.adapt_batch(time.monotonic() - started)
+        self.tick(force=False)
+
+    def file_done(self, writer: _Writer) -> None:
+        """A file is read: its last rows are committed with the next files', once they make
+        a batch or have waited ``WAIT_S``."""
+        if writer.pending():
+            if not self._waiting:
+                self._waiting_since = time.monotonic()
+            self._waiting.append(writer)
+        if (sum(w.pending() for w in self._waiting) >= self.batch_size
+                or time.monotonic() - self._waiting_since >= WAIT_S):
+            self.commit_waiting()
+
+    def commit_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        self.commit(waiting)
 
     def adapt_batch(self, took_s: float) -> None:
         """Halve the batch when a transaction held the lock too long (a slow card, a busy
@@ -198,9 +229,11 @@ class Importer:
                 self._restore(path)
             for source in plain:
                 self._import_source(source)
+            self.commit_waiting()
             status = "done"
         except KeyboardInterrupt:
             status = "interrupted"
+            self._commit_read_files()
             raise
         finally:
             self.report.elapsed = time.monotonic() - self._started
@@ -210,6 +243,13 @@ class Importer:
             self.report.pipeline = rebuild(self.store, self.member.id, self.report.first_ts,
                                            self.report.last_ts, self._pipeline_progress)
         return self.report
+
+    def _commit_read_files(self) -> None:
+        """Ctrl-C: the files read to their end are kept, as if each had been committed."""
+        try:
+            self.commit_waiting()
+        except Exception:
+            log.exception("the last files read could not be committed")
 
     def _restore(self, path: str) -> None:
         try:
@@ -253,7 +293,7 @@ class Importer:
         except STREAM_ERRORS as exc:
             report.stopped = (f"stopped near byte {counter.count:,} of {source.size:,} after "
                               f"{read:,} records: {_first_line(exc)}")
-        writer.flush()
+        self.file_done(writer)
         if writer.lo is not None:
             self.report.widen(writer.lo, writer.hi)
 

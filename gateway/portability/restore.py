@@ -102,8 +102,8 @@ class ArchiveRestore:
     def _commit(self, write, batch: list[dict], report: FileReport) -> int:
         if not batch:
             return 0
-        started = time.monotonic()
         with self.imp.store.transaction() as conn:
+            started = time.monotonic()      # once the lock is ours: what phones wait for
             added = write(conn, batch, report)
             self.imp.job_progress(conn, force=False)
         self.imp.adapt_batch(time.monotonic() - started)

@@ -27,8 +27,13 @@ from .child import MEMORY_EXIT
 
 log = logging.getLogger(__name__)
 
-SAMPLE_S = 0.5           # how often a child's memory is read from /proc
+SAMPLE_S = 0.25          # how often a child's memory is read from /proc
+# A child pinned at its address-space ceiling this long is stuck, not working: CPython can
+# loop forever unwinding an exception when not even a small int can be allocated (3.11's
+# exception_unwind retries the same allocation). It is killed, as out of memory.
+PINNED_S = 2.0
 STOP_WAIT_S = 10.0
+EXIT_GRACE_S = 5.0       # how long an upload waits for an ended job's child to exit
 MAX_LOG_LINES = 50       # a child's stderr lines logged; the rest is counted, not kept
 
 
@@ -88,7 +93,24 @@ class ImportRunner:
         uploads.forget_interrupted(self.config)
         return ids
 
-    def reserve(self, member_id: int) -> Slot:
+    async def reserve(self, member_id: int) -> Slot:
+        """A slot for the member's next import, or ``Busy``. A job that has just ended
+        still holds its slot until its child has exited (a moment): the next file of a
+        page uploading one after the other waits for that rather than being refused."""
+        deadline = asyncio.get_running_loop().time() + EXIT_GRACE_S
+        while True:
+            try:
+                return self._reserve(member_id)
+            except Busy:
+                if not self._exiting() or asyncio.get_running_loop().time() > deadline:
+                    raise
+            await asyncio.sleep(0.05)
+
+    def _exiting(self) -> bool:
+        """A child whose job has ended is still there (closing its store, exiting)."""
+        return any(jobs.status(self.store.conn, job_id) != "running" for job_id in self._children)
+
+    def _reserve(self, member_id: int) -> Slot:
         if self._stopping:
             raise Busy("the box is stopping: upload the file again in a minute", 429)
         if self._taken[member_id] >= self.limits.per_member:
@@ -158,10 +180,20 @@ class ImportRunner:
             self.on_finished(slot.member_id)
 
     async def _sample(self, pid: int, peak: dict) -> None:
-        """The child's peak resident and virtual sizes, as /proc says them."""
+        """The child's peak resident and virtual sizes, as /proc says them; a child stuck
+        at its memory ceiling is killed."""
+        ceiling_kb = (self.limits.memory_mb << 10) - 4096
+        pinned_since = None
         while True:
-            hwm, vm = _peaks(pid)
+            hwm, vm, size = _sizes(pid)
             peak["hwm"], peak["vm"] = max(peak["hwm"], hwm), max(peak["vm"], vm)
+            now = asyncio.get_running_loop().time()
+            pinned_since = (pinned_since or now) if size >= ceiling_kb else None
+            if pinned_since is not None and now - pinned_since >= PINNED_S:
+                log.warning("import child %d stuck at its %d MB memory limit: killed", pid,
+                            self.limits.memory_mb)
+                _kill(pid)
+                return
             await asyncio.sleep(SAMPLE_S)
 
     def outcome(self, code: int, peak_vm_kb: int) -> tuple[str | None, str | None]:
@@ -216,17 +248,24 @@ def _finish(conn, job_id: int, status: str | None, note: str | None, peak_kb) ->
     return note if jobs.end(conn, job_id, status, note, peak_kb) else None
 
 
-def _peaks(pid: int) -> tuple[int, int]:
-    """(VmHWM, VmPeak) in KiB, 0 once the process is gone."""
+def _sizes(pid: int) -> tuple[int, int, int]:
+    """(VmHWM, VmPeak, VmSize) in KiB, 0 once the process is gone."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
-        return 0, 0
+        return 0, 0, 0
     values = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
 
     def kb(key):
         return int(values.get(key, "0 kB").split()[0])
-    return kb("VmHWM"), kb("VmPeak")
+    return kb("VmHWM"), kb("VmPeak"), kb("VmSize")
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 async def _log_stderr(job_id: int, stream) -> None:
