@@ -19,6 +19,7 @@ import sys
 
 MEMORY_EXIT = 3          # an allocation failed under the memory limit
 PARENT_GONE_EXIT = 4     # the service died before the child could tie itself to it
+BUSY_TIMEOUT_MS = 120_000
 _PR_SET_PDEATHSIG = 1
 
 
@@ -75,6 +76,10 @@ def run(args) -> int:
     from .importing import Importer
     from . import jobs
     store = Store(args.db)          # already migrated by the service
+    # A background job waits for the lock longer than a phone's post would (the service's
+    # trip engine may hold it for seconds after a large import); its own transactions
+    # stay short.
+    store.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     try:
         importer = Importer(store, args.member, device=args.device, run_pipeline=False,
                             job_id=args.job, transaction_ms=args.transaction_ms)
