@@ -130,9 +130,9 @@ class ArchiveRestore:
         return added
 
     def _write_segments(self, conn, rows: list[dict], report: FileReport) -> int:
-        added = insert_segment_rows(conn, [
-            tuple(self.member_id if c == "member_id" else (r[c] if c != "label" else r[c] or "")
-                  for c in SEGMENT_COLUMNS) for r in rows])
+        for r in rows:
+            r["member_id"], r["label"] = self.member_id, r["label"] or ""
+        added = insert_segment_rows(conn, [tuple(r[c] for c in SEGMENT_COLUMNS) for r in rows])
         report.segments += added
         return added
 
