@@ -91,7 +91,9 @@ class Archive:
         refuse). Raises ``NotLocationHistory`` before anything is written; returns the rows
         per ``.jsonl`` file."""
         listed = self._listing()
-        names = [i.filename for i in self.zf.infolist()]
+        # Folders a zip tool may add (re-zipping an unpacked archive) hold nothing.
+        names = [i.filename for i in self.zf.infolist()
+                 if not (i.filename.endswith("/") and i.file_size == 0)]
         for name in names:
             if names.count(name) > 1:
                 raise NotLocationHistory(f"the archive holds {name!r} twice: refused")

@@ -294,3 +294,15 @@ def test_the_schema_covers_every_member_table_and_column(box):
                    if not col.ignored}
         assert tables[table] - own <= carried, table
         assert carried - {"device_id"} <= tables[table], table
+
+
+def test_an_archive_zipped_again_with_folders_still_restores(box, genuine, tmp_path):
+    """Unpacked and zipped again by a tool that adds folder entries: they hold nothing."""
+    again = tmp_path / "again.zip"
+    with zipfile.ZipFile(genuine) as src, zipfile.ZipFile(again, "w") as dst:
+        for folder in ("tables/", "derived/"):
+            dst.writestr(zipfile.ZipInfo(folder), b"")
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+    other = run_import(box, again, member="bob")
+    assert other.files[0].refused is None and other.restored["fixes"] == 2
