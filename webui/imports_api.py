@@ -9,11 +9,12 @@ stopped. A member sees only their own jobs. The household page polls these.
 
 Refused before the body is read: a member's second import at once (409), the box's imports
 all busy (429, Retry-After), a declared length too large (413) or that would leave the disk
-without room for the phones' fixes (507). While it streams the same limits hold; the
-partial file is deleted on any error.
+without room for the phones' fixes (507). While it streams the same limits hold, and a
+body that stops coming for a minute ends it (408); the partial file is deleted on any error.
 """
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -26,6 +27,9 @@ from gateway.queries.imports import import_job, import_jobs
 from .keys import GATEWAY, MEMBER
 
 CHUNK = 256 * 1024
+# A body that stops coming holds an import slot (the member's and one of the box's): after
+# this long without a byte the upload ends and its partial file goes.
+IDLE_S = 60.0
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _STATUS = {409: web.HTTPConflict, 413: lambda **kw: web.HTTPRequestEntityTooLarge(0, **kw),
            429: web.HTTPTooManyRequests, 507: web.HTTPInsufficientStorage}
@@ -73,9 +77,17 @@ async def _receive(request: web.Request, config) -> Path:
         name, stream = part.filename, part
     read = stream.read_chunk if hasattr(stream, "read_chunk") else stream.read
     with uploads.Upload(config, _SAFE.sub("_", Path(name).name)[:80]) as up:
-        while chunk := await read(CHUNK):
+        while chunk := await _within(read(CHUNK)):
             up.write(chunk)
     return up.path
+
+
+async def _within(reading):
+    try:
+        return await asyncio.wait_for(reading, IDLE_S)
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(text=f"nothing received for {IDLE_S:g} seconds: the "
+                                          "upload was stopped and removed") from None
 
 
 async def job_status(request: web.Request) -> web.Response:

@@ -266,3 +266,23 @@ async def test_an_uploaded_crafted_archive_writes_nothing(household, tmp_path):
         conn.close()
     finally:
         await gw.stop()
+
+
+async def test_a_body_that_stops_coming_gives_its_slot_back(household, monkeypatch):
+    """An upload that sends a few bytes and then nothing would hold the member's slot (and
+    one of the box's) for ever: it ends after the idle time, its partial file removed."""
+    import webui.imports_api
+    monkeypatch.setattr(webui.imports_api, "IDLE_S", 0.5)
+    gw = await started(household)
+    try:
+        async with aiohttp.ClientSession() as s:
+            held = HeldUpload(s, gw, ALICE)
+            r = await held.task                # the gate is never opened
+            assert r.status == 408
+            assert (await r.text()).startswith("nothing received for 0.5 seconds")
+            assert uploads_in_progress(gw) == 0
+            r = await upload(s, gw, b'{"locations": []}')
+            assert r.status == 202
+            await finished(s, gw, (await r.json())["id"])
+    finally:
+        await gw.stop()
