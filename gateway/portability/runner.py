@@ -125,14 +125,16 @@ class ImportRunner:
     async def start(self, slot: Slot, member: str, path: Path, device: str | None) -> int:
         """The job row, then its child; returns the job's id. The slot and the uploaded
         file now belong to the job."""
-        job_id = await self._write(lambda conn: jobs.create(
-            conn, slot.member_id, [str(path)], path.stat().st_size, runner="service"))
+        job_id = None
         try:
+            job_id = await self._write(lambda conn: jobs.create(
+                conn, slot.member_id, [str(path)], path.stat().st_size, runner="service"))
             proc = await self._spawn(job_id, member, path, device)
-        except OSError as exc:
+        except Exception as exc:
             path.unlink(missing_ok=True)
-            await self._write(_finish, job_id, "failed", f"the import could not start: {exc}",
-                              None)
+            if job_id is not None:
+                await self._write(_finish, job_id, "failed",
+                                  f"failed: the import could not start: {exc}", None)
             raise
         self._children[job_id] = proc
         task = asyncio.create_task(self._watch(job_id, proc, slot, path),
@@ -148,7 +150,7 @@ class ImportRunner:
                 "--cpu-seconds", str(self.limits.cpu_seconds),
                 "--transaction-ms", str(self.limits.transaction_ms)]
         if device:
-            args += ["--device", device]
+            args.append(f"--device={device}")    # one token: a name can never be an option
         # Spawned from the event loop's thread, which lives as long as the service: the
         # child's death signal follows the thread that forked it.
         proc = await asyncio.create_subprocess_exec(
