@@ -80,7 +80,8 @@ class Box:
             from gateway_process import write_config
             import tomllib
             current = tomllib.loads(self.gateway.config_path.read_text())
-            current.update(sections)
+            for section, values in sections.items():
+                current.setdefault(section, {}).update(values)
             write_config(self.gateway.config_path, current)
 
     def count(self) -> int:
@@ -207,7 +208,9 @@ async def _http_load(box: Box, n: int, in_flight: int, base: int) -> tuple[float
 
 
 def bench_http(root: Path, total: int, in_flight: int = 50) -> None:
-    box = Box(root, "http", mqtt=False)
+    # Fifty phones, here all from 127.0.0.1: the per-address connection cap must allow them.
+    box = Box(root, "http", mqtt=False,
+              sections={"web": {"max_connections_per_address": in_flight + 8}})
     try:
         box.gateway.start()
         elapsed, errors = asyncio.run(_http_load(box, total, in_flight,

@@ -559,6 +559,12 @@ def device_configuration(mode: str, host: str, port: int, user: str, device: str
         "pubTopicBase": topic or "owntracks/%u/%d",
         "subTopic": "owntracks/+/+",      # the household's members see each other
         "pubQos": 1,                       # at least once, acknowledged after commit
+        # Friends at QoS 0: the broker queues nothing for a phone that is switched off. At
+        # QoS 1 it would hold every household message for it, and since it saves its whole
+        # database after every change (docs/operations.md), a phone off for a day would make
+        # it write gigabytes. Friends' last positions and cards are retained: a phone gets
+        # them when it subscribes again.
+        "subQos": 0,
         "pubRetain": True,                 # friends see the last position on connect
         "cleanSession": False,             # the broker queues for us while we restart
         "monitoring": 1,                   # significant changes: the battery-friendly mode

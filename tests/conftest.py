@@ -6,6 +6,7 @@ import pytest
 from gateway.service import Gateway
 
 from webui.app import make_app
+from browser import chromium as _chromium
 from harness import Household, Mosquitto, free_port, make_config, require
 
 
@@ -41,3 +42,10 @@ async def mqtt_gateway(mqtt_household):
     gw.household = mqtt_household
     yield gw
     await gw.stop()
+
+
+@pytest.fixture
+async def chromium():
+    """A real headless Chromium (tests/browser.py); skipped where it is not installed."""
+    async with _chromium() as browser:
+        yield browser

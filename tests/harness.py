@@ -98,6 +98,15 @@ class Mosquitto:
             self.proc.terminate()
             self.proc.wait(10)
 
+    def kill(self):
+        """SIGKILL: no clean save; only what the broker already wrote survives."""
+        self.proc.kill()
+        self.proc.wait(10)
+
+    @property
+    def persistence_file(self) -> Path:
+        return self.config.broker_dir / "mosquitto.db"
+
 
 def require(binary: str) -> None:
     if shutil.which(binary) is None and not Path(f"/usr/sbin/{binary}").exists():

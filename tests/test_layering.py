@@ -160,6 +160,12 @@ def test_a_domain_package_writes_only_its_own_tables(tmp_path):
     assert "undeclared table" in rules(tree)
 
 
+def test_a_migration_may_rebuild_any_table_and_nothing_else_of_the_store_may(tmp_path):
+    rebuild = "Q = 'INSERT INTO members_rebuilt SELECT * FROM members'\n"
+    assert check(tree_with(tmp_path / "a", gateway__store__migrations__m0099_x_py=rebuild)) == []
+    assert "undeclared table" in rules(tree_with(tmp_path / "b", gateway__store__bad_py=rebuild))
+
+
 def test_what_counts_as_sql():
     for sql in ("SELECT 1 FROM members LIMIT 1", "  DELETE FROM fixes WHERE id = ?",
                 "INSERT OR IGNORE INTO visibility (owner_id, viewer_id) VALUES (?, ?)",

@@ -18,5 +18,11 @@ HOME_HANDLER = web.AppKey("home_handler", Callable[[web.Request], Awaitable[web.
 RECORDER_ZONE = web.AppKey("recorder_zone", "zoneinfo.ZoneInfo | None")
 RECORDER_CORS = web.AppKey("recorder_cors", frozenset)
 RECORDER_HUB = web.AppKey("recorder_hub", "webui.recorder_api.LiveHub")
-# Set on every request by auth.require_member: the logged-in member, or None.
+# Which Host and Origin values are this box (webui/hosts.py).
+HOSTS = web.AppKey("hosts", "webui.hosts.HostPolicy")
+# The headers every answer carries (webui/headers.py), computed once from the config.
+SECURITY_HEADERS = web.AppKey("security_headers", dict)
+# Set on every request by auth.require_member: the logged-in member, or None; and the
+# browser session it came with (None for Basic auth, the phone endpoints, no login).
 MEMBER = web.RequestKey("member", "gateway.accounts.Member | None")
+SESSION = web.RequestKey("session", "gateway.accounts.Session | None")

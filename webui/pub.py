@@ -33,12 +33,12 @@ async def pub(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > limit:
         head = await request.content.read(256)  # keep a head for the record, drop the rest
         sub = gw_ot.too_large(device, head, request.content_length, limit, "owntracks-http")
-        await gw.ingest.submit(sub)
-        return _reply(gw, device, rejected=sub.rejections[0].reason)
+        outcome = await gw.ingest.submit(sub)
+        return _reply(gw, device, rejected=outcome.refusal or sub.rejections[0].reason)
     body = await _read_body(request, limit)
-    _, sub = await gw_ot.ingest_payload(
+    outcome, sub = await gw_ot.ingest_payload(
         gw.ingest, device, body, "owntracks-http", max_bytes=limit)
-    return _reply(gw, device, rejected=gw_ot.first_reason(sub))
+    return _reply(gw, device, rejected=gw_ot.first_reason(sub, outcome))
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes:
@@ -79,7 +79,8 @@ async def osmand_report(request: web.Request) -> web.Response:
         gw.ingest.counts["osmand.unauthorized"] += 1
         raise web.HTTPUnauthorized(text="unknown device or wrong secret", headers=_UNAUTHORIZED)
     sub = traccar.to_submission(report, device)
-    await gw.ingest.submit(sub)
-    headers = {REJECTED_HEADER: _header_safe(sub.rejections[0].reason)} if sub.rejections else None
+    outcome = await gw.ingest.submit(sub)
+    reason = outcome.refusal or (sub.rejections[0].reason if sub.rejections else None)
+    headers = {REJECTED_HEADER: _header_safe(reason)} if reason else None
     # Traccar Client only checks for a 200; OsmAnd ignores the body.
     return web.Response(text="OK", headers=headers)

@@ -39,7 +39,7 @@ HEADER_PARAMS = ("user", "device", "from", "to", "fields", "limit", "format")
 CHUNK_ROWS = 500          # rows encoded per worker-thread hop while streaming
 WS_QUEUE = 1000           # per-socket backlog; beyond it the oldest item is dropped
 WS_HEARTBEAT_S = 25.0     # pings keep idle sockets (and the proxies between) alive
-WS_MAX_CLIENTS = 64
+WS_MAX_FRAME = 64 * 1024   # clients only send "LAST" and "EXIT"
 CSV_FIELDS = ("tst", "isotst", "tid", "lat", "lon", "acc", "alt", "vel", "cog", "batt")
 
 
@@ -361,6 +361,18 @@ class LiveHub:
         self.clients: set[_Client] = set()
         self._info: dict[int, tuple[rq.DeviceInfo | None, float]] = {}
 
+    def refusal(self, member_id: int) -> tuple[int, str] | None:
+        """Why one more socket for this member is refused, or None. Per member first: one
+        member's many tabs (or a script) must not lock the others out."""
+        web_cfg = self.gw.config.web
+        mine = sum(1 for c in self.clients if c.member_id == member_id)
+        if mine >= web_cfg.websockets_per_member:
+            return 429, (f"you already have {mine} live connections open (the limit is "
+                         f"{web_cfg.websockets_per_member}): close a tab or an app")
+        if len(self.clients) >= web_cfg.websockets_max:
+            return 503, "too many live connections on this box: try again later"
+        return None
+
     async def attach(self, app) -> None:
         self.gw.live_listeners.append(self.on_commit)
 
@@ -453,15 +465,17 @@ async def ws_last(request: web.Request) -> web.WebSocketResponse:
     hub: LiveHub = request.app[RECORDER_HUB]
     if not same_origin_or_allowed(request):
         return error(request, 403, "websocket from another site")
-    if len(hub.clients) >= WS_MAX_CLIENTS:
-        return error(request, 503, "too many live connections")
     p = {k: v for k, v in (await params(request)).items() if k in ("user", "device")}
-    ws = web.WebSocketResponse(heartbeat=WS_HEARTBEAT_S)
-    await ws.prepare(request)
+    refusal = hub.refusal(_member_id(request))
+    if refusal is not None:
+        return error(request, *refusal)
+    ws = web.WebSocketResponse(heartbeat=WS_HEARTBEAT_S, max_msg_size=WS_MAX_FRAME)
     client = _Client(ws, _member_id(request), p.get("user"), p.get("device"))
-    hub.clients.add(client)
-    sender = asyncio.create_task(hub.send_loop(client), name="ws-last-sender")
+    hub.clients.add(client)  # counted from here: handshakes in flight count too
+    sender = None
     try:
+        await ws.prepare(request)
+        sender = asyncio.create_task(hub.send_loop(client), name="ws-last-sender")
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
@@ -475,8 +489,9 @@ async def ws_last(request: web.Request) -> web.WebSocketResponse:
                     client.offer(_compact(loc))
     finally:
         hub.clients.discard(client)
-        sender.cancel()
-        await asyncio.gather(sender, return_exceptions=True)
+        if sender is not None:
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
         if client.dropped:
             log.warning("websocket of member %d was too slow: %d pushes dropped",
                         client.member_id, client.dropped)

@@ -27,9 +27,23 @@ log = logging.getLogger(__name__)
 HOUSEHOLD_TOPICS = ("+", "+/event", "+/info")  # what a phone shows of a member it follows
 
 
+# The box's own broker accounts besides the devices: the gateway's subscriber, and the
+# login `selfdata doctor` tries. The doctor needs one of its own: with client ids bound to
+# usernames, a login as the gateway would take over (and, clean, wipe) the gateway's session.
+DOCTOR_USERNAME = "selfdata-doctor"
+
+
 def gateway_password(config: Config) -> str:
     """The gateway's own broker password, made once and kept in the data dir (0600)."""
-    path = config.broker_dir / "gateway.secret"
+    return _account_secret(config, "gateway")
+
+
+def doctor_password(config: Config) -> str:
+    return _account_secret(config, "doctor")
+
+
+def _account_secret(config: Config, account: str) -> str:
+    path = config.broker_dir / f"{account}.secret"
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,15 +55,16 @@ def gateway_password(config: Config) -> str:
 
 
 def render_passwd(config: Config, conn) -> str:
-    lines = [f"{config.mqtt.username}:{_gateway_hash(config)}"]
+    lines = [f"{config.mqtt.username}:{_account_hash(config, 'gateway')}",
+             f"{DOCTOR_USERNAME}:{_account_hash(config, 'doctor')}"]
     lines += [f"{user}:{hashed}" for user, hashed in device_secret_hashes(conn)]
     return "\n".join(lines) + "\n"
 
 
-def _gateway_hash(config: Config) -> str:
+def _account_hash(config: Config, account: str) -> str:
     """Stable across syncs (same salt) so an unchanged household rewrites identical files."""
-    path = config.broker_dir / "gateway.hash"
-    password = gateway_password(config)
+    path = config.broker_dir / f"{account}.hash"
+    password = _account_secret(config, account)
     if path.exists():
         stored = path.read_text().strip()
         if verify_secret(stored, password):
@@ -90,9 +105,9 @@ def render_mosquitto_conf(config: Config, *, port: int | None = None) -> str:
         f"password_file {d / 'passwd'}",
         f"acl_file {d / 'acl'}",
         f"listener {port or config.mqtt.port} {config.mqtt.host}",
+        *LISTENER_OPTIONS,
         "persistence true",
         f"persistence_location {d}/",
-        "autosave_interval 60",
         *BROKER_TUNING,
         "log_dest stderr",
         "log_type error",
@@ -101,10 +116,24 @@ def render_mosquitto_conf(config: Config, *, port: int | None = None) -> str:
         ""])
 
 
-# Shared with systemd/mosquitto-selfdata.conf: a gateway that was down for a day must find
-# every queued QoS 1 message, and a wide in-flight window lets it commit in big batches.
+# Shared with systemd/mosquitto-selfdata.conf (a test holds them equal).
+#
+# Each listener's, so written right after every `listener` line: the broker replaces the
+# client id a client sends with its username, so a session belongs to one login. Without
+# it any device could connect as `selfdata-gateway` with a clean session and wipe the
+# gateway's persistent session (and what it queued).
+LISTENER_OPTIONS = ("use_username_as_clientid true",)
+# A gateway that was down for a day must find every queued QoS 1 message, and a wide
+# in-flight window lets it commit in big batches. The broker PUBACKs phones itself, so what
+# it holds must be on disk: with autosave_on_changes the interval is a number of changes
+# (queued or acknowledged messages, retained messages, subscriptions), and 1 saves the
+# whole in-memory database after every loop turn that changed it (docs/operations.md
+# measures what that writes, and says what window remains). A cap on one message keeps a
+# hostile device from making the broker hold (and save) a 256 MB payload; it is twice the
+# gateway's own limit, so what the gateway refuses it still sees and counts.
 BROKER_TUNING = ("max_queued_messages 1000000", "max_inflight_messages 1000",
-                 "max_keepalive 3600")
+                 "max_keepalive 3600", "autosave_on_changes true", "autosave_interval 1",
+                 "message_size_limit 1048576")
 
 
 def _write_if_changed(path: Path, text: str, mode: int) -> bool:

@@ -15,6 +15,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
+from .changes import ChangeWatch
 from .members import AccountError, check_name, get_member
 
 MOSQUITTO_ITERATIONS = 101  # mosquitto 2.0's own default for `$7$` hashes
@@ -182,21 +183,25 @@ class DeviceAuth:
 
     PBKDF2 on every request would cap `/pub` at a few hundred requests a second on a Pi,
     so a successful check is remembered (keyed by a keyed digest of the secret, never the
-    secret itself) until the device list changes.
+    secret itself) until the household changes, in this process or another
+    (``ChangeWatch``).
     """
 
     def __init__(self, conn_factory):
         self._conn = conn_factory
         self._ok: dict[tuple[str, bytes], int] = {}
         self._key = secrets.token_bytes(16)
+        self._watch = ChangeWatch()
 
     def invalidate(self) -> None:
         self._ok.clear()
 
     def check(self, username: str, secret: str) -> Device | None:
+        conn = self._conn()
+        if self._watch.changed(conn):
+            self._ok.clear()
         tag = hmac.new(self._key, secret.encode(), "sha256").digest()
         cached = self._ok.get((username, tag))
-        conn = self._conn()
         if cached is not None:
             device = device_by_id(conn, cached)
             if device is not None:

@@ -92,8 +92,8 @@ def has_members(conn) -> bool:
 
 
 def password_hash(conn, member_id: int) -> str | None:
-    """The stored hash (sessions are signed with it: a new password ends them); None when
-    the member is gone."""
+    """The stored hash (a cached Basic login is only trusted while it is unchanged); None
+    when the member is gone."""
     row = conn.execute("SELECT password_hash FROM members WHERE id = ?", (member_id,)).fetchone()
     return row[0] if row else None
 
@@ -124,9 +124,13 @@ def fill_profile(conn, member_id: int, *, display_name: str | None, settings: di
 
 
 def set_password(conn, name: str, password: str) -> None:
+    """A new password, and the member logged out everywhere: whoever knew the old one
+    (the reason to change it) must not keep a browser session made with it."""
     member = get_member(conn, name)
     conn.execute("UPDATE members SET password_hash = ? WHERE id = ?",
                  (hash_password(password), member.id))
+    # sessions.end_member_sessions, inlined: sessions.py imports Member from here.
+    conn.execute("DELETE FROM sessions WHERE member_id = ?", (member.id,))
 
 
 def check_login(conn, name: str, password: str) -> Member | None:

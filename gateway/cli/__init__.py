@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import pkgutil
 import sys
 
-from .. import __version__
+from .. import __version__, logs
 from ..config import ConfigError
 from . import commands
 from .context import CommandContext
@@ -51,9 +50,7 @@ def main(argv: list[str] | None = None, *, web_app=None) -> int:
     except ConfigError as exc:
         print(f"selfdata: configuration: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=getattr(logging, ctx.config.gateway.log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logs.setup(ctx.config.gateway.log_level)
     try:
         return args.func(args, ctx) or 0
     except KeyboardInterrupt:

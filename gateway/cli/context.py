@@ -9,6 +9,7 @@ from typing import Callable
 
 from .. import config as cfgmod
 from ..accounts import AccountError
+from ..outbox import KeyMissing, LinkError
 from ..store import Store
 
 
@@ -26,7 +27,7 @@ class CommandContext:
     web_app: Callable | None = None
     _store: Store | None = field(default=None, repr=False)
     # Errors that are the user's to fix: printed as one line, exit code 1.
-    user_errors: tuple = (AccountError, cfgmod.ConfigError, UsageError)
+    user_errors: tuple = (AccountError, cfgmod.ConfigError, UsageError, LinkError, KeyMissing)
 
     @classmethod
     def from_args(cls, args, *, web_app=None) -> "CommandContext":

@@ -6,41 +6,42 @@ it with ``MqttRouter.on_message`` as its handler.
 """
 from __future__ import annotations
 
-import time
-
 from receivers import owntracks as ot
 
 from .. import accounts
 from ..model import Rejection
 from .group_commit import Ingest, Submission
-from .owntracks import ingest_payload, our_card
+from .owntracks import card_without_big_face, ingest_payload, our_card
 
 SOURCE = "owntracks-mqtt"
 TOPICS = ["owntracks/#"]
 # Sub-topics a phone publishes on (owntracks.md 1.5); anything else is refused and counted.
 KNOWN_SUBTOPICS = {"", "event", "info", "waypoint", "waypoints", "status", "step", "steps",
                    "dump", "beacon", "request", "lwt"}
-DEVICE_CACHE_S = 30
-
-
 class DeviceDirectory:
-    """Devices by member and device name, cached briefly: devices are added and removed from
-    the command line while the service runs (``clear`` when the broker files change)."""
+    """Devices by member and device name (None for names no device has), cached until the
+    household changes: devices are added and removed from the command line while the
+    service runs, and a removed one must stop being found at its next message."""
 
     def __init__(self, conn_factory):
         self._conn = conn_factory
-        self._hits: dict[str, tuple[accounts.Device | None, float]] = {}
+        self._hits: dict[str, accounts.Device | None] = {}
+        self._watch = accounts.ChangeWatch()
 
     def get(self, member: str, name: str) -> accounts.Device | None:
+        conn = self._conn()
+        if self._watch.changed(conn):
+            self._hits.clear()
         key = f"{member}/{name}"
-        hit = self._hits.get(key)
-        if hit and hit[1] > time.monotonic():
-            return hit[0]
+        if key in self._hits:
+            return self._hits[key]
         try:
-            device = accounts.get_device(self._conn(), member, name)
+            device = accounts.get_device(conn, member, name)
         except accounts.AccountError:
             device = None
-        self._hits[key] = (device, time.monotonic() + DEVICE_CACHE_S)
+        if len(self._hits) > 10000:  # names of no device, sent by a hostile one: bounded
+            self._hits.clear()
+        self._hits[key] = device
         return device
 
     def clear(self) -> None:
@@ -53,6 +54,7 @@ class MqttRouter:
 
     def __init__(self, ingest: Ingest, devices: DeviceDirectory, *, max_bytes: int):
         self.ingest, self.devices, self.max_bytes = ingest, devices, max_bytes
+        self.publish = None  # the subscriber's publish, once the service has connected it
 
     async def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
         try:
@@ -71,8 +73,11 @@ class MqttRouter:
                 Rejection(SOURCE, f"unknown topic '{subtopic}'", payload, device.id,
                           where=topic)]))
             return
-        await ingest_payload(self.ingest, device, payload, SOURCE, subtopic=subtopic,
-                             max_bytes=self.max_bytes)
+        _, sub = await ingest_payload(self.ingest, device, payload, SOURCE, subtopic=subtopic,
+                                      max_bytes=self.max_bytes)
+        smaller = card_without_big_face(sub) if subtopic == "info" else None
+        if smaller is not None and self.publish is not None:
+            self.publish(f"{device.topic}/info", smaller, retain=True)
 
 
 def publish_cards(mqtt, conn) -> None:

@@ -18,7 +18,8 @@ CARD_MARKER = "_selfdata"
 
 
 def to_submission(device: Device, data: bytes, source: str, *, subtopic: str = "",
-                  max_bytes: int = 512 * 1024, now: float | None = None) -> Submission | None:
+                  max_bytes: int = 512 * 1024, max_face_bytes: int = 64 * 1024,
+                  now: float | None = None) -> Submission | None:
     """Parse a payload; None for an empty one (legal, and ignored)."""
     now = time.time() if now is None else now
     sub = Submission(source, device)
@@ -39,11 +40,42 @@ def to_submission(device: Device, data: bytes, source: str, *, subtopic: str = "
         sub.fixes.append(msg.fix)
     else:
         raw = msg.raw
+        if msg.type == "card" and _drop_big_face(msg.payload, max_face_bytes, sub, data):
+            raw = json.dumps(msg.payload, ensure_ascii=False)
         if msg.type in SECRET_BEARING:
             raw = json.dumps(redact(msg.payload), ensure_ascii=False)
         ts = msg.ts if msg.ts is not None else int(now)
         sub.events.append(Event(msg.type, ts, raw, subtopic or _http_subtopic(device, msg)))
     return sub
+
+
+def _drop_big_face(card: dict, limit: int, sub: Submission, data: bytes) -> bool:
+    """A face goes out in every reply to every phone that sees the member: past the limit
+    it is dropped (and noted) and the card kept with its name."""
+    face = card.get("face")
+    if not isinstance(face, str) or len(face) <= limit:
+        return False
+    del card["face"]
+    device = sub.device
+    sub.rejections.append(Rejection(sub.source, f"{FACE_DROPPED}: {len(face)} bytes of "
+                                    f"base64 > {limit}", data[:200], device.id,
+                                    where=device.topic + "/info", partial=True))
+    return True
+
+
+FACE_DROPPED = "card face dropped"
+
+
+def card_without_big_face(sub: Submission | None) -> bytes | None:
+    """The card to publish retained in place of the phone's when its face was too big, so
+    the broker stops handing (and saving) it: marked as ours, so it is not stored back."""
+    if sub is None or not sub.events or sub.events[0].type != "card":
+        return None
+    if not any(r.partial and r.reason.startswith(FACE_DROPPED) for r in sub.rejections):
+        return None
+    card = json.loads(sub.events[0].payload)
+    card[CARD_MARKER] = True
+    return json.dumps(card).encode()
 
 
 # A phone's exported configuration carries its broker password and encryption key: the
@@ -78,7 +110,8 @@ def _where(device: Device, subtopic: str) -> str:
 async def ingest_payload(ingest: Ingest, device: Device, data: bytes, source: str, *,
                          subtopic: str = "", max_bytes: int = 512 * 1024) -> tuple[Outcome, Submission | None]:
     """Parse and commit; returns after the commit (the caller may then acknowledge)."""
-    sub = to_submission(device, data, source, subtopic=subtopic, max_bytes=max_bytes)
+    sub = to_submission(device, data, source, subtopic=subtopic, max_bytes=max_bytes,
+                        max_face_bytes=ingest.limits.max_face_bytes)
     if sub is None:
         return Outcome(), None
     return await ingest.submit(sub), sub
@@ -91,8 +124,10 @@ def too_large(device: Device, head: bytes, length: int, limit: int, source: str)
         where=device.topic)])
 
 
-def first_reason(sub: Submission | None) -> str | None:
+def first_reason(sub: Submission | None, outcome: Outcome | None = None) -> str | None:
     """The reason a payload was refused, for the X-Selfdata-Rejected header."""
+    if outcome is not None and outcome.refusal is not None:
+        return outcome.refusal  # a quota refused it whole
     if sub is None or not sub.rejections or sub.fixes or sub.events:
         return None
     return sub.rejections[0].reason

@@ -18,7 +18,7 @@ from carbon.times import iso_utc
 
 from .. import __version__
 from ..queries.trips import trips
-from .archive_schema import ROW_FILES, exportable_settings
+from .archive_schema import LINK_FILES, ROW_FILES, exportable_settings
 from .export import write_legs_csv, write_trips_json
 
 ARCHIVE_FORMAT = "selfdata-archive"
@@ -35,7 +35,7 @@ Everything this household box holds about {member}, written {created}.
 | fixes.jsonl | every position, one JSON object per line (ts = UTC epoch seconds, vel in m/s) |
 | events.jsonl | other messages from your phones (region enter/leave, status...) |
 | labelled_segments.jsonl | visits and activities imported from Google, kept as evidence |
-| tables/*.jsonl | your corrections and places |
+| tables/*.jsonl | your corrections and places; the city link's records (consents, the ledger of what was sent...: not restored, a new box enrols again) |
 | derived/trips.json, derived/legs.csv | your trips and legs (recomputed after a restore) |
 
 Restore into a box: `selfdata import {filename} --member NAME`.
@@ -100,9 +100,11 @@ class ArchiveWriter:
         self.zf.close()
 
 
-def _rows(cursor, devices: dict):
+def _rows(cursor, devices: dict, drop=()):
     for row in cursor:
         row = dict(row)
+        for key in drop:
+            row.pop(key, None)
         if "device_id" in row:
             row["device"] = devices.get(row.pop("device_id"))
         yield row
@@ -138,6 +140,11 @@ def write_archive(store, member_id: int, path: Path, tz=timezone.utc) -> dict:
     for name, (table, columns) in ROW_FILES.items():
         archive.jsonl(name, _rows(conn.execute(_select(table, columns, _ORDER[table]),
                                                (member_id,)), devices))
+    for name in LINK_FILES:          # theirs to read; a restore never brings a link
+        table = name[len("tables/"):-len(".jsonl")]
+        archive.jsonl(name, _rows(conn.execute(
+            f"SELECT * FROM {table} WHERE member_id = ? ORDER BY rowid", (member_id,)),
+            devices, drop=("member_id",)))
     archive.text("derived/trips.json", lambda out: write_trips_json(out, trips(conn, member_id)))
     archive.text("derived/legs.csv",
                  lambda out: write_legs_csv(out, trips(conn, member_id), tz))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from carbon.modes import MODES
 
 from .. import accounts
+from ..store.tables import LINK
 from ..trips.context import VEHICLE_KEYS, check_vehicle
 
 
@@ -98,7 +99,11 @@ ROW_FILES = {
 # Read as documents (checked below); the rest of an archive is for reading only (its
 # checksum is checked, nothing of it is written).
 DOCUMENTS = ("manifest.json", "member.json", "devices.json")
-FOR_READING = ("README.md", "derived/trips.json", "derived/legs.csv")
+# The city link's records (the ledger of what was sent, the consents and their log...) are
+# the member's to read, tied to keys that stay in this box: a restore never brings a link,
+# a new box enrols again (docs/city-link.md). Their rows are neither checked nor written.
+LINK_FILES = tuple(f"tables/{table}.jsonl" for table in sorted(LINK))
+FOR_READING = ("README.md", "derived/trips.json", "derived/legs.csv") + LINK_FILES
 # Member tables an archive does not carry, and why (tests check every member table of the
 # schema is either restored above or named here, so a new table is a decision).
 NOT_ARCHIVED = {"rejections": "ingest's refusals of this box's phones: its bookkeeping"}

@@ -6,16 +6,18 @@ from .. import accounts
 from .devices import last_fix_per_device
 
 
-def friends_reply(conn, member_id: int) -> list[dict]:
+def friends_reply(conn, member_id: int, max_face_bytes: int = 64 * 1024) -> list[dict]:
     """What an OwnTracks phone in HTTP mode gets back: cards and last locations of the
-    devices its member may see, its own included (or the app hides its own marker)."""
+    devices its member may see, its own included (or the app hides its own marker). A face
+    stored before faces were capped at ingest is left out past ``max_face_bytes``: it would
+    go out in every reply to every phone that sees the member."""
     out = []
     for item in last_fix_per_device(conn, accounts.visible_member_ids(conn, member_id)):
         d, fix = item["device"], item["fix"]
         topic = f"owntracks/{d['member']}/{d['name']}"
         name = d["card_name"] or d["display_name"] or d["member"]
         card = {"_type": "card", "tid": d["tid"], "name": name}
-        if d["card_face"]:
+        if d["card_face"] and len(d["card_face"]) <= max_face_bytes:
             card["face"] = d["card_face"]
         out.append(card)
         if fix is None:
@@ -34,19 +36,24 @@ def friends_reply(conn, member_id: int) -> list[dict]:
 
 class FriendsCache:
     """Each viewer's reply, kept until one of the members it shows reports a new position
-    or card (the ingest's commit listener calls ``on_commit``); ``clear`` when devices or
-    visibility change."""
+    or card (the ingest's commit listener calls ``on_commit``) or the household changes
+    (devices, names, visibility: ``accounts.ChangeWatch``)."""
 
-    def __init__(self, conn_factory):
+    def __init__(self, conn_factory, *, max_face_bytes: int = 64 * 1024):
         self._conn = conn_factory
+        self.max_face_bytes = max_face_bytes
         self._replies: dict[int, tuple[set, list]] = {}
+        self._watch = accounts.ChangeWatch()  # devices or visibility changed, anywhere
 
     def reply(self, member_id: int) -> list[dict]:
+        conn = self._conn()
+        if self._watch.changed(conn):
+            self._replies.clear()
         cached = self._replies.get(member_id)
         if cached is None:
-            conn = self._conn()
             visible = set(accounts.visible_member_ids(conn, member_id))
-            cached = self._replies[member_id] = (visible, friends_reply(conn, member_id))
+            reply = friends_reply(conn, member_id, self.max_face_bytes)
+            cached = self._replies[member_id] = (visible, reply)
         return cached[1]
 
     def on_commit(self, committed) -> None:

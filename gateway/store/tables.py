@@ -13,22 +13,31 @@ import sqlite_utils
 
 # The household's accounts and a member's settings: never erased by a period, exported as
 # member.json/devices.json rather than as rows.
-ACCOUNT = frozenset({"members", "devices", "visibility", "retention"})
+ACCOUNT = frozenset({"members", "devices", "visibility", "retention", "sessions"})
 # This box's own bookkeeping, not the member's data: exports, restores and erasure by period
 # skip them (`selfdata delete --all` clears the member's import jobs explicitly).
-BOOKKEEPING = frozenset({"settings", "schema_migrations", "pipeline_state", "import_jobs"})
+BOOKKEEPING = frozenset({"settings", "schema_migrations", "pipeline_state", "import_jobs",
+                         "accounts_version", "link_studies"})
 # Rebuilt from fixes and corrections by the trip engine: an archive carries them for
 # reading only, a restore recomputes them.
 DERIVED = frozenset({"stays", "trips", "legs"})
+# The city link's state, tied to the keys in this box's data dir: a member's data (exported
+# for them to read, erased with them) but never restored into another box, where the keys
+# are not: a new box enrols again with a new token (docs/city-link.md).
+LINK = frozenset({"links", "consents", "consent_log", "outbox", "ledger"})
 
 # table -> the package (under gateway/) that owns its SQL writes.
 OWNERS = {
     "fixes": "store", "events": "store", "rejections": "store", "settings": "store",
     "schema_migrations": "store",
     "members": "accounts", "devices": "accounts", "visibility": "accounts",
+    "sessions": "accounts",
+    "accounts_version": "accounts",  # bumped by triggers (m0006) on the three above
     "stays": "trips", "trips": "trips", "legs": "trips", "places": "trips",
     "corrections": "trips", "pipeline_state": "trips", "transit_feed": "trips",
     "import_jobs": "portability", "labelled_segments": "portability", "retention": "portability",
+    "links": "outbox", "link_studies": "outbox", "consents": "outbox", "consent_log": "outbox",
+    "outbox": "outbox", "ledger": "outbox",
 }
 
 

@@ -52,3 +52,18 @@ def test_cli_reports_a_broken_config_in_one_line(tmp_path, capsys):
     assert main(["stats", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("selfdata: configuration:") and "[web] port" in err
+
+
+def test_a_list_setting_from_the_file_or_the_environment(tmp_path):
+    path = tmp_path / "gw.toml"
+    path.write_text('[web]\nallowed_hosts = ["box.lan", "selfdata.fritz.box"]\n')
+    assert cfgmod.load(path, env={}).web.allowed_hosts == ["box.lan", "selfdata.fritz.box"]
+    env = {"SELFDATA_WEB_ALLOWED_HOSTS": "box.lan, pi.home ,"}
+    assert cfgmod.load(env=env).web.allowed_hosts == ["box.lan", "pi.home"]
+    one, two = cfgmod.Config(), cfgmod.Config()
+    assert one.web.allowed_hosts == [] and one.web.allowed_hosts is not two.web.allowed_hosts
+    path.write_text('[web]\nallowed_hosts = "box.lan"\n')    # a string reads as one name
+    assert cfgmod.load(path, env={}).web.allowed_hosts == ["box.lan"]
+    path.write_text('[web]\nallowed_hosts = [1, 2]\n')
+    with pytest.raises(cfgmod.ConfigError, match=r"\[web\] allowed_hosts: expected a list"):
+        cfgmod.load(path, env={})

@@ -45,17 +45,17 @@ def test_an_absent_broker_and_stale_accounts_are_explained(tmp_path):
     assert checks["broker files"].status == "fail"
 
 
-def test_a_broker_that_does_not_know_the_gateway_refuses_its_login(tmp_path):
+def test_a_broker_that_has_not_read_the_generated_accounts_refuses_them(tmp_path):
     require("mosquitto")
     port = free_port()
     h = Household(make_config(tmp_path / "data", mqtt_port=port))
     broker = Mosquitto(h.config, port).start()
     try:
-        (h.config.broker_dir / "gateway.secret").write_text("another password\n")
+        (h.config.broker_dir / "doctor.secret").write_text("another password\n")
         check = doctor.check_broker(h.config)
     finally:
         broker.stop()
-    assert check.status == "fail" and "refuses the gateway's login" in check.summary
+    assert check.status == "fail" and "refuses the logins" in check.summary
 
 
 def test_clock_disk_and_refused_messages(tmp_path):

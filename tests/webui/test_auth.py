@@ -62,7 +62,9 @@ async def test_a_wrong_password_on_the_login_page_says_so(gateway):
 
 async def test_a_big_card_sent_in_small_pieces_arrives_whole(gateway):
     gw = gateway
-    face = base64.b64encode(bytes(range(256)) * 600).decode()  # ~200 KB, like a photo
+    # ~64 kB of base64: the biggest face kept ([ingest] max_face_bytes), in five pieces.
+    face = base64.b64encode(bytes(range(256)) * 190).decode()
+    assert 60_000 < len(face) <= gw.config.ingest.max_face_bytes
     body = json.dumps({"_type": "card", "name": "Alice", "tid": "al", "face": face}).encode()
 
     async def pieces():

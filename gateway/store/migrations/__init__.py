@@ -1,7 +1,11 @@
 """Forward-only schema migrations, run in order on every start.
 
 Each module ``mNNNN_<name>.py`` in this package defines ``up(conn)`` taking a
-``sqlite3.Connection`` inside a transaction. The table ``schema_migrations`` records each
+``sqlite3.Connection`` inside a transaction. A migration that rebuilds a table others point
+at sets ``FOREIGN_KEYS_OFF = True``: with foreign keys on, dropping the old table would
+delete, by cascade, every row that refers to it. The runner then turns them off around the
+transaction (they cannot change inside one) and refuses to commit if any reference dangles
+(SQLite's own procedure for schema changes, "Making Other Kinds Of Table Schema Changes"). The table ``schema_migrations`` records each
 one applied, so a migration that lands with a lower number than one already applied (two
 capabilities developed side by side) still runs; ``PRAGMA user_version`` holds the highest
 number, for tools. Never edit a migration that has shipped: add the next number instead.
@@ -65,16 +69,31 @@ def migrate(conn) -> list[str]:
         if number in done:
             continue
         module = importlib.import_module(f"{__name__}.{name}")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            module.up(conn)
-            conn.execute("INSERT INTO schema_migrations (number, name) VALUES (?, ?)",
-                         (number, name))
-            conn.execute(f"PRAGMA user_version = {max(number, current)}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        _apply(conn, module, number, name, current)
         current = max(number, current)
         applied.append(name)
     return applied
+
+
+def _apply(conn, module, number: int, name: str, current: int) -> None:
+    keys_off = getattr(module, "FOREIGN_KEYS_OFF", False)
+    if keys_off:
+        conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        module.up(conn)
+        if keys_off:
+            dangling = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if dangling:
+                raise RuntimeError(f"{name} would leave {len(dangling)} dangling references, "
+                                   f"e.g. {tuple(dangling[0])}")
+        conn.execute("INSERT INTO schema_migrations (number, name) VALUES (?, ?)",
+                     (number, name))
+        conn.execute(f"PRAGMA user_version = {max(number, current)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        if keys_off:
+            conn.execute("PRAGMA foreign_keys = ON")

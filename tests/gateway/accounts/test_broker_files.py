@@ -35,8 +35,19 @@ def test_acl_gives_each_device_its_own_topic_and_what_its_member_sees(tmp_path):
 def test_pi_broker_conf_matches_the_gateway_tuning_and_loads_in_mosquitto(tmp_path):
     require("mosquitto")
     conf = (REPO / "systemd" / "mosquitto-selfdata.conf").read_text()
+    lines = conf.splitlines()
     for line in broker.BROKER_TUNING:
-        assert line in conf.splitlines()
+        assert line in lines
+    # Listener options bind to the listener above them: each listener line is followed by all.
+    listeners = [i for i, line in enumerate(lines) if line.startswith("listener ")]
+    assert listeners
+    for i in listeners:
+        options = [line for line in lines[i + 1:] if not line.startswith("#")]
+        assert options[:len(broker.LISTENER_OPTIONS)] == list(broker.LISTENER_OPTIONS)
+    generated = broker.render_mosquitto_conf(make_config(tmp_path / "gen")).splitlines()
+    at = next(i for i, line in enumerate(generated) if line.startswith("listener "))
+    assert generated[at + 1:at + 1 + len(broker.LISTENER_OPTIONS)] == list(broker.LISTENER_OPTIONS)
+    assert set(broker.BROKER_TUNING) <= set(generated)
     h = Household(make_config(tmp_path / "data"))
     port = free_port()
     local = (conf.replace("/var/lib/selfdata/mosquitto", str(h.config.broker_dir))

@@ -77,3 +77,43 @@ def test_every_table_is_declared_with_its_owner(tmp_path):
     member_data = {name for name, _ in tables.member_tables(Store(tmp_path / "s.db").open().conn)}
     assert member_data & (tables.ACCOUNT | tables.BOOKKEEPING) == set()
     assert {"fixes", "events", "stays", "trips", "legs", "places", "corrections"} <= member_data
+
+
+def test_the_devices_migration_keeps_rows_and_references_and_never_reuses_an_id(tmp_path,
+                                                                                monkeypatch):
+    from carbon.fix import Fix
+    from gateway import accounts
+    from gateway.store import insert_fixes
+    everything = migrations.available()
+    monkeypatch.setattr(migrations, "available",
+                        lambda: [m for m in everything if m[1] != "m0006_devices"])
+    store = Store(tmp_path / "s.db").open()          # a box from before
+    with store.transaction() as conn:
+        for name in ("alice", "bob"):
+            accounts.add_member(conn, name, "correct horse battery")
+        alice, _ = accounts.add_device(conn, "alice", "phone")
+        bob, _ = accounts.add_device(conn, "bob", "phone")
+        accounts.show_to(conn, "bob", "alice")
+        insert_fixes(conn, bob.id, bob.member_id, [Fix(ts=100, lat=46.1, lon=-1.1)], "test")
+    store.close()
+    monkeypatch.setattr(migrations, "available", lambda: everything)
+    store = Store(tmp_path / "s.db").open()
+    conn = store.conn
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert [d.username for d in accounts.list_devices(conn)] == ["alice/phone", "bob/phone"]
+    assert accounts.device_by_id(conn, bob.id).username == "bob/phone"
+    assert conn.execute("SELECT device_id FROM fixes").fetchone()[0] == bob.id
+    assert accounts.visible_member_ids(conn, alice.member_id) == [alice.member_id, bob.member_id]
+    assert "AUTOINCREMENT" in conn.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'devices'").fetchone()[0]
+
+    with store.transaction() as conn:   # the newest device goes, another comes
+        before = accounts.accounts_version(conn)
+        accounts.remove_device(conn, "bob", "phone")
+        assert conn.execute("SELECT count(*) FROM fixes").fetchone()[0] == 0  # cascade kept
+        tablet, _ = accounts.add_device(conn, "alice", "tablet")
+        accounts.remove_member(conn, "bob")
+        member = accounts.add_member(conn, "carol", "correct horse battery")
+    assert tablet.id > bob.id and member.id > bob.member_id
+    assert accounts.accounts_version(store.conn) >= before + 3
+    store.close()
