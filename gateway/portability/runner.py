@@ -131,7 +131,7 @@ class ImportRunner:
                 conn, slot.member_id, [str(path)], path.stat().st_size, runner="service"))
             proc = await self._spawn(job_id, member, path, device)
         except Exception as exc:
-            path.unlink(missing_ok=True)
+            uploads.remove(path)
             if job_id is not None:
                 await self._write(_finish, job_id, "failed",
                                   f"failed: the import could not start: {exc}", None)
@@ -144,8 +144,14 @@ class ImportRunner:
         return job_id
 
     async def _spawn(self, job_id: int, member: str, path: Path, device: str | None):
-        args = [sys.executable, "-m", "gateway.portability.child", str(self.store.path),
-                str(job_id), member, str(path), "--parent", str(os.getpid()),
+        # Run in the upload's folder and given the file's own name: what the report says
+        # about it names the member's file, not a path of the box ("./": a name is never
+        # an option).
+        # -P: the folder (holding a file named by the member, "json.py" say) is never on
+        # the child's import path.
+        args = [sys.executable, "-P", "-m", "gateway.portability.child",
+                str(Path(self.store.path).resolve()), str(job_id), member, f"./{path.name}",
+                "--parent", str(os.getpid()),
                 "--memory-mb", str(self.limits.memory_mb),
                 "--cpu-seconds", str(self.limits.cpu_seconds),
                 "--transaction-ms", str(self.limits.transaction_ms)]
@@ -154,7 +160,8 @@ class ImportRunner:
         # Spawned from the event loop's thread, which lives as long as the service: the
         # child's death signal follows the thread that forked it.
         proc = await asyncio.create_subprocess_exec(
-            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            *args, cwd=path.parent, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE)
         await self._write(jobs.set_pid, job_id, proc.pid)
         log.info("import job %d: child %d for %s (%s)", job_id, proc.pid, member,
@@ -171,7 +178,7 @@ class ImportRunner:
         finally:
             sampler.cancel()
             self._children.pop(job_id, None)
-            path.unlink(missing_ok=True)
+            uploads.remove(path)
             slot.release()
         status, note = self.outcome(code, peak["vm"])
         ended = await self._write(_finish, job_id, status, note, peak["hwm"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -52,9 +53,11 @@ class Upload:
 
     def __init__(self, config, name: str):
         self.config = config
-        self.dir = folder(config)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.path = self.dir / f"{uuid.uuid4().hex}-{name}"
+        # A folder per upload, the file under the member's own name: the import's report
+        # then says "ride.gpx: ...", never a path of the box.
+        self.dir = folder(config) / uuid.uuid4().hex
+        self.dir.mkdir(parents=True)
+        self.path = self.dir / (name if name.strip(".") else "upload")
         self.size = 0
         self._file = None
 
@@ -83,8 +86,17 @@ class Upload:
         return False
 
     def discard(self) -> None:
-        self.path.unlink(missing_ok=True)
+        remove(self.path)
         log.info("upload %s discarded after %s", self.path.name, mb(self.size))
+
+
+def remove(path: Path) -> None:
+    """An upload's file and its folder."""
+    path.unlink(missing_ok=True)
+    try:
+        path.parent.rmdir()
+    except OSError:
+        pass
 
 
 def _check_size(config, size: int) -> None:
@@ -116,4 +128,7 @@ def forget_interrupted(config) -> None:
     path = folder(config)
     for leftover in path.glob("*") if path.is_dir() else ():
         log.warning("removing %s, left by an interrupted import", leftover.name)
-        leftover.unlink(missing_ok=True)
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)

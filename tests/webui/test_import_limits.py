@@ -286,3 +286,28 @@ async def test_a_body_that_stops_coming_gives_its_slot_back(household, monkeypat
             await finished(s, gw, (await r.json())["id"])
     finally:
         await gw.stop()
+
+
+async def test_an_uploads_own_name_is_neither_code_nor_an_option(household, tmp_path):
+    """The child runs in the upload's folder and is given the file's own name (so that its
+    report names the member's file, not a path of the box): a file called ``json.py`` is
+    never imported as Python, a name shaped like an option is never read as one."""
+    marker = tmp_path / "ran"
+    code = f"open({str(marker)!r}, 'w').write('the upload ran as code')\n".encode()
+    gw = await started(household)
+    try:
+        async with aiohttp.ClientSession() as s:
+            for name, body in (("json.py", code), ("--memory-mb", b'{"locations": []}')):
+                form = aiohttp.FormData()
+                form.add_field("file", body, filename=name)
+                r = await s.post(base_url(gw) + "/api/1/imports", data=form, headers=ALICE)
+                assert r.status == 202, await r.text()
+                job = await finished(s, gw, (await r.json())["id"])
+                assert job["status"] == "done", job["note"]
+                (f,) = job["report"]["files"]
+                assert f["file"].endswith(name) and str(gw.config.data_dir) not in f["file"]
+                await wait_for(lambda: gw.imports.running() == 0)
+            assert f["refused"] is None and f["fixes_imported"] == 0
+        assert not marker.exists()
+    finally:
+        await gw.stop()
