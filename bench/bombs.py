@@ -4,7 +4,10 @@ Each builder writes a file and returns what a bounded importer must say about it
 bodies are written as gzip members repeated (gzip allows any number back to back), so a
 300 MiB ``<desc>`` is a few MB on disk and takes no time to build; its filler compresses
 about 50x, under the 100x a compression bomb is refused at, so it is the reader that
-must drop it. Used by ``tests/portability/test_bombs.py`` and ``bench/import.py``.
+must drop it. Used by ``tests/gateway/portability/test_bombs.py``,
+``tests/webui/test_upload_bombs.py`` and ``bench/import.py``; run alone
+(``.venv/bin/python bench/bombs.py``) it imports each in a child process and prints its
+peak resident memory beside the 150 MB target.
 """
 from __future__ import annotations
 
@@ -189,3 +192,61 @@ def import_in_child(db: Path, *paths, timeout: float = 300) -> dict:
     if out.returncode != 0:
         raise RuntimeError(f"the import child failed ({out.returncode}): {out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ----- the benchmark: `.venv/bin/python bench/bombs.py`
+
+TARGET_MB = 150.0          # issue #7: an import's peak resident memory, whatever the input
+
+BENCH = (
+    ("JSON nested 20,000 deep (gz)", "Records.json.gz", lambda p: deep_json(p, 20_000)),
+    ("JSON nested 2,000,000 deep (gz)", "Records.json.gz", lambda p: deep_json(p, 2_000_000)),
+    ("one item of 30M numbers (gz)", "Records.json.gz", many_numbers),
+    ("GPX with a 300 MiB <desc> (gz)", "ride.gpx.gz", gpx_desc),
+    (".rec with a 300 MiB line (gz)", "2024-05.rec.gz", rec_line),
+    ("Takeout zip, 1,000 files", "takeout.zip", lambda p: many_members(p, 1000)),
+    ("Takeout zip, 4,000 files", "takeout.zip", lambda p: many_members(p, 4000)),
+    ("zip bomb (1 GiB member)", "takeout.zip", lambda p: zip_bomb(p, 1024)),
+    ("gzip bomb (1 GiB of blanks)", "Records.json.gz", gzip_bomb),
+    ("billion laughs GPX", "laughs.gpx", entity_gpx),
+    ("XXE GPX", "xxe.gpx", lambda p: entity_gpx(p, external=True)),
+)
+
+
+def _said(report: dict) -> str:
+    for f in report["files"]:
+        said = f["refused"] or f["stopped"]
+        if said:
+            return said[:150]
+        if f["rejected"]:
+            reason, count = next(iter(f["rejected"].items()))
+            return f"rejected {count} x {reason!r}"
+    return f"{len(report['files'])} file(s) read, nothing refused"
+
+
+def main() -> int:
+    """Each bomb imported by the real importer in a fresh interpreter (the importer alone:
+    bench/import.py sends the same files through the service's upload path): its time,
+    processor time and peak resident memory beside the target."""
+    import tempfile
+    print(f"each hostile file imported by the importer in a child process; peak RSS target "
+          f"<= {TARGET_MB:.0f} MB whatever the input; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs (timings noisy under load)")
+    worst = 0.0
+    for label, name, build in BENCH:
+        with tempfile.TemporaryDirectory(prefix="selfdata-bombs-") as tmp:
+            path = build(Path(tmp) / name)
+            out = import_in_child(Path(tmp) / "bench.db", path, timeout=900)
+            worst = max(worst, out["peak_mb"])
+            verdict = "OK " if out["peak_mb"] <= TARGET_MB else "MISS"
+            print(f"  {label:33s} {path.stat().st_size / 1e6:7.2f} MB  {out['elapsed']:6.1f} s "
+                  f"(cpu {out['cpu']:5.1f} s)  peak {out['peak_mb']:5.0f} MB {verdict}  "
+                  f"fixes {out['report']['fixes_imported']:,}\n      {_said(out['report'])}",
+                  flush=True)
+    print(f"worst peak RSS {worst:.0f} MB (target <= {TARGET_MB:.0f} MB): "
+          f"{'OK' if worst <= TARGET_MB else 'MISS'}")
+    return 0 if worst <= TARGET_MB else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

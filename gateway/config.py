@@ -197,6 +197,23 @@ class LinkSection:
 
 
 @dataclass
+class ImportsSection:
+    # Each upload is imported by a child process the kernel holds to these limits (its
+    # address space and processor time), so no file can take the service down with it.
+    memory_mb: int = 256
+    cpu_seconds: int = 7200
+    # Imports running at once (an upload being received counts): more are refused.
+    per_member: int = 1
+    per_box: int = 2
+    # The largest upload, and the free space an upload must leave on the data disk for the
+    # phones' ingest.
+    max_upload_mb: int = 4096
+    disk_margin_mb: int = 200
+    # How long one import transaction may hold the write lock phones' fixes wait for.
+    transaction_ms: float = 100.0
+
+
+@dataclass
 class Config:
     gateway: GatewaySection = field(default_factory=GatewaySection)
     web: WebSection = field(default_factory=WebSection)
@@ -205,6 +222,7 @@ class Config:
     ingest: IngestSection = field(default_factory=IngestSection)
     pipeline: PipelineSection = field(default_factory=PipelineSection)
     link: LinkSection = field(default_factory=LinkSection)
+    imports: ImportsSection = field(default_factory=ImportsSection)
     source: str = "defaults"
     # Sections added by other capabilities (pipeline, aggregator...) as raw dicts.
     extra: dict = field(default_factory=dict)

@@ -1,8 +1,9 @@
 """`selfdata serve`: one asyncio process running everything the box does.
 
-Start order: store (migrations) → ingest writer → broker files (and the child broker when
-configured) → web server → MQTT subscriber → gpsd → zeroconf → the city link's outbox. Stop
-order is the reverse, and the ingest writer is stopped last so that everything received is
+Start order: store (migrations; imports a crash interrupted are marked so) → ingest writer →
+broker files (and the child broker when configured) → web server → MQTT subscriber → gpsd →
+zeroconf → the city link's outbox. Stop order is the reverse (import children stopped once
+the web server is), and the ingest writer is stopped last so that everything received is
 committed.
 """
 from __future__ import annotations
@@ -27,7 +28,8 @@ from .outbox import waiting
 from .ingest import mqtt as mqtt_ingest
 from .ingest.group_commit import Committed, Ingest
 from .ingest.quota import Limits
-from .portability import retention, uploads
+from .portability import retention
+from .portability.runner import ImportRunner
 from .queries.friends import FriendsCache
 from .store import Store, fill_locations
 from .trips.runner import PipelineRunner
@@ -99,6 +101,9 @@ class Gateway:
         self.pipeline = PipelineRunner(self.store, config)
         self.pipeline.after_run = trim_memory  # the engine's bursts are the box's largest
         self.ingest.listeners.append(self.pipeline.on_commit)
+        # Uploads are imported by child processes; their fixes then go through the pipeline.
+        self.imports = ImportRunner(
+            self.store, config, on_finished=lambda member: self.pipeline.request([member]))
 
     @functools.cached_property
     def outbox(self):
@@ -113,7 +118,7 @@ class Gateway:
         return_freed_memory()
         self.store.open()
         self.setup_code = accounts.ensure_setup_code(self.config, self.store.conn)
-        uploads.forget_interrupted(self.config)
+        self.imports.recover()    # jobs a crash left running: interrupted, uploads removed
         await self.ingest.start()
         await self.pipeline.start()  # trip pipeline: catches up, then follows ingest
         with self.store.transaction() as conn:
@@ -164,6 +169,7 @@ class Gateway:
         if self._runner is not None:
             self.http.close()
             await self._runner.cleanup()
+        await self.imports.stop()  # children stopped: what they committed stays
         await self.ingest.stop()  # after the receivers: whatever they submitted commits
         await self.pipeline.stop()  # trip pipeline: what is left is caught up at next start
         if self.broker_process is not None:

@@ -1,30 +1,38 @@
 """Upload a location history from the browser and follow its import.
 
 `POST /api/1/imports[?device=NAME]` takes the file as the request body (or the first file
-of a multipart form), streams it to the data dir, starts the same importer as
-`selfdata import` in a worker thread and answers 202 with the job; `GET /api/1/imports/ID`
-gives its progress (bytes read, fixes, duplicates, rejected) and, once finished, the
-report. A member sees only their own jobs. The household page polls these.
+of a multipart form), streams it to the data dir, has the service import it in a child
+process (the same importer as `selfdata import`, under the box's memory and processor
+limits) and answers 202 with the job; `GET /api/1/imports/ID` gives its progress (bytes
+read, fixes, duplicates, rejected) and, once finished, the report, or the note saying why it
+stopped. A member sees only their own jobs. The household page polls these.
+
+Refused before the body is read: a member's second import at once (409), the box's imports
+all busy (429, Retry-After), a declared length too large (413) or that would leave the disk
+without room for the phones' fixes (507). While it streams the same limits hold, and a
+body that stops coming for a minute ends it (408); the partial file is deleted on any error.
 """
 from __future__ import annotations
 
 import asyncio
 import re
-import shutil
-import threading
-import uuid
 from pathlib import Path
 
 from aiohttp import web
 
 from gateway.portability import uploads
+from gateway.portability.runner import Busy
 from gateway.queries.imports import import_job, import_jobs
 
 from .keys import GATEWAY, MEMBER
 
-MAX_UPLOAD = 4 * 1024 ** 3          # a decade of Google history is 1-3 GB
-DISK_MARGIN = 200 * 1024 ** 2       # never fill the card: the live ingest needs room
+CHUNK = 256 * 1024
+# A body that stops coming holds an import slot (the member's and one of the box's): after
+# this long without a byte the upload ends and its partial file goes.
+IDLE_S = 60.0
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_STATUS = {409: web.HTTPConflict, 413: lambda **kw: web.HTTPRequestEntityTooLarge(0, **kw),
+           429: web.HTTPTooManyRequests, 507: web.HTTPInsufficientStorage}
 
 
 def setup(app: web.Application) -> None:
@@ -33,69 +41,63 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/api/1/imports/{job}", job_status)
 
 
+def _refuse(status: int, message: str) -> web.HTTPException:
+    headers = {"Retry-After": "60"} if status == 429 else None
+    return _STATUS[status](text=message, headers=headers)
+
+
 async def upload(request: web.Request) -> web.Response:
     job = await start_upload(request)
     return web.json_response(job, status=202, headers={"Location": f"/api/1/imports/{job['id']}"})
 
 
 async def start_upload(request: web.Request) -> dict:
-    """Stream the request's file to the data dir and start its import; the job as it
-    starts. The household page's plain upload form and the API share this."""
+    """Stream the request's file to the data dir and start its import in a child process;
+    the job as it starts. The household page's upload form and the API share this."""
     gw, member = request.app[GATEWAY], request[MEMBER]
-    folder = uploads.folder(gw.config)
-    folder.mkdir(parents=True, exist_ok=True)
-    if request.content_length and request.content_length + DISK_MARGIN > shutil.disk_usage(
-            folder).free:
-        raise web.HTTPInsufficientStorage(text="not enough free disk for this file")
-    path, fields = await _receive(request, folder)
-    device = request.query.get("device") or fields.get("device") or None
-    # The importers (ijson, XML, zip...) load with the first upload, not with the box.
-    from gateway.portability.importing import Importer
-    importer = Importer(gw.store, member.name, device=device)
-    worker = threading.Thread(target=_run, args=(importer, path), daemon=True,
-                              name=f"import-{member.name}")
-    worker.start()
-    while importer.job_id is None and worker.is_alive():  # its first act is the job row
-        await asyncio.sleep(0.02)
-    if importer.job_id is None:
-        raise web.HTTPInternalServerError(text="the import could not start")
-    return _job(gw, member.id, importer.job_id)
+    try:
+        slot = await gw.imports.reserve(member.id)
+    except Busy as exc:
+        raise _refuse(exc.status, str(exc))
+    with slot:
+        try:
+            uploads.check_declared(gw.config, request.content_length)
+            path, fields = await _receive(request, gw.config)
+        except uploads.UploadRefused as exc:
+            raise _refuse(exc.status, str(exc))
+        device = request.query.get("device") or fields.get("device") or None
+        job_id = await gw.imports.start(slot, member.name, path, device)
+    return _job(gw, member.id, job_id)
 
 
-async def _receive(request: web.Request, folder: Path) -> tuple[Path, dict]:
+async def _receive(request: web.Request, config) -> tuple[Path, dict]:
     """Stream the body (or the first file part) to disk, never whole in memory; with the
     form's small text fields that came before the file (a few, each bounded)."""
     name, stream, fields = "upload", request.content, {}
     if request.content_type.startswith("multipart/"):
         reader = await request.multipart()
-        part = await reader.next()
+        part = await _within(reader.next())
         while part is not None and not part.filename:
             if len(fields) < 8 and part.name:
-                fields[part.name] = (await part.read_chunk(256)).decode("utf-8", "replace")
-            part = await reader.next()
+                fields[part.name] = (await _within(part.read_chunk(256))).decode(
+                    "utf-8", "replace")
+            part = await _within(reader.next())
         if part is None:
             raise web.HTTPBadRequest(text="no file in the form")
         name, stream = part.filename, part
-    path = folder / f"{uuid.uuid4().hex}-{_SAFE.sub('_', Path(name).name)[:80]}"
-    size = 0
-    with open(path, "wb") as out:
-        while chunk := await (stream.read_chunk() if hasattr(stream, "read_chunk")
-                              else stream.read(256 * 1024)):
-            size += len(chunk)
-            if size > MAX_UPLOAD:
-                out.close()
-                path.unlink(missing_ok=True)
-                raise web.HTTPRequestEntityTooLarge(MAX_UPLOAD, size)
-            out.write(chunk)
-    return path, fields
+    read = stream.read_chunk if hasattr(stream, "read_chunk") else stream.read
+    with uploads.Upload(config, _SAFE.sub("_", Path(name).name)[:80]) as up:
+        while chunk := await _within(read(CHUNK)):
+            up.write(chunk)
+    return up.path, fields
 
 
-def _run(importer, path: Path) -> None:
+async def _within(reading):
     try:
-        importer.run([path])
-    finally:
-        path.unlink(missing_ok=True)
-        importer.store.close()  # this thread's own connection
+        return await asyncio.wait_for(reading, IDLE_S)
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(text=f"nothing received for {IDLE_S:g} seconds: the "
+                                          "upload was stopped and removed") from None
 
 
 async def job_status(request: web.Request) -> web.Response:

@@ -10,10 +10,10 @@ too. The broker's files (``accounts.broker``) and what a phone needs to connect
 (``accounts.provisioning``) are generated from these tables.
 """
 from .changes import ChangeWatch, accounts_version
-from .devices import (Device, DeviceAuth, add_device, classify_import_devices, device_by_id,
-                      device_ids,
-                      device_secret_hashes, get_device, list_devices, mark_seen, mosquitto_hash,
-                      new_secret, remove_device, set_card, verify_secret, without_own_card)
+from .devices import (NO_SECRET, Device, DeviceAuth, add_device, add_history_device,
+                      classify_import_devices, device_by_id, device_ids, device_secret_hashes,
+                      get_device, list_devices, mark_seen, mosquitto_hash, new_secret,
+                      remove_device, set_card, verify_secret, without_own_card)
 from .members import (AccountError, Member, add_member, check_login, check_name, fill_profile,
                       get_member, has_members, hash_password, list_members, member_by_id,
                       member_settings, password_hash, remove_member, set_member_settings,
@@ -29,9 +29,9 @@ from .preferences import (LANGUAGES, household, member_preferences,
 __all__ = ["AccountError", "Member", "Device", "DeviceAuth", "check_name", "hash_password",
            "verify_password", "add_member", "get_member", "member_by_id", "list_members",
            "set_password", "check_login", "remove_member", "mosquitto_hash", "verify_secret",
-           "new_secret", "add_device", "get_device", "device_by_id", "list_devices",
-           "remove_device", "classify_import_devices", "device_secret_hashes", "device_ids",
-           "mark_seen", "set_card",
+           "new_secret", "add_device", "add_history_device", "NO_SECRET", "get_device",
+           "device_by_id", "list_devices", "remove_device", "classify_import_devices",
+           "device_secret_hashes", "device_ids", "mark_seen", "set_card",
            "without_own_card", "has_members", "password_hash", "member_settings",
            "set_member_settings", "fill_profile", "show_to", "hide_from", "visible_member_ids",
            "LANGUAGES", "household", "member_preferences", "set_household",

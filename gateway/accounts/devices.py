@@ -88,28 +88,41 @@ def _unique_tid(conn, member: str, device: str) -> str:
 
 
 DEVICE_KINDS = ("phone", "dongle", "import")
+# What a device holding imported history only has for a secret: not a `$7$` hash, so no
+# secret ever verifies against it, and the broker's password file leaves it out.
+NO_SECRET = "!imported history only: no login"
 
 
 def add_device(conn, member: str, name: str, *, encryption_key: str | None = None,
                secret: str | None = None, kind: str = "phone") -> tuple[Device, str]:
     """Create a device; return it with its secret (shown once, never stored in clear).
-    ``kind``: a phone reports live, a dongle feeds gpsd, an import device only holds
-    imported history (never offered to phones as a friend)."""
+    ``kind``: a phone reports live, a dongle feeds gpsd (an import device only holds
+    imported history: ``add_history_device``)."""
     if kind not in DEVICE_KINDS:
         raise AccountError(f"a device is one of {', '.join(DEVICE_KINDS)}, not {kind!r}")
+    secret = secret or new_secret()
+    return _insert(conn, member, name, mosquitto_hash(secret), encryption_key, kind), secret
+
+
+def add_history_device(conn, member: str, name: str) -> Device:
+    """A device for imported history (an archive's phone, `import`): it cannot log in and
+    is never offered to phones as a friend. A phone is paired as a device of its own."""
+    return _insert(conn, member, name, NO_SECRET, None, "import")
+
+
+def _insert(conn, member: str, name: str, secret_hash: str, encryption_key,
+            kind: str) -> Device:
     m = get_member(conn, member)
     name = check_name("device", name)
-    secret = secret or new_secret()
     tid = _unique_tid(conn, m.name, name)
     try:
         cur = conn.execute(
             "INSERT INTO devices (member_id, name, tid, secret_hash, encryption_key, "
             "created_ts, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (m.id, name, tid, mosquitto_hash(secret), encryption_key or None, int(time.time()),
-             kind))
+            (m.id, name, tid, secret_hash, encryption_key or None, int(time.time()), kind))
     except sqlite3.IntegrityError:
         raise AccountError(f"{m.name} already has a device named {name!r}") from None
-    return Device(cur.lastrowid, m.id, m.name, name, tid, encryption_key or None), secret
+    return Device(cur.lastrowid, m.id, m.name, name, tid, encryption_key or None)
 
 
 def get_device(conn, member: str, name: str) -> Device:
@@ -175,9 +188,10 @@ def remove_device(conn, member: str, name: str) -> Device:
 
 
 def device_secret_hashes(conn) -> list[tuple[str, str]]:
-    """(username, hash) for every device: the broker's password file."""
+    """(username, hash) for every device that can log in: the broker's password file."""
     rows = conn.execute("SELECT m.name AS member, d.name AS name, d.secret_hash FROM devices d "
-                        "JOIN members m ON m.id = d.member_id ORDER BY m.name, d.name")
+                        "JOIN members m ON m.id = d.member_id WHERE d.secret_hash != ? "
+                        "ORDER BY m.name, d.name", (NO_SECRET,))
     return [(f"{r['member']}/{r['name']}", r["secret_hash"]) for r in rows]
 
 

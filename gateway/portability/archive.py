@@ -18,12 +18,8 @@ from carbon.times import iso_utc
 
 from .. import __version__
 from ..queries.trips import trips
-from ..store import DERIVED_FIX_COLUMNS
-from ..store.tables import DERIVED, member_tables
+from .archive_schema import LINK_FILES, ROW_FILES, exportable_settings
 from .export import write_legs_csv, write_trips_json
-
-# Tables the archive writes in their own files.
-_OWN_FILES = {"fixes", "events", "labelled_segments", "rejections"}
 
 ARCHIVE_FORMAT = "selfdata-archive"
 ARCHIVE_VERSION = 1
@@ -39,7 +35,7 @@ Everything this household box holds about {member}, written {created}.
 | fixes.jsonl | every position, one JSON object per line (ts = UTC epoch seconds, vel in m/s) |
 | events.jsonl | other messages from your phones (region enter/leave, status...) |
 | labelled_segments.jsonl | visits and activities imported from Google, kept as evidence |
-| tables/*.jsonl | your corrections, places and other input |
+| tables/*.jsonl | your corrections, places and trip edits (splits, joins); the city link's records (consents, the ledger of what was sent...: not restored, a new box enrols again) |
 | derived/trips.json, derived/legs.csv | your trips and legs (recomputed after a restore) |
 
 Restore into a box: `selfdata import {filename} --member NAME`.
@@ -104,7 +100,7 @@ class ArchiveWriter:
         self.zf.close()
 
 
-def _rows(cursor, devices: dict, drop=("member_id",)):
+def _rows(cursor, devices: dict, drop=()):
     for row in cursor:
         row = dict(row)
         for key in drop:
@@ -112,6 +108,19 @@ def _rows(cursor, devices: dict, drop=("member_id",)):
         if "device_id" in row:
             row["device"] = devices.get(row.pop("device_id"))
         yield row
+
+
+def _select(table: str, columns: dict, order: str) -> str:
+    """The columns a restore reads back (``archive_schema``), and nothing else: no id of
+    this box, no column a later migration added before the schema knows it."""
+    names = [("device_id" if c == "device" else c) for c, col in columns.items()
+             if not col.ignored]
+    return f"SELECT {', '.join(names)} FROM {table} WHERE member_id = ? ORDER BY {order}"
+
+
+_ORDER = {"fixes": "device_id, ts", "events": "id", "labelled_segments": "start_ts",
+          "corrections": "start_ts, created_ts", "places": "source, place_key",
+          "trip_edits": "created_ts, id"}
 
 
 def write_archive(store, member_id: int, path: Path, tz=timezone.utc) -> dict:
@@ -129,20 +138,14 @@ def write_archive(store, member_id: int, path: Path, tz=timezone.utc) -> dict:
     archive.document("README.md", readme, 0)
     archive.document("member.json", json.dumps(_member_info(conn, member), indent=2), 1)
     archive.document("devices.json", json.dumps(device_rows, indent=2), len(device_rows))
-    archive.jsonl("fixes.jsonl", _rows(conn.execute(
-        "SELECT * FROM fixes WHERE member_id = ? ORDER BY device_id, ts", (member_id,)),
-        devices, drop=("member_id", "id", *DERIVED_FIX_COLUMNS)))
-    archive.jsonl("events.jsonl", _rows(conn.execute(
-        "SELECT * FROM events WHERE member_id = ? ORDER BY id", (member_id,)),
-        devices, drop=("member_id", "id", "digest")))
-    archive.jsonl("labelled_segments.jsonl", _rows(conn.execute(
-        "SELECT * FROM labelled_segments WHERE member_id = ? ORDER BY start_ts", (member_id,)),
-        devices, drop=("member_id", "id")))
-    for table, _cols in member_tables(conn):
-        if table in _OWN_FILES or table in DERIVED:
-            continue
-        archive.jsonl(f"tables/{table}.jsonl", _rows(conn.execute(
-            f"SELECT * FROM {table} WHERE member_id = ?", (member_id,)), devices))
+    for name, (table, columns) in ROW_FILES.items():
+        archive.jsonl(name, _rows(conn.execute(_select(table, columns, _ORDER[table]),
+                                               (member_id,)), devices))
+    for name in LINK_FILES:          # theirs to read; a restore never brings a link
+        table = name[len("tables/"):-len(".jsonl")]
+        archive.jsonl(name, _rows(conn.execute(
+            f"SELECT * FROM {table} WHERE member_id = ? ORDER BY rowid", (member_id,)),
+            devices, drop=("member_id",)))
     archive.text("derived/trips.json", lambda out: write_trips_json(out, trips(conn, member_id)))
     archive.text("derived/legs.csv",
                  lambda out: write_legs_csv(out, trips(conn, member_id), tz))
@@ -160,4 +163,5 @@ def _member_info(conn, member: dict) -> dict:
         settings = {}
     return {"name": member["name"], "display_name": member["display_name"],
             "is_admin": bool(member["is_admin"]), "created_ts": member["created_ts"],
-            "settings": settings, "retention_months": get_months(conn, member["id"])}
+            "settings": exportable_settings(settings),
+            "retention_months": get_months(conn, member["id"])}

@@ -1,7 +1,9 @@
 """Import location histories: expand paths, sniff each stream, read it, write in batches.
 A selfdata archive among the paths is restored (``restore.py``).
 
-Write policy: fixes are committed in batches (``batch_size`` rows, one transaction each).
+Write policy: fixes are committed in batches (at most ``batch_size`` rows, one transaction
+each, fewer when a transaction takes longer than ``transaction_ms``: the phones' ingest
+waits for the write lock while it is held).
 A failure part-way (a truncated file, a crash, Ctrl-C) keeps the batches already committed
 and never alters anything stored before: rows are only ever added with INSERT OR IGNORE on
 (device, ts), so running the same import again completes it without duplicates. One
@@ -11,7 +13,6 @@ phones' live ingest, and a half-imported file is no worse than a half-uploaded o
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import os
 import time
@@ -31,12 +32,21 @@ from .. import accounts
 from .. import store as st
 from ..model import Event
 from ..trips import pipeline
+from . import jobs
 from .reports import FileReport, ImportReport, Progress
 from .restore import ArchiveRestore
 from .segments import insert_segment_rows, segment_row
 
 log = logging.getLogger(__name__)
 BATCH = 5000
+# How long one import transaction may hold the write lock while phones' fixes wait for it:
+# a phone's post then waits at most about this long, plus SQLite's busy-wait step.
+TRANSACTION_MS = 100
+MIN_BATCH = 100
+# A small file's last rows wait this long at most for the next files' (a Takeout of
+# thousands of small files then commits a few times a second, not once per file: every
+# commit is a moment the phones' ingest waits).
+WAIT_S = 0.5
 DEFAULT_DEVICE = "import"
 # What a damaged or truncated stream raises somewhere below a reader.
 STREAM_ERRORS = (ijson.JSONError, ET.ParseError, EOFError, zlib.error, zipfile.BadZipFile,
@@ -44,7 +54,7 @@ STREAM_ERRORS = (ijson.JSONError, ET.ParseError, EOFError, zlib.error, zipfile.B
 
 
 class _Writer:
-    """Collects one file's rows and commits them ``batch_size`` at a time."""
+    """Collects one file's rows until the importer commits them (``Importer.commit``)."""
 
     def __init__(self, importer: "Importer", report: FileReport, device: accounts.Device,
                  source: str):
@@ -62,7 +72,7 @@ class _Writer:
             if self.hi is None or ts > self.hi:
                 self.hi = ts
             if len(self.fixes) >= self.imp.batch_size:
-                self.flush()
+                self.imp.commit([self])
         elif isinstance(item, Bad):
             self.report.reject(item)
         else:
@@ -73,23 +83,21 @@ class _Writer:
             elif isinstance(item, Event):
                 self.events.append(item)
             if len(self.segments) + len(self.events) >= self.imp.batch_size:
-                self.flush()
+                self.imp.commit([self])
 
-    def flush(self) -> None:
-        if not (self.fixes or self.segments or self.events):
-            return
-        with self.imp.store.transaction() as conn:
-            new = st.insert_fix_rows(conn, self.fixes)
-            self.report.segments += insert_segment_rows(conn, self.segments)
-            for event in self.events:
-                self.report.events += st.insert_event(conn, self.device.id,
-                                                      self.device.member_id, event,
-                                                      self.source, self.received)
-            self.report.fixes += new
-            self.report.duplicates += len(self.fixes) - new
-            self.imp.job_progress(conn, force=False)
+    def pending(self) -> int:
+        return len(self.fixes) + len(self.segments) + len(self.events)
+
+    def write(self, conn) -> None:
+        """Insert the rows collected, in the caller's transaction, and count them."""
+        new = st.insert_fix_rows(conn, self.fixes)
+        self.report.segments += insert_segment_rows(conn, self.segments)
+        for event in self.events:
+            self.report.events += st.insert_event(conn, self.device.id, self.device.member_id,
+                                                  event, self.source, self.received)
+        self.report.fixes += new
+        self.report.duplicates += len(self.fixes) - new
         self.fixes, self.segments, self.events = [], [], []
-        self.imp.tick(force=False)
 
 
 class Importer:
@@ -97,12 +105,14 @@ class Importer:
 
     def __init__(self, store: st.Store, member: str, *, device: str | None = None,
                  progress: Callable[[Progress], None] | None = None, batch_size: int = BATCH,
-                 run_pipeline: bool = True):
+                 run_pipeline: bool = True, job_id: int | None = None,
+                 transaction_ms: float = TRANSACTION_MS):
         self.store = store
         self.member = accounts.get_member(store.conn, member)
         self.device_name = device
         self.progress = progress
-        self.batch_size = batch_size
+        self.batch_size = self.max_batch = batch_size
+        self.transaction_s = transaction_ms / 1000
         self.run_pipeline = run_pipeline
         self.report = ImportReport(self.member.name)
         self._devices: dict[str, accounts.Device] = {}
@@ -112,7 +122,11 @@ class Importer:
         self._done_bytes = 0
         self._total = 0
         self._current = ("", None)       # (name, counter of the stream being read)
-        self.job_id = None
+        self._waiting: list[_Writer] = []  # files read whose last rows are not committed
+        self._waiting_since = 0.0
+        self.job_id = job_id             # given: a job row the service made (an upload)
+        self._own_job = job_id is None
+        self.finishing = None            # called with the connection that ends the job
 
     # ----- progress
     def bytes_done(self) -> int:
@@ -134,11 +148,46 @@ class Importer:
         now = time.monotonic()
         if self.job_id is not None and (force or now - self._last_job >= 0.5):
             self._last_job = now
-            totals = self.report.totals()
-            conn.execute("UPDATE import_jobs SET bytes_done = ?, current = ?, fixes = ?, "
-                         "duplicates = ?, rejected = ? WHERE id = ?",
-                         (self.bytes_done(), self._current[0], totals["fixes_imported"],
-                          totals["duplicates_skipped"], totals["rejected"], self.job_id))
+            jobs.progress(conn, self.job_id, self.bytes_done(), self._current[0],
+                          self.report.totals())
+
+    # ----- writing
+    def commit(self, writers) -> None:
+        """One transaction for these files' collected rows."""
+        writers = [w for w in writers if w.pending()]
+        if not writers:
+            return
+        with self.store.transaction() as conn:
+            started = time.monotonic()      # once the lock is ours: what phones wait for
+            for writer in writers:
+                writer.write(conn)
+            self.job_progress(conn, force=False)
+        self.adapt_batch(time.monotonic() - started)
+        self.tick(force=False)
+
+    def file_done(self, writer: _Writer) -> None:
+        """A file is read: its last rows are committed with the next files', once they make
+        a batch or have waited ``WAIT_S``."""
+        if writer.pending():
+            if not self._waiting:
+                self._waiting_since = time.monotonic()
+            self._waiting.append(writer)
+        if (sum(w.pending() for w in self._waiting) >= self.batch_size
+                or time.monotonic() - self._waiting_since >= WAIT_S):
+            self.commit_waiting()
+
+    def commit_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        self.commit(waiting)
+
+    def adapt_batch(self, took_s: float) -> None:
+        """Halve the batch when a transaction held the lock too long (a slow card, a busy
+        box), grow it back while they are quick: the lock is held about ``transaction_ms``
+        at most, whatever the machine."""
+        if took_s > self.transaction_s:
+            self.batch_size = max(MIN_BATCH, self.batch_size // 2)
+        elif took_s < self.transaction_s / 4:
+            self.batch_size = min(self.max_batch, self.batch_size * 2)
 
     # ----- devices
     def device_for(self, hint: str | None, *, override: bool = True) -> accounts.Device:
@@ -161,8 +210,8 @@ class Importer:
         try:
             return accounts.get_device(conn, self.member.name, name)
         except accounts.AccountError:
-            # The secret is discarded: nothing logs in as an import device.
-            device, _secret = accounts.add_device(conn, self.member.name, name, kind="import")
+            # Nothing logs in as a device made for imported history.
+            device = accounts.add_history_device(conn, self.member.name, name)
             self.report.devices_created.append(name)
             return device
 
@@ -179,9 +228,11 @@ class Importer:
                 self._restore(path)
             for source in plain:
                 self._import_source(source)
+            self.commit_waiting()
             status = "done"
         except KeyboardInterrupt:
             status = "interrupted"
+            self._commit_read_files()
             raise
         finally:
             self.report.elapsed = time.monotonic() - self._started
@@ -191,6 +242,13 @@ class Importer:
             self.report.pipeline = rebuild(self.store, self.member.id, self.report.first_ts,
                                            self.report.last_ts, self._pipeline_progress)
         return self.report
+
+    def _commit_read_files(self) -> None:
+        """Ctrl-C: the files read to their end are kept, as if each had been committed."""
+        try:
+            self.commit_waiting()
+        except Exception:
+            log.exception("the last files read could not be committed")
 
     def _restore(self, path: str) -> None:
         try:
@@ -234,7 +292,7 @@ class Importer:
         except STREAM_ERRORS as exc:
             report.stopped = (f"stopped near byte {counter.count:,} of {source.size:,} after "
                               f"{read:,} records: {_first_line(exc)}")
-        writer.flush()
+        self.file_done(writer)
         if writer.lo is not None:
             self.report.widen(writer.lo, writer.hi)
 
@@ -248,19 +306,24 @@ class Importer:
 
     # ----- the job row the web page polls
     def _start_job(self, paths) -> None:
+        if not self._own_job:
+            return
         with self.store.transaction() as conn:
-            cur = conn.execute("INSERT INTO import_jobs (member_id, started_ts, paths, "
-                               "bytes_total) VALUES (?, ?, ?, ?)",
-                               (self.member.id, time.time(), json.dumps(paths), self._total))
+            job_id = jobs.create(conn, self.member.id, paths, self._total, runner="cli",
+                                 pid=os.getpid())
         # Set once committed: a web request waiting for the id then finds the row.
-        self.job_id = cur.lastrowid
+        self.job_id = job_id
 
     def _finish_job(self, status: str) -> None:
+        note = jobs.INTERRUPTED if status == "interrupted" else None
         with self.store.transaction() as conn:
             self.job_progress(conn)
-            conn.execute("UPDATE import_jobs SET status = ?, finished_ts = ?, report = ? "
-                         "WHERE id = ?", (status, time.time(),
-                                          json.dumps(self.report.as_dict()), self.job_id))
+            if self.finishing is not None:
+                self.finishing(conn)
+            if self._own_job or status == "done":
+                jobs.finish(conn, self.job_id, status, self.report.as_dict(), note)
+            else:
+                jobs.keep_report(conn, self.job_id, self.report.as_dict())
 
 
 def prepare_member(store, name: str, paths) -> bool:

@@ -1,10 +1,11 @@
-"""Import jobs as the upload page follows them: progress while running, the report after."""
+"""Import jobs as the upload page follows them: progress while running, the report after,
+and a note in plain words when a job stopped or was interrupted."""
 from __future__ import annotations
 
 import json
 
-_JOB_KEYS = ("id", "status", "started_ts", "finished_ts", "bytes_total", "bytes_done", "current",
-             "fixes", "duplicates", "rejected")
+_JOB_KEYS = ("id", "status", "note", "started_ts", "finished_ts", "bytes_total", "bytes_done",
+             "current", "fixes", "duplicates", "rejected")
 
 
 def import_job(conn, member_id: int, job_id: int) -> dict | None:
@@ -15,6 +16,8 @@ def import_job(conn, member_id: int, job_id: int) -> dict | None:
     if row is None:
         return None
     job = {k: row[k] for k in _JOB_KEYS}
+    # The import child's peak resident memory, as the service sampled it (uploads only).
+    job["peak_memory_mb"] = round(row["peak_kb"] / 1024, 1) if row["peak_kb"] else None
     job["report"] = json.loads(row["report"]) if row["report"] else None
     return job
 

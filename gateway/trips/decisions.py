@@ -201,3 +201,47 @@ def _own_trip(conn, member_id: int, trip_id: int):
     if row is None:
         raise LookupError("no such trip")
     return row
+# ----- decisions restored from the member's archive (gateway.portability.restore), inside
+# the restore's transaction. Rows are only added: what the member decided on this box wins.
+
+def restore_correction(conn, member_id: int, row: dict) -> bool:
+    """One correction from an archive (checked by ``portability.archive_schema``): it names
+    its trip by times and ends, never by an id, so it applies to the trips rebuilt here."""
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO corrections (member_id, kind, start_ts, end_ts, value, "
+        "created_ts, trip_start_lat, trip_start_lon, trip_end_lat, trip_end_lon, "
+        "trip_distance_m, main_leg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (member_id, row["kind"], row["start_ts"], row["end_ts"], row["value"],
+         row["created_ts"], row["trip_start_lat"], row["trip_start_lon"], row["trip_end_lat"],
+         row["trip_end_lon"], row["trip_distance_m"], int(row["main_leg"] or 0)))
+    return cur.rowcount > 0
+
+
+def restore_place(conn, member_id: int, row: dict) -> bool:
+    """One place the member named, from an archive. Its label (home, work) is kept only
+    when no place of theirs has it here yet: a member has one home."""
+    label = row["label"]
+    if label and conn.execute("SELECT 1 FROM places WHERE member_id = ? AND source = 'member' "
+                              "AND label = ?", (member_id, label)).fetchone():
+        label = None
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO places (member_id, place_key, lat, lon, label, name, source, "
+        "visits, dwell_s, private, merged_into) VALUES (?, ?, ?, ?, ?, ?, 'member', ?, ?, ?, ?)",
+        (member_id, row["place_key"], row["lat"], row["lon"], label, row["name"],
+         row["visits"] or 0, row["dwell_s"] or 0, int(bool(row.get("private"))),
+         row.get("merged_into")))
+    return cur.rowcount > 0
+
+
+def restore_trip_edit(conn, member_id: int, row: dict) -> bool:
+    """One split or join of trips from an archive: it names its moment, never a trip id, so
+    it applies to the trips rebuilt here; the same edit twice is kept once."""
+    if conn.execute("SELECT 1 FROM trip_edits WHERE member_id = ? AND kind = ? AND ts = ? "
+                    "AND until_ts IS ?", (member_id, row["kind"], row["ts"],
+                                          row["until_ts"])).fetchone():
+        return False
+    conn.execute("INSERT INTO trip_edits (member_id, kind, ts, until_ts, lat, lon, created_ts) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)", (member_id, row["kind"], row["ts"],
+                                                  row["until_ts"], row["lat"], row["lon"],
+                                                  row["created_ts"]))
+    return True

@@ -72,7 +72,14 @@ class PipelineRunner:
         """Ingest listener, on the event loop: note the members, arm the timer, return."""
         if self._executor is None or not committed.fixes:
             return
-        self._pending.update(device.member_id for device, _ in committed.fixes)
+        self.request(device.member_id for device, _ in committed.fixes)
+
+    def request(self, member_ids) -> None:
+        """Fixes of these members were stored (by ingest, or by an import's child process):
+        compute them as the live path does, on the event loop."""
+        if self._executor is None:
+            return
+        self._pending.update(member_ids)
         self._last_commit = time.monotonic()
         if self._timer is None:
             self._first_pending = self._last_commit

@@ -160,7 +160,18 @@ def _sniff_text(head: bytes) -> str:
     raise NotLocationHistory(f"text starting with {first[:60]!r}")
 
 
+# A whole box (every member's data and accounts) is restored by an administrator on the box,
+# never through the per-member import an upload runs.
+WHOLE_BOX = ("a SQLite database (a box's own data file or its backup): an import never reads "
+             "one; an administrator restores a whole box on the box itself, and a member's "
+             "own data travels as their selfdata archive")
+
+
 def sniff(head: bytes) -> str:
+    if head.startswith(b"SQLite format 3\x00"):
+        raise NotLocationHistory(WHOLE_BOX)
+    if head[257:262] == b"ustar":
+        raise NotLocationHistory("a tar archive: unpack it and import the files it holds")
     if head[:4] in ZIP_MAGIC:
         raise NotLocationHistory("a zip nested more than one level deep (or compressed "
                                  "again): unzip it and import what it holds")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zipfile
 
 from . import expansion
@@ -51,41 +52,106 @@ def is_archive(path) -> bool:
         return False
 
 
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
 class Archive:
+    """One archive, opened once: its manifest read, its directory checked against the
+    expansion limits. ``verify`` reads it through before anything is written."""
+
     def __init__(self, path):
         self.zf = expansion.open_zip(path)
         budget = expansion.Budget(str(path), sum(i.compress_size for i in self.zf.infolist()))
         try:
             for info in self.zf.infolist():
                 expansion.check_member(info, budget)
-                budget.charge(info.file_size)    # what verify() will read, declared
+                # verify() reads every member once and the restore the rows again.
+                budget.charge(2 * info.file_size)
         except expansion.Refused as exc:
             self.zf.close()
             raise NotLocationHistory(str(exc)) from None
         self.manifest = self.json("manifest.json", {})
         if not isinstance(self.manifest, dict):
             raise NotLocationHistory("manifest.json is not an object: not a selfdata archive")
-        if self.manifest.get("format_version", 0) > VERSION:
+        version = self.manifest.get("format_version", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise NotLocationHistory("manifest.json: format_version is not a number")
+        if version > VERSION:
             raise NotLocationHistory(
-                f"this archive is format version {self.manifest['format_version']}, newer "
-                f"than this gateway reads ({VERSION}): update the gateway first")
+                f"this archive is format version {version}, newer than this gateway reads "
+                f"({VERSION}): update the gateway first")
 
     def close(self):
         self.zf.close()
 
-    def verify(self) -> None:
-        """Every listed file is there with its checksum; raise before anything is written."""
-        for entry in self.manifest.get("files", []):
-            digest = hashlib.sha256()
-            try:
-                with self.zf.open(entry["name"]) as f:
-                    for chunk in iter(lambda: f.read(1 << 20), b""):
-                        digest.update(chunk)
-            except KeyError:
-                raise NotLocationHistory(f"the archive lacks {entry['name']}") from None
-            if digest.hexdigest() != entry["sha256"]:
-                raise NotLocationHistory(f"{entry['name']} does not match its checksum in "
+    def verify(self, check=None) -> dict[str, int]:
+        """Every file of the zip is listed once in the manifest with its size and checksum,
+        and every listed file is there; each ``.jsonl`` has as many rows as the manifest
+        says, and each row goes through ``check(name, line_number, row)`` (which raises to
+        refuse). Raises ``NotLocationHistory`` before anything is written; returns the rows
+        per ``.jsonl`` file."""
+        listed = self._listing()
+        # Folders a zip tool may add (re-zipping an unpacked archive) hold nothing.
+        names = [i.filename for i in self.zf.infolist()
+                 if not (i.filename.endswith("/") and i.file_size == 0)]
+        for name in names:
+            if names.count(name) > 1:
+                raise NotLocationHistory(f"the archive holds {name!r} twice: refused")
+            if name != "manifest.json" and name not in listed:
+                raise NotLocationHistory(f"{name!r} is in the zip but not in manifest.json: "
+                                         "not written by a gateway, refused")
+        rows = {}
+        for name, entry in listed.items():
+            if name not in names:
+                raise NotLocationHistory(f"the archive lacks {name}")
+            digest, size, count = self._read_through(name, check)
+            if size != entry["bytes"] or digest != entry["sha256"]:
+                raise NotLocationHistory(f"{name} does not match its size and checksum in "
                                          "manifest.json: the archive is damaged")
+            if name.endswith(".jsonl"):
+                if count != entry["rows"]:
+                    raise NotLocationHistory(f"{name} holds {count:,} rows, manifest.json "
+                                             f"says {entry['rows']:,}: refused")
+                rows[name] = count
+        return rows
+
+    def _listing(self) -> dict[str, dict]:
+        """manifest.json's ``files``, each entry checked for shape."""
+        files = self.manifest.get("files")
+        if not isinstance(files, list):
+            raise NotLocationHistory("manifest.json lists no files: not a selfdata archive")
+        listed = {}
+        for entry in files:
+            if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
+                    and isinstance(entry.get("sha256"), str)
+                    and _HEX64.fullmatch(entry["sha256"])
+                    and all(isinstance(entry.get(k), int) and not isinstance(entry[k], bool)
+                            for k in ("bytes", "rows"))):
+                raise NotLocationHistory(f"manifest.json: a file entry is not a name, a "
+                                         f"sha256, bytes and rows: {str(entry)[:120]}")
+            if entry["name"] in listed or entry["name"] == "manifest.json":
+                raise NotLocationHistory(f"manifest.json lists {entry['name']!r} twice")
+            listed[entry["name"]] = entry
+        return listed
+
+    def _read_through(self, name: str, check) -> tuple[str, int, int]:
+        """(sha256, bytes, rows) of one member; its rows checked when it is JSON lines."""
+        digest, size, count = hashlib.sha256(), 0, 0
+        with self.zf.open(name) as raw:
+            if not name.endswith(".jsonl"):
+                for chunk in iter(lambda: raw.read(1 << 20), b""):
+                    digest.update(chunk)
+                    size += len(chunk)
+                return digest.hexdigest(), size, 0
+            for number, line in lines(raw, MAX_ROW):
+                row = self._row(name, number, line)
+                digest.update(line)
+                size += len(line)
+                if row is not None:
+                    count += 1
+                    if check is not None:
+                        check(name, number, row)
+        return digest.hexdigest(), size, count
 
     def json(self, name: str, default=None):
         if name not in self.zf.namelist():
@@ -93,21 +159,27 @@ class Archive:
         return _load(self.zf, name)
 
     def rows(self, name: str):
-        """The rows of a JSON-lines member, one at a time."""
+        """``(line number, row)`` of a JSON-lines member, one at a time."""
         if name not in self.zf.namelist():
             return
         with self.zf.open(name) as raw:
             for number, line in lines(raw, MAX_ROW):
-                if line is None:
-                    raise NotLocationHistory(f"{name} line {number:,} is longer than "
-                                             f"{expansion.mb(MAX_ROW)}: not a selfdata archive")
-                if not line.strip():
-                    continue
-                try:
-                    yield json.loads(line)
-                except (ValueError, RecursionError) as exc:
-                    raise NotLocationHistory(f"{name} line {number:,} is not valid JSON: "
-                                             f"{str(exc)[:80]}") from None
+                row = self._row(name, number, line)
+                if row is not None:
+                    yield number, row
 
-    def names(self, prefix: str) -> list[str]:
-        return sorted(n for n in self.zf.namelist() if n.startswith(prefix) and n.endswith(".jsonl"))
+    @staticmethod
+    def _row(name: str, number: int, line: bytes | None):
+        if line is None:
+            raise NotLocationHistory(f"{name} line {number:,} is longer than "
+                                     f"{expansion.mb(MAX_ROW)}: not a selfdata archive")
+        if not line.strip():
+            return None
+        try:
+            return json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            raise NotLocationHistory(f"{name} line {number:,} is not valid JSON: "
+                                     f"{str(exc)[:80]}") from None
+
+    def names(self) -> list[str]:
+        return [i.filename for i in self.zf.infolist()]

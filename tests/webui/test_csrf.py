@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from harness import PASSWORD, base_url, free_port
-from helpers import basic
+from helpers import basic, wait_for
 from web_helpers import browser, login, page_token
 
 GPX = b"""<?xml version="1.0"?><gpx version="1.1" creator="t"
@@ -116,6 +116,8 @@ async def test_cached_basic_credentials_do_not_let_another_site_in(gateway, othe
         assert _jobs(gateway) == 0
         async with s.post(url, data=GPX, headers=alice) as r:   # curl, a script
             assert r.status == 202
+        # One import per member at once: the next waits until this one has finished.
+        await wait_for(lambda: gateway.imports.running() == 0, timeout=60)
         async with s.post(url, data=GPX, headers={**alice, "Origin": base_url(gateway)}) as r:
             assert r.status == 202
     assert _jobs(gateway) == 2

@@ -46,7 +46,8 @@ def run(args, ctx) -> int:
     tty = sys.stderr.isatty() and not args.json
     try:
         importer = importing.Importer(store, args.member, device=args.device,
-                                      progress=progress_bar() if tty else None)
+                                      progress=progress_bar() if tty else None,
+                                      transaction_ms=ctx.config.imports.transaction_ms)
         report = importer.run(args.paths)
     except FileNotFoundError as exc:
         print(f"selfdata: {exc}", file=sys.stderr)
