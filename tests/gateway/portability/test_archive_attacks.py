@@ -28,10 +28,10 @@ def box(store):
     with store.transaction() as conn:
         accounts.add_member(conn, "bob", "bobs password", is_admin=True)
         bob, _ = accounts.add_device(conn, "bob", "phone")
-        insert_fixes(conn, bob.id, bob.member_id, [Fix(ts=T0 - 3600, lat=46.1, lon=-1.1)],
+        insert_fixes(conn, bob, [Fix(ts=T0 - 3600, lat=46.1, lon=-1.1)],
                      "owntracks-http")
         phone, _ = accounts.add_device(conn, "alice", "phone")
-        insert_fixes(conn, phone.id, phone.member_id,
+        insert_fixes(conn, phone,
                      [Fix(ts=T0 + 60 * i, lat=46.2, lon=-1.2 + i / 1000) for i in range(2)],
                      "owntracks-http")
     return store
@@ -115,7 +115,7 @@ def test_visibility_rows_are_refused(box, genuine, tmp_path):
             f"tables/{table}.jsonl": [{"owner_id": 2, "viewer_id": 1}]})
         reason = restore_refused(box, crafted)
         assert reason.startswith(f"tables/{table}.jsonl: an archive restores only your "
-                                 f"corrections and places from tables/, never '{table}'")
+                                 f"corrections, places and trip edits from tables/, never '{table}'")
     assert box.conn.execute("SELECT count(*) FROM visibility").fetchone()[0] == 0
 
 
@@ -283,12 +283,14 @@ def test_the_schema_covers_every_member_table_and_column(box):
     """A new table of member data, or a new column of a restored one, is a decision: carry
     it in archive_schema (export and restore follow) or say why not."""
     from gateway.portability import archive_schema as schema
+    from gateway.store import DERIVED_FIX_COLUMNS
     from gateway.store.tables import DERIVED, LINK, member_tables
     restored = {table: columns for table, columns in schema.ROW_FILES.values()}
     tables = dict(member_tables(box.conn))
     assert set(tables) == set(restored) | set(schema.NOT_ARCHIVED) | DERIVED | LINK
-    # The box's own ids and what the store derives itself (an event's digest) never travel.
-    own = {"id", "member_id", "device_id", "digest"}
+    # The box's own ids and what the store derives itself (an event's digest, a fix's
+    # Recorder object and geohash) never travel.
+    own = {"id", "member_id", "device_id", "digest", *DERIVED_FIX_COLUMNS}
     for table, columns in restored.items():
         carried = {("device_id" if c == "device" else c) for c, col in columns.items()
                    if not col.ignored}
