@@ -10,7 +10,12 @@ from .devices import Device
 
 
 def phone_setup(config: Config, device: Device, secret: str, *, mode: str = "mqtt") -> dict:
-    mqtt_port = config.mqtt.public_port or config.mqtt.port
+    """With TLS on the box, the phone is told TLS: MQTT on the broker's TLS port with
+    ``tls: true``, HTTP to the https URL. OwnTracks then trusts the box through the
+    phone's own trust store, where the member installs the box's CA first (``ca_url``;
+    both apps take user-installed CAs: Android's network security configuration trusts
+    them, iOS once full trust is turned on for the profile)."""
+    mqtt_port = config.phone_mqtt_port
     http_url = f"{config.public_url}/pub"
     connection = {
         "member": device.member, "device": device.name, "tid": device.tid,
@@ -21,9 +26,12 @@ def phone_setup(config: Config, device: Device, secret: str, *, mode: str = "mqt
             "://", f"://{quote(device.username, safe='')}:{quote(secret, safe='')}@", 1),
         "osmand_url": f"{config.public_url}/?id={device.username}",
         "encryption_key": device.encryption_key,
+        "mqtt_tls": config.mqtt_tls,
+        "ca_url": f"{config.public_url}/tls/ca.crt" if config.tls_wanted else None,
     }
     conf = device_configuration(
         mode, host=config.public_host, port=mqtt_port, user=device.username,
         device=device.name, password=secret, tid=device.tid, url=http_url,
-        encryption_key=device.encryption_key, topic=device.topic)
+        encryption_key=device.encryption_key, topic=device.topic,
+        tls=config.mqtt_tls if mode == "mqtt" else http_url.startswith("https:"))
     return {"connection": connection, "owntracks": conf, "owntracks_link": config_link(conf)}
