@@ -3,7 +3,8 @@
 Every request passes, in this order (docs/security.md):
 
 1. ``host_guard``: the Host must be one of this box's names (DNS rebinding), except on the
-   phone endpoints;
+   phone endpoints; then ``tls.https_redirect``: plain HTTP goes on to HTTPS when the box
+   serves it;
 2. ``auth.require_member``: the session cookie or Basic auth; a login for every route but
    the public ones and the phone endpoints;
 3. ``limits.body_limits``: every form or JSON body read whole, bounded in size and time;
@@ -20,6 +21,7 @@ from pathlib import Path
 from aiohttp import web
 
 from . import headers, pub
+from .tls import https_redirect
 from .auth import MemberAuth, require_member
 from .csrf import csrf_guard
 from .hosts import HostPolicy
@@ -28,13 +30,13 @@ from .limits import body_limits
 from .routes import is_osmand, is_phone_endpoint
 
 # Modules that add their own routes with `setup(app)`; a missing one is a packaging bug.
-ROUTE_MODULES = ("webui.pages", "webui.recorder_api", "webui.imports_api")
+ROUTE_MODULES = ("webui.pages", "webui.recorder_api", "webui.imports_api", "webui.tls")
 STATIC = Path(__file__).parent / "static"
 
 
 def make_app(gw) -> web.Application:
     app = web.Application(
-        middlewares=[host_guard, require_member, body_limits(is_phone_endpoint),
+        middlewares=[host_guard, https_redirect, require_member, body_limits(is_phone_endpoint),
                      csrf_guard(is_phone_endpoint)],
         # The phone endpoints' own bound (their JSON and forms); other bodies have theirs.
         client_max_size=gw.config.ingest.max_payload_bytes + 1024)

@@ -78,11 +78,18 @@ async def logout(request):
 async def setup_form(request):
     if accounts.has_members(request.app[GATEWAY].store.conn):
         raise web.HTTPFound("/" if request[MEMBER] else "/login")
-    return render(request, "setup.html", error=None, form={}, code_hint=_code_hint(request))
+    return render(request, "setup.html", error=None, form={}, code_hint=_code_hint(request),
+                  ca_available=_ca_available(request))
 
 
 def _code_hint(request) -> str:
     return str(first_run.code_path(request.app[GATEWAY].config))
+
+
+def _ca_available(request) -> bool:
+    """The setup page links the box's CA certificate once there is one (webui/tls.py)."""
+    tls = request.app[GATEWAY].tls
+    return tls is not None and tls.names is not None
 
 
 async def setup_submit(request):
@@ -90,7 +97,7 @@ async def setup_submit(request):
     form = await request.post()
     fields = {k: str(form.get(k, "")) for k in ("code", "name", "display_name", "password")}
     page = {"form": {k: v for k, v in fields.items() if k in ("name", "display_name")},
-            "code_hint": _code_hint(request)}
+            "code_hint": _code_hint(request), "ca_available": _ca_available(request)}
     try:
         auth.setup_throttle.check(None, request.remote)
         async with auth.gate:  # Argon2 hashes the password: same cap as logins

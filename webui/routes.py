@@ -10,8 +10,9 @@ from __future__ import annotations
 from aiohttp import web
 
 # Reachable without a member login: /login, /setup (only while the household has no
-# member, and only with the first-run code), /healthz ("ok"), the static files.
-PUBLIC = ("/login", "/setup", "/healthz", "/static/")
+# member, and only with the first-run code), /healthz ("ok"), the static files, the box's
+# CA certificate (public by nature; a phone fetches it before it trusts the box).
+PUBLIC = ("/login", "/setup", "/healthz", "/static/", "/tls/ca.crt", "/tls/ca.mobileconfig")
 
 
 def is_public(path: str) -> bool:
