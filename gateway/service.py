@@ -34,8 +34,9 @@ from .trips.runner import PipelineRunner
 log = logging.getLogger(__name__)
 
 # How often the certificate is checked against the box's names and addresses (a new DHCP
-# lease, a renamed box) and its expiry.
-TLS_CHECK_S = 600.0
+# lease, a renamed box) and its expiry: a minute, since the box may start before DHCP has
+# given it its address (a few milliseconds of work; nothing is written unless it changed).
+TLS_CHECK_S = 60.0
 
 
 class Gateway:
