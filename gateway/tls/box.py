@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from ..config import Config
 from .authority import Renewal, TlsFiles, ensure
 from .names import ServerNames, permitted_ip, server_names
+from .trust import ca_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,12 @@ class BoxTls:
                          key_mode=0o640)
         self.names = names
         if renewal.changed:
-            log.warning("TLS certificate %s (%s) for %s",
+            # The fingerprint in the journal: what a member compares with what the phone or
+            # browser shows before trusting the box.
+            log.warning("TLS certificate %s (%s) for %s; the box's CA has SHA-256 fingerprint %s",
                         "made" if (renewal.server or "").startswith(("no ", "a new")) else "renewed",
-                        renewal.ca or renewal.server, names.describe())
+                        renewal.ca or renewal.server, names.describe(),
+                        ca_fingerprint(self.files.directory))
         return renewal
 
     def reload(self) -> None:

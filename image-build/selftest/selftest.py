@@ -365,7 +365,7 @@ def doctor_tls():
     """`selfdata doctor` says the certificate is valid and names the box as it is now."""
     done = subprocess.run(["runuser", "-u", "selfdata", "--", "/usr/local/bin/selfdata",
                            "doctor"], capture_output=True, text=True, timeout=120)
-    line = next((l for l in done.stdout.splitlines() if "tls" in l.lower()), "")
+    line = next((l for l in done.stdout.splitlines() if " tls: " in l), "")
     report("doctor-tls", ("TLS certificate valid until" in line) == tls_enabled(),
            line.strip() or done.stdout.strip()[-200:])
 
