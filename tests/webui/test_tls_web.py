@@ -198,3 +198,39 @@ def sans(cert: x509.Certificate) -> set[str]:
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     return {str(v) for v in san.get_values_for_type(x509.IPAddress)} | set(
         san.get_values_for_type(x509.DNSName))
+
+
+async def test_before_the_clock_is_set_auto_waits_and_on_refuses(household, monkeypatch):
+    """A Pi without a battery clock may start in the past: no certificate then. "auto"
+    serves plain HTTP and turns HTTPS on once the time is right; "on" does not start."""
+    import datetime as dt
+
+    from gateway.tls import authority
+    real = authority.EARLIEST_PLAUSIBLE
+    monkeypatch.setattr(authority, "EARLIEST_PLAUSIBLE", dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc))
+    household.config.web.tls = "auto"
+    gw = Gateway(household.config, web_app=make_app)
+    await gw.start(https_port=0)
+    try:
+        assert gw.https_port is None
+        async with aiohttp.ClientSession() as s:
+            async with s.get(http(gw, "/login"), allow_redirects=False) as r:
+                assert r.status == 200  # no redirect to an HTTPS that is not there
+        monkeypatch.setattr(authority, "EARLIEST_PLAUSIBLE", real)  # NTP set the clock
+        await gw._check_tls()
+        assert gw.https_port
+        async with aiohttp.ClientSession() as s:
+            async with s.get(https(gw, "/login"), ssl=trust(gw)) as r:
+                assert r.status == 200
+            async with s.get(http(gw, "/login"), allow_redirects=False) as r:
+                assert r.status == 308
+    finally:
+        await gw.stop()
+    monkeypatch.setattr(authority, "EARLIEST_PLAUSIBLE", dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc))
+    household.config.web.tls = "on"
+    import shutil
+    shutil.rmtree(household.config.tls_dir)
+    gw = Gateway(household.config, web_app=make_app)
+    with pytest.raises(authority.ClockNotSet):
+        await gw.start(https_port=0)
+    await gw.stop()
