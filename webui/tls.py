@@ -13,6 +13,8 @@ certificate offered to phones and browsers (docs/security.md, "TLS").
 """
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from gateway import tls as box_tls
@@ -21,6 +23,8 @@ from .hosts import split_host
 from .keys import GATEWAY
 from .routes import is_phone_endpoint
 from .templating import render
+
+log = logging.getLogger(__name__)
 
 CA_PATHS = ("/tls/ca.crt", "/tls/ca.mobileconfig")
 PLAIN_ALWAYS = ("/healthz", *CA_PATHS)
@@ -46,6 +50,10 @@ async def https_redirect(request: web.Request, handler):
     if is_phone_endpoint(request):
         if gw.config.web.plain_pub:
             return await handler(request)
+        # Logged (repeats collapse, gateway/logs.py): a phone set up by hand with http://
+        # would otherwise fail without the box saying why.
+        log.warning("refused a position over plain HTTP from %s (%s): the phone must use "
+                    "HTTPS, or set [web] plain_pub = true", request.remote, request.path)
         raise web.HTTPForbidden(text=(
             "this box takes positions over HTTPS only: set the phone's URL to "
             f"{gw.config.public_url}/pub (or allow plain HTTP with [web] plain_pub = true)"))
