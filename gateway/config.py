@@ -89,6 +89,15 @@ class WebSection:
     # Live `/ws/last` sockets per member and in all.
     websockets_per_member: int = 8
     websockets_max: int = 64
+    # --- TLS (docs/security.md "TLS"): the box's own CA and certificate (gateway/tls).
+    # "auto": HTTPS once a certificate can be made (the clock is set), plain HTTP until
+    # then; "on": the same, but the gateway refuses to start without one; "off": none.
+    tls: str = "off"
+    https_port: int = 8443
+    # With HTTPS served, plain HTTP only redirects to it; this keeps the phone endpoints
+    # (/pub, OsmAnd's /?id=) answering over plain HTTP too, for trackers that cannot be
+    # given the box's CA. Their credentials then cross the LAN in clear.
+    plain_pub: bool = False
 
 
 @dataclass
@@ -115,6 +124,12 @@ class MqttSection:
     pid_file: str = "/run/mosquitto/mosquitto.pid"
     keepalive: int = 60
     retry_seconds: float = 5.0
+    # --- TLS for phones: mosquitto's listener with the box's certificate (0 = none), made
+    # when [web] tls is not "off"; phones are told this port and tls = true.
+    tls_port: int = 8883
+    # Plain MQTT on `port` for the LAN too (every address), besides loopback for the
+    # gateway. Off: phones' passwords never cross the LAN in clear.
+    lan_plain: bool = False
 
 
 @dataclass
@@ -244,10 +259,34 @@ class Config:
         return self.mqtt.public_host or f"{self.gateway.hostname}.local"
 
     @property
+    def tls_dir(self) -> Path:
+        """The box's CA and server certificate (gateway/tls), read by mosquitto too."""
+        return self.data_dir / "tls"
+
+    @property
+    def tls_wanted(self) -> bool:
+        return self.web.tls != "off"
+
+    @property
     def public_url(self) -> str:
         if self.web.public_url:
             return self.web.public_url.rstrip("/")
+        if self.tls_wanted:
+            port = "" if self.web.https_port == 443 else f":{self.web.https_port}"
+            return f"https://{self.gateway.hostname}.local{port}"
         return f"http://{self.gateway.hostname}.local:{self.web.port}"
+
+    @property
+    def mqtt_tls(self) -> bool:
+        """Phones reach the broker over TLS (the 8883 listener exists)."""
+        return self.tls_wanted and self.mqtt.tls_port > 0
+
+    @property
+    def phone_mqtt_port(self) -> int:
+        """The broker port phones are told."""
+        if self.mqtt.public_port:
+            return self.mqtt.public_port
+        return self.mqtt.tls_port if self.mqtt_tls else self.mqtt.port
 
     def as_dict(self) -> dict:
         out = {f.name: dataclasses.asdict(getattr(self, f.name)) for f in _SECTIONS}
@@ -296,7 +335,15 @@ def _apply(cfg: Config, section: str, key: str, value, where: str) -> None:
     sec = getattr(cfg, section)
     if not hasattr(sec, key):
         raise ConfigError(f"{where}: unknown setting [{section}] {key}")
-    setattr(sec, key, _coerce(value, getattr(sec, key), where))
+    value = _coerce(value, getattr(sec, key), where)
+    choices = CHOICES.get((section, key))
+    if choices and value not in choices:
+        raise ConfigError(f"{where}: expected one of {', '.join(choices)}, got {value!r}")
+    setattr(sec, key, value)
+
+
+# Settings that take one of a few words.
+CHOICES = {("web", "tls"): ("auto", "on", "off")}
 
 
 def load(path: str | os.PathLike | None = None, env: dict | None = None, *,

@@ -14,6 +14,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
+from . import tls
 from .accounts import broker, first_run
 from .config import Config
 from .store import connect, migrations
@@ -46,6 +47,8 @@ def run_checks(config: Config) -> list[Check]:
         checks.append(check_broker(config))
     if config.gpsd.enabled:
         checks.append(check_gpsd(config))
+    if config.tls_wanted:
+        checks.append(check_tls(config))
     checks.append(check_service(config))
     return checks
 
@@ -239,6 +242,27 @@ def _mqtt_login(config: Config) -> int | str:
     if rc is None:
         return "no answer"
     return 0 if not rc.is_failure else (5 if rc.value in (134, 135, 4, 5) else rc.value)
+
+
+def check_tls(config: Config, *, addresses: list[str] | None = None, now=None) -> Check:
+    """The certificate phones and browsers get: its expiry, and whether it names the box
+    as it is reached now (hostname, selfdata.local, the current LAN addresses)."""
+    names = tls.box_names(config, addresses)
+    findings = tls.check(config.tls_dir, names, now=now)
+    worst = FAIL if any(f.level == "error" for f in findings) else (
+        WARN if any(f.level == "warning" for f in findings) else OK)
+    problems = [f.message for f in findings if f.level != "ok"]
+    unsignable = tls.unsignable_names(config)
+    if unsignable:
+        problems.append(f"phones are told {', '.join(unsignable)}, which the box's certificate "
+                        "cannot name (only .local names and home network addresses): they "
+                        "will refuse it; tell them <hostname>.local or the box's address")
+        worst = FAIL
+    if worst == OK:
+        return Check("tls", OK, findings[0].message)
+    return Check("tls", worst, problems[0], "; ".join(problems[1:]) or
+                 "restart the gateway (`sudo systemctl restart selfdata-gateway`): it renews "
+                 "the certificate at start")
 
 
 def check_gpsd(config: Config) -> Check:

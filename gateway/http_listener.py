@@ -66,8 +66,11 @@ class GuardedListener:
     """Listens for the runner's aiohttp server with the limits above."""
 
     def __init__(self, runner, host: str, port: int, *, per_address: int,
-                 max_connections: int):
+                 max_connections: int, ssl=None, handshake_timeout: float = 20.0):
         self.runner, self.host, self.port = runner, host, port
+        # HTTPS: asyncio completes the TLS handshake (within handshake_timeout, so a
+        # client stalling it goes too) before the connection reaches _Guarded.
+        self.ssl, self.handshake_timeout = ssl, handshake_timeout
         self.per_address = per_address
         self.max_connections = max_connections
         self.open: set[_Guarded] = set()
@@ -80,7 +83,8 @@ class GuardedListener:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             lambda: _Guarded(self, self.runner.server()), self.host, self.port,
-            reuse_address=True, backlog=256)
+            reuse_address=True, backlog=256, ssl=self.ssl,
+            ssl_handshake_timeout=self.handshake_timeout if self.ssl else None)
         return self._server.sockets[0].getsockname()[1]
 
     def close(self) -> None:

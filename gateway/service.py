@@ -1,9 +1,10 @@
 """`selfdata serve`: one asyncio process running everything the box does.
 
 Start order: store (migrations; imports a crash interrupted are marked so) → ingest writer →
-broker files (and the child broker when configured) → web server → MQTT subscriber → gpsd →
-zeroconf → the city link's outbox. Stop order is the reverse (import children stopped once
-the web server is), and the ingest writer is stopped last so that everything received is
+the TLS certificate (made or renewed) → broker files (and the child broker when configured)
+→ web server (plain HTTP, and HTTPS) → MQTT subscriber → gpsd → zeroconf → the city link's
+outbox. Stop order is the reverse (import children stopped once the web server is), and the
+ingest writer is stopped last so that everything received is
 committed.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from aiohttp import web
 
 from receivers.mqtt import MqttSubscriber
 
-from . import accounts
+from . import accounts, tls
 from .accounts import DeviceAuth, broker, classify_import_devices, first_run
 from .config import Config
 from .http_listener import RESERVED_FDS, GuardedListener, raise_open_files_limit
@@ -35,6 +36,11 @@ from .store import Store, fill_locations
 from .trips.runner import PipelineRunner
 
 log = logging.getLogger(__name__)
+
+# How often the certificate is checked against the box's names and addresses (a new DHCP
+# lease, a renamed box) and its expiry: a minute, since the box may start before DHCP has
+# given it its address (a few milliseconds of work; nothing is written unless it changed).
+TLS_CHECK_S = 60.0
 
 
 M_MMAP_THRESHOLD = -3        # glibc's mallopt parameter (malloc.h)
@@ -76,6 +82,10 @@ class Gateway:
         self.config = config
         self.web_app = web_app
         self.web_port: int | None = None
+        self.https_port: int | None = None  # set while HTTPS is served
+        self.tls = tls.BoxTls(config) if config.tls_wanted else None
+        self.https: GuardedListener | None = None
+        self._https_wanted_port: int | None = None
         self.store = Store(config.db_path)
         self.ingest = Ingest(self.store, batch_max=config.ingest.batch_max,
                              batch_wait_ms=config.ingest.batch_wait_ms,
@@ -114,19 +124,23 @@ class Gateway:
 
     # ----- lifecycle
 
-    async def start(self, *, web_port: int | None = None) -> None:
+    async def start(self, *, web_port: int | None = None, https_port: int | None = None) -> None:
         return_freed_memory()
         self.store.open()
         self.setup_code = accounts.ensure_setup_code(self.config, self.store.conn)
         self.imports.recover()    # jobs a crash left running: interrupted, uploads removed
         await self.ingest.start()
         await self.pipeline.start()  # trip pipeline: catches up, then follows ingest
+        self._refresh_tls(starting=True)
         with self.store.transaction() as conn:
             classify_import_devices(conn)     # devices older than their kind (m0009)
             broker.sync_broker_files(self.config, conn)
+        broker.sync_listeners(self.config, self._lan_plain_addresses())
         if self.config.mqtt.enabled and self.config.mqtt.run_broker:
             self.broker_process = broker.BrokerProcess(self.config)
+            self.broker_process.lan_addresses = self._lan_plain_addresses()
             await self.broker_process.start()
+        self._https_wanted_port = self.config.web.https_port if https_port is None else https_port
         await self._start_web(web_port)
         if self.config.mqtt.enabled:
             await self._start_mqtt()
@@ -138,7 +152,8 @@ class Gateway:
         self._tasks.append(asyncio.create_task(self._fill_locations(), name="fill-locations"))
         if self.config.link.enabled:
             self._tasks.append(asyncio.create_task(self._city_link(), name="outbox"))
-        log.info("gateway ready: web on port %s, data in %s", self.web_port,
+        log.info("gateway ready: web on port %s%s, data in %s", self.web_port,
+                 f", HTTPS on port {self.https_port}" if self.https_port else "",
                  self.config.data_dir)
         self._announce_setup_code()
 
@@ -168,6 +183,8 @@ class Gateway:
             await self.mqtt.stop()
         if self._runner is not None:
             self.http.close()
+            if self.https is not None:
+                self.https.close()
             await self._runner.cleanup()
         await self.imports.stop()  # children stopped: what they committed stays
         await self.ingest.stop()  # after the receivers: whatever they submitted commits
@@ -201,11 +218,61 @@ class Gateway:
                                      keepalive_timeout=web_cfg.idle_timeout_s)
         await self._runner.setup()
         open_files = raise_open_files_limit()
+        self._max_connections = max(16, min(web_cfg.max_connections, open_files - RESERVED_FDS))
         self.http = GuardedListener(
             self._runner, web_cfg.host, web_cfg.port if port is None else port,
             per_address=web_cfg.max_connections_per_address,
-            max_connections=max(16, min(web_cfg.max_connections, open_files - RESERVED_FDS)))
+            max_connections=self._max_connections)
         self.web_port = await self.http.start()
+        await self._start_https()
+
+    async def _start_https(self) -> None:
+        """HTTPS beside plain HTTP, once the box has its certificate (plain HTTP then
+        redirects pages to it: webui/tls.py)."""
+        if self.tls is None or self.tls.names is None or self._runner is None or self.https:
+            return
+        web_cfg = self.config.web
+        self.https = GuardedListener(
+            self._runner, web_cfg.host, self._https_wanted_port,
+            per_address=web_cfg.max_connections_per_address,
+            max_connections=self._max_connections, ssl=self.tls.server_context(),
+            handshake_timeout=web_cfg.idle_timeout_s)
+        self.https_port = await self.https.start()
+
+    # ----- TLS
+
+    def _refresh_tls(self, *, starting: bool = False) -> bool:
+        """Make or renew the certificate for the box's names now; True when it changed.
+        Before the clock is set: "on" refuses to start, "auto" serves plain HTTP until then."""
+        if self.tls is None:
+            return False
+        try:
+            return self.tls.refresh().changed
+        except tls.ClockNotSet as exc:
+            if starting and self.config.web.tls == "on":
+                raise
+            if starting or self.tls.names is None:
+                log.warning("no HTTPS yet: %s; plain HTTP meanwhile, retried every %d s",
+                            exc, TLS_CHECK_S)
+            return False
+
+    def _lan_plain_addresses(self) -> list[str]:
+        if not self.config.mqtt.lan_plain:
+            return []
+        return [a for a in tls.lan_addresses() if not a.startswith("fe80")]
+
+    async def _check_tls(self) -> None:
+        loop = asyncio.get_running_loop()
+        changed = await loop.run_in_executor(None, self._refresh_tls)
+        if changed:
+            self.tls.reload()
+        await self._start_https()
+        addresses = self._lan_plain_addresses()
+        if broker.sync_listeners(self.config, addresses) or changed:
+            if self.broker_process is not None:
+                self.broker_process.lan_addresses = addresses
+                log.info("restarting the child broker for its new listeners or certificate")
+                await self.broker_process.restart()
 
     async def _start_mqtt(self) -> None:
         m = self.config.mqtt
@@ -249,6 +316,7 @@ class Gateway:
         next_retention = time.monotonic() + 60
         next_trim = time.monotonic() + 60
         next_setup_reminder = time.monotonic() + 3600
+        next_tls = time.monotonic() + TLS_CHECK_S
         cards_sent = False
         while True:
             await asyncio.sleep(1 if not cards_sent else 10)
@@ -264,6 +332,9 @@ class Gateway:
                 if time.monotonic() >= next_trim:
                     next_trim = time.monotonic() + 60
                     trim_memory()
+                if time.monotonic() >= next_tls:
+                    next_tls = time.monotonic() + TLS_CHECK_S
+                    await self._check_tls()
                 if time.monotonic() >= next_retention:
                     next_retention = time.monotonic() + 86400
                     await self._apply_retention()

@@ -13,6 +13,10 @@ while read -r src dest mode; do
     install -D -m "$mode" "$src" "$root$dest"
 done < image-build/install.txt
 
+# mosquitto's listeners beyond loopback (TLS 8883) are the file the gateway writes
+# (systemd/mosquitto-selfdata.conf says why); sorted after selfdata.conf.
+ln -sf /var/lib/selfdata/mosquitto/listeners.conf "$root/etc/mosquitto/conf.d/selfdata.listeners.conf"
+
 # The gateway's user, before anything is owned by it.
 systemd-sysusers --root="$root" "$root/usr/lib/sysusers.d/selfdata.conf"
 
@@ -38,7 +42,7 @@ chroot "$root" /opt/selfdata/venv/bin/selfdata --help >/dev/null  # it imports a
 # Units: what starts at boot. mosquitto, avahi, NetworkManager, ssh and gpsd.socket are
 # enabled by their packages.
 systemctl --root="$root" enable selfdata-gateway.service selfdata-broker-reload.path \
-    selfdata-backup.timer selfdata-firstboot.service selfdata-hotspot.service
+    selfdata-broker-restart.path selfdata-backup.timer selfdata-firstboot.service selfdata-hotspot.service
 # NetworkManager owns the network. systemd-networkd must not run beside it: masked, since
 # on the first boot (machine id "uninitialized") systemd applies Debian's presets, which
 # would enable it, and its wait-online would fail the boot after two minutes.

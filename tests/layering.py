@@ -51,7 +51,9 @@ GATEWAY_INSIDE = {
     "gateway.outbox": _BASE | {"gateway.store", "gateway.accounts", "gateway.queries",
                                "gateway.outbox"},
     "gateway.announce": _BASE,
-    "gateway.doctor": _BASE | {"gateway.store", "gateway.accounts"},
+    # The box's CA and certificates: configuration only (the service and doctor use it).
+    "gateway.tls": _BASE | {"gateway.tls"},
+    "gateway.doctor": _BASE | {"gateway.store", "gateway.accounts", "gateway.tls"},
 }
 # Nobody below the CLI imports it; only the CLI and the demo start the service.
 IMPORTED_ONLY_BY = {

@@ -3,7 +3,8 @@
 Every request passes, in this order (docs/security.md):
 
 1. ``host_guard``: the Host must be one of this box's names (DNS rebinding), except on the
-   phone endpoints;
+   phone endpoints; then ``tls.https_redirect``: plain HTTP goes on to HTTPS when the box
+   serves it;
 2. ``auth.require_member``: the session cookie or Basic auth; a login for every route but
    the public ones and the phone endpoints;
 3. ``locale.locale_middleware``: the page's language and the member's time zone;
@@ -21,6 +22,7 @@ from pathlib import Path
 from aiohttp import web
 
 from . import headers, pub
+from .tls import https_redirect
 from .auth import MemberAuth, require_member
 from .csrf import csrf_guard
 from .hosts import HostPolicy
@@ -33,13 +35,14 @@ from .routes import is_osmand, is_phone_endpoint
 # One module per area of the household page (docs/web.md).
 ROUTE_MODULES = ("webui.pages", "webui.locale", "webui.day", "webui.trip", "webui.trends",
                  "webui.places", "webui.bike_days", "webui.devices", "webui.data",
-                 "webui.settings", "webui.frontend", "webui.recorder_api", "webui.imports_api")
+                 "webui.settings", "webui.frontend", "webui.recorder_api", "webui.imports_api",
+                 "webui.tls")
 STATIC = Path(__file__).parent / "static"
 
 
 def make_app(gw) -> web.Application:
     app = web.Application(
-        middlewares=[host_guard, require_member, locale_middleware,
+        middlewares=[host_guard, https_redirect, require_member, locale_middleware,
                      body_limits(is_phone_endpoint), csrf_guard(is_phone_endpoint)],
         # The phone endpoints' own bound (their JSON and forms); other bodies have theirs
         # (uploads stream to disk under imports_api's cap).

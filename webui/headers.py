@@ -12,6 +12,11 @@ websocket handshake), so no handler can forget them.
 * ``Server: selfdata``: the version of aiohttp is nobody's business.
 * ``Cache-Control: no-store`` on what a logged-in member gets: a shared computer's cache
   must not keep someone's trips.
+* ``Strict-Transport-Security`` on answers over HTTPS: a browser that reached the box over
+  HTTPS without a certificate error (it trusts the box's CA) goes straight to HTTPS for a
+  day. Short on purpose, and without ``includeSubDomains`` or ``preload``: a household
+  that turns TLS off, or a box that had to make a new CA, must not lock its browsers out
+  for months (browsers ignore the header on a connection with a certificate error).
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from gateway.config import Config
 from .keys import MEMBER, SECURITY_HEADERS
 
 SERVER = "selfdata"
+HSTS = "max-age=86400"
 # aiohttp writes its own name and version into the answers it makes before any
 # application code runs (a malformed request's 400): those say "selfdata" too.
 web_response.SERVER_SOFTWARE = SERVER
@@ -71,6 +77,8 @@ async def _add_headers(request: web.Request, response: web.StreamResponse) -> No
     for name, value in request.app[SECURITY_HEADERS].items():
         response.headers.setdefault(name, value)
     response.headers["Server"] = SERVER
+    if request.secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if request.get(MEMBER) is not None:
         response.headers.setdefault("Cache-Control", "no-store")
 

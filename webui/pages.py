@@ -90,13 +90,20 @@ def _setup_page(request, *, status=200, error=None, values=None):
              "language": values.get("language") or request[LOCALE]}
     return render(request, "setup.html", status=status, error=error, form=shown,
                   zones=sorted(available_timezones()),
-                  code_hint=str(first_run.code_path(gw.config)), code_shape="XXXX-XXXX-XXXX")
+                  code_hint=str(first_run.code_path(gw.config)), code_shape="XXXX-XXXX-XXXX",
+                  ca_available=_ca_available(request))
 
 
 async def setup_form(request):
     if accounts.has_members(request.app[GATEWAY].store.conn):
         raise web.HTTPFound("/" if request[MEMBER] else "/login")
     return _setup_page(request)
+
+
+def _ca_available(request) -> bool:
+    """The setup page links the box's CA certificate once there is one (webui/tls.py)."""
+    tls = request.app[GATEWAY].tls
+    return tls is not None and tls.names is not None
 
 
 async def setup_submit(request):

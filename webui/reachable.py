@@ -3,7 +3,8 @@
 Android phones rarely resolve `.local` names inside apps, so the QR code carries an
 address: the configured public names when the admin set them, else the address the box
 listens on when it is a specific one, else its LAN address; `selfdata.local` is given
-beside it in words. The web port is the one actually bound (a test binds port 0).
+beside it in words. The web port is the one actually bound (a test binds port 0); a box
+serving HTTPS is given as its https:// address and its broker's TLS port.
 """
 from __future__ import annotations
 
@@ -37,11 +38,14 @@ class Reachable:
         else:
             host = cfg.mqtt.public_host or (cfg.web.host if cfg.web.host not in _ANY
                                             else (lan[0] if lan else local_name))
-            url = f"http://{_bracket(host)}:{port}"
+            https = getattr(gw, "https_port", None)    # the HTTPS port bound, when serving
+            url = (f"https://{_bracket(host)}{'' if https == 443 else f':{https}'}" if https
+                   else f"http://{_bracket(host)}:{port}")
         names = [n for n in dict.fromkeys([host, local_name, *lan]) if n != host]
         if cfg.web.host not in _ANY and not cfg.web.public_url:
             names = []          # it listens on that one address: no other name reaches it
-        return cls(host, port, cfg.mqtt.public_port or cfg.mqtt.port, url, names)
+        # The broker port phones are told: its TLS listener when the box serves TLS.
+        return cls(host, port, cfg.phone_mqtt_port, url, names)
 
 
 def _bracket(host: str) -> str:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from aiohttp import web
 
 # Reachable without a member login: /login, /setup (only while the household has no
-# member, and only with the first-run code), /healthz ("ok"), the static files, and
-# /language (it only sets the language cookie, and the member's choice when logged in).
-PUBLIC = ("/login", "/setup", "/healthz", "/static/", "/language")
+# member, and only with the first-run code), /healthz ("ok"), the static files, /language
+# (it only sets the language cookie, and the member's choice when logged in), the box's CA
+# certificate (public by nature; a phone fetches it before it trusts the box).
+PUBLIC = ("/login", "/setup", "/healthz", "/static/", "/language", "/tls/ca.crt",
+          "/tls/ca.mobileconfig")
 
 
 def is_public(path: str) -> bool:

@@ -14,8 +14,14 @@ def phone_setup(config: Config, device: Device, secret: str, *, mode: str = "mqt
                 mqtt_port: int | None = None) -> dict:
     """``host``, ``web_url`` and ``mqtt_port``: where the box is really reachable when the
     caller knows better than the configuration (the devices page knows the address and
-    port it is being served on); by default the configured public names."""
-    mqtt_port = mqtt_port or config.mqtt.public_port or config.mqtt.port
+    port it is being served on); by default the configured public names.
+
+    With TLS on the box, the phone is told TLS: MQTT on the broker's TLS port with
+    ``tls: true``, HTTP to the https URL. OwnTracks then trusts the box through the
+    phone's own trust store, where the member installs the box's CA first (``ca_url``;
+    both apps take user-installed CAs: Android's network security configuration trusts
+    them, iOS once full trust is turned on for the profile)."""
+    mqtt_port = mqtt_port or config.phone_mqtt_port
     public_url = (web_url or config.public_url).rstrip("/")
     host = host or config.public_host
     http_url = f"{public_url}/pub"
@@ -28,9 +34,12 @@ def phone_setup(config: Config, device: Device, secret: str, *, mode: str = "mqt
             "://", f"://{quote(device.username, safe='')}:{quote(secret, safe='')}@", 1),
         "osmand_url": f"{public_url}/?id={device.username}",
         "encryption_key": device.encryption_key,
+        "mqtt_tls": config.mqtt_tls,
+        "ca_url": f"{public_url}/tls/ca.crt" if config.tls_wanted else None,
     }
     conf = device_configuration(
         mode, host=host, port=mqtt_port, user=device.username,
         device=device.name, password=secret, tid=device.tid, url=http_url,
-        encryption_key=device.encryption_key, topic=device.topic)
+        encryption_key=device.encryption_key, topic=device.topic,
+        tls=config.mqtt_tls if mode == "mqtt" else http_url.startswith("https:"))
     return {"connection": connection, "owntracks": conf, "owntracks_link": config_link(conf)}

@@ -11,6 +11,7 @@ from .. import config as cfgmod
 from ..accounts import AccountError
 from ..outbox import KeyMissing, LinkError
 from ..store import Store
+from ..tls import ClockNotSet
 
 
 class UsageError(Exception):
@@ -27,7 +28,8 @@ class CommandContext:
     web_app: Callable | None = None
     _store: Store | None = field(default=None, repr=False)
     # Errors that are the user's to fix: printed as one line, exit code 1.
-    user_errors: tuple = (AccountError, cfgmod.ConfigError, UsageError, LinkError, KeyMissing)
+    user_errors: tuple = (AccountError, cfgmod.ConfigError, UsageError, LinkError, KeyMissing,
+                          ClockNotSet)
 
     @classmethod
     def from_args(cls, args, *, web_app=None) -> "CommandContext":

@@ -10,12 +10,14 @@ cannot impersonate any other site to the household's phones.
 
 Library only: ``ensure`` keeps the files current (renewed before expiry and when the names
 or addresses change), ``check`` is for ``selfdata doctor``, ``trust`` gives the phones
-what they need. The service and mosquitto are wired to it separately.
+what they need; ``BoxTls`` (box.py) is what the running service keeps: the names of the
+box now, the HTTPS listener's context.
 """
-from .authority import Renewal, TlsFiles, ensure
+from .authority import ClockNotSet, Renewal, TlsFiles, ensure
+from .box import BoxTls, box_names, lan_addresses, unsignable_names
 from .check import Finding, check
 from .names import ServerNames, server_names
 from .trust import apple_profile, ca_der, ca_fingerprint, ca_pem
 
-__all__ = ["Renewal", "TlsFiles", "ensure", "Finding", "check", "ServerNames", "server_names",
+__all__ = ["ClockNotSet", "BoxTls", "box_names", "lan_addresses", "unsignable_names", "Renewal", "TlsFiles", "ensure", "Finding", "check", "ServerNames", "server_names",
            "apple_profile", "ca_der", "ca_fingerprint", "ca_pem"]

@@ -108,7 +108,7 @@ def test_the_system_broker_starts_on_a_new_box_before_the_gateway(tmp_path):
     lines = [line.split() for line in (REPO / "systemd/selfdata.tmpfiles.conf").read_text().splitlines()
              if line.startswith("f ")]
     created = {Path(fields[1]).name: fields for fields in lines}
-    assert set(created) == {"passwd", "acl"}
+    assert set(created) == {"passwd", "acl", "listeners.conf"}
     assert all(f[2] == "0640" and f[3:5] == ["selfdata", "mosquitto"] for f in created.values())
     broker_dir = tmp_path / "mosquitto"
     broker_dir.mkdir()
@@ -117,7 +117,9 @@ def test_the_system_broker_starts_on_a_new_box_before_the_gateway(tmp_path):
     port = free_port()
     conf = ((REPO / "systemd/mosquitto-selfdata.conf").read_text()
             .replace("/var/lib/selfdata/mosquitto", str(broker_dir))
-            .replace("listener 1883", f"listener {port} 127.0.0.1")
+            .replace("listener 1883 127.0.0.1", f"listener {port} 127.0.0.1")
+            # conf.d/selfdata.listeners.conf: the gateway's listeners.conf, empty until then
+            + (broker_dir / "listeners.conf").read_text()
             + f"\nuser {__import__('getpass').getuser()}\n")
     (tmp_path / "pi.conf").write_text(conf)
     proc = subprocess.Popen(["mosquitto", "-c", str(tmp_path / "pi.conf")],

@@ -67,3 +67,18 @@ def test_a_list_setting_from_the_file_or_the_environment(tmp_path):
     path.write_text('[web]\nallowed_hosts = [1, 2]\n')
     with pytest.raises(cfgmod.ConfigError, match=r"\[web\] allowed_hosts: expected a list"):
         cfgmod.load(path, env={})
+
+
+def test_tls_settings_and_what_phones_are_told(tmp_path):
+    path = tmp_path / "gateway.toml"
+    path.write_text('[web]\ntls = "auto"\nhttps_port = 443\n[mqtt]\ntls_port = 8883\n')
+    cfg = cfgmod.load(path, env={})
+    assert cfg.public_url == "https://selfdata.local"  # no port: 443
+    assert cfg.mqtt_tls and cfg.phone_mqtt_port == 8883
+    assert cfg.tls_dir == cfg.data_dir / "tls"
+    assert not cfg.web.plain_pub and not cfg.mqtt.lan_plain  # the safe defaults
+    off = cfgmod.load(path, env={"SELFDATA_WEB_TLS": "off"})
+    assert off.public_url.startswith("http://") and off.phone_mqtt_port == 1883
+    path.write_text('[web]\ntls = "yes"\n')
+    with pytest.raises(cfgmod.ConfigError, match=r"\[web\] tls: expected one of auto, on, off"):
+        cfgmod.load(path, env={})

@@ -91,3 +91,34 @@ def test_cli_exit_code_and_json(tmp_path):
     assert result.returncode == 1  # the broker is not there
     checks = {c["name"]: c for c in json.loads(result.stdout)}
     assert checks["broker"]["status"] == "fail" and checks["config"]["status"] == "ok"
+
+
+def test_tls_expiry_and_names_in_plain_words(tmp_path):
+    import datetime as dt
+
+    from gateway import tls
+    config = make_config(tmp_path / "data")
+    config.web.tls = "auto"
+    lan = ["192.168.1.20"]
+    missing = doctor.check_tls(config, addresses=lan)
+    assert missing.status == "fail" and "missing" in missing.summary
+    tls.ensure(config.tls_dir, tls.box_names(config, lan))
+    ok = doctor.check_tls(config, addresses=lan)
+    assert ok.status == "ok" and "valid until" in ok.summary
+    assert "selfdata.local" in ok.summary and "192.168.1.20" in ok.summary
+    # The box got another address from the router: phones using it would refuse the box.
+    moved = doctor.check_tls(config, addresses=["192.168.1.77"])
+    assert moved.status == "fail" and "does not name 192.168.1.77" in moved.summary
+    assert "restart" in moved.advice or "restart" in moved.summary
+    soon = doctor.check_tls(config, addresses=lan,
+                            now=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=380))
+    assert soon.status == "warn" and "expires on" in soon.summary
+    late = doctor.check_tls(config, addresses=lan,
+                            now=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=400))
+    assert late.status == "fail" and "expired on" in late.summary
+    # A public name for phones: the box's CA may not sign it.
+    config.mqtt.public_host = "box.example.org"
+    public = doctor.check_tls(config, addresses=lan)
+    assert public.status == "fail" and "box.example.org" in (public.summary + public.advice)
+    Household(config)
+    assert "tls" in _by_name(doctor.run_checks(config))

@@ -49,13 +49,16 @@ def add(args, ctx):
         return 0
     c = setup["connection"]
     print(f"device {device.username} added. Give the phone these settings (shown only once):")
-    print(f"  MQTT   host {c['mqtt_host']}  port {c['mqtt_port']}  topic {c['topic']}")
+    print(f"  MQTT   host {c['mqtt_host']}  port {c['mqtt_port']}  topic {c['topic']}"
+          + ("  TLS" if c["mqtt_tls"] else ""))
     print(f"  HTTP   {c['http_url']}")
     print(f"  user   {c['username']}")
     print(f"  pass   {c['password']}")
     print(f"  device {device.name}   tid {device.tid}")
     if key:
         print(f"  encryption key {key}")
+    if c["ca_url"]:
+        print(f"First install the box's CA certificate on the phone: {c['ca_url']}")
     print("OwnTracks configuration (Settings › Configuration management › import, or the link):")
     print_json(setup["owntracks"])
     print(setup["owntracks_link"])

@@ -51,7 +51,7 @@ def test_pi_broker_conf_matches_the_gateway_tuning_and_loads_in_mosquitto(tmp_pa
     h = Household(make_config(tmp_path / "data"))
     port = free_port()
     local = (conf.replace("/var/lib/selfdata/mosquitto", str(h.config.broker_dir))
-             .replace("listener 1883", f"listener {port} 127.0.0.1"))
+             .replace("listener 1883 127.0.0.1", f"listener {port} 127.0.0.1"))
     local += f"\nuser {__import__('getpass').getuser()}\n"
     path = tmp_path / "pi.conf"
     path.write_text(local)
