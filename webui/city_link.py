@@ -150,7 +150,7 @@ def _refusal_words(request, reason: str | None) -> str:
     code = reason.split(":", 1)[0].strip()
     if code in REFUSALS:
         return _t(request, REFUSALS[code])
-    return _t(request, "the city answered: %(reason)s", reason=reason)
+    return _t(request, N_("the city answered: %(reason)s"), reason=reason)
 
 
 async def _form(request) -> dict:
@@ -158,7 +158,7 @@ async def _form(request) -> dict:
 
 
 def _fail(request, exc: Exception, typed: dict | None = None) -> web.Response:
-    return _page(request, error=_t(request, "It did not work: %(why)s", why=str(exc)),
+    return _page(request, error=_t(request, N_("It did not work: %(why)s"), why=str(exc)),
                  status=400, typed=typed)
 
 
@@ -261,7 +261,7 @@ def _when(request, item: dict) -> str:
         return _t(request, fixed[text])
     if text.startswith("due now"):
         hours = request.app[GATEWAY].config.link.jitter_s / 3600
-        return _t(request, "due now, then sent at a random moment within %(hours)s hours",
+        return _t(request, N_("due now, then sent at a random moment within %(hours)s hours"),
                   hours=f"{hours:g}")
     for pattern, words in ((_DUE_AFTER, N_("due after %(x)s (the grace period for late positions)")),
                            (_NOT_BEFORE, N_("waiting to be sent, not before %(x)s")),
@@ -300,6 +300,6 @@ async def compare(request: web.Request) -> web.Response:
     try:
         found = await _outbox(request).compare(common.member_id(request), link["aggregator"])
     except (LinkError, ValueError) as exc:
-        error = _t(request, "The city's figures could not be fetched: %(why)s", why=str(exc))
+        error = _t(request, N_("The city's figures could not be fetched: %(why)s"), why=str(exc))
     return render(request, "city_link_compare.html", link=link, found=found, error=error,
                   commune_name=commune_name)

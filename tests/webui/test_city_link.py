@@ -135,3 +135,37 @@ async def test_a_wrong_token_or_address_is_said_in_words(history_gateway, city):
         assert city.url in body                       # the address typed is kept
         status, _, body = await post(s, gw, "/link/enrol", {"url": "ftp://x", "token": "x"})
         assert status == 400 and "not an aggregator address" in html.unescape(body)
+
+
+async def test_households_like_yours_shows_the_communes_published_figures(history_gateway, city):
+    """Alice and five neighbours of La Rochelle send March; the city publishes it (6 >= k);
+    her page shows her month beside the commune's and the agglomeration's, and the box asked
+    the city for nothing but the whole published month."""
+    import aiohttp
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "aggregator"))
+    from box_client import Member as Neighbour
+
+    gw = history_gateway
+    tokens = await city.tokens(6)
+    async with logged_in(gw, "alice") as s:
+        await post(s, gw, "/link/enrol", {"url": city.url, "token": tokens[0]})
+        await post(s, gw, "/link/join", {"aggregator": city.url, "from_month": MARCH,
+                                         "study": wire.STANDING_STUDY_ID, "commune": "on"})
+        await gw.outbox.send_due(at_once=True)
+        async with aiohttp.ClientSession() as http:
+            for token in tokens[1:]:
+                n = Neighbour(city.url, http)
+                assert (await n.enrol(token))[0] == 200
+                assert (await n.send(n.summary(MARCH, commune="17300")))[0] == 200
+        await city.publish()
+        real_clock = gw.outbox.clock
+        gw.outbox.clock = lambda: 1776000000.0           # 2026-04-12: March is the last month
+        try:
+            status, body = await get(s, gw, f"/link/compare?aggregator={city.url}")
+        finally:
+            gw.outbox.clock = real_clock
+    assert status == 200, body
+    text = html.unescape(body)
+    assert "Your commune: La Rochelle (17300)" in text
+    row = re.search(r"<th scope=\"row\">2026-03</th>(.*?)</tr>", text, re.S).group(1)
+    assert row.count("6 contributors") == 2 and "kg" in row      # the commune and the whole
