@@ -52,6 +52,8 @@ REFUSALS = {
 ACTIONS = {"enrol": N_("enrolled"), "join": N_("joined"), "leave": N_("left"),
            "delete": N_("asked the city to delete what it holds"),
            "revoke": N_("ended the link")}
+KINDS = {"summary": N_("monthly summary"), "delete": N_("deletion request"),
+         "revoke": N_("revocation")}
 RECEIPTS = {"stored": N_("stored"), "deleted": N_("deleted"), "revoked": N_("revoked")}
 
 
@@ -129,27 +131,41 @@ def _page(request, *, error: str | None = None, status: int = 200, typed: dict |
         shown.append({"link": link, "studies": studies,
                       "pending": [_pending(request, p) for p in read.pending(conn, link["id"])],
                       "refused": [_refusal(request, r) for r in read.refused(conn, link["id"])]})
-    return render(request, "city_link.html", status=status, links=shown, error=error,
+    ended = [{"link": l, "refused": [_refusal(request, r) for r in read.refused(conn, l["id"])]}
+             for l in read.links(conn, common.member_id(request)) if l["state"] == "revoked"]
+    return render(request, "city_link.html", status=status, links=shown, ended=ended, error=error,
                   typed=typed or {}, done=request.query.get("done"),
                   last_month=_month_choices(request)[0])
 
 
+def _kind(request, kind: str) -> str:
+    return _t(request, KINDS[kind]) if kind in KINDS else kind
+
+
 def _pending(request, row: dict) -> dict:
-    waiting = bool(row["last_error"])
-    return {**row, "why": _refusal_words(request, row["last_error"]) if waiting else None}
+    """A message waiting to go; when a try failed, why, in words (the city unreachable, or
+    an answer that means: try again later)."""
+    why = None
+    if row["last_error"]:
+        why = _refusal_words(request, row["last_error"], waiting=True)
+    return {**row, "what": _kind(request, row["kind"]), "why": why}
 
 
 def _refusal(request, row: dict) -> dict:
-    return {**row, "why": _refusal_words(request, row["last_error"])}
+    return {**row, "what": _kind(request, row["kind"]),
+            "why": _refusal_words(request, row["last_error"])}
 
 
-def _refusal_words(request, reason: str | None) -> str:
+def _refusal_words(request, reason: str | None, *, waiting: bool = False) -> str:
     """The aggregator's answer in plain words (its code first: "code: message")."""
     if not reason:
         return ""
     code = reason.split(":", 1)[0].strip()
     if code in REFUSALS:
         return _t(request, REFUSALS[code])
+    unreached = "://" in reason.split(" ", 1)[0] or not re.fullmatch(r"[a-z_]+|[0-9]{3}", code)
+    if waiting and unreached:        # the sender's words for a city that did not answer
+        return _t(request, N_("the city could not be reached (%(detail)s)"), detail=reason)
     return _t(request, N_("the city answered: %(reason)s"), reason=reason)
 
 

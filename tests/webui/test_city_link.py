@@ -29,7 +29,8 @@ MARCH = "2026-03"          # the household's history (tests/pagebox.py) is in Ma
 async def city(tmp_path):
     c = await City(tmp_path / "city").start()
     yield c
-    await c.stop()
+    if c.runner is not None:
+        await c.stop()
 
 
 async def post(session, gw, path, data):
@@ -169,3 +170,66 @@ async def test_households_like_yours_shows_the_communes_published_figures(histor
     assert "Your commune: La Rochelle (17300)" in text
     row = re.search(r"<th scope=\"row\">2026-03</th>(.*?)</tr>", text, re.S).group(1)
     assert row.count("6 contributors") == 2 and "kg" in row      # the commune and the whole
+
+
+async def test_what_waits_while_the_city_is_down_and_a_refusal_in_plain_words(history_gateway,
+                                                                              city):
+    """The city down: the deletion request waits, and the page says when it goes and why it
+    has not; the city revoking her key: the refused summary says so in words."""
+    gw = history_gateway
+    alice = member_id(gw.store, "alice")
+    tokens = await city.tokens(2)
+    async with logged_in(gw, "alice") as s:
+        await post(s, gw, "/link/enrol", {"url": city.url, "token": tokens[0]})
+        await post(s, gw, "/link/join", {"aggregator": city.url, "from_month": MARCH,
+                                         "study": wire.STANDING_STUDY_ID})
+        await city.stop()
+        status, where, _ = await post(s, gw, "/link/leave", {
+            "aggregator": city.url, "study": wire.STANDING_STUDY_ID, "delete": "on"})
+        assert (status, where) == (303, "/link?done=left-deletion-waiting")
+        for path in ("/link", "/link/ledger"):
+            status, body = await get(s, gw, path)
+            assert "Waiting to be sent" in body and "goes after" in body, path
+            assert "deletion request" in body and "the city could not be reached" in body, path
+        status, body = await get(s, gw, f"/link/compare?aggregator={city.url}")
+        assert status == 200 and "could not be fetched" in body
+
+        await city.start()
+        await gw.outbox.send_due(at_once=True)                 # the deletion goes
+        status, body = await get(s, gw, "/link/ledger")
+        assert "Nothing waits." in body and "signed and verified: deleted" in body
+
+        # A new link whose key the city then revokes: March is refused, said plainly.
+        async with s.post(base_url(gw) + "/link/revoke", data={"aggregator": city.url}) as r:
+            assert r.status == 200
+        await gw.outbox.send_due(at_once=True)
+        await post(s, gw, "/link/enrol", {"url": city.url, "token": tokens[1]})
+        await post(s, gw, "/link/join", {"aggregator": city.url, "from_month": MARCH,
+                                         "study": wire.STANDING_STUDY_ID})
+        (link,) = [l for l in read.links(gw.store.conn, alice) if l["state"] == "active"]
+        assert await city.store.revoke(link["pseudonym"])
+        await gw.outbox.send_due(at_once=True)
+        status, body = await get(s, gw, "/link")
+        assert "Links that ended" in body
+        assert "your key was revoked: enrol again with a new token" in body
+
+
+async def test_the_pages_and_the_preview_in_french(history_gateway, city):
+    gw = history_gateway
+    (token,) = await city.tokens(1)
+    async with logged_in(gw, "alice", lang="fr") as s:
+        status, body = await get(s, gw, "/link")
+        assert "Pour commencer : inscrivez-vous avec votre propre jeton" in html.unescape(body)
+        await post(s, gw, "/link/enrol", {"url": city.url, "token": token})
+        status, body = await get(s, gw, "/link?done=enrolled")
+        text = html.unescape(body)
+        assert "Inscription faite" in text and "au moins 5 contributeurs" in text
+        assert "Voir ce qui serait envoyé, puis participer" in text
+        status, body = await get(s, gw, f"/link/preview?aggregator={city.url}&study="
+                                 f"{wire.STANDING_STUDY_ID}&month={MARCH}&commune=yes")
+        text = html.unescape(body)
+        assert "Commune du domicile : La Rochelle (17300)" in text or \
+            "Commune du domicile: La Rochelle (17300)" in text
+        assert "Participer, à partir de 2026-03" in text and "Distance: marche et vélo" in text
+        status, body = await get(s, gw, "/link/ledger")
+        assert "Rien n'a été envoyé." in html.unescape(body)
