@@ -12,7 +12,6 @@ session, so another member's link is never found, let alone changed.
 from __future__ import annotations
 
 import re
-import time
 
 from aiohttp import web
 
@@ -99,7 +98,7 @@ def _month_choices(request) -> list[str]:
     """The months a member may look at and send: the last closed one and those before it,
     as far back as a month is still sent ([link] resend_months)."""
     box = request.app[GATEWAY]
-    last = months.last_closed(time.time(), common.zone(request))
+    last = months.last_closed(box.outbox.clock(), common.zone(request))   # the outbox's "now"
     return [months.add(last, -i) for i in range(box.config.link.resend_months + 1)]
 
 
@@ -254,8 +253,8 @@ async def preview(request: web.Request) -> web.Response:
                                                lang=_lang(request))
     except (LinkError, ValueError) as exc:
         raise web.HTTPNotFound(text=str(exc))
-    items = [{**item, "when": _when(request, item), "asks": [FIELD_WORDS[f] for f in item["fields"]]}
-             for item in shown["studies"]]
+    items = [{**item, "when": _when(request, item),
+              "asks": [FIELD_WORDS[f] for f in item["fields"]]} for item in shown["studies"]]
     return render(request, "city_link_preview.html", link=link, month=month, items=items,
                   study_id=study_id, months=_month_choices(request), commune=commune)
 
@@ -268,7 +267,7 @@ _REFUSED = re.compile(r"^refused by the aggregator \((.*)\)$")
 
 def _when(request, item: dict) -> str:
     """The library's sentence about when (or why not) a month goes, in the page's language."""
-    text = item.get("state") if item["sent"] else item.get("why", "")
+    text = (item.get("state") if item["sent"] else item.get("why")) or ""
     fixed = {"sent": N_("already sent"), "not joined": N_("you have not joined this study"),
              "the month is not over": N_("the month is not over"),
              "outside the study's period": N_("the month is outside the study's period"),
@@ -279,15 +278,16 @@ def _when(request, item: dict) -> str:
         hours = request.app[GATEWAY].config.link.jitter_s / 3600
         return _t(request, N_("due now, then sent at a random moment within %(hours)s hours"),
                   hours=f"{hours:g}")
-    for pattern, words in ((_DUE_AFTER, N_("due after %(x)s (the grace period for late positions)")),
+    for pattern, words in ((_DUE_AFTER,
+                            N_("due after %(x)s (the grace period for late positions)")),
                            (_NOT_BEFORE, N_("waiting to be sent, not before %(x)s")),
                            (_BEFORE, N_("before %(x)s, the first month you agreed to send")),
                            (_REFUSED, N_("refused by the city: %(x)s"))):
-        found = pattern.match(text or "")
+        found = pattern.match(text)
         if found:
             x = found.group(1)
             return _t(request, words, x=_refusal_words(request, x) if pattern is _REFUSED else x)
-    return text or ""
+    return text           # a sentence the catalogue does not know yet: the library's own
 
 
 # ----- what was sent

@@ -68,6 +68,7 @@ async def test_enrol_preview_join_send_ledger_leave_with_deletion(history_gatewa
         assert shown["month"] == MARCH and shown["body"]["commune"] == "17300"
         assert "Commune of home: La Rochelle (17300)" in html.unescape(body)
         assert "Join, starting with 2026-03" in body
+        assert "due now, then sent at a random moment within 6 hours" in body
         assert read.pending(gw.store.conn, read.links(gw.store.conn, alice)[0]["id"]) == []
         assert await gw.outbox.send_due(at_once=True) == {"queued": [], "sent": []}
 
@@ -80,6 +81,8 @@ async def test_enrol_preview_join_send_ledger_leave_with_deletion(history_gatewa
 
         done = await gw.outbox.send_due(at_once=True)       # the service's send pass
         assert [(x["month"], x["status"]) for x in done["sent"]] == [(MARCH, "stored")]
+        status, body = await get(s, gw, q)
+        assert "<strong>When:</strong> already sent" in body and _wire_in(body) == shown
         status, body = await get(s, gw, "/link/ledger")
         assert status == 200 and "signed and verified: stored" in body
         assert MARCH in body and "joined" in body
