@@ -86,6 +86,8 @@ async def test_enrol_preview_join_send_ledger_leave_with_deletion(history_gatewa
         status, body = await get(s, gw, "/link/ledger")
         assert status == 200 and "signed and verified: stored" in body
         assert MARCH in body and "joined" in body
+        assert "What you were shown for 2026-03 when you joined" in body
+        assert wire.canonical(shown).decode() in html.unescape(body)    # the bytes she saw
         pseudonym = read.links(gw.store.conn, alice)[0]["pseudonym"]
         assert html.escape(json.dumps(pseudonym)) in body or pseudonym in body
         (stored,) = [tuple(r) for r in await city.store.stored_figures(pseudonym)]
