@@ -173,6 +173,12 @@ async def test_households_like_yours_shows_the_communes_published_figures(histor
     assert status == 200, body
     text = html.unescape(body)
     assert "Your commune: La Rochelle (17300)" in text
+    async with logged_in(gw, "alice") as s:                  # the trends page points there
+        status, trends = await get(s, gw, "/trends?period=month")
+        assert 'href="/link/compare?aggregator=' in trends and "Households like yours" in trends
+    async with logged_in(gw, "bob") as s:                    # not enrolled: nothing to compare
+        status, trends = await get(s, gw, "/trends?period=month")
+        assert "/link/compare" not in trends
     row = re.search(r"<th scope=\"row\">2026-03</th>(.*?)</tr>", text, re.S).group(1)
     assert row.count("6 contributors") == 2 and "kg" in row      # the commune and the whole
 
