@@ -35,8 +35,8 @@ from .routes import is_osmand, is_phone_endpoint
 # One module per area of the household page (docs/web.md).
 ROUTE_MODULES = ("webui.pages", "webui.locale", "webui.day", "webui.trip", "webui.trends",
                  "webui.places", "webui.bike_days", "webui.devices", "webui.data",
-                 "webui.settings", "webui.frontend", "webui.recorder_api", "webui.imports_api",
-                 "webui.tls")
+                 "webui.settings", "webui.city_link", "webui.frontend", "webui.recorder_api",
+                 "webui.imports_api", "webui.tls")
 STATIC = Path(__file__).parent / "static"
 
 

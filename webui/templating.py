@@ -32,12 +32,12 @@ from .common import LABEL_NAMES, MODE_NAMES, PURPOSE_NAMES
 from .i18n import N_
 from .keys import GATEWAY, LOCALE, MEMBER, ZONE
 
-# The navigation, in the order a member needs it; "City link" is where the consent, preview
-# and ledger of summaries sent to the city will go (issue #11).
+# The navigation, in the order a member needs it; "City link" holds the consent, preview
+# and ledger of summaries sent to the city (issue #11, webui/city_link.py).
 NAV = (("/day", "day", N_("My day")), ("/trends", "trends", N_("Trends")),
        ("/bike-days", "bike", N_("Bike days")), ("/places", "places", N_("Places")),
        ("/devices", "devices", N_("Devices")), ("/data", "data", N_("My data")),
-       ("/settings", "settings", N_("Settings")))
+       ("/link", "link", N_("City link")), ("/settings", "settings", N_("Settings")))
 
 
 @functools.cache

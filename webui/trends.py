@@ -7,6 +7,7 @@ from datetime import date
 
 from aiohttp import web
 
+from gateway.queries import link as link_read
 from gateway.queries import trends as tq
 
 from . import charts, common
@@ -42,7 +43,9 @@ async def trends_page(request: web.Request) -> web.Response:
     return render(request, "trends.html", data=data, kind=kind, anchor=anchor,
                   km_chart=km_chart, co2_chart=co2_chart, label=label,
                   earlier=tq.shift(kind, first, -1), later=tq.shift(kind, anchor, 1),
-                  today=common.today(request), compare=_compare(data, common.today(request)))
+                  today=common.today(request), compare=_compare(data, common.today(request)),
+                  city_links=[l["aggregator"] for l in link_read.links(
+                      common.conn(request), common.member_id(request)) if l["state"] == "active"])
 
 
 def _formatter(request):
