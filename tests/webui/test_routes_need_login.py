@@ -10,8 +10,9 @@ from harness import base_url
 from webui import auth
 
 # Reachable without a member login: first-run setup, the login form, health, static files,
-# the language switch; and the phone endpoints, which check the device's own credentials.
-PUBLIC = {"/login", "/setup", "/healthz", "/language"}
+# the language switch, the box's CA certificate (public by nature); and the phone endpoints,
+# which check the device's own credentials.
+PUBLIC = {"/login", "/setup", "/healthz", "/language", "/tls/ca.crt", "/tls/ca.mobileconfig"}
 PHONE = {"/pub"}
 
 
