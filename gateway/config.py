@@ -187,6 +187,17 @@ class LinkSection:
     compare_months: int = 6
 
 
+# --- backups (gateway/backup/, docs/operations.md)
+@dataclass
+class BackupSection:
+    # Where `selfdata backup` (and the nightly timer) writes when given no --to: a folder
+    # (a USB stick's mount point, say); empty = <data_dir>/backups.
+    dir: str = ""
+    # Backups in that folder older than this many days are deleted after each new one
+    # (the newest is always kept); 0 = keep every backup.
+    keep_days: int = 7
+
+
 @dataclass
 class Config:
     gateway: GatewaySection = field(default_factory=GatewaySection)
@@ -196,6 +207,7 @@ class Config:
     ingest: IngestSection = field(default_factory=IngestSection)
     pipeline: PipelineSection = field(default_factory=PipelineSection)
     link: LinkSection = field(default_factory=LinkSection)
+    backup: BackupSection = field(default_factory=BackupSection)
     source: str = "defaults"
     # Sections added by other capabilities (pipeline, aggregator...) as raw dicts.
     extra: dict = field(default_factory=dict)
@@ -207,6 +219,10 @@ class Config:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "selfdata.db"
+
+    @property
+    def backup_dir(self) -> Path:
+        return Path(self.backup.dir or self.data_dir / "backups")
 
     @property
     def broker_dir(self) -> Path:
