@@ -104,6 +104,10 @@ class MqttSection:
     # How to make the system broker re-read them; empty = SIGHUP to the pid in pid_file.
     reload_command: str = ""
     pid_file: str = "/run/mosquitto/mosquitto.pid"
+    # The broker saves what it holds every 30 min (it runs only while the gateway runs: a
+    # systemd drop-in on the Pi, SIGTERM to the child broker). A broker that outlives the
+    # gateway (an external one) must save after every change instead: true (more wear).
+    broker_save_every_change: bool = False
     keepalive: int = 60
     retry_seconds: float = 5.0
 
