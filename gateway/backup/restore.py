@@ -173,6 +173,10 @@ def _replace(data_dir: Path, staging: Path) -> None:
             shutil.rmtree(entry)
         else:
             entry.unlink()
+    # The old database's WAL and shared memory must go with it: SQLite would replay a stale
+    # WAL of the replaced database onto the restored one.
+    for suffix in ("-wal", "-shm", "-journal"):
+        (data_dir / f"{DB_NAME}{suffix}").unlink(missing_ok=True)
     owner = data_dir.stat()
     moves = [(staging / "db" / DB_NAME, data_dir / DB_NAME)]
     data = staging / "data"

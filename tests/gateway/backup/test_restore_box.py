@@ -260,9 +260,20 @@ def test_a_damaged_or_foreign_file_is_refused_and_nothing_changes(small_box, tmp
         assert proc.returncode == 1, proc.stdout
         assert message in proc.stderr, (path.name, proc.stderr)
         assert rows(site.db, "SELECT name FROM members") == before
-    # The good one is accepted, and the box it replaced is kept as a backup.
+    # The good one is accepted, and the box it replaced is kept as a backup; a WAL the
+    # replaced database left (a box that crashed) is not replayed onto the restored one.
+    conn = sqlite3.connect(site.db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("UPDATE members SET name = 'mallory'")
+    stale = site.data_dir / "selfdata.db-wal"
+    kept = stale.read_bytes()
+    conn.close()
+    stale.write_bytes(kept)     # as a SIGKILLed gateway leaves it: uncheckpointed
     proc = selfdata(site.config_path, "restore", str(good))
     assert "the data it replaced is saved in" in proc.stdout
+    assert rows(site.db, "SELECT name FROM members") == [("alice",)]
+    assert rows(site.db, "PRAGMA integrity_check") == [("ok",)]
 
 
 def test_a_restore_while_the_gateway_runs_is_refused(small_box):
