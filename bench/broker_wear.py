@@ -144,6 +144,9 @@ class Box:
         self.disk = Disk(root / f"{name}-disk")
         port = free_port()
         self.config = make_config(self.root, mqtt_port=port)
+        # What this bench weighs: saving after every change (now the opt-in for a broker
+        # that outlives the gateway; the box's own brokers save on a timer: bench/wear.py).
+        self.config.mqtt.broker_save_every_change = True
         household = Household(self.config)
         self.secrets = household.secrets
         store = Store(self.config.db_path).open()

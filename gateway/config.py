@@ -122,6 +122,10 @@ class MqttSection:
     # How to make the system broker re-read them; empty = SIGHUP to the pid in pid_file.
     reload_command: str = ""
     pid_file: str = "/run/mosquitto/mosquitto.pid"
+    # The broker saves what it holds every 30 min (it runs only while the gateway runs: a
+    # systemd drop-in on the Pi, SIGTERM to the child broker). A broker that outlives the
+    # gateway (an external one) must save after every change instead: true (more wear).
+    broker_save_every_change: bool = False
     keepalive: int = 60
     retry_seconds: float = 5.0
     # --- TLS for phones: mosquitto's listener with the box's certificate (0 = none), made
@@ -211,6 +215,17 @@ class LinkSection:
     compare_months: int = 6
 
 
+# --- backups (gateway/backup/, docs/operations.md)
+@dataclass
+class BackupSection:
+    # Where `selfdata backup` (and the nightly timer) writes when given no --to: a folder
+    # (a USB stick's mount point, say); empty = <data_dir>/backups.
+    dir: str = ""
+    # Backups in that folder older than this many days are deleted after each new one
+    # (the newest is always kept); 0 = keep every backup.
+    keep_days: int = 7
+
+
 @dataclass
 class ImportsSection:
     # Each upload is imported by a child process the kernel holds to these limits (its
@@ -238,6 +253,7 @@ class Config:
     pipeline: PipelineSection = field(default_factory=PipelineSection)
     link: LinkSection = field(default_factory=LinkSection)
     imports: ImportsSection = field(default_factory=ImportsSection)
+    backup: BackupSection = field(default_factory=BackupSection)
     source: str = "defaults"
     # Sections added by other capabilities (pipeline, aggregator...) as raw dicts.
     extra: dict = field(default_factory=dict)
@@ -249,6 +265,10 @@ class Config:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "selfdata.db"
+
+    @property
+    def backup_dir(self) -> Path:
+        return Path(self.backup.dir or self.data_dir / "backups")
 
     @property
     def broker_dir(self) -> Path:

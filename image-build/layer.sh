@@ -68,7 +68,7 @@ printf 'uninitialized\n' > "$root/etc/machine-id"
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/debconf/*-old \
     "$root"/var/lib/dpkg/*-old "$root"/tmp/* "$root"/var/tmp/* \
     "$root"/root/.cache "$root"/var/cache/ldconfig/aux-cache
-# Logs: the files go, the folders stay (/var/log/journal keeps the journal persistent).
+# Logs: the files go, the folders stay (the journal is volatile: journald.conf.d/selfdata.conf).
 find "$root/var/log" -type f -delete
 
 # Reproducibility: no time newer than the commit.

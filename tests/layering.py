@@ -50,6 +50,8 @@ GATEWAY_INSIDE = {
     # The city link reads what it sends through the read side, never the trip engine's tables.
     "gateway.outbox": _BASE | {"gateway.store", "gateway.accounts", "gateway.queries",
                                "gateway.outbox"},
+    # Backups, restore and upgrade copy the store's file and the data directory whole.
+    "gateway.backup": _BASE | {"gateway.store", "gateway.backup"},
     "gateway.announce": _BASE,
     # The box's CA and certificates: configuration only (the service and doctor use it).
     "gateway.tls": _BASE | {"gateway.tls"},

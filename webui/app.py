@@ -19,6 +19,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from gateway import __version__
+
 from aiohttp import web
 
 from . import headers, pub
@@ -85,6 +87,6 @@ async def _root(request: web.Request) -> web.StreamResponse:
 async def healthz(request: web.Request) -> web.Response:
     gw = request.app[GATEWAY]
     mqtt = None if gw.mqtt is None else gw.mqtt.connected
-    body = {"status": "ok", "mqtt_connected": mqtt,
+    body = {"status": "ok", "version": __version__, "mqtt_connected": mqtt,
             "schema": gw.store.schema_version()}
     return web.json_response(body)

@@ -144,7 +144,7 @@ def render_mosquitto_conf(config: Config, *, port: int | None = None, tls_port: 
         render_listeners(config, bind=bind, tls_port=tls_port, lan_addresses=lan_addresses),
         "persistence true",
         f"persistence_location {d}/",
-        *BROKER_TUNING,
+        *broker_tuning(config),
         "log_dest stderr",
         "log_type error",
         "log_type warning",
@@ -160,16 +160,32 @@ def render_mosquitto_conf(config: Config, *, port: int | None = None, tls_port: 
 # gateway's persistent session (and what it queued).
 LISTENER_OPTIONS = ("use_username_as_clientid true",)
 # A gateway that was down for a day must find every queued QoS 1 message, and a wide
-# in-flight window lets it commit in big batches. The broker PUBACKs phones itself, so what
-# it holds must be on disk: with autosave_on_changes the interval is a number of changes
-# (queued or acknowledged messages, retained messages, subscriptions), and 1 saves the
-# whole in-memory database after every loop turn that changed it (docs/operations.md
-# measures what that writes, and says what window remains). A cap on one message keeps a
-# hostile device from making the broker hold (and save) a 256 MB payload; it is twice the
-# gateway's own limit, so what the gateway refuses it still sees and counts.
+# in-flight window lets it commit in big batches. A cap on one message keeps a hostile
+# device from making the broker hold (and save) a 256 MB payload; it is twice the gateway's
+# own limit, so what the gateway refuses it still sees and counts.
+#
+# Persistence: the broker runs only while the gateway does (on the Pi a systemd drop-in
+# binds mosquitto to the gateway; the child broker gets SIGTERM when the gateway dies), so
+# it never holds phones' messages for an absent gateway, and a clean stop saves what is in
+# flight. So it saves on a timer (every 30 min), not after every change: saving after every
+# change rewrites the whole database at each message, ~65 MB/day of card writes for one
+# phone (docs/operations.md). A broker that outlives the gateway (an external one) should
+# save after every change: SAVE_EVERY_CHANGE, `[mqtt] broker_save_every_change`.
 BROKER_TUNING = ("max_queued_messages 1000000", "max_inflight_messages 1000",
-                 "max_keepalive 3600", "autosave_on_changes true", "autosave_interval 1",
+                 "max_keepalive 3600", "autosave_on_changes false", "autosave_interval 1800",
                  "message_size_limit 1048576")
+# With autosave_on_changes the interval is a number of changes (queued or acknowledged
+# messages, retained messages, subscriptions), and 1 saves the whole in-memory database
+# after every loop turn that changed it.
+SAVE_EVERY_CHANGE = ("autosave_on_changes true", "autosave_interval 1")
+
+
+def broker_tuning(config: Config) -> tuple[str, ...]:
+    """BROKER_TUNING, with the every-change saving when the configuration asks for it."""
+    if not config.mqtt.broker_save_every_change:
+        return BROKER_TUNING
+    return tuple(line for line in BROKER_TUNING if not line.startswith("autosave_")) + \
+        SAVE_EVERY_CHANGE
 
 
 def _write_if_changed(path: Path, text: str, mode: int) -> bool:

@@ -36,6 +36,10 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
         # included (NORMAL would lose acknowledged fixes then). Group commit keeps the
         # number of fsyncs to one per batch, not one per fix.
         conn.execute("PRAGMA synchronous = FULL")
+        # After a checkpoint the WAL is cut back to 4 MiB: a large import must not leave a
+        # WAL of hundreds of MB on the card (the WAL is reused from its start either way,
+        # so steady writes are the same; docs/operations.md, "Wear").
+        conn.execute("PRAGMA journal_size_limit = 4194304")
         # Deleted rows are overwritten, not left in free pages: erasure is real.
         conn.execute("PRAGMA secure_delete = ON")
     return conn

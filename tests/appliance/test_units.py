@@ -59,7 +59,7 @@ def fake_root(tmp_path_factory) -> Path:
         shutil.copy(unit, unit_dir / unit.name)
     dropin = root / "etc/systemd/system/mosquitto.service.d/selfdata.conf"
     dropin.parent.mkdir(parents=True)
-    shutil.copy(SYSTEMD / "mosquitto-restart.conf", dropin)
+    shutil.copy(SYSTEMD / "mosquitto-bound.conf", dropin)
     for unit in list(UNITS) + [unit_dir / name for name in DEBIAN_UNITS]:
         for command in exec_paths(unit):
             stand_in = root / command.lstrip("/")
@@ -102,6 +102,29 @@ def test_mosquitto_with_our_restart_dropin_verifies(fake_root):
                             "systemd/system/mosquitto.service.d/selfdata.conf"],
                            capture_output=True, text=True)
     assert "Restart=on-failure" in shown.stdout, shown.stderr
+    # The broker runs only while the gateway does (docs/operations.md, "the broker").
+    assert "BindsTo=selfdata-gateway.service" in shown.stdout
+    assert "After=selfdata-gateway.service" in shown.stdout
+
+
+def test_the_broker_is_bound_to_the_gateway_without_an_ordering_cycle(fake_root):
+    """mosquitto is ordered after the gateway (BindsTo= with After=), so the gateway must not
+    be ordered after mosquitto; it still pulls it in, and takes it down when it dies."""
+    gateway = (SYSTEMD / "selfdata-gateway.service").read_text()
+    after = " ".join(l.split("=", 1)[1] for l in gateway.splitlines() if l.startswith("After="))
+    wants = " ".join(l.split("=", 1)[1] for l in gateway.splitlines() if l.startswith("Wants="))
+    assert "mosquitto.service" not in after and "mosquitto.service" in wants
+    assert "stop mosquitto.service" in gateway
+    shown = subprocess.run([analyze(), "verify", f"--root={fake_root}", "mosquitto.service",
+                            "selfdata-gateway.service"], capture_output=True, text=True)
+    assert shown.returncode == 0 and "cycle" not in shown.stderr.lower(), shown.stderr
+
+
+def test_the_pi_broker_saves_on_a_timer():
+    """Bound to the gateway, the Pi's broker saves every 30 min and at every clean stop,
+    not after every change (docs/operations.md: the wear that costs)."""
+    conf = (SYSTEMD / "mosquitto-selfdata.conf").read_text().splitlines()
+    assert "autosave_on_changes false" in conf and "autosave_interval 1800" in conf
 
 
 def test_verify_catches_a_broken_unit(fake_root):

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import asyncio
 
+from ...backup import Busy, DataDirLock
 from ...service import Gateway
+from ..context import UsageError
 
 
 def register(sub, common):
@@ -22,5 +24,13 @@ def run(args, ctx):
         ctx.config.web.port = args.port
     if args.run_broker:
         ctx.config.mqtt.run_broker = True
-    asyncio.run(Gateway(ctx.config, web_app=ctx.require_web_app()).run_until_signalled())
+    web_app = ctx.require_web_app()
+    try:   # one gateway per data directory, and none while a restore replaces it
+        lock = DataDirLock(ctx.config.data_dir, "selfdata serve").acquire()
+    except Busy as exc:
+        raise UsageError(f"cannot start: {exc}") from None
+    try:
+        asyncio.run(Gateway(ctx.config, web_app=web_app).run_until_signalled())
+    finally:
+        lock.release()
     return 0

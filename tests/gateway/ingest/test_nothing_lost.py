@@ -209,7 +209,15 @@ def test_broker_killed_after_acknowledging_while_the_gateway_was_down_loses_noth
     on Debian) and 200 of 200 were lost. Now it saves after every change: the save follows
     the PUBACK in the same turn of the broker's loop (docs/operations.md: the window left, of
     one save's duration, measured by bench/broker_wear.py), so the kill waits for it, at
-    most 5 s, where the old setting would have needed 60."""
+    most 5 s, where the old setting would have needed 60.
+
+    Every-change saving is the opt-in for a broker that outlives the gateway
+    (`[mqtt] broker_save_every_change`); the box's own brokers run only while the gateway
+    runs and save on a timer (test_bound_broker_loses_nothing below)."""
+    box.config.mqtt.broker_save_every_change = True
+    box.broker.stop()
+    box.broker.start()
+    assert "autosave_interval 1" in (box.config.broker_dir / "test-mosquitto.conf").read_text()
     box.gateway.start()   # the gateway's persistent session subscribes...
     box.gateway.terminate()  # ...and the gateway goes away
     user, base = "alice/phone", int(time.time()) - 7200
