@@ -28,6 +28,10 @@ class Leg:
     factor_version: str | None = None
     corrected: bool = False
     n_points: int = 0
+    # the model's view, for the member and for learning from their corrections:
+    probs: dict | None = None      # {mode: probability} of the leading modes
+    features: dict | None = None   # what was measured (carbon.likelihood.measurable)
+    loglik: dict | None = None     # {mode: log likelihood}: working data, never stored
 
 
 @dataclass(slots=True)

@@ -9,7 +9,10 @@ pauses around it.
 from carbon.geo import distance_m
 
 _MIN_NOISE_M = 10.0     # even a good fix wanders this much
-_NOISE_MULTIPLE = 3.0   # a step this many accuracies long is mostly real movement
+_NOISE_MULTIPLE = 3.0   # a step this many accuracies long is mostly real movement...
+_OWN_STEP_S = 8.0       # ... if it also took a while: a 100 m jump in a second or two
+#                         is a multipath excursion in a street canyon (longer steps are
+#                         capped by their neighbours, carbon.features._open_spikes)
 
 
 def window_speeds(points: list, window_s: float) -> list:
@@ -29,7 +32,8 @@ def window_speeds(points: list, window_s: float) -> list:
             b += 1
         p, q = points[k], points[k + 1]
         step = distance_m(p.lat, p.lon, q.lat, q.lon)
-        if step >= _NOISE_MULTIPLE * max(_acc(p), _acc(q), _MIN_NOISE_M) and q.ts > p.ts:
+        if step >= _NOISE_MULTIPLE * max(_acc(p), _acc(q), _MIN_NOISE_M) and \
+                q.ts - p.ts >= _OWN_STEP_S:
             out.append(step / (q.ts - p.ts))
             continue
         pa, pb = points[a], points[b]

@@ -13,6 +13,7 @@ from carbon.params import DEFAULT_PARAMS, Params
 _STRAY_TOLERANCE = 1   # fixes allowed outside the radius before the run is over
 WALK_PACE_MS = 1.4     # the slowest way to cover a hop: the dwell it implies is the longest
 _CORE_M = 25.0         # fixes at rest wander this much around a place (GPS outdoors, wifi in)
+_GPS_ACC_M = 30.0      # accuracy of a GPS fix in town; worse ones are network positions
 
 
 def _grow(points: list, i: int, radius: float) -> int:
@@ -26,13 +27,19 @@ def _grow(points: list, i: int, radius: float) -> int:
     n = len(points)
     while j < n and j - last_in <= _STRAY_TOLERANCE + 1:
         q = points[j]
-        if distance_m(sum_lat / k, sum_lon / k, q.lat, q.lon) <= radius:
+        if distance_m(sum_lat / k, sum_lon / k, q.lat, q.lon) <= radius + _slack(q):
             sum_lat += q.lat
             sum_lon += q.lon
             k += 1
             last_in = j
         j += 1
     return last_in
+
+
+def _slack(q) -> float:
+    """Extra reach for a fix less precise than GPS: a Wi-Fi position indoors (accuracy
+    50-100 m) wanders further than the radius allows for GPS, while the member sits still."""
+    return 0.5 * max(0.0, (q.acc or 0.0) - _GPS_ACC_M)
 
 
 def quiet_until(points: list, last: int) -> int:

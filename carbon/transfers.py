@@ -1,11 +1,16 @@
 """Waiting for a connection is part of the journey, not a stay.
 
-A short stop where the mode changes and one side is a motor vehicle (walk to the station,
-wait, ride the train) joins the two trips: people describe "I went to work by bike and train",
-not two trips. The same short stop between two walks or two drives stays a stop (an errand).
+Only a scheduled departure makes people wait: a short stop followed by public transport
+(walk to the station, wait, ride the train; or a bus, a wait, a tram) joins the two trips,
+"I went to work by bike and train", with the stop as the wait of the leg boarded after it.
+Nobody waits five minutes for their own car or bike: a stop of a few minutes before one
+is an errand (a shop, a drop-off), so the two trips stay apart. Whether the next leg is
+public transport is decided by the model with the stop counted as its wait: a car-like
+leg after a long wait at a kerb is more likely a bus.
 """
-from carbon.geo import distance_m
-from carbon.legs import FOOT_MODES, carry_bike
+from carbon.assign import FOOT_MODES, decide
+from carbon.likelihood import wait_loglik
+from carbon.mode_params import PUBLIC
 from carbon.model import Leg, Stay, Trip
 from carbon.params import DEFAULT_PARAMS, Params
 
@@ -13,60 +18,79 @@ MOTOR_MODES = frozenset({"car", "carpool", "motorcycle", "bus", "tram", "train",
                          "plane"})
 
 
-def is_transfer(before: Trip, stay: Stay, after: Trip, params: Params = DEFAULT_PARAMS) -> bool:
-    if after.start_ts - before.end_ts > params.transfer_max_s:
-        return False
-    a, b = before.legs[-1].mode, after.legs[0].mode
-    return a != b and (a in MOTOR_MODES or b in MOTOR_MODES)
+def _with_wait(leg: Leg, seconds: float, ranges) -> Leg:
+    """A copy of the leg whose likelihood includes standing `seconds` before boarding."""
+    extra = wait_loglik(seconds, ranges)
+    copy = Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
+               n_points=leg.n_points, features=dict(leg.features or {}, wait=round(seconds)),
+               loglik={m: v + extra.get(m, 0.0) for m, v in (leg.loglik or {}).items()})
+    return copy
 
 
-def _cover_wait(x: Trip, y: Trip) -> None:
+def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
+               params: Params = DEFAULT_PARAMS):
+    """The legs of the joined trip when the stop between `before` and `after` is a
+    connection (public transport boarded after it), else None."""
+    wait = after.start_ts - before.end_ts
+    if wait > params.transfer_max_s or not after.legs or not before.legs:
+        return None
+    boarded = _with_wait(after.legs[0], wait, priors.ranges)
+    legs = decide([_copy(g) for g in before.legs] + [boarded] +
+                  [_copy(g) for g in after.legs[1:]], priors, owned)
+    k = _leg_at(legs, boarded.start_ts)
+    if k == 0 or legs[k].start_ts < boarded.start_ts:
+        return None     # one mode through the stop: two trips of the same kind, an errand
+    return legs if legs[k].mode in PUBLIC else None
+
+
+def _copy(leg: Leg) -> Leg:
+    return Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
+               n_points=leg.n_points, probs=leg.probs, features=leg.features,
+               loglik=dict(leg.loglik or {}))
+
+
+def _leg_at(legs: list, ts: int) -> int:
+    return next((k for k, g in enumerate(legs) if g.start_ts <= ts <= g.end_ts and
+                 g.end_ts > ts), len(legs) - 1)
+
+
+def _cover_wait(legs: list, x: Trip, y: Trip) -> None:
     """Give the connection between x and y (the stop that was a stay) to a leg, so the
-    joined trip's legs cover it. The member is out of any vehicle there: the walk leg on
-    either side takes it (the walk to the car ends when the car moves, the walk to the bus
-    stop includes the wait at it). Waiting *for* a vehicle is part of using it: between a
-    ride and a motor vehicle the wait goes to the motor side, as for a halt inside a fast
-    stretch (legs._split_at_halt): the wait for the train; between two motor vehicles, to
-    the one boarded next. After alighting to ride on, nothing of the vehicle is left (a
-    stop that is a stay is longer than any station halt): the member is on foot, getting
-    from the vehicle to the bike (walking it out of the station, unlocking it), so that
-    time is a walk leg of its own until the ride moves."""
-    before, after = x.legs[-1], y.legs[0]
+    joined trip's legs cover it. The member is out of any vehicle there: a walk leg
+    before it takes it (the walk to the bus stop includes the wait at it); otherwise the
+    leg boarded after it does (waiting for a vehicle is part of using it, as for a halt
+    inside a fast stretch: legs._split_at_halt)."""
     if y.start_ts <= x.end_ts:
         return
-    if before.mode in FOOT_MODES:
+    k = next((i for i, g in enumerate(legs) if g.start_ts >= y.start_ts), 0)
+    if k == 0:
+        return          # one leg runs through the stop already
+    before, after = legs[k - 1], legs[k]
+    if before.mode in FOOT_MODES and before.end_ts <= y.start_ts:
         before.end_ts = y.start_ts
-    elif after.mode in FOOT_MODES or after.mode in MOTOR_MODES:
-        after.start_ts = x.end_ts
-    elif before.mode in MOTOR_MODES:
-        x.legs.append(Leg(x.end_ts, y.start_ts, _gap_m(x, y), "walk", 0.5))
     else:
-        before.end_ts = y.start_ts
+        after.start_ts = x.end_ts
 
 
-def _gap_m(x: Trip, y: Trip) -> float:
-    """Ground covered between the arrival of x and the departure of y."""
-    if x.end is None or y.start is None:
-        return 0.0
-    return round(distance_m(x.end[0], x.end[1], y.start[0], y.start[1]), 1)
-
-
-def _join(x: Trip, y: Trip) -> Trip:
-    _cover_wait(x, y)
-    legs = carry_bike(x.legs + y.legs)
+def _join(x: Trip, y: Trip, legs: list) -> Trip:
+    _cover_wait(legs, x, y)
     return Trip(x.start_ts, y.end_ts, round(sum(leg.distance_m for leg in legs), 1), legs,
                 start=x.start, end=y.end)
 
 
-def join_transfers(stays: list, trips: list, params: Params = DEFAULT_PARAMS) -> tuple:
-    """(stays, trips) with transfer stops dissolved into the trips around them."""
+def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
+                   params: Params = DEFAULT_PARAMS) -> tuple:
+    """(stays, trips) with connection stops dissolved into the trips around them."""
     seq = sorted(stays + trips, key=lambda item: (item.start_ts, isinstance(item, Trip)))
     out = []
     for item in seq:
-        if (isinstance(item, Trip) and len(out) >= 2 and isinstance(out[-1], Stay)
-                and isinstance(out[-2], Trip) and is_transfer(out[-2], out[-1], item, params)):
+        legs = None
+        if isinstance(item, Trip) and len(out) >= 2 and isinstance(out[-1], Stay) \
+                and isinstance(out[-2], Trip):
+            legs = connection(out[-2], out[-1], item, priors, owned, params)
+        if legs is not None:
             out.pop()
-            out.append(_join(out.pop(), item))
+            out.append(_join(out.pop(), item, legs))
         else:
             out.append(item)
     return [s for s in out if isinstance(s, Stay)], [t for t in out if isinstance(t, Trip)]

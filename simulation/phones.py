@@ -8,10 +8,11 @@ Regimes (the ones the engine meets in the wild):
 * ``significant``: OwnTracks' significant-changes mode (iOS): a fix once the phone has moved
   ~500 m and at most every ~5 minutes, nothing while it stays.
 
-Errors: GPS error is correlated in time (an AR(1) process with a ~30 s time constant,
+Errors: GPS error is correlated in time (an AR(1) process with a ~5 min time constant,
 per-axis sigma ~ accuracy/1.5, since Android reports a 68 % radius); in streets, multipath
-throws fixes 30-150 m off for 5-40 s while the reported accuracy stays small (the "urban
-canyon"); indoors, positions come from Wi-Fi (20-80 m, wandering); underground, either
+throws fixes 20-80 m off for 5-40 s while the reported accuracy stays small (the "urban
+canyon"); in a train's coach, 10-50 m and some network positions; indoors, positions
+come from Wi-Fi (20-80 m, wandering); underground, either
 nothing or network positions that jump by kilometres; in flight, the phone is off.
 Phones also fall asleep for minutes now and then (apps suspended by the OS).
 """
@@ -41,12 +42,17 @@ REGIMES = {
     "significant": Regime("significant", None, min_move_m=500.0, min_gap_s=300.0),
 }
 
-_GPS_ACC = {"open": (3, 10), "street": (5, 25), "indoor": (20, 80)}
-# GPS error wanders over about a minute; indoors the position comes from the same Wi-Fi
-# access points for as long as the member stays, so its error barely moves.
+_GPS_ACC = {"open": (3, 10), "street": (5, 25), "indoor": (20, 80), "rail": (8, 50)}
+# Inside a train's metal coach GPS is worse and the phone falls back on network
+# positions now and then (the Helsinki and e-mission train legs: accuracy 10-50 m).
+_NETWORK_SHARE = {"rail": 0.15}
+# GPS error is correlated over minutes (multipath and atmosphere change slowly, and phones
+# filter their fixes): a phone at rest drifts a metre or so per second at most. Indoors the
+# position comes from the same Wi-Fi access points for as long as the member stays.
 _TAU_S = {"indoor": 900.0}
-_TAU_GPS_S = 60.0
-_CANYON_PER_KM = 0.5        # multipath excursions per km in streets
+_TAU_GPS_S = 300.0
+_CANYON_PER_KM = 0.2        # multipath excursions per km in streets (e-mission's walks
+#                             show a few: their p90 speeds stay under 2 m/s)
 _LATLON_DIGITS = 6
 
 
@@ -72,7 +78,7 @@ def _canyon(noise: _Noise, s, moved_m: float, rng: random.Random) -> tuple:
     if s.t <= noise.canyon_until:
         return noise.cx, noise.cy
     if s.env == "street" and rng.random() < _CANYON_PER_KM * moved_m / 1000.0:
-        r, a = rng.uniform(30, 150), rng.uniform(0, 2 * math.pi)
+        r, a = rng.uniform(20, 80), rng.uniform(0, 2 * math.pi)
         noise.cx, noise.cy = r * math.cos(a), r * math.sin(a)
         noise.canyon_until = s.t + rng.randint(5, 40)
         return noise.cx, noise.cy
@@ -90,7 +96,8 @@ def _fix(s, frame, noise: _Noise, dt: float, moved_m: float, regime: Regime,
         err, acc = rng.uniform(100, 1500), rng.choice((30, 40, 150, 500, 800, 1200))
         a = rng.uniform(0, 2 * math.pi)
         return _out(s.t, frame, s.x + err * math.cos(a), s.y + err * math.sin(a), acc)
-    if regime.network_share and rng.random() < regime.network_share:
+    share = max(regime.network_share, _NETWORK_SHARE.get(s.env, 0.0))
+    if share and rng.random() < share:
         acc = rng.uniform(20, 60) if rng.random() < 0.7 else rng.uniform(300, 1500)
         err = rng.gauss(0, acc / 1.5)
         a = rng.uniform(0, 2 * math.pi)

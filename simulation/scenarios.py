@@ -70,7 +70,7 @@ def road(it: Itinerary, rng, label: str, kin, xy: tuple, lights: float, red: tup
     limit = []
     if jam:   # congestion over most of the route: a queue that stops and goes
         a, b = 0.1 * route.length, 0.9 * route.length
-        halts += motion.congestion(route.length, rng, a, b, every=(50, 300), halt=(5, 30))
+        halts += motion.congestion(route.length, rng, a, b, every=(80, 400), halt=(5, 30))
         limit = [(a, b, rng.uniform(6.0, 9.0))]
     it.leg(label, route, kin, rng, stops=halts, limit=limit)
 
@@ -83,13 +83,17 @@ def walk_day(it, rng):
 
 
 def run_day(it, rng):
-    home, park = it.xy, _far(rng, it.xy, 2500, 5000)
-    pace = rng.uniform(2.6, 3.6)
-
-    def go(xy):
-        it.leg("run", streets(it.xy, xy, rng, block=(150, 400)), K["run"], rng, env="open",
-               cruise=pace)
-    out_and_back(it, rng, lambda: go(park), lambda: go(home))
+    """Runs are loops from home (a recreational run goes round and comes back), at
+    2.6-3.6 m/s, 4-10 km, mostly in the open (parks, the seafront)."""
+    home = it.xy
+    a = _far(rng, home, 1200, 2500)
+    b = point_at(a, rng.uniform(800, 2000), heading_to(home, a) + rng.uniform(1.2, 2.0))
+    legs = [streets(p, q, rng, block=(150, 400)) for p, q in ((home, a), (a, b), (b, home))]
+    loop = Route([pt for k, r in enumerate(legs) for pt in (r.pts if k == 0 else r.pts[1:])])
+    it.stay(rng.uniform(1200, 2400))
+    with trip(it):
+        it.leg("run", loop, K["run"], rng, env="open", cruise=rng.uniform(2.6, 3.6))
+    it.stay(1800)
 
 
 def bike_day(it, rng):
@@ -121,7 +125,7 @@ def ebike_day(it, rng):
 def car_day(it, rng):
     """Town driving with lights and corners; on some days in a jam."""
     home, dest = it.xy, _far(rng, it.xy, 2500, 8000)
-    jam = rng.random() < 0.4
+    jam = rng.random() < 0.2
 
     def drive(xy):
         walk_for(it, rng, (30, 120))
@@ -205,7 +209,7 @@ def metro_day(it, rng):
         exit_ = _far(rng, xy, 200, 500)
         route, stations = metro_line(it.xy, exit_, rng, open_air=open_air)
         dwell = [(s, rng.uniform(20, 40)) for s in stations[1:-1]]
-        it.leg("metro", route, K["metro"], rng, stops=dwell, env="open")
+        it.leg("metro", route, K["metro"], rng, stops=dwell, env="rail")
         walk_for(it, rng, (40, 90), env="underground")
         walk(it, rng, xy)
     out_and_back(it, rng, lambda: ride(dest), lambda: ride(home))
@@ -220,7 +224,7 @@ def _train(kin, spacing, dwell, length, radius):
         b = point_at(it.xy, span, rng.uniform(0, 2 * math.pi)) if xy_far is None else xy_far
         route = smooth_line(it.xy, b, rng, radius_m=radius, wiggle_m=0.02 * span)
         stops = motion.spaced_stops(route.length, rng, spacing, dwell)
-        it.leg("train", route, kin, rng, stops=stops, env="open")
+        it.leg("train", route, kin, rng, stops=stops, env="rail")
         if station_walk:
             walk(it, rng, _far(rng, it.xy, 300, 900))
     return ride
@@ -325,7 +329,7 @@ def bus_metro_day(it, rng):
         walk_for(it, rng, (40, 90), env="underground")
         it.wait(rng.uniform(60, 300), env="underground")
         route, stations = metro_line(it.xy, _far(rng, it.xy, 3000, 8000), rng)
-        it.leg("metro", route, K["metro"], rng, env="open",
+        it.leg("metro", route, K["metro"], rng, env="rail",
                stops=[(s, rng.uniform(20, 40)) for s in stations[1:-1]])
         walk_for(it, rng, (40, 90), env="underground")
         walk(it, rng, _far(rng, it.xy, 200, 600))

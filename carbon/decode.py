@@ -1,0 +1,119 @@
+"""A trip's modes decided together: a hidden Markov model over its legs.
+
+Each leg brings its likelihood under every mode (carbon.likelihood, plus a GTFS match or
+the phone's activity); the trip brings structure. A trip is of one *kind*, the private
+vehicle the member left with (none, a bike, a car: carbon.mode_params.TRIP_KINDS), which
+decides which modes its legs may take; inside it, vehicles are joined by walks. For each
+kind, Viterbi finds the best sequence of modes and forward-backward the probability of
+each mode at each leg; the kinds are then weighed by how well they explain the legs.
+Each leg gets its mode, the probability of that mode (its confidence) and its runners-up.
+Modes outside the leg's physical envelope (carbon.envelopes) have probability zero.
+"""
+import math
+
+from carbon import mode_params as mp
+
+NEG = -math.inf
+FOOT = ("walk", "run")
+
+
+def _lse(values) -> float:
+    values = [v for v in values if v > NEG]
+    if not values:
+        return NEG
+    top = max(values)
+    return top + math.log(sum(math.exp(v - top) for v in values))
+
+
+def _log(x: float) -> float:
+    return math.log(x) if x > 0 else NEG
+
+
+def transition(prev: str, mode: str) -> float:
+    if prev in FOOT or mode in FOOT:
+        return 0.0 if prev != mode else _log(mp.SAME_MODE_AGAIN)
+    if prev == mode:
+        return _log(mp.SAME_MODE_AGAIN)
+    return _log(mp.VEHICLE_TO_OTHER_VEHICLE)
+
+
+def _emissions(legs_loglik: list, kind: dict, prior: dict) -> list:
+    """Per leg, {mode: log emission} within one kind of trip (absent modes impossible)."""
+    out = []
+    for ll in legs_loglik:
+        row = {}
+        for mode, value in ll.items():
+            factor = kind["modes"].get(mode, 0)
+            if factor > 0 and value > NEG and prior.get(mode, 0) > 0:
+                row[mode] = value + math.log(prior[mode] * factor)
+        out.append(row)
+    return out
+
+
+def _viterbi(em: list) -> tuple:
+    """(log score, best path) over legs; (-inf, None) if some leg has no possible mode."""
+    if any(not row for row in em):
+        return NEG, None
+    score = dict(em[0])
+    back = []
+    for row in em[1:]:
+        nxt, ptr = {}, {}
+        for m, e in row.items():
+            best = max(score, key=lambda p: score[p] + transition(p, m))
+            nxt[m], ptr[m] = score[best] + transition(best, m) + e, best
+        score = nxt
+        back.append(ptr)
+    last = max(score, key=score.get)
+    path = [last]
+    for ptr in reversed(back):
+        path.append(ptr[path[-1]])
+    return score[last], path[::-1]
+
+
+def _marginals(em: list) -> tuple:
+    """(log evidence, [{mode: probability}] per leg) by forward-backward."""
+    fwd = [dict(em[0])]
+    for row in em[1:]:
+        prev = fwd[-1]
+        fwd.append({m: e + _lse(prev[p] + transition(p, m) for p in prev) for m, e in row.items()})
+    bwd = [{m: 0.0 for m in em[-1]}]
+    for k in range(len(em) - 2, -1, -1):
+        nxt, row_next = bwd[0], em[k + 1]
+        bwd.insert(0, {m: _lse(transition(m, n) + row_next[n] + nxt[n] for n in row_next)
+                       for m in em[k]})
+    z = _lse(fwd[-1].values())
+    margs = []
+    for f, b in zip(fwd, bwd):
+        margs.append({m: math.exp(f[m] + b[m] - z) for m in f if f[m] + b[m] - z > -50})
+    return z, margs
+
+
+def decode(legs_loglik: list, prior: dict | None = None, kinds: dict | None = None) -> tuple:
+    """(modes, marginals) for a trip's legs given each leg's {mode: log likelihood}
+    (modes left out or at -inf are impossible for that leg). marginals: per leg
+    {mode: probability}, mixed over the kinds of trip by their evidence."""
+    prior = prior or mp.LEG_PRIOR
+    kinds = kinds or mp.TRIP_KINDS
+    best, best_path, evidence, margs = NEG, None, {}, {}
+    for name, kind in kinds.items():
+        em = _emissions(legs_loglik, kind, prior)
+        score, path = _viterbi(em)
+        if path is None:
+            continue
+        score += math.log(kind["prior"])
+        if score > best:
+            best, best_path = score, path
+        z, m = _marginals(em)
+        evidence[name], margs[name] = z + math.log(kind["prior"]), m
+    if best_path is None:
+        return ["unknown"] * len(legs_loglik), [{"unknown": 1.0} for _ in legs_loglik]
+    total = _lse(evidence.values())
+    mixed = []
+    for k in range(len(legs_loglik)):
+        row = {}
+        for name, z in evidence.items():
+            w = math.exp(z - total)
+            for mode, p in margs[name][k].items():
+                row[mode] = row.get(mode, 0.0) + w * p
+        mixed.append(row)
+    return best_path, mixed
