@@ -120,7 +120,7 @@ def evaluate(name: str, kind: str, truth_dir: str, pred_root: str, pure: bool) -
     t = time.perf_counter()
     (predict_all if pure else predict_all_via_store)(truth_dir, pred_dir)
     res = {"name": name, "kind": kind, "seconds": time.perf_counter() - t,
-           **score_trips(truth_dir, pred_dir)}
+           "truth_dir": truth_dir, "pred_dir": pred_dir, **score_trips(truth_dir, pred_dir)}
     conf = mode_confusion(truth_dir, pred_dir)
     res.update({k: v for k, v in conf.items() if k != "text"})
     res["confusion_text"] = conf["text"]
@@ -187,6 +187,32 @@ def _misses(r: dict) -> list:
     return out
 
 
+def regime_table(results: list, root: str) -> None:
+    """Fine accuracy (time share) of each scenario family under each sampling regime,
+    each cell scored by mode_confusion.py on that family's days of that regime."""
+    from simulation.phones import REGIMES
+    rows = [r for r in results if r["kind"] == "scenario"]
+    if not rows:
+        return
+    print("\n=== scenario fine accuracy by sampling regime (time share)")
+    print(f"{'family':18s} " + " ".join(f"{k:>11s}" for k in REGIMES))
+    pooled = {k: [] for k in REGIMES}
+    for r in rows:
+        cells = []
+        for regime in REGIMES:
+            sub = os.path.join(root, "by-regime", r["name"], regime)
+            days = [d for d in os.listdir(r["truth_dir"]) if f"_{regime}_" in d]
+            os.makedirs(sub, exist_ok=True)
+            for d in days:
+                link = os.path.join(sub, d)
+                if not os.path.exists(link):
+                    os.symlink(os.path.join(r["truth_dir"], d), link)
+            pooled[regime] += [os.path.join(r["truth_dir"], d) for d in days]
+            acc = mode_confusion(sub, r["pred_dir"]).get("fine_acc", float("nan")) if days else float("nan")
+            cells.append(f"{acc:11.3f}")
+        print(f"{r['name']:18s} " + " ".join(cells))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pure", action="store_true", help="the engine alone, no store")
@@ -208,6 +234,7 @@ def main(argv=None) -> int:
                                     args.pure))
             print_set(results[-1], args.matrices, args.days)
         print_summary(results)
+        regime_table(results, root)
     return 0
 
 

@@ -25,10 +25,15 @@ def _sustained(leg: Leg):
     return (leg.features or {}).get("sustained")
 
 
+def fits(leg: Leg, mode: str) -> bool:
+    """Is the leg within the mode's physical envelope?"""
+    f = leg.features or {}
+    return allowed(mode, leg.distance_m, _duration(leg), f.get("sustained"), f.get("hop", False))
+
+
 def _masked(leg: Leg) -> dict:
     """The leg's likelihood with modes outside their envelope removed."""
-    return {m: v for m, v in (leg.loglik or {}).items()
-            if allowed(m, leg.distance_m, _duration(leg), _sustained(leg))}
+    return {m: v for m, v in (leg.loglik or {}).items() if fits(leg, m)}
 
 
 def decide(legs: list, priors, owned: frozenset = frozenset()) -> list:
@@ -55,10 +60,9 @@ def _set(leg: Leg, mode: str, marg: dict) -> None:
 
 def _recheck(leg: Leg) -> None:
     """A joined leg outside its envelope takes its most probable allowed mode."""
-    if allowed(leg.mode, leg.distance_m, _duration(leg), _sustained(leg)):
+    if fits(leg, leg.mode):
         return
-    options = [m for m in sorted(leg.probs or {}, key=lambda m: -leg.probs[m])
-               if allowed(m, leg.distance_m, _duration(leg), _sustained(leg))]
+    options = [m for m in sorted(leg.probs or {}, key=lambda m: -leg.probs[m]) if fits(leg, m)]
     if not options:
         ll = _masked(leg)
         options = sorted(ll, key=lambda m: -ll[m])

@@ -137,13 +137,13 @@ def _open_spikes(speeds: list, dts: list) -> list:
 
 def _sustained_p85(points: list) -> float | None:
     """p85 (time-weighted) of the straight-line speed from each fix to the first one at
-    least SUSTAIN_S later (the whole leg if shorter; None below half of it). Noise of tens
+    least SUSTAIN_S later (None for a leg shorter than two windows). Noise of tens
     of metres is a fraction of a metre per second over two minutes, and a phone jumping
     between two positions makes no headway at all."""
     n = len(points)
     window = min(SUSTAIN_S, points[-1].ts - points[0].ts) if n > 1 else 0
-    if window < SUSTAIN_S / 2:
-        return None
+    if points[-1].ts - points[0].ts < 2 * SUSTAIN_S:
+        return None     # a short leg's windows all reach its standing ends
     values, weights, j = [], [], 0
     for i in range(n - 1):
         p = points[i]

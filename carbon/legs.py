@@ -220,8 +220,11 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     distance = min(distance, f.distance_m) if distance > 0 else f.distance_m
     if b == a + 1:
         distance = f.distance_m     # one step (a hop): its great-circle length
+    features = _summary(f)
+    if b == a + 1 and f.duration_s >= HOP_MIN_S:
+        features["hop"] = True
     return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), "unknown", 0.0, n_points=len(seg),
-               features=_summary(f), loglik=loglik)
+               features=features, loglik=loglik)
 
 
 def _summary(f) -> dict:
@@ -266,11 +269,15 @@ def _open_span(points: list, radius: float) -> tuple:
         hi -= 1
     # A sparse phone crosses the radius in one step: that step is the ride itself, unless it
     # is much longer than the phone's usual step (the phone catching up after sleeping).
+    # A long silent hop is no catch-up either: the phone slept through a ride it then
+    # reports whole (its mean speed is what we know of it, see _split_at_hops).
     steps = sorted(step_distances(points))
     usual = steps[len(steps) // 2]
-    if lo == 1 and _hop(points[0], points[1]) <= _CATCH_UP * usual:
+    if lo == 1 and (_hop(points[0], points[1]) <= _CATCH_UP * usual or
+                    points[1].ts - points[0].ts >= HOP_MIN_S):
         lo = 0
-    if hi == n - 2 and _hop(points[-2], points[-1]) <= _CATCH_UP * usual:
+    if hi == n - 2 and (_hop(points[-2], points[-1]) <= _CATCH_UP * usual or
+                        points[-1].ts - points[-2].ts >= HOP_MIN_S):
         hi = n - 1
     return (lo, hi) if hi - lo >= 2 else (0, n - 1)
 

@@ -126,7 +126,7 @@ RANGES = {
     # Airliners: gate to gate 150-800 km/h including taxi, climb and descent; phones off.
     "plane": [(1.0, _r(mean=(40.0, 250.0, 0.3, 0.3), cruise=(60.0, 270.0, 0.3, 0.3),
                        top=(60.0, 280.0, 0.3, 0.3), sustained=(60.0, 270.0, 0.3, 0.3),
-                       stops=(0.0, 0.3, 0.5, 0.5), blind=(0.5, 1.0, 0.3, 0.1),
+                       stops=(0.0, 0.3, 0.5, 0.5), blind=(0.7, 1.0, 0.3, 0.1),
                        wait=(600.0, 7200.0, 1.0, 0.7), distance=(100000.0, 1.5e7, 0.6, 0.5)))],
 }
 

@@ -31,14 +31,16 @@ class Regime:
     drop_standing: float = 0.0   # share of fixes not reported while standing in a trip
     naps_per_h: float = 0.0      # the OS suspends the app this often while moving...
     nap_s: tuple = (120, 600)    # ...for this long
+    wake_s: tuple = (1, 1)       # leaving a stay, motion wakes the tracker after this long
     network_share: float = 0.0   # share of fixes from Wi-Fi/cell rather than GPS (Google)
 
 
 REGIMES = {
     "1s": Regime("1s", (1, 1), stay_every_s=(30, 90)),
     "dense": Regime("dense", (5, 20), stay_every_s=(120, 600), drop_standing=0.7,
-                    naps_per_h=0.3),
-    "sparse": Regime("sparse", (60, 120), stay_every_s=(600, 1800), network_share=0.35),
+                    naps_per_h=0.3, wake_s=(5, 60)),
+    "sparse": Regime("sparse", (60, 120), stay_every_s=(600, 1800), network_share=0.35,
+                     wake_s=(30, 120)),
     "significant": Regime("significant", None, min_move_m=500.0, min_gap_s=300.0),
 }
 
@@ -123,6 +125,8 @@ def observe(samples: list, regime: Regime, frame, rng: random.Random,
     for s in samples:
         if prev is not None:
             moved += math.hypot(s.x - prev.x, s.y - prev.y)
+            if prev.env == "indoor" and s.env != "indoor":   # out of the place: awake soon
+                due = min(due, s.t + rng.randint(*regime.wake_s))
         prev = s
         if s.t < nap_until:
             continue
