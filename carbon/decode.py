@@ -17,37 +17,67 @@ NEG = -math.inf
 FOOT = ("walk", "run")
 
 
-def _lse(values) -> float:
-    values = [v for v in values if v > NEG]
-    if not values:
+def _lse(values: list) -> float:
+    top = max(values) if values else NEG
+    if top == NEG:
         return NEG
-    top = max(values)
-    return top + math.log(sum(math.exp(v - top) for v in values))
+    return top + math.log(sum(math.exp(v - top) for v in values if v > NEG))
 
 
 def _log(x: float) -> float:
     return math.log(x) if x > 0 else NEG
 
 
+_SAME = math.log(mp.SAME_MODE_AGAIN)
+_OTHER = math.log(mp.VEHICLE_TO_OTHER_VEHICLE)
+
+
 def transition(prev: str, mode: str) -> float:
-    if prev in FOOT or mode in FOOT:
-        return 0.0 if prev != mode else _log(mp.SAME_MODE_AGAIN)
+    """log factor for `mode` right after `prev`: free through a walk, penalised from one
+    vehicle straight into another, and for the same mode twice (joined afterwards)."""
     if prev == mode:
-        return _log(mp.SAME_MODE_AGAIN)
-    return _log(mp.VEHICLE_TO_OTHER_VEHICLE)
+        return _SAME
+    if prev in FOOT or mode in FOOT:
+        return 0.0
+    return _OTHER
+
+
+_PRUNE = 20.0   # a mode this many log units below the leg's best never matters
 
 
 def _emissions(legs_loglik: list, kind: dict, prior: dict) -> list:
-    """Per leg, {mode: log emission} within one kind of trip (absent modes impossible)."""
+    """Per leg, {mode: log emission} within one kind of trip (absent modes impossible;
+    modes hopelessly below the leg's best are left out, which keeps decoding cheap)."""
+    logp = _log_priors(kind, prior)
     out = []
     for ll in legs_loglik:
         row = {}
         for mode, value in ll.items():
-            factor = kind["modes"].get(mode, 0)
-            if factor > 0 and value > NEG and prior.get(mode, 0) > 0:
-                row[mode] = value + math.log(prior[mode] * factor)
+            lp = logp.get(mode)
+            if lp is not None and value > NEG:
+                row[mode] = value + lp
+        if row:
+            top = max(row.values())
+            row = {m: v for m, v in row.items() if v >= top - _PRUNE}
         out.append(row)
     return out
+
+
+_LOGP: dict = {}
+
+
+def _log_priors(kind: dict, prior: dict) -> dict:
+    """{mode: log(prior x kind factor)} for the modes a kind of trip allows (cached)."""
+    key = (id(kind), id(prior))
+    hit = _LOGP.get(key)
+    if hit is not None and hit[0] is kind and hit[1] is prior:
+        return hit[2]
+    logp = {m: math.log(prior[m] * f) for m, f in kind["modes"].items()
+            if f > 0 and prior.get(m, 0) > 0}
+    if len(_LOGP) > 256:
+        _LOGP.clear()
+    _LOGP[key] = (kind, prior, logp)
+    return logp
 
 
 def _viterbi(em: list) -> tuple:
@@ -59,8 +89,12 @@ def _viterbi(em: list) -> tuple:
     for row in em[1:]:
         nxt, ptr = {}, {}
         for m, e in row.items():
-            best = max(score, key=lambda p: score[p] + transition(p, m))
-            nxt[m], ptr[m] = score[best] + transition(best, m) + e, best
+            best, arg = NEG, None
+            for p, v in score.items():
+                t = v + transition(p, m)
+                if t > best:
+                    best, arg = t, p
+            nxt[m], ptr[m] = best + e, arg
         score = nxt
         back.append(ptr)
     last = max(score, key=score.get)
@@ -75,13 +109,14 @@ def _marginals(em: list) -> tuple:
     fwd = [dict(em[0])]
     for row in em[1:]:
         prev = fwd[-1]
-        fwd.append({m: e + _lse(prev[p] + transition(p, m) for p in prev) for m, e in row.items()})
-    bwd = [{m: 0.0 for m in em[-1]}]
+        fwd.append({m: e + _lse([v + transition(p, m) for p, v in prev.items()])
+                    for m, e in row.items()})
+    bwd = [dict.fromkeys(em[-1], 0.0)]
     for k in range(len(em) - 2, -1, -1):
         nxt, row_next = bwd[0], em[k + 1]
-        bwd.insert(0, {m: _lse(transition(m, n) + row_next[n] + nxt[n] for n in row_next)
+        bwd.insert(0, {m: _lse([transition(m, n) + e + nxt[n] for n, e in row_next.items()])
                        for m in em[k]})
-    z = _lse(fwd[-1].values())
+    z = _lse(list(fwd[-1].values()))
     margs = []
     for f, b in zip(fwd, bwd):
         margs.append({m: math.exp(f[m] + b[m] - z) for m in f if f[m] + b[m] - z > -50})

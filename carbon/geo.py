@@ -31,3 +31,25 @@ def metres_per_degree_lon(lat: float) -> float:
 
 
 METRES_PER_DEGREE_LAT = EARTH_RADIUS_M * _DEG
+
+
+def step_metres(points: list) -> list:
+    """Distances between consecutive fixes, in one pass (the hot loop of every stage:
+    the flat formula inlined, haversine for the rare long hop)."""
+    out = []
+    k = EARTH_RADIUS_M * _DEG
+    it = iter(points)
+    prev = next(it, None)
+    if prev is None:
+        return out
+    lat0, lon0 = prev.lat, prev.lon
+    for p in it:
+        lat1, lon1 = p.lat, p.lon
+        dlat, dlon = lat1 - lat0, lon1 - lon0
+        if -_LONG_HOP_DEG < dlat < _LONG_HOP_DEG and -_LONG_HOP_DEG < dlon < _LONG_HOP_DEG:
+            x = dlon * math.cos((lat0 + lat1) * 0.5 * _DEG)
+            out.append(k * math.sqrt(x * x + dlat * dlat))
+        else:
+            out.append(haversine_m(lat0, lon0, lat1, lon1))
+        lat0, lon0 = lat1, lon1
+    return out

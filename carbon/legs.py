@@ -170,6 +170,8 @@ def _split_at_hops(runs: list, points, dists) -> list:
 
 def _activity(points: list) -> dict:
     """Share of the stretch's time covered by each activity the phone reported."""
+    if not any(p.activity for p in points):
+        return {}
     shares, total = {}, 0.0
     for p, q in zip(points, points[1:]):
         dt = q.ts - p.ts
@@ -253,7 +255,7 @@ def _wait_before(points: list, a: int, speeds: list) -> float:
     return float(points[k].ts - points[j].ts)
 
 
-def _open_span(points: list, radius: float) -> tuple:
+def _open_span(points: list, radius: float, steps: list) -> tuple:
     """(lo, hi): the fixes of a trip out in the open, from the first one beyond the stay
     radius of its start to the last one beyond that of its end. The steps leaving and reaching
     the places have an unknown timing (the phone slept there or repeated a stale cached fix:
@@ -271,8 +273,7 @@ def _open_span(points: list, radius: float) -> tuple:
     # is much longer than the phone's usual step (the phone catching up after sleeping).
     # A long silent hop is no catch-up either: the phone slept through a ride it then
     # reports whole (its mean speed is what we know of it, see _split_at_hops).
-    steps = sorted(step_distances(points))
-    usual = steps[len(steps) // 2]
+    usual = _median(steps)
     if lo == 1 and (_hop(points[0], points[1]) <= _CATCH_UP * usual or
                     points[1].ts - points[0].ts >= HOP_MIN_S):
         lo = 0
@@ -306,11 +307,12 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     context = context or Context()
     if len(points) < 2:
         return []
-    lo, hi = _open_span(points, params.stay_radius_m)
+    steps = step_distances(points)
+    lo, hi = _open_span(points, params.stay_radius_m, steps)
     core = points[lo:hi + 1]
+    dists = steps[lo:hi]
     trip_acc = _median([p.acc or 10.0 for p in core])
-    speeds = window_speeds(core, _speed_window(params, trip_acc))
-    dists = step_distances(core)
+    speeds = window_speeds(core, _speed_window(params, trip_acc), dists)
     labels = [v >= params.walk_max_ms for v in speeds]
     runs = _absorb_short(_runs(labels), core, dists, speeds, params)
     runs = [part for run in runs for part in _split_at_halt(run, core, speeds, dists, params)]
@@ -319,16 +321,16 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     legs = [_make_leg(core, speeds, dists, a, b, trip_acc, trip_dt, context, ranges or RANGES,
                       k > 0 and not runs[k - 1][0])
             for k, (_, a, b) in enumerate(runs)]
-    _stretch(legs[0], points[:lo + 1], at_start=True)
-    _stretch(legs[-1], points[hi:], at_start=False)
+    _stretch(legs[0], points[:lo + 1], steps[:lo], at_start=True)
+    _stretch(legs[-1], points[hi:], steps[hi:], at_start=False)
     return legs
 
 
-def _stretch(leg: Leg, edge: list, at_start: bool) -> None:
+def _stretch(leg: Leg, edge: list, edge_steps: list, at_start: bool) -> None:
     """Extend a leg over the fixes between it and the trip's end (`edge`, in time order)."""
     if len(edge) < 2:
         return
-    leg.distance_m = round(leg.distance_m + sum(step_distances(edge)), 1)
+    leg.distance_m = round(leg.distance_m + sum(edge_steps), 1)
     leg.n_points += len(edge) - 1
     if at_start:
         leg.start_ts = edge[0].ts

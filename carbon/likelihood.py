@@ -82,19 +82,61 @@ def leg_loglik(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> di
     """{mode: log likelihood} of this leg's measurable features, a mixture over the mode's
     components; `ranges` may carry the member's own (carbon.priors) in place of the
     defaults."""
-    ranges = ranges or RANGES
+    table = _compiled(ranges or RANGES, modes)
     values = measurable(f)
     halts = values.pop("stations", None)
+    u = {k: (v if FEATURES[k][0] is None else math.log(v + FEATURES[k][0]))
+         for k, v in values.items()}
     out = {}
-    for mode in modes:
-        comps = [math.log(share) + sum(FEATURES[k][1] * _feature_loglik(k, v, row[k])
-                                       for k, v in values.items())
-                 for share, row in ranges[mode]]
-        top = max(comps)
-        out[mode] = top + math.log(sum(math.exp(c - top) for c in comps))
+    for mode, comps in table:
+        best, terms = -math.inf, []
+        for log_share, rows in comps:
+            total = log_share
+            for k, x in u.items():
+                a, b, s_lo, s_hi, w_logz, w = rows[k]
+                if x < a:
+                    d = (a - x) / s_lo
+                    total -= w * 0.5 * d * d
+                elif x > b:
+                    d = (x - b) / s_hi
+                    total -= w * 0.5 * d * d
+                total -= w_logz
+            terms.append(total)
+            best = max(best, total)
+        value = best if len(terms) == 1 else \
+            best + math.log(sum(math.exp(t - best) for t in terms))
         if halts is not None:
-            out[mode] += STATIONS_WEIGHT * _count_loglik(halts, f.distance_m, mode)
+            value += STATIONS_WEIGHT * _count_loglik(halts, f.distance_m, mode)
+        out[mode] = value
     return out
+
+
+_CACHE: dict = {}
+
+
+def _compiled(ranges: dict, modes) -> list:
+    """[(mode, [(log share, {feature: (a, b, s_lo, s_hi, weight x log z, weight)})])]
+    with bounds already in the feature's transformed units (computed once per table)."""
+    key = (id(ranges), tuple(modes))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is ranges:
+        return hit[1]
+    table = []
+    for mode in modes:
+        comps = []
+        for share, row in ranges[mode]:
+            rows = {}
+            for k, (lo, hi, s_lo, s_hi) in row.items():
+                off, w = FEATURES[k]
+                a, b = (lo, hi) if off is None else (math.log(lo + off), math.log(hi + off))
+                z = (b - a) + (s_lo + s_hi) * _SQRT_2PI_HALF
+                rows[k] = (a, b, s_lo, s_hi, w * math.log(z), w)
+            comps.append((math.log(share), rows))
+        table.append((mode, comps))
+    if len(_CACHE) > 64:
+        _CACHE.clear()
+    _CACHE[key] = (ranges, table)
+    return table
 
 
 def _count_loglik(k: int, distance_m: float, mode: str) -> float:

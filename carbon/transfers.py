@@ -35,12 +35,23 @@ def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
     if wait > params.transfer_max_s or not after.legs or not before.legs:
         return None
     boarded = _with_wait(after.legs[0], wait, priors.ranges)
+    if not _could_be_public(boarded):
+        return None
     legs = decide([_copy(g) for g in before.legs] + [boarded] +
                   [_copy(g) for g in after.legs[1:]], priors, owned)
     k = _leg_at(legs, boarded.start_ts)
     if k == 0 or legs[k].start_ts < boarded.start_ts:
         return None     # one mode through the stop: two trips of the same kind, an errand
     return legs if legs[k].mode in PUBLIC else None
+
+
+_HOPELESS = 12.0   # log units: public transport this far below the best never wins
+
+
+def _could_be_public(leg: Leg) -> bool:
+    ll = leg.loglik or {}
+    public = [v for m, v in ll.items() if m in PUBLIC]
+    return bool(public) and max(public) >= max(ll.values()) - _HOPELESS
 
 
 def _copy(leg: Leg) -> Leg:

@@ -41,8 +41,10 @@ MONTH_S = 31 * 86400
 LONG_STAY_S = DEFAULT_PARAMS.transfer_max_s     # a stay longer than this is a safe cut
 # Fixes carried from one month to the next while no long stay closes the timeline (a
 # tracker that never rests, a trace with no nights at home): past this, a cut is forced so
-# memory stays bounded on a Pi Zero (about 100 bytes a point).
-MAX_CARRY = 150_000
+# memory stays bounded on a Pi Zero (about 100 bytes a point) and each month is not
+# detected again with all the ones before it (people rest 20 minutes well within a week
+# of fixes; only degenerate histories reach this).
+MAX_CARRY = 20_000
 try:
     from carbon.modes import MODES
 except ImportError:     # the engine's list moved: accept the list
