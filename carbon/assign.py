@@ -41,7 +41,7 @@ def decide(legs: list, priors, owned: frozenset = frozenset()) -> list:
     if not legs:
         return legs
     kinds = _owned_kinds(priors.kinds, owned)
-    modes, margs = decode([_masked(leg) for leg in legs], priors.leg_prior, kinds)
+    modes, margs = decode([_masked(leg) for leg in legs], kinds)
     for leg, mode, marg in zip(legs, modes, margs):
         _set(leg, mode, marg)
     legs = carry_bike(join_same_mode(legs))

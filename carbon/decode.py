@@ -45,10 +45,10 @@ def transition(prev: str, mode: str) -> float:
 _PRUNE = 20.0   # a mode this many log units below the leg's best never matters
 
 
-def _emissions(legs_loglik: list, kind: dict, prior: dict) -> list:
+def _emissions(legs_loglik: list, kind: dict) -> list:
     """Per leg, {mode: log emission} within one kind of trip (absent modes impossible;
     modes hopelessly below the leg's best are left out, which keeps decoding cheap)."""
-    logp = _log_priors(kind, prior)
+    logp = _log_weights(kind)
     out = []
     for ll in legs_loglik:
         row = {}
@@ -66,17 +66,16 @@ def _emissions(legs_loglik: list, kind: dict, prior: dict) -> list:
 _LOGP: dict = {}
 
 
-def _log_priors(kind: dict, prior: dict) -> dict:
-    """{mode: log(prior x kind factor)} for the modes a kind of trip allows (cached)."""
-    key = (id(kind), id(prior))
+def _log_weights(kind: dict) -> dict:
+    """{mode: log share of the kind's legs} for the modes a kind of trip allows (cached)."""
+    key = id(kind)
     hit = _LOGP.get(key)
-    if hit is not None and hit[0] is kind and hit[1] is prior:
-        return hit[2]
-    logp = {m: math.log(prior[m] * f) for m, f in kind["modes"].items()
-            if f > 0 and prior.get(m, 0) > 0}
+    if hit is not None and hit[0] is kind:
+        return hit[1]
+    logp = {m: math.log(w) for m, w in kind["modes"].items() if w > 0}
     if len(_LOGP) > 256:
         _LOGP.clear()
-    _LOGP[key] = (kind, prior, logp)
+    _LOGP[key] = (kind, logp)
     return logp
 
 
@@ -123,15 +122,14 @@ def _marginals(em: list) -> tuple:
     return z, margs
 
 
-def decode(legs_loglik: list, prior: dict | None = None, kinds: dict | None = None) -> tuple:
+def decode(legs_loglik: list, kinds: dict | None = None) -> tuple:
     """(modes, marginals) for a trip's legs given each leg's {mode: log likelihood}
     (modes left out or at -inf are impossible for that leg). marginals: per leg
     {mode: probability}, mixed over the kinds of trip by their evidence."""
-    prior = prior or mp.LEG_PRIOR
     kinds = kinds or mp.TRIP_KINDS
     best, best_path, evidence, margs = NEG, None, {}, {}
     for name, kind in kinds.items():
-        em = _emissions(legs_loglik, kind, prior)
+        em = _emissions(legs_loglik, kind)
         score, path = _viterbi(em)
         if path is None:
             continue

@@ -189,7 +189,7 @@ def _evidence(loglik: dict, seg: list, f, context: Context) -> None:
     and is physically believable (phones say "walking" in a slow bus queue)."""
     line = context.transit.match(seg) if context.transit is not None else None
     if line in loglik:
-        loglik[line] += math.log(TRANSIT_MATCH_FACTOR)
+        loglik[line] += math.log(TRANSIT_MATCH_FACTOR.get(line, TRANSIT_MATCH_FACTOR["other"]))
     for mode, factor in NEEDS_ROUTE.items():
         if mode in loglik and mode != line and mode not in context.owned_modes:
             loglik[mode] += math.log(factor)

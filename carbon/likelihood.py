@@ -9,7 +9,7 @@ across the modes that could have done it: its confidence says so.
 import math
 
 from carbon.features import DENSE_STEP_S, TIMED_STEP_S, LegFeatures
-from carbon.mode_params import FEATURES, INFERRED, RANGES, STATION_HALTS, STATIONS_WEIGHT
+from carbon.mode_params import FEATURES, INFERRED, RANGES, STATIONS_WEIGHT
 
 _SQRT_2PI_HALF = math.sqrt(2 * math.pi) / 2
 
@@ -37,9 +37,13 @@ def measurable(f: LegFeatures) -> dict:
     return out
 
 
-def _flat_top(u: float, a: float, b: float, s_lo: float, s_hi: float) -> float:
-    """log density at u of: flat on [a, b], half-Gaussians of sd s_lo / s_hi outside."""
+def _flat_top(u: float, a: float, b: float, s_lo: float, s_hi: float,
+              shape_only: bool = False) -> float:
+    """log density at u of: flat on [a, b], half-Gaussians of sd s_lo / s_hi outside
+    (`shape_only`: without the normalisation, see _shape_only)."""
     z = (b - a) + (s_lo + s_hi) * _SQRT_2PI_HALF
+    if shape_only:
+        z **= _SECONDARY
     if u < a:
         d = (a - u) / s_lo
     elif u > b:
@@ -49,13 +53,13 @@ def _flat_top(u: float, a: float, b: float, s_lo: float, s_hi: float) -> float:
     return -0.5 * d * d - math.log(z)
 
 
-def _feature_loglik(name: str, value: float, row: tuple) -> float:
+def _feature_loglik(name: str, value: float, row: tuple, shape_only: bool = False) -> float:
     offset, _weight = FEATURES[name]
     lo, hi, s_lo, s_hi = row
     if offset is None:
-        return _flat_top(value, lo, hi, s_lo, s_hi)
+        return _flat_top(value, lo, hi, s_lo, s_hi, shape_only)
     return _flat_top(math.log(value + offset), math.log(lo + offset), math.log(hi + offset),
-                     s_lo, s_hi)
+                     s_lo, s_hi, shape_only)
 
 
 def contributions(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> dict:
@@ -64,16 +68,19 @@ def contributions(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) ->
     ranges = ranges or RANGES
     values = measurable(f)
     halts = values.pop("stations", None)
+    shaped = _shape_only(values)
     out = {}
     for mode in modes:
         best = None
         for share, row in ranges[mode]:
-            parts = {k: FEATURES[k][1] * _feature_loglik(k, v, row[k]) for k, v in values.items()}
+            parts = {k: FEATURES[k][1] * _feature_loglik(k, v, row[k], k in shaped)
+                     for k, v in values.items()}
             parts["component"] = math.log(share)
+            if halts is not None:
+                parts["stations"] = STATIONS_WEIGHT * _count_loglik(halts, f.distance_m,
+                                                                    row["stations"])
             if best is None or sum(parts.values()) > sum(best.values()):
                 best = parts
-        if halts is not None:
-            best["stations"] = STATIONS_WEIGHT * _count_loglik(halts, f.distance_m, mode)
         out[mode] = best
     return out
 
@@ -87,11 +94,14 @@ def leg_loglik(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> di
     halts = values.pop("stations", None)
     u = {k: (v if FEATURES[k][0] is None else math.log(v + FEATURES[k][0]))
          for k, v in values.items()}
+    shaped = _shape_only(u)
     out = {}
     for mode, comps in table:
         best, terms = -math.inf, []
-        for log_share, rows in comps:
+        for log_share, rows, stations in comps:
             total = log_share
+            if halts is not None:
+                total += STATIONS_WEIGHT * _count_loglik(halts, f.distance_m, stations)
             for k, x in u.items():
                 a, b, s_lo, s_hi, w_logz, w = rows[k]
                 if x < a:
@@ -100,15 +110,26 @@ def leg_loglik(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> di
                 elif x > b:
                     d = (x - b) / s_hi
                     total -= w * 0.5 * d * d
-                total -= w_logz
+                total -= w_logz * (_SECONDARY if k in shaped else 1.0)
             terms.append(total)
             best = max(best, total)
-        value = best if len(terms) == 1 else \
+        out[mode] = best if len(terms) == 1 else \
             best + math.log(sum(math.exp(t - best) for t in terms))
-        if halts is not None:
-            value += STATIONS_WEIGHT * _count_loglik(halts, f.distance_m, mode)
-        out[mode] = value
     return out
+
+
+# The speed features all measure much the same thing, how fast the member went: a narrow
+# typical range (an e-bike's assistance cap) would be counted four times as evidence if
+# each kept its full normalisation. The main one (the cruise speed when the sampling shows
+# it, else the mean) keeps it, the others a third of it (they are not independent, nor
+# the same: the mean counts the stops, the top the peaks); their tails count in full.
+_SPEED = ("cruise", "mean", "top", "sustained")
+_SECONDARY = 1.0 / 3.0
+
+
+def _shape_only(u: dict) -> frozenset:
+    main = next((k for k in _SPEED if k in u), None)
+    return frozenset(k for k in _SPEED if k in u and k != main)
 
 
 _CACHE: dict = {}
@@ -126,12 +147,15 @@ def _compiled(ranges: dict, modes) -> list:
         comps = []
         for share, row in ranges[mode]:
             rows = {}
-            for k, (lo, hi, s_lo, s_hi) in row.items():
+            for k, value in row.items():
+                if k not in FEATURES:
+                    continue
+                lo, hi, s_lo, s_hi = value
                 off, w = FEATURES[k]
                 a, b = (lo, hi) if off is None else (math.log(lo + off), math.log(hi + off))
                 z = (b - a) + (s_lo + s_hi) * _SQRT_2PI_HALF
                 rows[k] = (a, b, s_lo, s_hi, w * math.log(z), w)
-            comps.append((math.log(share), rows))
+            comps.append((math.log(share), rows, row["stations"]))
         table.append((mode, comps))
     if len(_CACHE) > 64:
         _CACHE.clear()
@@ -139,9 +163,10 @@ def _compiled(ranges: dict, modes) -> list:
     return table
 
 
-def _count_loglik(k: int, distance_m: float, mode: str) -> float:
-    """log P(k station halts over this distance | mode) (see mode_params.STATION_HALTS)."""
-    law, km_per_halt = STATION_HALTS[mode]
+def _count_loglik(k: int, distance_m: float, model: tuple) -> float:
+    """log P(k station halts over this distance) under a component's count model
+    (see mode_params, "stations")."""
+    law, km_per_halt = model
     mean = max(distance_m / 1000.0 / km_per_halt, 1e-3)
     if law == "poisson":
         return k * math.log(mean) - mean - math.lgamma(k + 1)

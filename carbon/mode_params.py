@@ -35,9 +35,11 @@ FEATURES = {
 }
 
 
-def _r(mean, cruise, top, sustained, stops, blind, wait, distance) -> dict:
+def _r(mean, cruise, top, sustained, stops, blind, wait, distance,
+       stations=("poisson", 500.0)) -> dict:
     return {"mean": mean, "cruise": cruise, "top": top, "sustained": sustained,
-            "stops": stops, "blind": blind, "wait": wait, "distance": distance}
+            "stops": stops, "blind": blind, "wait": wait, "distance": distance,
+            "stations": stations}
 
 
 def _like(base: dict, **rows) -> dict:
@@ -55,23 +57,24 @@ _WALK = _r(mean=(0.7, 1.6, 0.3, 0.15), cruise=(0.9, 2.0, 0.4, 0.15), top=(1.1, 2
 _RUN = _r(mean=(2.2, 3.7, 0.15, 0.1), cruise=(2.4, 4.3, 0.15, 0.08), top=(2.6, 4.8, 0.15, 0.08),
           sustained=(2.2, 4.2, 0.15, 0.08), stops=(0.0, 1.0, 0.4, 0.4),
           blind=(0.0, 0.1, 0.1, 0.1), wait=_FOOT_WAIT, distance=(800.0, 21000.0, 0.7, 0.5))
-_BIKE = _r(mean=(2.2, 6.0, 0.25, 0.12), cruise=(3.2, 7.5, 0.15, 0.15), top=(3.6, 9.5, 0.2, 0.12),
+_BIKE = _r(mean=(2.2, 5.5, 0.25, 0.12), cruise=(3.2, 6.5, 0.15, 0.15), top=(3.6, 8.5, 0.2, 0.12),
            sustained=(2.6, 6.8, 0.2, 0.15), stops=(0.0, 2.0, 0.4, 0.35),
            blind=(0.0, 0.15, 0.1, 0.1), wait=_OWN_WAIT, distance=(300.0, 15000.0, 1.0, 0.4))
-_EBIKE = _r(mean=(4.3, 7.2, 0.15, 0.1), cruise=(5.5, 7.8, 0.1, 0.08), top=(6.0, 8.0, 0.1, 0.06),
-            sustained=(4.8, 7.5, 0.12, 0.08), stops=(0.0, 1.5, 0.4, 0.35),
+_EBIKE = _r(mean=(5.0, 7.2, 0.12, 0.1), cruise=(6.0, 7.8, 0.1, 0.08), top=(6.3, 8.0, 0.1, 0.06),
+            sustained=(5.2, 7.5, 0.12, 0.08), stops=(0.0, 1.5, 0.4, 0.35),
             blind=(0.0, 0.15, 0.1, 0.1), wait=_OWN_WAIT, distance=(1000.0, 25000.0, 1.0, 0.4))
 _CAR_TOWN = _r(mean=(5.0, 12.0, 0.25, 0.2), cruise=(7.5, 16.0, 0.25, 0.2),
                top=(9.0, 19.0, 0.2, 0.2), sustained=(5.0, 14.0, 0.3, 0.2),
                stops=(0.0, 2.5, 0.4, 0.35), blind=_ROAD_BLIND, wait=_OWN_WAIT,
-               distance=(500.0, 15000.0, 0.8, 0.5))
+               distance=(500.0, 15000.0, 0.8, 0.5), stations=("poisson", 200.0))
 _BUS = _r(mean=(2.5, 7.0, 0.3, 0.2), cruise=(5.5, 13.0, 0.25, 0.2), top=(7.0, 16.0, 0.2, 0.2),
           sustained=(3.5, 10.0, 0.3, 0.2), stops=(1.0, 4.0, 0.35, 0.35),
-          blind=(0.0, 0.2, 0.1, 0.15), wait=_PT_WAIT, distance=(500.0, 20000.0, 0.7, 0.3))
+          blind=(0.0, 0.2, 0.1, 0.15), wait=_PT_WAIT, distance=(500.0, 20000.0, 0.7, 0.3),
+          stations=("poisson", 20.0))
 _TRAIN = _r(mean=(8.0, 20.0, 0.3, 0.15), cruise=(15.0, 30.0, 0.25, 0.15),
             top=(18.0, 33.0, 0.25, 0.15), sustained=(12.0, 28.0, 0.3, 0.15),
             stops=(0.0, 0.4, 0.5, 0.5), blind=(0.0, 1.0, 0.1, 0.1), wait=(60.0, 1200.0, 0.8, 0.5),
-            distance=(2000.0, 60000.0, 0.7, 0.5))
+            distance=(2000.0, 60000.0, 0.7, 0.5), stations=("geometric", 3.0))
 
 # mode -> [(share of its legs, ranges)]: modes with distinct regimes (a car in town and on
 # a motorway) are mixtures, so that neither regime pays for the width of the other.
@@ -81,10 +84,12 @@ RANGES = {
     "walk": [(1.0, _WALK)],
     # Recreational running 2.5-3.7 m/s (a 4:30-6:40 min/km pace); runners rarely stop.
     "run": [(1.0, _RUN)],
-    # Urban cycling 12-22 km/h with stops (Copenhagen's average ~16 km/h; slow commuters
-    # 11-12 km/h, e-mission's rides 9-13 km/h door to door); lights every few hundred m.
+    # Urban cycling 12-20 km/h with stops (Copenhagen's average ~16 km/h; slow commuters
+    # 11-12 km/h, e-mission's rides 9-13 km/h door to door), cruising at 15-23 km/h;
+    # lights every few hundred m.
     "bike": [(1.0, _BIKE)],
-    # EU pedelecs: assistance up to 25 km/h (6.9 m/s, EN 15194): fast, steady, capped.
+    # EU pedelecs: assistance up to 25 km/h (6.9 m/s, EN 15194): fast, steady, capped;
+    # their riders average 18-22 km/h where others ride 15-17 (Dutch and Danish studies).
     "e-bike": [(1.0, _EBIKE)],
     # Town 15-40 km/h with lights and corners; roads and motorways 80-130 km/h in France
     # (90-110 in Finland, 65-70 mph in California): a legal limit, hence a sharp tail.
@@ -101,74 +106,80 @@ RANGES = {
     # Trams: commercial speed 14-25 km/h (Helsinki's ~15 km/h), stops every 400-600 m.
     "tram": [(1.0, _like(_BUS, mean=(2.5, 7.5, 0.25, 0.2), cruise=(5.0, 13.0, 0.2, 0.2),
                          top=(6.5, 15.0, 0.2, 0.2), sustained=(3.0, 11.0, 0.25, 0.2),
-                         distance=(400.0, 10000.0, 0.7, 0.3)))],
+                         distance=(400.0, 10000.0, 0.7, 0.3), stations=("poisson", 10.0)))],
     # Metros: commercial speed 25-45 km/h, stations every 0.7-1.5 km, up to 80-90 km/h;
     # underground the phone sees nothing, or network positions (most of the leg).
     "metro": [(1.0, _like(_BUS, mean=(6.0, 14.0, 0.25, 0.2), cruise=(12.0, 25.0, 0.25, 0.15),
                           top=(14.0, 28.0, 0.2, 0.15), sustained=(8.0, 24.0, 0.25, 0.15),
                           stops=(0.3, 1.6, 0.5, 0.5), blind=(0.3, 1.0, 0.2, 0.1),
-                          distance=(700.0, 25000.0, 0.6, 0.3)))],
+                          distance=(700.0, 25000.0, 0.6, 0.3), stations=("geometric", 1.2)))],
     # Trains (SNCF, Fintraffic, Caltrain timetables): commuter 60-120 km/h with stations
     # every 1.5-5 km; regional and intercity 120-200 km/h every 5-60 km; high-speed
     # 300-320 km/h. Metal coaches and tunnels blind part of it.
     "train": [(0.4, _TRAIN),
               (0.45, _like(_TRAIN, mean=(15.0, 45.0, 0.3, 0.1), cruise=(25.0, 56.0, 0.25, 0.08),
                            top=(28.0, 60.0, 0.25, 0.08), sustained=(22.0, 55.0, 0.3, 0.08),
-                           distance=(10000.0, 400000.0, 0.7, 0.5))),
+                           distance=(10000.0, 400000.0, 0.7, 0.5), stations=("geometric", 20.0))),
               (0.15, _like(_TRAIN, mean=(35.0, 72.0, 0.3, 0.08), cruise=(55.0, 92.0, 0.25, 0.06),
                            top=(60.0, 95.0, 0.25, 0.06), sustained=(50.0, 90.0, 0.3, 0.06),
-                           distance=(100000.0, 900000.0, 0.7, 0.5)))],
+                           distance=(100000.0, 900000.0, 0.7, 0.5), stations=("geometric", 150.0)))],
     # Ferries and sea-buses: 10-25 knots, steady, docking at each end.
     "boat": [(1.0, _like(_BUS, mean=(3.0, 12.0, 0.3, 0.3), cruise=(4.0, 15.0, 0.3, 0.3),
                          top=(5.0, 17.0, 0.3, 0.3), sustained=(3.5, 14.0, 0.3, 0.3),
                          stops=(0.0, 0.3, 0.5, 0.5), wait=(60.0, 1800.0, 0.8, 0.5),
-                         distance=(500.0, 100000.0, 0.7, 0.7)))],
+                         distance=(500.0, 100000.0, 0.7, 0.7), stations=("poisson", 50.0)))],
     # Airliners: gate to gate 150-800 km/h including taxi, climb and descent; phones off.
     "plane": [(1.0, _r(mean=(40.0, 250.0, 0.3, 0.3), cruise=(60.0, 270.0, 0.3, 0.3),
                        top=(60.0, 280.0, 0.3, 0.3), sustained=(60.0, 270.0, 0.3, 0.3),
-                       stops=(0.0, 0.3, 0.5, 0.5), blind=(0.7, 1.0, 0.3, 0.1),
-                       wait=(600.0, 7200.0, 1.0, 0.7), distance=(100000.0, 1.5e7, 0.6, 0.5)))],
+                       stops=(0.0, 0.3, 0.5, 0.5), blind=(0.7, 1.0, 0.15, 0.1),
+                       wait=(600.0, 7200.0, 1.0, 0.7), distance=(100000.0, 1.5e7, 0.6, 0.5),
+                       stations=("poisson", 5000.0)))],
 }
 
 # Station halts (features.station_halts: 25 s-7 min halts between stretches above 15 m/s)
-# over a leg of d km. ("poisson", km per halt): halts are rare accidents (a motorway jam or
-# toll for a car, a stop on an express bus line); ("geometric", km per halt): halts are the
-# service, their number varies widely (a regional train stops every 5-15 km, an intercity
-# every 30-60, a high-speed train once or twice in 400 km; a metro every 0.7-1.5 km).
-STATION_HALTS = {
-    "walk": ("poisson", 500.0), "run": ("poisson", 500.0), "bike": ("poisson", 500.0),
-    "e-bike": ("poisson", 500.0), "car": ("poisson", 200.0), "bus": ("poisson", 20.0),
-    "tram": ("poisson", 10.0), "metro": ("geometric", 1.2), "train": ("geometric", 15.0),
-    "boat": ("poisson", 50.0), "plane": ("poisson", 5000.0),
-}
+# over a leg of d km, per component ("stations" rows): ("poisson", km per halt): halts are
+# rare accidents (a motorway jam or toll for a car, a stop of an express bus); ("geometric",
+# km per halt): halts are the service and their number varies widely (a commuter train
+# stops every 1.5-5 km, a regional one every 5-15, an intercity every 30-60, a high-speed
+# train once or twice in 400 km; a metro every 0.7-1.5 km).
 STATIONS_WEIGHT = 0.8
-
-# How often each mode carries a leg, tempered. Travel surveys (EMP 2019 in France, urban
-# household surveys) count walking and driving first, then public transport and cycling,
-# with running for transport and flying rare; but the members of a box are people who track
-# their mobility, and a national car share of 60 % would decide every doubtful leg by
-# itself. So the shares are flattened (about their square root): they only tip legs the
-# physics leaves even, and each member's corrections move them (carbon.priors). Boats and
-# planes stay rare: a ferry needs its route (a GTFS feed) to be believed on land-like
-# speeds, and a flight is told by its envelope (no ground mode covers its hop), not by a prior.
-LEG_PRIOR = {"walk": 0.24, "run": 0.03, "bike": 0.12, "e-bike": 0.05, "car": 0.22,
-             "bus": 0.10, "tram": 0.05, "metro": 0.05, "train": 0.08, "boat": 0.005,
-             "plane": 0.005}
 
 # A trip is made with at most one private vehicle, the one the member left with, plus
 # public transport and walking: nobody picks up a car in the middle of a metro journey,
-# and a cyclist keeps the bike (it may ride a train or a ferry). Each kind of trip lists
-# the modes it allows, with a factor for the unusual ones (park and ride).
+# a cyclist keeps the bike (it may ride a train or a ferry), and nobody jogs to a bus,
+# rides it, then jogs again. Each kind of trip has a share of trips ("prior") and, within
+# it, the share of its legs each mode carries ("modes").
+#
+# Shares: the French national travel survey (EMP 2019) counts about 63 % of trips by car,
+# 24 % on foot, 9 % by public transport, 3 % by bike, running and flying rare; but the
+# members of a box are people who track their mobility, and a national car share would
+# decide every doubtful leg by itself. So they are flattened (roughly their square root):
+# they only tip legs the physics leaves even, and each member's corrections move them
+# (carbon.priors). Boats and planes stay rare: a ferry needs its route (a GTFS feed) to be
+# believed, and a flight is told by its envelope (no ground mode covers its hop).
 TRIP_KINDS = {
-    "foot": {"prior": 0.38, "modes": {"walk": 1, "bus": 1, "tram": 1, "metro": 1, "train": 1,
-                                      "boat": 1, "plane": 1}},
-    # a run is done for its own sake: nobody jogs to a bus, rides it, then jogs again
-    "run": {"prior": 0.04, "modes": {"walk": 1, "run": 1}},
-    "bike": {"prior": 0.23, "modes": {"walk": 1, "bike": 1, "e-bike": 1, "train": 1,
-                                      "boat": 1, "metro": 0.2, "tram": 0.2}},
-    "car": {"prior": 0.35, "modes": {"walk": 1, "car": 1, "boat": 1, "plane": 1, "train": 0.1,
-                                     "bus": 0.1, "metro": 0.1, "tram": 0.1}},
+    "foot": {"prior": 0.38, "modes": {"walk": 0.6, "bus": 0.12, "tram": 0.06, "metro": 0.07,
+                                      "train": 0.12, "boat": 0.01, "plane": 0.02}},
+    "run": {"prior": 0.03, "modes": {"run": 0.7, "walk": 0.3}},
+    "bike": {"prior": 0.17, "modes": {"bike": 0.45, "e-bike": 0.2, "walk": 0.25, "train": 0.08,
+                                      "boat": 0.01, "metro": 0.005, "tram": 0.005}},
+    "car": {"prior": 0.42, "modes": {"car": 0.64, "walk": 0.3, "boat": 0.01, "plane": 0.01,
+                                     "train": 0.02, "bus": 0.01, "metro": 0.005,
+                                     "tram": 0.005}},
 }
+
+
+def leg_prior(kinds: dict = TRIP_KINDS) -> dict:
+    """How often each mode carries a leg, over all kinds of trips (for a leg on its own)."""
+    out = dict.fromkeys(INFERRED, 0.0)
+    for kind in kinds.values():
+        for mode, w in kind["modes"].items():
+            out[mode] += kind["prior"] * w
+    total = sum(out.values())
+    return {m: p / total for m, p in out.items()}
+
+
+LEG_PRIOR = leg_prior()
 
 # Between consecutive legs of a trip: vehicles are joined by walks (a vehicle rarely
 # follows another without a stop or a walk between; segmentation can miss a short one).
@@ -177,7 +188,9 @@ SAME_MODE_AGAIN = 0.5       # two legs of one mode split by a halt are joined af
 
 # What else may move a leg: a GTFS route followed with halts at its stops, the phone's own
 # activity guess when physically believable.
-TRANSIT_MATCH_FACTOR = 30.0
+# A bus or tram line runs along streets cars use too (it must also have halted at its
+# stops: carbon.transit); no road runs along a ferry route or, mostly, a railway.
+TRANSIT_MATCH_FACTOR = {"boat": 1000.0, "train": 300.0, "other": 30.0}
 ACTIVITY_FACTOR = 3.0
 # Modes a trace alone cannot show: a ferry moves like a bus on a causeway or a car along
 # the shore; only knowing where its route runs (a GTFS feed) or the member saying so makes

@@ -1,11 +1,17 @@
 """What the engine believes before looking at a leg, and how a member's corrections move it.
 
 The defaults (carbon.mode_params) describe people in general. A member who corrects a few
-legs tells the engine about themselves: the modes they use (each leg corrected to a mode
-makes it more likely for them, the mode it was corrected from less likely) and how fast
-they walk, run or ride (their corrected legs' speeds are widened into the mode's typical
-range for them). The member's recurring trips are learned in carbon.corrections. Pure
-data in, data out: the same corrections always give the same priors, so a rebuild and an
+legs tells the engine about themselves:
+
+* the modes they use: each leg corrected to a mode makes that mode more likely for them
+  (and the kinds of trips it belongs to), each one corrected away from a mode makes that
+  one less likely;
+* how fast they walk, run or ride: their corrected legs' speeds are widened into the
+  mode's typical range for them (a member who rides at 11 km/h has a bike range that
+  reaches 11 km/h, so their similar rides are no longer runs).
+
+Their recurring trips (the same two places) are learned in carbon.corrections. Pure data
+in, data out: the same corrections always give the same priors, so a rebuild and an
 incremental update agree.
 """
 import math
@@ -13,16 +19,15 @@ from dataclasses import dataclass, field
 
 from carbon import mode_params as mp
 
-_TO_WEIGHT = 0.5            # each correction to a mode adds half its base share
-_FROM_FACTOR = 0.6          # ... and each one away from a mode keeps 60 % of its share
-_SPEEDS = ("mean", "cruise", "sustained")
+_TO = 1.5                   # each correction to a mode multiplies its share by this...
+_FROM = 0.6                 # ... and each one away from a mode multiplies that one's by this
+_SPEEDS = ("mean", "cruise", "sustained", "top")
 _MARGIN = 1.1               # the member's speed +-10 % joins the mode's typical range
 PERSONAL_MODES = ("walk", "run", "bike", "e-bike")   # speeds that are the member's own
 
 
 @dataclass
 class Priors:
-    leg_prior: dict = field(default_factory=lambda: dict(mp.LEG_PRIOR))
     kinds: dict = field(default_factory=lambda: mp.TRIP_KINDS)
     ranges: dict = field(default_factory=lambda: mp.RANGES)
 
@@ -36,26 +41,28 @@ def learn(corrections) -> Priors:
     legs = [c for c in corrections if c.kind == "leg_mode" and c.value in mp.INFERRED]
     if not legs:
         return DEFAULT
-    prior = dict(mp.LEG_PRIOR)
+    factor = dict.fromkeys(mp.INFERRED, 1.0)
     for c in legs:
-        prior[c.value] += _TO_WEIGHT * mp.LEG_PRIOR[c.value]
-        if c.was in prior and c.was != c.value:
-            prior[c.was] *= _FROM_FACTOR
-    total = sum(prior.values())
-    prior = {m: p / total for m, p in prior.items()}
-    return Priors(prior, _kinds(prior), _ranges(legs))
+        factor[c.value] *= _TO
+        if c.was in factor and c.was != c.value:
+            factor[c.was] *= _FROM
+    return Priors(_kinds(factor), _ranges(legs))
 
 
-def _kinds(prior: dict) -> dict:
-    """Trip kinds weighed by how much the member uses their vehicles (a member who never
-    drives makes car trips unlikely)."""
-    base = {name: sum(mp.LEG_PRIOR[m] for m in k["modes"] if m not in ("walk", "run"))
-            for name, k in mp.TRIP_KINDS.items()}
-    now = {name: sum(prior[m] for m in k["modes"] if m not in ("walk", "run"))
-           for name, k in mp.TRIP_KINDS.items()}
+def _kinds(factor: dict) -> dict:
+    """Each kind's mode shares scaled and renormalised; the kind's own share scaled by how
+    much its vehicles' legs grew (a member who corrects rides to bike makes bike trips
+    likelier, one who never drives makes car trips unlikelier)."""
     out = {}
     for name, kind in mp.TRIP_KINDS.items():
-        out[name] = dict(kind, prior=kind["prior"] * now[name] / base[name])
+        scaled = {m: w * factor.get(m, 1.0) for m, w in kind["modes"].items()}
+        total = sum(scaled.values())
+        growth = total / sum(kind["modes"].values())
+        out[name] = {"prior": kind["prior"] * growth,
+                     "modes": {m: w / total for m, w in scaled.items()}}
+    total = sum(k["prior"] for k in out.values())
+    for kind in out.values():
+        kind["prior"] /= total
     return out
 
 
