@@ -124,23 +124,23 @@ def _marginals(em: list) -> tuple:
 
 def decode(legs_loglik: list, kinds: dict | None = None) -> tuple:
     """(modes, marginals) for a trip's legs given each leg's {mode: log likelihood}
-    (modes left out or at -inf are impossible for that leg). marginals: per leg
-    {mode: probability}, mixed over the kinds of trip by their evidence."""
+    (modes left out or at -inf are impossible for that leg). The kind of trip is the one
+    that explains the legs best over all their possible modes (its evidence, not its one
+    best path: a short ambiguous first leg must not drag a long clear one into a kind
+    that fits it badly); the modes are that kind's best sequence. marginals: per leg
+    {mode: probability}, mixed over the kinds by their evidence."""
     kinds = kinds or mp.TRIP_KINDS
-    best, best_path, evidence, margs = NEG, None, {}, {}
+    evidence, margs, paths = {}, {}, {}
     for name, kind in kinds.items():
         em = _emissions(legs_loglik, kind)
-        score, path = _viterbi(em)
+        _score, path = _viterbi(em)
         if path is None:
             continue
-        score += math.log(kind["prior"])
-        if score > best:
-            best, best_path = score, path
         z, m = _marginals(em)
-        evidence[name], margs[name] = z + math.log(kind["prior"]), m
-    if best_path is None:
+        evidence[name], margs[name], paths[name] = z + math.log(kind["prior"]), m, path
+    if not evidence:
         return ["unknown"] * len(legs_loglik), [{"unknown": 1.0} for _ in legs_loglik]
-    total = _lse(evidence.values())
+    total = _lse(list(evidence.values()))
     mixed = []
     for k in range(len(legs_loglik)):
         row = {}
@@ -149,4 +149,4 @@ def decode(legs_loglik: list, kinds: dict | None = None) -> tuple:
             for mode, p in margs[name][k].items():
                 row[mode] = row.get(mode, 0.0) + w * p
         mixed.append(row)
-    return best_path, mixed
+    return paths[max(evidence, key=evidence.get)], mixed

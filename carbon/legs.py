@@ -8,6 +8,7 @@ station, then the train) is cut at its longest halt, and a silence over ground n
 covers (a flight, a phone asleep on a train) is a leg of its own. Each leg then gets its
 features and its likelihood under every mode (carbon.likelihood).
 """
+import heapq
 import math
 
 from carbon.features import STOP_SPEED_MS, leg_features, _median
@@ -52,30 +53,78 @@ def _evidence_s(run, points, speeds, params: Params = DEFAULT_PARAMS) -> float:
     return sum(points[k + 1].ts - points[k].ts for k in range(a, b) if speeds[k] >= STOP_SPEED_MS)
 
 
-def _too_short(run, points, dists, speeds, params: Params) -> bool:
-    lab, a, b = run
-    if _evidence_s(run, points, speeds, params) < params.min_leg_s:
-        return True
-    return lab and sum(dists[a:b]) < params.min_leg_m   # a short fast burst is noise
+EDGE_WALK_S = 45.0    # a trip begins and ends on foot: a short walk out of (into) a place
+#                       is a leg (to the bike shed, from the car park), not a red light
+
+
+class _Runs:
+    """Runs as a linked list with their evidence from prefix sums, so that absorbing the
+    short ones costs O(R log R) on a trip of R runs, not O(R^2)."""
+
+    def __init__(self, runs, points, dists, speeds, params: Params):
+        fast, slow, dist = [0.0], [0.0], [0.0]
+        for k, v in enumerate(speeds):
+            dt = points[k + 1].ts - points[k].ts
+            fast.append(fast[-1] + (dt if v >= params.walk_max_ms else 0.0))
+            slow.append(slow[-1] + (dt if v >= STOP_SPEED_MS else 0.0))
+            dist.append(dist[-1] + dists[k])
+        self.fast, self.slow, self.dist, self.params = fast, slow, dist, params
+        self.nodes = [[lab, a, b, k - 1, k + 1, True] for k, (lab, a, b) in enumerate(runs)]
+        self.nodes[-1][4] = -1
+
+    def evidence(self, k: int) -> float:
+        lab, a, b = self.nodes[k][:3]
+        prefix = self.fast if lab else self.slow
+        return prefix[b] - prefix[a]
+
+    def short(self, k: int) -> bool:
+        lab, a, b, prev, nxt, _ = self.nodes[k]
+        edge = not lab and (prev < 0 or nxt < 0)
+        if self.evidence(k) < (EDGE_WALK_S if edge else self.params.min_leg_s):
+            return True
+        return lab and self.dist[b] - self.dist[a] < self.params.min_leg_m
+
+    def flip(self, k: int) -> int:
+        """Give run k its neighbours' label and join equal neighbours; returns the joined run."""
+        node = self.nodes[k]
+        node[0] = not node[0]
+        for side in (3, 4):
+            j = node[side]
+            if j >= 0 and self.nodes[j][0] == node[0]:
+                other = self.nodes[j]
+                node[1], node[2] = min(node[1], other[1]), max(node[2], other[2])
+                node[side] = other[side]
+                if other[side] >= 0:
+                    self.nodes[other[side]][7 - side] = k
+                other[5] = False
+        return k
+
+    def alive(self) -> list:
+        return [[lab, a, b] for lab, a, b, _p, _n, ok in self.nodes if ok]
 
 
 def _absorb_short(runs: list, points, dists, speeds, params: Params) -> list:
     """Runs too short to be a leg take their neighbours' label, the one with the least
     evidence first, so a long ride is not broken by its stops."""
-    while len(runs) > 1:
-        short = [r for r in runs if _too_short(r, points, dists, speeds, params)]
-        if not short:
-            break
-        victim = min(short, key=lambda r: _evidence_s(r, points, speeds, params))
-        victim[0] = not victim[0]
-        merged = []
-        for r in runs:
-            if merged and merged[-1][0] == r[0]:
-                merged[-1][2] = r[2]
-            else:
-                merged.append(r)
-        runs = merged
-    return runs
+    if len(runs) < 2:
+        return runs
+    rs = _Runs(runs, points, dists, speeds, params)
+    heap = [(rs.evidence(k), k) for k in range(len(runs)) if rs.short(k)]
+    heapq.heapify(heap)
+    count = len(runs)
+    while count > 1 and heap:
+        ev, k = heapq.heappop(heap)
+        if not rs.nodes[k][5] or ev != rs.evidence(k) or not rs.short(k):
+            continue
+        before = sum(1 for j in (rs.nodes[k][3], rs.nodes[k][4]) if j >= 0)
+        k = rs.flip(k)
+        count -= before
+        if rs.short(k):
+            heapq.heappush(heap, (rs.evidence(k), k))
+        for j in (rs.nodes[k][3], rs.nodes[k][4]):    # a neighbour may now be at an end
+            if j >= 0 and rs.short(j):
+                heapq.heappush(heap, (rs.evidence(j), j))
+    return rs.alive()
 
 
 def _family(loglik: dict) -> str:

@@ -57,13 +57,13 @@ _WALK = _r(mean=(0.7, 1.6, 0.3, 0.15), cruise=(0.9, 2.0, 0.4, 0.15), top=(1.1, 2
 _RUN = _r(mean=(2.2, 3.7, 0.15, 0.1), cruise=(2.4, 4.3, 0.15, 0.08), top=(2.6, 4.8, 0.15, 0.08),
           sustained=(2.2, 4.2, 0.15, 0.08), stops=(0.0, 1.0, 0.4, 0.4),
           blind=(0.0, 0.1, 0.1, 0.1), wait=_FOOT_WAIT, distance=(800.0, 21000.0, 0.7, 0.5))
-_BIKE = _r(mean=(2.2, 5.5, 0.25, 0.12), cruise=(3.2, 6.5, 0.15, 0.15), top=(3.6, 8.5, 0.2, 0.12),
+_BIKE = _r(mean=(2.2, 5.0, 0.25, 0.12), cruise=(3.2, 6.5, 0.15, 0.15), top=(3.6, 8.5, 0.2, 0.12),
            sustained=(2.6, 6.8, 0.2, 0.15), stops=(0.0, 2.0, 0.4, 0.35),
            blind=(0.0, 0.15, 0.1, 0.1), wait=_OWN_WAIT, distance=(300.0, 15000.0, 1.0, 0.4))
 _EBIKE = _r(mean=(5.0, 7.2, 0.12, 0.1), cruise=(6.0, 7.8, 0.1, 0.08), top=(6.3, 8.0, 0.1, 0.06),
             sustained=(5.2, 7.5, 0.12, 0.08), stops=(0.0, 1.5, 0.4, 0.35),
             blind=(0.0, 0.15, 0.1, 0.1), wait=_OWN_WAIT, distance=(1000.0, 25000.0, 1.0, 0.4))
-_CAR_TOWN = _r(mean=(5.0, 12.0, 0.25, 0.2), cruise=(7.5, 16.0, 0.25, 0.2),
+_CAR_TOWN = _r(mean=(5.5, 12.0, 0.15, 0.2), cruise=(7.5, 16.0, 0.25, 0.2),
                top=(9.0, 19.0, 0.2, 0.2), sustained=(5.0, 14.0, 0.3, 0.2),
                stops=(0.0, 2.5, 0.4, 0.35), blind=_ROAD_BLIND, wait=_OWN_WAIT,
                distance=(500.0, 15000.0, 0.8, 0.5), stations=("poisson", 200.0))
@@ -91,8 +91,9 @@ RANGES = {
     # EU pedelecs: assistance up to 25 km/h (6.9 m/s, EN 15194): fast, steady, capped;
     # their riders average 18-22 km/h where others ride 15-17 (Dutch and Danish studies).
     "e-bike": [(1.0, _EBIKE)],
-    # Town 15-40 km/h with lights and corners; roads and motorways 80-130 km/h in France
-    # (90-110 in Finland, 65-70 mph in California): a legal limit, hence a sharp tail.
+    # Town 20-40 km/h door to door with lights and corners (a car slower than 20 km/h over
+    # kilometres is in a jam; a bike does that every day); roads and motorways 80-130 km/h
+    # in France (90-110 in Finland, 65-70 mph in California): a legal limit, a sharp tail.
     "car": [(0.65, _CAR_TOWN),
             (0.35, _like(_CAR_TOWN, mean=(12.0, 33.0, 0.3, 0.06), cruise=(16.0, 37.0, 0.25, 0.05),
                          top=(18.0, 40.0, 0.2, 0.05), sustained=(14.0, 36.0, 0.3, 0.05),
@@ -190,7 +191,7 @@ SAME_MODE_AGAIN = 0.5       # two legs of one mode split by a halt are joined af
 # activity guess when physically believable.
 # A bus or tram line runs along streets cars use too (it must also have halted at its
 # stops: carbon.transit); no road runs along a ferry route or, mostly, a railway.
-TRANSIT_MATCH_FACTOR = {"boat": 1000.0, "train": 300.0, "other": 30.0}
+TRANSIT_MATCH_FACTOR = {"boat": 1000.0, "train": 1000.0, "other": 100.0}
 ACTIVITY_FACTOR = 3.0
 # Modes a trace alone cannot show: a ferry moves like a bus on a causeway or a car along
 # the shore; only knowing where its route runs (a GTFS feed) or the member saying so makes

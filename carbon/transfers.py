@@ -9,6 +9,7 @@ public transport is decided by the model with the stop counted as its wait: a ca
 leg after a long wait at a kerb is more likely a bus.
 """
 from carbon.assign import FOOT_MODES, decide
+from carbon.geo import distance_m
 from carbon.likelihood import wait_loglik
 from carbon.mode_params import PUBLIC
 from carbon.model import Leg, Stay, Trip
@@ -95,13 +96,36 @@ def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
     seq = sorted(stays + trips, key=lambda item: (item.start_ts, isinstance(item, Trip)))
     out = []
     for item in seq:
-        legs = None
-        if isinstance(item, Trip) and len(out) >= 2 and isinstance(out[-1], Stay) \
-                and isinstance(out[-2], Trip):
-            legs = connection(out[-2], out[-1], item, priors, owned, params)
-        if legs is not None:
+        joined = None
+        if isinstance(item, Trip) and len(out) >= 2 and isinstance(out[-1], Stay):
+            if isinstance(out[-2], Trip):
+                legs = connection(out[-2], out[-1], item, priors, owned, params)
+                joined = legs and _join(out[-2], item, legs)
+            else:
+                joined = _boarded_from_stay(out[-2], out[-1], item, priors, owned, params)
+        if joined:
             out.pop()
-            out.append(_join(out.pop(), item, legs))
+            out[-1:] = [joined] if isinstance(out[-1], Trip) else [out[-1], joined]
         else:
             out.append(item)
     return [s for s in out if isinstance(s, Stay)], [t for t in out if isinstance(t, Trip)]
+
+
+def _boarded_from_stay(place: Stay, stop: Stay, trip: Trip, priors, owned,
+                       params: Params):
+    """A walk too short to be a trip of its own (to a stop 150 m from the door), then a wait
+    there: two stays in a row, the second short. When the trip after them is public
+    transport with that wait, the short stay was its stop: the trip starts at the place,
+    with a walk leg over the way to the stop and the wait."""
+    if stop.duration_s > params.transfer_max_s or not trip.legs:
+        return None
+    boarded = _with_wait(trip.legs[0], stop.duration_s, priors.ranges)
+    if not _could_be_public(boarded):
+        return None
+    legs = decide([boarded] + [_copy(g) for g in trip.legs[1:]], priors, owned)
+    if legs[0].mode not in PUBLIC:
+        return None
+    gap = distance_m(place.lat, place.lon, stop.lat, stop.lon)
+    walk = Leg(place.end_ts, trip.start_ts, round(gap, 1), "walk", 0.8, n_points=stop.n_points)
+    return Trip(place.end_ts, trip.end_ts, round(trip.distance_m + gap, 1), [walk] + legs,
+                start=(place.lat, place.lon), end=trip.end)
