@@ -53,10 +53,6 @@ def _evidence_s(run, points, speeds, params: Params = DEFAULT_PARAMS) -> float:
     return sum(points[k + 1].ts - points[k].ts for k in range(a, b) if speeds[k] >= STOP_SPEED_MS)
 
 
-EDGE_WALK_S = 45.0    # a trip begins and ends on foot: a short walk out of (into) a place
-#                       is a leg (to the bike shed, from the car park), not a red light
-
-
 class _Runs:
     """Runs as a linked list with their evidence from prefix sums, so that absorbing the
     short ones costs O(R log R) on a trip of R runs, not O(R^2)."""
@@ -78,9 +74,8 @@ class _Runs:
         return prefix[b] - prefix[a]
 
     def short(self, k: int) -> bool:
-        lab, a, b, prev, nxt, _ = self.nodes[k]
-        edge = not lab and (prev < 0 or nxt < 0)
-        if self.evidence(k) < (EDGE_WALK_S if edge else self.params.min_leg_s):
+        lab, a, b = self.nodes[k][:3]
+        if self.evidence(k) < self.params.min_leg_s:
             return True
         return lab and self.dist[b] - self.dist[a] < self.params.min_leg_m
 
@@ -231,12 +226,13 @@ def _activity(points: list) -> dict:
     return {m: s / total for m, s in shares.items()} if total > 0 else {}
 
 
-def _evidence(loglik: dict, seg: list, f, context: Context) -> None:
+def _evidence(loglik: dict, seg: list, f, context: Context) -> int | None:
     """GTFS and the phone's own activity, as factors on the likelihood: a route followed
     with halts at its stops is near proof, and a ferry is not believed without one (or
     the member saying they use it); the phone's guess counts when it covers half the leg
     and is physically believable (phones say "walking" in a slow bus queue)."""
-    line = context.transit.match(seg) if context.transit is not None else None
+    line, route_type = context.transit.match_route(seg) if context.transit is not None \
+        else (None, None)
     if line in loglik:
         loglik[line] += math.log(TRANSIT_MATCH_FACTOR.get(line, TRANSIT_MATCH_FACTOR["other"]))
     for mode, factor in NEEDS_ROUTE.items():
@@ -250,6 +246,7 @@ def _evidence(loglik: dict, seg: list, f, context: Context) -> None:
             for m in _ACTIVITY_COVERS.get(mode, (mode,)):
                 if m in loglik:
                     loglik[m] += math.log(ACTIVITY_FACTOR)
+    return route_type
 
 
 # "automotive" covers every motor vehicle; "cycling" every pedalled one
@@ -265,7 +262,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     if boarded:
         f.wait_s = _wait_before(points, a, speeds)
     loglik = leg_loglik(f, ranges)
-    _evidence(loglik, seg, f, context)
+    route_type = _evidence(loglik, seg, f, context)
     # Windowed speed x time ignores the zig-zag that fix noise adds to slow, dense tracks.
     distance = sum(v * (points[k + 1].ts - points[k].ts) for k, v in zip(range(a, b), speeds[a:b]))
     distance = min(distance, f.distance_m) if distance > 0 else f.distance_m
@@ -274,6 +271,8 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     features = _summary(f)
     if b == a + 1 and f.duration_s >= HOP_MIN_S:
         features["hop"] = True
+    if route_type is not None:
+        features["route_type"] = route_type
     return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), "unknown", 0.0, n_points=len(seg),
                features=features, loglik=loglik)
 
@@ -320,6 +319,14 @@ def _open_span(points: list, radius: float, steps: list) -> tuple:
         hi -= 1
     # A sparse phone crosses the radius in one step: that step is the ride itself, unless it
     # is much longer than the phone's usual step (the phone catching up after sleeping).
+    # A phone that kept reporting as the member left (or arrived) timed those steps: the
+    # walk out of the door is a walk, and the bike shed 150 m away is not a blind spot.
+    dts = [q.ts - p.ts for p, q in zip(points, points[1:])]
+    timed = max(_TIMED_EDGE_S, 3 * _median(dts))
+    if lo > 0 and max(dts[:lo]) <= timed:
+        lo = 0
+    if hi < n - 1 and max(dts[hi:]) <= timed:
+        hi = n - 1
     # A long silent hop is no catch-up either: the phone slept through a ride it then
     # reports whole (its mean speed is what we know of it, see _split_at_hops).
     usual = _median(steps)
@@ -333,6 +340,7 @@ def _open_span(points: list, radius: float, steps: list) -> tuple:
 
 
 _CATCH_UP = 2.0   # a step this many times the phone's median step is a catch-up hop
+_TIMED_EDGE_S = 30.0  # steps this short leaving a place were timed, not caught up
 
 
 def _hop(p, q) -> float:

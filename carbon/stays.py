@@ -14,6 +14,7 @@ _STRAY_TOLERANCE = 1   # fixes allowed outside the radius before the run is over
 WALK_PACE_MS = 1.4     # the slowest way to cover a hop: the dwell it implies is the longest
 _CORE_M = 25.0         # fixes at rest wander this much around a place (GPS outdoors, wifi in)
 _GPS_ACC_M = 30.0      # accuracy of a GPS fix in town; worse ones are network positions
+_MAX_WEIGHT_S = 300    # a fix stands for the time to the next one, up to five minutes
 
 
 def _grow(points: list, i: int, radius: float) -> int:
@@ -57,12 +58,26 @@ def _median(values: list) -> float:
     return v[len(v) // 2]
 
 
+def _weighted_median(values: list, weights: list) -> float:
+    pairs = sorted(zip(values, weights))
+    half, acc = sum(weights) / 2.0, 0.0
+    for v, w in pairs:
+        acc += w
+        if acc >= half:
+            return v
+    return pairs[-1][0]
+
+
 def _core(points: list, i: int, last: int):
     """A predicate: is a fix at the place itself, within the wander of fixes at rest
-    (_CORE_M) of the run's median position?"""
+    (_CORE_M) of the run's median position? The median weighs each fix by the time it
+    stands for, so sixty fixes of a one-second walk in do not outvote the few fixes a
+    phone reports in ten minutes at the shop."""
     seg = points[i:last + 1]
-    lat, lon = _median([p.lat for p in seg]), _median([p.lon for p in seg])
-    return lambda p: distance_m(lat, lon, p.lat, p.lon) <= _CORE_M
+    weights = [min(max(q.ts - p.ts, 1), _MAX_WEIGHT_S) for p, q in zip(seg, seg[1:])] + [1]
+    lat = _weighted_median([p.lat for p in seg], weights)
+    lon = _weighted_median([p.lon for p in seg], weights)
+    return lambda p: distance_m(lat, lon, p.lat, p.lon) <= _CORE_M + _slack(p)
 
 
 def _settle(points: list, i: int, last: int, params: Params, anchored: bool) -> tuple:

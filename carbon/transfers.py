@@ -31,19 +31,30 @@ def _with_wait(leg: Leg, seconds: float, ranges) -> Leg:
 def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
                params: Params = DEFAULT_PARAMS):
     """The legs of the joined trip when the stop between `before` and `after` is a
-    connection (public transport boarded after it), else None."""
+    connection (public transport boarded after it, maybe after a short walk to the
+    platform), else None."""
     wait = after.start_ts - before.end_ts
-    if wait > params.transfer_max_s or not after.legs or not before.legs:
+    k = _first_ride(after, params)
+    if wait > params.transfer_max_s or k is None or not before.legs:
         return None
-    boarded = _with_wait(after.legs[0], wait, priors.ranges)
+    boarded = _with_wait(after.legs[k], wait, priors.ranges)
     if not _could_be_public(boarded):
         return None
-    legs = decide([_copy(g) for g in before.legs] + [boarded] +
-                  [_copy(g) for g in after.legs[1:]], priors, owned)
-    k = _leg_at(legs, boarded.start_ts)
-    if k == 0 or legs[k].start_ts < boarded.start_ts:
+    legs = decide([_copy(g) for g in before.legs] + [_copy(g) for g in after.legs[:k]] +
+                  [boarded] + [_copy(g) for g in after.legs[k + 1:]], priors, owned)
+    i = _leg_at(legs, boarded.start_ts)
+    if i == 0 or legs[i].start_ts < boarded.start_ts:
         return None     # one mode through the stop: two trips of the same kind, an errand
-    return legs if legs[k].mode in PUBLIC else None
+    return legs if legs[i].mode in PUBLIC else None
+
+
+def _first_ride(trip: Trip, params: Params):
+    """Index of the first leg of `trip` that is not on foot, if the walking before it is
+    short (to the platform); None otherwise."""
+    for k, leg in enumerate(trip.legs):
+        if leg.mode not in FOOT_MODES:
+            return k if leg.start_ts - trip.start_ts <= params.min_leg_s * 2 else None
+    return None
 
 
 _HOPELESS = 12.0   # log units: public transport this far below the best never wins
@@ -117,13 +128,15 @@ def _boarded_from_stay(place: Stay, stop: Stay, trip: Trip, priors, owned,
     there: two stays in a row, the second short. When the trip after them is public
     transport with that wait, the short stay was its stop: the trip starts at the place,
     with a walk leg over the way to the stop and the wait."""
-    if stop.duration_s > params.transfer_max_s or not trip.legs:
+    k = _first_ride(trip, params)
+    if stop.duration_s > params.transfer_max_s or k is None:
         return None
-    boarded = _with_wait(trip.legs[0], stop.duration_s, priors.ranges)
+    boarded = _with_wait(trip.legs[k], stop.duration_s, priors.ranges)
     if not _could_be_public(boarded):
         return None
-    legs = decide([boarded] + [_copy(g) for g in trip.legs[1:]], priors, owned)
-    if legs[0].mode not in PUBLIC:
+    legs = decide([_copy(g) for g in trip.legs[:k]] + [boarded] +
+                  [_copy(g) for g in trip.legs[k + 1:]], priors, owned)
+    if legs[_leg_at(legs, boarded.start_ts)].mode not in PUBLIC:
         return None
     gap = distance_m(place.lat, place.lon, stop.lat, stop.lon)
     walk = Leg(place.end_ts, trip.start_ts, round(gap, 1), "walk", 0.8, n_points=stop.n_points)

@@ -26,6 +26,7 @@ import threading
 import time
 
 from carbon import DEFAULT_PARAMS
+from carbon.factors import CURRENT_VERSION
 from carbon.model import Timeline
 from carbon.places import find_places
 from carbon.points import Point
@@ -246,7 +247,9 @@ def _after(store, member_id: int, outcome: tuple, last_fix_id=None, force_places
 # ----- public entry points
 
 def rebuild_member(store, member_id: int, progress=None) -> dict:
-    """Recompute a member's whole history from their fixes (and their corrections)."""
+    """Recompute a member's whole history from their fixes (and their corrections). Every
+    leg is priced with the current factor table afterwards, even those whose fixes are
+    gone; the counts say how many moved from an older table ("factor_table")."""
     with _member_lock(store, member_id):
         return _rebuild(store, member_id, progress)
 
@@ -254,11 +257,28 @@ def rebuild_member(store, member_id: int, progress=None) -> dict:
 def _rebuild(store, member_id: int, progress=None) -> dict:
     conn = store.conn
     max_id = conn.execute("SELECT max(id) FROM fixes").fetchone()[0] or 0
+    older = _older_versions(conn, member_id)
     with store.transaction() as c:
         _save_state(c, member_id)
     outcome = _recompute(store, member_id, None, None, pctx.load(store, member_id), progress)
     _after(store, member_id, outcome, max_id, force_places=True)
-    return counts(conn, member_id)
+    reapply(store, member_id, keep_versions=False)
+    result = counts(conn, member_id)
+    result["factor_table"] = {"version": CURRENT_VERSION, "moved": sum(older.values()),
+                              "from": older}
+    if older:
+        log.info("member %d: %d legs moved to factor table %s (from %s)", member_id,
+                 sum(older.values()), CURRENT_VERSION,
+                 ", ".join(f"{v}: {n}" for v, n in sorted(older.items())))
+    return result
+
+
+def _older_versions(conn, member_id: int) -> dict:
+    """{factor table version: legs} of the member's legs priced with another table."""
+    return dict(conn.execute(
+        "SELECT factor_version, count(*) FROM legs WHERE member_id = ? AND factor_version "
+        "IS NOT NULL AND factor_version != ? GROUP BY factor_version",
+        (member_id, CURRENT_VERSION)).fetchall())
 
 
 def process_range(store, member_id: int, start_ts: int, end_ts: int, progress=None) -> dict:
@@ -355,9 +375,10 @@ def refresh_places(store, member_id: int, force: bool = False) -> bool:
     return changed
 
 
-def reapply(store, member_id: int) -> None:
+def reapply(store, member_id: int, keep_versions: bool = True) -> None:
     """Places, corrections and footprints applied again to every stored trip, a month at a
-    time, without re-reading fixes (works on trips whose fixes retention deleted)."""
+    time, without re-reading fixes (works on trips whose fixes retention deleted). Legs
+    keep the factor table they were priced with unless `keep_versions` is False."""
     mc = pctx.load(store, member_id)
     conn = store.conn
     row = conn.execute("SELECT min(start_ts), max(start_ts) FROM trips WHERE member_id = ?",
@@ -373,7 +394,7 @@ def reapply(store, member_id: int) -> None:
         with store.transaction() as conn:
             stays = load_stays(conn, member_id, t, hi)
             trips, detected, _ids = load_trips(conn, member_id, t, hi)
-            pctx.finish(stays, trips, mc)
+            pctx.finish(stays, trips, mc, keep_versions)
             write_range(conn, member_id, t, hi, stays, trips, detected)
         t = hi
 

@@ -90,10 +90,10 @@ def test_short_stops_at_shops_split_trips():
 
 
 def test_a_walking_start_is_a_walk_before_the_ride():
-    # two to three minutes on foot to the bike shed, then the ride
+    # four to five minutes on foot to the bike shed (or a shared bike), then the ride
     def commute(it, rng):
         with scenarios.trip(it):
-            scenarios.walk_for(it, rng, (150, 180))
+            scenarios.walk_for(it, rng, (240, 300))
             scenarios.road(it, rng, "bike", K["bike"], point_at(it.xy, 4000, 1.0), 0.4, (5, 30))
     for seed in range(3):
         points, _ = _day(commute, "1s", seed)

@@ -1,0 +1,28 @@
+"""The mode model's view of each leg, and what a correction teaches (issue #9).
+
+legs.probs: the engine's probabilities of the leading modes for the leg (JSON {mode: p},
+before any correction), so the household page can ask the member about the least certain
+legs first; `detected_confidence` is the probability of the detected mode.
+legs.features: what the engine measured on the leg (JSON: speeds, halts, waits), so that a
+correction made on it teaches the member's own speeds (carbon.priors) and the footprint
+can tell a high-speed train from a regional one without re-reading fixes.
+corrections.was / corrections.leg_features: the mode the member corrected away from and
+the leg's measures at that moment: the member's priors are learned from them, so they
+survive rebuilds like the correction itself.
+
+Numbered 9 after the issue it belongs to, leaving room for migrations landing beside it.
+"""
+
+SCHEMA = """
+ALTER TABLE legs ADD COLUMN probs TEXT;
+ALTER TABLE legs ADD COLUMN features TEXT;
+ALTER TABLE corrections ADD COLUMN was TEXT;
+ALTER TABLE corrections ADD COLUMN leg_features TEXT;
+"""
+
+
+from . import run_script  # noqa: E402
+
+
+def up(conn):
+    run_script(conn, SCHEMA)
