@@ -187,24 +187,30 @@ def _fast_near(points: list, speeds: list, k: int, direction: int) -> bool:
     return False
 
 
-def _blind_share(points: list, median_dt: float, median_acc: float):
+def _blind_share(points: list, median_dt: float, median_acc: float, blind_steps=()):
     """Share of the time in steps the phone could not see: moving unobserved (a gap much
     longer than its sampling over ground a walker could not cover) or between network
     positions (accuracy far worse than the trip's GPS). None when sampling is too sparse
     for a gap to mean anything."""
-    if median_dt > 30.0 or len(points) < 3:
+    if median_dt > 30.0 or len(points) < 2:
         return None
     gap = max(60.0, 4.0 * median_dt)
-    bad_acc = max(40.0, 2.5 * median_acc)
+    bad_acc = bad_accuracy(median_acc)
     blind = 0.0
-    for p, q in zip(points, points[1:]):
+    for k, (p, q) in enumerate(zip(points, points[1:])):
         dt = q.ts - p.ts
-        if dt >= gap and distance_m(p.lat, p.lon, q.lat, q.lon) > 2.5 * dt:
+        if k in blind_steps or (dt >= gap and distance_m(p.lat, p.lon, q.lat, q.lon) > 2.5 * dt):
             blind += dt
         elif (p.acc or 0.0) > bad_acc or (q.acc or 0.0) > bad_acc:
             blind += dt
     total = points[-1].ts - points[0].ts
     return blind / total if total > 0 else None
+
+
+def bad_accuracy(median_acc: float) -> float:
+    """Accuracy beyond which a fix is a network position for this phone (a Wi-Fi or cell
+    guess where its GPS usually reports `median_acc`)."""
+    return max(40.0, 2.5 * median_acc)
 
 
 def _median(values: list) -> float:
@@ -213,9 +219,10 @@ def _median(values: list) -> float:
 
 
 def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None = None,
-                 trip_dt: float | None = None) -> LegFeatures:
+                 trip_dt: float | None = None, blind_steps=()) -> LegFeatures:
     """Features of fixes points[0..n] whose n steps have the given speeds and distances.
-    trip_acc / trip_dt: the trip's median accuracy and step (what this phone usually does)."""
+    trip_acc / trip_dt: the trip's median accuracy and step (what this phone usually does);
+    blind_steps: steps across network positions taken out (carbon.legs)."""
     dts = [max(0, q.ts - p.ts) for p, q in zip(points, points[1:])]
     duration = float(points[-1].ts - points[0].ts) if len(points) > 1 else 0.0
     distance = sum(dists)
@@ -236,4 +243,4 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
         sustained_p85_ms=_sustained_p85(points), p85_held_ms=h85, p95_held_ms=h95,
         median_step_s=median_dt, n_fixes=len(points),
         station_halts=_station_halts(points, speeds, distance, median_dt),
-        blind_share=_blind_share(points, median_dt, acc))
+        blind_share=_blind_share(points, median_dt, acc, blind_steps))

@@ -11,7 +11,7 @@ features and its likelihood under every mode (carbon.likelihood).
 import heapq
 import math
 
-from carbon.features import STOP_SPEED_MS, leg_features, _median
+from carbon.features import STOP_SPEED_MS, _median, bad_accuracy, leg_features
 from carbon.geo import distance_m
 from carbon.likelihood import leg_loglik, measurable
 from carbon.mode_params import ACTIVITY_FACTOR, NEEDS_ROUTE, RANGES, TRANSIT_MATCH_FACTOR
@@ -254,11 +254,12 @@ _ACTIVITY_COVERS = {"car": ("car", "bus", "tram", "metro", "train"), "bike": ("b
 
 
 def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
-              ranges: dict, boarded: bool) -> Leg:
+              ranges: dict, boarded: bool, blind_steps: set) -> Leg:
     """`boarded`: the member came to this leg on foot (a wait there means something; after
-    a halt inside a ride, they may simply have stayed aboard)."""
+    a halt inside a ride, they may simply have stayed aboard). `blind_steps`: its steps
+    that crossed network positions (see _bridge_network_positions)."""
     seg = points[a:b + 1]
-    f = leg_features(seg, speeds[a:b], dists[a:b], trip_acc, trip_dt)
+    f = leg_features(seg, speeds[a:b], dists[a:b], trip_acc, trip_dt, blind_steps)
     if boarded:
         f.wait_s = _wait_before(points, a, speeds)
     loglik = leg_loglik(f, ranges)
@@ -269,6 +270,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     if b == a + 1:
         distance = f.distance_m     # one step (a hop): its great-circle length
     features = _summary(f)
+    features["acc"] = round(trip_acc, 1)
     if b == a + 1 and f.duration_s >= HOP_MIN_S:
         features["hop"] = True
     if route_type is not None:
@@ -347,6 +349,23 @@ def _hop(p, q) -> float:
     return distance_m(p.lat, p.lon, q.lat, q.lon)
 
 
+def _bridge_network_positions(core: list, trip_acc: float) -> list:
+    """Without the fixes that are network positions for this phone (underground, Wi-Fi and
+    cell guesses jump by hundreds of metres to kilometres): their zig-zag would make a 5 km
+    metro ride 30 km long at 60 m/s. What is left is a silence from the tunnel's entry to
+    its exit, which the legs read like any other (blind, mean speed end to end)."""
+    if len(core) < 3 or _median([q.ts - p.ts for p, q in zip(core, core[1:])]) > 30.0:
+        return core, set()
+    bad = bad_accuracy(trip_acc)
+    kept, bridged = [], set()
+    for k, p in enumerate(core):
+        if k in (0, len(core) - 1) or (p.acc or 0.0) <= bad:
+            kept.append(p)
+        elif kept:
+            bridged.add(len(kept) - 1)       # the step leaving kept[-1] crosses the tunnel
+    return (kept, bridged) if len(kept) >= 2 else (core, set())
+
+
 def _speed_window(params: Params, acc: float) -> float:
     """Speeds are averaged over long enough a span that the fixes' error is small beside
     the distance covered: a minute for phones whose fixes are 20-40 m off, 20 s for good
@@ -367,8 +386,9 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     steps = step_distances(points)
     lo, hi = _open_span(points, params.stay_radius_m, steps)
     core = points[lo:hi + 1]
-    dists = steps[lo:hi]
     trip_acc = _median([p.acc or 10.0 for p in core])
+    core, bridged = _bridge_network_positions(core, trip_acc)
+    dists = step_distances(core)
     speeds = window_speeds(core, _speed_window(params, trip_acc), dists)
     labels = [v >= params.walk_max_ms for v in speeds]
     runs = _absorb_short(_runs(labels), core, dists, speeds, params)
@@ -376,7 +396,7 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     runs = _split_at_hops(runs, core, dists)
     trip_dt = _median([q.ts - p.ts for p, q in zip(core, core[1:])])
     legs = [_make_leg(core, speeds, dists, a, b, trip_acc, trip_dt, context, ranges or RANGES,
-                      k > 0 and not runs[k - 1][0])
+                      k > 0 and not runs[k - 1][0], {j - a for j in bridged if a <= j < b})
             for k, (_, a, b) in enumerate(runs)]
     _stretch(legs[0], points[:lo + 1], steps[:lo], at_start=True)
     _stretch(legs[-1], points[hi:], steps[hi:], at_start=False)

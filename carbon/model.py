@@ -10,6 +10,7 @@ class Stay:
     lon: float
     n_points: int
     place: str | None = None
+    acc: float | None = None        # median accuracy of its fixes (indoors it degrades)
 
     @property
     def duration_s(self) -> int:

@@ -58,7 +58,7 @@ def _median(values: list) -> float:
     return v[len(v) // 2]
 
 
-def _weighted_median(values: list, weights: list) -> float:
+def weighted_median(values: list, weights: list) -> float:
     pairs = sorted(zip(values, weights))
     half, acc = sum(weights) / 2.0, 0.0
     for v, w in pairs:
@@ -75,8 +75,8 @@ def _core(points: list, i: int, last: int):
     phone reports in ten minutes at the shop."""
     seg = points[i:last + 1]
     weights = [min(max(q.ts - p.ts, 1), _MAX_WEIGHT_S) for p, q in zip(seg, seg[1:])] + [1]
-    lat = _weighted_median([p.lat for p in seg], weights)
-    lon = _weighted_median([p.lon for p in seg], weights)
+    lat = weighted_median([p.lat for p in seg], weights)
+    lon = weighted_median([p.lon for p in seg], weights)
     return lambda p: distance_m(lat, lon, p.lat, p.lon) <= _CORE_M + _slack(p)
 
 

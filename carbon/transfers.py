@@ -19,9 +19,26 @@ MOTOR_MODES = frozenset({"car", "carpool", "motorcycle", "bus", "tram", "train",
                          "plane"})
 
 
-def _with_wait(leg: Leg, seconds: float, ranges) -> Leg:
-    """A copy of the leg whose likelihood includes standing `seconds` before boarding."""
+_INDOOR_ACC = (20.0, 1.5)   # metres, and x the phone's accuracy on the move
+_STATIONS = ("train", "metro", "plane")   # waited for inside a building
+
+
+def _indoors(stop: Stay, leg: Leg) -> bool:
+    """Was the member inside during the stop? Positions degrade indoors (Wi-Fi), against
+    the same phone's accuracy out on the move; people wait for a bus or a tram at the
+    kerb, for a train in a station."""
+    moving = (leg.features or {}).get("acc")
+    return stop.acc is not None and moving is not None and \
+        stop.acc > max(_INDOOR_ACC[0], _INDOOR_ACC[1] * moving)
+
+
+def _with_wait(leg: Leg, seconds: float, ranges, indoors: bool = False) -> Leg:
+    """A copy of the leg whose likelihood includes standing `seconds` before boarding (a
+    wait indoors says nothing of a bus or tram: it is no evidence for or against them)."""
     extra = wait_loglik(seconds, ranges)
+    if indoors:
+        neutral = wait_loglik(seconds, ranges, ("walk",))["walk"]
+        extra = {m: (v if m in _STATIONS else neutral) for m, v in extra.items()}
     copy = Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
                n_points=leg.n_points, features=dict(leg.features or {}, wait=round(seconds)),
                loglik={m: v + extra.get(m, 0.0) for m, v in (leg.loglik or {}).items()})
@@ -37,7 +54,7 @@ def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
     k = _first_ride(after, params)
     if wait > params.transfer_max_s or k is None or not before.legs:
         return None
-    boarded = _with_wait(after.legs[k], wait, priors.ranges)
+    boarded = _with_wait(after.legs[k], wait, priors.ranges, _indoors(stay, after.legs[k]))
     if not _could_be_public(boarded):
         return None
     legs = decide([_copy(g) for g in before.legs] + [_copy(g) for g in after.legs[:k]] +
@@ -131,7 +148,8 @@ def _boarded_from_stay(place: Stay, stop: Stay, trip: Trip, priors, owned,
     k = _first_ride(trip, params)
     if stop.duration_s > params.transfer_max_s or k is None:
         return None
-    boarded = _with_wait(trip.legs[k], stop.duration_s, priors.ranges)
+    boarded = _with_wait(trip.legs[k], stop.duration_s, priors.ranges,
+                         _indoors(stop, trip.legs[k]))
     if not _could_be_public(boarded):
         return None
     legs = decide([_copy(g) for g in trip.legs[:k]] + [boarded] +

@@ -9,7 +9,7 @@ place), and dropped when it never gets `min_trip_m` from where it left (GPS wand
 from carbon.geo import distance_m
 from carbon.model import Stay
 from carbon.params import DEFAULT_PARAMS, Params
-from carbon.stays import WALK_PACE_MS, find_stays, quiet_until
+from carbon.stays import WALK_PACE_MS, find_stays, quiet_until, weighted_median
 
 
 def make_stay(points: list, first: int, last: int) -> Stay:
@@ -19,7 +19,15 @@ def make_stay(points: list, first: int, last: int) -> Stay:
     lat = sum(p.lat for p in seg) / len(seg)
     lon = sum(p.lon for p in seg) / len(seg)
     end = quiet_until(points, last) if last + 1 < len(points) else points[last].ts
-    return Stay(points[first].ts, end, round(lat, 6), round(lon, 6), len(seg))
+    return Stay(points[first].ts, end, round(lat, 6), round(lon, 6), len(seg), acc=_acc(seg))
+
+
+def _acc(seg: list) -> float | None:
+    """The stay's accuracy over its time (a fix weighs the time it stands for, so the
+    dense fixes of the walk in do not outvote the few reported inside)."""
+    rows = [(p.acc, min(max(q.ts - p.ts, 1), 300)) for p, q in zip(seg, seg[1:])
+            if p.acc is not None]
+    return round(weighted_median([a for a, _ in rows], [w for _, w in rows]), 1) if rows else None
 
 
 def _moves(stays: list, n: int) -> list:
@@ -84,7 +92,7 @@ def _merge_stays(x: Stay, y: Stay) -> Stay:
     n = x.n_points + y.n_points
     lat = (x.lat * x.n_points + y.lat * y.n_points) / n
     lon = (x.lon * x.n_points + y.lon * y.n_points) / n
-    return Stay(x.start_ts, y.end_ts, round(lat, 6), round(lon, 6), n)
+    return Stay(x.start_ts, y.end_ts, round(lat, 6), round(lon, 6), n, acc=x.acc)
 
 
 def segment_track(points: list, params: Params = DEFAULT_PARAMS, anchored: bool = False,

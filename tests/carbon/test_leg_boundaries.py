@@ -54,28 +54,6 @@ def test_the_wait_of_a_connection_is_in_a_leg():
     assert legs[0][2] >= T0 + 1770          # the walk leg ends when the bus moves
 
 
-def test_a_stop_before_the_members_own_car_is_an_errand():
-    # a walk to the shop by the car park, six minutes inside, then a drive across town
-    # with its lights and corners (simulated): nobody waits six minutes for their own car,
-    # so these are two trips
-    import random
-    from simulation import motion, scenarios
-    from simulation.itinerary import Itinerary
-    from simulation.phones import REGIMES, observe
-    rng = random.Random(3)
-    it = Itinerary(scenarios.ORIGIN, T0)
-    it.stay(1800)
-    with scenarios.trip(it):
-        scenarios.walk(it, rng, (400.0, 300.0))
-    it.stay(360)
-    with scenarios.trip(it):
-        scenarios.road(it, rng, "car", motion.KINEMATICS["car"], (4000.0, 3000.0), 0.5, (10, 40))
-    it.stay(1800)
-    fixes = observe(it.samples, REGIMES["1s"], scenarios.ORIGIN, rng)
-    tl = build_timeline([Point(*f) for f in fixes])
-    assert [[g.mode for g in t.legs] for t in tl.trips] == [["walk"], ["car"]]
-
-
 def test_the_wait_between_a_ride_and_the_train_is_the_trains():
     # cycling 1.8 km at 4.5 m/s, rolling 250 m into the station at 1.8 m/s, standing 4
     # minutes on the platform (a short stay, joined as a connection), then the train: the
