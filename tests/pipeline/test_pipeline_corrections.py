@@ -1,6 +1,8 @@
 """What the member says wins: corrections survive rebuilds and teach similar later trips."""
 from __future__ import annotations
 
+import json
+
 from gateway import pipeline
 
 from pipeline_helpers import day_batches, points
@@ -98,3 +100,24 @@ def test_a_member_named_place_changes_purposes_and_survives_a_rebuild(box):
     # there are no longer commutes.
     drives = [t for t in after.values() if t[4] in ("car", "carpool")]
     assert drives and all(t[5] != "commute" for t in drives)
+
+
+def test_legs_keep_their_probabilities_and_a_correction_what_it_taught(box):
+    alice = box.ids["alice"]
+    box.add("alice", points("alice"))
+    pipeline.rebuild_member(box.store, alice)
+    conn = box.store.conn
+    leg = conn.execute("SELECT * FROM legs WHERE member_id = ? AND detected_mode = 'bike' "
+                       "ORDER BY start_ts LIMIT 1", (alice,)).fetchone()
+    probs = json.loads(leg["probs"])
+    # the page asks about the least certain legs first: each knows its runners-up
+    assert probs["bike"] == leg["detected_confidence"] and sum(probs.values()) <= 1.001
+    assert json.loads(leg["features"])["mean"] > 2.0
+    pipeline.correct_leg(box.store, alice, leg["start_ts"] + 30, "e-bike")
+    c = conn.execute("SELECT * FROM corrections WHERE member_id = ?", (alice,)).fetchone()
+    assert c["was"] == "bike" and json.loads(c["leg_features"])["mean"] > 2.0
+    # what it taught survives a rebuild: the stored correction carries the leg's speeds
+    pipeline.rebuild_member(box.store, alice)
+    from gateway import pipeline_context as pctx
+    learned = pctx.load(box.store, alice).detect.priors
+    assert learned.kinds["bike"]["modes"]["e-bike"] > 0.2
