@@ -13,16 +13,13 @@ survive rebuilds like the correction itself.
 Numbered 9 after the issue it belongs to, leaving room for migrations landing beside it.
 """
 
-SCHEMA = """
-ALTER TABLE legs ADD COLUMN probs TEXT;
-ALTER TABLE legs ADD COLUMN features TEXT;
-ALTER TABLE corrections ADD COLUMN was TEXT;
-ALTER TABLE corrections ADD COLUMN leg_features TEXT;
-"""
-
-
-from . import run_script  # noqa: E402
+COLUMNS = (("legs", "probs"), ("legs", "features"), ("corrections", "was"),
+           ("corrections", "leg_features"))
 
 
 def up(conn):
-    run_script(conn, SCHEMA)
+    # The tables come from m0002; a column already there (added by hand, a re-run) is left.
+    for table, column in COLUMNS:
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if have and column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
