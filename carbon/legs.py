@@ -271,7 +271,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         distance = f.distance_m     # one step (a hop): its great-circle length
     features = _summary(f)
     features["acc"] = round(trip_acc, 1)
-    if b == a + 1 and f.duration_s >= HOP_MIN_S:
+    if b == a + 1 and _rode(seg[0], seg[1]):
         features["hop"] = True
     if route_type is not None:
         features["route_type"] = route_type
@@ -332,11 +332,10 @@ def _open_span(points: list, radius: float, steps: list) -> tuple:
     # A long silent hop is no catch-up either: the phone slept through a ride it then
     # reports whole (its mean speed is what we know of it, see _split_at_hops).
     usual = _median(steps)
-    if lo == 1 and (_hop(points[0], points[1]) <= _CATCH_UP * usual or
-                    points[1].ts - points[0].ts >= HOP_MIN_S):
+    if lo == 1 and (_hop(points[0], points[1]) <= _CATCH_UP * usual or _rode(points[0], points[1])):
         lo = 0
     if hi == n - 2 and (_hop(points[-2], points[-1]) <= _CATCH_UP * usual or
-                        points[-1].ts - points[-2].ts >= HOP_MIN_S):
+                        _rode(points[-2], points[-1])):
         hi = n - 1
     return (lo, hi) if hi - lo >= 2 else (0, n - 1)
 
@@ -347,6 +346,12 @@ _TIMED_EDGE_S = 30.0  # steps this short leaving a place were timed, not caught 
 
 def _hop(p, q) -> float:
     return distance_m(p.lat, p.lon, q.lat, q.lon)
+
+
+def _rode(p, q) -> bool:
+    """A silent step that is a ride (see _split_at_hops), not a phone asleep at the place."""
+    d, dt = _hop(p, q), q.ts - p.ts
+    return dt >= HOP_MIN_S and d >= HOP_MIN_M and d > 2.5 * dt
 
 
 def _bridge_network_positions(core: list, trip_acc: float) -> list:
