@@ -7,7 +7,9 @@ sparse "significant changes" tracks show stays. So is a run followed by a long s
 a short hop: trackers sleep while the phone is still and wake a few hundred metres out, so the
 member stayed at the run's place for the silence minus the time to walk the hop.
 """
-from carbon.geo import distance_m
+import math
+
+from carbon.geo import METRES_PER_DEGREE_LAT, distance_m
 from carbon.params import DEFAULT_PARAMS, Params
 
 _STRAY_TOLERANCE = 1   # fixes allowed outside the radius before the run is over
@@ -26,9 +28,15 @@ def _grow(points: list, i: int, radius: float) -> int:
     last_in = i
     j = i + 1
     n = len(points)
+    # the flat distance, inlined: this loop runs for every fix of every history
+    m_lat = METRES_PER_DEGREE_LAT
+    m_lon = m_lat * math.cos(math.radians(p.lat))
     while j < n and j - last_in <= _STRAY_TOLERANCE + 1:
         q = points[j]
-        if distance_m(sum_lat / k, sum_lon / k, q.lat, q.lon) <= radius + _slack(q):
+        dy = (q.lat - sum_lat / k) * m_lat
+        dx = (q.lon - sum_lon / k) * m_lon
+        reach = radius + (0.5 * (q.acc - _GPS_ACC_M) if q.acc and q.acc > _GPS_ACC_M else 0.0)
+        if dx * dx + dy * dy <= reach * reach:
             sum_lat += q.lat
             sum_lon += q.lon
             k += 1
