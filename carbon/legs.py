@@ -331,11 +331,14 @@ def _open_span(points: list, radius: float, steps: list) -> tuple:
         hi = n - 1
     # A long silent hop is no catch-up either: the phone slept through a ride it then
     # reports whole (its mean speed is what we know of it, see _split_at_hops).
-    usual = _median(steps)
-    if lo == 1 and (_hop(points[0], points[1]) <= _CATCH_UP * usual or _rode(points[0], points[1])):
+    # A phone silent at the place for far longer than its usual step slept there: the step's
+    # timing is the dwell's, not the ride's.
+    usual, slept = _median(steps), _CATCH_UP * _median(dts)
+    if lo == 1 and (_rode(points[0], points[1]) or
+                    (_hop(points[0], points[1]) <= _CATCH_UP * usual and dts[0] <= slept)):
         lo = 0
-    if hi == n - 2 and (_hop(points[-2], points[-1]) <= _CATCH_UP * usual or
-                        _rode(points[-2], points[-1])):
+    if hi == n - 2 and (_rode(points[-2], points[-1]) or
+                        (_hop(points[-2], points[-1]) <= _CATCH_UP * usual and dts[-1] <= slept)):
         hi = n - 1
     return (lo, hi) if hi - lo >= 2 else (0, n - 1)
 
