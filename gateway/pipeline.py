@@ -233,7 +233,8 @@ def _rebuild_floor(conn, member_id: int) -> int:
     return max(ends) + 1 if ends else LO
 
 
-def _after(store, member_id: int, outcome: tuple, last_fix_id=None, force_places=False) -> None:
+def _after(store, member_id: int, outcome: tuple, last_fix_id=None, force_places=False,
+           keep_versions=True) -> None:
     """Bookkeeping and the member's places once detection is stored."""
     resume, to_the_end = outcome
     with store.transaction() as conn:
@@ -241,7 +242,7 @@ def _after(store, member_id: int, outcome: tuple, last_fix_id=None, force_places
         if last_fix_id is not None:
             values["last_fix_id"] = last_fix_id
         _save_state(conn, member_id, **values)
-    refresh_places(store, member_id, force=force_places)
+    refresh_places(store, member_id, force=force_places, keep_versions=keep_versions)
 
 
 # ----- public entry points
@@ -261,8 +262,8 @@ def _rebuild(store, member_id: int, progress=None) -> dict:
     with store.transaction() as c:
         _save_state(c, member_id)
     outcome = _recompute(store, member_id, None, None, pctx.load(store, member_id), progress)
-    _after(store, member_id, outcome, max_id, force_places=True)
-    reapply(store, member_id, keep_versions=False)
+    # places, corrections and the current factor table applied to every stored trip, once
+    _after(store, member_id, outcome, max_id, force_places=True, keep_versions=False)
     result = counts(conn, member_id)
     result["factor_table"] = {"version": CURRENT_VERSION, "moved": sum(older.values()),
                               "from": older}
@@ -343,7 +344,7 @@ def counts(conn, member_id: int) -> dict:
 
 # ----- places and the member's context applied again (no fixes needed)
 
-def refresh_places(store, member_id: int, force: bool = False) -> bool:
+def refresh_places(store, member_id: int, force: bool = False, keep_versions: bool = True) -> bool:
     """Recompute detected places from the member's stays; when home, work or the set of
     places changed, apply the context again to every stored trip (purposes follow).
     Skipped while only the open last stay grows (the live path's usual case)."""
@@ -371,7 +372,7 @@ def refresh_places(store, member_id: int, force: bool = False) -> bool:
                     [(member_id, p.id, p.lat, p.lon, p.label, p.visits, p.dwell_s) for p in found])
             _save_state(conn, member_id, places_digest=digest)
     if changed or force:
-        reapply(store, member_id)
+        reapply(store, member_id, keep_versions)
     return changed
 
 
