@@ -3,6 +3,7 @@ imported as a user runs it: the fixes stored, then the trip phase (the trip engi
 the imported period, stays, trips, legs and footprints written).
 
     .venv/bin/python bench/import.py [--points N] [--keep DIR] [--only realistic|never-resting]
+                               [--no-bombs | --only-bombs]
 
 Two histories, generated in a temporary directory (indented like Takeout's, a third of the
 records with an ``activity`` array, a mix of ``timestamp`` with and without milliseconds):
@@ -17,6 +18,11 @@ Each is imported into a fresh store in a child process; the bench reports its wa
 beside the time ``json.load`` alone takes on the same file (also in a child), the ratio
 against the targets of issue #9 (<= 4x realistic, <= 8x never-resting) and the child's peak
 resident memory (VmHWM, <= 150 MB).
+
+Then each bomb of ``bench/bombs.py`` (nesting, 30 million numbers in one item, a 300 MiB
+GPX ``<desc>`` and ``.rec`` line, a 1,000- and a 4,000-file Takeout, a zip bomb, a gzip
+bomb) is imported the same way: its time and the importing process's peak resident memory
+beside the target (150 MB whatever the input), and what the report said about it.
 """
 from __future__ import annotations
 
@@ -31,7 +37,11 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bombs  # noqa: E402
+
 TARGET_RATIO = {"realistic": 4.0, "never-resting": 8.0}   # x json.load, issue #9
+TARGET_S = 30.0     # the fixes stored, realistic history (import bounds)
 TARGET_MB = 150.0
 REPO = Path(__file__).resolve().parent.parent
 
@@ -201,7 +211,7 @@ def generate(path: Path, points: int, history: str = "never-resting", seed: int 
 _CHILD_IMPORT = """
 import json, sys, time
 from gateway import accounts
-from gateway.importing import Importer, rebuild
+from gateway.portability.importing import Importer, rebuild
 from gateway.store import Store
 store = Store(sys.argv[2]).open()
 with store.transaction() as conn:
@@ -248,6 +258,9 @@ def bench(work: Path, history: str, points: int, skip_json: bool) -> None:
     js = None if skip_json else child(_CHILD_JSON, records)
     imp = child(_CHILD_IMPORT, records, db)
     mb = imp["hwm_kb"] / 1024
+    if history == "realistic":
+        print(f"  fixes stored   : {imp['stored']:6.1f} s wall: "
+              f"{'met' if imp['stored'] <= TARGET_S else 'MISSED'} (<= {TARGET_S:.0f} s)")
     print(f"  import + trips : {imp['elapsed']:6.1f} s wall, {imp['cpu']:6.1f} s cpu  (fixes stored "
           f"{imp['stored']:.1f} s / {imp['cpu_stored']:.1f} s cpu, trip phase "
           f"{imp['elapsed'] - imp['stored']:.1f} s / {imp['cpu'] - imp['cpu_stored']:.1f} s cpu; "
@@ -265,18 +278,67 @@ def bench(work: Path, history: str, points: int, skip_json: bool) -> None:
     print(f"  database       : {db.stat().st_size / 1e6:.0f} MB")
 
 
+# (label, builder) in the order printed; each builder writes into the given path.
+BOMBS = (
+    ("JSON nested 20,000 deep (gz)", "deep.json.gz", lambda p: bombs.deep_json(p, 20_000)),
+    ("JSON nested 2,000,000 deep (gz)", "deeper.json.gz", lambda p: bombs.deep_json(p, 2_000_000)),
+    ("one item of 30M numbers (gz)", "numbers.json.gz", bombs.many_numbers),
+    ("GPX with a 300 MiB <desc> (gz)", "desc.gpx.gz", bombs.gpx_desc),
+    (".rec with a 300 MiB line (gz)", "line.rec.gz", bombs.rec_line),
+    ("Takeout zip, 1,000 files", "takeout-1000.zip", lambda p: bombs.many_members(p, 1000)),
+    ("Takeout zip, 4,000 files", "takeout-4000.zip", lambda p: bombs.many_members(p, 4000)),
+    ("zip bomb (1 GiB member)", "zipbomb.zip", lambda p: bombs.zip_bomb(p, 1024)),
+    ("gzip bomb (1 GiB of blanks)", "gzbomb.json.gz", bombs.gzip_bomb),
+)
+
+
+def _verdict(report: dict) -> str:
+    """What the report said about the bomb, in one line."""
+    for f in report["files"]:
+        said = f["refused"] or f["stopped"]
+        if said:
+            return said[:160]
+        if f["rejected"]:
+            reason, count = next(iter(f["rejected"].items()))
+            return f"rejected {count} x {reason!r} at {f['rejected_examples'][reason][0]}"
+    return f"{len(report['files'])} file(s) read, nothing refused"
+
+
+def run_bombs(work: Path) -> None:
+    print(f"\nbombs: time, peak RSS of the importing process (target <= {TARGET_MB:.0f} MB "
+          "whatever the input)")
+    for label, name, build in BOMBS:
+        path = build(work / name)
+        db = work / "bomb.db"
+        for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            p.unlink(missing_ok=True)
+        out = bombs.import_in_child(db, path)
+        ok = "OK " if out["peak_mb"] <= TARGET_MB else "MISS"
+        print(f"  {label:33s} {path.stat().st_size / 1e6:6.2f} MB on disk  {out['elapsed']:5.1f} s "
+              f"(cpu {out['cpu']:4.1f} s)  peak {out['peak_mb']:4.0f} MB {ok} "
+              f"fixes {out['report']['fixes_imported']:,}\n      {_verdict(out['report'])}",
+              flush=True)
+        path.unlink()
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--points", type=int, default=1_000_000)
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep the files")
     ap.add_argument("--only", choices=sorted(HISTORIES))
     ap.add_argument("--skip-json-load", action="store_true")
+    group = ap.add_mutually_exclusive_group()
+    group.add_argument("--no-bombs", action="store_true", help="only the two histories")
+    group.add_argument("--only-bombs", action="store_true", help="only the hostile uploads")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.keep or tmp)
         work.mkdir(parents=True, exist_ok=True)
-        for history in ([args.only] if args.only else ["realistic", "never-resting"]):
-            bench(work, history, args.points, args.skip_json_load)
+        if not args.only_bombs:
+            for history in ([args.only] if args.only else ["realistic", "never-resting"]):
+                bench(work, history, args.points, args.skip_json_load)
+        if not args.no_bombs and not args.only:
+            run_bombs(work)
     return 0
 
 

@@ -30,13 +30,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "ingest")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "gateway" / "ingest")]
 
 import aiohttp  # noqa: E402
 
-from gateway import accounts, broker  # noqa: E402
+from gateway import accounts
+from gateway.accounts import broker  # noqa: E402
 from gateway.store import Store, fix_row, insert_fix_rows  # noqa: E402
-from gateway.model import Fix  # noqa: E402
+from carbon.fix import Fix  # noqa: E402
 from gateway_process import GatewayProcess  # noqa: E402
 from harness import Household, Mosquitto, free_port, make_config  # noqa: E402
 from helpers import Phone, basic, location  # noqa: E402
@@ -79,7 +80,8 @@ class Box:
             from gateway_process import write_config
             import tomllib
             current = tomllib.loads(self.gateway.config_path.read_text())
-            current.update(sections)
+            for section, values in sections.items():
+                current.setdefault(section, {}).update(values)
             write_config(self.gateway.config_path, current)
 
     def count(self) -> int:
@@ -206,7 +208,9 @@ async def _http_load(box: Box, n: int, in_flight: int, base: int) -> tuple[float
 
 
 def bench_http(root: Path, total: int, in_flight: int = 50) -> None:
-    box = Box(root, "http", mqtt=False)
+    # Fifty phones, here all from 127.0.0.1: the per-address connection cap must allow them.
+    box = Box(root, "http", mqtt=False,
+              sections={"web": {"max_connections_per_address": in_flight + 8}})
     try:
         box.gateway.start()
         elapsed, errors = asyncio.run(_http_load(box, total, in_flight,

@@ -15,7 +15,7 @@ import tracemalloc
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from carbon.simulate import Phone, iter_member_days  # noqa: E402
+from simulation.household import Phone, iter_member_days  # noqa: E402
 from carbon.timeline import CONTEXT_S, build_timeline, extend_stay, update_timeline  # noqa: E402
 
 TARGET_REBUILD_S, TARGET_MEM_MB, TARGET_FIX_MS = 10.0, 100.0, 20.0

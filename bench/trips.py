@@ -6,7 +6,7 @@ usage: python bench/trips.py [--pure] [--sets emission,aalto,scenarios] [--famil
 Data sets: the 11 e-mission days (coarse truth), the 4 Helsinki participants (fine truth,
 no GTFS), and each scenario family of simulation/scenarios.py (fine truth, every sampling
 regime). Default path = what the box does: each day's points.csv is imported by
-`gateway.importing` into a temporary store (one member per day), the pipeline rebuilds
+`gateway.portability.importing` into a temporary store (one member per day), the pipeline rebuilds
 the member, and trips are read back from the trips/legs tables. --pure calls the engine
 directly (build_timeline). Each data set is scored by score_trips.py (trip F1, coarse
 mode accuracy) and mode_confusion.py (modes by time share: fine, PT vs car, vehicle).
@@ -23,7 +23,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from carbon.points import Point  # noqa: E402
+from carbon.fix import Fix  # noqa: E402
 from carbon.timeline import build_timeline  # noqa: E402
 from scoring import mode_confusion, score_trips, shared_dir  # noqa: E402
 
@@ -36,7 +36,7 @@ TARGETS = {   # issue #9
 
 def read_points(path: str) -> list:
     with open(path, newline="") as f:
-        return [Point(int(float(r["ts"])), float(r["lat"]), float(r["lon"]),
+        return [Fix(int(float(r["ts"])), float(r["lat"]), float(r["lon"]),
                       float(r["acc"]) if r.get("acc") not in (None, "") else None)
                 for r in csv.DictReader(f)]
 
@@ -65,8 +65,9 @@ def predict_all(data_dir: str, out_dir: str) -> None:
 
 def predict_all_via_store(data_dir: str, out_dir: str) -> None:
     """The import, the detection and the tables, as `selfdata import` then `selfdata trips`."""
-    from gateway import accounts, pipeline
-    from gateway.commands.trips import query
+    from gateway import accounts
+    from gateway.trips import pipeline
+    from gateway.queries.trips import trip_list
     from gateway.store import Store
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(os.path.join(tmp, "selfdata.db")).open()
@@ -77,12 +78,12 @@ def predict_all_via_store(data_dir: str, out_dir: str) -> None:
             _import(store, name, member.id, csv_path)
             pipeline.rebuild_member(store, member.id)
             with open(os.path.join(out_dir, day + ".json"), "w") as f:
-                json.dump(query(store.conn, member.id, None, None), f)
+                json.dump(trip_list(store.conn, member.id, None, None), f)
         store.close()
 
 
 def _import(store, name: str, member_id: int, csv_path: str) -> None:
-    from gateway.importing import Importer
+    from gateway.portability.importing import Importer
     report = Importer(store, name, run_pipeline=False).run([csv_path])
     if not report.ok:
         raise SystemExit(f"{csv_path}: the importer refused it: {report.as_dict()}")

@@ -7,14 +7,14 @@ import math
 
 from carbon.geo import distance_m, step_metres
 from carbon.params import DEFAULT_PARAMS, Params
-from carbon.points import Point
+from carbon.fix import Fix
 
 MIN_VALID_TS = 946_684_800      # 2000-01-01: earlier stamps come from a phone clock reset
 _ACC_CONTEXT_FLOOR_M = 50.0     # fixes at least this good are never judged against neighbours
 _ACC_CONTEXT_HALF_WINDOW = 5
 
 
-def _valid(p: Point) -> bool:
+def _valid(p: Fix) -> bool:
     if p.ts is None or p.ts < MIN_VALID_TS:
         return False
     if not (math.isfinite(p.lat) and math.isfinite(p.lon)):
@@ -24,7 +24,7 @@ def _valid(p: Point) -> bool:
     return not (p.lat == 0.0 and p.lon == 0.0)   # "null island": an unset fix
 
 
-def _sort_key(p: Point):
+def _sort_key(p: Fix):
     # The most accurate of several fixes with one timestamp wins; the remaining fields make the
     # choice independent of arrival order.
     acc = p.acc if p.acc is not None else math.inf
@@ -43,7 +43,7 @@ def sort_dedupe(points) -> list:
     return out
 
 
-def _acc(p: Point) -> float:
+def _acc(p: Fix) -> float:
     return p.acc if p.acc is not None else 0.0
 
 
@@ -68,7 +68,7 @@ def drop_imprecise(points: list, params: Params = DEFAULT_PARAMS) -> list:
     return out
 
 
-def _speed(a: Point, b: Point) -> float:
+def _speed(a: Fix, b: Fix) -> float:
     dt = b.ts - a.ts
     d = distance_m(a.lat, a.lon, b.lat, b.lon)
     # Both fixes may be off by their accuracy: only the excess is evidence of speed.
@@ -163,7 +163,7 @@ def smooth(points: list) -> list:
             continue
         lat, lon = _median3(a.lat, p.lat, b.lat), _median3(a.lon, p.lon, b.lon)
         out.append(p if lat == p.lat and lon == p.lon else
-                   Point(p.ts, lat, lon, p.acc, p.vel, p.activity))
+                   Fix(p.ts, lat, lon, p.acc, vel=p.vel, activity=p.activity))
     if len(points) > 1:
         out.append(points[-1])
     return out

@@ -57,3 +57,48 @@ def summarize(trips: list, start_ts: int, end_ts: int, tz=None) -> dict:
         "sustainable_commute_days": _commute_days(chosen, SUSTAINABLE_COMMUTE_MODES, tz),
         "factor_versions": sorted(versions),
     }
+
+
+# ==== The city link: a member's summary for one calendar month, in its wire form ============
+# (the wire format itself, its validation and canonical bytes: carbon/summary_wire.py)
+from carbon.summary_wire import FAMILIES, FAMILY_OF_MODE  # noqa: E402
+
+
+def _month_bounds(month: str, tz) -> tuple:
+    year, mon = int(month[:4]), int(month[5:])
+    start = datetime(year, mon, 1, tzinfo=tz)
+    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=tz)
+    return int(start.timestamp()), int(end.timestamp())
+
+
+def month_summary(trips: list, month: str, tz=None, commune: str | None = None) -> dict:
+    """The full wire body for the trips starting in a local calendar month ("YYYY-MM"):
+    metres and grams of CO2e per mode family, trips, bike-to-work days, avoided CO2e, the
+    factor table version and, only if given, the commune of home. Integers only; a study
+    then keeps the fields it asked for (summary_wire.body_for_study)."""
+    from carbon.factors import CURRENT_VERSION
+    tz = tz or _default_tz()
+    start_ts, end_ts = _month_bounds(month, tz)
+    chosen = [t for t in trips if start_ts <= t.start_ts < end_ts]
+    metres = dict.fromkeys(FAMILIES, 0.0)
+    grams = dict.fromkeys(FAMILIES, 0.0)
+    avoided, versions = 0.0, set()
+    for t in chosen:
+        for leg in t.legs:
+            family = FAMILY_OF_MODE.get(leg.mode, "unknown")
+            metres[family] += leg.distance_m
+            grams[family] += leg.co2_g or 0.0
+            avoided += leg.avoided_g or 0.0
+            if leg.factor_version:
+                versions.add(leg.factor_version)
+    body = {
+        "factor_version": max(versions) if versions else CURRENT_VERSION,
+        "trips": len(chosen),
+        "distance_m": {f: int(round(v)) for f, v in metres.items()},
+        "co2e_g": {f: int(round(v)) for f, v in grams.items()},
+        "avoided_co2e_g": int(round(avoided)),
+        "bike_days": sum(_commute_days(chosen, BIKE_MODES, tz).values()),
+    }
+    if commune is not None:
+        body["commune"] = commune
+    return body

@@ -1,2 +1,3 @@
-"""The appliance core: config, store, accounts, ingest, pipeline, service and CLI."""
+"""The appliance core: the store, accounts, ingest, trips, portability, the read side
+(queries), the service and the `selfdata` CLI (docs/architecture.md)."""
 __version__ = "0.1.0"

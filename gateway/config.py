@@ -50,6 +50,36 @@ class WebSection:
     port: int = 8080
     # What phones and QR codes are told to use; empty = http://<hostname>.local:<port>
     public_url: str = ""
+    # --- hardening (issue #7, docs/security.md)
+    # Host names this box answers to besides localhost, its own addresses, <hostname>,
+    # <hostname>.local, selfdata.local and public_url's host (DNS rebinding); ["*"] = any.
+    allowed_hosts: list = field(default_factory=list)
+    # Mark cookies Secure even when the request did not arrive over HTTPS (behind a proxy).
+    secure_cookies: bool = False
+    # A session ends after this long unused, and this long after its login at the latest.
+    session_idle_days: float = 14.0
+    session_max_days: float = 90.0
+    # The map's tiles; their host is allowed as an image source by the CSP.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # Login backoff: free failures per address, then waits doubling up to the cap.
+    login_failures_before_delay: int = 5
+    login_max_delay_s: float = 300.0
+    # Password checks (Argon2, ~19 MiB each) run at most this many at once; beyond
+    # `login_queue` waiting, a login is answered 503 at once instead of piling up.
+    login_parallel_checks: int = 2
+    login_queue: int = 8
+    # A connection must send a whole request head within this long of opening or of its
+    # last answer, else it is closed (slow and idle clients). Longer than common clients'
+    # own keep-alive (aiohttp's 15 s), so they close first and never race a close.
+    idle_timeout_s: float = 20.0
+    # A form or JSON body must arrive within this long.
+    body_timeout_s: float = 30.0
+    # Open connections at most (lowered to fit the open-file limit), and per address.
+    max_connections: int = 1000
+    max_connections_per_address: int = 32
+    # Live `/ws/last` sockets per member and in all.
+    websockets_per_member: int = 8
+    websockets_max: int = 64
 
 
 @dataclass
@@ -60,9 +90,11 @@ class MqttSection:
     # What phones are told to connect to; empty = <hostname>.local and `port`
     public_host: str = ""
     public_port: int = 0
-    # The gateway's own broker account; its password is generated into the data dir.
+    # The gateway's own broker account; its password is generated into the data dir. Its
+    # persistent session is named after it: the broker binds client ids to usernames.
     username: str = "selfdata-gateway"
-    client_id: str = "selfdata-gateway"
+    # Ignored (kept so that older files still load): the session is the username's.
+    client_id: str = ""
     # Run mosquitto as a child process from the generated files (demo, development, tests).
     # On the Pi the system mosquitto reads the same files and this stays false.
     run_broker: bool = False
@@ -101,9 +133,19 @@ class IngestSection:
     max_payload_bytes: int = 512 * 1024
     # Rejections kept for `selfdata doctor` and the member's page.
     keep_rejections: int = 10000
+    # What one device may make the box store (gateway/ingest/quota.py). A fix keeps its
+    # message as received ("raw") up to `max_raw_bytes`; a card's face (base64) is dropped
+    # beyond `max_face_bytes`, its name kept.
+    max_raw_bytes: int = 4096
+    max_face_bytes: int = 64 * 1024
+    # Messages (fixes or events): `device_burst` at once (a week's queue of one point every
+    # 30 s), then `device_rate` a second; and at most `device_daily_bytes` stored a day.
+    device_burst: int = 20000
+    device_rate: float = 5.0
+    device_daily_bytes: int = 32 * 1024 * 1024
 
 
-# --- trip pipeline (gateway/pipeline.py): added by the trip engine's integration
+# --- trip pipeline (gateway/trips/): added by the trip engine's integration
 @dataclass
 class PipelineSection:
     # Compute trips live as fixes arrive (off: only `selfdata rebuild` and imports do).
@@ -117,6 +159,34 @@ class PipelineSection:
     boat_g_pkm: float = 0.0
 
 
+# --- the city link (gateway/outbox/, docs/city-link.md)
+@dataclass
+class LinkSection:
+    # Run the outbox in `selfdata serve` (nothing is ever sent for a member who did not
+    # enrol and join a study; off: only `selfdata link send` sends).
+    enabled: bool = True
+    # A month is sent once it is over and this many days have passed (late fixes, corrections
+    # made in the first days of the next month). The city publishes after its own, longer grace.
+    grace_days: int = 5
+    # How often the service looks for something to send, seconds.
+    send_interval_s: float = 600.0
+    # Each message waits a random moment in [0, jitter_s] before it first goes, drawn anew for
+    # every member and month, so members of one box do not arrive at the city together.
+    jitter_s: float = 6 * 3600.0
+    # While the city is unreachable: exponential backoff from `backoff_min_s`, doubling up to
+    # `backoff_max_s`, each delay drawn in [half, all] of its value.
+    backoff_min_s: float = 60.0
+    backoff_max_s: float = 6 * 3600.0
+    # One request to the city, connection and answer, seconds.
+    timeout_s: float = 30.0
+    # How often the published studies are fetched again, seconds.
+    studies_refresh_s: float = 86400.0
+    # A correction of a month older than this (months) is no longer sent as a replacement.
+    resend_months: int = 12
+    # "Households like yours": how many recent months of published figures to fetch.
+    compare_months: int = 6
+
+
 @dataclass
 class Config:
     gateway: GatewaySection = field(default_factory=GatewaySection)
@@ -125,6 +195,7 @@ class Config:
     gpsd: GpsdSection = field(default_factory=GpsdSection)
     ingest: IngestSection = field(default_factory=IngestSection)
     pipeline: PipelineSection = field(default_factory=PipelineSection)
+    link: LinkSection = field(default_factory=LinkSection)
     source: str = "defaults"
     # Sections added by other capabilities (pipeline, aggregator...) as raw dicts.
     extra: dict = field(default_factory=dict)
@@ -163,6 +234,8 @@ _SECTIONS = [f for f in dataclasses.fields(Config) if f.name not in ("source", "
 def _coerce(value, default, where: str):
     """Convert a TOML or environment value to the type of the default, or say why not."""
     kind = type(default)
+    if kind is list:
+        return _coerce_list(value, where)
     if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
         return value
     if isinstance(value, str):
@@ -181,6 +254,15 @@ def _coerce(value, default, where: str):
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     raise ConfigError(f"{where}: expected {kind.__name__}, got {value!r}")
+
+
+def _coerce_list(value, where: str) -> list:
+    """A list of strings: a TOML array, or comma-separated text from the environment."""
+    if isinstance(value, str):
+        value = [part for part in (p.strip() for p in value.split(",")) if part]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
 
 
 def _apply(cfg: Config, section: str, key: str, value, where: str) -> None:

@@ -19,13 +19,14 @@ from pathlib import Path
 
 import aiohttp
 
-from carbon import simulate
+from carbon.fix import Fix
+from simulation import household as simulate
 
-from . import accounts, broker
+from . import accounts
+from .accounts import broker
 from .config import Config
 from .service import Gateway
 from .store import Store, insert_fixes
-from .model import Fix
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def _free_port() -> int:
 
 
 def create_household(config: Config, today: date) -> dict[str, str]:
-    """Members, devices, shares and simulated history; returns each device's secret."""
+    """Members, devices, who sees whom and simulated history; returns each device's secret."""
     store = Store(config.db_path).open()
     secrets = {}
     start = today - timedelta(days=HISTORY_DAYS)
@@ -82,8 +83,8 @@ def create_household(config: Config, today: date) -> dict[str, str]:
                                 is_admin=m.name == "alice")
             device, secret = accounts.add_device(conn, m.name, m.device)
             secrets[m.name] = secret
-        accounts.share(conn, "alice", "bob")
-        accounts.share(conn, "bob", "alice")
+        accounts.show_to(conn, "alice", "bob")
+        accounts.show_to(conn, "bob", "alice")
         broker.sync_broker_files(config, conn)
     for m in MEMBERS:
         device = accounts.get_device(store.conn, m.name, m.device)
@@ -181,7 +182,7 @@ async def after_start(gw: Gateway) -> None:
     """Both members' trips computed from the simulated history before the banner shows.
     The service's start-up catch-up rebuilds members never processed: wait for it; with
     the live pipeline disabled, rebuild here."""
-    from . import pipeline
+    from .trips import pipeline
 
     def rebuild_all() -> None:
         try:

@@ -14,9 +14,9 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
-from . import broker, migrations
+from .accounts import broker, first_run
 from .config import Config
-from .store import connect
+from .store import connect, migrations
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 # A Pi without a real-time clock boots in 1970 or at the image's build date until NTP.
@@ -37,7 +37,9 @@ def run_checks(config: Config) -> list[Check]:
     db = check_database(config)
     checks.append(db)
     if db.status != FAIL:
+        checks.append(check_setup(config))
         checks.append(check_rejections(config))
+        checks.append(check_city_link(config))
         if config.mqtt.enabled:
             checks.append(check_acl(config))
     if config.mqtt.enabled:
@@ -114,6 +116,24 @@ def check_database(config: Config) -> Check:
     return Check("database", OK, f"schema {version}, {fixes} fixes, {size} MB")
 
 
+def check_setup(config: Config) -> Check:
+    """Until the first member exists, the box waits for its owner's first-run setup."""
+    if not config.db_path.exists():
+        return Check("setup", WARN, "not set up yet", "run `selfdata serve` and open /setup")
+    conn = connect(config.db_path, readonly=True)
+    try:
+        members = conn.execute("SELECT count(*) FROM members").fetchone()[0]
+    finally:
+        conn.close()
+    if members:
+        return Check("setup", OK, f"set up: {members} member{'s' * (members != 1)}")
+    code = first_run.read_setup_code(config)
+    where = (f"enter the code {first_run.display(code)}" if code else
+             "start `selfdata serve` (it makes the first-run code), then enter its code")
+    return Check("setup", WARN, "no member yet: the box waits for its first-run setup",
+                 f"open {config.public_url}/setup and {where}")
+
+
 def check_rejections(config: Config) -> Check:
     conn = connect(config.db_path, readonly=True)
     since = time.time() - 86400
@@ -128,6 +148,40 @@ def check_rejections(config: Config) -> Check:
     return Check("rejections", WARN, f"{total}+ messages refused in the last 24 hours: {top}",
                  "`selfdata stats` and each member's page list them; a wrong encryption key "
                  "or a phone with a wrong clock are the usual causes")
+
+
+def check_city_link(config: Config, now: float | None = None) -> Check:
+    """Members' messages to the city: keys present, nothing stuck, nothing refused."""
+    now = time.time() if now is None else now
+    conn = connect(config.db_path, readonly=True)
+    try:
+        links = conn.execute("SELECT l.key_file, m.name FROM links l JOIN members m ON "
+                             "m.id = l.member_id WHERE l.state != 'revoked'").fetchall()
+        stuck = conn.execute("SELECT count(*), min(created_at), max(last_error) FROM outbox "
+                             "WHERE state = 'pending' AND attempts > 0 AND created_at < ?",
+                             (now - 2 * 86400,)).fetchone()
+        refused = conn.execute("SELECT count(*), max(last_error) FROM outbox WHERE state = "
+                               "'refused' AND done_at > ?", (now - 30 * 86400,)).fetchone()
+    except sqlite3.Error:          # an older schema: `selfdata serve` migrates it
+        return Check("city link", OK, "not set up on this database yet")
+    finally:
+        conn.close()
+    if not links:
+        return Check("city link", OK, "no member sends anything to the city")
+    missing = sorted(name for key, name in links if not (config.data_dir / "keys" / key).exists())
+    if missing:
+        return Check("city link", FAIL, f"the key of {', '.join(missing)} is missing from "
+                     f"{config.data_dir / 'keys'}", "restore the keys folder from the backup "
+                     "it came with, or `selfdata link revoke` and enrol again with a new token")
+    if stuck[0]:
+        return Check("city link", WARN, f"{stuck[0]} messages have waited for the city since "
+                     f"{time.strftime('%Y-%m-%d', time.localtime(stuck[1]))}: {stuck[2]}",
+                     "nothing is lost, the box keeps trying; check the Internet connection and "
+                     "the aggregator's address (`selfdata link status`)")
+    if refused[0]:
+        return Check("city link", WARN, f"the city refused {refused[0]} messages in 30 days: "
+                     f"{refused[1]}", "`selfdata link status` lists them with the city's reason")
+    return Check("city link", OK, f"{len(links)} members linked; nothing waiting too long")
 
 
 def check_acl(config: Config) -> Check:
@@ -154,9 +208,11 @@ def check_broker(config: Config) -> Check:
                      "[mqtt] run_broker = true; phones in HTTP mode still work meanwhile")
     code = _mqtt_login(config)
     if code == 0:
-        return Check("broker", OK, f"mosquitto at {host}:{port} accepts the gateway's login")
+        return Check("broker", OK, f"mosquitto at {host}:{port} accepts the logins the gateway "
+                     "generates")
     if code in (4, 5):
-        return Check("broker", FAIL, f"mosquitto at {host}:{port} refuses the gateway's login",
+        return Check("broker", FAIL, f"mosquitto at {host}:{port} refuses the logins the gateway "
+                     "generates",
                      "the broker has not read the generated password file: check that it "
                      f"includes {config.broker_dir}/passwd, then reload it")
     return Check("broker", WARN, f"mosquitto at {host}:{port} answered oddly ({code})")
@@ -166,8 +222,10 @@ def _mqtt_login(config: Config) -> int | str:
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
     result: dict = {}
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"selfdata-doctor-{time.time()}")
-    client.username_pw_set(config.mqtt.username, broker.gateway_password(config))
+    # Its own account, never the gateway's: the broker binds sessions to logins, so logging
+    # in as the gateway would throw the running gateway off (and a clean login wipe its queue).
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=broker.DOCTOR_USERNAME)
+    client.username_pw_set(broker.DOCTOR_USERNAME, broker.doctor_password(config))
     client.on_connect = lambda c, u, f, rc, p: result.setdefault("rc", rc)
     try:
         client.connect(config.mqtt.host, config.mqtt.port, keepalive=10)

@@ -1,4 +1,4 @@
-"""What receivers hand to the gateway: fixes, events and rejections.
+"""What receivers hand to the gateway besides fixes (``carbon.fix.Fix``): events and rejections.
 
 Receivers (OwnTracks MQTT/HTTP, gpsd, file importers) import only this module from
 ``gateway``; they never touch the store.
@@ -6,24 +6,6 @@ Receivers (OwnTracks MQTT/HTTP, gpsd, file importers) import only this module fr
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-
-@dataclass(slots=True)
-class Fix:
-    """One position report. ``vel`` is in m/s (OwnTracks' km/h is converted on parsing)."""
-
-    ts: int
-    lat: float
-    lon: float
-    acc: float | None = None
-    alt: float | None = None
-    vel: float | None = None
-    cog: float | None = None
-    batt: int | None = None
-    raw: str | None = None
-    # The phone's own idea of what it was doing (iOS motionactivities, Google activity):
-    # evidence for the trip engine, never the answer.
-    activity: str | None = None
 
 
 @dataclass(slots=True)

@@ -27,9 +27,8 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime, timezone
 
-from gateway.model import Fix
-
-from .nmea import distance_m
+from carbon.fix import Fix
+from carbon.geo import distance_m
 
 log = logging.getLogger(__name__)
 

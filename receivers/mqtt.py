@@ -34,6 +34,7 @@ class MqttSubscriber:
         self.keepalive = keepalive
         self.counts: Counter = Counter()
         self.connected = False
+        self.session_present: bool | None = None  # what the broker said at the last connect
         self.last_error: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._inbox: collections.deque = collections.deque()  # paho thread -> event loop
@@ -75,6 +76,7 @@ class MqttSubscriber:
             log.warning("mqtt: %s", self.last_error)
             return
         self.connected = True
+        self.session_present = flags.session_present
         self.last_error = None
         log.info("mqtt: connected to %s:%d (session present: %s)", self.host, self.port,
                  flags.session_present)
@@ -82,6 +84,7 @@ class MqttSubscriber:
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
         if self.connected:
+            self.counts["disconnects"] += 1
             log.warning("mqtt: disconnected from %s:%d (%s); reconnecting", self.host,
                         self.port, reason_code)
         self.connected = False

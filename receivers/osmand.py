@@ -3,7 +3,7 @@
 The "OsmAnd protocol" is what Traccar's port 5055 speaks; OsmAnd's online tracking and the
 Traccar Client apps send it over HTTP, in one of two forms:
 
-``parse_params(params, *, now=None, speed_unit="kn", notes=None) -> FixFields``
+``parse_params(params, *, now=None, speed_unit="kn", notes=None) -> Fix``
     Query or form parameters (OsmAnd, Traccar Client before 9). ``params`` is a mapping
     (first value wins for repeated names; aiohttp's MultiDict works) or a raw query string.
     Identity is the caller's business (it authenticates the device): :func:`parse_id`
@@ -20,7 +20,7 @@ Traccar Client apps send it over HTTP, in one of two forms:
 ``parse_json(data, *, now=None, max_bytes=MAX_JSON_BYTES) -> TraccarBody``
     The JSON body of Traccar Client 9+: ``{"device_id": ..., "location": {...} or [...]}``
     with ``coords`` (speed in m/s), an ISO ``timestamp``, ``battery.level`` 0..1 and an
-    ``activity.type``. ``entries`` has one FixFields (``raw`` = that location's JSON) or
+    ``activity.type``. ``entries`` has one Fix (``raw`` = that location's JSON) or
     Rejected per location, so one bad location never loses the others; raises Rejected
     only when the body as a whole is unusable.
 
@@ -37,19 +37,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
-from receivers.owntracks import (
-    FixFields,
-    Rejected,
-    _dump,
-    _load_json,
-    _payload_text,
-    _show,
-    check_timestamp,
-    optional_number,
-    to_number,
-)
+from carbon.fix import Fix
 
-__all__ = ["Rejected", "FixFields", "TraccarBody", "parse_params", "parse_id", "parse_json",
+from .payload import (Rejected, check_timestamp, dump, load_json, optional_number, payload_text,
+                      show, to_number)
+
+__all__ = ["Rejected", "Fix", "TraccarBody", "parse_params", "parse_id", "parse_json",
            "SPEED_UNITS", "MAX_JSON_BYTES"]
 
 SPEED_UNITS = {"kn": 1852 / 3600, "m/s": 1.0, "km/h": 1 / 3.6}  # -> m/s
@@ -66,7 +59,7 @@ class TraccarBody:
 
     user: str | None
     device: str
-    entries: list[FixFields | Rejected]
+    entries: list[Fix | Rejected]
     notes: list[str] = field(default_factory=list)
 
 
@@ -75,7 +68,7 @@ class TraccarBody:
 
 
 def parse_params(params: Mapping | str, *, now: float | None = None, speed_unit: str = "kn",
-                 notes: list[str] | None = None) -> FixFields:
+                 notes: list[str] | None = None) -> Fix:
     """One fix from OsmAnd/Traccar parameters; raises Rejected (see module docstring)."""
     now = time.time() if now is None else now
     if speed_unit not in SPEED_UNITS:
@@ -87,7 +80,7 @@ def parse_params(params: Mapping | str, *, now: float | None = None, speed_unit:
     notes = [] if notes is None else notes
     speed = optional_number(p.get("speed"), "speed", 0, MAX_SPEED_MS / SPEED_UNITS[speed_unit],
                             notes)
-    return FixFields(
+    return Fix(
         ts=_timestamp(p.get("timestamp"), now, notes),
         lat=lat, lon=lon,
         acc=_accuracy(p, notes),
@@ -128,7 +121,7 @@ def _identity(device_id) -> tuple[str | None, str]:
         raise Rejected(f"id too long: {len(text)} characters")
     parts = text.split("/")
     if len(parts) > 2 or not all(parts):
-        raise Rejected(f"id must be <user>/<device> or <device>: {_show(text)}")
+        raise Rejected(f"id must be <user>/<device> or <device>: {show(text)}")
     return (None, parts[0]) if len(parts) == 1 else (parts[0], parts[1])
 
 
@@ -145,7 +138,7 @@ def _position(p: dict) -> tuple[float, float]:
 def _coordinate(value, name: str, limit: float) -> float:
     number = to_number(value, name)
     if not -limit <= number <= limit:
-        raise Rejected(f"{name} out of range: {_show(value)}")
+        raise Rejected(f"{name} out of range: {show(value)}")
     return number
 
 
@@ -175,7 +168,7 @@ def _iso_timestamp(text: str) -> int:
         if moment.tzinfo is None:  # Traccar reads zone-less times as UTC
             moment = moment.replace(tzinfo=timezone.utc)
         return int(moment.timestamp())
-    raise Rejected(f"timestamp is not epoch seconds, milliseconds or ISO 8601: {_show(text)}")
+    raise Rejected(f"timestamp is not epoch seconds, milliseconds or ISO 8601: {show(text)}")
 
 
 def _restore_plus(text: str) -> str:
@@ -208,10 +201,10 @@ def parse_json(data: bytes, *, now: float | None = None,
                max_bytes: int = MAX_JSON_BYTES) -> TraccarBody:
     """Fixes from a Traccar Client JSON body (see module docstring)."""
     now = time.time() if now is None else now
-    text = _payload_text(data, max_bytes)
+    text = payload_text(data, max_bytes)
     if text is None:
         raise Rejected("empty body: no location")
-    body = _load_json(text)
+    body = load_json(text)
     if not isinstance(body, dict):
         raise Rejected("JSON body is not an object")
     user, device = _identity(body.get("device_id"))
@@ -225,14 +218,14 @@ def parse_json(data: bytes, *, now: float | None = None,
     return TraccarBody(user=user, device=device, entries=entries, notes=notes)
 
 
-def _json_entry(item, now: float, notes: list[str]) -> FixFields | Rejected:
+def _json_entry(item, now: float, notes: list[str]) -> Fix | Rejected:
     try:
         return _json_location(item, now, notes)
     except Rejected as exc:
         return exc
 
 
-def _json_location(item, now: float, notes: list[str]) -> FixFields:
+def _json_location(item, now: float, notes: list[str]) -> Fix:
     if not isinstance(item, dict) or not isinstance(item.get("coords"), dict):
         raise Rejected("location without coords")
     coords = item["coords"]
@@ -241,7 +234,7 @@ def _json_location(item, now: float, notes: list[str]) -> FixFields:
         raise Rejected("location without timestamp")
     # The SDK reports -1 for "unknown" speed, heading and battery: not worth a note.
     speed = optional_number(_known(coords.get("speed")), "speed", 0, MAX_SPEED_MS, notes)
-    return FixFields(
+    return Fix(
         ts=_timestamp(item["timestamp"], now, notes),
         lat=lat, lon=lon,
         acc=optional_number(coords.get("accuracy"), "accuracy", 0, 1e6, notes) or None,
@@ -250,7 +243,7 @@ def _json_location(item, now: float, notes: list[str]) -> FixFields:
         cog=optional_number(_known(coords.get("heading")), "heading", 0, 360, notes),
         batt=_battery(_json_battery(item.get("battery"), notes)),
         activity=_json_activity(item.get("activity")),
-        raw=_dump(item),
+        raw=dump(item),
     )
 
 

@@ -56,43 +56,33 @@ from __future__ import annotations
 
 import base64
 import json
-import math
-import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 import nacl.exceptions
 import nacl.secret
 
-from gateway.model import Fix as FixFields  # receivers hand gateway.model.Fix to ingest
+from carbon.fix import Fix
+
+from .payload import (MAX_DEPTH, Rejected, check_timestamp, dump, json_kind, load_json,
+                      optional_number, payload_text, show, to_int, to_number)
 
 __all__ = [
-    "MAX_BYTES", "MAX_DEPTH", "Rejected", "FixFields", "Message", "parse_payload", "parse_batch",
+    "MAX_BYTES", "MAX_DEPTH", "Rejected", "Fix", "Message", "parse_payload", "parse_batch",
     "decrypt", "encrypt", "parse_topic", "device_configuration", "config_link",
     "to_number", "check_timestamp",
 ]
 
 MAX_BYTES = 512 * 1024      # a card face or a POI image fits; a runaway body does not
-MAX_DEPTH = 32              # real messages nest 4 levels (cmd > waypoints > list > waypoint)
-MIN_TS = 1                  # tst 0 is Android's "no time"; the schema takes any positive int
-MAX_AHEAD_S = 86400         # a phone clock a few hours off is common; a day ahead is not
 KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE
 _NONCE_AND_MAC = nacl.secret.SecretBox.NONCE_SIZE + nacl.secret.SecretBox.MACBYTES
 
-# Only plain decimal numbers: float() alone would also take "nan", "inf" and "1_000".
-_NUMERIC_STR = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _MOTION_IGNORED = ("stationary", "unknown")   # not a transport mode
 _TOUR_REQUESTS = ("tour", "tours", "untour")
 
 
-class Rejected(Exception):
-    """The payload cannot be used; ``reason`` says why, short and specific."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(slots=True)
@@ -109,7 +99,7 @@ class Message:
     payload: dict
     raw: str
     decrypted: bool = False
-    fix: FixFields | None = None
+    fix: Fix | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -127,10 +117,10 @@ def parse_payload(data: bytes, *, key: bytes | str | None = None, now: float | N
                   max_bytes: int = MAX_BYTES) -> Message | None:
     """Parse one payload; None for an empty one; raises Rejected (see module docstring)."""
     now = time.time() if now is None else now
-    text = _payload_text(data, max_bytes)
+    text = payload_text(data, max_bytes)
     if text is None:
         return None
-    value = _load_json(text)
+    value = load_json(text)
     if isinstance(value, list):
         raise Rejected(f"JSON array of {len(value)} message(s): one object per payload expected")
     return _parse_object(value, text, key=key, now=now, decrypted=False)
@@ -144,17 +134,17 @@ def parse_batch(data: bytes, *, key: bytes | str | None = None, now: float | Non
     ``raw`` is the element re-serialised, since there is no text of its own to keep.
     """
     now = time.time() if now is None else now
-    text = _payload_text(data, max_bytes)
+    text = payload_text(data, max_bytes)
     if text is None:
         return []
-    value = _load_json(text)
+    value = load_json(text)
     decrypted = False
     if _is_envelope(value):  # an encrypted array is one envelope around the whole array
         text = _open_envelope(value, key)
-        value, decrypted = _load_json(text), True
+        value, decrypted = load_json(text), True
     if not isinstance(value, list):
         return [_entry(value, text, key, now, decrypted)]
-    return [_entry(item, _dump(item), key, now, decrypted) for item in value]
+    return [_entry(item, dump(item), key, now, decrypted) for item in value]
 
 
 def _entry(value, raw: str, key, now: float, decrypted: bool) -> Message | Rejected:
@@ -166,28 +156,28 @@ def _entry(value, raw: str, key, now: float, decrypted: bool) -> Message | Rejec
 
 def _parse_object(value, raw: str, *, key, now: float, decrypted: bool) -> Message:
     if not isinstance(value, dict):
-        raise Rejected(f"JSON {_json_kind(value)} where a message object was expected")
+        raise Rejected(f"JSON {json_kind(value)} where a message object was expected")
     if "_type" not in value:
         raise Rejected("no _type")
     mtype = value["_type"]
     if not isinstance(mtype, str):
-        raise Rejected(f"_type is not a string: {_show(mtype)}")
+        raise Rejected(f"_type is not a string: {show(mtype)}")
     if mtype == "encrypted":
         if decrypted:
             raise Rejected("encrypted payload inside an encrypted payload")
         plaintext = _open_envelope(value, key)
-        inner = _load_json(plaintext)
+        inner = load_json(plaintext)
         if isinstance(inner, list):
             raise Rejected("encrypted payload holds a JSON array: one object per payload expected")
         return _parse_object(inner, plaintext, key=None, now=now, decrypted=True)
     check = _CHECKS.get(mtype)
     if check is None:
-        raise Rejected(f"unknown _type {_show(mtype)}")
+        raise Rejected(f"unknown _type {show(mtype)}")
     notes: list[str] = []
     if mtype == "cmd":  # judged on its action before any detail of it
         _check_cmd(value, now, notes)
     if "tst" in value:  # every tst present must be plausible, whatever the type
-        value["tst"] = check_timestamp(_to_int(value["tst"], "tst"), now)
+        value["tst"] = check_timestamp(to_int(value["tst"], "tst"), now)
     fix = check(value, now, notes)
     if fix is not None:
         fix.raw = raw
@@ -198,125 +188,30 @@ def _parse_object(value, raw: str, *, key, now: float, decrypted: bool) -> Messa
 # Bytes -> JSON value
 
 
-def _payload_text(data: bytes, max_bytes: int) -> str | None:
-    """Size, UTF-8 and emptiness checks; None means "nothing there"."""
-    if len(data) > max_bytes:
-        raise Rejected(f"payload too large: {len(data)} bytes > {_size(max_bytes)}")
-    try:
-        text = bytes(data).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad = exc.object[exc.start]
-        raise Rejected(f"payload is not UTF-8: byte 0x{bad:02x} at position {exc.start}") from None
-    # C producers may leave a trailing NUL; some Windows tools prepend a BOM.
-    text = text.rstrip("\x00").removeprefix("\ufeff")
-    return text if text.strip() else None
 
 
-class _NotFinite(Exception):
-    """Raised from inside json.loads; kept apart from ValueError to name the culprit."""
 
 
-def _refuse_constant(name: str):
-    raise _NotFinite(name)
 
 
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):  # "1e400" parses to inf
-        raise _NotFinite(text[:24])
-    return number
 
 
-def _load_json(text: str):
-    try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
-    except _NotFinite as exc:
-        raise Rejected(f"invalid JSON: {exc.args[0]} is not a finite number") from None
-    except json.JSONDecodeError as exc:
-        raise Rejected(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    except RecursionError:
-        raise Rejected(f"JSON nested deeper than {MAX_DEPTH} levels") from None
-    except ValueError as exc:  # e.g. an integer with more than 4300 digits
-        raise Rejected(f"invalid JSON: {_clip(str(exc))}") from None
-    _check_structure(value, text)
-    return value
 
 
-def _check_structure(value, text: str) -> None:
-    """Bound nesting, and refuse lone surrogates (SQLite cannot store them as UTF-8).
-
-    Both checks walk the tree, so they only run when the text could hold the problem.
-    """
-    deep = text.count("[") + text.count("{") > MAX_DEPTH
-    surrogates = "\\ud" in text.lower()
-    if not (deep or surrogates):
-        return
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, str):
-            if surrogates:
-                _refuse_surrogates(node)
-            continue
-        if depth > MAX_DEPTH:
-            raise Rejected(f"JSON nested deeper than {MAX_DEPTH} levels")
-        if isinstance(node, dict):
-            if surrogates:
-                for k in node:
-                    _refuse_surrogates(k)
-            stack.extend((child, depth + 1) for child in node.values())
-        elif isinstance(node, list):
-            stack.extend((child, depth + 1) for child in node)
 
 
-def _refuse_surrogates(s: str) -> None:
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Rejected("invalid JSON: string with a lone UTF-16 surrogate") from None
 
 
 # ---------------------------------------------------------------------------------------
 # Numbers and times (also used by receivers.osmand)
 
 
-def to_number(value, name: str) -> int | float:
-    """A finite JSON number, or a numeric string converted; anything else is Rejected."""
-    if isinstance(value, bool):  # bool is an int subclass in Python, not a number in JSON
-        raise Rejected(f"{name} is not a number: {_show(value)}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-    elif isinstance(value, str):
-        s = value.strip()
-        if len(s) <= 32 and _NUMERIC_STR.fullmatch(s):
-            number = float(s) if any(c in s for c in ".eE") else int(s)
-            if math.isfinite(number):
-                return number
-    raise Rejected(f"{name} is not a number: {_show(value)}")
 
 
-def _to_int(value, name: str) -> int:
-    number = to_number(value, name)
-    return number if isinstance(number, int) else int(number)  # epoch with decimals: floor
 
 
-def check_timestamp(ts: int, now: float, name: str = "tst") -> int:
-    """Refuse epoch seconds that are not positive or more than a day after ``now``."""
-    if ts < MIN_TS:
-        raise Rejected(f"{name} is not a positive epoch time: {ts}")
-    if ts > now + MAX_AHEAD_S:
-        raise Rejected(f"{name} in the future: {_iso(ts)}")
-    return ts
 
 
-def _iso(ts: float) -> str:
-    try:
-        return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except (OverflowError, ValueError, OSError):
-        return "out of calendar range"
 
 
 def _coordinates(p: dict, what: str, *, required: bool) -> bool:
@@ -329,7 +224,7 @@ def _coordinates(p: dict, what: str, *, required: bool) -> bool:
     for name, limit in (("lat", 90), ("lon", 180)):
         number = to_number(p[name], name)
         if not -limit <= number <= limit:
-            raise Rejected(f"{name} out of range: {_show(p[name])}")
+            raise Rejected(f"{name} out of range: {show(p[name])}")
         p[name] = number
     return True
 
@@ -338,28 +233,13 @@ def _optional(p: dict, name: str, low: float, high: float, notes: list[str]) -> 
     return optional_number(p.get(name), name, low, high, notes)
 
 
-def optional_number(value, name: str, low: float, high: float,
-                    notes: list[str]) -> float | None:
-    """An optional fix value: None when absent; dropped with a note when unusable
-    (the fix itself is kept: one odd field must not lose a position)."""
-    if value is None or value == "":
-        return None
-    try:
-        number = to_number(value, name)
-    except Rejected as exc:
-        notes.append(f"{exc.reason}: ignored")
-        return None
-    if not low <= number <= high:
-        notes.append(f"{name} out of range: {_show(value)}: ignored")
-        return None
-    return number
 
 
 # ---------------------------------------------------------------------------------------
 # Per-type checks: each may convert fields in place, returns a fix for locations only.
 
 
-def _check_location(p: dict, now: float, notes: list[str]) -> FixFields:
+def _check_location(p: dict, now: float, notes: list[str]) -> Fix:
     _coordinates(p, "location", required=True)
     if "acc" in p:
         p["acc"] = _convert_if_numeric(p["acc"])
@@ -371,7 +251,7 @@ def _check_location(p: dict, now: float, notes: list[str]) -> FixFields:
     acc = _optional(p, "acc", 0, 1e6, notes)
     vel = _optional(p, "vel", 0, 2000, notes)     # km/h; 2000 is beyond any airliner
     batt = _optional(p, "batt", 0, 100, notes)
-    return FixFields(
+    return Fix(
         ts=ts, lat=p["lat"], lon=p["lon"],
         acc=acc or None,                          # the apps leave acc out when 0: unknown
         alt=_optional(p, "alt", -1000, 50000, notes),
@@ -387,7 +267,7 @@ def _activity(motion, notes: list[str]) -> str | None:
     if motion is None:
         return None
     if not isinstance(motion, list):
-        notes.append(f"motionactivities is not an array: {_show(motion)}: ignored")
+        notes.append(f"motionactivities is not an array: {show(motion)}: ignored")
         return None
     for item in motion:
         if isinstance(item, str) and item and item not in _MOTION_IGNORED:
@@ -400,13 +280,13 @@ def _check_transition(p: dict, now: float, notes: list[str]) -> None:
         raise Rejected("transition without tst")
     event = p.get("event")
     if not isinstance(event, str) or event.lower() not in ("enter", "leave"):
-        what = "without event" if event is None else f"event is not enter/leave: {_show(event)}"
+        what = "without event" if event is None else f"event is not enter/leave: {show(event)}"
         raise Rejected(f"transition {what}")
     if "desc" in p and not isinstance(p["desc"], str):
-        raise Rejected(f"transition desc is not a string: {_show(p['desc'])}")
+        raise Rejected(f"transition desc is not a string: {show(p['desc'])}")
     _coordinates(p, "transition", required=False)
     if "wtst" in p:
-        p["wtst"] = _to_int(p["wtst"], "wtst")
+        p["wtst"] = to_int(p["wtst"], "wtst")
     if "acc" in p:
         p["acc"] = _convert_if_numeric(p["acc"])
     _convert_created_at(p)
@@ -415,7 +295,7 @@ def _check_transition(p: dict, now: float, notes: list[str]) -> None:
 
 def _check_waypoint(p: dict, now: float, notes: list[str]) -> None:
     if "desc" in p and not isinstance(p["desc"], str):
-        raise Rejected(f"waypoint desc is not a string: {_show(p['desc'])}")
+        raise Rejected(f"waypoint desc is not a string: {show(p['desc'])}")
     _coordinates(p, "waypoint", required=False)
     return None
 
@@ -425,16 +305,16 @@ def _check_waypoints(p: dict, now: float, notes: list[str]) -> None:
     if items is None:
         return None
     if not isinstance(items, list):
-        raise Rejected(f"waypoints is not an array: {_show(items)}")
+        raise Rejected(f"waypoints is not an array: {show(items)}")
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            raise Rejected(f"waypoints[{i}] is not an object: {_show(item)}")
+            raise Rejected(f"waypoints[{i}] is not an object: {show(item)}")
     return None
 
 
 def _check_card(p: dict, now: float, notes: list[str]) -> None:
     if "name" in p and not isinstance(p["name"], str):
-        notes.append(f"card name dropped: not a string: {_show(p.pop('name'))}")
+        notes.append(f"card name dropped: not a string: {show(p.pop('name'))}")
     if "face" in p and not _is_base64(p["face"]):
         del p["face"]  # the name alone is still worth showing
         notes.append("card face dropped: not base64")
@@ -446,7 +326,7 @@ def _check_steps(p: dict, now: float, notes: list[str]) -> None:
     if missing:
         raise Rejected(f"steps without {', '.join(missing)}")
     for name in ("from", "to", "steps"):
-        p[name] = _to_int(p[name], name)
+        p[name] = to_int(p[name], name)
     return None
 
 
@@ -455,7 +335,7 @@ def _check_request(p: dict, now: float, notes: list[str]) -> None:
     request = p.get("request")
     if request not in _TOUR_REQUESTS:
         what = "request message without request" if request is None else (
-            f"unknown request {_show(request)}")
+            f"unknown request {show(request)}")
         raise Rejected(f"{what} (expected tour, tours or untour)")
     if request == "tour":
         _check_tour(p.get("tour"))
@@ -478,7 +358,7 @@ def _tour_time(value, name: str) -> datetime:
     try:
         return datetime.fromisoformat(value).replace(tzinfo=None)
     except (TypeError, ValueError):
-        raise Rejected(f"tour {name} is not a date-time: {_show(value)}") from None
+        raise Rejected(f"tour {name} is not a date-time: {show(value)}") from None
 
 
 def _check_uuid(value) -> None:
@@ -489,7 +369,7 @@ def _check_uuid(value) -> None:
     except (AttributeError, TypeError, ValueError):
         canonical = False
     if not canonical:
-        raise Rejected(f"untour uuid is not a UUID: {_show(value)}")
+        raise Rejected(f"untour uuid is not a UUID: {show(value)}")
 
 
 CMD_ACTIONS = ("action", "clearWaypoints", "dump", "reportLocation", "reportSteps",
@@ -500,7 +380,7 @@ def _check_cmd(p: dict, now: float, notes: list[str]) -> None:
     action = p.get("action")
     if action in CMD_ACTIONS:
         return
-    what = "without action" if action is None else f"with unknown action {_show(action)}"
+    what = "without action" if action is None else f"with unknown action {show(action)}"
     raise Rejected(f"phones do not send commands to the gateway (cmd {what})")
 
 
@@ -553,7 +433,7 @@ def _open_envelope(envelope: dict, key) -> str:
         raise Rejected("encrypted payload without data")
     data = envelope["data"]
     if not isinstance(data, str):
-        raise Rejected(f"encrypted payload: data is not a string: {_show(data)}")
+        raise Rejected(f"encrypted payload: data is not a string: {show(data)}")
     plaintext = decrypt(data, key)
     try:
         text = plaintext.decode("utf-8")
@@ -627,12 +507,12 @@ def parse_topic(topic: str) -> tuple[str, str, str]:
     """
     levels = topic.removeprefix("/").split("/")
     if len(levels) < 3:
-        raise Rejected(f"topic needs at least 3 levels (prefix/user/device): {_show(topic)}")
+        raise Rejected(f"topic needs at least 3 levels (prefix/user/device): {show(topic)}")
     user, device = levels[1].lower(), levels[2].lower()
     if not user or not device:
-        raise Rejected(f"topic has an empty user or device level: {_show(topic)}")
+        raise Rejected(f"topic has an empty user or device level: {show(topic)}")
     if any(c in topic for c in "+#"):
-        raise Rejected(f"topic has an MQTT wildcard: {_show(topic)}")
+        raise Rejected(f"topic has an MQTT wildcard: {show(topic)}")
     return user, device, "/".join(levels[3:])
 
 
@@ -679,6 +559,12 @@ def device_configuration(mode: str, host: str, port: int, user: str, device: str
         "pubTopicBase": topic or "owntracks/%u/%d",
         "subTopic": "owntracks/+/+",      # the household's members see each other
         "pubQos": 1,                       # at least once, acknowledged after commit
+        # Friends at QoS 0: the broker queues nothing for a phone that is switched off. At
+        # QoS 1 it would hold every household message for it, and since it saves its whole
+        # database after every change (docs/operations.md), a phone off for a day would make
+        # it write gigabytes. Friends' last positions and cards are retained: a phone gets
+        # them when it subscribes again.
+        "subQos": 0,
         "pubRetain": True,                 # friends see the last position on connect
         "cleanSession": False,             # the broker queues for us while we restart
         "monitoring": 1,                   # significant changes: the battery-friendly mode
@@ -708,27 +594,11 @@ def config_link(conf: dict) -> str:
 # Small helpers for reasons
 
 
-def _show(value) -> str:
-    """A value as JSON, clipped, for a reason."""
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = type(value).__name__
-    return _clip(text)
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _json_kind(value) -> str:
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), "number")
 
 
-def _size(n: int) -> str:
-    return f"{n // 1024} KiB" if n % 1024 == 0 else f"{n} bytes"
 
 
-def _dump(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

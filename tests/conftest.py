@@ -4,6 +4,9 @@ from __future__ import annotations
 import pytest
 
 from gateway.service import Gateway
+
+from webui.app import make_app
+from browser import chromium as _chromium
 from harness import Household, Mosquitto, free_port, make_config, require
 
 
@@ -25,7 +28,7 @@ def mqtt_household(tmp_path):
 
 @pytest.fixture
 async def gateway(household):
-    gw = Gateway(household.config)
+    gw = Gateway(household.config, web_app=make_app)
     await gw.start()
     gw.household = household
     yield gw
@@ -34,8 +37,15 @@ async def gateway(household):
 
 @pytest.fixture
 async def mqtt_gateway(mqtt_household):
-    gw = Gateway(mqtt_household.config)
+    gw = Gateway(mqtt_household.config, web_app=make_app)
     await gw.start()
     gw.household = mqtt_household
     yield gw
     await gw.stop()
+
+
+@pytest.fixture
+async def chromium():
+    """A real headless Chromium (tests/browser.py); skipped where it is not installed."""
+    async with _chromium() as browser:
+        yield browser

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway import accounts, broker
+from gateway import accounts
+from gateway.accounts import broker
 from gateway.config import Config
 from gateway.service import Gateway
+from webui.app import make_app
 from gateway.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,6 +98,15 @@ class Mosquitto:
             self.proc.terminate()
             self.proc.wait(10)
 
+    def kill(self):
+        """SIGKILL: no clean save; only what the broker already wrote survives."""
+        self.proc.kill()
+        self.proc.wait(10)
+
+    @property
+    def persistence_file(self) -> Path:
+        return self.config.broker_dir / "mosquitto.db"
+
 
 def require(binary: str) -> None:
     if shutil.which(binary) is None and not Path(f"/usr/sbin/{binary}").exists():
@@ -121,7 +132,7 @@ async def gateway_with_broker(tmp_path: Path, extra_devices: dict[str, str | Non
         broker.sync_broker_files(household.config, conn)
     store.close()
     mosquitto = Mosquitto(household.config, port).start()
-    gw = Gateway(household.config)
+    gw = Gateway(household.config, web_app=make_app)
     await gw.start()
     gw.household = household
     try:

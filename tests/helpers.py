@@ -43,22 +43,28 @@ async def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
 class Phone:
     """A paho client behaving like the OwnTracks app: QoS 1, persistent session."""
 
-    def __init__(self, port: int, username: str, password: str, *, client_id: str | None = None):
+    def __init__(self, port: int, username: str, password: str, *, client_id: str | None = None,
+                 clean_session: bool = False):
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
                                   client_id=client_id or f"phone-{username}",
-                                  clean_session=False, protocol=mqtt.MQTTv311)
+                                  clean_session=clean_session, protocol=mqtt.MQTTv311)
         self.client.username_pw_set(username, password)
         self.client.max_inflight_messages_set(100)
         self.client.max_queued_messages_set(0)
         self.connected = None
+        self.session_present = None
         self.received: list = []
-        self.client.on_connect = lambda c, u, f, rc, p: setattr(self, "connected", rc)
+        self.client.on_connect = self._on_connect
         self.client.on_message = lambda c, u, m: self.received.append((m.topic, m.payload))
         self.client.connect("127.0.0.1", port, keepalive=30)
         self.client.loop_start()
         deadline = time.monotonic() + 10
         while self.connected is None and time.monotonic() < deadline:
             time.sleep(0.02)
+
+    def _on_connect(self, client, userdata, flags, rc, properties):
+        self.session_present = flags.session_present
+        self.connected = rc
 
     def publish(self, topic: str, payload, qos: int = 1, retain: bool = False):
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()

@@ -1,7 +1,9 @@
-"""Who is asking: member sessions (cookie), member Basic auth (API tools), device Basic auth.
+"""Who is asking: a member's session (cookie), a member's Basic auth (API tools), or a
+device's Basic auth (the phone endpoints, checked by their handlers).
 
-Every route needs a member login unless it is listed in ``PUBLIC``; the phone endpoints
-check the device's own credentials themselves.
+Sessions are server-side (``gateway.accounts.sessions``): the cookie holds a random token,
+logout ends it, a password change ends all of the member's. Password checks are throttled
+(``webui.throttle``): per address and per name, and a cap on Argon2 checks at once.
 """
 from __future__ import annotations
 
@@ -17,47 +19,13 @@ from aiohttp import web
 
 from gateway import accounts
 
+from .headers import cookie_secure
+from .keys import GATEWAY, MEMBER, MEMBER_AUTH, SESSION
+from .routes import is_phone_endpoint, is_public
+from .throttle import Busy, Gate, LoginThrottle, Throttled
+
 COOKIE = "selfdata_session"
-SESSION_SECONDS = 30 * 86400
-# Routes reachable without a member login. /pub and the OsmAnd root check device
-# credentials; /setup only works while the household has no member; /healthz says "ok".
-PUBLIC = ("/pub", "/login", "/setup", "/healthz", "/static/")
 BASIC_CACHE_SECONDS = 300
-
-
-def session_key(store) -> bytes:
-    key = store.get_setting("session_key")
-    if key is None:
-        key = secrets.token_hex(32)
-        store.set_setting("session_key", key)
-    return bytes.fromhex(key)
-
-
-def _sign(key: bytes, body: str, password_hash: str | None) -> str:
-    # The password hash is part of what is signed: changing a password ends every session.
-    return hmac.new(key, f"{body}:{password_hash}".encode(), hashlib.sha256).hexdigest()
-
-
-def make_token(key: bytes, member_id: int, password_hash: str | None,
-               now: float | None = None) -> str:
-    body = f"{member_id}:{int((now or time.time()) + SESSION_SECONDS)}"
-    return f"{body}:{_sign(key, body, password_hash)}"
-
-
-def read_token(key: bytes, token: str, hash_of, now: float | None = None) -> int | None:
-    """The member id of a valid, unexpired token; ``hash_of(member_id)`` gives the
-    member's current password hash (None when the member is gone)."""
-    try:
-        member_id, expires, sig = token.split(":")
-        if int(expires) <= (now or time.time()):
-            return None
-        stored = hash_of(int(member_id))
-        good = _sign(key, f"{member_id}:{expires}", stored)
-        if stored is not None and hmac.compare_digest(good, sig):
-            return int(member_id)
-    except ValueError:
-        pass
-    return None
 
 
 def basic_credentials(request: web.Request) -> tuple[str, str] | None:
@@ -72,91 +40,150 @@ def basic_credentials(request: web.Request) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
+async def _in_thread(fn, *args):
+    """Store writes and Argon2 off the event loop (each worker thread has its own
+    connection: the store's connections are per thread)."""
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
 class MemberAuth:
-    """Checks member logins.
+    """Checks member logins and keeps their sessions.
 
     Argon2 is slow on purpose (tens of ms), so it runs in a worker thread, never on the
-    event loop, and a success is remembered for a few minutes, tied to the password hash
-    it was checked against (a changed password is not accepted from the cache).
+    event loop, behind the gate; a Basic success is remembered for a few minutes, tied
+    to the password hash it was checked against (a changed password is not accepted from
+    the cache, and a cached login is never throttled: a tool that knows the password
+    keeps working while someone else guesses).
     """
 
     def __init__(self, gw):
         self.gw = gw
-        self.key = session_key(gw.store)
+        web_cfg = gw.config.web
+        self.lifetime = accounts.Lifetime(int(web_cfg.session_idle_days * 86400),
+                                          int(web_cfg.session_max_days * 86400))
+        self.throttle = LoginThrottle(free=web_cfg.login_failures_before_delay,
+                                      cap=web_cfg.login_max_delay_s)
+        self.setup_throttle = LoginThrottle(free=web_cfg.login_failures_before_delay,
+                                            cap=web_cfg.login_max_delay_s)
+        self.gate = Gate(web_cfg.login_parallel_checks, web_cfg.login_queue)
+        self._key = secrets.token_bytes(32)  # tags the Basic cache; never leaves memory
         self._basic: dict[tuple[str, bytes], tuple[int, str, float]] = {}
 
-    def _hash_of(self, member_id: int) -> str | None:
-        row = self.gw.store.conn.execute("SELECT password_hash FROM members WHERE id = ?",
-                                         (member_id,)).fetchone()
-        return row[0] if row else None
+    # ----- passwords
 
-    def token_for(self, member: accounts.Member) -> str:
-        return make_token(self.key, member.id, self._hash_of(member.id))
-
-    async def login(self, name: str, password: str) -> accounts.Member | None:
-        loop = asyncio.get_running_loop()
-        # The worker thread has its own connection: the store's connections are per thread.
-        return await loop.run_in_executor(None, self._check_login, name, password)
+    async def login(self, name: str, password: str, address: str | None) -> accounts.Member | None:
+        """The member, or None for a wrong name or password; raises Throttled or Busy."""
+        name = name.strip().lower()
+        self.throttle.check(name, address)
+        async with self.gate:
+            member = await _in_thread(self._check_login, name, password)
+        if member is None:
+            self.throttle.failed(name, address)
+        else:
+            self.throttle.succeeded(name, address)
+        return member
 
     def _check_login(self, name: str, password: str) -> accounts.Member | None:
         return accounts.check_login(self.gw.store.conn, name, password)
 
-    def from_cookie(self, request: web.Request) -> accounts.Member | None:
-        token = request.cookies.get(COOKIE)
-        if token:
-            member_id = read_token(self.key, token, self._hash_of)
-            if member_id is not None:
-                return accounts.member_by_id(self.gw.store.conn, member_id)
-        return None
-
-    async def from_request(self, request: web.Request) -> accounts.Member | None:
-        member = self.from_cookie(request)
-        if member is not None:
-            return member
-        creds = basic_credentials(request)
-        if creds and "/" not in creds[0]:  # member names have no "/": device logins do
-            return await self._basic_member(*creds)
-        return None
-
-    async def _basic_member(self, name: str, password: str) -> accounts.Member | None:
-        tag = hmac.new(self.key, f"{name}:{password}".encode(), hashlib.sha256).digest()
+    async def basic_member(self, name: str, password: str,
+                           address: str | None) -> accounts.Member | None:
+        tag = hmac.new(self._key, f"{name}:{password}".encode(), hashlib.sha256).digest()
         hit = self._basic.get((name, tag))
-        if hit and hit[2] > time.monotonic() and self._hash_of(hit[0]) == hit[1]:
-            return accounts.member_by_id(self.gw.store.conn, hit[0])
-        member = await self.login(name, password)
+        conn = self.gw.store.conn
+        if hit and hit[2] > time.monotonic() and accounts.password_hash(conn, hit[0]) == hit[1]:
+            return accounts.member_by_id(conn, hit[0])
+        member = await self.login(name, password, address)
         if member is not None:
-            self._basic[(name, tag)] = (member.id, self._hash_of(member.id),
+            if len(self._basic) > 1000:  # bounded: one entry per working tool, not per guess
+                self._basic.clear()
+            self._basic[(name, tag)] = (member.id, accounts.password_hash(conn, member.id),
                                         time.monotonic() + BASIC_CACHE_SECONDS)
         return member
 
+    # ----- sessions
 
-def is_public(path: str) -> bool:
-    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in PUBLIC)
+    async def start_session(self, request: web.Request, member: accounts.Member,
+                            response: web.StreamResponse) -> None:
+        """A new session for this browser, its cookie set on ``response``."""
+        token, session = await _in_thread(
+            self._start, member.id, request.headers.get("User-Agent", ""))
+        request[SESSION] = session
+        response.set_cookie(COOKIE, token, max_age=self.lifetime.max_s, path="/",
+                            httponly=True, samesite="Strict",
+                            secure=cookie_secure(request, self.gw.config))
+
+    def _start(self, member_id: int, user_agent: str):
+        with self.gw.store.transaction() as conn:
+            return accounts.start_session(conn, member_id, self.lifetime, user_agent=user_agent)
+
+    async def end_session(self, request: web.Request, response: web.StreamResponse) -> None:
+        token = request.cookies.get(COOKIE)
+        if token:
+            await _in_thread(self._end, token)
+        response.del_cookie(COOKIE, path="/")
+
+    def _end(self, token: str) -> None:
+        with self.gw.store.transaction() as conn:
+            accounts.end_session(conn, token)
+
+    async def session_of(self, request: web.Request) -> accounts.Session | None:
+        """The live session of the request's cookie, its expiry slid when due."""
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return None
+        session = accounts.find_session(self.gw.store.conn, token)
+        if session is not None and session.touch_due():
+            await _in_thread(self._touch, session)
+        return session
+
+    def _touch(self, session: accounts.Session) -> None:
+        with self.gw.store.transaction() as conn:
+            accounts.touch_session(conn, session, self.lifetime)
+
+
+def too_many(request: web.Request, exc: Throttled | Busy) -> web.HTTPException:
+    """429 (this name or address must wait) or 503 (the box is busy checking others)."""
+    if isinstance(exc, Throttled):
+        cls, text, wait = web.HTTPTooManyRequests, str(exc), exc.retry_after
+    else:
+        cls, text, wait = web.HTTPServiceUnavailable, "busy checking other logins: retry", 1
+    return cls(text=f'{{"error": "{text}"}}', content_type="application/json",
+               headers={"Retry-After": str(wait)})
 
 
 @web.middleware
 async def require_member(request: web.Request, handler):
-    auth: MemberAuth = request.app["member_auth"]
-    if is_public(request.path) or _is_osmand(request):
-        # Phones send *device* Basic credentials here (checked by the handler): trying them
-        # as a member login would cost one Argon2 hash per request on the event loop.
-        request["member"] = auth.from_cookie(request)
+    request[MEMBER] = request[SESSION] = None
+    if is_phone_endpoint(request):
+        # Device credentials only, checked by the handler: a member's cookie is never read
+        # here (so no page can post to a phone endpoint with a member's session), and
+        # trying device logins as members would cost an Argon2 hash per phone request.
         return await handler(request)
-    request["member"] = await auth.from_request(request)
-    if request["member"] is not None:
+    auth: MemberAuth = request.app[MEMBER_AUTH]
+    session = request[SESSION] = await auth.session_of(request)
+    request[MEMBER] = session.member if session is not None else None
+    if request[MEMBER] is None and not is_public(request.path):
+        request[MEMBER] = await _basic_member(request, auth)
+    if request[MEMBER] is not None or is_public(request.path):
         return await handler(request)
     if request.path.startswith(("/api/", "/ws/")):
         raise web.HTTPUnauthorized(
             text='{"error":"login required"}', content_type="application/json",
             headers={"WWW-Authenticate": 'Basic realm="selfdata", charset="UTF-8"'})
-    if not request.app["gw"].has_members():
+    if not accounts.has_members(request.app[GATEWAY].store.conn):
         raise web.HTTPFound("/setup")
     raise web.HTTPFound(f"/login?next={request.path_qs}")
 
 
-def _is_osmand(request: web.Request) -> bool:
-    return request.path == "/" and ("id" in request.query or (
-        request.method == "POST" and request.content_type == "application/json"))
+async def _basic_member(request: web.Request, auth: MemberAuth) -> accounts.Member | None:
+    creds = basic_credentials(request)
+    if not creds or "/" in creds[0]:  # member names have no "/": device logins do
+        return None
+    try:
+        return await auth.basic_member(*creds, request.remote)
+    except (Throttled, Busy) as exc:
+        raise too_many(request, exc) from None
 
 
 def device_from_request(request: web.Request, *, username: str | None = None,
@@ -167,4 +194,4 @@ def device_from_request(request: web.Request, *, username: str | None = None,
         if creds is None:
             return None
         username, secret = creds
-    return request.app["gw"].device_auth.check(username, secret or "")
+    return request.app[GATEWAY].device_auth.check(username, secret or "")

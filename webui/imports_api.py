@@ -9,7 +9,6 @@ report. A member sees only their own jobs. The household page polls these.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import shutil
 import threading
@@ -18,7 +17,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from gateway.importing import Importer
+from gateway.portability import uploads
+from gateway.portability.importing import Importer
+from gateway.queries.imports import import_job, import_jobs
+
+from .keys import GATEWAY, MEMBER
 
 MAX_UPLOAD = 4 * 1024 ** 3          # a decade of Google history is 1-3 GB
 DISK_MARGIN = 200 * 1024 ** 2       # never fill the card: the live ingest needs room
@@ -32,8 +35,8 @@ def setup(app: web.Application) -> None:
 
 
 async def upload(request: web.Request) -> web.Response:
-    gw, member = request.app["gw"], request["member"]
-    folder = gw.config.data_dir / "uploads"
+    gw, member = request.app[GATEWAY], request[MEMBER]
+    folder = uploads.folder(gw.config)
     folder.mkdir(parents=True, exist_ok=True)
     if request.content_length and request.content_length + DISK_MARGIN > shutil.disk_usage(
             folder).free:
@@ -89,22 +92,16 @@ async def job_status(request: web.Request) -> web.Response:
         job_id = int(request.match_info["job"])
     except ValueError:
         raise web.HTTPNotFound(text="no such import")
-    return web.json_response(_job(request.app["gw"], request["member"].id, job_id))
+    return web.json_response(_job(request.app[GATEWAY], request[MEMBER].id, job_id))
 
 
 async def list_jobs(request: web.Request) -> web.Response:
-    gw, member = request.app["gw"], request["member"]
-    ids = [r[0] for r in gw.store.conn.execute(
-        "SELECT id FROM import_jobs WHERE member_id = ? ORDER BY id DESC LIMIT 50", (member.id,))]
-    return web.json_response([_job(gw, member.id, i) for i in ids])
+    gw, member = request.app[GATEWAY], request[MEMBER]
+    return web.json_response(import_jobs(gw.store.conn, member.id))
 
 
 def _job(gw, member_id: int, job_id: int) -> dict:
-    row = gw.store.conn.execute("SELECT * FROM import_jobs WHERE id = ? AND member_id = ?",
-                                (job_id, member_id)).fetchone()
-    if row is None:  # someone else's job is answered like one that does not exist
+    job = import_job(gw.store.conn, member_id, job_id)
+    if job is None:  # someone else's job is answered like one that does not exist
         raise web.HTTPNotFound(text="no such import")
-    job = {k: row[k] for k in ("id", "status", "started_ts", "finished_ts", "bytes_total",
-                               "bytes_done", "current", "fixes", "duplicates", "rejected")}
-    job["report"] = json.loads(row["report"]) if row["report"] else None
     return job

@@ -1,33 +1,27 @@
-"""Household pages: first-run setup, login, and the member's own page.
+"""Household pages: first-run setup, login, logout, and the member's own page.
 
 The full household web page (day view, trips, trends, corrections) is its own capability;
 this is what the spine needs: who is logged in, their devices, and what was refused.
 """
 from __future__ import annotations
 
+import asyncio
 import time
-from pathlib import Path
 from urllib.parse import urlparse
 
-import jinja2
 from aiohttp import web
 
 from gateway import accounts
+from gateway.accounts import first_run
+from gateway.queries.devices import member_devices
+from gateway.queries.stats import recent_rejections
 
-from .auth import COOKIE, SESSION_SECONDS
-
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=jinja2.select_autoescape(["html"]))
-
-
-def render(name: str, **context) -> web.Response:
-    return web.Response(text=_env.get_template(name).render(**context),
-                        content_type="text/html")
-
+from .keys import GATEWAY, HOME_HANDLER, MEMBER, MEMBER_AUTH
+from .templating import render
+from .throttle import Busy, Throttled
 
 def setup(app: web.Application) -> None:
-    app["home_handler"] = home
+    app[HOME_HANDLER] = home
     app.router.add_get("/login", login_form)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
@@ -42,70 +36,89 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
+def _busy_page(request, template: str, exc: Throttled | Busy, **context) -> web.Response:
+    if isinstance(exc, Throttled):
+        status, wait = 429, exc.retry_after
+        error = f"Too many failed attempts: wait {wait} seconds, then try again."
+    else:
+        status, wait = 503, 1
+        error = "The box is busy checking other logins: try again in a moment."
+    resp = render(request, template, status=status, error=error, **context)
+    resp.headers["Retry-After"] = str(wait)
+    return resp
+
+
 async def login_form(request):
-    return render("login.html", next=_safe_next(request.query.get("next")), error=None)
+    return render(request, "login.html", next=_safe_next(request.query.get("next")),
+                  name="", error=None)
 
 
 async def login(request):
     form = await request.post()
-    member = await request.app["member_auth"].login(form.get("name", ""),
-                                                    form.get("password", ""))
+    name, target = str(form.get("name", "")), _safe_next(form.get("next"))
+    auth = request.app[MEMBER_AUTH]
+    try:
+        member = await auth.login(name, str(form.get("password", "")), request.remote)
+    except (Throttled, Busy) as exc:
+        return _busy_page(request, "login.html", exc, next=target, name=name)
     if member is None:
-        resp = render("login.html", next=_safe_next(form.get("next")),
+        return render(request, "login.html", status=401, next=target, name=name,
                       error="Unknown name or wrong password.")
-        resp.set_status(401)
-        return resp
-    _logged_in(request, member, _safe_next(form.get("next")))
-
-
-def _logged_in(request, member, target):
     found = web.HTTPFound(target)
-    found.set_cookie(COOKIE, request.app["member_auth"].token_for(member),
-                     max_age=SESSION_SECONDS, httponly=True, samesite="Lax")
+    await auth.start_session(request, member, found)
     raise found
 
 
 async def logout(request):
     found = web.HTTPFound("/login")
-    found.del_cookie(COOKIE)
+    await request.app[MEMBER_AUTH].end_session(request, found)
     raise found
 
 
 async def setup_form(request):
-    if request.app["gw"].has_members():
-        raise web.HTTPFound("/login")
-    return render("setup.html", error=None)
+    if accounts.has_members(request.app[GATEWAY].store.conn):
+        raise web.HTTPFound("/" if request[MEMBER] else "/login")
+    return render(request, "setup.html", error=None, form={}, code_hint=_code_hint(request))
+
+
+def _code_hint(request) -> str:
+    return str(first_run.code_path(request.app[GATEWAY].config))
 
 
 async def setup_submit(request):
-    gw = request.app["gw"]
-    if gw.has_members():
-        raise web.HTTPForbidden(text="this box is already set up")
+    gw, auth = request.app[GATEWAY], request.app[MEMBER_AUTH]
     form = await request.post()
+    fields = {k: str(form.get(k, "")) for k in ("code", "name", "display_name", "password")}
+    page = {"form": {k: v for k, v in fields.items() if k in ("name", "display_name")},
+            "code_hint": _code_hint(request)}
     try:
-        with gw.store.transaction() as conn:
-            member = accounts.add_member(conn, form.get("name", ""), form.get("password", ""),
-                                         display_name=form.get("display_name") or None,
-                                         is_admin=True)
+        auth.setup_throttle.check(None, request.remote)
+        async with auth.gate:  # Argon2 hashes the password: same cap as logins
+            member = await asyncio.get_running_loop().run_in_executor(None, lambda: (
+                accounts.create_first_member(
+                    gw.store, gw.config, code=fields["code"], name=fields["name"],
+                    password=fields["password"], display_name=fields["display_name"] or None)))
+    except (Throttled, Busy) as exc:
+        return _busy_page(request, "setup.html", exc, **page)
+    except accounts.SetupClosed as exc:
+        raise web.HTTPForbidden(text=str(exc))
+    except accounts.WrongSetupCode as exc:
+        auth.setup_throttle.failed(None, request.remote)
+        return render(request, "setup.html", status=403, error=str(exc), **page)
     except accounts.AccountError as exc:
-        resp = render("setup.html", error=str(exc))
-        resp.set_status(400)
-        return resp
-    _logged_in(request, member, "/")
+        return render(request, "setup.html", status=400, error=str(exc), **page)
+    auth.setup_throttle.succeeded(None, request.remote)
+    found = web.HTTPFound("/")
+    await auth.start_session(request, member, found)
+    raise found
 
 
 async def home(request):
-    member = request["member"]
-    conn = request.app["gw"].store.conn
-    devices = conn.execute(
-        "SELECT d.name, d.tid, d.last_seen_ts, (SELECT count(*) FROM fixes f "
-        "WHERE f.device_id = d.id) AS fixes FROM devices d WHERE d.member_id = ? "
-        "ORDER BY d.name", (member.id,)).fetchall()
-    rejections = conn.execute(
-        "SELECT received_ts, source, reason, payload_head FROM rejections WHERE member_id = ? "
-        "ORDER BY id DESC LIMIT 20", (member.id,)).fetchall()
-    return render("home.html", member=member, devices=devices, rejections=rejections,
-                  fmt=_fmt_time)
+    member = request[MEMBER]
+    conn = request.app[GATEWAY].store.conn
+    devices = member_devices(conn, member.id)
+    rejections = recent_rejections(conn, member.id, limit=20)
+    return render(request, "home.html", devices=devices, rejections=rejections, fmt=_fmt_time)
 
 
 def _fmt_time(ts):

@@ -6,17 +6,13 @@ forever), with the reason in ``X-Selfdata-Rejected``; bad credentials get a 401.
 """
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
-from gateway import owntracks as gw_ot
-from gateway.ingest import Submission
-from gateway.model import Rejection
-from receivers import osmand
-from receivers import owntracks as ot
+from gateway.ingest import owntracks as gw_ot
+from gateway.ingest import traccar
 
 from .auth import device_from_request
+from .keys import GATEWAY
 
 REJECTED_HEADER = "X-Selfdata-Rejected"
 _UNAUTHORIZED = {"WWW-Authenticate": 'Basic realm="selfdata phones", charset="UTF-8"'}
@@ -27,7 +23,7 @@ def _header_safe(reason: str) -> str:
 
 
 async def pub(request: web.Request) -> web.Response:
-    gw = request.app["gw"]
+    gw = request.app[GATEWAY]
     device = device_from_request(request)
     if device is None:
         gw.ingest.counts["owntracks-http.unauthorized"] += 1
@@ -35,16 +31,14 @@ async def pub(request: web.Request) -> web.Response:
                                    headers=_UNAUTHORIZED)
     limit = gw.config.ingest.max_payload_bytes
     if request.content_length is not None and request.content_length > limit:
-        body = await request.content.read(256)  # keep a head for the record, drop the rest
-        outcome_sub = Submission("owntracks-http", device, rejections=[Rejection(
-            "owntracks-http", f"payload too large: {request.content_length} bytes > {limit}",
-            body, device.id, where=device.topic)])
-        await gw.ingest.submit(outcome_sub)
-        return _reply(gw, device, rejected=outcome_sub.rejections[0].reason)
+        head = await request.content.read(256)  # keep a head for the record, drop the rest
+        sub = gw_ot.too_large(device, head, request.content_length, limit, "owntracks-http")
+        outcome = await gw.ingest.submit(sub)
+        return _reply(gw, device, rejected=outcome.refusal or sub.rejections[0].reason)
     body = await _read_body(request, limit)
-    _, sub = await gw_ot.ingest_payload(
+    outcome, sub = await gw_ot.ingest_payload(
         gw.ingest, device, body, "owntracks-http", max_bytes=limit)
-    return _reply(gw, device, rejected=gw_ot.first_reason(sub))
+    return _reply(gw, device, rejected=gw_ot.first_reason(sub, outcome))
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes:
@@ -61,12 +55,7 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
 
 
 def _reply(gw, device, *, rejected: str | None) -> web.Response:
-    objects = gw.friends(device.member_id)
-    text = json.dumps(objects, separators=(",", ":"))
-    if device.encryption_key:
-        # The phone decrypts replies with the same key it encrypts with.
-        text = json.dumps({"_type": "encrypted",
-                           "data": ot.encrypt(text.encode(), device.encryption_key)})
+    text = gw_ot.http_reply(device, gw.friends.reply(device.member_id))
     headers = {REJECTED_HEADER: _header_safe(rejected)} if rejected else None
     return web.Response(text=text, content_type="application/json", headers=headers)
 
@@ -75,44 +64,23 @@ async def osmand_report(request: web.Request) -> web.Response:
     """`GET|POST /?id=member/device&lat=..&lon=..&timestamp=..` (OsmAnd, Traccar Client,
     GPSLogger), or a Traccar Client 9+ JSON body posted to `/`. Credentials: Basic auth
     (user info in the server URL), or the device secret as `secret=` in the URL."""
-    gw = request.app["gw"]
+    gw = request.app[GATEWAY]
     params = dict(request.query)
     body = None
     if request.method == "POST":
         if request.content_type == "application/x-www-form-urlencoded":
             params.update(await request.post())
         elif request.content_type == "application/json":
-            body = await _read_body(request, osmand.MAX_JSON_BYTES)
-    sub = Submission("osmand")
-    try:
-        if body is not None:
-            traccar = osmand.parse_json(body)
-            username = f"{traccar.user}/{traccar.device}" if traccar.user else traccar.device
-            fixes, refused = _split(traccar.entries)
-        else:
-            username = params.get("id", "")
-            fixes, refused = [osmand.parse_params(params)], []
-    except osmand.Rejected as exc:
-        username, fixes, refused = params.get("id", ""), [], [exc]
+            body = await _read_body(request, traccar.MAX_JSON_BYTES)
+    report = traccar.read_report(params, body)
     device = device_from_request(request) or device_from_request(
-        request, username=username, secret=params.get("secret", ""))
-    # An unreadable body names nobody: the Basic-auth device then answers for it.
-    if device is None or (username and device.username != username.strip().lower()):
+        request, username=report.username, secret=params.get("secret", ""))
+    if device is None or not traccar.is_from(report, device):
         gw.ingest.counts["osmand.unauthorized"] += 1
         raise web.HTTPUnauthorized(text="unknown device or wrong secret", headers=_UNAUTHORIZED)
-    raw = body.decode("utf-8", "replace") if body is not None else json.dumps(
-        {k: v for k, v in params.items() if k != "secret"})  # the secret is never kept
-    sub.device = device
-    for f in fixes:
-        f.raw = raw
-    sub.fixes = fixes
-    sub.rejections = [Rejection("osmand", r.reason, raw.encode(), device.id) for r in refused]
-    await gw.ingest.submit(sub)
-    headers = {REJECTED_HEADER: _header_safe(sub.rejections[0].reason)} if sub.rejections else None
+    sub = traccar.to_submission(report, device)
+    outcome = await gw.ingest.submit(sub)
+    reason = outcome.refusal or (sub.rejections[0].reason if sub.rejections else None)
+    headers = {REJECTED_HEADER: _header_safe(reason)} if reason else None
     # Traccar Client only checks for a 200; OsmAnd ignores the body.
     return web.Response(text="OK", headers=headers)
-
-
-def _split(entries):
-    fixes = [e for e in entries if not isinstance(e, osmand.Rejected)]
-    return fixes, [e for e in entries if isinstance(e, osmand.Rejected)]

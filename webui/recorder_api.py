@@ -3,28 +3,30 @@ stock OwnTracks web frontend and Recorder tools work against the box.
 
 Contract: ../shared/reference/owntracks.md 3.1, 3.3, 3.4 and 4; our differences are listed
 in docs/recorder-api.md. The member is already known (``webui.auth.require_member``); every
-read goes through ``gateway.recorder_queries`` with the member's id, so a member never gets
-data of someone who does not share with them, whatever the parameters.
+read goes through ``gateway.queries.recorder`` with the member's id, so a member never gets
+data of someone who does not let them see it, whatever the parameters.
 """
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-import itertools
 import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Callable
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import WSMsgType, web
 
+from carbon.fix import Fix
+from carbon.times import iso_utc
 from gateway import __version__, accounts
-from gateway import recorder_queries as rq
-from gateway.model import Fix
+from gateway.queries import recorder as rq
+from gateway.portability import encoders
 from gateway.store import connect
+
+from .keys import GATEWAY, MEMBER, RECORDER_CORS, RECORDER_HUB, RECORDER_ZONE
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +39,18 @@ HEADER_PARAMS = ("user", "device", "from", "to", "fields", "limit", "format")
 CHUNK_ROWS = 500          # rows encoded per worker-thread hop while streaming
 WS_QUEUE = 1000           # per-socket backlog; beyond it the oldest item is dropped
 WS_HEARTBEAT_S = 25.0     # pings keep idle sockets (and the proxies between) alive
-WS_MAX_CLIENTS = 64
+WS_MAX_FRAME = 64 * 1024   # clients only send "LAST" and "EXIT"
 CSV_FIELDS = ("tst", "isotst", "tid", "lat", "lon", "acc", "alt", "vel", "cog", "batt")
 
 
 def setup(app: web.Application) -> None:
-    gw = app["gw"]
-    app["recorder_zone"] = rq.household_zone(gw.config.gateway.timezone)
+    gw = app[GATEWAY]
+    app[RECORDER_ZONE] = rq.household_zone(gw.config.gateway.timezone)
     # Optional `[recorder_api] cors_origins = ["http://host:port"]` in the config file: a
     # frontend served from another origin may then send the member's credentials.
     section = gw.config.extra.get("recorder_api", {})
-    app["recorder_cors"] = frozenset(section.get("cors_origins", ()))
-    hub = app["recorder_hub"] = LiveHub(gw, app["recorder_zone"])
+    app[RECORDER_CORS] = frozenset(section.get("cors_origins", ()))
+    hub = app[RECORDER_HUB] = LiveHub(gw, app[RECORDER_ZONE])
     app.on_startup.append(hub.attach)
     app.on_shutdown.append(hub.close_all)  # else open sockets hold the shutdown for a minute
     app.on_cleanup.append(hub.detach)
@@ -79,7 +81,7 @@ def cors_headers(request: web.Request) -> dict[str, str]:
     """`*` as the Recorder does: it lets tools read, and browsers never send credentials
     with it, so another site cannot read a member's data. A configured origin is echoed
     with credentials allowed (the frontend served elsewhere, `credentials: "include"`)."""
-    allowed = request.app["recorder_cors"]
+    allowed = request.app[RECORDER_CORS]
     origin = request.headers.get("Origin")
     if origin and origin in allowed:
         return {"Access-Control-Allow-Origin": origin,
@@ -96,7 +98,7 @@ def same_origin_or_allowed(request: web.Request) -> bool:
     Origin) must come from this box's own pages or a configured frontend origin; tools
     that send no Origin are fine, they carry their own credentials."""
     origin = request.headers.get("Origin")
-    if not origin or origin in request.app["recorder_cors"]:
+    if not origin or origin in request.app[RECORDER_CORS]:
         return True
     return urlsplit(origin).netloc.lower() == request.host.lower()
 
@@ -110,8 +112,7 @@ def error(request: web.Request, status: int, message: str) -> web.Response:
     return reply(request, {"error": message}, status)
 
 
-def _compact(value) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+_compact = encoders.compact
 
 
 def parse_time(text: str) -> int:
@@ -149,7 +150,7 @@ def pick(item: dict, names: list[str]) -> dict:
 
 
 def _member_id(request: web.Request) -> int:
-    return request["member"].id
+    return request[MEMBER].id
 
 
 # ----- /api/0/version, /list, /last
@@ -163,7 +164,7 @@ async def list_(request: web.Request) -> web.Response:
     """Users; `?user=` their devices; with `device` too, the months (YYYY-MM) with data,
     where the Recorder lists its `.rec` month files by full path."""
     p = await params(request)
-    conn = request.app["gw"].store.conn
+    conn = request.app[GATEWAY].store.conn
     user, device = p.get("user"), p.get("device")
     if user and device:
         try:
@@ -181,8 +182,8 @@ async def list_(request: web.Request) -> web.Response:
 
 async def last(request: web.Request) -> web.Response:
     p = await params(request)
-    items = rq.last_locations(request.app["gw"].store.conn, _member_id(request),
-                              request.app["recorder_zone"], user=p.get("user"),
+    items = rq.last_locations(request.app[GATEWAY].store.conn, _member_id(request),
+                              request.app[RECORDER_ZONE], user=p.get("user"),
                               device=p.get("device"))
     names = field_list(p.get("fields"))
     if names:
@@ -196,7 +197,7 @@ async def last(request: web.Request) -> web.Response:
 async def locations(request: web.Request) -> web.StreamResponse:
     p = await params(request)
     kind = p.get("format", "json")
-    if kind not in ENCODERS:
+    if kind not in FORMATS:
         return error(request, 400, "unrecognized format")
     user, device = p.get("user"), p.get("device")
     if not user or not device:
@@ -205,9 +206,9 @@ async def locations(request: web.Request) -> web.StreamResponse:
         window = _window(p)
     except ValueError as exc:
         return error(request, 416, str(exc))
-    found = rq.visible_devices(request.app["gw"].store.conn, _member_id(request), user, device)
-    encoder = ENCODERS[kind](fields=field_list(p.get("fields")), title=f"{user}/{device}")
-    return await _stream(request, encoder, found[0] if found else None, window)
+    found = rq.visible_devices(request.app[GATEWAY].store.conn, _member_id(request), user, device)
+    return await _stream(request, FORMATS[kind], field_list(p.get("fields")), f"{user}/{device}",
+                         found[0] if found else None, window)
 
 
 def _window(p: dict) -> dict:
@@ -227,23 +228,27 @@ def _window(p: dict) -> dict:
     return {"from_ts": from_ts, "to_ts": to_ts, "limit": limit}
 
 
-async def _stream(request: web.Request, encoder: "Encoder", info, window: dict):
+async def _stream(request: web.Request, fmt: Format, fields, title: str, info, window: dict):
     """Stream the answer: rows are read and encoded CHUNK_ROWS at a time in a worker
     thread (a year is ~300k points: neither the event loop nor memory may hold it), and
     each chunk is written before the next is read, so a slow client slows the reading."""
+    encoder = fmt.encoder(fields, title)
     resp = web.StreamResponse(headers=cors_headers(request))
     resp.content_type = encoder.content_type
     resp.charset = "utf-8"
-    conn = connect(request.app["gw"].config.db_path, readonly=True)
+    conn = connect(request.app[GATEWAY].config.db_path, readonly=True)
     pending = None
     try:
         rows = iter(())
         if info is not None:
-            rows = rq.iter_locations(conn, info, request.app["recorder_zone"],
-                                     newest_first=encoder.newest_first_with_limit
-                                     and window["limit"] is not None, **window)
+            newest_first = fmt.newest_first_with_limit and window["limit"] is not None
+            if fmt.enriched:
+                rows = rq.iter_locations(conn, info, request.app[RECORDER_ZONE],
+                                         newest_first=newest_first, **window)
+            else:
+                rows = rq.iter_fixes(conn, info, newest_first=newest_first, **window)
         await resp.prepare(request)
-        await resp.write(encoder.head())
+        await resp.write(encoder.head().encode())
         loop = asyncio.get_running_loop()
         while True:
             pending = loop.run_in_executor(None, encoder.chunk, rows, CHUNK_ROWS)
@@ -252,7 +257,7 @@ async def _stream(request: web.Request, encoder: "Encoder", info, window: dict):
             if not data:
                 break
             await resp.write(data)
-        await resp.write(encoder.tail())
+        await resp.write(encoder.tail().encode())
         await resp.write_eof()
     except ConnectionError:
         log.info("client left during a locations export")
@@ -265,119 +270,40 @@ async def _stream(request: web.Request, encoder: "Encoder", info, window: dict):
     return resp
 
 
-class Encoder:
-    """One export format: head, then chunks of items (encoded in a worker thread), tail."""
+@dataclass(frozen=True)
+class Format:
+    """One `format=` of /api/0/locations: its encoder (``portability.encoders``, the exports'
+    own), whether it needs the Recorder's location objects or only the stored fixes, and
+    whether, with a `limit`, it lists the newest first as the Recorder does."""
 
-    content_type = "application/json"
-    newest_first_with_limit = True  # the Recorder's order when `limit` is given
-
-    def __init__(self, *, fields: list[str] | None, title: str):
-        self.fields, self.title, self.count = fields, title, 0
-
-    def chunk(self, rows, n: int) -> bytes:
-        parts = []
-        for item in itertools.islice(rows, n):
-            parts.append(self.item(item))
-            self.count += 1
-        return "".join(parts).encode()
-
-    def head(self) -> bytes:
-        return b""
-
-    def item(self, loc: dict) -> str:
-        raise NotImplementedError
-
-    def tail(self) -> bytes:
-        return b""
-
-    def sep(self) -> str:
-        return "," if self.count else ""
+    encoder: Callable[[list[str] | None, str], encoders.Encoder]
+    enriched: bool = True
+    newest_first_with_limit: bool = True
 
 
-class JsonEncoder(Encoder):
-    def head(self) -> bytes:
-        return b'{"data":['
-
-    def item(self, loc: dict) -> str:
-        return self.sep() + _compact(pick(loc, self.fields) if self.fields else loc)
-
-    def tail(self) -> bytes:
+def _json_encoder(fields, title):
+    return encoders.JsonArrayEncoder(
+        lambda loc: pick(loc, fields) if fields else loc, open='{"data":[',
         # `count` last because it is known last; key order means nothing in JSON.
-        return f'],"count":{self.count},"status":200,"version":"{__version__}"}}'.encode()
+        close=lambda n: f'],"count":{n},"status":200,"version":"{__version__}"}}')
 
 
-class GeoJsonEncoder(Encoder):
-    content_type = "application/geo+json"
-
-    def head(self) -> bytes:
-        return b'{"type":"FeatureCollection","features":['
-
-    def item(self, loc: dict) -> str:
-        props = {"name": loc.get("tid"), "tst": loc["tst"], "isotst": loc["isotst"]}
-        for key in ("vel", "acc", "alt"):
-            if key in loc:
-                props[key] = loc[key]
-        return self.sep() + _compact({"type": "Feature", "geometry": {
-            "type": "Point", "coordinates": [loc["lon"], loc["lat"]]}, "properties": props})
-
-    def tail(self) -> bytes:
-        return b"]}"
+def _geojson_properties(loc: dict) -> dict:
+    props = {"name": loc.get("tid"), "tst": loc["tst"], "isotst": loc["isotst"]}
+    for key in ("vel", "acc", "alt"):
+        if key in loc:
+            props[key] = loc[key]
+    return props
 
 
-class LineStringEncoder(Encoder):
-    content_type = "application/geo+json"
-    newest_first_with_limit = False  # a line is drawn in time order, always
+def _csv_encoder(fields, title):
+    columns = fields or list(CSV_FIELDS)
+    lower = [c.lower() for c in columns]
 
-    def head(self) -> bytes:
-        return b'{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":['
-
-    def item(self, loc: dict) -> str:
-        return self.sep() + _compact([loc["lon"], loc["lat"]])
-
-    def tail(self) -> bytes:
-        return b"]}}"
-
-
-class GpxEncoder(Encoder):
-    content_type = "application/gpx+xml"
-    newest_first_with_limit = False  # a track is in time order, always
-
-    def head(self) -> bytes:
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                '<gpx version="1.1" creator="selfdata-gateway" '
-                'xmlns="http://www.topografix.com/GPX/1/1">\n'
-                f"<trk><name>{escape(self.title)}</name><trkseg>\n").encode()
-
-    def item(self, loc: dict) -> str:
-        ele = f"<ele>{loc['alt']}</ele>" if "alt" in loc else ""  # GPX wants ele before time
-        return (f"<trkpt lat={quoteattr(repr(loc['lat']))} lon={quoteattr(repr(loc['lon']))}>"
-                f"{ele}<time>{loc['isotst']}</time></trkpt>\n")
-
-    def tail(self) -> bytes:
-        return b"</trkseg></trk>\n</gpx>\n"
-
-
-class CsvEncoder(Encoder):
-    content_type = "text/csv"
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.columns = self.fields or list(CSV_FIELDS)
-        self._lower = [c.lower() for c in self.columns]
-
-    def head(self) -> bytes:
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerow(self.columns)
-        return out.getvalue().encode()
-
-    def chunk(self, rows, n: int) -> bytes:
-        out = io.StringIO()  # one writer per chunk, not per line: the CSV export's hot path
-        writer = csv.writer(out, lineterminator="\n")
-        for loc in itertools.islice(rows, n):
-            lower = {k.lower(): v for k, v in loc.items()}
-            writer.writerow([_csv_value(lower.get(c)) for c in self._lower])
-            self.count += 1
-        return out.getvalue().encode()
+    def row(loc: dict) -> list:
+        by_lower = {k.lower(): v for k, v in loc.items()}
+        return [_csv_value(by_lower.get(c)) for c in lower]
+    return encoders.CsvEncoder(columns, row)
 
 
 def _csv_value(value):
@@ -389,8 +315,17 @@ def _csv_value(value):
     return value
 
 
-ENCODERS = {"json": JsonEncoder, "geojson": GeoJsonEncoder, "linestring": LineStringEncoder,
-            "gpx": GpxEncoder, "csv": CsvEncoder}
+FORMATS = {
+    "json": Format(_json_encoder),
+    "geojson": Format(lambda fields, title: encoders.GeoJsonEncoder(_geojson_properties,
+                                                                    altitude=False)),
+    # A line and a track are drawn in time order, always; they need positions only.
+    "linestring": Format(lambda fields, title: encoders.LineStringEncoder(), enriched=False,
+                         newest_first_with_limit=False),
+    "gpx": Format(lambda fields, title: encoders.GpxEncoder(title=title), enriched=False,
+                  newest_first_with_limit=False),
+    "csv": Format(_csv_encoder),
+}
 
 
 # ----- /ws/last
@@ -425,6 +360,18 @@ class LiveHub:
         self.gw, self.zone = gw, zone
         self.clients: set[_Client] = set()
         self._info: dict[int, tuple[rq.DeviceInfo | None, float]] = {}
+
+    def refusal(self, member_id: int) -> tuple[int, str] | None:
+        """Why one more socket for this member is refused, or None. Per member first: one
+        member's many tabs (or a script) must not lock the others out."""
+        web_cfg = self.gw.config.web
+        mine = sum(1 for c in self.clients if c.member_id == member_id)
+        if mine >= web_cfg.websockets_per_member:
+            return 429, (f"you already have {mine} live connections open (the limit is "
+                         f"{web_cfg.websockets_per_member}): close a tab or an app")
+        if len(self.clients) >= web_cfg.websockets_max:
+            return 503, "too many live connections on this box: try again later"
+        return None
 
     async def attach(self, app) -> None:
         self.gw.live_listeners.append(self.on_commit)
@@ -508,25 +455,27 @@ def _transition(payload: str, info: rq.DeviceInfo) -> dict:
         out["tid"] = info.tid
     out.update(username=info.username, device=info.device, topic=info.topic)
     if isinstance(out.get("tst"), int):
-        out["isotst"] = rq.isotst(out["tst"])
+        out["isotst"] = iso_utc(out["tst"])
     return out
 
 
 async def ws_last(request: web.Request) -> web.WebSocketResponse:
     """`LAST` -> the echo, then one object per visible last location; then live pushes.
     `user`/`device` (query or X-Limit headers) narrow what this socket gets."""
-    hub: LiveHub = request.app["recorder_hub"]
+    hub: LiveHub = request.app[RECORDER_HUB]
     if not same_origin_or_allowed(request):
         return error(request, 403, "websocket from another site")
-    if len(hub.clients) >= WS_MAX_CLIENTS:
-        return error(request, 503, "too many live connections")
     p = {k: v for k, v in (await params(request)).items() if k in ("user", "device")}
-    ws = web.WebSocketResponse(heartbeat=WS_HEARTBEAT_S)
-    await ws.prepare(request)
+    refusal = hub.refusal(_member_id(request))
+    if refusal is not None:
+        return error(request, *refusal)
+    ws = web.WebSocketResponse(heartbeat=WS_HEARTBEAT_S, max_msg_size=WS_MAX_FRAME)
     client = _Client(ws, _member_id(request), p.get("user"), p.get("device"))
-    hub.clients.add(client)
-    sender = asyncio.create_task(hub.send_loop(client), name="ws-last-sender")
+    hub.clients.add(client)  # counted from here: handshakes in flight count too
+    sender = None
     try:
+        await ws.prepare(request)
+        sender = asyncio.create_task(hub.send_loop(client), name="ws-last-sender")
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
@@ -535,13 +484,14 @@ async def ws_last(request: web.Request) -> web.WebSocketResponse:
                 break
             client.offer(msg.data)  # the Recorder echoes every frame
             if command == "LAST":
-                for loc in rq.last_locations(request.app["gw"].store.conn, client.member_id,
+                for loc in rq.last_locations(request.app[GATEWAY].store.conn, client.member_id,
                                              hub.zone, user=client.user, device=client.device):
                     client.offer(_compact(loc))
     finally:
         hub.clients.discard(client)
-        sender.cancel()
-        await asyncio.gather(sender, return_exceptions=True)
+        if sender is not None:
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
         if client.dropped:
             log.warning("websocket of member %d was too slow: %d pushes dropped",
                         client.member_id, client.dropped)

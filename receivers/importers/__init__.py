@@ -4,7 +4,7 @@ Each format is one module exposing ``read(stream, name="")``, a generator over a
 object that yields ``Fix`` objects, ``Segment`` objects (labelled visits and activity
 segments, evidence for the trip engine) and ``Bad`` records (something that could not be
 used, with a specific reason and where it was). Importers never touch the store:
-``gateway.importing`` sniffs the format (``detect``), streams and writes.
+``gateway.portability.importing`` sniffs the format (``detect``), streams and writes.
 """
 from .base import Bad, NotLocationHistory, Segment
 

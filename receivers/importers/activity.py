@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from carbon.modes import MODES
+
 _MODES = {
     "walk": ("WALKING", "ON_FOOT", "HIKING", "WALKING_NORDIC", "IN_WHEELCHAIR",
              "SNOWSHOEING", "CATCHING_POKEMON", "FOOT"),
@@ -35,18 +37,20 @@ def _normalise(google_type: str) -> str:
     return text.upper().replace(" ", "_").lstrip("_")
 
 
-OUR_MODES = ("walk", "run", "bike", "e-bike", "e-scooter", "motorcycle", "car", "carpool",
-             "bus", "tram", "train", "metro", "boat", "plane", "unknown")
-
-
-@lru_cache(maxsize=512)   # a few dozen distinct types, a million lookups
 def mode_of(google_type) -> str | None:
     """Our mode for one of Google's activity types (or an OwnTracks motion activity, or one
     of our own mode names, as our exports write), None when it says nothing about travel."""
-    if not google_type:
-        return None
-    if str(google_type) in OUR_MODES:
-        return str(google_type)
+    # Only short strings reach the cache: it holds its keys, and a crafted file could
+    # otherwise fill it with megabyte-long "types".
+    if isinstance(google_type, str) and 0 < len(google_type) <= 64:
+        return _mode_of(google_type)
+    return None
+
+
+@lru_cache(maxsize=512)   # a few dozen distinct types, a million lookups
+def _mode_of(google_type: str) -> str | None:
+    if google_type in MODES:
+        return google_type
     return _TYPE_TO_MODE.get(_normalise(google_type))
 
 

@@ -118,3 +118,42 @@ def number(value) -> float | None:
     except (TypeError, ValueError):
         return None
     return out if math.isfinite(out) else None
+
+
+def text(value, cap: int) -> str | None:
+    """A string field for the store (a label, a place name, an activity), at most ``cap``
+    characters: rows are written 5,000 at a time, so no field may be unbounded. Anything
+    but a string or a number (an object where a name was expected) gives None."""
+    if isinstance(value, str):
+        return value[:cap]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)[:cap]
+    return None
+
+
+LABEL_CAP = 256         # a Google place id is 27 characters, a place name rarely 100
+
+
+def lines(stream, limit: int, block: int = 64 * 1024):
+    """``(line number, bytes)`` for each line of a binary stream (ending in ``\\n``,
+    ``\\r\\n`` or ``\\r``, kept), ``bytes`` ``None`` for a line longer than ``limit``
+    bytes: its rest is read and dropped as it streams, never held."""
+    number, carry, dropping = 0, b"", False
+    while True:
+        data = stream.read(block)
+        pieces = (carry + data).splitlines(keepends=True) if data else ([carry] if carry else [])
+        # The last piece may go on in the next block (a "\r" may be half of a "\r\n").
+        carry = pieces.pop() if data and pieces and not pieces[-1].endswith(b"\n") else b""
+        for line in pieces:
+            if dropping:                # the end of an over-long line
+                dropping = False
+                continue
+            number += 1
+            yield number, line if len(line) <= limit + 2 else None
+        if len(carry) > limit + 2:
+            if not dropping:
+                number += 1
+                yield number, None
+            carry, dropping = b"", True
+        if not data:
+            return

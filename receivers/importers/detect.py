@@ -2,25 +2,53 @@
 
 ``sniff(head)`` returns a format kind (see ``READERS``) or raises ``NotLocationHistory``
 saying what the content was recognised as. JSON is told apart by its top-level keys, read
-with ijson from the head only (the head may end mid-document: that is expected).
+from the head's JSON events only (the head may end mid-document: that is expected).
 """
 from __future__ import annotations
 
 import io
 import re
-import xml.etree.ElementTree as ET
 
 import ijson
 
 from . import (csvfile, geojson, google_android, google_ios, google_records, google_semantic,
-               gpx, kml, owntracks_rec)
-from .base import NotLocationHistory
+               gpx, jsonstream, kml, owntracks_rec, xmlstream)
+from .base import Bad, NotLocationHistory
 
 SNIFF_BYTES = 64 * 1024
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 GZIP_MAGIC = b"\x1f\x8b"
 
-READERS = {
+# The report counts rejections by reason and keeps a few places for each: a reason that
+# quotes the bad value ("unreadable time '...'") would make one entry per bad record.
+MAX_REASONS = 64
+REASON_CHARS = 160
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\d[\d,.]*")
+
+
+def bounded_reasons(read):
+    """``read`` with at most ~2 * ``MAX_REASONS`` distinct, clipped reasons: past
+    ``MAX_REASONS`` the quoted values and numbers of a new reason are blanked, past twice
+    that new reasons are counted together (each still at its place)."""
+    def reader(stream, name: str = ""):
+        seen: set[str] = set()
+        for item in read(stream, name):
+            if type(item) is Bad:
+                reason = item.reason[:REASON_CHARS]
+                if reason not in seen:
+                    if len(seen) >= MAX_REASONS:
+                        reason = _VALUES.sub("…", reason)
+                        if reason not in seen and len(seen) >= 2 * MAX_REASONS:
+                            reason = "other problems"
+                    seen.add(reason)
+                if reason is not item.reason:
+                    item = Bad(reason, item.where[:REASON_CHARS])
+            yield item
+    reader.__doc__ = read.__doc__
+    return reader
+
+
+READERS = {kind: bounded_reasons(read) for kind, read in {
     google_records.KIND: google_records.read,
     google_semantic.KIND: google_semantic.read,
     google_android.KIND: google_android.read,
@@ -31,7 +59,7 @@ READERS = {
     "geojson-feature": geojson.read_feature,
     csvfile.KIND: csvfile.read,
     owntracks_rec.KIND: owntracks_rec.read,
-}
+}.items()}
 
 _JSON_KEYS = (
     ("locations", google_records.KIND),
@@ -46,28 +74,41 @@ TIMELINE_EDITS = ("this is Google's 'Timeline Edits.json' (a log of edits made i
                   "files or the Timeline export from your phone instead")
 
 
-def _json_outline(head: bytes, prefix: str, limit: int = 40):
-    """Keys of the object at ``prefix`` and its string 'type', as far as the head goes."""
-    keys, type_value = [], None
+def _json_outline(head: bytes, first_item: bool, limit: int = 40):
+    """Keys of the top-level object (or of a top-level array's first item) and its string
+    'type', as far as the head goes. Events without prefixes and a depth count: the head
+    may be a nesting bomb (``ijson.parse`` keeps a prefix per level: quadratic)."""
+    keys, type_value, depth, last_key, closed = [], None, 0, None, False
+    at = 2 if first_item else 1          # the depth whose keys we want
     try:
-        for pfx, event, value in ijson.parse(io.BytesIO(head)):
-            if pfx == prefix and event == "map_key":
+        for event, value in jsonstream.events(io.BytesIO(head)):
+            if event == "start_map" or event == "start_array":
+                depth += 1
+                if depth > jsonstream.MAX_NESTING:
+                    if closed:
+                        break   # items came before: the reader keeps them, then stops here
+                    raise NotLocationHistory(
+                        f"JSON nested deeper than {jsonstream.MAX_NESTING:,} levels before "
+                        "anything could be read: not a location history")
+            elif event == "end_map" or event == "end_array":
+                depth -= 1
+                closed = True
+                if depth < at:
+                    break   # the object (or the first item) is complete
+            elif event == "map_key" and depth == at:
+                last_key = value
                 keys.append(value)
                 if len(keys) >= limit:
                     break
-            elif pfx == (f"{prefix}.type" if prefix else "type") and event == "string":
+            elif event == "string" and depth == at and last_key == "type" and not first_item:
                 type_value = value
-            elif prefix == "item" and pfx == "" and event == "end_array":
-                break
-            elif prefix == "item" and event == "end_map" and pfx == "item":
-                break  # the first item is enough
     except ijson.JSONError:
         pass  # the head ends mid-document
     return keys, type_value
 
 
 def _sniff_object(head: bytes) -> str:
-    keys, type_value = _json_outline(head, "")
+    keys, type_value = _json_outline(head, first_item=False)
     if "timelineEdits" in keys:
         raise NotLocationHistory(TIMELINE_EDITS)
     for key, kind in _JSON_KEYS:
@@ -83,7 +124,7 @@ def _sniff_object(head: bytes) -> str:
 
 
 def _sniff_array(head: bytes) -> str:
-    keys, _ = _json_outline(head, "item")
+    keys, _ = _json_outline(head, first_item=True)
     if _IOS_KEYS & set(keys) and "startTime" in keys:
         return google_ios.KIND
     if re.match(rb"\[\s*\]", head):
@@ -94,13 +135,13 @@ def _sniff_array(head: bytes) -> str:
 
 def _sniff_xml(head: bytes) -> str:
     try:
-        for _, elem in ET.iterparse(io.BytesIO(head), events=("start",)):
-            root = elem.tag.rpartition("}")[2]
-            if root in ("gpx", "kml"):
-                return root
-            raise NotLocationHistory(f"an XML document with root <{root}>, neither GPX nor KML")
-    except ET.ParseError:
-        pass
+        root = xmlstream.root_name(head)
+    except xmlstream.XmlLimit as exc:
+        raise NotLocationHistory(f"XML refused: {exc}") from None
+    if root in ("gpx", "kml"):
+        return root
+    if root is not None:
+        raise NotLocationHistory(f"an XML document with root <{root}>, neither GPX nor KML")
     raise NotLocationHistory("XML that could not be read up to its first element")
 
 
@@ -120,6 +161,9 @@ def _sniff_text(head: bytes) -> str:
 
 
 def sniff(head: bytes) -> str:
+    if head[:4] in ZIP_MAGIC:
+        raise NotLocationHistory("a zip nested more than one level deep (or compressed "
+                                 "again): unzip it and import what it holds")
     body = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if not body:
         raise NotLocationHistory("an empty file")

@@ -3,13 +3,13 @@ per-vertex times in ``properties.coordTimes`` (togeojson, Strava) or
 ``properties.coordinateProperties.times`` (geojson.io). Features stream one at a time."""
 from __future__ import annotations
 
-import ijson
+from carbon.fix import Fix
 
-from gateway.model import Fix
-
-from .base import Bad, check_position, number, parse_time
+from . import jsonstream
+from .base import Bad, check_position, number, parse_time, text
 
 KIND = "geojson"
+_ARRAYS = {("features",): "features"}
 _TIME_KEYS = ("time", "timestamp", "ts", "tst", "isotst", "datetime", "date", "when")
 
 
@@ -27,7 +27,7 @@ def _point(coords, props: dict, ts: int) -> Fix:
     return Fix(ts=ts, lat=lat, lon=lon, acc=number(props.get("acc")), alt=alt,
                vel=number(props.get("vel", props.get("speed"))), cog=number(props.get("cog")),
                batt=int(batt) if batt is not None else None,
-               activity=props.get("activity") or None)
+               activity=text(props.get("activity"), 64) or None)
 
 
 def _line_times(props: dict):
@@ -69,19 +69,21 @@ def feature_items(feature: dict, where: str):
 
 
 def read(stream, name: str = ""):
-    # A FeatureCollection's features stream; a lone Feature is one item at the top.
-    features = ijson.items(stream, "features.item", use_float=True)
-    for i, feature in enumerate(features):
-        where = f"features[{i}]"
-        try:
-            yield from list(feature_items(feature, where))
-        except (ValueError, TypeError, IndexError, AttributeError) as exc:
-            yield Bad(str(exc) if isinstance(exc, ValueError) else "malformed feature", where)
+    # A FeatureCollection's features stream, each held to the limits of a whole track.
+    for _, i, feature in jsonstream.items(stream, _ARRAYS, jsonstream.FEATURE):
+        yield from _feature(feature, f"features[{i}]")
 
 
 def read_feature(stream, name: str = ""):
-    feature = next(ijson.items(stream, "", use_float=True))
-    try:
-        yield from list(feature_items(feature, "feature"))
+    """A lone Feature: the whole document is one item."""
+    yield from _feature(jsonstream.document(stream, jsonstream.FEATURE), "feature")
+
+
+def _feature(feature, where: str):
+    if isinstance(feature, jsonstream.TooBig):
+        yield Bad(feature.reason, where)
+        return
+    try:  # streamed: a long track's fixes are not held twice
+        yield from feature_items(feature, where)
     except (ValueError, TypeError, IndexError, AttributeError) as exc:
-        yield Bad(str(exc) if isinstance(exc, ValueError) else "malformed feature", "feature")
+        yield Bad(str(exc) if isinstance(exc, ValueError) else "malformed feature", where)

@@ -5,40 +5,14 @@ both arrays are streamed in one pass (the file is never loaded whole), whatever 
 """
 from __future__ import annotations
 
-import ijson
-from ijson.common import ObjectBuilder
+from carbon.fix import Fix
 
-from gateway.model import Fix
-
+from . import jsonstream
 from .base import Bad, number, parse_latlng, parse_time
 from .google_ondevice import segment_items
 
 KIND = "google-android"
-_ARRAYS = {"semanticSegments.item": "semanticSegments", "rawSignals.item": "rawSignals"}
-
-
-def stream_items(stream, prefixes: dict):
-    """(array name, index, value) for every item of the given top-level arrays, one pass."""
-    events = ijson.parse(stream, use_float=True)
-    counts = dict.fromkeys(prefixes.values(), 0)
-    for prefix, event, value in events:
-        if prefix not in prefixes or event not in ("start_map", "start_array", "string",
-                                                   "number", "boolean", "null"):
-            continue
-        name = prefixes[prefix]
-        if event in ("start_map", "start_array"):
-            builder = ObjectBuilder()
-            builder.event(event, value)
-            depth = 1
-            for _, ev, val in events:
-                builder.event(ev, val)
-                depth += ev in ("start_map", "start_array")
-                depth -= ev in ("end_map", "end_array")
-                if depth == 0:
-                    break
-            value = builder.value
-        yield name, counts[name], value
-        counts[name] += 1
+_ARRAYS = {("semanticSegments",): "semanticSegments", ("rawSignals",): "rawSignals"}
 
 
 def _signal(sig: dict):
@@ -52,9 +26,11 @@ def _signal(sig: dict):
 
 
 def read(stream, name: str = ""):
-    for array, i, value in stream_items(stream, _ARRAYS):
+    for array, i, value in jsonstream.items(stream, _ARRAYS):
         where = f"{array}[{i}]"
         try:
+            if isinstance(value, jsonstream.TooBig):
+                raise ValueError(value.reason)
             if not isinstance(value, dict):
                 raise ValueError("not an object")
             if array == "semanticSegments":

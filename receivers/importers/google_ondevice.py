@@ -6,10 +6,10 @@ readers stay thin. A segment is a visit, an activity or a timeline path (or seve
 """
 from __future__ import annotations
 
-from gateway.model import Fix
+from carbon.fix import Fix
 
 from .activity import mode_of
-from .base import Segment, number, parse_latlng, parse_time
+from .base import LABEL_CAP, Segment, number, parse_latlng, parse_time, text
 
 
 def _position(value):
@@ -24,9 +24,9 @@ def _visit(seg: dict, start: int, end: int):
     pos = _position(top.get("placeLocation"))
     lat, lon = pos if pos else (None, None)
     yield Segment("visit", start, end, lat, lon,
-                  label=top.get("placeId") or top.get("placeID") or "",
+                  label=text(top.get("placeId") or top.get("placeID"), LABEL_CAP) or "",
                   confidence=number(visit.get("probability")),
-                  semantic_type=top.get("semanticType"))
+                  semantic_type=text(top.get("semanticType"), LABEL_CAP))
     # Nested visits (hierarchyLevel > 0: the mall around the shop) repeat the same times.
     if pos and int(number(visit.get("hierarchyLevel")) or 0) == 0:
         yield Fix(ts=start, lat=lat, lon=lon)
@@ -37,7 +37,7 @@ def _visit(seg: dict, start: int, end: int):
 def _activity(seg: dict, start: int, end: int):
     act = seg["activity"]
     top = act.get("topCandidate") or {}
-    google_type = top.get("type") or ""
+    google_type = text(top.get("type"), LABEL_CAP) or ""
     mode = mode_of(google_type)
     first, last = _position(act.get("start")), _position(act.get("end"))
     yield Segment("activity", start, end, *(first or (None, None)), *(last or (None, None)),

@@ -1,15 +1,15 @@
 """Google Takeout ``Records.json``: ``{"locations": [...]}``, raw points with E7 integers."""
 from __future__ import annotations
 
-import ijson
+from carbon.fix import Fix
 
-from gateway.model import Fix
-
+from . import jsonstream
 from .activity import best_mode
 from .base import Bad, check_position, parse_time
 
 KIND = "google-records"
 _WRAP = 1 << 32
+_ARRAYS = {("locations",): "locations"}
 
 
 def _e7(value) -> float:
@@ -52,9 +52,12 @@ def to_fix(rec: dict) -> Fix:
 
 
 def read(stream, name: str = ""):
-    for i, rec in enumerate(ijson.items(stream, "locations.item", use_float=True)):
+    for _, i, rec in jsonstream.items(stream, _ARRAYS):
         try:
             yield to_fix(rec)
         except (ValueError, TypeError, AttributeError) as exc:
-            yield Bad(str(exc) if isinstance(exc, ValueError) else "malformed record",
-                      f"locations[{i}]")
+            if isinstance(rec, jsonstream.TooBig):
+                reason = rec.reason
+            else:
+                reason = str(exc) if isinstance(exc, ValueError) else "malformed record"
+            yield Bad(reason, f"locations[{i}]")

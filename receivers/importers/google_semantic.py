@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import math
 
-import ijson
+from carbon.fix import Fix
 
-from gateway.model import Fix
-
+from . import jsonstream
 from .activity import mode_of
-from .base import Bad, Segment, check_position, parse_time
+from .base import LABEL_CAP, Bad, Segment, check_position, parse_time, text
 
 KIND = "google-semantic"
+_ARRAYS = {("timelineObjects",): "timelineObjects"}
 
 
 def _e7(obj: dict, lat_key: str, lon_key: str):
@@ -41,9 +41,10 @@ def _visit(v: dict):
     loc = v.get("location") or {}
     pos = _e7(loc, "latitudeE7", "longitudeE7") or _e7(v, "centerLatE7", "centerLngE7")
     lat, lon = pos if pos else (None, None)
-    yield Segment("visit", start, end, lat, lon, label=loc.get("placeId") or "",
-                  confidence=_num(v.get("visitConfidence")), place_name=loc.get("name"),
-                  semantic_type=loc.get("semanticType"))
+    yield Segment("visit", start, end, lat, lon, label=text(loc.get("placeId"), LABEL_CAP) or "",
+                  confidence=_num(v.get("visitConfidence")),
+                  place_name=text(loc.get("name"), LABEL_CAP),
+                  semantic_type=text(loc.get("semanticType"), LABEL_CAP))
     if pos:
         yield Fix(ts=start, lat=lat, lon=lon)
         if end != start:
@@ -55,7 +56,7 @@ def _segment(a: dict):
     start, end = _duration(a)
     first = _e7(a.get("startLocation"), "latitudeE7", "longitudeE7")
     last = _e7(a.get("endLocation"), "latitudeE7", "longitudeE7")
-    google_type = a.get("activityType") or ""
+    google_type = text(a.get("activityType"), LABEL_CAP) or ""
     mode = mode_of(google_type)
     probability = next((x.get("probability") for x in a.get("activities") or ()
                         if x.get("activityType") == google_type), None)
@@ -111,10 +112,14 @@ def _num(value):
 
 
 def read(stream, name: str = ""):
-    for i, obj in enumerate(ijson.items(stream, "timelineObjects.item", use_float=True)):
+    for _, i, obj in jsonstream.items(stream, _ARRAYS):
         where = f"timelineObjects[{i}]"
         try:
-            if "placeVisit" in obj:
+            if isinstance(obj, jsonstream.TooBig):
+                items = [Bad(obj.reason, where)]
+            elif not isinstance(obj, dict):
+                items = [Bad("not an object", where)]
+            elif "placeVisit" in obj:
                 items = list(_visit(obj["placeVisit"]))
             elif "activitySegment" in obj:
                 items = list(_segment(obj["activitySegment"]))

@@ -10,13 +10,18 @@ from __future__ import annotations
 import json
 import re
 
-from gateway.model import Event, Fix
+from carbon.fix import Fix
+from gateway.model import Event
 
 from .activity import mode_of
-from .base import Bad, check_position, number, parse_time
+from .base import Bad, check_position, lines, number, parse_time
 
 KIND = "owntracks-rec"
 LINE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ?\t")
+# The longest message the Recorder writes to .rec (an iOS status report) is under 1 KB;
+# cards and waypoint lists go elsewhere. Each line's payload is kept as the fix's raw
+# message and rows are written 5,000 at a time: 8 KiB a line bounds a batch to ~40 MB.
+MAX_LINE = 8 * 1024
 
 
 def to_fix(msg: dict, payload: str) -> Fix:
@@ -39,6 +44,8 @@ def parse_line(raw: bytes, where: str):
         msg = json.loads(payload)
     except ValueError:
         return Bad("payload is not JSON", where)
+    except RecursionError:   # json's C scanner stops at the interpreter's recursion limit
+        return Bad("payload nests too deep", where)
     if not isinstance(msg, dict):
         return Bad("payload is not a JSON object", where)
     kind = msg.get("_type", "location")
@@ -54,6 +61,8 @@ def parse_line(raw: bytes, where: str):
 
 
 def read(stream, name: str = ""):
-    for n, raw in enumerate(stream, start=1):
-        if raw.strip():
+    for n, raw in lines(stream, MAX_LINE):
+        if raw is None:
+            yield Bad(f"line longer than {MAX_LINE:,} bytes", f"line {n}")
+        elif raw.strip():
             yield parse_line(raw, f"line {n}")

@@ -1,6 +1,6 @@
 """Shared builders for the carbon tests (plain functions, no fixtures magic)."""
-from carbon.points import Point
-from carbon.simulate import PLACES, Phone, simulate_leg
+from carbon.fix import Fix
+from simulation.household import PLACES, Phone, simulate_leg
 
 HOME, OFFICE, PERIGNY = PLACES["home"], PLACES["alice_work"], PLACES["bob_work"]
 
@@ -20,9 +20,9 @@ def main_modes(timeline):
 def straight_track(t0, start, end, seconds, every=5, acc=8.0):
     """Fixes along a straight line at constant speed (no noise): for edge-case tests."""
     n = seconds // every
-    return [Point(t0 + k * every, start[0] + (end[0] - start[0]) * k / n,
+    return [Fix(t0 + k * every, start[0] + (end[0] - start[0]) * k / n,
                   start[1] + (end[1] - start[1]) * k / n, acc) for k in range(n + 1)]
 
 
 def still(t0, place, seconds, every=60, acc=10.0):
-    return [Point(t0 + k * every, place[0], place[1], acc) for k in range(seconds // every + 1)]
+    return [Fix(t0 + k * every, place[0], place[1], acc) for k in range(seconds // every + 1)]

@@ -1,7 +1,7 @@
 import random
 
 from carbon.cleaning import clean
-from carbon.points import Point
+from carbon.fix import Fix
 from carbon.timeline import build_timeline
 
 from carbon_helpers import leg_points
@@ -21,24 +21,24 @@ def test_out_of_order_and_duplicates_give_the_ordered_result():
 
 
 def test_duplicate_timestamp_keeps_the_most_accurate_fix_whatever_the_order():
-    good, bad = Point(1_772_000_000, 46.15, -1.15, 5.0), Point(1_772_000_000, 46.16, -1.15, 150.0)
+    good, bad = Fix(1_772_000_000, 46.15, -1.15, 5.0), Fix(1_772_000_000, 46.16, -1.15, 150.0)
     assert clean([bad, good]) == clean([good, bad]) == [good]
 
 
 def test_junk_fixes_are_dropped():
-    base = [Point(1_772_000_000 + 10 * k, 46.15 + k * 1e-4, -1.15, 10.0) for k in range(10)]
-    junk = [Point(0, 46.15, -1.15, 10.0),                  # clock reset
-            Point(1_772_000_005, 0.0, 0.0, 10.0),          # null island
-            Point(1_772_000_015, 46.20, -1.15, 1500.0),    # cell tower guess
-            Point(1_772_000_025, 46.25, -1.15, 10.0)]      # 11 km away for 5 s: a jump
+    base = [Fix(1_772_000_000 + 10 * k, 46.15 + k * 1e-4, -1.15, 10.0) for k in range(10)]
+    junk = [Fix(0, 46.15, -1.15, 10.0),                  # clock reset
+            Fix(1_772_000_005, 0.0, 0.0, 10.0),          # null island
+            Fix(1_772_000_015, 46.20, -1.15, 1500.0),    # cell tower guess
+            Fix(1_772_000_025, 46.25, -1.15, 10.0)]      # 11 km away for 5 s: a jump
     assert clean(base + junk) == base
 
 
 def test_a_stale_repeat_while_moving_is_dropped_but_not_at_rest():
     from carbon.cleaning import drop_stale
-    from carbon.points import Point
-    moving = [Point(0, 46.0, -1.0, 10.0), Point(30, 46.001, -1.0, 10.0),
-              Point(60, 46.001, -1.0, 10.0), Point(90, 46.003, -1.0, 10.0)]
+    from carbon.fix import Fix
+    moving = [Fix(0, 46.0, -1.0, 10.0), Fix(30, 46.001, -1.0, 10.0),
+              Fix(60, 46.001, -1.0, 10.0), Fix(90, 46.003, -1.0, 10.0)]
     assert [p.ts for p in drop_stale(moving)] == [0, 30, 90]   # 60 re-reported 30's position
-    resting = [Point(t, 46.0, -1.0, 10.0) for t in (0, 30, 60, 90)]
+    resting = [Fix(t, 46.0, -1.0, 10.0) for t in (0, 30, 60, 90)]
     assert drop_stale(resting) == resting

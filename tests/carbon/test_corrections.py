@@ -2,7 +2,7 @@ import random
 
 from carbon.corrections import apply_corrections, correct_leg, correct_purpose
 from carbon.params import Context
-from carbon.simulate import simulate_household
+from simulation.household import simulate_household
 from carbon.timeline import build_timeline
 
 

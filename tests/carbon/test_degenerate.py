@@ -3,7 +3,7 @@ bench/import.py and bench/pipeline.py, never asserted here)."""
 import math
 import random
 
-from carbon.points import Point
+from carbon.fix import Fix
 from carbon.timeline import build_timeline
 
 T0 = 1_772_000_000
@@ -11,7 +11,7 @@ T0 = 1_772_000_000
 
 def test_a_phone_jittering_in_place_for_a_month_is_one_stay():
     rnd = random.Random(5)
-    pts = [Point(T0 + 60 * k, 46.16 + rnd.gauss(0, 0.0002), -1.15 + rnd.gauss(0, 0.0003),
+    pts = [Fix(T0 + 60 * k, 46.16 + rnd.gauss(0, 0.0002), -1.15 + rnd.gauss(0, 0.0003),
                  rnd.choice((10.0, 20.0, 40.0, 65.0))) for k in range(30 * 24 * 60)]
     tl = build_timeline(pts)
     assert tl.trips == [] and len(tl.stays) == 1
@@ -25,7 +25,7 @@ def test_a_history_that_never_rests_still_gives_trips_with_legs_covering_them():
         ts += rnd.uniform(20, 120)
         lat += rnd.uniform(-0.0005, 0.0005)
         lon += rnd.uniform(-0.0007, 0.0007)
-        pts.append(Point(int(ts), lat, lon, float(rnd.randint(3, 60))))
+        pts.append(Fix(int(ts), lat, lon, float(rnd.randint(3, 60))))
     tl = build_timeline(pts)
     assert tl.trips
     for t in tl.trips:
@@ -42,7 +42,7 @@ def test_twenty_hours_of_driving_without_a_stop_are_car_legs():
         v = 20 + rnd.gauss(0, 2)
         lat += v * 10 * math.cos(h) / 111_000
         lon += v * 10 * math.sin(h) / 78_000
-        pts.append(Point(T0 + 10 * k, lat, lon, 8.0))
+        pts.append(Fix(T0 + 10 * k, lat, lon, 8.0))
     tl = build_timeline(pts)
     legs = [g for t in tl.trips for g in t.legs]
     assert legs and sum(g.distance_m for g in legs) > 0.9 * 20 * 3600 * 20
@@ -54,10 +54,10 @@ def test_duplicated_timestamps_give_the_trips_of_the_clean_history():
     base = []
     for k in range(400):                        # stay, walk 2 km, stay
         moving = 100 <= k < 300
-        base.append(Point(T0 + 10 * k, 46.16 + (0.00009 * (k - 100) if moving else
-                                               0.018 if k >= 300 else 0.0),
-                          -1.15, 8.0))
-    noisy = [Point(p.ts, p.lat + rnd.gauss(0, 1e-6), p.lon, p.acc + j) for p in base
+        base.append(Fix(T0 + 10 * k, 46.16 + (0.00009 * (k - 100) if moving else
+                                             0.018 if k >= 300 else 0.0),
+                        -1.15, 8.0))
+    noisy = [Fix(p.ts, p.lat + rnd.gauss(0, 1e-6), p.lon, p.acc + j) for p in base
              for j in range(5)]
     rnd.shuffle(noisy)
     a, b = build_timeline(base), build_timeline(noisy)

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from carbon.envelopes import ENVELOPES, violation
-from carbon.points import Point
+from carbon.fix import Fix
 from carbon.timeline import build_timeline
 from simulation.phones import REGIMES
 from simulation.scenarios import FAMILIES, make_day
@@ -33,7 +33,7 @@ def test_no_scenario_leg_is_outside_its_envelope(family):
     for regime in REGIMES:
         for seed in (0, 1):
             day = make_day(family, regime, seed)
-            tl = build_timeline([Point(*f) for f in day.fixes])
+            tl = build_timeline([Fix(*f) for f in day.fixes])
             assert not _outside(tl), (day.name, _outside(tl))
 
 
@@ -54,8 +54,8 @@ def test_no_real_leg_is_outside_its_envelope():
     assert len(days) >= 15
     for name, path in days:
         with open(path, newline="") as f:
-            pts = [Point(int(float(r["ts"])), float(r["lat"]), float(r["lon"]),
-                         float(r["acc"]) if r.get("acc") else None) for r in csv.DictReader(f)]
+            pts = [Fix(int(float(r["ts"])), float(r["lat"]), float(r["lon"]),
+                       float(r["acc"]) if r.get("acc") else None) for r in csv.DictReader(f)]
         tl = build_timeline(pts)
         assert not _outside(tl), (name, _outside(tl))
 

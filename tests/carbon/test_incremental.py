@@ -1,4 +1,4 @@
-from carbon.simulate import simulate_household
+from simulation.household import simulate_household
 from carbon.timeline import CONTEXT_S, build_timeline, recompute_from, update_timeline
 
 

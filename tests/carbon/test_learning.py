@@ -5,7 +5,7 @@ import random
 
 from carbon.corrections import correct_leg
 from carbon.params import Context
-from carbon.points import Point
+from carbon.fix import Fix
 from carbon.priors import learn
 from carbon.timeline import build_timeline
 from simulation import scenarios
@@ -32,7 +32,7 @@ def _run_commutes(days: int, seed: int = 5) -> list:
                        env="open", cruise=rng.uniform(3.0, 3.2))
             it.stay(3600)
     fixes = observe(it.samples, REGIMES["dense"], scenarios.ORIGIN, rng)
-    return [Point(*f) for f in fixes]
+    return [Fix(*f) for f in fixes]
 
 
 def _main_modes(tl) -> list:
@@ -84,7 +84,7 @@ def test_a_fast_walker_corrected_once_keeps_walking():
             xy = point_at(it.xy, 2500, day * 1.5)
             it.leg("walk", streets(it.xy, xy, rng, block=(60, 180)), K["walk"], rng, cruise=2.2)
     it.stay(3600)
-    points = [Point(*f) for f in observe(it.samples, REGIMES["dense"], scenarios.ORIGIN, rng)]
+    points = [Fix(*f) for f in observe(it.samples, REGIMES["dense"], scenarios.ORIGIN, rng)]
     tl = build_timeline(points)
     first = max(tl.trips[0].legs, key=lambda g: g.distance_m)
     c = correct_leg(tl.trips[0], first, "walk")

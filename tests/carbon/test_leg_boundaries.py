@@ -1,7 +1,7 @@
 """Where legs start and end: one jump of a fix at the end of a walk, the wait of a
 connection (real cases: shankari 2016-08-11 21:40, 2016-06-20 23:54, 2015-07-22 16:02,
 2015-aug-27 00:43)."""
-from carbon.points import Point
+from carbon.fix import Fix
 from carbon.timeline import build_timeline
 
 from carbon_helpers import HOME, still, straight_track
@@ -24,7 +24,7 @@ def test_one_jump_at_the_end_of_a_walk_is_not_a_ride():
     a = _shift(HOME, 800)
     walk = straight_track(T0 + 900, HOME, a, 720, every=30, acc=40.0)
     b = _shift(a, 240)
-    jump = [Point(T0 + 1680, *b, 40.0)]
+    jump = [Fix(T0 + 1680, *b, 40.0)]
     stand = still(T0 + 1710, b, 90, every=30, acc=40.0)
     door = _shift(b, 100)
     tail = straight_track(T0 + 1830, b, door, 90, every=30, acc=40.0)

@@ -9,8 +9,8 @@ from carbon.geo import distance_m
 from carbon.likelihood import leg_loglik, posterior
 from carbon.mode_params import LEG_PRIOR
 from carbon.model import Leg
-from carbon.points import Point
-from carbon.simulate import PLACES
+from carbon.fix import Fix
+from simulation.household import PLACES
 from carbon.timeline import build_timeline
 
 from carbon_helpers import HOME, modes_of, still, straight_track
@@ -28,7 +28,7 @@ def test_one_wrong_fix_does_not_turn_a_ride_into_a_drive():
     end = _shift(HOME, 1700)
     ride = straight_track(T0 + 600, HOME, end, 360, every=30, acc=40.0)
     for k in (6, 7):
-        ride[k] = Point(ride[k].ts, *_shift((ride[k].lat, ride[k].lon), 250), 40.0)
+        ride[k] = Fix(ride[k].ts, *_shift((ride[k].lat, ride[k].lon), 250), 40.0)
     pts = still(T0, HOME, 600) + ride[1:] + still(T0 + 960 + 60, end, 900)
     tl = build_timeline(pts)
     assert [t.main_mode for t in tl.trips] == ["bike"] and "car" not in modes_of(tl)
@@ -41,7 +41,7 @@ def test_a_phone_hopping_between_two_positions_is_not_a_ride():
     a, b = HOME, _shift(HOME, 120)
     walk_to = _shift(HOME, 400)
     pts = still(T0, HOME, 900)
-    pts += [Point(T0 + 960 + 10 * k, *(a if (k // 2) % 2 else b), 5.0) for k in range(24)]
+    pts += [Fix(T0 + 960 + 10 * k, *(a if (k // 2) % 2 else b), 5.0) for k in range(24)]
     pts += straight_track(T0 + 1200, b, walk_to, 240, every=10, acc=10.0)
     pts += still(T0 + 1500, walk_to, 900)
     assert set(modes_of(build_timeline(pts))) <= {"walk"}

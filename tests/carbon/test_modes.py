@@ -3,8 +3,8 @@ import pytest
 
 from carbon.gtfs import build_transit_index
 from carbon.params import Context
-from carbon.points import Point
-from carbon.simulate import PLACES, RAIL_VIA
+from carbon.fix import Fix
+from simulation.household import PLACES, RAIL_VIA
 from carbon.timeline import build_timeline
 
 from carbon_helpers import HOME, OFFICE, leg_points, main_modes
@@ -36,7 +36,7 @@ def test_a_run_goes_round_and_comes_back():
     from simulation.scenarios import make_day
     for seed in (0, 1):
         day = make_day("run", "dense", seed)
-        tl = build_timeline([Point(*f) for f in day.fixes])
+        tl = build_timeline([Fix(*f) for f in day.fixes])
         assert main_modes(tl) == ["run"], seed
 
 
@@ -45,7 +45,7 @@ def test_bus_from_its_stop_pattern_and_the_wait_at_the_stop():
     from simulation.scenarios import make_day
     for seed in (0, 1):
         day = make_day("bus", "1s", seed)
-        tl = build_timeline([Point(*f) for f in day.fixes])
+        tl = build_timeline([Fix(*f) for f in day.fixes])
         assert main_modes(tl) == ["bus", "bus"], seed
 
 
@@ -98,7 +98,7 @@ def _feed(mode_type, route, stops):
 @pytest.mark.parametrize("mode,route_type", [("tram", 0), ("metro", 1), ("bus", 3)])
 def test_transit_feed_tells_the_line_from_a_car(mode, route_type):
     import random
-    from carbon.simulate import move, street_route
+    from simulation.household import move, street_route
     rng = random.Random(8)
     route = street_route(HOME, PLACES["bob_work"], rng)
     track = move(route, mode, 1_772_000_000, random.Random(9))

@@ -3,7 +3,7 @@ that have the physics of it (simulation/). Each asserts what the member would no
 import random
 
 from carbon.geo import haversine_m
-from carbon.points import Point
+from carbon.fix import Fix
 from carbon.timeline import build_timeline
 from simulation import motion, scenarios
 from simulation.itinerary import Itinerary
@@ -22,7 +22,7 @@ def _day(build, regime="dense", seed=0):
     build(it, rng)
     it.stay(1800)
     fixes = observe(it.samples, REGIMES[regime], scenarios.ORIGIN, rng)
-    return [Point(*f) for f in fixes], it.trips
+    return [Fix(*f) for f in fixes], it.trips
 
 
 def _modes(tl):
@@ -32,7 +32,7 @@ def _modes(tl):
 def test_a_silent_flight_is_a_flight_with_its_great_circle_distance():
     for seed in range(3):
         day = scenarios.make_day("plane", "dense", seed)
-        tl = build_timeline([Point(*f) for f in day.fixes])
+        tl = build_timeline([Fix(*f) for f in day.fixes])
         flight = next(s for t in day.truth["trips"] for s in t["sections"] if s["mode"] == "plane")
         legs = [g for t in tl.trips for g in t.legs if g.mode == "plane"]
         assert len(legs) == 1, _modes(tl)
@@ -57,7 +57,7 @@ def test_a_regional_train_with_station_stops_is_one_train_journey():
     # 90-160 km/h between stations 5-15 km apart, one to two minutes at each
     for seed in range(2):
         day = scenarios.make_day("train-regional", "dense", seed)
-        tl = build_timeline([Point(*f) for f in day.fixes])
+        tl = build_timeline([Fix(*f) for f in day.fixes])
         assert len(tl.trips) == 1, _modes(tl)
         assert max(tl.trips[0].legs, key=lambda g: g.distance_m).mode == "train"
 
@@ -66,7 +66,7 @@ def test_long_station_stops_inside_a_fast_ride_are_not_stays():
     # an intercity stopping two to six minutes every 30-60 km
     for seed in range(2):
         day = scenarios.make_day("train-intercity", "1s", seed)
-        tl = build_timeline([Point(*f) for f in day.fixes])
+        tl = build_timeline([Fix(*f) for f in day.fixes])
         assert len(tl.trips) == 1, [(s.start_ts, s.end_ts) for s in tl.stays]
 
 
@@ -85,7 +85,7 @@ def test_short_stops_at_shops_split_trips():
     # three drives or walks with 3-15 minutes at a shop between them
     for seed in range(4):
         day = scenarios.make_day("errands", "1s", seed)
-        tl = build_timeline([Point(*f) for f in day.fixes])
+        tl = build_timeline([Fix(*f) for f in day.fixes])
         assert len(tl.trips) == len(day.truth["trips"]) == 3, (seed, _modes(tl))
 
 
@@ -115,7 +115,7 @@ def test_a_long_leg_between_sparse_fixes_gets_a_mode_and_says_how_sure():
 
 def test_a_dense_unambiguous_leg_is_sure_of_itself():
     day = scenarios.make_day("train-highspeed", "1s", 0)
-    legs = [g for t in build_timeline([Point(*f) for f in day.fixes]).trips for g in t.legs]
+    legs = [g for t in build_timeline([Fix(*f) for f in day.fixes]).trips for g in t.legs]
     train = max(legs, key=lambda g: g.distance_m)
     assert train.mode == "train" and train.confidence >= 0.9
 
@@ -124,6 +124,6 @@ def test_a_metro_ride_underground_is_public_transport():
     # no GPS in the tunnels: silence, or Wi-Fi/cell positions jumping by kilometres
     for seed in range(4):
         day = scenarios.make_day("metro", "1s", seed)
-        tl = build_timeline([Point(*f) for f in day.fixes])
+        tl = build_timeline([Fix(*f) for f in day.fixes])
         rides = [g for t in tl.trips for g in t.legs if g.distance_m > 2000]
         assert rides and all(g.mode in ("metro", "train", "bus", "tram") for g in rides), _modes(tl)

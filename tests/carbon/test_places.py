@@ -1,7 +1,7 @@
 from carbon.geo import distance_m
 from carbon.params import Context
 from carbon.places import find_places
-from carbon.simulate import PLACES, simulate_household
+from simulation.household import PLACES, simulate_household
 from carbon.summaries import summarize
 from carbon.factors import CURRENT_VERSION
 from carbon.footprint import MemberSettings

@@ -1,6 +1,6 @@
 from datetime import datetime, timezone
 
-from carbon.simulate import simulate_household
+from simulation.household import simulate_household
 from carbon.timeline import build_timeline
 
 from carbon_helpers import HOME, PERIGNY, still, straight_track

@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from receivers import nmea
+from simulation import nmea
 from receivers.gpsd import GpsdReceiver, Thinner, probe
-from receivers.nmea import distance_m
+from carbon.geo import distance_m
 
 try:
     from . import gpsd_harness as h
@@ -22,7 +22,7 @@ except ImportError:  # tests/receivers is not a package: pytest put its folder o
     import gpsd_harness as h
 
 from gateway.config import GpsdSection
-from gateway.model import Fix
+from carbon.fix import Fix
 
 DEFAULTS = GpsdSection()
 THINNING = dict(interval_s=DEFAULTS.interval_s, distance_m=DEFAULTS.distance_m,
@@ -196,14 +196,14 @@ async def test_dongle_unplugged_and_plugged_back(gpsd, serial, running):
 
 # --- a simulated drive -----------------------------------------------------------------------
 
-def drive(duration_s: int = 600) -> list[nmea.Point]:
+def drive(duration_s: int = 600) -> list[nmea.Epoch]:
     # Ends in the past, like a real drive being reported; well after gpsd 3.22's release so
     # no week-rollover correction applies.
     start = int(time.time()) // 60 * 60 - 3600
     return nmea.simulated_drive(start, duration_s)
 
 
-def assert_follows_drive(fixes: list[Fix], points: list[nmea.Point]) -> None:
+def assert_follows_drive(fixes: list[Fix], points: list[nmea.Epoch]) -> None:
     """Kept fixes sit on the drive, and are spaced as the thinning rule says."""
     by_ts = {p.ts: p for p in points}
     for fix in fixes:

@@ -6,10 +6,12 @@ import time
 
 import pytest
 
+from carbon.geo import distance_m
 from gateway import doctor
 from gateway.service import Gateway
+from webui.app import make_app
 from helpers import count_fixes, wait_for
-from receivers import nmea
+from simulation import nmea
 
 try:
     from . import gpsd_harness as h
@@ -25,7 +27,7 @@ async def test_a_drive_from_the_dongle_is_stored_for_its_device(household, tmp_p
     await daemon.astart()
     cfg = household.config
     cfg.gpsd.enabled, cfg.gpsd.port, cfg.gpsd.device = True, daemon.port, "alice/phone"
-    gw = Gateway(cfg)
+    gw = Gateway(cfg, web_app=make_app)
     await gw.start()
     try:
         check = await asyncio.to_thread(doctor.check_gpsd, cfg)  # doctor runs its own loop
@@ -41,7 +43,7 @@ async def test_a_drive_from_the_dongle_is_stored_for_its_device(household, tmp_p
         by_ts = {p.ts: p for p in points}
         for row in rows:
             p = by_ts[row["ts"]]
-            assert nmea.distance_m(row["lat"], row["lon"], p.lat, p.lon) < 3
+            assert distance_m(row["lat"], row["lon"], p.lat, p.lon) < 3
         # Thinned: far fewer fixes than the receiver's one per second.
         assert len(rows) < len(points) / 2
         # A real dongle keeps talking while parked: the doctor then sees the fix.

@@ -6,7 +6,9 @@ import random
 
 import pytest
 
-from receivers.osmand import FixFields, Rejected, TraccarBody, parse_id, parse_json, parse_params
+from carbon.fix import Fix
+from receivers import payload
+from receivers.osmand import Rejected, TraccarBody, parse_id, parse_json, parse_params
 from receivers import owntracks
 
 NOW = 1_717_200_000.0  # 2024-06-01T00:00:00Z
@@ -14,7 +16,7 @@ TS = 1_717_000_000
 
 
 def test_same_rejected_as_owntracks():
-    assert Rejected is owntracks.Rejected and FixFields is owntracks.FixFields
+    assert Rejected is owntracks.Rejected is payload.Rejected and owntracks.Fix is Fix
 
 
 def test_traccar_client_query():
@@ -22,7 +24,7 @@ def test_traccar_client_query():
              "&altitude=12.5&accuracy=8&batt=77.6&charge=true&secret=x")
     notes: list[str] = []
     fix = parse_params(query, now=NOW, notes=notes)
-    assert isinstance(fix, FixFields) and parse_id(query) == ("jane", "phone")
+    assert isinstance(fix, Fix) and parse_id(query) == ("jane", "phone")
     assert (fix.ts, fix.lat, fix.lon, fix.cog, fix.alt, fix.acc, fix.batt) == (
         TS, 46.16, -1.15, 90, 12.5, 8, 78)
     assert fix.vel == pytest.approx(5.144, abs=1e-3)  # 10 knots
@@ -144,7 +146,7 @@ def test_traccar_client_json_unknowns_and_batches():
         {"coords": {"latitude": 1, "longitude": 2}},
     ]}
     entries = parse_json(json.dumps(body).encode(), now=NOW).entries
-    assert isinstance(entries[0], FixFields) and (body["device_id"], entries[0].lat) == ("d", 1)
+    assert isinstance(entries[0], Fix) and (body["device_id"], entries[0].lat) == ("d", 1)
     reasons = [e.reason for e in entries[1:]]
     assert reasons == ["lat out of range: 100", "location without timestamp"]
 
@@ -187,4 +189,4 @@ def test_random_inputs_never_crash():
             entries = parse_json(bytes(data), now=NOW).entries
         except Rejected:
             continue
-        assert all(isinstance(e, (FixFields, Rejected)) for e in entries)
+        assert all(isinstance(e, (Fix, Rejected)) for e in entries)

@@ -394,6 +394,7 @@ def test_device_configuration_mqtt_and_link():
                                                                        False, True)
     assert (conf["username"], conf["deviceId"], conf["tid"]) == ("jane", "phone", "JA")
     assert conf["pubQos"] == 1 and conf["cleanSession"] is False and conf["monitoring"] == 1
+    assert conf["subQos"] == 0  # nothing queued by the broker for a phone switched off
     assert conf["extendedData"] is True and conf["encryptionKey"] == "secret"
     assert conf["pubTopicBase"] == "owntracks/%u/%d" and "url" not in conf
     link = config_link(conf)

@@ -1,0 +1,88 @@
+"""OwnTracks over MQTT: which device a topic belongs to, what is refused before parsing, and
+the cards the gateway publishes so phones show household names.
+
+The subscriber itself (``receivers.mqtt.MqttSubscriber``) only receives; the service starts
+it with ``MqttRouter.on_message`` as its handler.
+"""
+from __future__ import annotations
+
+from receivers import owntracks as ot
+
+from .. import accounts
+from ..model import Rejection
+from .group_commit import Ingest, Submission
+from .owntracks import card_without_big_face, ingest_payload, our_card
+
+SOURCE = "owntracks-mqtt"
+TOPICS = ["owntracks/#"]
+# Sub-topics a phone publishes on (owntracks.md 1.5); anything else is refused and counted.
+KNOWN_SUBTOPICS = {"", "event", "info", "waypoint", "waypoints", "status", "step", "steps",
+                   "dump", "beacon", "request", "lwt"}
+class DeviceDirectory:
+    """Devices by member and device name (None for names no device has), cached until the
+    household changes: devices are added and removed from the command line while the
+    service runs, and a removed one must stop being found at its next message."""
+
+    def __init__(self, conn_factory):
+        self._conn = conn_factory
+        self._hits: dict[str, accounts.Device | None] = {}
+        self._watch = accounts.ChangeWatch()
+
+    def get(self, member: str, name: str) -> accounts.Device | None:
+        conn = self._conn()
+        if self._watch.changed(conn):
+            self._hits.clear()
+        key = f"{member}/{name}"
+        if key in self._hits:
+            return self._hits[key]
+        try:
+            device = accounts.get_device(conn, member, name)
+        except accounts.AccountError:
+            device = None
+        if len(self._hits) > 10000:  # names of no device, sent by a hostile one: bounded
+            self._hits.clear()
+        self._hits[key] = device
+        return device
+
+    def clear(self) -> None:
+        self._hits.clear()
+
+
+class MqttRouter:
+    """One MQTT message to the device its topic names, then through the same OwnTracks path
+    as HTTP (``ingest.owntracks``); returns once committed, so the PUBACK follows."""
+
+    def __init__(self, ingest: Ingest, devices: DeviceDirectory, *, max_bytes: int):
+        self.ingest, self.devices, self.max_bytes = ingest, devices, max_bytes
+        self.publish = None  # the subscriber's publish, once the service has connected it
+
+    async def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
+        try:
+            member, name, subtopic = ot.parse_topic(topic)
+        except ot.Rejected as exc:
+            await self.ingest.reject(Rejection(SOURCE, exc.reason, payload, where=topic))
+            return
+        if subtopic == "cmd":
+            return  # commands go to phones; seeing our own is normal
+        device = self.devices.get(member, name)
+        if device is None:
+            await self.ingest.reject(Rejection(SOURCE, "unknown device", payload, where=topic))
+            return
+        if subtopic not in KNOWN_SUBTOPICS:
+            await self.ingest.submit(Submission(SOURCE, device, rejections=[
+                Rejection(SOURCE, f"unknown topic '{subtopic}'", payload, device.id,
+                          where=topic)]))
+            return
+        _, sub = await ingest_payload(self.ingest, device, payload, SOURCE, subtopic=subtopic,
+                                      max_bytes=self.max_bytes)
+        smaller = card_without_big_face(sub) if subtopic == "info" else None
+        if smaller is not None and self.publish is not None:
+            self.publish(f"{device.topic}/info", smaller, retain=True)
+
+
+def publish_cards(mqtt, conn) -> None:
+    """Retained cards, so phones show household names instead of two-letter tids (for the
+    devices whose phone did not publish its own)."""
+    for device in accounts.without_own_card(conn):
+        member = accounts.member_by_id(conn, device.member_id)
+        mqtt.publish(f"{device.topic}/info", our_card(device, member.display_name), retain=True)

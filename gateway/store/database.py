@@ -1,0 +1,98 @@
+"""The one SQLite file: connections with the pragmas the box relies on, one per thread,
+transactions, and the small settings the gateway keeps about itself.
+
+One writer at a time (the ingest task, or a CLI command), many readers (WAL).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+
+from . import migrations
+
+log = logging.getLogger(__name__)
+
+
+def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection with the pragmas the gateway relies on (WAL, foreign keys, bounded cache)."""
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
+                               isolation_level=None)
+    else:
+        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # A bounded page cache keeps the Pi Zero's 512 MB safe whatever the table sizes.
+    conn.execute("PRAGMA cache_size = -8000")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: a commit is on the card before a phone is told its fix is stored, power cut
+        # included (NORMAL would lose acknowledged fixes then). Group commit keeps the
+        # number of fsyncs to one per batch, not one per fix.
+        conn.execute("PRAGMA synchronous = FULL")
+        # Deleted rows are overwritten, not left in free pages: erasure is real.
+        conn.execute("PRAGMA secure_delete = ON")
+    return conn
+
+
+class Store:
+    """Owns the database path; hands out one connection per thread."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._local = threading.local()
+
+    def open(self) -> "Store":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self.conn
+        applied = migrations.migrate(conn)
+        if applied:
+            log.info("database %s migrated: %s", self.path, ", ".join(applied))
+        return self
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.path)
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def transaction(self):
+        return _Transaction(self.conn)
+
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # ----- settings (small key/value facts the gateway keeps about itself)
+    def get_setting(self, key: str, default=None):
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_setting(self, key: str, value) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+                          (key, json.dumps(value)))
+
+
+class _Transaction:
+    """``with store.transaction():`` BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False

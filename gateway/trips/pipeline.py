@@ -1,0 +1,404 @@
+"""The processing pipeline: a member's stored fixes through the trip engine into tables.
+
+Incremental contract (carbon/timeline.py), as the gateway applies it:
+
+* new fixes (`process_new`) recompute from `resume_ts`, the start of the member's last
+  closed long stay, to the end: the open end of the timeline;
+* a batch that falls earlier (`process_range`, a phone's queue arriving late, an import,
+  an erasure) recomputes the window it falls into: from the last long stay that ended
+  before its first fix to the first long stay that starts after its last fix; rows outside
+  that window are not touched. If the window's last stay comes out differently (the batch
+  changed it), the recomputation simply runs on to the end;
+* `rebuild_member` recomputes everything from the first stored fix (rows older than that,
+  whose fixes retention deleted, are kept).
+
+Fixes are read a month at a time and only the fixes after the latest resume point are
+carried over, so memory stays bounded by about a month of one member's fixes. Each month
+is written in one transaction (a long rebuild never holds the write lock for long: the
+phones' ingest goes on). What the member decided (corrections, place names, vehicle) is
+applied after detection each time, so it survives every rebuild.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+from carbon import DEFAULT_PARAMS
+from carbon.factors import CURRENT_VERSION
+from carbon.model import Timeline
+from carbon.places import find_places
+from carbon.fix import Fix
+from carbon.timeline import CONTEXT_S, build_timeline, update_timeline
+
+from . import context as member_context
+from .rows import HI, LO, detected_of, load_stays, load_trips, write_range
+
+log = logging.getLogger(__name__)
+
+MONTH_S = 31 * 86400
+LONG_STAY_S = DEFAULT_PARAMS.transfer_max_s     # a stay longer than this is a safe cut
+# Fixes carried from one month to the next while no long stay closes the timeline (a
+# tracker that never rests, a trace with no nights at home): past this, a cut is forced so
+# memory stays bounded on a Pi Zero (about 100 bytes a point) and each month is not
+# detected again with all the ones before it (people rest 20 minutes well within a week
+# of fixes; only degenerate histories reach this).
+MAX_CARRY = 20_000
+
+_locks: dict = {}
+_locks_guard = threading.Lock()
+
+
+def member_lock(store, member_id: int) -> threading.Lock:
+    """One computation per member at a time in this process (live path, CLI, importer)."""
+    with _locks_guard:
+        return _locks.setdefault((str(store.path), member_id), threading.Lock())
+
+
+# ----- state
+
+def _state(conn, member_id: int) -> dict | None:
+    row = conn.execute("SELECT * FROM pipeline_state WHERE member_id = ?", (member_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def _save_state(conn, member_id: int, **values) -> None:
+    conn.execute("INSERT INTO pipeline_state (member_id, updated_ts) VALUES (?, ?) "
+                 "ON CONFLICT (member_id) DO NOTHING", (member_id, int(time.time())))
+    if not values:
+        return
+    values["updated_ts"] = int(time.time())
+    conn.execute(f"UPDATE pipeline_state SET {', '.join(k + ' = ?' for k in values)} "
+                 "WHERE member_id = ?", (*values.values(), member_id))
+
+
+def _resume_point(conn, member_id: int, state: dict | None) -> int | None:
+    """The stored resume_ts if its stay is still there; else the last long stay a trip
+    left (an erasure may have removed the one recorded); None: rebuild."""
+    if state and state["resume_ts"] is not None and conn.execute(
+            "SELECT 1 FROM stays WHERE member_id = ? AND start_ts = ?",
+            (member_id, state["resume_ts"])).fetchone():
+        return state["resume_ts"]
+    row = conn.execute(
+        "SELECT max(s.start_ts) FROM stays s WHERE s.member_id = ? AND s.end_ts - s.start_ts > ? "
+        "AND EXISTS (SELECT 1 FROM trips t WHERE t.member_id = s.member_id "
+        "AND t.start_ts >= s.end_ts)", (member_id, LONG_STAY_S)).fetchone()
+    return row[0] if state and row else None
+
+
+def _window(conn, member_id: int, lo_ts: int, hi_ts: int, resume: int | None):
+    """(since, until) for fixes in [lo_ts, hi_ts]: since = start of the last long stay that
+    ended before lo_ts (None: from the first fix); until = (start, end) of the first long
+    stay starting after hi_ts, at or before the resume point (None: to the end)."""
+    if resume is None:
+        return None, None
+    if lo_ts >= resume:
+        return resume, None
+    row = conn.execute(
+        "SELECT max(start_ts) FROM stays WHERE member_id = ? AND end_ts < ? AND "
+        "end_ts - start_ts > ? AND start_ts <= ?", (member_id, lo_ts, LONG_STAY_S, resume)).fetchone()
+    since = row[0]
+    row = conn.execute(
+        "SELECT start_ts, end_ts FROM stays WHERE member_id = ? AND start_ts > ? AND "
+        "end_ts - start_ts > ? AND start_ts <= ? ORDER BY start_ts LIMIT 1",
+        (member_id, hi_ts, LONG_STAY_S, resume)).fetchone()
+    return since, (tuple(row) if row else None)
+
+
+# ----- reading fixes
+
+def _points(conn, member_id: int, lo: int, hi: int) -> list:
+    return [Fix(r[0], r[1], r[2], r[3], vel=r[4], activity=r[5]) for r in conn.execute(
+        "SELECT ts, lat, lon, acc, vel, activity FROM fixes WHERE member_id = ? AND ts >= ? "
+        "AND ts < ? ORDER BY ts", (member_id, lo, hi))]
+
+
+def _months(conn, member_id: int, lo: int, hi: int):
+    """The member's fixes in [lo, hi) a month at a time (empty months skipped)."""
+    row = conn.execute("SELECT min(ts), max(ts) FROM fixes WHERE member_id = ? AND ts >= ? AND "
+                       "ts < ?", (member_id, lo, hi)).fetchone()
+    if row[0] is None:
+        return
+    t, last = row
+    while t <= last:
+        chunk = _points(conn, member_id, t, min(t + MONTH_S, hi))
+        if chunk:
+            yield chunk
+        t += MONTH_S
+
+
+def _count(conn, member_id: int, lo: int, hi: int) -> int:
+    return conn.execute("SELECT count(*) FROM fixes WHERE member_id = ? AND ts >= ? AND ts < ?",
+                        (member_id, lo, hi)).fetchone()[0]
+
+
+# ----- detection and storing
+
+def _detect(window: list, since: int | None, mc) -> Timeline:
+    if since is None:
+        return build_timeline(window, DEFAULT_PARAMS, mc.detect)
+    return update_timeline(Timeline([], [], since), window, DEFAULT_PARAMS, mc.detect, since=since)
+
+
+def _store(store, member_id: int, lo: int, hi: int, tl: Timeline, mc) -> None:
+    """Write the part of tl starting in [lo, hi) in one transaction, context applied."""
+    stays = [s for s in tl.stays if lo <= s.start_ts < hi]
+    trips = [t for t in tl.trips if lo <= t.start_ts < hi]
+    detected = detected_of(trips)
+    member_context.finish(stays, trips, mc)
+    with store.transaction() as conn:
+        write_range(conn, member_id, lo, hi, stays, trips, detected)
+
+
+def _recompute(store, member_id: int, since, until, mc, progress=None) -> tuple:
+    """Detect and store from `since` (a long stay's start; None: the first fix) up to the
+    long stay starting at until[0] (None: the end). Returns (resume_ts, to_the_end): the
+    new resume point is only known when the recomputation ran to the end."""
+    conn = store.conn
+    first = LO if since is None else since - CONTEXT_S
+    last = HI if until is None else until[1] + CONTEXT_S
+    total, done = _count(conn, member_id, first, last), 0
+    written = _rebuild_floor(conn, member_id) if since is None else since  # rows before: final
+    resume, carry, tl, chunk_since = since, [], None, since
+    for chunk in _months(conn, member_id, first, last):
+        window = carry + chunk
+        done += len(chunk)
+        chunk_since = resume
+        tl = _detect(window, resume, mc)
+        cut = tl.resume_ts
+        if _carried(window, cut) > MAX_CARRY:
+            cut = _forced_cut(tl, window)
+            log.warning("member %d: %d fixes since the last long stay; cutting the timeline at %d "
+                        "to bound memory", member_id, len(window), cut)
+        final = cut if cut is not None else written
+        if until is not None:
+            final = min(final, until[0])
+        if final > written:
+            _store(store, member_id, written, final, tl, mc)
+            written = final
+        if cut is not None:
+            resume = cut
+            carry = [p for p in window if p.ts >= resume - CONTEXT_S]
+        else:
+            carry = window
+        if progress:
+            progress(done, total)
+    if tl is None:          # no fixes left in the range (an erasure): nothing derived either
+        _store(store, member_id, written, HI if until is None else until[0], Timeline(), mc)
+        return None, until is None
+    if until is None:
+        _store(store, member_id, written, HI, tl, mc)
+        return tl.resume_ts, True
+    if any(s.start_ts == until[0] for s in tl.stays) or written == until[0]:
+        _store(store, member_id, written, until[0], tl, mc)
+        return None, False
+    # The batch changed the stay the window was to end at: carry on to the end instead.
+    log.info("member %d: the window ending at %d changed its last stay; recomputing to the "
+             "end", member_id, until[0])
+    return _recompute(store, member_id, chunk_since, None, mc, progress)
+
+
+def _forced_cut(tl, window) -> int:
+    """Where to cut a timeline that no long stay closes early enough: at the first stay
+    among the last MAX_CARRY/2 fixes (a short stop is still a place where nothing moves),
+    else right there."""
+    limit = window[-(MAX_CARRY // 2)].ts
+    later = [s.start_ts for s in tl.stays if s.start_ts >= limit]
+    return later[0] if later else limit
+
+
+def _carried(window, cut) -> int:
+    """How many fixes the next month would carry from this window."""
+    if cut is None:
+        return len(window)
+    return sum(1 for p in window if p.ts >= cut - CONTEXT_S)
+
+
+def _rebuild_floor(conn, member_id: int) -> int:
+    """Where a rebuild starts replacing rows: after every stay and trip that ended before the
+    first stored fix (retention deleted their fixes; they are the member's summary, kept)."""
+    first = conn.execute("SELECT min(ts) FROM fixes WHERE member_id = ?", (member_id,)).fetchone()[0]
+    if first is None:
+        return LO
+    ends = [conn.execute(f"SELECT max(end_ts) FROM {t} WHERE member_id = ? AND end_ts < ?",
+                         (member_id, first)).fetchone()[0] for t in ("trips", "stays")]
+    ends = [e for e in ends if e is not None]
+    return max(ends) + 1 if ends else LO
+
+
+def _after(store, member_id: int, outcome: tuple, mc, last_fix_id=None,
+           force_places=False, keep_versions=True) -> None:
+    """Bookkeeping and the member's places once detection is stored."""
+    resume, to_the_end = outcome
+    with store.transaction() as conn:
+        values = {"resume_ts": resume} if to_the_end else {}
+        if last_fix_id is not None:
+            values["last_fix_id"] = last_fix_id
+        _save_state(conn, member_id, **values)
+    refresh_places(store, member_id, mc, force=force_places, keep_versions=keep_versions)
+
+
+# ----- public entry points
+
+def rebuild_member(store, member_id: int, progress=None) -> dict:
+    """Recompute a member's whole history from their fixes (and their corrections). Every
+    leg is priced with the current factor table afterwards, even those whose fixes are
+    gone; the counts say how many moved from an older table ("factor_table")."""
+    with member_lock(store, member_id):
+        return _rebuild(store, member_id, progress)
+
+
+def _rebuild(store, member_id: int, progress=None) -> dict:
+    conn = store.conn
+    max_id = conn.execute("SELECT max(id) FROM fixes").fetchone()[0] or 0
+    older = _older_versions(conn, member_id)
+    with store.transaction() as c:
+        _save_state(c, member_id)
+    mc = member_context.load(store, member_id)
+    outcome = _recompute(store, member_id, None, None, mc, progress)
+    # places, corrections and the current factor table applied to every stored trip, once
+    _after(store, member_id, outcome, mc, max_id, force_places=True, keep_versions=False)
+    result = counts(conn, member_id)
+    result["factor_table"] = {"version": CURRENT_VERSION, "moved": sum(older.values()),
+                              "from": older}
+    if older:
+        log.info("member %d: %d legs moved to factor table %s (from %s)", member_id,
+                 sum(older.values()), CURRENT_VERSION,
+                 ", ".join(f"{v}: {n}" for v, n in sorted(older.items())))
+    return result
+
+
+def _older_versions(conn, member_id: int) -> dict:
+    """{factor table version: legs} of the member's legs priced with another table."""
+    return dict(conn.execute(
+        "SELECT factor_version, count(*) FROM legs WHERE member_id = ? AND factor_version "
+        "IS NOT NULL AND factor_version != ? GROUP BY factor_version",
+        (member_id, CURRENT_VERSION)).fetchall())
+
+
+def process_range(store, member_id: int, start_ts: int, end_ts: int, progress=None) -> dict:
+    """Take into account fixes added (or removed) between start_ts and end_ts: recomputes the
+    window they fall into. The importer and erasure call this."""
+    with member_lock(store, member_id):
+        conn = store.conn
+        max_id = conn.execute("SELECT max(id) FROM fixes").fetchone()[0] or 0
+        state = _state(conn, member_id)
+        if state is None:
+            return _rebuild(store, member_id, progress)
+        resume = _resume_point(conn, member_id, state)
+        since, until = _window(conn, member_id, int(start_ts), int(end_ts), resume)
+        mc = member_context.load(store, member_id)
+        outcome = _recompute(store, member_id, since, until, mc, progress)
+        # When every fix added since the live path last ran lies in this range, it need not
+        # look at them again.
+        outside = conn.execute("SELECT 1 FROM fixes WHERE id > ? AND id <= ? AND +member_id = ? "
+                               "AND (ts < ? OR ts > ?) LIMIT 1",
+                               (state["last_fix_id"], max_id, member_id, start_ts, end_ts)).fetchone()
+        _after(store, member_id, outcome, mc, None if outside else max_id)
+        return counts(conn, member_id)
+
+
+def process_new(store, member_id: int) -> int:
+    """The live path: take into account fixes stored since the last run (in any order:
+    a phone's late queue recomputes the window it falls into). Returns how many."""
+    with member_lock(store, member_id):
+        conn = store.conn
+        state = _state(conn, member_id)
+        if state is None:
+            n = _count(conn, member_id, LO, HI)
+            if n:
+                _rebuild(store, member_id)
+            return n
+        cursor = state["last_fix_id"]
+        if (conn.execute("SELECT max(id) FROM fixes").fetchone()[0] or 0) < cursor:
+            cursor = 0        # the table was emptied (erasure): ids start again from 1
+        # `+member_id` keeps SQLite on the primary key: only the new rows are visited.
+        lo, hi, max_id, n = conn.execute(
+            "SELECT min(ts), max(ts), max(id), count(*) FROM fixes WHERE id > ? AND "
+            "+member_id = ?", (cursor, member_id)).fetchone()
+        if not n:
+            return 0
+        resume = _resume_point(conn, member_id, state)
+        since, until = _window(conn, member_id, lo, hi, resume)
+        mc = member_context.load(store, member_id)
+        outcome = _recompute(store, member_id, since, until, mc)
+        _after(store, member_id, outcome, mc, max_id)
+        return n
+
+
+def members_with_fixes(conn) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM members ORDER BY id")]
+
+
+def counts(conn, member_id: int) -> dict:
+    one = lambda sql: conn.execute(sql, (member_id,)).fetchone()[0]  # noqa: E731
+    return {"stays": one("SELECT count(*) FROM stays WHERE member_id = ?"),
+            "trips": one("SELECT count(*) FROM trips WHERE member_id = ?"),
+            "legs": one("SELECT count(*) FROM legs WHERE member_id = ?"),
+            "places": one("SELECT count(*) FROM places WHERE member_id = ?")}
+
+
+# ----- places and the member's context applied again (no fixes needed)
+
+def refresh_places(store, member_id: int, mc=None, force: bool = False,
+                   keep_versions: bool = True) -> bool:
+    """Recompute detected places from the member's stays; when home, work or the set of
+    places changed, apply the context again to every stored trip (purposes follow).
+    Skipped while only the open last stay grows (the live path's usual case). ``mc`` is the
+    run's member context (loaded here when not given); only its places are read again."""
+    conn = store.conn
+    closed = tuple(conn.execute(
+        "SELECT count(*), total(start_ts), total(end_ts) FROM stays WHERE member_id = ? AND "
+        "start_ts < (SELECT max(start_ts) FROM stays WHERE member_id = ?)",
+        (member_id, member_id)).fetchone())
+    state = _state(conn, member_id) or {"places_digest": ""}
+    seen = json.loads(state["places_digest"] or "{}")
+    if not force and seen.get("stays") == list(closed):
+        return False
+    mc = mc or member_context.load(store, member_id)
+    found = find_places(load_stays(conn, member_id), tz=mc.tz)
+    places = sorted((p.id, p.label) for p in found)
+    digest = json.dumps({"stays": list(closed), "places": places})
+    changed = seen.get("places") != [list(p) for p in places]
+    if changed or digest != state["places_digest"]:
+        with store.transaction() as conn:
+            if changed:
+                conn.execute("DELETE FROM places WHERE member_id = ? AND source = 'auto'",
+                             (member_id,))
+                conn.executemany(
+                    "INSERT INTO places (member_id, place_key, lat, lon, label, source, visits, "
+                    "dwell_s) VALUES (?, ?, ?, ?, ?, 'auto', ?, ?)",
+                    [(member_id, p.id, p.lat, p.lon, p.label, p.visits, p.dwell_s) for p in found])
+            _save_state(conn, member_id, places_digest=digest)
+    if changed:
+        mc.places = member_context.effective_places(store.conn, member_id)
+    if changed or force:
+        reapply(store, member_id, mc, keep_versions)
+    return changed
+
+
+def reapply(store, member_id: int, mc=None, keep_versions: bool = True) -> None:
+    """Places, corrections and footprints applied again to every stored trip, a month at a
+    time, without re-reading fixes (works on trips whose fixes retention deleted). ``mc``:
+    the member's context when the caller has it, else read now. Legs keep the factor table
+    they were priced with unless `keep_versions` is False."""
+    mc = mc or member_context.load(store, member_id)
+    conn = store.conn
+    row = conn.execute("SELECT min(start_ts), max(start_ts) FROM trips WHERE member_id = ?",
+                       (member_id,)).fetchone()
+    srow = conn.execute("SELECT min(start_ts), max(start_ts) FROM stays WHERE member_id = ?",
+                        (member_id,)).fetchone()
+    bounds = [v for v in (row[0], row[1], srow[0], srow[1]) if v is not None]
+    if not bounds:
+        return
+    t, last = min(bounds), max(bounds)
+    while t <= last:
+        hi = t + MONTH_S
+        with store.transaction() as conn:
+            stays = load_stays(conn, member_id, t, hi)
+            trips, detected, _ids = load_trips(conn, member_id, t, hi)
+            member_context.finish(stays, trips, mc, keep_versions)
+            write_range(conn, member_id, t, hi, stays, trips, detected)
+        t = hi
+

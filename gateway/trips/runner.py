@@ -1,0 +1,112 @@
+"""The live path: ingest commits in, trips recomputed shortly after, off the event loop.
+
+Ingest calls `on_commit` on the event-loop thread after each committed batch; it only
+notes which members got fixes and arms one timer. When the timer fires (`debounce_s` after
+the first of a burst, not reset by later ones, so a phone sending every second is still
+processed), the members go to a single worker thread that runs `pipeline.process_new`.
+During a flood (a phone's week-long queue draining, a bench) ingest comes first: the run
+waits for a moment without commits, for at most `MAX_DEFER_S`, since both share the CPU.
+Ingest never waits for the engine, and the engine never runs in the ingest writer thread.
+At start the worker catches up with fixes stored while the service was down (imports from
+the command line, a crash).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from . import pipeline
+from .context import configure
+
+log = logging.getLogger(__name__)
+
+QUIET_S = 0.5       # no commit for this long: the flood is over, or there was none
+MAX_DEFER_S = 30.0  # trips are never later than this behind a continuous flood
+
+
+class PipelineRunner:
+    def __init__(self, store, config=None, debounce_s: float | None = None):
+        self.store = store
+        self.config = config
+        section = getattr(config, "pipeline", None)
+        self.debounce_s = debounce_s if debounce_s is not None else (
+            section.debounce_s if section else 2.0)
+        self.enabled = section.enabled if section else True
+        self.runs = 0                     # batches of members processed (for tests, stats)
+        self.failures = 0
+        self._pending: set[int] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._inflight: set = set()
+        self._last_commit = 0.0
+        self._first_pending = 0.0
+
+    async def start(self) -> None:
+        if not self.enabled:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="selfdata-pipeline")
+        if self.config is not None:
+            configure(self.store, self.config)
+        self._submit(None)                # catch up with everything stored meanwhile
+
+    async def stop(self) -> None:
+        """Finish the run in progress (members left pending are caught up at next start)."""
+        if self._executor is None:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._pending.clear()
+        executor, self._executor = self._executor, None
+        await asyncio.gather(*self._inflight, return_exceptions=True)
+        await self._loop.run_in_executor(executor, self.store.close)  # the worker's connection
+        executor.shutdown(wait=True)
+
+    def on_commit(self, committed) -> None:
+        """Ingest listener, on the event loop: note the members, arm the timer, return."""
+        if self._executor is None or not committed.fixes:
+            return
+        self._pending.update(device.member_id for device, _ in committed.fixes)
+        self._last_commit = time.monotonic()
+        if self._timer is None:
+            self._first_pending = self._last_commit
+            self._timer = self._loop.call_later(self.debounce_s, self._fire)
+
+    def _fire(self) -> None:
+        now = time.monotonic()
+        if now - self._last_commit < QUIET_S and now - self._first_pending < MAX_DEFER_S:
+            self._timer = self._loop.call_later(QUIET_S, self._fire)  # still flooding
+            return
+        self._timer = None
+        members, self._pending = self._pending, set()
+        if members and self._executor is not None:
+            self._submit(sorted(members))
+
+    def _submit(self, members) -> None:
+        fut = self._loop.run_in_executor(self._executor, self._work, members)
+        self._inflight.add(fut)
+        fut.add_done_callback(self._inflight.discard)
+
+    def _work(self, members) -> None:
+        """In the worker thread: one member's failure never stops the others'."""
+        if members is None:
+            members = pipeline.members_with_fixes(self.store.conn)
+        for member_id in members:
+            try:
+                pipeline.process_new(self.store, member_id)
+            except Exception:
+                self.failures += 1
+                log.exception("trip pipeline failed for member %d", member_id)
+        self.runs += 1
+
+    async def idle(self) -> None:
+        """Wait until nothing is pending or running (tests, the demo)."""
+        while self._timer is not None or self._inflight or self._pending:
+            if self._inflight:
+                await asyncio.gather(*list(self._inflight), return_exceptions=True)
+            else:
+                await asyncio.sleep(0.05)

@@ -1,0 +1,340 @@
+"""The image's boot self-test. Installed ONLY into the test copy that boot-test.sh makes,
+never into the shipped image; run by selfdata-selftest.service with the gateway's venv
+Python, as root, once the system has started.
+
+It checks what a maker and a phone would meet on a freshly flashed box, reaching the box
+at its LAN address (QEMU's user network: the guest's eth0) as a phone would, and prints
+one line per check, then a verdict, to /dev/console, where boot-test.sh reads them from
+the serial port. Then it powers the machine off, passed or not.
+
+TLS (HTTPS on 443, MQTT over TLS on 8883) is checked when /etc/selfdata-selftest.conf
+says TLS=1: the gateway gets its own CA in phase 2; until then the checks use plain HTTP
+and MQTT and say so.
+"""
+from __future__ import annotations
+
+import base64
+import http.cookiejar
+import json
+import os
+import re
+import ssl
+import subprocess
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import paho.mqtt.client as mqtt
+
+from receivers.owntracks import encrypt
+
+EXPECT = {  # what boot-test.sh put into selfdata-setup.toml on the test copy's boot partition
+    "hostname": "selfdata-test",
+    "timezone": "America/Montreal",
+    "ssid": "selfdata-test-net",
+    "password": "correct horse battery staple",
+}
+MEMBER, MEMBER_PASSWORD, DEVICE = "tester", "tester-password-1", "phone"
+ENCRYPTION_KEY = "selftest-secretbox-key"
+console = open("/dev/console", "w", buffering=1)
+results: list[tuple[str, bool, str]] = []
+START = time.monotonic()
+
+
+def report(name: str, ok: bool, detail: str = "") -> bool:
+    results.append((name, ok, detail))
+    console.write(f"SELFTEST {name}: {'ok' if ok else 'FAIL'}{'  ' + detail if detail else ''}\n")
+    return ok
+
+
+def check(name: str):
+    """Run one check; an exception is a failure with its reason, never a crash."""
+    def wrap(fn):
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001: every failure is reported, then the next check
+            report(name, False, f"{type(exc).__name__}: {exc}")
+            traceback.print_exc()
+        return fn
+    return wrap
+
+
+def run(*cmd, user: str | None = None, stdin: str | None = None) -> str:
+    if user:
+        cmd = ("runuser", "-u", user, "--") + cmd
+    done = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=300)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr.strip()[-300:]}")
+    return done.stdout
+
+
+def wait_for(what: str, probe, timeout: float = 300, every: float = 2):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            value = probe()
+            if value:
+                return value
+        except Exception as exc:  # noqa: BLE001: keep trying until the deadline
+            last = exc
+        time.sleep(every)
+    raise TimeoutError(f"{what} not within {timeout:.0f} s (last: {last})")
+
+
+def tls_enabled() -> bool:
+    try:
+        return "TLS=1" in open("/etc/selfdata-selftest.conf").read().split()
+    except FileNotFoundError:
+        return False
+
+
+def lan_address() -> str:
+    out = run("ip", "-4", "-o", "addr", "show", "dev", "eth0")
+    match = re.search(r"inet (\d+\.\d+\.\d+\.\d+)/", out)
+    if not match:
+        raise RuntimeError(f"eth0 has no IPv4 address: {out.strip()}")
+    return match.group(1)
+
+
+# ----- the checks
+
+
+def system_started():
+    state = subprocess.run(["systemctl", "is-system-running", "--wait"], capture_output=True,
+                           text=True, timeout=900).stdout.strip()
+    failed = run("systemctl", "--failed", "--plain", "--no-legend").strip()
+    report("boot", state == "running" and not failed,
+           f"system {state}, {time.monotonic() - START:.0f} s after the self-test started, "
+           f"uptime {open('/proc/uptime').read().split()[0]} s" + (f"; failed: {failed}" if failed else ""))
+
+
+def first_boot():
+    keys = sorted(f for f in os.listdir("/etc/ssh") if re.fullmatch(r"ssh_host_\w+_key", f))
+    report("ssh-host-keys", len(keys) >= 2, ", ".join(keys))
+    machine_id = open("/etc/machine-id").read().strip()
+    report("machine-id", bool(re.fullmatch(r"[0-9a-f]{32}", machine_id)), machine_id)
+    hostname = open("/etc/hostname").read().strip()
+    live = os.uname().nodename
+    gateway_toml = open("/etc/selfdata/gateway.toml").read()
+    report("hostname", hostname == live == EXPECT["hostname"]
+           and f'hostname = "{EXPECT["hostname"]}"' in gateway_toml,
+           f"/etc/hostname {hostname}, running {live}")
+    tz = os.readlink("/etc/localtime")
+    report("timezone", tz.endswith("/" + EXPECT["timezone"])
+           and f'timezone = "{EXPECT["timezone"]}"' in gateway_toml, tz)
+    keys = open("/root/.ssh/authorized_keys").read()
+    report("authorized-keys", "selfdata-boot-test" in keys
+           and oct(os.stat("/root/.ssh/authorized_keys").st_mode & 0o777) == "0o600")
+    path = "/etc/NetworkManager/system-connections/selfdata-wifi.nmconnection"
+    st = os.stat(path)
+    profile = open(path).read()
+    report("wifi-profile", oct(st.st_mode & 0o777) == "0o600" and st.st_uid == 0
+           and f"psk={EXPECT['password']}" in profile and f"ssid={EXPECT['ssid']}" in profile,
+           f"mode {oct(st.st_mode & 0o777)}")
+    setup = open("/boot/firmware/selfdata-setup.toml").read()
+    report("setup-secrets-erased", EXPECT["password"] not in setup and EXPECT["ssid"] in setup)
+    nm = run("nmcli", "-t", "-f", "NAME,TYPE", "connection", "show")
+    report("networkmanager-profile", "selfdata-wifi:802-11-wireless" in nm, nm.replace("\n", " "))
+    st = os.statvfs("/")
+    size_gib = st.f_blocks * st.f_frsize / 2**30
+    report("root-grown", size_gib > 2.5, f"/ is {size_gib:.2f} GiB (2 GiB in the image)")
+
+
+def services():
+    wanted = ["selfdata-gateway.service", "mosquitto.service", "avahi-daemon.service",
+              "NetworkManager.service", "ssh.service", "gpsd.socket",
+              "selfdata-broker-reload.path", "selfdata-backup.timer",
+              "selfdata-firstboot.service"]
+    states = {u: subprocess.run(["systemctl", "is-active", u], capture_output=True,
+                                text=True).stdout.strip() for u in wanted}
+    report("services", all(s == "active" for s in states.values()),
+           " ".join(f"{u.split('.')[0]}={s}" for u, s in states.items()))
+    shown = run("systemctl", "show", "selfdata-gateway.service", "-p",
+                "User,NoNewPrivileges,ProtectSystem,MemoryDenyWriteExecute,CapabilityBoundingSet")
+    report("gateway-sandbox", "User=selfdata" in shown and "MemoryDenyWriteExecute=yes" in shown,
+           shown.replace("\n", " ").strip())
+    security = subprocess.run(["systemd-analyze", "security", "selfdata-gateway.service"],
+                              capture_output=True, text=True).stdout
+    level = re.search(r"Overall exposure level for \S+: ([\d.]+) (\w+)", security)
+    report("gateway-exposure", bool(level) and float(level.group(1)) < 5.0,
+           f"systemd-analyze security: {level.group(1)} {level.group(2)}" if level else security[-200:])
+    gpsd = run("ss", "-Hltn", "sport", "=", ":2947")
+    report("gpsd-loopback-only", bool(gpsd.strip()) and all(
+        re.search(r"(127\.0\.0\.1|\[::1\]):2947", line) for line in gpsd.strip().splitlines()),
+        " ".join(line.split()[3] for line in gpsd.strip().splitlines()))
+
+
+class Box:
+    def __init__(self, host: str):
+        self.host = host
+        self.tls = tls_enabled()
+        self.base = f"https://{host}" if self.tls else f"http://{host}"
+        self.cookies = http.cookiejar.CookieJar()
+        handlers = [urllib.request.HTTPCookieProcessor(self.cookies), NoRedirect()]
+        if self.tls:
+            handlers.append(urllib.request.HTTPSHandler(context=self.tls_context()))
+        self.opener = urllib.request.build_opener(*handlers)
+
+    @staticmethod
+    def tls_context() -> ssl.SSLContext:
+        # Phase 2: the box's own CA, as a phone that imported it would trust it.
+        return ssl.create_default_context(cafile="/var/lib/selfdata/tls/ca.crt")
+
+    def request(self, path: str, data: bytes | None = None, headers: dict | None = None):
+        req = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        try:
+            with self.opener.open(req, timeout=30) as resp:
+                return resp.status, dict(resp.headers), resp.read().decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), exc.read().decode(errors="replace")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is an answer to check, not to follow
+
+
+def mdns_by_avahi():
+    """avahi announces the box; the gateway's own python-zeroconf stays off (checked once
+    the gateway has logged that it is ready, i.e. after its zeroconf step would have run)."""
+    avahi = open("/etc/avahi/services/selfdata.service").read()
+    journal = wait_for("the gateway's 'ready' line", lambda: (lambda j: j if "gateway ready" in j else None)(
+        run("journalctl", "-b", "-u", "selfdata-gateway", "--no-pager", "-o", "cat")), timeout=120)
+    zeroconf_lines = [line for line in journal.splitlines() if "zeroconf" in line or "announced" in line]
+    report("mdns-by-avahi", "_http._tcp" in avahi and not zeroconf_lines
+           and run("systemctl", "is-active", "avahi-daemon.service").strip() == "active",
+           "avahi announces _http._tcp, the gateway's zeroconf is off"
+           + (f"; gateway said: {zeroconf_lines}" if zeroconf_lines else ""))
+
+
+def gateway_flow(host: str):
+    box = Box(host)
+    scheme = "HTTPS with the box's CA" if box.tls else "plain HTTP (phase 1: no TLS yet)"
+
+    status, _, body = wait_for("the first-run page", lambda: (lambda r: r if r[0] == 200 else None)(
+        box.request("/setup")), timeout=300)
+    report("first-run-page", "First-run setup" in body, f"GET {box.base}/setup -> {status} over {scheme}")
+    status, headers, _ = box.request("/")
+    report("home-redirects-to-setup", status == 302 and headers.get("Location") == "/setup",
+           f"GET / -> {status} {headers.get('Location')}")
+
+    form = urllib.parse.urlencode({"name": MEMBER, "password": MEMBER_PASSWORD,
+                                   "display_name": "Boot Test"}).encode()
+    status, headers, body = box.request("/setup", form)
+    report("first-member-created", status == 302 and any(c.name for c in box.cookies),
+           f"POST /setup -> {status}")
+
+    out = run("/usr/local/bin/selfdata", "device", "add", MEMBER, DEVICE, "--json",
+              "--encryption-key", ENCRYPTION_KEY, user="selfdata")
+    conn = json.loads(out)["connection"]
+    username, password = conn["username"], conn["password"]
+    report("device-added", bool(password), f"device {username}, topic {conn['topic']}")
+
+    # OwnTracks HTTP: an encrypted location with the device's own login (PyNaCl and
+    # argon2 run inside the sandbox with MemoryDenyWriteExecute).
+    now = int(time.time())
+    location = {"_type": "location", "lat": 46.1591, "lon": -1.1520, "tst": now - 60,
+                "acc": 12, "tid": "ph"}
+    envelope = {"_type": "encrypted", "data": encrypt(json.dumps(location).encode(), ENCRYPTION_KEY)}
+    auth = base64.b64encode(f"{username}:{password}".encode()).decode()
+    status, headers, body = box.request("/pub", json.dumps(envelope).encode(), {
+        "Content-Type": "application/json", "Authorization": f"Basic {auth}"})
+    rejected = headers.get("X-Selfdata-Rejected")
+    report("owntracks-http-pub", status == 200 and not rejected,
+           f"POST /pub (encrypted) -> {status}" + (f" rejected: {rejected}" if rejected else ""))
+    bad = base64.b64encode(f"{username}:wrong".encode()).decode()
+    status, _, _ = box.request("/pub", json.dumps(location).encode(), {
+        "Content-Type": "application/json", "Authorization": f"Basic {bad}"})
+    report("http-wrong-password-refused", status == 401, f"-> {status}")
+
+    mqtt_flow(host, username, password, now)
+
+    stats = json.loads(run("/usr/local/bin/selfdata", "stats", "--json", user="selfdata"))
+    by_source = stats["fixes_by_source"]
+    report("fixes-stored", by_source.get("owntracks-http", 0) >= 1 and by_source.get("owntracks-mqtt", 0) >= 1,
+           f"fixes by source {by_source}, {stats['rejections']} refused")
+
+
+def mqtt_connect(host: str, username: str, password: str, tls: bool):
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"selftest-{time.time_ns()}")
+    client.username_pw_set(username, password)
+    if tls:
+        client.tls_set_context(Box.tls_context())
+    result = {}
+    client.on_connect = lambda c, u, flags, reason, props: result.setdefault("connect", reason)
+    client.connect(host, 8883 if tls else 1883, keepalive=30)
+    client.loop_start()
+    deadline = time.monotonic() + 30
+    while "connect" not in result and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return client, result.get("connect")
+
+
+def mqtt_flow(host: str, username: str, password: str, now: int):
+    tls = tls_enabled()
+    scheme = "TLS on 8883" if tls else "plain MQTT on 1883 (phase 1: no TLS yet)"
+
+    def accepted_login():
+        client, reason = mqtt_connect(host, username, password, tls)
+        if reason is None or reason.is_failure:
+            client.loop_stop()
+            client.disconnect()
+            return None  # the broker has not re-read its password file yet
+        return client
+
+    # The gateway wrote the broker's password file; the path unit reloads mosquitto.
+    client = wait_for("mosquitto accepting the device login", accepted_login, timeout=120, every=3)
+    report("mqtt-device-login", True, f"{username} connected over {scheme}")
+    location = {"_type": "location", "lat": 46.1601, "lon": -1.1510, "tst": now - 30,
+                "acc": 10, "tid": "ph"}
+    info = client.publish(f"owntracks/{MEMBER}/{DEVICE}",
+                          json.dumps({"_type": "encrypted", "data": encrypt(
+                              json.dumps(location).encode(), ENCRYPTION_KEY)}), qos=1)
+    info.wait_for_publish(30)
+    report("mqtt-publish-acknowledged", info.is_published(), "QoS 1 PUBACK")
+    client.loop_stop()
+    client.disconnect()
+    bad, reason = mqtt_connect(host, username, "wrong-password", tls)
+    bad.loop_stop()
+    bad.disconnect()
+    report("mqtt-wrong-password-refused", reason is not None and reason.is_failure, str(reason))
+    # The gateway's subscriber commits the fix: wait until it is in the store.
+    wait_for("the MQTT fix in the store", lambda: json.loads(run(
+        "/usr/local/bin/selfdata", "stats", "--json", user="selfdata"))["fixes_by_source"].get(
+        "owntracks-mqtt"), timeout=60)
+
+
+def main() -> int:
+    console.write("SELFTEST start\n")
+    check("boot")(system_started)
+    check("first-boot")(first_boot)
+    check("services")(services)
+    host = None
+    try:
+        host = lan_address()
+        report("lan-address", True, f"eth0 {host} (DHCP through NetworkManager)")
+    except Exception as exc:  # noqa: BLE001
+        report("lan-address", False, str(exc))
+    if host:
+        check("gateway")(lambda: gateway_flow(host))
+    check("mdns-by-avahi")(mdns_by_avahi)
+    if not tls_enabled():
+        report("tls", True, "skipped: phase 1 has no TLS yet (HTTPS 443 and MQTT 8883 are "
+                            "checked when /etc/selfdata-selftest.conf says TLS=1)")
+    mem = dict(line.split(":", 1) for line in open("/proc/meminfo"))
+    failed = [name for name, ok, _ in results if not ok]
+    console.write(f"SELFTEST summary: {len(results) - len(failed)} ok, {len(failed)} failed; "
+                  f"MemAvailable {mem['MemAvailable'].strip()}, uptime "
+                  f"{open('/proc/uptime').read().split()[0]} s\n")
+    console.write("SELFDATA-SELFTEST: " + ("PASS" if not failed else "FAIL " + " ".join(failed)) + "\n")
+    console.flush()
+    subprocess.run(["systemctl", "--no-block", "poweroff"])
+    return 0 if not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
