@@ -23,6 +23,7 @@ Everything that starts before `since` is kept as it was; the caller must pass *a
 `since - CONTEXT_S` to now (not only the new ones).
 """
 import math
+from dataclasses import replace
 
 from carbon.assign import decide
 from carbon.cleaning import clean
@@ -34,6 +35,7 @@ from carbon.params import DEFAULT_PARAMS, Context, Params
 from carbon.priors import DEFAULT as DEFAULT_PRIORS, learn
 from carbon.transfers import join_transfers
 from carbon.trips import arrival_ts, departure_ts, segment_track
+from carbon import vehicles
 
 CONTEXT_S = 600   # fixes this long before `since` are needed to clean the first ones alike
 
@@ -88,10 +90,31 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
         track = [p for p in track if p.ts >= since]
     stays, ranges = segment_track(track, params, anchored=since is not None,
                                   places=tuple(context.places))
-    trips = [_trip(track, a, b, params, context, priors) for a, b in ranges]
-    stays, trips = join_transfers(stays, [t for t in trips if t is not None], priors,
-                                  context.owned_modes, params)
+    trips, trip_priors = _trips(track, ranges, stays, params, context, priors)
+    stays, trips = join_transfers(stays, trips, priors, context.owned_modes, params,
+                                  trip_priors)
     return Timeline(stays, trips, _resume_ts(stays, trips, params))
+
+
+def _trips(track: list, ranges: list, stays: list, params: Params, context: Context,
+           priors) -> tuple:
+    """The trips in order, each decided knowing where the member's vehicles were left
+    (carbon.vehicles); and the priors each was decided with, for the connections."""
+    parked = context.parked or vehicles.UNKNOWN
+    starts, ends = [s.start_ts for s in stays], [s.end_ts for s in stays]
+    trips, trip_priors = [], {}
+    for a, b in ranges:
+        probe = Trip(track[a].ts, track[b].ts, 0.0, [], start=(track[a].lat, track[a].lon),
+                     end=(track[b].lat, track[b].lon))
+        kinds = vehicles.kinds_at(priors.kinds, parked, vehicles.left(stays, ends, probe),
+                                 probe.start_ts)
+        mine = priors if kinds is priors.kinds else replace(priors, kinds=kinds)
+        trip = _trip(track, a, b, params, context, mine)
+        if trip is not None:
+            trips.append(trip)
+            trip_priors[id(trip)] = mine
+            parked = vehicles.after(parked, trip, vehicles.arrived(stays, starts, probe))
+    return trips, trip_priors
 
 
 def _resume_ts(stays: list, trips: list, params: Params) -> int | None:
@@ -163,8 +186,12 @@ def update_timeline(prev: Timeline, points_since, params: Params = DEFAULT_PARAM
     since = prev.resume_ts if since is None else since
     if since is None:
         return build_timeline(points_since, params, context)
+    before = [t for t in prev.trips if t.start_ts < since]
+    if before and context.parked is None:   # where the vehicles were left, as a rebuild knows
+        context = replace(context, parked=vehicles.from_trips(
+            before, [s for s in prev.stays if s.start_ts <= since]))
     fresh = detect([p for p in points_since if p.ts >= since - CONTEXT_S], params, context, since)
     stays = [s for s in prev.stays if s.start_ts < since] + fresh.stays
-    trips = [t for t in prev.trips if t.start_ts < since] + fresh.trips
+    trips = before + fresh.trips
     resume = fresh.resume_ts if fresh.resume_ts is not None else since
     return _finish(Timeline(stays, trips, resume), context)

@@ -119,18 +119,25 @@ def _join(x: Trip, y: Trip, legs: list) -> Trip:
 
 
 def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
-                   params: Params = DEFAULT_PARAMS) -> tuple:
-    """(stays, trips) with connection stops dissolved into the trips around them."""
+                   params: Params = DEFAULT_PARAMS, trip_priors: dict | None = None) -> tuple:
+    """(stays, trips) with connection stops dissolved into the trips around them.
+    trip_priors: {id(trip): priors} a trip was decided with (where the member's vehicles
+    were, carbon.vehicles); a joined trip is decided again with those of its first part."""
+    trip_priors = trip_priors or {}
     seq = sorted(stays + trips, key=lambda item: (item.start_ts, isinstance(item, Trip)))
     out = []
     for item in seq:
         joined = None
         if isinstance(item, Trip) and len(out) >= 2 and isinstance(out[-1], Stay):
             if isinstance(out[-2], Trip):
-                legs = connection(out[-2], out[-1], item, priors, owned, params)
+                mine = trip_priors.get(id(out[-2]), priors)
+                legs = connection(out[-2], out[-1], item, mine, owned, params)
                 joined = legs and _join(out[-2], item, legs)
             else:
-                joined = _boarded_from_stay(out[-2], out[-1], item, priors, owned, params)
+                mine = trip_priors.get(id(item), priors)
+                joined = _boarded_from_stay(out[-2], out[-1], item, mine, owned, params)
+            if joined:
+                trip_priors[id(joined)] = mine
         if joined:
             out.pop()
             out[-1:] = [joined] if isinstance(out[-1], Trip) else [out[-1], joined]

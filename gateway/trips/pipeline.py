@@ -24,6 +24,7 @@ import json
 import logging
 import threading
 import time
+from dataclasses import replace
 
 from carbon import DEFAULT_PARAMS
 from carbon.factors import CURRENT_VERSION
@@ -33,7 +34,7 @@ from carbon.fix import Fix
 from carbon.timeline import CONTEXT_S, build_timeline, update_timeline
 
 from . import context as member_context
-from .rows import HI, LO, detected_of, load_stays, load_trips, write_range
+from .rows import HI, LO, detected_of, load_stays, load_trips, parked_before, write_range
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +136,13 @@ def _count(conn, member_id: int, lo: int, hi: int) -> int:
 
 # ----- detection and storing
 
-def _detect(window: list, since: int | None, mc) -> Timeline:
+def _detect(window: list, since: int | None, mc, parked=None) -> Timeline:
+    """`parked`: where the member's car and bike were left before `since` (read from the
+    trips stored before it: what a rebuild from the first fix knows there, carbon.vehicles)."""
     if since is None:
         return build_timeline(window, DEFAULT_PARAMS, mc.detect)
-    return update_timeline(Timeline([], [], since), window, DEFAULT_PARAMS, mc.detect, since=since)
+    detect = replace(mc.detect, parked=parked)
+    return update_timeline(Timeline([], [], since), window, DEFAULT_PARAMS, detect, since=since)
 
 
 def _store(store, member_id: int, lo: int, hi: int, tl: Timeline, mc) -> None:
@@ -165,7 +169,8 @@ def _recompute(store, member_id: int, since, until, mc, progress=None) -> tuple:
         window = carry + chunk
         done += len(chunk)
         chunk_since = resume
-        tl = _detect(window, resume, mc)
+        parked = None if resume is None else parked_before(conn, member_id, resume)
+        tl = _detect(window, resume, mc, parked)
         cut = tl.resume_ts
         if _carried(window, cut) > MAX_CARRY:
             cut = _forced_cut(tl, window)

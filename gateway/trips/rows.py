@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from carbon import vehicles
 from carbon.model import Leg, Stay, Trip
 
 LO, HI = -(2 ** 62), 2 ** 62      # open bounds for a range of start_ts
@@ -77,6 +78,16 @@ def load_trips(conn, member_id: int, lo: int = LO, hi: int = HI) -> tuple:
         detected.append([(g["detected_mode"], g["detected_confidence"]) for g in rows])
         ids.append(r["id"])
     return trips, detected, ids
+
+
+def parked_before(conn, member_id: int, ts: int):
+    """Where the member's car and bike were left by the trips stored before `ts` (their
+    detected modes, as detection saw them), looking back as far as that still means
+    something (carbon.vehicles.STALE_S)."""
+    lo = ts - vehicles.STALE_S
+    trips, _detected, _ids = load_trips(conn, member_id, lo, ts)
+    stays = load_stays(conn, member_id, lo, ts + 1)     # up to the stay starting at ts
+    return vehicles.from_trips([t for t in trips if t.end_ts <= ts], stays)
 
 
 def _leg(g) -> Leg:
