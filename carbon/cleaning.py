@@ -5,7 +5,7 @@ then drop imprecise fixes, then jumps, because a jump is judged against its clea
 """
 import math
 
-from carbon.geo import distance_m
+from carbon.geo import distance_m, step_metres
 from carbon.params import DEFAULT_PARAMS, Params
 from carbon.fix import Fix
 
@@ -76,24 +76,39 @@ def _speed(a: Fix, b: Fix) -> float:
     return d / dt if dt > 0 else math.inf
 
 
+def _step_speeds(points: list, dists: list) -> list:
+    """_speed of each consecutive pair, from already computed distances."""
+    out = []
+    for k, d in enumerate(dists):
+        a, b = points[k], points[k + 1]
+        dt = b.ts - a.ts
+        d = max(0.0, d - 0.5 * (_acc(a) + _acc(b)))
+        out.append(d / dt if dt > 0 else math.inf)
+    return out
+
+
 def drop_jumps(points: list, params: Params = DEFAULT_PARAMS) -> list:
     """Remove out-and-back spikes and fixes no vehicle could have reached."""
     n = len(points)
+    dists = step_metres(points)
+    v = _step_speeds(points, dists)
     keep = [True] * n
+    spike = params.spike_speed_ms
     for i in range(1, n - 1):
-        a, p, b = points[i - 1], points[i], points[i + 1]
-        if _speed(a, p) > params.spike_speed_ms and _speed(p, b) > params.spike_speed_ms:
-            direct = distance_m(a.lat, a.lon, b.lat, b.lon)
-            detour = distance_m(a.lat, a.lon, p.lat, p.lon) + distance_m(p.lat, p.lon, b.lat, b.lon)
-            if detour > 2.0 * direct:
+        if v[i - 1] > spike and v[i] > spike:
+            a, b = points[i - 1], points[i + 1]
+            if dists[i - 1] + dists[i] > 2.0 * distance_m(a.lat, a.lon, b.lat, b.lon):
                 keep[i] = False
-    out = []
+    out, last = [], -1
     for i, p in enumerate(points):
         if not keep[i]:
             continue
-        if out and _speed(out[-1], p) > params.max_speed_ms:
-            continue
+        if out:
+            speed = v[i - 1] if last == i - 1 else _speed(out[-1], p)
+            if speed > params.max_speed_ms:
+                continue
         out.append(p)
+        last = i
     return out
 
 
@@ -105,15 +120,19 @@ def drop_stale(points: list) -> list:
     other while moving. At a stay such repeats are harmless ("still here"), but between
     moving fixes they fake a standstill followed by a burst (a bike at 0 then 14 m/s): the
     step after the repeat really started at the repeated fix's first report."""
-    out = []
+    out, last = [], -1
     n = len(points)
+    dists = step_metres(points)
     for i, p in enumerate(points):
-        if out and i + 1 < n and \
-                distance_m(p.lat, p.lon, out[-1].lat, out[-1].lon) <= _SAME_POSITION_M:
-            q = points[i + 1]
-            if distance_m(p.lat, p.lon, q.lat, q.lon) > max(_acc(p), _acc(q), _STALE_MOVE_M):
-                continue
+        if out and i + 1 < n:
+            prev = out[-1]
+            d = dists[i - 1] if last == i - 1 else distance_m(p.lat, p.lon, prev.lat, prev.lon)
+            if d <= _SAME_POSITION_M:
+                q = points[i + 1]
+                if dists[i] > max(_acc(p), _acc(q), _STALE_MOVE_M):
+                    continue
         out.append(p)
+        last = i
     return out
 
 
@@ -142,8 +161,9 @@ def smooth(points: list) -> list:
         if b.ts - a.ts > _SMOOTH_MAX_SPAN_S:
             out.append(p)
             continue
-        out.append(Fix(p.ts, _median3(a.lat, p.lat, b.lat), _median3(a.lon, p.lon, b.lon),
-                       p.acc, vel=p.vel, activity=p.activity))
+        lat, lon = _median3(a.lat, p.lat, b.lat), _median3(a.lon, p.lon, b.lon)
+        out.append(p if lat == p.lat and lon == p.lon else
+                   Fix(p.ts, lat, lon, p.acc, vel=p.vel, activity=p.activity))
     if len(points) > 1:
         out.append(points[-1])
     return out

@@ -5,7 +5,7 @@ leg a few seconds differently, and the corrected leg is the one that overlaps it
 correction also remembers where its trip went, so that similar trips between the same two
 places (the daily commute) get the corrected mode by default ("recurring trips").
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from carbon.geo import distance_m
 
@@ -29,13 +29,18 @@ class Correction:
     trip_distance_m: float | None = None
     main_leg: bool = False       # the corrected leg carried most of its trip; for a purpose:
                                  # the member asked for it on similar trips too
+    was: str | None = None       # the mode the member corrected away from
+    # what the engine measured on the leg (carbon.likelihood.measurable), so that the
+    # member's own speeds teach the model (carbon.priors)
+    features: dict | None = field(default=None, compare=False, hash=False)
 
 
 def correct_leg(trip, leg, mode: str, created_ts: int = 0) -> Correction:
     """The correction to store when a member sets a leg's mode."""
     main = leg.distance_m >= 0.5 * max(trip.distance_m, 1.0)
     return Correction(LEG_MODE, leg.start_ts, leg.end_ts, mode, created_ts,
-                      trip.start, trip.end, trip.distance_m, main)
+                      trip.start, trip.end, trip.distance_m, main, leg.mode,
+                      dict(leg.features) if leg.features else None)
 
 
 def correct_purpose(trip, purpose: str, created_ts: int = 0) -> Correction:

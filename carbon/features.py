@@ -1,4 +1,9 @@
-"""The numbers a leg's mode is read from: a speed profile, stops and accelerations."""
+"""The numbers a leg's mode is read from: speeds, halts, what the phone could not see.
+
+Every feature is physical and has a meaning whatever the sampling; one that cannot be
+measured at this sampling is None (a phone reporting every 5 minutes says nothing about
+halts at bus stops), and the mode model then ignores it instead of reading noise.
+"""
 from dataclasses import dataclass
 
 from carbon.geo import distance_m
@@ -6,9 +11,16 @@ from carbon.geo import distance_m
 STOP_SPEED_MS = 0.8      # below this a vehicle is standing (GPS noise keeps speeds above 0)
 _STOP_MIN_S = 8.0        # shorter dips are noise
 _STOP_MAX_S = 150.0      # longer stops are queues or stays, not a service stop
-_STOP_RADIUS_M = 15.0
-_LONE_STEP_S = 20.0     # a step this long is decided by one fix at each end
+_HALT_MS = 0.6          # a halting vehicle creeps and its fixes drift; a walker covers 1.3 m/s
+_HALT_WINDOW_S = 10.0
+_SKIPPED = 2.5           # a step this many times the phone's usual one: fixes were skipped
+_SKIPPED_MS = 2.0        # ... over ground covered braking and starting again
+_LONE_STEP_S = 5.0      # a step this long is decided by one fix at each end
 SUSTAIN_S = 120.0        # two minutes: longer than any fix error lasts, shorter than a leg
+DENSE_STEP_S = 20.0      # halts at stops and lights are visible at this sampling or finer
+TIMED_STEP_S = 75.0      # windowed speeds mean something at this sampling or finer
+_STATION_HALT_S = (25.0, 420.0)   # a train's station stop: half a minute to seven
+_CRUISING_MS = 15.0      # ... between stretches at a speed no town traffic keeps
 
 
 @dataclass(slots=True)
@@ -29,6 +41,18 @@ class LegFeatures:
     # that only one step reached is one wrong fix, not a vehicle
     p85_held_ms: float = 0.0
     p95_held_ms: float = 0.0
+    median_step_s: float = 0.0
+    n_fixes: int = 0
+    # halts of half a minute to seven between stretches above 15 m/s (None: not fast, or
+    # not sampled densely enough to tell): stations on a line, rarely anything on a road
+    station_halts: int | None = None
+    # share of the leg's time the phone could not see the member (moving unobserved, or
+    # only network positions): underground (None: the phone samples too sparsely to tell)
+    blind_share: float | None = None
+    # set by the trip (carbon.legs): standing at the boarding point before this leg
+    wait_s: float | None = None
+    # set by the trip: the trip comes back to where it started (a run, a ride for its own sake)
+    loop: bool = False
 
 
 def _weighted_percentiles(values: list, weights: list, qs: tuple) -> list:
@@ -44,22 +68,53 @@ def _weighted_percentiles(values: list, weights: list, qs: tuple) -> list:
     return out
 
 
-def _stops(points: list) -> int:
-    """Short halts: fixes that stay within their own noise of one spot for 8-150 s.
+def halts(points: list, lo: float = _STOP_MIN_S, hi: float = _STOP_MAX_S) -> list:
+    """(first, last) fix indexes of halts lasting lo..hi seconds: runs of steps whose
+    speed over ~10 s (or over the step itself when it is that long: phones that stop
+    reporting while standing show a halt as one long step) is below _HALT_MS. Read from
+    positions over seconds, not from minute-windowed speeds, which smooth a 20 s bus stop
+    away; and a walker at 1.3 m/s never halts."""
+    out, n = [], len(points)
+    start = None
+    for k, slow in enumerate(_slow_steps(points)):
+        if slow and start is None:
+            start = k
+        elif not slow and start is not None:
+            _add_halt(out, points, start, k, lo, hi)
+            start = None
+    if start is not None:
+        _add_halt(out, points, start, n - 1, lo, hi)
+    return out
 
-    Read from positions, not windowed speeds, which smooth a 20 s bus stop away."""
-    count, i, n = 0, 0, len(points)
-    while i < n - 1:
-        a = points[i]
-        radius = max(_STOP_RADIUS_M, 1.5 * (a.acc or 0.0))
-        j = i + 1
-        while j < n and distance_m(a.lat, a.lon, points[j].lat, points[j].lon) <= radius:
-            j += 1
-        held = points[j - 1].ts - a.ts
-        if _STOP_MIN_S <= held <= _STOP_MAX_S and points[j - 1].ts - points[j - 2].ts <= 30:
-            count += 1
-        i = max(j - 1, i + 1)
-    return count
+
+def _add_halt(out: list, points: list, i: int, j: int, lo: float, hi: float) -> None:
+    if lo <= points[j].ts - points[i].ts <= hi:
+        out.append((i, j))
+
+
+def _slow_steps(points: list):
+    """Per step: is the member standing (under _HALT_MS over about _HALT_WINDOW_S)? A step
+    for which the phone skipped its usual fixes, over little ground, is standing too:
+    Android stops reporting when its motion sensors say the phone is still, so a 30 s
+    halt of a metro shows as one 30 s step from the braking fix to the starting one."""
+    n, a, b = len(points), 0, 0
+    half = _HALT_WINDOW_S / 2
+    usual = _median([q.ts - p.ts for p, q in zip(points, points[1:])])
+    for k in range(n - 1):
+        p, q = points[k], points[k + 1]
+        dt = q.ts - p.ts
+        if dt >= _HALT_WINDOW_S:
+            v = distance_m(p.lat, p.lon, q.lat, q.lon) / dt
+            yield v < _HALT_MS or (dt >= _SKIPPED * usual and v < _SKIPPED_MS)
+            continue
+        mid = (p.ts + q.ts) / 2
+        while a < k and points[a + 1].ts <= mid - half:
+            a += 1
+        b = max(b, k + 1)
+        while b < n - 1 and points[b].ts < mid + half:
+            b += 1
+        pa, pb = points[a], points[b]
+        yield distance_m(pa.lat, pa.lon, pb.lat, pb.lon) / max(pb.ts - pa.ts, 1) < _HALT_MS
 
 
 def _open_spikes(speeds: list, dts: list) -> list:
@@ -82,12 +137,13 @@ def _open_spikes(speeds: list, dts: list) -> list:
 
 def _sustained_p85(points: list) -> float | None:
     """p85 (time-weighted) of the straight-line speed from each fix to the first one at
-    least SUSTAIN_S later (the whole leg if shorter; None below half of it). Noise of tens
-    of metres is a fraction of a metre per second over two minutes, and a phone jumping between two positions makes no headway at all."""
+    least SUSTAIN_S later (None for a leg shorter than two windows). Noise of tens
+    of metres is a fraction of a metre per second over two minutes, and a phone jumping
+    between two positions makes no headway at all."""
     n = len(points)
     window = min(SUSTAIN_S, points[-1].ts - points[0].ts) if n > 1 else 0
-    if window < SUSTAIN_S / 2:
-        return None
+    if points[-1].ts - points[0].ts < 2 * SUSTAIN_S:
+        return None     # a short leg's windows all reach its standing ends
     values, weights, j = [], [], 0
     for i in range(n - 1):
         p = points[i]
@@ -103,21 +159,88 @@ def _sustained_p85(points: list) -> float | None:
     return _weighted_percentiles(values, weights, (0.85,))[0]
 
 
-def leg_features(points: list, speeds: list, dists: list) -> LegFeatures:
-    """Features of fixes points[0..n] whose n steps have the given speeds and distances."""
+def _station_halts(points: list, speeds: list, distance: float, median_dt: float):
+    """How many halts of 25 s - 7 min with the member above 15 m/s within two minutes on
+    both sides. Trains stop at stations for that long and run fast between them; no road
+    vehicle halts that long between two fast stretches except at a toll or a motorway jam
+    (a town jam crawls: it is not fast on both sides)."""
+    if median_dt > DENSE_STEP_S * 2 or distance < 3000:
+        return None
+    if not any(v >= _CRUISING_MS for v in speeds):
+        return None
+    count = 0
+    for a, b in halts(points, *_STATION_HALT_S):
+        if _fast_near(points, speeds, a, -1) and _fast_near(points, speeds, b, +1):
+            count += 1
+    return count
+
+
+def _fast_near(points: list, speeds: list, k: int, direction: int) -> bool:
+    """Is the member above _CRUISING_MS within SUSTAIN_S before (direction -1) or after
+    (+1) fix k? Step j joins fixes j and j + 1."""
+    steps = range(k - 1, -1, -1) if direction < 0 else range(k, len(speeds))
+    for j in steps:
+        if abs(points[j + (direction > 0)].ts - points[k].ts) > SUSTAIN_S:
+            return False
+        if speeds[j] >= _CRUISING_MS:
+            return True
+    return False
+
+
+def _blind_share(points: list, median_dt: float, median_acc: float, blind_steps=()):
+    """Share of the time in steps the phone could not see: moving unobserved (a gap much
+    longer than its sampling over ground a walker could not cover) or between network
+    positions (accuracy far worse than the trip's GPS). None when sampling is too sparse
+    for a gap to mean anything."""
+    if median_dt > 30.0 or len(points) < 2:
+        return None
+    gap = max(60.0, 4.0 * median_dt)
+    bad_acc = bad_accuracy(median_acc)
+    blind = 0.0
+    for k, (p, q) in enumerate(zip(points, points[1:])):
+        dt = q.ts - p.ts
+        if k in blind_steps or (dt >= gap and distance_m(p.lat, p.lon, q.lat, q.lon) > 2.5 * dt):
+            blind += dt
+        elif (p.acc or 0.0) > bad_acc or (q.acc or 0.0) > bad_acc:
+            blind += dt
+    total = points[-1].ts - points[0].ts
+    return blind / total if total > 0 else None
+
+
+def bad_accuracy(median_acc: float) -> float:
+    """Accuracy beyond which a fix is a network position for this phone (a Wi-Fi or cell
+    guess where its GPS usually reports `median_acc`)."""
+    return max(40.0, 2.5 * median_acc)
+
+
+def _median(values: list) -> float:
+    v = sorted(values)
+    return v[len(v) // 2] if v else 0.0
+
+
+def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None = None,
+                 trip_dt: float | None = None, blind_steps=()) -> LegFeatures:
+    """Features of fixes points[0..n] whose n steps have the given speeds and distances.
+    trip_acc / trip_dt: the trip's median accuracy and step (what this phone usually does);
+    blind_steps: steps across network positions taken out (carbon.legs)."""
     dts = [max(0, q.ts - p.ts) for p, q in zip(points, points[1:])]
     duration = float(points[-1].ts - points[0].ts) if len(points) > 1 else 0.0
     distance = sum(dists)
     if not speeds or duration <= 0:
-        return LegFeatures(duration, distance, 0, 0, 0, 0, 1, 0, 0)
+        return LegFeatures(duration, distance, 0, 0, 0, 0, 1, 0, 0, n_fixes=len(points))
+    median_dt = trip_dt if trip_dt is not None else _median(dts)
     weights = [min(dt, 120) or 1 for dt in dts]   # a long gap says little about speed
     p50, p85, p95 = _weighted_percentiles(speeds, weights, (0.5, 0.85, 0.95))
     h85, h95 = _weighted_percentiles(_open_spikes(speeds, dts), weights, (0.85, 0.95))
     stand = sum(w for v, w in zip(speeds, weights) if v < STOP_SPEED_MS)
     km = max(distance / 1000.0, 0.05)
+    acc = trip_acc if trip_acc is not None else _median([p.acc or 10.0 for p in points])
     return LegFeatures(
         duration_s=duration, distance_m=distance, mean_ms=distance / duration,
         p50_ms=p50, p85_ms=p85, p95_ms=p95,
-        stop_share=stand / sum(weights), stops_per_km=_stops(points) / km,
+        stop_share=stand / sum(weights), stops_per_km=len(halts(points)) / km,
         max_step_s=max(dts) if dts else 0.0,
-        sustained_p85_ms=_sustained_p85(points), p85_held_ms=h85, p95_held_ms=h95)
+        sustained_p85_ms=_sustained_p85(points), p85_held_ms=h85, p95_held_ms=h95,
+        median_step_s=median_dt, n_fixes=len(points),
+        station_halts=_station_halts(points, speeds, distance, median_dt),
+        blind_share=_blind_share(points, median_dt, acc, blind_steps))

@@ -85,3 +85,25 @@ def _geohash7(lat: float, lon: float) -> str:
             | (_SPREAD9[y & 511] | _SPREAD9[y >> 9] << 18) << 1)
     return (_PAIRS[code >> 25] + _PAIRS[(code >> 15) & 1023] + _PAIRS[(code >> 5) & 1023]
             + _BASE32[code & 31])
+
+
+def step_metres(points: list) -> list:
+    """Distances between consecutive fixes, in one pass (the hot loop of every stage:
+    the flat formula inlined, haversine for the rare long hop)."""
+    out = []
+    k = EARTH_RADIUS_M * _DEG
+    it = iter(points)
+    prev = next(it, None)
+    if prev is None:
+        return out
+    lat0, lon0 = prev.lat, prev.lon
+    for p in it:
+        lat1, lon1 = p.lat, p.lon
+        dlat, dlon = lat1 - lat0, lon1 - lon0
+        if -_LONG_HOP_DEG < dlat < _LONG_HOP_DEG and -_LONG_HOP_DEG < dlon < _LONG_HOP_DEG:
+            x = dlon * math.cos((lat0 + lat1) * 0.5 * _DEG)
+            out.append(k * math.sqrt(x * x + dlat * dlat))
+        else:
+            out.append(haversine_m(lat0, lon0, lat1, lon1))
+        lat0, lon0 = lat1, lon1
+    return out

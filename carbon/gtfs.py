@@ -20,22 +20,23 @@ def _rows(table) -> list:
 
 def build_transit_index(routes, trips, stops, shapes=None, stop_times=None) -> TransitIndex:
     """routes/trips/stops/shapes/stop_times: CSV text or lists of dicts (GTFS column names)."""
-    route_mode = {}
+    route_mode, route_kind = {}, {}
     for r in _rows(routes):
         mode = route_type_mode(int(r["route_type"]))
         if mode:
             route_mode[r["route_id"]] = mode
+            route_kind[r["route_id"]] = int(r["route_type"])
     shape_mode, trip_mode = {}, {}
     for t in _rows(trips):
         mode = route_mode.get(t["route_id"])
         if mode:
             trip_mode[t["trip_id"]] = mode
             if t.get("shape_id"):
-                shape_mode[t["shape_id"]] = mode
+                shape_mode[t["shape_id"]] = (mode, route_kind[t["route_id"]])
     index = TransitIndex()
     for shape_id, coords in _shapes(_rows(shapes)).items():
         if shape_id in shape_mode:
-            index.add_shape(shape_mode[shape_id], coords)
+            index.add_shape(shape_mode[shape_id][0], coords, shape_mode[shape_id][1])
     stop_modes = _stop_modes(_rows(stop_times), trip_mode)
     all_modes = set(route_mode.values())
     for s in _rows(stops):

@@ -1,17 +1,31 @@
-"""Cut a trip into legs, one per mode.
+"""Cut a trip into legs and measure each one; carbon.assign then decides their modes.
 
 People change vehicles on foot (walk to the bus stop, the ride, the walk to the office), so a
 trip is first cut into slow and fast stretches at walking speed. Stretches too short to be a
-leg (a red light, a GPS burst) are absorbed by their neighbours, shortest first, so a long
-ride is not broken by its stops. Each stretch then gets a mode and neighbours with the same
-mode are joined.
+leg (a red light, a GPS burst) are absorbed by their neighbours, least evidence first, so a
+long ride is not broken by its stops. A fast stretch that is two vehicles (a ride to the
+station, then the train) is cut at its longest halt, and a silence over ground no walker
+covers (a flight, a phone asleep on a train) is a leg of its own. Each leg then gets its
+features and its likelihood under every mode (carbon.likelihood).
 """
-from carbon.features import STOP_SPEED_MS, leg_features
+import heapq
+import math
+
+from carbon.features import STOP_SPEED_MS, _median, bad_accuracy, leg_features
 from carbon.geo import distance_m
+from carbon.likelihood import leg_loglik, measurable
+from carbon.mode_params import ACTIVITY_FACTOR, NEEDS_ROUTE, RANGES, TRANSIT_MATCH_FACTOR
 from carbon.model import Leg
-from carbon.modes import ACTIVITY_ALIASES, infer_mode, speed_class
+from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
 from carbon.speeds import step_distances, window_speeds
+
+_HALT_S = 45.0        # standing this long: time to get off a train and onto a bike
+LONG_HALT_S = 120.0   # no vehicle stands this long on the way except at a station, in a jam
+HOP_MIN_S = 600.0     # a silence this long, while covering ground, is a leg of its own...
+HOP_MIN_M = 2000.0    # ... over at least this distance...
+_HOP_STEPS = 5.0      # ... and far longer than the phone's usual step
+_WAIT_RADIUS_M = 40.0
 
 
 def _runs(labels: list) -> list:
@@ -39,78 +53,169 @@ def _evidence_s(run, points, speeds, params: Params = DEFAULT_PARAMS) -> float:
     return sum(points[k + 1].ts - points[k].ts for k in range(a, b) if speeds[k] >= STOP_SPEED_MS)
 
 
-def _too_short(run, points, dists, speeds, params: Params) -> bool:
-    lab, a, b = run
-    if _evidence_s(run, points, speeds, params) < params.min_leg_s:
-        return True
-    return lab and sum(dists[a:b]) < params.min_leg_m   # a short fast burst is noise
+class _Runs:
+    """Runs as a linked list with their evidence from prefix sums, so that absorbing the
+    short ones costs O(R log R) on a trip of R runs, not O(R^2)."""
+
+    def __init__(self, runs, points, dists, speeds, params: Params):
+        fast, slow, dist = [0.0], [0.0], [0.0]
+        for k, v in enumerate(speeds):
+            dt = points[k + 1].ts - points[k].ts
+            fast.append(fast[-1] + (dt if v >= params.walk_max_ms else 0.0))
+            slow.append(slow[-1] + (dt if v >= STOP_SPEED_MS else 0.0))
+            dist.append(dist[-1] + dists[k])
+        self.fast, self.slow, self.dist, self.params = fast, slow, dist, params
+        self.nodes = [[lab, a, b, k - 1, k + 1, True] for k, (lab, a, b) in enumerate(runs)]
+        self.nodes[-1][4] = -1
+
+    def evidence(self, k: int) -> float:
+        lab, a, b = self.nodes[k][:3]
+        prefix = self.fast if lab else self.slow
+        return prefix[b] - prefix[a]
+
+    def short(self, k: int) -> bool:
+        lab, a, b = self.nodes[k][:3]
+        if self.evidence(k) < self.params.min_leg_s:
+            return True
+        return lab and self.dist[b] - self.dist[a] < self.params.min_leg_m
+
+    def flip(self, k: int) -> int:
+        """Give run k its neighbours' label and join equal neighbours; returns the joined run."""
+        node = self.nodes[k]
+        node[0] = not node[0]
+        for side in (3, 4):
+            j = node[side]
+            if j >= 0 and self.nodes[j][0] == node[0]:
+                other = self.nodes[j]
+                node[1], node[2] = min(node[1], other[1]), max(node[2], other[2])
+                node[side] = other[side]
+                if other[side] >= 0:
+                    self.nodes[other[side]][7 - side] = k
+                other[5] = False
+        return k
+
+    def alive(self) -> list:
+        return [[lab, a, b] for lab, a, b, _p, _n, ok in self.nodes if ok]
 
 
 def _absorb_short(runs: list, points, dists, speeds, params: Params) -> list:
     """Runs too short to be a leg take their neighbours' label, the one with the least
     evidence first, so a long ride is not broken by its stops."""
-    while len(runs) > 1:
-        short = [r for r in runs if _too_short(r, points, dists, speeds, params)]
-        if not short:
-            break
-        victim = min(short, key=lambda r: _evidence_s(r, points, speeds, params))
-        victim[0] = not victim[0]
-        merged = []
-        for r in runs:
-            if merged and merged[-1][0] == r[0]:
-                merged[-1][2] = r[2]
-            else:
-                merged.append(r)
-        runs = merged
-    return runs
+    if len(runs) < 2:
+        return runs
+    rs = _Runs(runs, points, dists, speeds, params)
+    heap = [(rs.evidence(k), k) for k in range(len(runs)) if rs.short(k)]
+    heapq.heapify(heap)
+    count = len(runs)
+    while count > 1 and heap:
+        ev, k = heapq.heappop(heap)
+        if not rs.nodes[k][5] or ev != rs.evidence(k) or not rs.short(k):
+            continue
+        before = sum(1 for j in (rs.nodes[k][3], rs.nodes[k][4]) if j >= 0)
+        k = rs.flip(k)
+        count -= before
+        if rs.short(k):
+            heapq.heappush(heap, (rs.evidence(k), k))
+        for j in (rs.nodes[k][3], rs.nodes[k][4]):    # a neighbour may now be at an end
+            if j >= 0 and rs.short(j):
+                heapq.heappush(heap, (rs.evidence(j), j))
+    return rs.alive()
 
 
-_HALT_S = 45.0   # standing this long: time to get off a train and onto a bike
+def _family(loglik: dict) -> str:
+    """The kind of movement a stretch most looks like: on foot, pedalled or motorised."""
+    best = max(loglik, key=loglik.get)
+    if best in ("walk",):
+        return "foot"
+    return "cycle" if best in ("run", "bike", "e-bike") else "motor"
 
 
 def _split_at_halt(run, points, speeds, dists, params: Params) -> list:
-    """A fast run that is a ride and a motor ride (a cyclist reaching the station and the
-    train): nobody changes vehicle without stopping, so the run is cut at its longest halt
-    when the two sides read as different classes (cycle and motor or rail) and each is long
-    enough to be a leg. The halt goes to what moves next: before boarding it is the wait for
-    the train; after alighting the member is off the train (it leaves within a minute) and
-    getting onto the bike, so the ride starts where the train stopped."""
+    """A fast run that is two rides: nobody changes vehicle without stopping. The run is
+    cut at every standstill of LONG_HALT_S or more (a connection's wait: vehicles stand
+    that long only at a station or in a jam, and the model joins two legs of one mode
+    again), and at its longest halt of _HALT_S or more when the two sides read as
+    different kinds (a cyclist reaching the station, then the train). The halt goes to
+    what moves next: before boarding it is the wait for the train; after alighting the
+    member is off the train (it leaves within a minute) and getting onto the bike."""
     lab, a, b = run
     if not lab:
         return [run]
+    spans = _standing_spans(points, speeds, dists, a, b)
+    cuts = [h0 for h0, h1 in spans if points[h1].ts - points[h0].ts >= LONG_HALT_S]
+    if not cuts and spans:
+        h0, h1 = max(spans, key=lambda h: points[h[1]].ts - points[h[0]].ts)
+        if _kinds_differ(points, speeds, dists, a, h0, h1, b, params):
+            cuts = [h0]
+    out, start = [], a
+    for cut in cuts:
+        if _long_enough(points, dists, start, cut, params) and \
+                _long_enough(points, dists, cut, b, params):
+            out.append([lab, start, cut])
+            start = cut
+    out.append([lab, start, b])
+    return out
+
+
+def _long_enough(points, dists, x: int, y: int, params: Params) -> bool:
+    return points[y].ts - points[x].ts >= params.min_leg_s and sum(dists[x:y]) >= params.min_leg_m
+
+
+def _kinds_differ(points, speeds, dists, a, h0, h1, b, params: Params) -> bool:
+    sides = []
+    for x, y in ((a, h0), (h1, b)):
+        if not _long_enough(points, dists, x, y, params):
+            return False
+        f = leg_features(points[x:y + 1], speeds[x:y], dists[x:y])
+        sides.append(_family(leg_loglik(f)))
+    return sorted(sides) == ["cycle", "motor"]
+
+
+def _standing_spans(points, speeds, dists, a: int, b: int) -> list:
+    """(first, end) steps of each standstill of _HALT_S or more strictly inside a..b."""
     # standing: the windowed speed or the step's own (a window of sparse fixes reaches
     # into the ride on either side of a short halt)
-    standing = [min(speeds[k], dists[k] / max(points[k + 1].ts - points[k].ts, 1)) < STOP_SPEED_MS
-                for k in range(len(speeds))]
-    best, k = None, a
+    def standing(k):
+        return min(speeds[k], dists[k] / max(points[k + 1].ts - points[k].ts, 1)) < STOP_SPEED_MS
+    out, k = [], a
     while k < b:
-        if not standing[k]:
+        if not standing(k):
             k += 1
             continue
         j = k
-        while j < b and standing[j]:
+        while j < b and standing(j):
             j += 1
-        held = points[j].ts - points[k].ts
-        if k > a and j < b and held >= _HALT_S and \
-                (best is None or held > points[best[1]].ts - points[best[0]].ts):
-            best = (k, j)
+        if k > a and j < b and points[j].ts - points[k].ts >= _HALT_S:
+            out.append((k, j))
         k = j
-    if best is None:
-        return [run]
-    h0, h1 = best
-    sides = []
-    for x, y in ((a, h0), (h1, b)):
-        if points[y].ts - points[x].ts < params.min_leg_s or sum(dists[x:y]) < params.min_leg_m:
-            return [run]
-        sides.append(speed_class(leg_features(points[x:y + 1], speeds[x:y], dists[x:y])))
-    if sorted(sides) not in (["cycle", "motor"], ["cycle", "rail"]):
-        return [run]
-    cut = h0   # the halt belongs to the side after it (see above)
-    return [[lab, a, cut], [lab, cut, b]]
+    return out
 
 
-def _evidence(points: list) -> dict:
+def _split_at_hops(runs: list, points, dists) -> list:
+    """A step much longer than the phone's usual one, over ground no walker covers in that
+    time, is a leg of its own: a flight (phones are off), or a stretch the phone slept
+    through. Its mode is read from its distance and duration alone."""
+    dts = [q.ts - p.ts for p, q in zip(points, points[1:])]
+    usual = _median(dts)
+    out = []
+    for lab, a, b in runs:
+        start = a
+        for k in range(a, b):
+            if dts[k] >= max(HOP_MIN_S, _HOP_STEPS * usual) and dists[k] >= HOP_MIN_M and \
+                    dists[k] > 2.5 * dts[k]:
+                if k > start:
+                    out.append([lab, start, k])
+                out.append([True, k, k + 1])
+                start = k + 1
+        if start < b:
+            out.append([lab, start, b])
+    return out
+
+
+def _activity(points: list) -> dict:
     """Share of the stretch's time covered by each activity the phone reported."""
+    if not any(p.activity for p in points):
+        return {}
     shares, total = {}, 0.0
     for p, q in zip(points, points[1:]):
         dt = q.ts - p.ts
@@ -121,53 +226,86 @@ def _evidence(points: list) -> dict:
     return {m: s / total for m, s in shares.items()} if total > 0 else {}
 
 
-def _make_leg(points, speeds, dists, a, b, context: Context) -> Leg:
+def _evidence(loglik: dict, seg: list, f, context: Context) -> int | None:
+    """GTFS and the phone's own activity, as factors on the likelihood: a route followed
+    with halts at its stops is near proof, and a ferry is not believed without one (or
+    the member saying they use it); the phone's guess counts when it covers half the leg
+    and is physically believable (phones say "walking" in a slow bus queue)."""
+    line, route_type = context.transit.match_route(seg) if context.transit is not None \
+        else (None, None)
+    if line in loglik:
+        loglik[line] += math.log(TRANSIT_MATCH_FACTOR.get(line, TRANSIT_MATCH_FACTOR["other"]))
+    for mode, factor in NEEDS_ROUTE.items():
+        if mode in loglik and mode != line and mode not in context.owned_modes:
+            loglik[mode] += math.log(factor)
+    shares = _activity(seg)
+    if shares:
+        mode, share = max(shares.items(), key=lambda kv: kv[1])
+        lo, hi = _EVIDENCE_P85_RANGE.get(mode, (0.0, 0.0))
+        if share >= 0.5 and lo <= f.p85_ms <= hi:
+            for m in _ACTIVITY_COVERS.get(mode, (mode,)):
+                if m in loglik:
+                    loglik[m] += math.log(ACTIVITY_FACTOR)
+    return route_type
+
+
+# "automotive" covers every motor vehicle; "cycling" every pedalled one
+_ACTIVITY_COVERS = {"car": ("car", "bus", "tram", "metro", "train"), "bike": ("bike", "e-bike")}
+
+
+def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
+              ranges: dict, boarded: bool, blind_steps: set) -> Leg:
+    """`boarded`: the member came to this leg on foot (a wait there means something; after
+    a halt inside a ride, they may simply have stayed aboard). `blind_steps`: its steps
+    that crossed network positions (see _bridge_network_positions)."""
     seg = points[a:b + 1]
-    f = leg_features(seg, speeds[a:b], dists[a:b])
-    transit_mode = context.transit.match(seg) if context.transit is not None else None
-    mode, conf = infer_mode(f, _evidence(seg), transit_mode, context.owned_modes)
+    f = leg_features(seg, speeds[a:b], dists[a:b], trip_acc, trip_dt, blind_steps)
+    if boarded:
+        f.wait_s = _wait_before(points, a, speeds)
+    loglik = leg_loglik(f, ranges)
+    route_type = _evidence(loglik, seg, f, context)
     # Windowed speed x time ignores the zig-zag that fix noise adds to slow, dense tracks.
     distance = sum(v * (points[k + 1].ts - points[k].ts) for k, v in zip(range(a, b), speeds[a:b]))
     distance = min(distance, f.distance_m) if distance > 0 else f.distance_m
-    return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), mode, round(conf, 2), n_points=len(seg))
+    if b == a + 1:
+        distance = f.distance_m     # one step (a hop): its great-circle length
+    features = _summary(f)
+    features["acc"] = round(trip_acc, 1)
+    if b == a + 1 and _rode(seg[0], seg[1]):
+        features["hop"] = True
+    if route_type is not None:
+        features["route_type"] = route_type
+    return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), "unknown", 0.0, n_points=len(seg),
+               features=features, loglik=loglik)
 
 
-def _join_same_mode(legs: list) -> list:
-    out = []
-    for leg in legs:
-        prev = out[-1] if out else None
-        if prev and prev.mode == leg.mode:
-            prev.end_ts = leg.end_ts
-            prev.distance_m = round(prev.distance_m + leg.distance_m, 1)
-            prev.confidence = max(prev.confidence, leg.confidence)
-            prev.n_points += leg.n_points - 1
-        else:
-            out.append(leg)
+def _summary(f) -> dict:
+    out = {k: round(v, 2) for k, v in measurable(f).items()}
+    out["duration"] = round(f.duration_s)
+    if f.sustained_p85_ms is not None:
+        out["sustained"] = round(f.sustained_p85_ms, 2)
     return out
 
 
-_CYCLES = ("bike", "e-bike", "e-scooter")
-_FOOT = ("walk", "run")
-FOOT_MODES = _FOOT
+def _wait_before(points: list, a: int, speeds: list) -> float:
+    """How long the member stood where this leg starts: back from its first fix while the
+    fixes stay within reach of it (phones that stop reporting while standing show the wait
+    as one long step); when the leg starts with a standstill (cut at a halt), forward
+    over it too."""
+    p = points[a]
+    j = a
+    while j > 0:
+        q = points[j - 1]
+        if distance_m(p.lat, p.lon, q.lat, q.lon) > max(_WAIT_RADIUS_M, 1.5 * (q.acc or 0.0)):
+            break
+        j -= 1
+    k = a
+    while k < len(speeds) and speeds[k] < STOP_SPEED_MS:
+        k += 1
+    return float(points[k].ts - points[j].ts)
 
 
-def carry_bike(legs: list) -> list:
-    """A cyclist does not leave the bike behind in the middle of a trip: between two cycle
-    legs (a train between them carried it too), a stretch at walking pace is the member
-    pushing it or riding slowly (at lights, in a station, uphill), so it is the cycle leg's
-    mode. Legs are joined again when neighbours end up with the same mode."""
-    idx = [k for k, leg in enumerate(legs) if leg.mode in _CYCLES]
-    if len(idx) < 2:
-        return legs
-    for k in range(idx[0] + 1, idx[-1]):
-        if legs[k].mode in _FOOT:
-            legs[k].mode = legs[k - 1].mode if legs[k - 1].mode in _CYCLES else \
-                next(legs[j].mode for j in idx if j > k)
-            legs[k].confidence = 0.5
-    return _join_same_mode(legs)
-
-
-def _open_span(points: list, radius: float) -> tuple:
+def _open_span(points: list, radius: float, steps: list) -> tuple:
     """(lo, hi): the fixes of a trip out in the open, from the first one beyond the stay
     radius of its start to the last one beyond that of its end. The steps leaving and reaching
     the places have an unknown timing (the phone slept there or repeated a stale cached fix:
@@ -183,48 +321,101 @@ def _open_span(points: list, radius: float) -> tuple:
         hi -= 1
     # A sparse phone crosses the radius in one step: that step is the ride itself, unless it
     # is much longer than the phone's usual step (the phone catching up after sleeping).
-    steps = sorted(step_distances(points))
-    usual = steps[len(steps) // 2]
-    if lo == 1 and _hop(points[0], points[1]) <= _CATCH_UP * usual:
+    # A phone that kept reporting as the member left (or arrived) timed those steps: the
+    # walk out of the door is a walk, and the bike shed 150 m away is not a blind spot.
+    dts = [q.ts - p.ts for p, q in zip(points, points[1:])]
+    timed = max(_TIMED_EDGE_S, 3 * _median(dts))
+    if lo > 0 and max(dts[:lo]) <= timed:
         lo = 0
-    if hi == n - 2 and _hop(points[-2], points[-1]) <= _CATCH_UP * usual:
+    if hi < n - 1 and max(dts[hi:]) <= timed:
+        hi = n - 1
+    # A long silent hop is no catch-up either: the phone slept through a ride it then
+    # reports whole (its mean speed is what we know of it, see _split_at_hops).
+    # A phone silent at the place for far longer than its usual step slept there: the step's
+    # timing is the dwell's, not the ride's.
+    usual, slept = _median(steps), _CATCH_UP * _median(dts)
+    if lo == 1 and (_rode(points[0], points[1]) or
+                    (_hop(points[0], points[1]) <= _CATCH_UP * usual and dts[0] <= slept)):
+        lo = 0
+    if hi == n - 2 and (_rode(points[-2], points[-1]) or
+                        (_hop(points[-2], points[-1]) <= _CATCH_UP * usual and dts[-1] <= slept)):
         hi = n - 1
     return (lo, hi) if hi - lo >= 2 else (0, n - 1)
 
 
 _CATCH_UP = 2.0   # a step this many times the phone's median step is a catch-up hop
+_TIMED_EDGE_S = 30.0  # steps this short leaving a place were timed, not caught up
 
 
 def _hop(p, q) -> float:
     return distance_m(p.lat, p.lon, q.lat, q.lon)
 
 
-def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context | None = None) -> list:
-    """Legs of a trip whose clean fixes (departure to arrival) are given. Modes are read on
-    the fixes out in the open (see _open_span); the first and last legs then stretch to the
-    trip's ends, with the distance of the steps they gain."""
+def _rode(p, q) -> bool:
+    """A silent step that is a ride (see _split_at_hops), not a phone asleep at the place."""
+    d, dt = _hop(p, q), q.ts - p.ts
+    return dt >= HOP_MIN_S and d >= HOP_MIN_M and d > 2.5 * dt
+
+
+def _bridge_network_positions(core: list, trip_acc: float) -> list:
+    """Without the fixes that are network positions for this phone (underground, Wi-Fi and
+    cell guesses jump by hundreds of metres to kilometres): their zig-zag would make a 5 km
+    metro ride 30 km long at 60 m/s. What is left is a silence from the tunnel's entry to
+    its exit, which the legs read like any other (blind, mean speed end to end)."""
+    if len(core) < 3 or _median([q.ts - p.ts for p, q in zip(core, core[1:])]) > 30.0:
+        return core, set()
+    bad = bad_accuracy(trip_acc)
+    kept, bridged = [], set()
+    for k, p in enumerate(core):
+        if k in (0, len(core) - 1) or (p.acc or 0.0) <= bad:
+            kept.append(p)
+        elif kept:
+            bridged.add(len(kept) - 1)       # the step leaving kept[-1] crosses the tunnel
+    return (kept, bridged) if len(kept) >= 2 else (core, set())
+
+
+def _speed_window(params: Params, acc: float) -> float:
+    """Speeds are averaged over long enough a span that the fixes' error is small beside
+    the distance covered: a minute for phones whose fixes are 20-40 m off, 20 s for good
+    GPS (whose error then costs a quarter of a metre per second), so that a car's speed
+    between two corners is not smeared into its stops."""
+    return max(20.0, min(params.speed_window_s, 3.0 * acc))
+
+
+def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context | None = None,
+               ranges: dict | None = None) -> list:
+    """Measured legs (mode not yet decided) of a trip whose clean fixes (departure to
+    arrival) are given. Legs are read on the fixes out in the open (see _open_span); the
+    first and last legs then stretch to the trip's ends, with the distance of the steps
+    they gain."""
     context = context or Context()
     if len(points) < 2:
         return []
-    lo, hi = _open_span(points, params.stay_radius_m)
+    steps = step_distances(points)
+    lo, hi = _open_span(points, params.stay_radius_m, steps)
     core = points[lo:hi + 1]
-    speeds = window_speeds(core, params.speed_window_s)
+    trip_acc = _median([p.acc or 10.0 for p in core])
+    core, bridged = _bridge_network_positions(core, trip_acc)
     dists = step_distances(core)
+    speeds = window_speeds(core, _speed_window(params, trip_acc), dists)
     labels = [v >= params.walk_max_ms for v in speeds]
     runs = _absorb_short(_runs(labels), core, dists, speeds, params)
     runs = [part for run in runs for part in _split_at_halt(run, core, speeds, dists, params)]
-    legs = carry_bike(_join_same_mode([_make_leg(core, speeds, dists, a, b, context)
-                                       for _, a, b in runs]))
-    _stretch(legs[0], points[:lo + 1], at_start=True)
-    _stretch(legs[-1], points[hi:], at_start=False)
+    runs = _split_at_hops(runs, core, dists)
+    trip_dt = _median([q.ts - p.ts for p, q in zip(core, core[1:])])
+    legs = [_make_leg(core, speeds, dists, a, b, trip_acc, trip_dt, context, ranges or RANGES,
+                      k > 0 and not runs[k - 1][0], {j - a for j in bridged if a <= j < b})
+            for k, (_, a, b) in enumerate(runs)]
+    _stretch(legs[0], points[:lo + 1], steps[:lo], at_start=True)
+    _stretch(legs[-1], points[hi:], steps[hi:], at_start=False)
     return legs
 
 
-def _stretch(leg: Leg, edge: list, at_start: bool) -> None:
+def _stretch(leg: Leg, edge: list, edge_steps: list, at_start: bool) -> None:
     """Extend a leg over the fixes between it and the trip's end (`edge`, in time order)."""
     if len(edge) < 2:
         return
-    leg.distance_m = round(leg.distance_m + sum(step_distances(edge)), 1)
+    leg.distance_m = round(leg.distance_m + sum(edge_steps), 1)
     leg.n_points += len(edge) - 1
     if at_start:
         leg.start_ts = edge[0].ts

@@ -10,6 +10,7 @@ class Stay:
     lon: float
     n_points: int
     place: str | None = None
+    acc: float | None = None        # median accuracy of its fixes (indoors it degrades)
 
     @property
     def duration_s(self) -> int:
@@ -28,6 +29,10 @@ class Leg:
     factor_version: str | None = None
     corrected: bool = False
     n_points: int = 0
+    # the model's view, for the member and for learning from their corrections:
+    probs: dict | None = None      # {mode: probability} of the leading modes
+    features: dict | None = None   # what was measured (carbon.likelihood.measurable)
+    loglik: dict | None = None     # {mode: log likelihood}: working data, never stored
 
 
 @dataclass(slots=True)

@@ -47,6 +47,10 @@ class Context:
         detection so that they survive rebuilds and teach recurring trips.
     places: the member's places (carbon.places.Place), to name trip ends and infer purposes.
     vehicle: carbon.footprint.MemberSettings; when given, every leg gets its footprint.
+    priors: carbon.priors.Priors to use instead of those learned from `corrections`
+        (the gateway passes them when it keeps the corrections elsewhere).
+    parked: carbon.vehicles.Parked, where the member's car and bike were left before these
+        fixes (the gateway reads it from the trips it stored); None: not known.
     """
     owned_modes: frozenset = frozenset()
     transit: Any = None
@@ -54,3 +58,5 @@ class Context:
     corrections: tuple = ()
     places: tuple = field(default=())
     vehicle: Any = None
+    priors: Any = None     # carbon.priors.Priors; None: learned from `corrections`
+    parked: Any = None     # carbon.vehicles.Parked where the vehicles were before the first fix

@@ -3,10 +3,11 @@
 Home is where the nights are spent, work where weekday working hours are spent (elsewhere
 than home). A trip's purpose follows from the places at its ends, as in Coach CO2.
 """
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from carbon.geo import distance_m
+from carbon.geo import METRES_PER_DEGREE_LAT, distance_m
 
 PLACE_RADIUS_M = 150.0
 NIGHT = (22, 6)             # local hours
@@ -53,23 +54,58 @@ def _hours_overlap(start_ts: int, end_ts: int, tz, h0: int, h1: int, weekdays_on
     return total
 
 
+class _Grid:
+    """Points in square cells about `radius` wide, so that finding what lies within the
+    radius of a position costs a look at nine cells, not at every point (a member's years
+    hold thousands of stays and places)."""
+
+    def __init__(self, radius: float):
+        self.radius = radius
+        self.cells: dict = {}
+
+    def key(self, lat: float, lon: float) -> tuple:
+        m = METRES_PER_DEGREE_LAT / self.radius
+        return int(math.floor(lat * m)), int(math.floor(lon * m * math.cos(math.radians(lat))))
+
+    def add(self, lat: float, lon: float, item) -> tuple:
+        k = self.key(lat, lon)
+        self.cells.setdefault(k, []).append(item)
+        return k
+
+    def remove(self, k: tuple, item) -> None:
+        self.cells[k].remove(item)
+
+    def near(self, lat: float, lon: float):
+        ci, cj = self.key(lat, lon)
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                yield from self.cells.get((ci + di, cj + dj), ())
+
+
 def _cluster(stays: list, radius: float) -> list:
-    clusters = []   # [lat_sum, lon_sum, weight, stays]
+    """Stays grouped around running weighted centroids, the longest stays first."""
+    clusters, grid = [], _Grid(radius)   # cluster: [lat_sum, lon_sum, weight, stays, cell]
     for stay in sorted(stays, key=lambda s: -s.duration_s):
         best, best_d = None, radius
-        for c in clusters:
+        for c in grid.near(stay.lat, stay.lon):
             d = distance_m(c[0] / c[2], c[1] / c[2], stay.lat, stay.lon)
             if d <= best_d:
                 best, best_d = c, d
         w = max(stay.duration_s, 60)
         if best is None:
-            clusters.append([stay.lat * w, stay.lon * w, w, [stay]])
-        else:
-            best[0] += stay.lat * w
-            best[1] += stay.lon * w
-            best[2] += w
-            best[3].append(stay)
-    return clusters
+            c = [stay.lat * w, stay.lon * w, w, [stay], None]
+            c[4] = grid.add(stay.lat, stay.lon, c)
+            clusters.append(c)
+            continue
+        best[0] += stay.lat * w
+        best[1] += stay.lon * w
+        best[2] += w
+        best[3].append(stay)
+        cell = grid.key(best[0] / best[2], best[1] / best[2])
+        if cell != best[4]:           # the centroid moved to another cell
+            grid.remove(best[4], best)
+            best[4] = grid.add(best[0] / best[2], best[1] / best[2], best)
+    return [c[:4] for c in clusters]
 
 
 def find_places(stays: list, tz=None, radius: float = PLACE_RADIUS_M, min_visits: int = 2) -> list:
@@ -110,6 +146,14 @@ def nearest_place(places, lat: float, lon: float, radius: float = PLACE_RADIUS_M
     return best
 
 
+def place_index(places, radius: float = PLACE_RADIUS_M):
+    """A lookup `nearest(lat, lon)` over many places (see _Grid)."""
+    grid = _Grid(radius)
+    for p in places:
+        grid.add(p.lat, p.lon, p)
+    return lambda lat, lon: nearest_place(grid.near(lat, lon), lat, lon, radius)
+
+
 def purpose(start: Place | None, end: Place | None) -> str:
     """Trip purpose from its end places (home-work either way is a commute)."""
     a = start.label if start else None
@@ -125,12 +169,13 @@ def purpose(start: Place | None, end: Place | None) -> str:
 
 def assign_places(timeline, places: list, radius: float = PLACE_RADIUS_M) -> None:
     """Name each stay's place and each trip's end places, and set trip purposes."""
+    nearest = place_index(places, radius)
     for stay in timeline.stays:
-        p = nearest_place(places, stay.lat, stay.lon, radius)
+        p = nearest(stay.lat, stay.lon)
         stay.place = p.id if p else None
     for trip in timeline.trips:
-        a = nearest_place(places, *trip.start, radius) if trip.start else None
-        b = nearest_place(places, *trip.end, radius) if trip.end else None
+        a = nearest(*trip.start) if trip.start else None
+        b = nearest(*trip.end) if trip.end else None
         trip.start_place = a.id if a else None
         trip.end_place = b.id if b else None
         trip.purpose = purpose(a, b)

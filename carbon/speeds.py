@@ -6,34 +6,43 @@ of about a minute centred on it. A step long enough to stand out of the noise (a
 a distance filter reports every 50 m) keeps its own speed: a window would blend it with the
 pauses around it.
 """
-from carbon.geo import distance_m
+from carbon.geo import distance_m, step_metres
 
 _MIN_NOISE_M = 10.0     # even a good fix wanders this much
-_NOISE_MULTIPLE = 3.0   # a step this many accuracies long is mostly real movement
+_NOISE_MULTIPLE = 3.0   # a step this many accuracies long is mostly real movement...
+_OWN_STEP_S = 8.0       # ... if it also took a while: a 100 m jump in a second or two
+#                         is a multipath excursion in a street canyon (longer steps are
+#                         capped by their neighbours, carbon.features._open_spikes)
 
 
-def window_speeds(points: list, window_s: float) -> list:
-    """One speed (m/s) per step between consecutive fixes."""
+def window_speeds(points: list, window_s: float, dists: list | None = None) -> list:
+    """One speed (m/s) per step between consecutive fixes (`dists`: the steps' lengths,
+    when already known)."""
     n = len(points)
+    dists = dists if dists is not None else step_metres(points)
+    ts = [p.ts for p in points]
     out = []
     a = 0
     b = 1
     half = window_s / 2
     for k in range(n - 1):
-        centre = (points[k].ts + points[k + 1].ts) / 2
-        while a < k and points[a + 1].ts <= centre - half:
+        centre = (ts[k] + ts[k + 1]) / 2
+        while a < k and ts[a + 1] <= centre - half:
             a += 1
         if b < k + 1:
             b = k + 1
-        while b < n - 1 and points[b].ts < centre + half:
+        while b < n - 1 and ts[b] < centre + half:
             b += 1
-        p, q = points[k], points[k + 1]
-        step = distance_m(p.lat, p.lon, q.lat, q.lon)
-        if step >= _NOISE_MULTIPLE * max(_acc(p), _acc(q), _MIN_NOISE_M) and q.ts > p.ts:
-            out.append(step / (q.ts - p.ts))
+        step, dt = dists[k], ts[k + 1] - ts[k]
+        if dt >= _OWN_STEP_S and step >= _NOISE_MULTIPLE * max(_acc(points[k]), _acc(points[k + 1]),
+                                                               _MIN_NOISE_M):
+            out.append(step / dt)
+            continue
+        if b == k + 1 and a == k:
+            out.append(step / dt if dt > 0 else 0.0)
             continue
         pa, pb = points[a], points[b]
-        dt = pb.ts - pa.ts
+        dt = ts[b] - ts[a]
         out.append(distance_m(pa.lat, pa.lon, pb.lat, pb.lon) / dt if dt > 0 else 0.0)
     return out
 
@@ -43,4 +52,4 @@ def _acc(p) -> float:
 
 
 def step_distances(points: list) -> list:
-    return [distance_m(p.lat, p.lon, q.lat, q.lon) for p, q in zip(points, points[1:])]
+    return step_metres(points)

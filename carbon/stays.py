@@ -7,12 +7,16 @@ sparse "significant changes" tracks show stays. So is a run followed by a long s
 a short hop: trackers sleep while the phone is still and wake a few hundred metres out, so the
 member stayed at the run's place for the silence minus the time to walk the hop.
 """
-from carbon.geo import distance_m
+import math
+
+from carbon.geo import METRES_PER_DEGREE_LAT, distance_m
 from carbon.params import DEFAULT_PARAMS, Params
 
 _STRAY_TOLERANCE = 1   # fixes allowed outside the radius before the run is over
 WALK_PACE_MS = 1.4     # the slowest way to cover a hop: the dwell it implies is the longest
 _CORE_M = 25.0         # fixes at rest wander this much around a place (GPS outdoors, wifi in)
+_GPS_ACC_M = 30.0      # accuracy of a GPS fix in town; worse ones are network positions
+_MAX_WEIGHT_S = 300    # a fix stands for the time to the next one, up to five minutes
 
 
 def _grow(points: list, i: int, radius: float) -> int:
@@ -24,15 +28,27 @@ def _grow(points: list, i: int, radius: float) -> int:
     last_in = i
     j = i + 1
     n = len(points)
+    # the flat distance, inlined: this loop runs for every fix of every history
+    m_lat = METRES_PER_DEGREE_LAT
+    m_lon = m_lat * math.cos(math.radians(p.lat))
     while j < n and j - last_in <= _STRAY_TOLERANCE + 1:
         q = points[j]
-        if distance_m(sum_lat / k, sum_lon / k, q.lat, q.lon) <= radius:
+        dy = (q.lat - sum_lat / k) * m_lat
+        dx = (q.lon - sum_lon / k) * m_lon
+        reach = radius + (0.5 * (q.acc - _GPS_ACC_M) if q.acc and q.acc > _GPS_ACC_M else 0.0)
+        if dx * dx + dy * dy <= reach * reach:
             sum_lat += q.lat
             sum_lon += q.lon
             k += 1
             last_in = j
         j += 1
     return last_in
+
+
+def _slack(q) -> float:
+    """Extra reach for a fix less precise than GPS: a Wi-Fi position indoors (accuracy
+    50-100 m) wanders further than the radius allows for GPS, while the member sits still."""
+    return 0.5 * max(0.0, (q.acc or 0.0) - _GPS_ACC_M)
 
 
 def quiet_until(points: list, last: int) -> int:
@@ -50,12 +66,26 @@ def _median(values: list) -> float:
     return v[len(v) // 2]
 
 
+def weighted_median(values: list, weights: list) -> float:
+    pairs = sorted(zip(values, weights))
+    half, acc = sum(weights) / 2.0, 0.0
+    for v, w in pairs:
+        acc += w
+        if acc >= half:
+            return v
+    return pairs[-1][0]
+
+
 def _core(points: list, i: int, last: int):
     """A predicate: is a fix at the place itself, within the wander of fixes at rest
-    (_CORE_M) of the run's median position?"""
+    (_CORE_M) of the run's median position? The median weighs each fix by the time it
+    stands for, so sixty fixes of a one-second walk in do not outvote the few fixes a
+    phone reports in ten minutes at the shop."""
     seg = points[i:last + 1]
-    lat, lon = _median([p.lat for p in seg]), _median([p.lon for p in seg])
-    return lambda p: distance_m(lat, lon, p.lat, p.lon) <= _CORE_M
+    weights = [min(max(q.ts - p.ts, 1), _MAX_WEIGHT_S) for p, q in zip(seg, seg[1:])] + [1]
+    lat = weighted_median([p.lat for p in seg], weights)
+    lon = weighted_median([p.lon for p in seg], weights)
+    return lambda p: distance_m(lat, lon, p.lat, p.lon) <= _CORE_M + _slack(p)
 
 
 def _settle(points: list, i: int, last: int, params: Params, anchored: bool) -> tuple:

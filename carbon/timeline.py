@@ -22,28 +22,61 @@ is at ts changes the timeline from the last stay starting at or before ts:
 Everything that starts before `since` is kept as it was; the caller must pass *all* fixes from
 `since - CONTEXT_S` to now (not only the new ones).
 """
+import math
+from dataclasses import replace
+
+from carbon.assign import decide
 from carbon.cleaning import clean
 from carbon.geo import distance_m
-
-CONTEXT_S = 600   # fixes this long before `since` are needed to clean the first ones alike
 from carbon.legs import split_legs
+from carbon.mode_params import LOOP_MIN_M, LOOP_PROB, LOOP_RADIUS_M
 from carbon.model import Timeline, Trip
 from carbon.params import DEFAULT_PARAMS, Context, Params
+from carbon.priors import DEFAULT as DEFAULT_PRIORS, learn
 from carbon.transfers import join_transfers
 from carbon.trips import arrival_ts, departure_ts, segment_track
+from carbon import vehicles
+
+CONTEXT_S = 600   # fixes this long before `since` are needed to clean the first ones alike
 
 
-def _trip(points: list, a: int, b: int, params: Params, context: Context) -> Trip:
+def priors_for(context: Context):
+    """The member's priors: given, or learned from their corrections."""
+    if getattr(context, "priors", None) is not None:
+        return context.priors
+    return learn(context.corrections) if context.corrections else DEFAULT_PRIORS
+
+
+def _trip(points: list, a: int, b: int, params: Params, context: Context, priors) -> Trip:
     seg = points[a:b + 1]
-    legs = split_legs(seg, params, context)
+    legs = split_legs(seg, params, context, priors.ranges)
     if not legs:
         return None
     legs[0].start_ts = departure_ts(seg, params)
     legs[-1].end_ts = arrival_ts(seg, params)
+    _loop_evidence(legs, seg)
+    legs = decide(legs, priors, context.owned_modes)
     distance = round(sum(leg.distance_m for leg in legs), 1)
     return Trip(legs[0].start_ts, legs[-1].end_ts, distance, legs,
                 start=(round(seg[0].lat, 6), round(seg[0].lon, 6)),
                 end=(round(seg[-1].lat, 6), round(seg[-1].lon, 6)))
+
+
+def _loop_evidence(legs: list, seg: list) -> None:
+    """A trip that comes back to where it started without stopping is done for its own
+    sake (a run, a stroll, a ride), which public transport and cars rarely are; a run
+    from one place to another is rare. Applies to the legs that make most of the trip."""
+    total = sum(leg.distance_m for leg in legs)
+    if total < LOOP_MIN_M:
+        return
+    loop = distance_m(seg[0].lat, seg[0].lon, seg[-1].lat, seg[-1].lon) <= LOOP_RADIUS_M
+    for leg in legs:
+        if leg.distance_m >= 0.6 * total and leg.loglik:
+            for m in leg.loglik:
+                p = LOOP_PROB.get(m, LOOP_PROB["other"])
+                leg.loglik[m] += math.log(p if loop else 1.0 - p)
+            if leg.features is not None:
+                leg.features["loop"] = loop
 
 
 def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = None,
@@ -51,13 +84,37 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
     """Stays, trips and legs with inferred modes; nothing member-specific applied yet.
     With `since`, fixes before it only serve as cleaning context."""
     context = context or Context()
+    priors = priors_for(context)
     track = clean(points, params)
     if since is not None:
         track = [p for p in track if p.ts >= since]
-    stays, ranges = segment_track(track, params, anchored=since is not None)
-    trips = [_trip(track, a, b, params, context) for a, b in ranges]
-    stays, trips = join_transfers(stays, [t for t in trips if t is not None], params)
+    stays, ranges = segment_track(track, params, anchored=since is not None,
+                                  places=tuple(context.places))
+    trips, trip_priors = _trips(track, ranges, stays, params, context, priors)
+    stays, trips = join_transfers(stays, trips, priors, context.owned_modes, params,
+                                  trip_priors)
     return Timeline(stays, trips, _resume_ts(stays, trips, params))
+
+
+def _trips(track: list, ranges: list, stays: list, params: Params, context: Context,
+           priors) -> tuple:
+    """The trips in order, each decided knowing where the member's vehicles were left
+    (carbon.vehicles); and the priors each was decided with, for the connections."""
+    parked = context.parked or vehicles.UNKNOWN
+    starts, ends = [s.start_ts for s in stays], [s.end_ts for s in stays]
+    trips, trip_priors = [], {}
+    for a, b in ranges:
+        probe = Trip(track[a].ts, track[b].ts, 0.0, [], start=(track[a].lat, track[a].lon),
+                     end=(track[b].lat, track[b].lon))
+        kinds = vehicles.kinds_at(priors.kinds, parked, vehicles.left(stays, ends, probe),
+                                 probe.start_ts)
+        mine = priors if kinds is priors.kinds else replace(priors, kinds=kinds)
+        trip = _trip(track, a, b, params, context, mine)
+        if trip is not None:
+            trips.append(trip)
+            trip_priors[id(trip)] = mine
+            parked = vehicles.after(parked, trip, vehicles.arrived(stays, starts, probe))
+    return trips, trip_priors
 
 
 def _resume_ts(stays: list, trips: list, params: Params) -> int | None:
@@ -129,8 +186,12 @@ def update_timeline(prev: Timeline, points_since, params: Params = DEFAULT_PARAM
     since = prev.resume_ts if since is None else since
     if since is None:
         return build_timeline(points_since, params, context)
+    before = [t for t in prev.trips if t.start_ts < since]
+    if before and context.parked is None:   # where the vehicles were left, as a rebuild knows
+        context = replace(context, parked=vehicles.from_trips(
+            before, [s for s in prev.stays if s.start_ts <= since]))
     fresh = detect([p for p in points_since if p.ts >= since - CONTEXT_S], params, context, since)
     stays = [s for s in prev.stays if s.start_ts < since] + fresh.stays
-    trips = [t for t in prev.trips if t.start_ts < since] + fresh.trips
+    trips = before + fresh.trips
     resume = fresh.resume_ts if fresh.resume_ts is not None else since
     return _finish(Timeline(stays, trips, resume), context)

@@ -1,11 +1,17 @@
 """Waiting for a connection is part of the journey, not a stay.
 
-A short stop where the mode changes and one side is a motor vehicle (walk to the station,
-wait, ride the train) joins the two trips: people describe "I went to work by bike and train",
-not two trips. The same short stop between two walks or two drives stays a stop (an errand).
+Only a scheduled departure makes people wait: a short stop followed by public transport
+(walk to the station, wait, ride the train; or a bus, a wait, a tram) joins the two trips,
+"I went to work by bike and train", with the stop as the wait of the leg boarded after it.
+Nobody waits five minutes for their own car or bike: a stop of a few minutes before one
+is an errand (a shop, a drop-off), so the two trips stay apart. Whether the next leg is
+public transport is decided by the model with the stop counted as its wait: a car-like
+leg after a long wait at a kerb is more likely a bus.
 """
+from carbon.assign import FOOT_MODES, decide
 from carbon.geo import distance_m
-from carbon.legs import FOOT_MODES, carry_bike
+from carbon.likelihood import wait_loglik
+from carbon.mode_params import PUBLIC
 from carbon.model import Leg, Stay, Trip
 from carbon.params import DEFAULT_PARAMS, Params
 
@@ -13,60 +19,151 @@ MOTOR_MODES = frozenset({"car", "carpool", "motorcycle", "bus", "tram", "train",
                          "plane"})
 
 
-def is_transfer(before: Trip, stay: Stay, after: Trip, params: Params = DEFAULT_PARAMS) -> bool:
-    if after.start_ts - before.end_ts > params.transfer_max_s:
-        return False
-    a, b = before.legs[-1].mode, after.legs[0].mode
-    return a != b and (a in MOTOR_MODES or b in MOTOR_MODES)
+_INDOOR_ACC = (20.0, 1.5)   # metres, and x the phone's accuracy on the move
+_STATIONS = ("train", "metro", "plane")   # waited for inside a building
 
 
-def _cover_wait(x: Trip, y: Trip) -> None:
+def _indoors(stop: Stay, leg: Leg) -> bool:
+    """Was the member inside during the stop? Positions degrade indoors (Wi-Fi), against
+    the same phone's accuracy out on the move; people wait for a bus or a tram at the
+    kerb, for a train in a station."""
+    moving = (leg.features or {}).get("acc")
+    return stop.acc is not None and moving is not None and \
+        stop.acc > max(_INDOOR_ACC[0], _INDOOR_ACC[1] * moving)
+
+
+def _with_wait(leg: Leg, seconds: float, ranges, indoors: bool = False) -> Leg:
+    """A copy of the leg whose likelihood includes standing `seconds` before boarding (a
+    wait indoors says nothing of a bus or tram: it is no evidence for or against them)."""
+    extra = wait_loglik(seconds, ranges)
+    if indoors:
+        neutral = wait_loglik(seconds, ranges, ("walk",))["walk"]
+        extra = {m: (v if m in _STATIONS else neutral) for m, v in extra.items()}
+    copy = Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
+               n_points=leg.n_points, features=dict(leg.features or {}, wait=round(seconds)),
+               loglik={m: v + extra.get(m, 0.0) for m, v in (leg.loglik or {}).items()})
+    return copy
+
+
+def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
+               params: Params = DEFAULT_PARAMS):
+    """The legs of the joined trip when the stop between `before` and `after` is a
+    connection (public transport boarded after it, maybe after a short walk to the
+    platform), else None."""
+    wait = after.start_ts - before.end_ts
+    k = _first_ride(after, params)
+    if wait > params.transfer_max_s or k is None or not before.legs:
+        return None
+    boarded = _with_wait(after.legs[k], wait, priors.ranges, _indoors(stay, after.legs[k]))
+    if not _could_be_public(boarded):
+        return None
+    legs = decide([_copy(g) for g in before.legs] + [_copy(g) for g in after.legs[:k]] +
+                  [boarded] + [_copy(g) for g in after.legs[k + 1:]], priors, owned)
+    i = _leg_at(legs, boarded.start_ts)
+    if i == 0 or legs[i].start_ts < boarded.start_ts:
+        return None     # one mode through the stop: two trips of the same kind, an errand
+    return legs if legs[i].mode in PUBLIC else None
+
+
+def _first_ride(trip: Trip, params: Params):
+    """Index of the first leg of `trip` that is not on foot, if the walking before it is
+    short (to the platform); None otherwise."""
+    for k, leg in enumerate(trip.legs):
+        if leg.mode not in FOOT_MODES:
+            return k if leg.start_ts - trip.start_ts <= params.min_leg_s * 2 else None
+    return None
+
+
+_HOPELESS = 12.0   # log units: public transport this far below the best never wins
+
+
+def _could_be_public(leg: Leg) -> bool:
+    ll = leg.loglik or {}
+    public = [v for m, v in ll.items() if m in PUBLIC]
+    return bool(public) and max(public) >= max(ll.values()) - _HOPELESS
+
+
+def _copy(leg: Leg) -> Leg:
+    return Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
+               n_points=leg.n_points, probs=leg.probs, features=leg.features,
+               loglik=dict(leg.loglik or {}))
+
+
+def _leg_at(legs: list, ts: int) -> int:
+    return next((k for k, g in enumerate(legs) if g.start_ts <= ts <= g.end_ts and
+                 g.end_ts > ts), len(legs) - 1)
+
+
+def _cover_wait(legs: list, x: Trip, y: Trip) -> None:
     """Give the connection between x and y (the stop that was a stay) to a leg, so the
-    joined trip's legs cover it. The member is out of any vehicle there: the walk leg on
-    either side takes it (the walk to the car ends when the car moves, the walk to the bus
-    stop includes the wait at it). Waiting *for* a vehicle is part of using it: between a
-    ride and a motor vehicle the wait goes to the motor side, as for a halt inside a fast
-    stretch (legs._split_at_halt): the wait for the train; between two motor vehicles, to
-    the one boarded next. After alighting to ride on, nothing of the vehicle is left (a
-    stop that is a stay is longer than any station halt): the member is on foot, getting
-    from the vehicle to the bike (walking it out of the station, unlocking it), so that
-    time is a walk leg of its own until the ride moves."""
-    before, after = x.legs[-1], y.legs[0]
+    joined trip's legs cover it. The member is out of any vehicle there: a walk leg
+    before it takes it (the walk to the bus stop includes the wait at it); otherwise the
+    leg boarded after it does (waiting for a vehicle is part of using it, as for a halt
+    inside a fast stretch: legs._split_at_halt)."""
     if y.start_ts <= x.end_ts:
         return
-    if before.mode in FOOT_MODES:
+    k = next((i for i, g in enumerate(legs) if g.start_ts >= y.start_ts), 0)
+    if k == 0:
+        return          # one leg runs through the stop already
+    before, after = legs[k - 1], legs[k]
+    if before.mode in FOOT_MODES and before.end_ts <= y.start_ts:
         before.end_ts = y.start_ts
-    elif after.mode in FOOT_MODES or after.mode in MOTOR_MODES:
-        after.start_ts = x.end_ts
-    elif before.mode in MOTOR_MODES:
-        x.legs.append(Leg(x.end_ts, y.start_ts, _gap_m(x, y), "walk", 0.5))
     else:
-        before.end_ts = y.start_ts
+        after.start_ts = x.end_ts
 
 
-def _gap_m(x: Trip, y: Trip) -> float:
-    """Ground covered between the arrival of x and the departure of y."""
-    if x.end is None or y.start is None:
-        return 0.0
-    return round(distance_m(x.end[0], x.end[1], y.start[0], y.start[1]), 1)
-
-
-def _join(x: Trip, y: Trip) -> Trip:
-    _cover_wait(x, y)
-    legs = carry_bike(x.legs + y.legs)
+def _join(x: Trip, y: Trip, legs: list) -> Trip:
+    _cover_wait(legs, x, y)
     return Trip(x.start_ts, y.end_ts, round(sum(leg.distance_m for leg in legs), 1), legs,
                 start=x.start, end=y.end)
 
 
-def join_transfers(stays: list, trips: list, params: Params = DEFAULT_PARAMS) -> tuple:
-    """(stays, trips) with transfer stops dissolved into the trips around them."""
+def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
+                   params: Params = DEFAULT_PARAMS, trip_priors: dict | None = None) -> tuple:
+    """(stays, trips) with connection stops dissolved into the trips around them.
+    trip_priors: {id(trip): priors} a trip was decided with (where the member's vehicles
+    were, carbon.vehicles); a joined trip is decided again with those of its first part."""
+    trip_priors = trip_priors or {}
     seq = sorted(stays + trips, key=lambda item: (item.start_ts, isinstance(item, Trip)))
     out = []
     for item in seq:
-        if (isinstance(item, Trip) and len(out) >= 2 and isinstance(out[-1], Stay)
-                and isinstance(out[-2], Trip) and is_transfer(out[-2], out[-1], item, params)):
+        joined = None
+        if isinstance(item, Trip) and len(out) >= 2 and isinstance(out[-1], Stay):
+            if isinstance(out[-2], Trip):
+                mine = trip_priors.get(id(out[-2]), priors)
+                legs = connection(out[-2], out[-1], item, mine, owned, params)
+                joined = legs and _join(out[-2], item, legs)
+            else:
+                mine = trip_priors.get(id(item), priors)
+                joined = _boarded_from_stay(out[-2], out[-1], item, mine, owned, params)
+            if joined:
+                trip_priors[id(joined)] = mine
+        if joined:
             out.pop()
-            out.append(_join(out.pop(), item))
+            out[-1:] = [joined] if isinstance(out[-1], Trip) else [out[-1], joined]
         else:
             out.append(item)
     return [s for s in out if isinstance(s, Stay)], [t for t in out if isinstance(t, Trip)]
+
+
+def _boarded_from_stay(place: Stay, stop: Stay, trip: Trip, priors, owned,
+                       params: Params):
+    """A walk too short to be a trip of its own (to a stop 150 m from the door), then a wait
+    there: two stays in a row, the second short. When the trip after them is public
+    transport with that wait, the short stay was its stop: the trip starts at the place,
+    with a walk leg over the way to the stop and the wait."""
+    k = _first_ride(trip, params)
+    if stop.duration_s > params.transfer_max_s or k is None:
+        return None
+    boarded = _with_wait(trip.legs[k], stop.duration_s, priors.ranges,
+                         _indoors(stop, trip.legs[k]))
+    if not _could_be_public(boarded):
+        return None
+    legs = decide([_copy(g) for g in trip.legs[:k]] + [boarded] +
+                  [_copy(g) for g in trip.legs[k + 1:]], priors, owned)
+    if legs[_leg_at(legs, boarded.start_ts)].mode not in PUBLIC:
+        return None
+    gap = distance_m(place.lat, place.lon, stop.lat, stop.lon)
+    walk = Leg(place.end_ts, trip.start_ts, round(gap, 1), "walk", 0.8, n_points=stop.n_points)
+    return Trip(place.end_ts, trip.end_ts, round(trip.distance_m + gap, 1), [walk] + legs,
+                start=(place.lat, place.lon), end=trip.end)

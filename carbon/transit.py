@@ -50,10 +50,10 @@ def _segment_distance(lat, lon, a, b) -> float:
 @dataclass
 class TransitIndex:
     """Stops and route shapes by mode, indexed on a grid."""
-    segments: dict = field(default_factory=dict)   # cell -> [(mode, a, b)]
+    segments: dict = field(default_factory=dict)   # cell -> [(mode, a, b, route_type)]
     stops: dict = field(default_factory=dict)      # cell -> [(mode, lat, lon)]
 
-    def add_shape(self, mode: str, coords: list) -> None:
+    def add_shape(self, mode: str, coords: list, route_type: int | None = None) -> None:
         for a, b in zip(coords, coords[1:]):
             cells = {_cell(*a), _cell(*b)}
             steps = int(distance_m(*a, *b) // 250) + 1   # long segments cross several cells
@@ -61,7 +61,7 @@ class TransitIndex:
                 f = k / steps
                 cells.add(_cell(a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])))
             for c in cells:
-                self.segments.setdefault(c, []).append((mode, a, b))
+                self.segments.setdefault(c, []).append((mode, a, b, route_type))
 
     def add_stop(self, mode: str, lat: float, lon: float) -> None:
         self.stops.setdefault(_cell(lat, lon), []).append((mode, lat, lon))
@@ -73,12 +73,28 @@ class TransitIndex:
                 yield from grid.get((ci + di, cj + dj), ())
 
     def modes_on_route(self, lat: float, lon: float) -> set:
-        return {m for m, a, b in self._near(self.segments, lat, lon)
+        return {m for m, a, b, _t in self._near(self.segments, lat, lon)
                 if _segment_distance(lat, lon, a, b) <= ON_ROUTE_M}
+
+    def _types_on_route(self, lat: float, lon: float, mode: str) -> set:
+        return {t for m, a, b, t in self._near(self.segments, lat, lon)
+                if m == mode and t is not None and _segment_distance(lat, lon, a, b) <= ON_ROUTE_M}
 
     def modes_at_stop(self, lat: float, lon: float) -> set:
         return {m for m, slat, slon in self._near(self.stops, lat, lon)
                 if distance_m(lat, lon, slat, slon) <= AT_STOP_M}
+
+    def match_route(self, points: list) -> tuple:
+        """(mode, GTFS route type or None) of the line this leg follows, or (None, None).
+        The route type tells a high-speed line from a regional one (carbon.footprint)."""
+        mode = self.match(points)
+        if mode is None:
+            return None, None
+        counts = {}
+        for p in points[::max(1, len(points) // 20)]:
+            for t in self._types_on_route(p.lat, p.lon, mode):
+                counts[t] = counts.get(t, 0) + 1
+        return mode, (max(counts, key=counts.get) if counts else None)
 
     def match(self, points: list) -> str | None:
         """The public-transport mode this leg's fixes follow, or None."""

@@ -9,7 +9,7 @@ place), and dropped when it never gets `min_trip_m` from where it left (GPS wand
 from carbon.geo import distance_m
 from carbon.model import Stay
 from carbon.params import DEFAULT_PARAMS, Params
-from carbon.stays import WALK_PACE_MS, find_stays, quiet_until
+from carbon.stays import WALK_PACE_MS, find_stays, quiet_until, weighted_median
 
 
 def make_stay(points: list, first: int, last: int) -> Stay:
@@ -19,7 +19,15 @@ def make_stay(points: list, first: int, last: int) -> Stay:
     lat = sum(p.lat for p in seg) / len(seg)
     lon = sum(p.lon for p in seg) / len(seg)
     end = quiet_until(points, last) if last + 1 < len(points) else points[last].ts
-    return Stay(points[first].ts, end, round(lat, 6), round(lon, 6), len(seg))
+    return Stay(points[first].ts, end, round(lat, 6), round(lon, 6), len(seg), acc=_acc(seg))
+
+
+def _acc(seg: list) -> float | None:
+    """The stay's accuracy over its time (a fix weighs the time it stands for, so the
+    dense fixes of the walk in do not outvote the few reported inside)."""
+    rows = [(p.acc, min(max(q.ts - p.ts, 1), 300)) for p, q in zip(seg, seg[1:])
+            if p.acc is not None]
+    return round(weighted_median([a for a, _ in rows], [w for _, w in rows]), 1) if rows else None
 
 
 def _moves(stays: list, n: int) -> list:
@@ -84,13 +92,15 @@ def _merge_stays(x: Stay, y: Stay) -> Stay:
     n = x.n_points + y.n_points
     lat = (x.lat * x.n_points + y.lat * y.n_points) / n
     lon = (x.lon * x.n_points + y.lon * y.n_points) / n
-    return Stay(x.start_ts, y.end_ts, round(lat, 6), round(lon, 6), n)
+    return Stay(x.start_ts, y.end_ts, round(lat, 6), round(lon, 6), n, acc=x.acc)
 
 
-def segment_track(points: list, params: Params = DEFAULT_PARAMS, anchored: bool = False) -> tuple:
+def segment_track(points: list, params: Params = DEFAULT_PARAMS, anchored: bool = False,
+                  places: tuple = ()) -> tuple:
     """(stays, trip index ranges) of a clean, ordered track (`anchored`: it starts with a
-    known stay's first fix)."""
-    stay_idx = find_stays(points, params, anchored)
+    known stay's first fix; `places`: the member's places, where a stop is always a stay)."""
+    stay_idx = [(f, l) for f, l in find_stays(points, params, anchored)
+                if not _halt_in_ride(points, f, l, places)]
     ranges, left = [], set()
     for a, b, before, after in _moves(stay_idx, len(points)):
         for s, e in _cut_at_gaps(points, a, b, params, before is not None, after is not None):
@@ -100,6 +110,40 @@ def segment_track(points: list, params: Params = DEFAULT_PARAMS, anchored: bool 
                     left.add(before)
     stays = [make_stay(points, f, l) for f, l in stay_idx]
     return _join_stays_without_trip(stays, left, params), ranges
+
+
+HALT_MAX_S = 420.0      # a station stop lasts up to ~7 minutes (2-6 min on intercity lines)
+_RIDE_MS = 10.0         # 36 km/h held over minutes: no town street, no walk, no bike
+_AROUND_S = (60.0, 600.0)
+
+
+def _halt_in_ride(points: list, first: int, last: int, places: tuple) -> bool:
+    """A stop inside a fast movement, far from the member's places, is a station (or a
+    traffic stop), not a stay: the member arrived at ride speed and left at ride speed
+    minutes later, with no walk in or out. Nobody gets off a train for an errand of four
+    minutes and back onto the same line; at a shop the member arrives and leaves on foot."""
+    if quiet_until(points, last) - points[first].ts > HALT_MAX_S:
+        return False
+    if _near_place(points[first], places):
+        return False
+    return _ride_speed(points, first, -1) and _ride_speed(points, last, +1)
+
+
+def _ride_speed(points: list, k: int, direction: int) -> bool:
+    """Covered ground at ride speed over the minutes before (-1) or after (+1) fix k?"""
+    j = k
+    while 0 <= j + direction < len(points) and abs(points[j].ts - points[k].ts) < _AROUND_S[0]:
+        j += direction
+    dt = abs(points[j].ts - points[k].ts)
+    if dt < _AROUND_S[0] or dt > _AROUND_S[1]:
+        return False
+    p, q = points[k], points[j]
+    return distance_m(p.lat, p.lon, q.lat, q.lon) / dt >= _RIDE_MS
+
+
+def _near_place(p, places: tuple) -> bool:
+    from carbon.places import PLACE_RADIUS_M
+    return any(distance_m(p.lat, p.lon, pl.lat, pl.lon) <= PLACE_RADIUS_M for pl in places)
 
 
 def _join_stays_without_trip(stays: list, left: set, params: Params) -> list:

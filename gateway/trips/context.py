@@ -7,6 +7,7 @@ given only a store.
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field, fields
@@ -15,12 +16,13 @@ from zoneinfo import ZoneInfo
 from carbon import Context
 from carbon.corrections import Correction
 from carbon.edits import TripEdit, apply_edits
-from carbon.factors import CAR_FUELS, CAR_SIZES
+from carbon.factors import CAR_FUELS, CAR_SIZES, TRAIN_KINDS
 from carbon.footprint import MemberSettings
 from carbon.model import Timeline
 from carbon.places import Place, assign_places
 from carbon.corrections import apply_corrections
 from carbon.footprint import apply_footprints
+from carbon.priors import learn as learn_priors
 
 from .. import accounts
 
@@ -30,7 +32,7 @@ SETTINGS_KEY = "pipeline"
 DEFAULT_TZ = "Europe/Paris"
 # Member settings (members.settings JSON, key "vehicle") the footprint reads.
 VEHICLE_KEYS = ("car_fuel", "car_size", "car_occupancy", "carpool_occupancy",
-                "motorcycle_kind")
+                "motorcycle_kind", "train_type")
 
 
 def household_settings(config) -> dict:
@@ -80,6 +82,8 @@ def check_vehicle(values: dict) -> None:
         raise ValueError("motorcycle must be light or large")
     if values.get("bus_g_pkm") is not None and not 0 < float(values["bus_g_pkm"]) <= 500:
         raise ValueError("the bus network's factor is between 1 and 500 g CO2e per passenger-km")
+    if values.get("train_type") not in (None, *TRAIN_KINDS):
+        raise ValueError(f"train type must be one of {', '.join(TRAIN_KINDS)}")
     for key in ("car_occupancy", "carpool_occupancy"):
         if key in values and not 1 <= float(values[key]) <= 9:
             raise ValueError(f"{key.replace('_', ' ')} must be between 1 and 9")
@@ -97,10 +101,12 @@ def load(store, member_id: int) -> MemberContext:
                              bus_g_pkm=mine.get("bus_g_pkm") or household.get("bus_g_pkm"),
                              boat_g_pkm=household.get("boat_g_pkm") or 0.0)
     from .transit import transit_index
+    corrections = load_corrections(conn, member_id)
+    # the member's corrections teach detection itself (their speeds, the modes they use)
     detect = Context(owned_modes=frozenset(mine.get("owns", ())), transit=transit_index(store),
-                     tz=tz)
-    return MemberContext(detect, vehicle, tz, effective_places(conn, member_id),
-                         load_corrections(conn, member_id), load_edits(conn, member_id))
+                     tz=tz, priors=learn_priors(corrections))
+    return MemberContext(detect, vehicle, tz, effective_places(conn, member_id), corrections,
+                         load_edits(conn, member_id))
 
 
 def _zone(name: str):
@@ -118,18 +124,28 @@ def load_corrections(conn, member_id: int) -> tuple:
         start = (r["trip_start_lat"], r["trip_start_lon"]) if r["trip_start_lat"] is not None else None
         end = (r["trip_end_lat"], r["trip_end_lon"]) if r["trip_end_lat"] is not None else None
         out.append(Correction(r["kind"], r["start_ts"], r["end_ts"], r["value"], r["created_ts"],
-                              start, end, r["trip_distance_m"], bool(r["main_leg"])))
+                              start, end, r["trip_distance_m"], bool(r["main_leg"]), r["was"],
+                              _features(r["leg_features"])))
     return tuple(out)
+
+
+def _features(text):
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def store_correction(conn, member_id: int, c: Correction) -> None:
     start, end = c.trip_start or (None, None), c.trip_end or (None, None)
     conn.execute(
         "INSERT OR REPLACE INTO corrections (member_id, kind, start_ts, end_ts, value, created_ts, "
-        "trip_start_lat, trip_start_lon, trip_end_lat, trip_end_lon, trip_distance_m, main_leg) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "trip_start_lat, trip_start_lon, trip_end_lat, trip_end_lon, trip_distance_m, main_leg, "
+        "was, leg_features) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (member_id, c.kind, c.start_ts, c.end_ts, c.value, c.created_ts or int(time.time()),
-         *start, *end, c.trip_distance_m, int(c.main_leg)))
+         *start, *end, c.trip_distance_m, int(c.main_leg), c.was,
+         json.dumps(c.features, sort_keys=True) if c.features else None))
 
 
 def load_edits(conn, member_id: int) -> tuple:
@@ -196,12 +212,13 @@ def _place(r) -> Place:
                  r["dwell_s"])
 
 
-def finish(stays: list, trips: list, mc: MemberContext) -> None:
+def finish(stays: list, trips: list, mc: MemberContext, keep_versions: bool = True) -> None:
     """What follows from the member's context, in carbon's order: places and purposes,
-    corrections (direct, then recurring trips), footprints."""
+    corrections (direct, then recurring trips), footprints. Stored legs keep the factor
+    table they were priced with unless `keep_versions` is False (a rebuild)."""
     tl = Timeline(stays, trips)
     if mc.places:
         assign_places(tl, mc.places)
     if mc.corrections:
         apply_corrections(tl, mc.corrections)
-    apply_footprints(tl, mc.vehicle)
+    apply_footprints(tl, mc.vehicle, keep_versions=keep_versions)

@@ -50,6 +50,7 @@ def correct_leg(store, member_id: int, leg_ts: int, mode: str, *, similar: bool 
         trip_row = conn.execute("SELECT * FROM trips WHERE id = ?", (leg["trip_id"],)).fetchone()
         trip = _trip_objects(conn, member_id, trip_row)
         target = trip.legs[leg["seq"]]
+        target.mode = leg["mode"]           # what the member saw and corrects away from
         c = make_leg_correction(trip, target, mode, created_ts=time.time_ns() // 1000)
         if not similar:
             c = replace(c, main_leg=False)      # only main legs teach recurring trips
@@ -57,7 +58,15 @@ def correct_leg(store, member_id: int, leg_ts: int, mode: str, *, similar: bool 
             member_context.store_correction(conn, member_id, c)
         reapply(store, member_id)
         return {"leg_start_ts": leg["start_ts"], "leg_end_ts": leg["end_ts"], "mode": mode,
-                "was": leg["mode"]}
+                "was": leg["mode"], "teaches": _teaches(store, member_id)}
+
+
+def _teaches(store, member_id: int) -> str:
+    """The member's corrections also move their priors (their speeds, the modes they use),
+    which detection reads: the next rebuild applies them to every trip."""
+    n = store.conn.execute("SELECT count(*) FROM corrections WHERE member_id = ? AND kind = "
+                           "'leg_mode'", (member_id,)).fetchone()[0]
+    return f"{n} leg corrections teach detection (selfdata rebuild applies them everywhere)"
 
 
 def correct_purpose(store, member_id: int, trip_ts: int, purpose: str, *,

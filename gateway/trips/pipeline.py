@@ -24,15 +24,17 @@ import json
 import logging
 import threading
 import time
+from dataclasses import replace
 
 from carbon import DEFAULT_PARAMS
+from carbon.factors import CURRENT_VERSION
 from carbon.model import Timeline
 from carbon.places import find_places
 from carbon.fix import Fix
 from carbon.timeline import CONTEXT_S, build_timeline, update_timeline
 
 from . import context as member_context
-from .rows import HI, LO, detected_of, load_stays, load_trips, write_range
+from .rows import HI, LO, detected_of, load_stays, load_trips, parked_before, write_range
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,10 @@ MONTH_S = 31 * 86400
 LONG_STAY_S = DEFAULT_PARAMS.transfer_max_s     # a stay longer than this is a safe cut
 # Fixes carried from one month to the next while no long stay closes the timeline (a
 # tracker that never rests, a trace with no nights at home): past this, a cut is forced so
-# memory stays bounded on a Pi Zero (about 100 bytes a point).
-MAX_CARRY = 150_000
+# memory stays bounded on a Pi Zero (about 100 bytes a point) and each month is not
+# detected again with all the ones before it (people rest 20 minutes well within a week
+# of fixes; only degenerate histories reach this).
+MAX_CARRY = 20_000
 
 _locks: dict = {}
 _locks_guard = threading.Lock()
@@ -132,10 +136,13 @@ def _count(conn, member_id: int, lo: int, hi: int) -> int:
 
 # ----- detection and storing
 
-def _detect(window: list, since: int | None, mc) -> Timeline:
+def _detect(window: list, since: int | None, mc, parked=None) -> Timeline:
+    """`parked`: where the member's car and bike were left before `since` (read from the
+    trips stored before it: what a rebuild from the first fix knows there, carbon.vehicles)."""
     if since is None:
         return build_timeline(window, DEFAULT_PARAMS, mc.detect)
-    return update_timeline(Timeline([], [], since), window, DEFAULT_PARAMS, mc.detect, since=since)
+    detect = replace(mc.detect, parked=parked)
+    return update_timeline(Timeline([], [], since), window, DEFAULT_PARAMS, detect, since=since)
 
 
 def _store(store, member_id: int, lo: int, hi: int, tl: Timeline, mc) -> None:
@@ -163,7 +170,8 @@ def _recompute(store, member_id: int, since, until, mc, progress=None) -> tuple:
         window = carry + chunk
         done += len(chunk)
         chunk_since = resume
-        tl = _detect(window, resume, mc)
+        parked = None if resume is None else parked_before(conn, member_id, resume)
+        tl = _detect(window, resume, mc, parked)
         cut = tl.resume_ts
         if _carried(window, cut) > MAX_CARRY:
             cut = _forced_cut(tl, window)
@@ -226,7 +234,7 @@ def _rebuild_floor(conn, member_id: int) -> int:
 
 
 def _after(store, member_id: int, outcome: tuple, mc, last_fix_id=None,
-           force_places=False) -> None:
+           force_places=False, keep_versions=True) -> None:
     """Bookkeeping and the member's places once detection is stored."""
     resume, to_the_end = outcome
     with store.transaction() as conn:
@@ -234,13 +242,15 @@ def _after(store, member_id: int, outcome: tuple, mc, last_fix_id=None,
         if last_fix_id is not None:
             values["last_fix_id"] = last_fix_id
         _save_state(conn, member_id, **values)
-    refresh_places(store, member_id, mc, force=force_places)
+    refresh_places(store, member_id, mc, force=force_places, keep_versions=keep_versions)
 
 
 # ----- public entry points
 
 def rebuild_member(store, member_id: int, progress=None) -> dict:
-    """Recompute a member's whole history from their fixes (and their corrections)."""
+    """Recompute a member's whole history from their fixes (and their corrections). Every
+    leg is priced with the current factor table afterwards, even those whose fixes are
+    gone; the counts say how many moved from an older table ("factor_table")."""
     with member_lock(store, member_id):
         return _rebuild(store, member_id, progress)
 
@@ -248,12 +258,29 @@ def rebuild_member(store, member_id: int, progress=None) -> dict:
 def _rebuild(store, member_id: int, progress=None) -> dict:
     conn = store.conn
     max_id = conn.execute("SELECT max(id) FROM fixes").fetchone()[0] or 0
+    older = _older_versions(conn, member_id)
     with store.transaction() as c:
         _save_state(c, member_id)
     mc = member_context.load(store, member_id)
     outcome = _recompute(store, member_id, None, None, mc, progress)
-    _after(store, member_id, outcome, mc, max_id, force_places=True)
-    return counts(conn, member_id)
+    # places, corrections and the current factor table applied to every stored trip, once
+    _after(store, member_id, outcome, mc, max_id, force_places=True, keep_versions=False)
+    result = counts(conn, member_id)
+    result["factor_table"] = {"version": CURRENT_VERSION, "moved": sum(older.values()),
+                              "from": older}
+    if older:
+        log.info("member %d: %d legs moved to factor table %s (from %s)", member_id,
+                 sum(older.values()), CURRENT_VERSION,
+                 ", ".join(f"{v}: {n}" for v, n in sorted(older.items())))
+    return result
+
+
+def _older_versions(conn, member_id: int) -> dict:
+    """{factor table version: legs} of the member's legs priced with another table."""
+    return dict(conn.execute(
+        "SELECT factor_version, count(*) FROM legs WHERE member_id = ? AND factor_version "
+        "IS NOT NULL AND factor_version != ? GROUP BY factor_version",
+        (member_id, CURRENT_VERSION)).fetchall())
 
 
 def process_range(store, member_id: int, start_ts: int, end_ts: int, progress=None) -> dict:
@@ -320,7 +347,8 @@ def counts(conn, member_id: int) -> dict:
 
 # ----- places and the member's context applied again (no fixes needed)
 
-def refresh_places(store, member_id: int, mc=None, force: bool = False) -> bool:
+def refresh_places(store, member_id: int, mc=None, force: bool = False,
+                   keep_versions: bool = True) -> bool:
     """Recompute detected places from the member's stays; when home, work or the set of
     places changed, apply the context again to every stored trip (purposes follow).
     Skipped while only the open last stay grows (the live path's usual case). ``mc`` is the
@@ -352,14 +380,15 @@ def refresh_places(store, member_id: int, mc=None, force: bool = False) -> bool:
     if changed:
         mc.places = member_context.effective_places(store.conn, member_id)
     if changed or force:
-        reapply(store, member_id, mc)
+        reapply(store, member_id, mc, keep_versions)
     return changed
 
 
-def reapply(store, member_id: int, mc=None) -> None:
+def reapply(store, member_id: int, mc=None, keep_versions: bool = True) -> None:
     """Places, corrections and footprints applied again to every stored trip, a month at a
     time, without re-reading fixes (works on trips whose fixes retention deleted). ``mc``:
-    the member's context when the caller has it, else read now."""
+    the member's context when the caller has it, else read now. Legs keep the factor table
+    they were priced with unless `keep_versions` is False."""
     mc = mc or member_context.load(store, member_id)
     conn = store.conn
     row = conn.execute("SELECT min(start_ts), max(start_ts) FROM trips WHERE member_id = ?",
@@ -378,7 +407,7 @@ def reapply(store, member_id: int, mc=None) -> None:
             if mc.edits:      # stored legs carry the engine's own modes: detected follows
                 stays, trips = member_context.shape(stays, trips, mc)
                 detected = detected_of(trips)
-            member_context.finish(stays, trips, mc)
+            member_context.finish(stays, trips, mc, keep_versions)
             write_range(conn, member_id, t, hi, stays, trips, detected)
         t = hi
 

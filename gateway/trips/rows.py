@@ -8,12 +8,16 @@ few writes.
 """
 from __future__ import annotations
 
+import json
+
+from carbon import vehicles
 from carbon.model import Leg, Stay, Trip
 
 LO, HI = -(2 ** 62), 2 ** 62      # open bounds for a range of start_ts
 
 _TRIP_FINISH = ("co2_g", "avoided_g", "purpose", "start_place", "end_place")
-_LEG_FINISH = ("mode", "confidence", "corrected", "co2_g", "avoided_g", "factor_version")
+_LEG_FINISH = ("mode", "confidence", "corrected", "co2_g", "avoided_g", "factor_version",
+               "probs", "features")
 
 
 # ----- carbon objects -> comparable tuples
@@ -39,7 +43,7 @@ def _trip_finish(t: Trip) -> tuple:
 
 def _leg_finish(g: Leg) -> tuple:
     return (g.mode, round(g.confidence, 3), int(g.corrected), g.co2_g, g.avoided_g,
-            g.factor_version)
+            g.factor_version, _dump(g.probs), _dump(g.features))
 
 
 def _stay_key(s: Stay) -> tuple:
@@ -67,14 +71,38 @@ def load_trips(conn, member_id: int, lo: int = LO, hi: int = HI) -> tuple:
     for r in conn.execute("SELECT * FROM trips WHERE member_id = ? AND start_ts >= ? AND "
                           "start_ts < ? ORDER BY start_ts", (member_id, lo, hi)):
         rows = legs_of.get(r["id"], [])
-        legs = [Leg(g["start_ts"], g["end_ts"], g["distance_m"], g["detected_mode"],
-                    g["detected_confidence"], n_points=g["n_points"]) for g in rows]
+        legs = [_leg(g) for g in rows]
         start = (r["start_lat"], r["start_lon"]) if r["start_lat"] is not None else None
         end = (r["end_lat"], r["end_lon"]) if r["end_lat"] is not None else None
         trips.append(Trip(r["start_ts"], r["end_ts"], r["distance_m"], legs, start=start, end=end))
         detected.append([(g["detected_mode"], g["detected_confidence"]) for g in rows])
         ids.append(r["id"])
     return trips, detected, ids
+
+
+def parked_before(conn, member_id: int, ts: int):
+    """Where the member's car and bike were left by the trips stored before `ts` (their
+    detected modes, as detection saw them), looking back as far as that still means
+    something (carbon.vehicles.STALE_S)."""
+    lo = ts - vehicles.STALE_S
+    trips, _detected, _ids = load_trips(conn, member_id, lo, ts)
+    stays = load_stays(conn, member_id, lo, ts + 1)     # up to the stay starting at ts
+    return vehicles.from_trips([t for t in trips if t.end_ts <= ts], stays)
+
+
+def _leg(g) -> Leg:
+    """A stored leg as the engine gave it (its own mode; the table it was priced with)."""
+    return Leg(g["start_ts"], g["end_ts"], g["distance_m"], g["detected_mode"],
+               g["detected_confidence"], n_points=g["n_points"],
+               factor_version=g["factor_version"], probs=_json(g["probs"]),
+               features=_json(g["features"]))
+
+
+def _json(text):
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
 
 
 # ----- the difference writer
@@ -135,11 +163,16 @@ def _insert_trip(conn, member_id: int, t: Trip, detected: list) -> None:
     conn.executemany(
         "INSERT INTO legs (trip_id, member_id, seq, start_ts, end_ts, distance_m, mode, "
         "confidence, detected_mode, detected_confidence, corrected, n_points, co2_g, avoided_g, "
-        "factor_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "factor_version, probs, features) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?)",
         [(cur.lastrowid, member_id, k, g.start_ts, g.end_ts, round(g.distance_m, 1), g.mode,
           round(g.confidence, 3), m, round(c, 3), int(g.corrected), g.n_points, g.co2_g,
-          g.avoided_g, g.factor_version)
+          g.avoided_g, g.factor_version, _dump(g.probs), _dump(g.features))
          for k, (g, (m, c)) in enumerate(zip(t.legs, detected))])
+
+
+def _dump(value) -> str | None:
+    return json.dumps(value, sort_keys=True) if value else None
 
 
 def _update_trip(conn, trip_id: int, t: Trip, counts: dict) -> None:

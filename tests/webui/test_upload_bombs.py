@@ -17,7 +17,7 @@ from helpers import basic, count_fixes, location, wait_for
 from test_import_limits import ALICE, finished, started, upload
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-import bombs  # noqa: E402  (bench/bombs.py: the same files bench/import.py uploads)
+import bombs  # noqa: E402  (bench/bombs.py: the same files bench/upload.py uploads)
 
 PEAK_MB = 150
 

@@ -38,4 +38,9 @@ def run(args, ctx):
         for name, c in results.items():
             print(f"{name}: {c['trips']} trips, {c['legs']} legs, {c['stays']} stays, "
                   f"{c['places']} places", file=sys.stdout)
+            moved = c.get("factor_table", {})
+            if moved.get("moved"):
+                older = ", ".join(f"{n} from {v}" for v, n in sorted(moved["from"].items()))
+                print(f"{name}: {moved['moved']} legs now priced with factor table "
+                      f"{moved['version']} ({older})", file=sys.stdout)
     return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from carbon.factors import CAR_FUELS, CAR_SIZES
+from carbon.factors import CAR_FUELS, CAR_SIZES, TRAIN_KINDS
 
 from carbon.modes import MODES
 
@@ -22,6 +22,9 @@ def register(sub, common):
     p.add_argument("--occupancy", type=float, help="people usually in the member's car")
     p.add_argument("--carpool-occupancy", type=float, help="people aboard when carpooling")
     p.add_argument("--motorcycle", choices=("light", "large"))
+    p.add_argument("--train-type", choices=TRAIN_KINDS,
+                   help="the line the member takes (ter, intercites, tgv, rer), for train "
+                        "legs whose own speed and stops cannot tell")
     p.add_argument("--owns", metavar="MODES",
                    help="comma-separated vehicles the member uses, e.g. e-bike,car "
                         "('' for none); changes detection, so trips are rebuilt")
@@ -32,7 +35,8 @@ def register(sub, common):
 def run(args, ctx):
     member = member_id(ctx, args.member)
     values = {"car_fuel": args.fuel, "car_size": args.size, "car_occupancy": args.occupancy,
-              "carpool_occupancy": args.carpool_occupancy, "motorcycle_kind": args.motorcycle}
+              "carpool_occupancy": args.carpool_occupancy, "motorcycle_kind": args.motorcycle,
+              "train_type": args.train_type}
     if args.owns is not None:
         owns = [m.strip() for m in args.owns.split(",") if m.strip()]
         bad = [m for m in owns if m not in MODES]

@@ -111,3 +111,25 @@ def test_commands_speak_in_sentences_and_tables_without_json(box, capsys):
     _, out, _ = _run(capsys, box, "correct", "--member", "bob", "--trip", when, "--purpose",
                      "work")
     assert out.startswith(f"trip of {when[:10]} ") and "purpose commute -> work" in out
+
+
+def test_a_member_says_which_train_they_take_and_a_rebuild_says_what_it_moved(box, capsys):
+    import sqlite3
+    _filled(box, capsys)
+    code, out, _ = _run(capsys, box, "vehicle", "--member", "bob", "--train-type", "intercites",
+                         "--json")
+    assert code == 0 and json.loads(out)["train_type"] == "intercites"
+    try:
+        _run(capsys, box, "vehicle", "--member", "bob", "--train-type", "steam")
+    except SystemExit as exc:      # argparse refuses it, with the accepted kinds
+        assert exc.code == 2
+    else:
+        raise AssertionError("an unknown train type was accepted")
+    # legs priced with the first table are moved to the current one, and the rebuild says so
+    db = sqlite3.connect(box.store.path)
+    with db:
+        db.execute("UPDATE legs SET factor_version = '2026-07'")
+    code, out, _ = _run(capsys, box, "rebuild", "--member", "bob")
+    assert code == 0 and "now priced with factor table 2026-12" in out and "from 2026-07" in out
+    assert {r[0] for r in db.execute("SELECT DISTINCT factor_version FROM legs")} == {"2026-12"}
+    db.close()

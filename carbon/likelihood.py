@@ -1,0 +1,194 @@
+"""How likely a leg's measurements are under each mode (the per-leg part of the model).
+
+log L(mode) = sum over the features measurable on this leg of weight x log density, each
+density flat over the mode's typical range and Gaussian outside it (carbon.mode_params).
+Features that cannot be measured at this sampling are left out, so a sparse leg is
+decided by what is known (its mean speed and distance), with a likelihood that is flat
+across the modes that could have done it: its confidence says so.
+"""
+import math
+
+from carbon.features import DENSE_STEP_S, TIMED_STEP_S, LegFeatures
+from carbon.mode_params import FEATURES, INFERRED, RANGES, STATIONS_WEIGHT
+
+_SQRT_2PI_HALF = math.sqrt(2 * math.pi) / 2
+
+
+def measurable(f: LegFeatures) -> dict:
+    """{feature: value} of what this leg's sampling lets us read."""
+    out = {}
+    if f.duration_s > 0:
+        out["mean"] = f.mean_ms
+        out["distance"] = f.distance_m
+    timed = f.median_step_s <= TIMED_STEP_S and f.n_fixes >= 4
+    if timed:
+        out["cruise"] = f.p85_held_ms
+        out["top"] = f.p95_held_ms
+    if f.sustained_p85_ms is not None and f.median_step_s <= 2 * TIMED_STEP_S:
+        out["sustained"] = f.sustained_p85_ms
+    if f.median_step_s <= DENSE_STEP_S and f.distance_m >= 400 and f.n_fixes >= 8:
+        out["stops"] = f.stops_per_km
+    if f.station_halts is not None:
+        out["stations"] = f.station_halts
+    if f.blind_share is not None and f.duration_s >= 120:
+        out["blind"] = f.blind_share
+    if f.wait_s is not None:
+        out["wait"] = f.wait_s
+    return out
+
+
+def _flat_top(u: float, a: float, b: float, s_lo: float, s_hi: float,
+              shape_only: bool = False) -> float:
+    """log density at u of: flat on [a, b], half-Gaussians of sd s_lo / s_hi outside
+    (`shape_only`: without the normalisation, see _shape_only)."""
+    z = (b - a) + (s_lo + s_hi) * _SQRT_2PI_HALF
+    if shape_only:
+        z **= _SECONDARY
+    if u < a:
+        d = (a - u) / s_lo
+    elif u > b:
+        d = (u - b) / s_hi
+    else:
+        d = 0.0
+    return -0.5 * d * d - math.log(z)
+
+
+def _feature_loglik(name: str, value: float, row: tuple, shape_only: bool = False) -> float:
+    offset, _weight = FEATURES[name]
+    lo, hi, s_lo, s_hi = row
+    if offset is None:
+        return _flat_top(value, lo, hi, s_lo, s_hi, shape_only)
+    return _flat_top(math.log(value + offset), math.log(lo + offset), math.log(hi + offset),
+                     s_lo, s_hi, shape_only)
+
+
+def contributions(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> dict:
+    """{mode: {feature: weighted log density}} under each mode's best-fitting component
+    (plus "component": its log share): what each measurable feature says."""
+    ranges = ranges or RANGES
+    values = measurable(f)
+    halts = values.pop("stations", None)
+    shaped = _shape_only(values)
+    out = {}
+    for mode in modes:
+        best = None
+        for share, row in ranges[mode]:
+            parts = {k: FEATURES[k][1] * _feature_loglik(k, v, row[k], k in shaped)
+                     for k, v in values.items()}
+            parts["component"] = math.log(share)
+            if halts is not None:
+                parts["stations"] = STATIONS_WEIGHT * _count_loglik(halts, f.distance_m,
+                                                                    row["stations"])
+            if best is None or sum(parts.values()) > sum(best.values()):
+                best = parts
+        out[mode] = best
+    return out
+
+
+def leg_loglik(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> dict:
+    """{mode: log likelihood} of this leg's measurable features, a mixture over the mode's
+    components; `ranges` may carry the member's own (carbon.priors) in place of the
+    defaults."""
+    table = _compiled(ranges or RANGES, modes)
+    values = measurable(f)
+    halts = values.pop("stations", None)
+    u = {k: (v if FEATURES[k][0] is None else math.log(v + FEATURES[k][0]))
+         for k, v in values.items()}
+    shaped = _shape_only(u)
+    out = {}
+    for mode, comps in table:
+        best, terms = -math.inf, []
+        for log_share, rows, stations in comps:
+            total = log_share
+            if halts is not None:
+                total += STATIONS_WEIGHT * _count_loglik(halts, f.distance_m, stations)
+            for k, x in u.items():
+                a, b, s_lo, s_hi, w_logz, w = rows[k]
+                if x < a:
+                    d = (a - x) / s_lo
+                    total -= w * 0.5 * d * d
+                elif x > b:
+                    d = (x - b) / s_hi
+                    total -= w * 0.5 * d * d
+                total -= w_logz * (_SECONDARY if k in shaped else 1.0)
+            terms.append(total)
+            best = max(best, total)
+        out[mode] = best if len(terms) == 1 else \
+            best + math.log(sum(math.exp(t - best) for t in terms))
+    return out
+
+
+# The speed features all measure much the same thing, how fast the member went: a narrow
+# typical range (an e-bike's assistance cap) would be counted four times as evidence if
+# each kept its full normalisation. The main one (the cruise speed when the sampling shows
+# it, else the mean) keeps it, the others a third of it (they are not independent, nor
+# the same: the mean counts the stops, the top the peaks); their tails count in full.
+_SPEED = ("cruise", "mean", "top", "sustained")
+_SECONDARY = 1.0 / 3.0
+
+
+def _shape_only(u: dict) -> frozenset:
+    main = next((k for k in _SPEED if k in u), None)
+    return frozenset(k for k in _SPEED if k in u and k != main)
+
+
+_CACHE: dict = {}
+
+
+def _compiled(ranges: dict, modes) -> list:
+    """[(mode, [(log share, {feature: (a, b, s_lo, s_hi, weight x log z, weight)})])]
+    with bounds already in the feature's transformed units (computed once per table)."""
+    key = (id(ranges), tuple(modes))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is ranges:
+        return hit[1]
+    table = []
+    for mode in modes:
+        comps = []
+        for share, row in ranges[mode]:
+            rows = {}
+            for k, value in row.items():
+                if k not in FEATURES:
+                    continue
+                lo, hi, s_lo, s_hi = value
+                off, w = FEATURES[k]
+                a, b = (lo, hi) if off is None else (math.log(lo + off), math.log(hi + off))
+                z = (b - a) + (s_lo + s_hi) * _SQRT_2PI_HALF
+                rows[k] = (a, b, s_lo, s_hi, w * math.log(z), w)
+            comps.append((math.log(share), rows, row["stations"]))
+        table.append((mode, comps))
+    if len(_CACHE) > 64:
+        _CACHE.clear()
+    _CACHE[key] = (ranges, table)
+    return table
+
+
+def _count_loglik(k: int, distance_m: float, model: tuple) -> float:
+    """log P(k station halts over this distance) under a component's count model
+    (see mode_params, "stations")."""
+    law, km_per_halt = model
+    mean = max(distance_m / 1000.0 / km_per_halt, 1e-3)
+    if law == "poisson":
+        return k * math.log(mean) - mean - math.lgamma(k + 1)
+    q = mean / (1.0 + mean)                      # geometric on 0, 1, 2, ... with this mean
+    return math.log(1.0 - q) + k * math.log(q)
+
+
+def wait_loglik(seconds: float, ranges: dict | None = None, modes=INFERRED) -> dict:
+    """{mode: log likelihood} of standing `seconds` at the boarding point (the wait
+    feature alone, for a stop that was first read as a stay)."""
+    ranges = ranges or RANGES
+    return {m: FEATURES["wait"][1] * _feature_loglik("wait", seconds, ranges[m][0][1]["wait"])
+            for m in modes}
+
+
+def posterior(loglik: dict, prior: dict) -> dict:
+    """Normalised probabilities from log likelihoods and a prior (modes absent: 0)."""
+    scores = {m: v + math.log(prior[m]) for m, v in loglik.items()
+              if prior.get(m, 0) > 0 and v > -math.inf}
+    if not scores:
+        return {}
+    top = max(scores.values())
+    weights = {m: math.exp(v - top) for m, v in scores.items()}
+    total = sum(weights.values())
+    return {m: w / total for m, w in weights.items()}

@@ -1,0 +1,207 @@
+"""The mode model's parameters: plain data, each with where it comes from.
+
+A leg's likelihood under a mode is a product over its measurable features (see
+carbon.likelihood). Range features have a *flat-topped* density: flat over the mode's
+typical range, falling off as a half-Gaussian outside it (in log units for speeds, counts,
+waits and distances), normalised so that a mode with a wide range (a car goes 4 to 33 m/s)
+is not favoured over one with a narrow range (an e-bike is capped at 25 km/h). The tails'
+widths say how sharp the limit is: a speed limit or an assistance cap is sharp (0.05-0.1 in
+log units, i.e. 5-10 %), a habit is not (0.3). Station halts are counted and have a count
+model per mode. Ranges are typical values from the literature and operators (cited per
+row), then checked against the feature distributions of the scenario suite and of the
+real labelled legs (e-mission and Helsinki) together, with `bench/modes.py`; no value was
+fitted to one data set.
+
+RANGES: mode -> [(share, {feature: (lo, hi, soft_lo, soft_hi)})], in the feature's own units.
+"""
+
+# The modes the model tells apart from a trace. e-scooter, motorcycle and carpool move like
+# an e-bike or a car: the member's vehicles decide (carbon.modes._fit_to_owned).
+INFERRED = ("walk", "run", "bike", "e-bike", "car", "bus", "tram", "metro", "train", "boat",
+            "plane")
+PUBLIC = frozenset({"bus", "tram", "metro", "train", "boat", "plane"})
+
+# feature -> (offset added before taking the log, or None: linear units; weight). Speed
+# features are correlated (a fast cruise makes a fast mean), so each counts part.
+FEATURES = {
+    "mean": (0.3, 0.5),        # distance / duration
+    "cruise": (0.3, 0.7),      # p85 of speeds, single wrong fixes capped (features._open_spikes)
+    "top": (0.3, 0.5),         # p95 of the same: the peaks
+    "sustained": (0.3, 0.5),   # p85 of two-minute headway
+    "stops": (0.3, 0.7),       # halts of 8-150 s per km (dense sampling only)
+    "blind": (None, 0.6),      # share of time unseen or seen only by network positions
+    "wait": (30.0, 1.0),       # seconds standing at the boarding point
+    "distance": (50.0, 0.8),   # metres
+}
+
+
+def _r(mean, cruise, top, sustained, stops, blind, wait, distance,
+       stations=("poisson", 500.0)) -> dict:
+    return {"mean": mean, "cruise": cruise, "top": top, "sustained": sustained,
+            "stops": stops, "blind": blind, "wait": wait, "distance": distance,
+            "stations": stations}
+
+
+def _like(base: dict, **rows) -> dict:
+    return dict(base, **rows)
+
+
+_FOOT_WAIT = (0.0, 1800.0, 1.0, 1.0)          # standing says nothing about walking
+_OWN_WAIT = (0.0, 60.0, 1.0, 0.5)             # nobody waits long for their own vehicle
+_PT_WAIT = (60.0, 900.0, 0.8, 0.5)            # riders wait 1-15 min for a service
+_ROAD_BLIND = (0.0, 0.3, 0.1, 0.15)           # GPS sees the road (tunnels aside)
+
+_WALK = _r(mean=(0.7, 1.6, 0.3, 0.15), cruise=(0.9, 2.0, 0.4, 0.15), top=(1.1, 2.5, 0.4, 0.15),
+           sustained=(0.8, 1.75, 0.4, 0.12), stops=(0.0, 8.0, 0.5, 0.5),
+           blind=(0.0, 0.3, 0.1, 0.15), wait=_FOOT_WAIT, distance=(50.0, 3000.0, 1.0, 0.7))
+_RUN = _r(mean=(2.2, 3.7, 0.15, 0.1), cruise=(2.4, 4.3, 0.15, 0.08), top=(2.6, 4.8, 0.15, 0.08),
+          sustained=(2.2, 4.2, 0.15, 0.08), stops=(0.0, 1.0, 0.4, 0.4),
+          blind=(0.0, 0.1, 0.1, 0.1), wait=_FOOT_WAIT, distance=(800.0, 21000.0, 0.7, 0.5))
+_BIKE = _r(mean=(2.2, 5.0, 0.25, 0.12), cruise=(3.2, 6.5, 0.15, 0.15), top=(3.6, 8.5, 0.2, 0.12),
+           sustained=(2.6, 6.8, 0.2, 0.15), stops=(0.0, 2.0, 0.4, 0.35),
+           blind=(0.0, 0.15, 0.1, 0.1), wait=_OWN_WAIT, distance=(300.0, 15000.0, 1.0, 0.4))
+_EBIKE = _r(mean=(5.0, 7.2, 0.12, 0.1), cruise=(6.0, 7.8, 0.1, 0.08), top=(6.3, 8.0, 0.1, 0.06),
+            sustained=(5.2, 7.5, 0.12, 0.08), stops=(0.0, 1.5, 0.4, 0.35),
+            blind=(0.0, 0.15, 0.1, 0.1), wait=_OWN_WAIT, distance=(1000.0, 25000.0, 1.0, 0.4))
+_CAR_TOWN = _r(mean=(5.5, 12.0, 0.15, 0.2), cruise=(7.5, 16.0, 0.25, 0.2),
+               top=(9.0, 19.0, 0.2, 0.2), sustained=(5.0, 14.0, 0.3, 0.2),
+               stops=(0.0, 2.5, 0.4, 0.35), blind=_ROAD_BLIND, wait=_OWN_WAIT,
+               distance=(500.0, 15000.0, 0.8, 0.5), stations=("poisson", 200.0))
+_BUS = _r(mean=(2.5, 7.0, 0.3, 0.2), cruise=(5.5, 13.0, 0.25, 0.2), top=(7.0, 16.0, 0.2, 0.2),
+          sustained=(3.5, 10.0, 0.3, 0.2), stops=(1.0, 4.0, 0.35, 0.35),
+          blind=(0.0, 0.2, 0.1, 0.15), wait=_PT_WAIT, distance=(500.0, 20000.0, 0.7, 0.3),
+          stations=("poisson", 20.0))
+_TRAIN = _r(mean=(8.0, 20.0, 0.3, 0.15), cruise=(15.0, 30.0, 0.25, 0.15),
+            top=(18.0, 33.0, 0.25, 0.15), sustained=(12.0, 28.0, 0.3, 0.15),
+            stops=(0.0, 0.4, 0.5, 0.5), blind=(0.0, 1.0, 0.1, 0.1), wait=(60.0, 1200.0, 0.8, 0.5),
+            distance=(2000.0, 60000.0, 0.7, 0.5), stations=("geometric", 3.0))
+
+# mode -> [(share of its legs, ranges)]: modes with distinct regimes (a car in town and on
+# a motorway) are mixtures, so that neither regime pays for the width of the other.
+RANGES = {
+    # Bohannon 1997 (Age Ageing 26:15): comfortable gait 1.27-1.46 m/s, maximum 1.75-2.5;
+    # legs include crossings and waits. Most walking legs are under 3 km (EMP 2019).
+    "walk": [(1.0, _WALK)],
+    # Recreational running 2.5-3.7 m/s (a 4:30-6:40 min/km pace); runners rarely stop.
+    "run": [(1.0, _RUN)],
+    # Urban cycling 12-20 km/h with stops (Copenhagen's average ~16 km/h; slow commuters
+    # 11-12 km/h, e-mission's rides 9-13 km/h door to door), cruising at 15-23 km/h;
+    # lights every few hundred m.
+    "bike": [(1.0, _BIKE)],
+    # EU pedelecs: assistance up to 25 km/h (6.9 m/s, EN 15194): fast, steady, capped;
+    # their riders average 18-22 km/h where others ride 15-17 (Dutch and Danish studies).
+    "e-bike": [(1.0, _EBIKE)],
+    # Town 20-40 km/h door to door with lights and corners (a car slower than 20 km/h over
+    # kilometres is in a jam; a bike does that every day); roads and motorways 80-130 km/h
+    # in France (90-110 in Finland, 65-70 mph in California): a legal limit, a sharp tail.
+    "car": [(0.65, _CAR_TOWN),
+            (0.35, _like(_CAR_TOWN, mean=(12.0, 33.0, 0.3, 0.06), cruise=(16.0, 37.0, 0.25, 0.05),
+                         top=(18.0, 40.0, 0.2, 0.05), sustained=(14.0, 36.0, 0.3, 0.05),
+                         stops=(0.0, 0.5, 0.5, 0.35), distance=(5000.0, 300000.0, 0.8, 0.5)))],
+    # Urban buses: commercial speed 12-25 km/h, a stop every 300-500 m (UITP); express
+    # and suburban lines on motorways (Helsinki's 154 at 80 km/h), far fewer stops.
+    "bus": [(0.85, _BUS),
+            (0.15, _like(_BUS, mean=(7.0, 20.0, 0.3, 0.15), cruise=(13.0, 25.0, 0.25, 0.1),
+                         top=(15.0, 28.0, 0.2, 0.1), sustained=(10.0, 24.0, 0.3, 0.1),
+                         stops=(0.0, 1.5, 0.5, 0.35), distance=(3000.0, 60000.0, 0.7, 0.4)))],
+    # Trams: commercial speed 14-25 km/h (Helsinki's ~15 km/h), stops every 400-600 m.
+    "tram": [(1.0, _like(_BUS, mean=(2.5, 7.5, 0.25, 0.2), cruise=(5.0, 13.0, 0.2, 0.2),
+                         top=(6.5, 15.0, 0.2, 0.2), sustained=(3.0, 11.0, 0.25, 0.2),
+                         distance=(400.0, 10000.0, 0.7, 0.3), stations=("poisson", 10.0)))],
+    # Metros: commercial speed 25-45 km/h, stations every 0.7-1.5 km, up to 80-90 km/h;
+    # underground the phone sees nothing, or network positions (most of the leg).
+    "metro": [(1.0, _like(_BUS, mean=(6.0, 14.0, 0.25, 0.2), cruise=(12.0, 25.0, 0.25, 0.15),
+                          top=(14.0, 28.0, 0.2, 0.15), sustained=(8.0, 24.0, 0.25, 0.15),
+                          stops=(0.3, 1.6, 0.5, 0.5), blind=(0.3, 1.0, 0.2, 0.1),
+                          distance=(700.0, 25000.0, 0.6, 0.3), stations=("geometric", 1.2)))],
+    # Trains (SNCF, Fintraffic, Caltrain timetables): commuter 60-120 km/h with stations
+    # every 1.5-5 km; regional and intercity 120-200 km/h every 5-60 km; high-speed
+    # 300-320 km/h. Metal coaches and tunnels blind part of it.
+    "train": [(0.4, _TRAIN),
+              (0.45, _like(_TRAIN, mean=(15.0, 45.0, 0.3, 0.1), cruise=(25.0, 56.0, 0.25, 0.08),
+                           top=(28.0, 60.0, 0.25, 0.08), sustained=(22.0, 55.0, 0.3, 0.08),
+                           distance=(10000.0, 400000.0, 0.7, 0.5), stations=("geometric", 20.0))),
+              (0.15, _like(_TRAIN, mean=(35.0, 72.0, 0.3, 0.08), cruise=(55.0, 92.0, 0.25, 0.06),
+                           top=(60.0, 95.0, 0.25, 0.06), sustained=(50.0, 90.0, 0.3, 0.06),
+                           distance=(100000.0, 900000.0, 0.7, 0.5), stations=("geometric", 150.0)))],
+    # Ferries and sea-buses: 10-25 knots, steady, docking at each end.
+    "boat": [(1.0, _like(_BUS, mean=(3.0, 12.0, 0.3, 0.3), cruise=(4.0, 15.0, 0.3, 0.3),
+                         top=(5.0, 17.0, 0.3, 0.3), sustained=(3.5, 14.0, 0.3, 0.3),
+                         stops=(0.0, 0.3, 0.5, 0.5), wait=(60.0, 1800.0, 0.8, 0.5),
+                         distance=(500.0, 100000.0, 0.7, 0.7), stations=("poisson", 50.0)))],
+    # Airliners: gate to gate 150-800 km/h including taxi, climb and descent; phones off.
+    "plane": [(1.0, _r(mean=(40.0, 250.0, 0.3, 0.3), cruise=(60.0, 270.0, 0.3, 0.3),
+                       top=(60.0, 280.0, 0.3, 0.3), sustained=(60.0, 270.0, 0.3, 0.3),
+                       stops=(0.0, 0.3, 0.5, 0.5), blind=(0.7, 1.0, 0.15, 0.1),
+                       wait=(600.0, 7200.0, 1.0, 0.7), distance=(100000.0, 1.5e7, 0.6, 0.5),
+                       stations=("poisson", 5000.0)))],
+}
+
+# Station halts (features.station_halts: 25 s-7 min halts between stretches above 15 m/s)
+# over a leg of d km, per component ("stations" rows): ("poisson", km per halt): halts are
+# rare accidents (a motorway jam or toll for a car, a stop of an express bus); ("geometric",
+# km per halt): halts are the service and their number varies widely (a commuter train
+# stops every 1.5-5 km, a regional one every 5-15, an intercity every 30-60, a high-speed
+# train once or twice in 400 km; a metro every 0.7-1.5 km).
+STATIONS_WEIGHT = 0.8
+
+# A trip is made with at most one private vehicle, the one the member left with, plus
+# public transport and walking: nobody picks up a car in the middle of a metro journey,
+# a cyclist keeps the bike (it may ride a train or a ferry), and nobody jogs to a bus,
+# rides it, then jogs again. Each kind of trip has a share of trips ("prior") and, within
+# it, the share of its legs each mode carries ("modes").
+#
+# Shares: the French national travel survey (EMP 2019) counts about 63 % of trips by car,
+# 24 % on foot, 9 % by public transport, 3 % by bike, running and flying rare; but the
+# members of a box are people who track their mobility, and a national car share would
+# decide every doubtful leg by itself. So they are flattened (roughly their square root):
+# they only tip legs the physics leaves even, and each member's corrections move them
+# (carbon.priors). Boats and planes stay rare: a ferry needs its route (a GTFS feed) to be
+# believed, and a flight is told by its envelope (no ground mode covers its hop).
+TRIP_KINDS = {
+    "foot": {"prior": 0.38, "modes": {"walk": 0.6, "bus": 0.12, "tram": 0.06, "metro": 0.07,
+                                      "train": 0.12, "boat": 0.01, "plane": 0.02}},
+    "run": {"prior": 0.03, "modes": {"run": 0.7, "walk": 0.3}},
+    "bike": {"prior": 0.17, "modes": {"bike": 0.45, "e-bike": 0.2, "walk": 0.25, "train": 0.08,
+                                      "boat": 0.01, "metro": 0.005, "tram": 0.005}},
+    "car": {"prior": 0.42, "modes": {"car": 0.64, "walk": 0.3, "boat": 0.01, "plane": 0.01,
+                                     "train": 0.02, "bus": 0.01, "metro": 0.005,
+                                     "tram": 0.005}},
+}
+
+
+def leg_prior(kinds: dict = TRIP_KINDS) -> dict:
+    """How often each mode carries a leg, over all kinds of trips (for a leg on its own)."""
+    out = dict.fromkeys(INFERRED, 0.0)
+    for kind in kinds.values():
+        for mode, w in kind["modes"].items():
+            out[mode] += kind["prior"] * w
+    total = sum(out.values())
+    return {m: p / total for m, p in out.items()}
+
+
+LEG_PRIOR = leg_prior()
+
+# Between consecutive legs of a trip: vehicles are joined by walks (a vehicle rarely
+# follows another without a stop or a walk between; segmentation can miss a short one).
+VEHICLE_TO_OTHER_VEHICLE = 0.2
+SAME_MODE_AGAIN = 0.5       # two legs of one mode split by a halt are joined afterwards
+
+# What else may move a leg: a GTFS route followed with halts at its stops, the phone's own
+# activity guess when physically believable.
+# A bus or tram line runs along streets cars use too (it must also have halted at its
+# stops: carbon.transit); no road runs along a ferry route or, mostly, a railway.
+TRANSIT_MATCH_FACTOR = {"boat": 1000.0, "train": 1000.0, "other": 100.0}
+ACTIVITY_FACTOR = 3.0
+# Modes a trace alone cannot show: a ferry moves like a bus on a causeway or a car along
+# the shore; only knowing where its route runs (a GTFS feed) or the member saying so makes
+# it believable. Their likelihood is multiplied by this unless a route matched.
+NEEDS_ROUTE = {"boat": 1e-3}
+
+# A trip back to where it started, without a stop: done for its own sake. P(loop | mode),
+# from what such trips are (runs and strolls are mostly loops; commutes, errands and
+# public transport journeys go somewhere). A loop trip is at least LOOP_MIN_M long and
+# ends within LOOP_RADIUS_M of its start.
+LOOP_PROB = {"run": 0.7, "walk": 0.15, "bike": 0.1, "e-bike": 0.05, "car": 0.02, "other": 0.01}
+LOOP_MIN_M = 1000.0
+LOOP_RADIUS_M = 250.0

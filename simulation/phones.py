@@ -1,0 +1,172 @@
+"""What a phone reports of a 1 Hz motion: its sampling regime and its errors.
+
+Regimes (the ones the engine meets in the wild):
+* ``1s``: a GPS logger or a sports app (GeoLife's loggers record every 1-5 s);
+* ``dense``: a tracker in motion mode, a fix every 5-20 s; like the Android phones of the
+  Helsinki test, it drops fixes while standing (a stop shows as a gap);
+* ``sparse``: Google's location history, a fix every 1-2 minutes, GPS, Wi-Fi or cell;
+* ``significant``: OwnTracks' significant-changes mode (iOS): a fix once the phone has moved
+  ~500 m and at most every ~5 minutes, nothing while it stays.
+
+Errors: GPS error is correlated in time (an AR(1) process with a ~5 min time constant,
+per-axis sigma ~ accuracy/1.5, since Android reports a 68 % radius); in streets, multipath
+throws fixes 20-80 m off for 5-40 s while the reported accuracy stays small (the "urban
+canyon"); in a train's coach, 10-50 m and some network positions; indoors, positions
+come from Wi-Fi (10-50 m, steady); underground, either
+nothing or network positions that jump by kilometres; in flight, the phone is off.
+Phones also fall asleep for minutes now and then (apps suspended by the OS).
+"""
+import math
+import random
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Regime:
+    name: str
+    every_s: tuple | None        # (min, max) between fixes in motion; None: distance-based
+    min_move_m: float = 0.0      # distance filter (significant changes)
+    min_gap_s: float = 0.0       # never two fixes closer in time than this
+    stay_every_s: tuple | None = None   # at a stay (indoors); None: silent there
+    drop_standing: float = 0.0   # share of fixes not reported while standing in a trip
+    naps_per_h: float = 0.0      # the OS suspends the app this often while moving...
+    nap_s: tuple = (120, 600)    # ...for this long
+    wake_s: tuple = (1, 1)       # leaving a stay, motion wakes the tracker after this long
+    network_share: float = 0.0   # share of fixes from Wi-Fi/cell rather than GPS (Google)
+
+
+REGIMES = {
+    "1s": Regime("1s", (1, 1), stay_every_s=(30, 90)),
+    "dense": Regime("dense", (5, 20), stay_every_s=(120, 600), drop_standing=0.7,
+                    naps_per_h=0.3, wake_s=(5, 60)),
+    "sparse": Regime("sparse", (60, 120), stay_every_s=(600, 1800), network_share=0.35,
+                     wake_s=(30, 120)),
+    "significant": Regime("significant", None, min_move_m=500.0, min_gap_s=300.0),
+}
+
+_GPS_ACC = {"open": (3, 10), "street": (5, 25), "indoor": (10, 50), "rail": (8, 50)}
+# Inside a train's metal coach GPS is worse and the phone falls back on network
+# positions now and then (the Helsinki and e-mission train legs: accuracy 10-50 m).
+_NETWORK_SHARE = {"rail": 0.15}
+# GPS error is correlated over minutes (multipath and atmosphere change slowly, and phones
+# filter their fixes): a phone at rest drifts a metre or so per second at most. Indoors the
+# position comes from the same Wi-Fi access points for as long as the member stays, and
+# is steadier than its reported accuracy says: the e-mission days' stays of half an hour
+# or more keep 90 % of their fixes within 15 m of their centre (39 m at worst), at a
+# median accuracy of 20 m.
+_TAU_S = {"indoor": 3600.0}
+_SIGMA_PER_ACC = {"indoor": 1 / 3.0}
+_TAU_GPS_S = 300.0
+_CANYON_PER_KM = 0.2        # multipath excursions per km in streets (e-mission's walks
+#                             show a few: their p90 speeds stay under 2 m/s)
+_LATLON_DIGITS = 6
+
+
+@dataclass
+class _Noise:
+    ex: float = 0.0
+    ey: float = 0.0
+    canyon_until: int = -1
+    cx: float = 0.0
+    cy: float = 0.0
+
+
+def _error(noise: _Noise, sigma: float, dt: float, env: str, rng: random.Random) -> tuple:
+    rho = math.exp(-max(dt, 1.0) / _TAU_S.get(env, _TAU_GPS_S))
+    k = sigma * math.sqrt(1 - rho * rho)
+    noise.ex = rho * noise.ex + rng.gauss(0, k)
+    noise.ey = rho * noise.ey + rng.gauss(0, k)
+    return noise.ex, noise.ey
+
+
+def _canyon(noise: _Noise, s, moved_m: float, rng: random.Random) -> tuple:
+    """A multipath excursion now and then in streets."""
+    if s.t <= noise.canyon_until:
+        return noise.cx, noise.cy
+    if s.env == "street" and rng.random() < _CANYON_PER_KM * moved_m / 1000.0:
+        r, a = rng.uniform(20, 80), rng.uniform(0, 2 * math.pi)
+        noise.cx, noise.cy = r * math.cos(a), r * math.sin(a)
+        noise.canyon_until = s.t + rng.randint(5, 40)
+        return noise.cx, noise.cy
+    return 0.0, 0.0
+
+
+def _fix(s, frame, noise: _Noise, dt: float, moved_m: float, regime: Regime,
+         rng: random.Random, tunnel: str):
+    """(ts, lat, lon, acc) for sample s, or None when the phone cannot tell."""
+    if s.env == "air":
+        return None
+    if s.env == "underground":
+        if tunnel == "silent":
+            return None
+        err, acc = rng.uniform(100, 1500), rng.choice((30, 40, 150, 500, 800, 1200))
+        a = rng.uniform(0, 2 * math.pi)
+        return _out(s.t, frame, s.x + err * math.cos(a), s.y + err * math.sin(a), acc)
+    share = max(regime.network_share, _NETWORK_SHARE.get(s.env, 0.0))
+    if share and rng.random() < share:
+        acc = rng.uniform(20, 60) if rng.random() < 0.7 else rng.uniform(300, 1500)
+        err = rng.gauss(0, acc / 1.5)
+        a = rng.uniform(0, 2 * math.pi)
+        return _out(s.t, frame, s.x + err * math.cos(a), s.y + err * math.sin(a), acc)
+    lo, hi = _GPS_ACC.get(s.env, _GPS_ACC["open"])
+    acc = rng.uniform(lo, hi)
+    ex, ey = _error(noise, acc * _SIGMA_PER_ACC.get(s.env, 1 / 1.5), dt, s.env, rng)
+    cx, cy = _canyon(noise, s, moved_m, rng)
+    return _out(s.t, frame, s.x + ex + cx, s.y + ey + cy, acc)
+
+
+def _out(t, frame, x, y, acc) -> tuple:
+    lat, lon = frame.latlon(x, y)
+    return (int(t), round(lat, _LATLON_DIGITS), round(lon, _LATLON_DIGITS), round(acc, 1))
+
+
+def observe(samples: list, regime: Regime, frame, rng: random.Random,
+            tunnel: str = "silent") -> list:
+    """The fixes a phone in this regime reports along these samples (time order)."""
+    out, noise = [], _Noise()
+    last_t, last_xy, moved, due = None, None, 0.0, samples[0].t if samples else 0
+    nap_until, prev = -1, None
+    for s in samples:
+        if prev is not None:
+            moved += math.hypot(s.x - prev.x, s.y - prev.y)
+            if prev.env == "indoor" and s.env != "indoor":   # out of the place: awake soon
+                due = min(due, s.t + rng.randint(*regime.wake_s))
+        prev = s
+        if s.t < nap_until:
+            continue
+        if regime.naps_per_h and s.v > 0.5 and rng.random() < regime.naps_per_h / 3600.0:
+            nap_until = s.t + rng.randint(*regime.nap_s)
+            continue
+        if not _due(s, regime, last_t, last_xy, due, rng):
+            continue
+        if s.env != "indoor" and s.v < 0.3 and rng.random() < regime.drop_standing:
+            due = s.t + _interval(s, regime, rng)
+            continue
+        f = _fix(s, frame, noise, s.t - last_t if last_t else 1.0, moved, regime, rng, tunnel)
+        moved = 0.0
+        due = s.t + _interval(s, regime, rng)
+        if f is not None:
+            out.append(f)
+            last_t, last_xy = s.t, (s.x, s.y)
+    return out
+
+
+def _interval(s, regime: Regime, rng: random.Random) -> int:
+    if s.env == "indoor":
+        span = regime.stay_every_s
+        return rng.randint(*span) if span else 10 ** 9
+    if regime.every_s is None:
+        return 1
+    return rng.randint(*regime.every_s)
+
+
+def _due(s, regime: Regime, last_t, last_xy, due: int, rng: random.Random) -> bool:
+    if s.t < due:
+        return False
+    if s.env == "indoor" and regime.stay_every_s is None:
+        return False
+    if regime.every_s is not None or last_t is None:
+        return True
+    if s.t - last_t < regime.min_gap_s:
+        return False
+    return math.hypot(s.x - last_xy[0], s.y - last_xy[1]) >= regime.min_move_m

@@ -1,0 +1,98 @@
+"""A member's corrections move their priors: after a few corrected legs, similar later legs
+(not the same trips: other places) come out right (issue #9)."""
+import math
+import random
+
+from carbon.corrections import correct_leg
+from carbon.params import Context
+from carbon.fix import Fix
+from carbon.priors import learn
+from carbon.timeline import build_timeline
+from simulation import scenarios
+from simulation.itinerary import Itinerary
+from simulation.motion import KINEMATICS as K
+from simulation.phones import REGIMES, observe
+from simulation.routes import point_at, streets
+
+T0 = 1_772_000_000
+
+
+def _run_commutes(days: int, seed: int = 5) -> list:
+    """A member who runs to work and back, at 3.0-3.2 m/s, to a different place each day
+    (so that nothing is learned from recurring trips: only from how they move)."""
+    rng = random.Random(seed)
+    it = Itinerary(scenarios.ORIGIN, T0)
+    for day in range(days):
+        home = it.xy
+        work = point_at(home, rng.uniform(3500, 4500), day * 2 * math.pi / days)
+        it.stay(3600)
+        for xy in (work, home):
+            with scenarios.trip(it):
+                it.leg("run", streets(it.xy, xy, rng, block=(150, 400)), K["run"], rng,
+                       env="open", cruise=rng.uniform(3.0, 3.2))
+            it.stay(3600)
+    fixes = observe(it.samples, REGIMES["dense"], scenarios.ORIGIN, rng)
+    return [Fix(*f) for f in fixes]
+
+
+def _main_modes(tl) -> list:
+    return [max(t.legs, key=lambda g: g.distance_m).mode for t in tl.trips]
+
+
+def test_corrected_runs_teach_that_this_member_runs_to_work():
+    points = _run_commutes(6)
+    tl = build_timeline(points)
+    assert len(tl.trips) == 12
+    # Running from one place to another at 11 km/h looks like a slow bike ride, which is
+    # far more common: the engine says bike...
+    assert _main_modes(tl).count("bike") >= 10
+    # ... until the member corrects the first three days' runs (six legs)
+    corrections = tuple(correct_leg(t, max(t.legs, key=lambda g: g.distance_m), "run",
+                                    created_ts=k) for k, t in enumerate(tl.trips[:6]))
+    assert all(c.was == "bike" and c.features and c.features.get("cruise") for c in corrections)
+    learned = build_timeline(points, context=Context(corrections=corrections))
+    later = _main_modes(learned)[6:]
+    assert later.count("run") >= 5, later          # the other days, never corrected
+    assert all(max(t.legs, key=lambda g: g.distance_m).corrected is False
+               for t in learned.trips[6:])
+
+
+def test_corrections_move_mode_shares_and_the_members_own_speeds():
+    points = _run_commutes(2)
+    tl = build_timeline(points)
+    c = correct_leg(tl.trips[0], tl.trips[0].legs[0], "run")
+    priors = learn((c,))
+    run_share = priors.kinds["run"]["prior"]
+    assert run_share > learn(()).kinds["run"]["prior"]
+    bike = priors.kinds["bike"]["modes"]["bike"]
+    assert bike < learn(()).kinds["bike"]["modes"]["bike"]
+    cruise = c.features["cruise"]
+    lo, hi = priors.ranges["run"][0][1]["cruise"][:2]
+    assert lo <= cruise <= hi
+    # no corrections: the defaults, unchanged
+    assert learn(()).kinds is learn(()).kinds
+
+
+def test_a_fast_walker_corrected_once_keeps_walking():
+    # 2.1-2.3 m/s for 20 minutes is beyond most walkers (Bohannon: up to 2.5 at most),
+    # read as a run or a ride; one correction widens this member's walking range
+    rng = random.Random(2)
+    it = Itinerary(scenarios.ORIGIN, T0)
+    for day in range(4):
+        it.stay(3600)
+        with scenarios.trip(it):
+            xy = point_at(it.xy, 2500, day * 1.5)
+            it.leg("walk", streets(it.xy, xy, rng, block=(60, 180)), K["walk"], rng, cruise=2.2)
+    it.stay(3600)
+    points = [Fix(*f) for f in observe(it.samples, REGIMES["dense"], scenarios.ORIGIN, rng)]
+    tl = build_timeline(points)
+    first = max(tl.trips[0].legs, key=lambda g: g.distance_m)
+    c = correct_leg(tl.trips[0], first, "walk")
+    learned = build_timeline(points, context=Context(corrections=(c,)))
+    assert [t.main_mode for t in learned.trips[1:]] == ["walk"] * 3, _main_modes(tl)
+    # before, the engine read the first as a run and was unsure of the others; after, it
+    # is surer of every later walk
+    before = [max(t.legs, key=lambda g: g.distance_m) for t in tl.trips]
+    after = [max(t.legs, key=lambda g: g.distance_m) for t in learned.trips]
+    assert before[0].mode != "walk" or before[0].confidence < 0.75
+    assert all(a.confidence > b.probs.get("walk", 0.0) for a, b in zip(after[1:], before[1:]))

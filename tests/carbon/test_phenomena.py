@@ -1,0 +1,129 @@
+"""What went wrong on the unseen days (issue #9), one phenomenon each, on simulated traces
+that have the physics of it (simulation/). Each asserts what the member would notice."""
+import random
+
+from carbon.geo import haversine_m
+from carbon.fix import Fix
+from carbon.timeline import build_timeline
+from simulation import motion, scenarios
+from simulation.itinerary import Itinerary
+from simulation.motion import KINEMATICS as K
+from simulation.phones import REGIMES, observe
+from simulation.routes import point_at, smooth_line, streets
+
+T0 = 1_772_000_000
+
+
+def _day(build, regime="dense", seed=0):
+    """Fixes of a day built by `build(it, rng)`, with the trip truth."""
+    rng = random.Random(seed)
+    it = Itinerary(scenarios.ORIGIN, T0)
+    it.stay(1800)
+    build(it, rng)
+    it.stay(1800)
+    fixes = observe(it.samples, REGIMES[regime], scenarios.ORIGIN, rng)
+    return [Fix(*f) for f in fixes], it.trips
+
+
+def _modes(tl):
+    return [[g.mode for g in t.legs] for t in tl.trips]
+
+
+def test_a_silent_flight_is_a_flight_with_its_great_circle_distance():
+    for seed in range(3):
+        day = scenarios.make_day("plane", "dense", seed)
+        tl = build_timeline([Fix(*f) for f in day.fixes])
+        flight = next(s for t in day.truth["trips"] for s in t["sections"] if s["mode"] == "plane")
+        legs = [g for t in tl.trips for g in t.legs if g.mode == "plane"]
+        assert len(legs) == 1, _modes(tl)
+        assert abs(legs[0].distance_m - flight["distance_m"]) < 0.02 * flight["distance_m"]
+        assert not [g for t in tl.trips for g in t.legs
+                    if g.mode in ("walk", "bike") and g.distance_m > 20_000]
+
+
+def test_185_km_in_two_hours_is_not_a_bike_ride():
+    # a fix every ~5 minutes on a motorway: 82 km/h on average, far beyond any bicycle
+    def drive(it, rng):
+        with scenarios.trip(it):
+            route = smooth_line(it.xy, point_at(it.xy, 185_000, 0.3), rng, 800, 1500)
+            it.leg("car", route, K["car_highway"], rng, env="open", cruise=23.0)
+    points, _ = _day(drive, "significant")
+    tl = build_timeline(points)
+    main = max((g for t in tl.trips for g in t.legs), key=lambda g: g.distance_m)
+    assert main.mode in ("car", "train", "bus") and main.distance_m > 150_000
+
+
+def test_a_regional_train_with_station_stops_is_one_train_journey():
+    # 90-160 km/h between stations 5-15 km apart, one to two minutes at each
+    for seed in range(2):
+        day = scenarios.make_day("train-regional", "dense", seed)
+        tl = build_timeline([Fix(*f) for f in day.fixes])
+        assert len(tl.trips) == 1, _modes(tl)
+        assert max(tl.trips[0].legs, key=lambda g: g.distance_m).mode == "train"
+
+
+def test_long_station_stops_inside_a_fast_ride_are_not_stays():
+    # an intercity stopping two to six minutes every 30-60 km
+    for seed in range(2):
+        day = scenarios.make_day("train-intercity", "1s", seed)
+        tl = build_timeline([Fix(*f) for f in day.fixes])
+        assert len(tl.trips) == 1, [(s.start_ts, s.end_ts) for s in tl.stays]
+
+
+def test_slow_steady_cycling_is_a_bike_not_a_run():
+    # 3.2-3.4 m/s for twenty minutes without a stop, from home to somewhere else
+    def ride(it, rng):
+        with scenarios.trip(it):
+            it.leg("bike", streets(it.xy, (3500.0, 2500.0), rng, block=(150, 400)),
+                   K["bike_slow"], rng, cruise=3.3)
+    for seed in range(3):
+        points, _ = _day(ride, "dense", seed)
+        assert _modes(build_timeline(points)) == [["bike"]], seed
+
+
+def test_short_stops_at_shops_split_trips():
+    # three drives or walks with 3-15 minutes at a shop between them
+    for seed in range(4):
+        day = scenarios.make_day("errands", "1s", seed)
+        tl = build_timeline([Fix(*f) for f in day.fixes])
+        assert len(tl.trips) == len(day.truth["trips"]) == 3, (seed, _modes(tl))
+
+
+def test_a_walking_start_is_a_walk_before_the_ride():
+    # four to five minutes on foot to the bike shed (or a shared bike), then the ride
+    def commute(it, rng):
+        with scenarios.trip(it):
+            scenarios.walk_for(it, rng, (240, 300))
+            scenarios.road(it, rng, "bike", K["bike"], point_at(it.xy, 4000, 1.0), 0.4, (5, 30))
+    for seed in range(3):
+        points, _ = _day(commute, "1s", seed)
+        assert _modes(build_timeline(points)) == [["walk", "bike"]], seed
+
+
+def test_a_long_leg_between_sparse_fixes_gets_a_mode_and_says_how_sure():
+    # OwnTracks significant changes: a fix every ~500 m / 5 min on a 6 km drive across town
+    def drive(it, rng):
+        with scenarios.trip(it):
+            scenarios.road(it, rng, "car", K["car"], (5000.0, 3000.0), 0.5, (10, 40))
+    points, _ = _day(drive, "significant", 1)
+    tl = build_timeline(points)
+    legs = [leg for t in tl.trips for leg in t.legs]
+    assert legs and all(g.mode != "unknown" for g in legs)
+    assert all(leg.probs and 0 < leg.confidence < 0.9 for leg in legs)     # it is not sure
+    assert all(sum(leg.probs.values()) <= 1.0 + 1e-6 for leg in legs)
+
+
+def test_a_dense_unambiguous_leg_is_sure_of_itself():
+    day = scenarios.make_day("train-highspeed", "1s", 0)
+    legs = [g for t in build_timeline([Fix(*f) for f in day.fixes]).trips for g in t.legs]
+    train = max(legs, key=lambda g: g.distance_m)
+    assert train.mode == "train" and train.confidence >= 0.9
+
+
+def test_a_metro_ride_underground_is_public_transport():
+    # no GPS in the tunnels: silence, or Wi-Fi/cell positions jumping by kilometres
+    for seed in range(4):
+        day = scenarios.make_day("metro", "1s", seed)
+        tl = build_timeline([Fix(*f) for f in day.fixes])
+        rides = [g for t in tl.trips for g in t.legs if g.distance_m > 2000]
+        assert rides and all(g.mode in ("metro", "train", "bus", "tram") for g in rides), _modes(tl)
