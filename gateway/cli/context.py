@@ -11,7 +11,7 @@ from .. import config as cfgmod
 from ..accounts import AccountError
 from ..outbox import KeyMissing, LinkError
 from ..store import Store
-from ..tls import ClockNotSet
+from ..tls.errors import ClockNotSet
 
 
 class UsageError(Exception):

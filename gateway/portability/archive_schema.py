@@ -12,6 +12,7 @@ is written. A restore of a whole box (accounts included) is not an archive's job
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -78,7 +79,11 @@ CORRECTIONS = {
     "created_ts": Col("int", True, 0, 2 ** 62),          # microseconds since 1970
     "trip_start_lat": _LAT, "trip_start_lon": _LON, "trip_end_lat": _LAT,
     "trip_end_lon": _LON, "trip_distance_m": Col("num", False, 0),
-    "main_leg": Col("int", False, 0, 1), "id": _OLD_ID,
+    "main_leg": Col("int", False, 0, 1),
+    # The mode corrected away from and what the engine measured on the leg: they teach the
+    # member's own priors (carbon.priors), so they travel with the correction.
+    "was": Col("text", choices=frozenset(MODES)), "leg_features": Col("text", length=4096),
+    "id": _OLD_ID,
 }
 PLACES = {
     "place_key": Col("text", True, length=64),
@@ -276,4 +281,21 @@ def check_correction(where: str, row: dict) -> dict:
                       f"({', '.join(MODES)})")
     if row["start_ts"] > row["end_ts"]:
         raise Invalid(f"{where}: start_ts is after end_ts")
+    if row.get("leg_features") is not None:
+        _check_features(f"{where}: leg_features", row["leg_features"])
     return row
+
+
+def _check_features(where: str, text: str) -> None:
+    """The leg's measured features: a JSON object of names to finite numbers (or null)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise Invalid(f"{where} is not JSON") from None
+    if not isinstance(value, dict):
+        raise Invalid(f"{where} is not a JSON object")
+    for name, number in value.items():
+        if len(name) > 40:
+            raise Invalid(f"{where}: a name is longer than 40 characters")
+        if number is not None:
+            _number(f"{where}: {name[:40]}", number, Col("num"))

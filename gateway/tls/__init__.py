@@ -13,11 +13,22 @@ or addresses change), ``check`` is for ``selfdata doctor``, ``trust`` gives the 
 what they need; ``BoxTls`` (box.py) is what the running service keeps: the names of the
 box now, the HTTPS listener's context.
 """
-from .authority import ClockNotSet, Renewal, TlsFiles, ensure
-from .box import BoxTls, box_names, lan_addresses, unsignable_names
-from .check import Finding, check
-from .names import ServerNames, server_names
-from .trust import apple_profile, ca_der, ca_fingerprint, ca_pem
+from __future__ import annotations
 
-__all__ = ["ClockNotSet", "BoxTls", "box_names", "lan_addresses", "unsignable_names", "Renewal", "TlsFiles", "ensure", "Finding", "check", "ServerNames", "server_names",
-           "apple_profile", "ca_der", "ca_fingerprint", "ca_pem"]
+import importlib
+
+# Each name and the module that has it: loaded on first use (PEP 562), so that a box with
+# TLS off never loads `cryptography` (its Rust bindings are several MB of an idle box).
+_WHERE = {"ClockNotSet": "errors", "Renewal": "authority", "TlsFiles": "authority",
+          "ensure": "authority", "BoxTls": "box", "box_names": "box",
+          "lan_addresses": "box", "unsignable_names": "box", "Finding": "check",
+          "check": "check", "ServerNames": "names", "server_names": "names",
+          "apple_profile": "trust", "ca_der": "trust", "ca_fingerprint": "trust",
+          "ca_pem": "trust"}
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)

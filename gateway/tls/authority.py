@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from .errors import ClockNotSet
 from .names import PERMITTED_DNS, PERMITTED_NETWORKS, ServerNames
 
 CA_DAYS = 3650          # phones import the CA once: it outlives the box's likely service life
@@ -32,10 +33,6 @@ BACKDATE = dt.timedelta(hours=1)  # a phone whose clock runs a little behind sti
 # A Pi has no battery-backed clock: before NTP it may believe it is years ago. Certificates
 # made then would be wrong for years, so none is made before this date.
 EARLIEST_PLAUSIBLE = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-
-
-class ClockNotSet(Exception):
-    """The system clock is before EARLIEST_PLAUSIBLE: wait for NTP."""
 
 
 @dataclass(frozen=True)

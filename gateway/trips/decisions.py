@@ -219,10 +219,12 @@ def restore_correction(conn, member_id: int, row: dict) -> bool:
     cur = conn.execute(
         "INSERT OR IGNORE INTO corrections (member_id, kind, start_ts, end_ts, value, "
         "created_ts, trip_start_lat, trip_start_lon, trip_end_lat, trip_end_lon, "
-        "trip_distance_m, main_leg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "trip_distance_m, main_leg, was, leg_features) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (member_id, row["kind"], row["start_ts"], row["end_ts"], row["value"],
          row["created_ts"], row["trip_start_lat"], row["trip_start_lon"], row["trip_end_lat"],
-         row["trip_end_lon"], row["trip_distance_m"], int(row["main_leg"] or 0)))
+         row["trip_end_lon"], row["trip_distance_m"], int(row["main_leg"] or 0),
+         row.get("was"), row.get("leg_features")))
     return cur.rowcount > 0
 
 

@@ -304,17 +304,21 @@ def test_an_older_backup_is_migrated_forward(tmp_path):
     store = Store.__new__(Store)       # the old schema, written without migrating further
     store.path, store._local = site.db, __import__("threading").local()
     with store.transaction() as c:
-        accounts.add_member(c, "alice", PASSWORD)
-        device, secret = accounts.add_device(c, "alice", "phone")
+        alice = accounts.add_member(c, "alice", PASSWORD)
+        # The device as a schema-6 gateway wrote it (today's add_device knows later columns).
+        device_id = c.execute(
+            "INSERT INTO devices (member_id, name, tid, secret_hash, created_ts) "
+            "VALUES (?, 'phone', 'PH', ?, 1780000000)",
+            (alice.id, accounts.mosquitto_hash("a phone secret"))).lastrowid
         c.execute("INSERT INTO fixes (device_id, member_id, ts, lat, lon, acc, source, received_ts) "
                   "VALUES (?, ?, 1780000000, 46.1, -1.1, 5, 'http', 1780000001)",
-                  (device.id, device.member_id))
+                  (device_id, alice.id))
     store.close()
     assert rows(site.db, "PRAGMA user_version") == [(6,)]
     made = archive.create(site.config, tmp_path / "backups")
     new = Site(tmp_path / "new", link=False)
     proc = selfdata(new.config_path, "restore", str(made.path))
-    assert "migrated forward: m0010_outbox" in proc.stdout
+    assert "migrated forward: m0007_readside" in proc.stdout and "m0010_outbox" in proc.stdout
     assert rows(new.db, "PRAGMA user_version") == [(migrations.latest(),)]
     assert rows(new.db, "SELECT count(*) FROM fixes") == [(1,)]
     assert rows(new.db, "SELECT name FROM members") == [("alice",)]
