@@ -31,4 +31,10 @@ __all__ = list(_WHERE)
 def __getattr__(name: str):
     if name not in _WHERE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    module = importlib.import_module(f".{_WHERE[name]}", __name__)
+    # Loading a submodule binds its name here (`check` the module would hide `check` the
+    # function): every name it provides is bound now, before anyone reads it.
+    for provided, where in _WHERE.items():
+        if where == _WHERE[name]:
+            globals()[provided] = getattr(module, provided)
+    return globals()[name]

@@ -6,6 +6,7 @@ the service cannot start): the upgrade rolls back to 0.1.1 and the database as i
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import sqlite3
@@ -45,10 +46,12 @@ def build_wheel(tmp: Path, version: str, *, migration: int | None = None,
             MIGRATION.format(version=version, number=migration))
     if broken:   # migrates, then cannot serve: what a bad release looks like
         service = tree / "gateway" / "service.py"
-        service.write_text(service.read_text().replace(
-            "    async def start(self, *, web_port: int | None = None) -> None:\n",
-            "    async def start(self, *, web_port: int | None = None) -> None:\n"
-            "        raise RuntimeError('deliberately broken build')\n", 1))
+        text = service.read_text()
+        broken_text = re.sub(r"(\n    async def start\(self[^\n]*\n)",
+                             r"\1        raise RuntimeError('deliberately broken build')\n", text,
+                             count=1)
+        assert broken_text != text, "Gateway.start not found: the broken build would not be"
+        service.write_text(broken_text)
     out = tmp / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out),
                     str(tree)], check=True, capture_output=True, timeout=600)
