@@ -42,6 +42,7 @@ EXPECT = {  # what boot-test.sh put into selfdata-setup.toml on the test copy's 
 }
 MEMBER, MEMBER_PASSWORD, DEVICE = "tester", "tester-password-1", "phone"
 CA_FILE = "/var/lib/selfdata/tls/ca.crt"
+SETUP_CODE_FILE = "/var/lib/selfdata/setup-code"   # gateway.accounts.first_run.CODE_FILE
 ENCRYPTION_KEY = "selftest-secretbox-key"
 console = open("/dev/console", "w", buffering=1)
 results: list[tuple[str, bool, str]] = []
@@ -228,14 +229,17 @@ def gateway_flow(host: str):
 
     status, _, body = wait_for("the first-run page", lambda: (lambda r: r if r[0] == 200 else None)(
         box.request("/setup")), timeout=300)
-    report("first-run-page", "First-run setup" in body, f"GET {box.base}/setup -> {status} over {scheme}")
+    # The first-run form asks for the box's code (in either language: the field, not words).
+    report("first-run-page", 'name="code"' in body, f"GET {box.base}/setup -> {status} over {scheme}")
     if box.tls:
         tls_checks(host, box)
     status, headers, _ = box.request("/")
     report("home-redirects-to-setup", status == 302 and headers.get("Location") == "/setup",
            f"GET / -> {status} {headers.get('Location')}")
 
-    form = urllib.parse.urlencode({"name": MEMBER, "password": MEMBER_PASSWORD,
+    # The first-run code, as the owner reads it off the box (its log, or this file).
+    code = open(SETUP_CODE_FILE).read().strip()
+    form = urllib.parse.urlencode({"code": code, "name": MEMBER, "password": MEMBER_PASSWORD,
                                    "display_name": "Boot Test"}).encode()
     status, headers, body = box.request("/setup", form)
     report("first-member-created", status == 302 and any(c.name for c in box.cookies),
