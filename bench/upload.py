@@ -29,10 +29,8 @@ import argparse
 import http.client
 import json
 import os
-import random
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "gateway" / "ingest"),
                 str(Path(__file__).resolve().parent)]
 import bombs  # noqa: E402
+from records import CHILD_JSON, child, generate  # noqa: E402
 from gateway_process import GatewayProcess  # noqa: E402
 from harness import PASSWORD, Household, free_port, make_config  # noqa: E402
 from helpers import basic, location  # noqa: E402
@@ -52,87 +51,6 @@ TARGET_S = 30.0
 TARGET_MB = 150.0
 SETTLE_S = 300.0           # the longest the bench waits for the trips after an import
 TARGET_PHONE_MS = 1000.0   # a phone's post answered within a second while an import runs
-
-_RECORD = """{{
-    "latitudeE7": {lat},
-    "longitudeE7": {lon},
-    "accuracy": {acc},{motion}{activity}
-    "source": "{source}",
-    "deviceTag": 1978964152,
-    "platformType": "ANDROID",
-    "timestamp": "{stamp}"
-  }}"""
-# Only GPS fixes carry speed, heading and altitude (Wi-Fi and cell ones do not).
-_MOTION = """
-    "velocity": {vel},
-    "heading": {heading},
-    "altitude": {alt},
-    "verticalAccuracy": {vacc},"""
-_ACTIVITY = """
-    "activity": [{{
-      "activity": [{{
-        "type": "{t1}",
-        "confidence": {c1}
-      }}, {{
-        "type": "STILL",
-        "confidence": {c2}
-      }}],
-      "timestamp": "{stamp}"
-    }}],"""
-_TYPES = ("IN_VEHICLE", "ON_FOOT", "WALKING", "ON_BICYCLE", "IN_ROAD_VEHICLE", "IN_RAIL_VEHICLE")
-
-
-def _iso(ts: float, millis: bool) -> str:
-    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts))
-    return f"{base}.{int(ts * 1000) % 1000:03d}Z" if millis else base + "Z"
-
-
-def generate(path: Path, points: int, seed: int = 4) -> int:
-    """A random walk around La Rochelle, a fix every ~20-120 s; returns the file size."""
-    rnd = random.Random(seed)
-    lat, lon, ts = 46.16, -1.15, 1_500_000_000.0
-    with open(path, "w", encoding="utf-8") as out:
-        out.write('{\n  "locations": [')
-        for i in range(points):
-            ts += rnd.uniform(20, 120)
-            lat += rnd.uniform(-0.0005, 0.0005)
-            lon += rnd.uniform(-0.0007, 0.0007)
-            millis = i % 4 != 0
-            activity = ""
-            if i % 3 == 0:
-                c1 = rnd.randint(40, 90)
-                activity = _ACTIVITY.format(t1=rnd.choice(_TYPES), c1=c1, c2=100 - c1,
-                                            stamp=_iso(ts + 1.5, True))
-            source = rnd.choice(("WIFI", "WIFI", "GPS", "CELL"))
-            motion = "" if source != "GPS" else _MOTION.format(
-                vel=rnd.randint(0, 30), heading=rnd.randint(0, 359), alt=rnd.randint(0, 80),
-                vacc=rnd.randint(1, 10))
-            out.write(("" if i == 0 else ", ") + _RECORD.format(
-                lat=round(lat * 1e7), lon=round(lon * 1e7), acc=rnd.randint(3, 60),
-                motion=motion, activity=activity, source=source, stamp=_iso(ts, millis)))
-        out.write("]\n}\n")
-    return path.stat().st_size
-
-
-_CHILD_JSON = """
-import json, sys, time
-t0 = time.perf_counter()
-with open(sys.argv[1], "rb") as f:
-    data = json.load(f)
-elapsed = time.perf_counter() - t0
-hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
-print(json.dumps({"elapsed": elapsed, "n": len(data["locations"]), "hwm_kb": int(hwm)}))
-"""
-
-
-
-
-def child(code: str, *args) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env, check=True,
-                         capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
 
 # (label, file name, builder) in the order printed; each builder writes the given path.
 BOMBS = (
@@ -381,7 +299,7 @@ def realistic(service: Service, work: Path, args) -> None:
           f"on {os.cpu_count()} CPUs")
     print_peaks(out)
     if not args.skip_json_load:
-        js = child(_CHILD_JSON, records)
+        js = child(CHILD_JSON, records)
         print(f"json.load   : {js['elapsed']:6.1f} s  (parse only, no store)   peak RSS "
               f"{js['hwm_kb'] / 1024:6.0f} MB")
     print(f"database    : {service.db.stat().st_size / 1e6:.0f} MB")
