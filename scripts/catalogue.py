@@ -1,5 +1,5 @@
 """The message catalogue, in one command (`./dev catalogue`): extract every msgid from the
-templates and webui/ code into webui/i18n/messages.pot, bring the French .po up to date with
+templates, webui/ code and the account and city-link errors of gateway/ into webui/i18n/messages.pot, bring the French .po up to date with
 it (new strings arrive empty, for a translator to fill), and compile the .mo the box reads.
 tests/webui/test_i18n.py fails while a msgid has no French translation or the .mo is stale.
 """
@@ -11,7 +11,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 I18N = REPO / "webui" / "i18n"
-KEYWORDS = ["-k", "N_", "-k", "translate:2", "-k", "translate_plural:2,3"]
+KEYWORDS = ["-k", "N_", "-k", "translate:2", "-k", "translate_plural:2,3",
+            # the library's errors a page shows in its language (gateway/said.py)
+            "-k", "AccountError", "-k", "SetupClosed", "-k", "WrongSetupCode", "-k", "LinkError"]
 
 
 def pybabel(*args: str) -> None:

@@ -173,7 +173,8 @@ async def _form(request) -> dict:
 
 
 def _fail(request, exc: Exception, typed: dict | None = None) -> web.Response:
-    return _page(request, error=_t(request, N_("It did not work: %(why)s"), why=str(exc)),
+    return _page(request, error=_t(request, N_("It did not work: %(why)s"),
+                                   why=common.said(request, exc)),
                  status=400, typed=typed)
 
 
@@ -252,7 +253,7 @@ async def preview(request: web.Request) -> web.Response:
                                                aggregator=link["aggregator"],
                                                lang=_lang(request))
     except (LinkError, ValueError) as exc:
-        raise web.HTTPNotFound(text=str(exc))
+        raise web.HTTPNotFound(text=common.said(request, exc))
     items = [{**item, "when": _when(request, item),
               "asks": [FIELD_WORDS[f] for f in item["fields"]]} for item in shown["studies"]]
     return render(request, "city_link_preview.html", link=link, month=month, items=items,
@@ -316,6 +317,6 @@ async def compare(request: web.Request) -> web.Response:
     try:
         found = await _outbox(request).compare(common.member_id(request), link["aggregator"])
     except (LinkError, ValueError) as exc:
-        error = _t(request, N_("The city's figures could not be fetched: %(why)s"), why=str(exc))
+        error = _t(request, N_("The city's figures could not be fetched: %(why)s"), why=common.said(request, exc))
     return render(request, "city_link_compare.html", link=link, found=found, error=error,
                   commune_name=commune_name)

@@ -7,8 +7,11 @@ from urllib.parse import urlencode, urlparse
 
 from aiohttp import web
 
-from .i18n import N_
-from .keys import GATEWAY, MEMBER, MEMBER_AUTH, ZONE  # noqa: F401 (handlers use them)
+from gateway.outbox.errors import Unreachable
+from gateway.said import Said
+
+from .i18n import N_, translate
+from .keys import GATEWAY, LOCALE, MEMBER, MEMBER_AUTH, ZONE  # noqa: F401 (handlers use them)
 
 MODE_NAMES = {
     "walk": N_("Walk"), "run": N_("Run"), "bike": N_("Bike"), "e-bike": N_("E-bike"),
@@ -29,6 +32,17 @@ FUEL_NAMES = {"diesel": N_("Diesel"), "petrol": N_("Petrol"), "electric": N_("El
               "hybrid": N_("Hybrid"), "plug-in hybrid": N_("Plug-in hybrid")}
 SIZE_NAMES = {"small": N_("Small (city car)"), "compact": N_("Compact"),
               "saloon": N_("Saloon"), "large": N_("Large (SUV, people carrier)")}
+
+
+def said(request: web.Request, exc: Exception) -> str:
+    """What the library said went wrong, in the page's language (gateway/said.py)."""
+    lang = request.get(LOCALE) or "en"
+    if isinstance(exc, Unreachable):       # its words are the network's: say what it means
+        return translate(lang, N_("the city's server could not be reached (%(why)s): try "
+                                  "again later"), why=str(exc))
+    if isinstance(exc, Said):
+        return translate(lang, exc.template, **exc.values)
+    return str(exc)
 
 
 def store(request: web.Request):

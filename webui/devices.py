@@ -49,7 +49,7 @@ async def add_device(request: web.Request) -> web.Response:
                                                  kind=kind)
             broker.sync_broker_files(gw.config, conn, reload=True)
     except accounts.AccountError as exc:
-        return render(request, "device_new.html", status=400, error=str(exc), values=values,
+        return render(request, "device_new.html", status=400, error=common.said(request, exc), values=values,
                       welcome=None)
     gw.device_auth.invalidate()
     gw.devices.clear()

@@ -16,7 +16,7 @@ from gateway import accounts
 from gateway.accounts import first_run
 from gateway.trips.context import configure
 
-from .common import form, safe_next
+from .common import form, safe_next, said
 from .i18n import translate
 from .keys import GATEWAY, HOME_HANDLER, LOCALE, MEMBER, MEMBER_AUTH
 from .templating import render
@@ -127,12 +127,12 @@ async def setup_submit(request):
         resp.headers["Retry-After"] = str(wait)
         return resp
     except accounts.SetupClosed as exc:
-        raise web.HTTPForbidden(text=str(exc))
+        raise web.HTTPForbidden(text=said(request, exc))
     except accounts.WrongSetupCode as exc:
         auth.setup_throttle.failed(None, request.remote)
-        return _setup_page(request, status=403, error=str(exc), values=values)
+        return _setup_page(request, status=403, error=said(request, exc), values=values)
     except accounts.AccountError as exc:
-        return _setup_page(request, status=400, error=str(exc), values=values)
+        return _setup_page(request, status=400, error=said(request, exc), values=values)
     auth.setup_throttle.succeeded(None, request.remote)
     configure(gw.store, gw.config)      # the trip engine computes in the chosen zone
     found = web.HTTPFound("/devices/new?welcome=1")

@@ -51,7 +51,7 @@ async def settings_page(request: web.Request, *, error: str | None = None,
 
 
 async def _refused(request, exc) -> web.Response:
-    return await settings_page(request, error=str(exc), status=400)
+    return await settings_page(request, error=common.said(request, exc), status=400)
 
 
 async def save_vehicle(request: web.Request) -> web.StreamResponse:

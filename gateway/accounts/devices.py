@@ -99,7 +99,8 @@ def add_device(conn, member: str, name: str, *, encryption_key: str | None = Non
     ``kind``: a phone reports live, a dongle feeds gpsd (an import device only holds
     imported history: ``add_history_device``)."""
     if kind not in DEVICE_KINDS:
-        raise AccountError(f"a device is one of {', '.join(DEVICE_KINDS)}, not {kind!r}")
+        raise AccountError("a device is one of %(kinds)s, not %(kind)r",
+                           kinds=", ".join(DEVICE_KINDS), kind=kind)
     secret = secret or new_secret()
     return _insert(conn, member, name, mosquitto_hash(secret), encryption_key, kind), secret
 
@@ -121,7 +122,8 @@ def _insert(conn, member: str, name: str, secret_hash: str, encryption_key,
             "created_ts, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (m.id, name, tid, secret_hash, encryption_key or None, int(time.time()), kind))
     except sqlite3.IntegrityError:
-        raise AccountError(f"{m.name} already has a device named {name!r}") from None
+        raise AccountError("%(member)s already has a device named %(name)r",
+                           member=m.name, name=name) from None
     return Device(cur.lastrowid, m.id, m.name, name, tid, encryption_key or None)
 
 
@@ -129,7 +131,8 @@ def get_device(conn, member: str, name: str) -> Device:
     row = conn.execute(_DEVICE_SQL + "WHERE m.name = ? AND d.name = ?",
                        (member.strip().lower(), name.strip().lower())).fetchone()
     if row is None:
-        raise AccountError(f"no device {member}/{name} (see `selfdata device list`)")
+        raise AccountError("no device %(member)s/%(name)s (see `selfdata device list`)",
+                           member=member, name=name)
     return _device(row)
 
 

@@ -8,6 +8,8 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
+from ..said import Said
+
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
@@ -19,7 +21,7 @@ def _hasher():
     return PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 
-class AccountError(Exception):
+class AccountError(Said):
     """A member or device operation that cannot be done, said plainly."""
 
 
@@ -34,9 +36,13 @@ class Member:
 def check_name(kind: str, name: str) -> str:
     name = name.strip().lower()
     if not NAME_RE.match(name):
-        raise AccountError(
-            f"{kind} name {name!r} is not allowed: use 1-32 lower-case letters, digits, "
-            "'-' or '_', starting with a letter or digit (it becomes part of MQTT topics)")
+        if kind == "member":
+            raise AccountError("member name %(name)r is not allowed: use 1-32 lower-case "
+                               "letters, digits, '-' or '_', starting with a letter or digit "
+                               "(it becomes part of MQTT topics)", name=name)
+        raise AccountError("device name %(name)r is not allowed: use 1-32 lower-case letters, "
+                           "digits, '-' or '_', starting with a letter or digit (it becomes "
+                           "part of MQTT topics)", name=name)
     return name
 
 
@@ -71,14 +77,14 @@ def add_member(conn, name: str, password: str | None, *, display_name: str | Non
             "INSERT INTO members (name, display_name, password_hash, is_admin, created_ts) "
             "VALUES (?, ?, ?, ?, ?)", (name, display_name, hashed, int(is_admin), int(time.time())))
     except sqlite3.IntegrityError:
-        raise AccountError(f"a member named {name!r} already exists") from None
+        raise AccountError("a member named %(name)r already exists", name=name) from None
     return Member(cur.lastrowid, name, display_name, is_admin)
 
 
 def get_member(conn, name: str) -> Member:
     row = conn.execute("SELECT * FROM members WHERE name = ?", (name.strip().lower(),)).fetchone()
     if row is None:
-        raise AccountError(f"no member named {name!r} (see `selfdata member list`)")
+        raise AccountError("no member named %(name)r (see `selfdata member list`)", name=name)
     return _member(row)
 
 

@@ -20,7 +20,7 @@ PAGE_KEY = "page"
 def check_timezone(name: str) -> str:
     name = (name or "").strip()
     if name not in _zones():
-        raise AccountError(f"unknown time zone {name!r}: use a name like Europe/Paris")
+        raise AccountError("unknown time zone %(name)r: use a name like Europe/Paris", name=name)
     ZoneInfo(name)
     return name
 
@@ -38,7 +38,7 @@ _ZONES = None
 def check_language(code: str) -> str:
     code = (code or "").strip().lower()
     if code not in LANGUAGES:
-        raise AccountError(f"language must be one of {', '.join(LANGUAGES)}")
+        raise AccountError("language must be one of %(languages)s", languages=", ".join(LANGUAGES))
     return code
 
 

@@ -1,7 +1,9 @@
 """What the city link says went wrong, for people."""
+from ..said import Said
 
 
-class LinkError(Exception):
+
+class LinkError(Said):
     """Something about a member's link the member can fix or should know, said plainly."""
 
 

@@ -23,7 +23,8 @@ _URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 def normalise_url(url: str) -> str:
     url = url.strip().rstrip("/")
     if not _URL.match(url):
-        raise LinkError(f"{url!r} is not an aggregator address (http:// or https://, no query)")
+        raise LinkError("%(url)r is not an aggregator address (http:// or https://, no query)",
+                        url=url)
     return url
 
 
@@ -35,11 +36,14 @@ def find(conn, member_id: int, aggregator: str | None = None, *, states=("active
     if aggregator is not None:
         rows = [r for r in rows if r["aggregator"] == normalise_url(aggregator)]
     if not rows:
-        raise LinkError("not enrolled with " + (aggregator or "any aggregator") +
-                        ": selfdata link enrol URL TOKEN --member NAME")
+        if aggregator is None:
+            raise LinkError("not enrolled with any aggregator: "
+                            "selfdata link enrol URL TOKEN --member NAME")
+        raise LinkError("not enrolled with %(url)s: selfdata link enrol URL TOKEN --member NAME",
+                        url=aggregator)
     if len({r["aggregator"] for r in rows}) > 1:
         raise LinkError("enrolled with several aggregators: say which with --aggregator "
-                        + " or ".join(sorted({r["aggregator"] for r in rows})))
+                        "%(urls)s", urls=" or ".join(sorted({r["aggregator"] for r in rows})))
     return rows[0]
 
 
@@ -60,8 +64,8 @@ def key_files(conn) -> set:
 def check_token(token: str) -> str:
     token = token.strip().upper()
     if not wire.TOKEN_RE.match(token):
-        raise LinkError(f"{token!r} is not an enrolment token (six groups of four letters and "
-                        "digits, XXXX-XXXX-XXXX-XXXX-XXXX-XXXX)")
+        raise LinkError("%(token)r is not an enrolment token (six groups of four letters and "
+                        "digits, XXXX-XXXX-XXXX-XXXX-XXXX-XXXX)", token=token)
     return token
 
 
@@ -77,9 +81,10 @@ async def register(data_dir, url: str, token: str, timeout: float) -> tuple[str,
     except BaseException as exc:
         keys.delete_key(data_dir, name)
         if isinstance(exc, http.Unreachable):
-            raise LinkError(f"the aggregator did not answer ({exc}); nothing was enrolled "
+            raise LinkError("the aggregator did not answer (%(why)s); nothing was enrolled "
                             "unless it did receive the request, in which case the token is "
-                            "spent: ask for a new one if enrolling again says so") from None
+                            "spent: ask for a new one if enrolling again says so",
+                            why=str(exc)) from None
         raise
     return name, wire.b64(public), answer
 
@@ -87,8 +92,8 @@ async def register(data_dir, url: str, token: str, timeout: float) -> tuple[str,
 def _check_enrolment(status: int, answer: dict, public: bytes) -> None:
     if status != 200:
         error = answer.get("error") or {}
-        raise LinkError(f"the aggregator refused the enrolment: {error.get('message', status)} "
-                        f"({error.get('code', 'error')})")
+        raise LinkError("the aggregator refused the enrolment: %(message)s (%(code)s)",
+                        message=error.get("message", status), code=error.get("code", "error"))
     if answer.get("pseudonym") != wire.pseudonym_of(public):
         raise LinkError("the aggregator answered with a pseudonym that is not our key's: "
                         "nothing was kept")

@@ -82,8 +82,8 @@ class Outbox:
             links.find(self.store.conn, member_id, url, states=("active", "revoking"))
         except links.LinkError:
             return
-        raise links.LinkError(f"already enrolled with {url}: `selfdata link revoke` first to "
-                              "enrol again under a new key")
+        raise links.LinkError("already enrolled with %(url)s: `selfdata link revoke` first to "
+                              "enrol again under a new key", url=url)
 
     def _insert_link(self, member_id, url, key_file, public, answer) -> int:
         with self.store.transaction() as conn:
@@ -153,15 +153,17 @@ class Outbox:
         conn, section = self.store.conn, self.config.link
         study = read.known_studies(conn, link["aggregator"]).get(study_id)
         if study is None:
-            raise links.LinkError(f"{link['aggregator']} publishes no study {study_id!r} "
-                                  "(selfdata link studies)")
+            raise links.LinkError("%(url)s publishes no study %(study)r (selfdata link studies)",
+                                  url=link["aggregator"], study=study_id)
         if commune and "commune" not in study["fields"]:
-            raise links.LinkError(f"the study {study_id} does not ask for the commune")
+            raise links.LinkError("the study %(study)s does not ask for the commune",
+                                  study=study_id)
         first = from_month or months.last_closed(now, self.tz)
         oldest = months.add(months.month_of(now, self.tz), -section.resend_months)
         if first < oldest:
-            raise links.LinkError(f"months before {oldest} are no longer sent "
-                                  f"([link] resend_months = {section.resend_months})")
+            raise links.LinkError("months before %(month)s are no longer sent "
+                                  "([link] resend_months = %(n)s)",
+                                  month=oldest, n=section.resend_months)
         key = keys.load_key(self.config.data_dir, link["key_file"])
         shown = study_preview(conn, link, key, study, would_be_consent(study, first, commune),
                               first, queue.MonthCache(conn, self.tz), self.config, now, lang)
@@ -188,7 +190,9 @@ class Outbox:
         joined = [s for s, c in read.consents(conn, link["id"]).items() if c["joined"]]
         targets = [s for s in joined if study_id in (None, s)]
         if not targets and not delete:
-            raise links.LinkError(f"not in {'the study ' + study_id if study_id else 'any study'}")
+            if study_id:
+                raise links.LinkError("not in the study %(study)s", study=study_id)
+            raise links.LinkError("not in any study")
         with self.store.transaction() as conn:
             for s in targets:
                 consent.set_left(conn, link, s, int(now))

@@ -65,8 +65,8 @@ def preview(store, config, member_id: int, month: str, *, study_id: str | None =
     for sid in wanted_ids:
         study = studies.get(sid)
         if study is None:
-            raise links.LinkError(f"{link['aggregator']} publishes no study {sid!r} "
-                                  "(selfdata link studies)")
+            raise links.LinkError("%(url)s publishes no study %(study)r (selfdata link studies)",
+                                  url=link["aggregator"], study=sid)
         consent = consents.get(sid)
         joined = bool(consent and consent["joined"])
         if not joined:

@@ -3,6 +3,7 @@ one fails here, and so does a stale compiled catalogue, text written in a templa
 the catalogue, or an English string of a template leaking into a page rendered in French."""
 from __future__ import annotations
 
+import html
 import io
 import re
 from html.parser import HTMLParser
@@ -10,7 +11,8 @@ from html.parser import HTMLParser
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from harness import REPO
+from gateway import accounts
+from harness import REPO, base_url
 
 from page_client import get, logged_in
 from test_pages import MAIN_PAGES
@@ -122,3 +124,22 @@ async def test_no_english_leaks_into_pages_rendered_in_french(history_gateway):
             text = _visible(page)
             leaks = [p for p in phrases if p in text]
             assert status == 200 and not leaks, (path, leaks)
+
+
+async def test_what_the_library_refuses_is_said_in_the_pages_language(history_gateway):
+    """An account error (a taken name, a short password) raised in English by gateway/
+    reaches a French page in French, with the member's own words filled in."""
+    gw = history_gateway
+    for lang, taken, short in (
+            ("fr", "un membre nommé 'bob' existe déjà",
+             "un mot de passe doit faire au moins 8 caractères"),
+            ("en", "a member named 'bob' already exists",
+             "a password needs at least 8 characters")):
+        async with logged_in(gw, "alice", lang) as alice:
+            async with alice.post(base_url(gw) + "/settings/members", data={
+                    "name": "bob", "password": "long enough password"}) as r:
+                assert r.status == 400 and taken in html.unescape(await r.text()), lang
+            async with alice.post(base_url(gw) + "/settings/members", data={
+                    "name": "carol", "password": "short"}) as r:
+                assert r.status == 400 and short in html.unescape(await r.text()), lang
+    assert "carol" not in {m.name for m in accounts.list_members(gw.store.conn)}

@@ -71,6 +71,7 @@ async def test_slow_body_sent_before_the_owner_finishes_makes_no_second_admin(tm
         reader, writer = await asyncio.open_connection("127.0.0.1", gw.web_port)
         writer.write((f"POST /setup HTTP/1.1\r\nHost: 127.0.0.1:{gw.web_port}\r\n"
                       "Content-Type: application/x-www-form-urlencoded\r\n"
+                      "Accept-Language: en\r\n"       # else the household's French
                       f"Content-Length: {len(body)}\r\n\r\n").encode())
         await writer.drain()
         await asyncio.sleep(0.3)  # the attacker's request is in, waiting for its body
@@ -130,6 +131,7 @@ async def test_setup_without_the_code_or_with_a_wrong_one_is_refused_and_throttl
         # A clock that stands still: a wait never runs out while the test looks.
         gw._runner.app[MEMBER_AUTH].setup_throttle = LoginThrottle(free=5, clock=lambda: 1.0)
         async with browser() as neighbour:
+            neighbour.headers["Accept-Language"] = "en"    # else the box's default, French
             url = base_url(gw) + "/setup"
             no_code = _setup_form("")
             async with neighbour.post(url, data=no_code, allow_redirects=False) as r:
