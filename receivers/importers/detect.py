@@ -167,6 +167,16 @@ WHOLE_BOX = ("a SQLite database (a box's own data file or its backup): an import
              "own data travels as their selfdata archive")
 
 
+# A TOML or INI file: comment lines, then a table header ("[gateway]", "[[feeds]]") or a
+# "key = value" line. A box's gateway.toml inside a zipped backup would otherwise be named
+# a JSON array or some text.
+_CONFIG = re.compile(rb"(?:[ \t]*(?:[#;][^\n]*)?\r?\n)*[ \t]*"
+                     rb"(\[\[?[ \t]*[A-Za-z_][\w.\- \"]*\]\]?|[A-Za-z_][\w.-]*[ \t]*=)[^\n]*\r?\n")
+CONFIG_FILE = ("a configuration file (TOML or INI, its first setting {first}), not a location "
+               "history: a box's gateway.toml comes back with the whole box (`selfdata restore` "
+               "by an administrator), never through an import")
+
+
 def sniff(head: bytes) -> str:
     if head.startswith(b"SQLite format 3\x00"):
         raise NotLocationHistory(WHOLE_BOX)
@@ -178,6 +188,10 @@ def sniff(head: bytes) -> str:
     body = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if not body:
         raise NotLocationHistory("an empty file")
+    config = _CONFIG.match(body)
+    if config:
+        raise NotLocationHistory(CONFIG_FILE.format(first=config.group(1)[:60].decode(
+            "utf-8", errors="replace")))
     if body[:1] == b"{":
         return _sniff_object(body)
     if body[:1] == b"[":

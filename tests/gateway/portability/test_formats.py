@@ -174,6 +174,10 @@ def test_owntracks_rec_lines():
     (b"<!DOCTYPE html><html><body>Takeout</body></html>", "html"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
     (b"", "empty"),
+    (b'[gateway]\ntimezone = "Europe/Paris"\n', "a configuration file (TOML or INI, its first "
+                                                "setting [gateway])"),
+    (b'# the box\n[[transit.feeds]]\nurl = "x"\n', "configuration file"),
+    (b"[1, 2, 3]", "no object keys"),
 ])
 def test_non_location_content_is_refused_naming_what_it_is(content, recognised):
     with pytest.raises(NotLocationHistory) as err:
