@@ -4,7 +4,8 @@ or everything (a confirmation page says what goes), and how long raw positions a
 from __future__ import annotations
 
 import asyncio
-import io
+import errno
+import shutil
 import tempfile
 import time
 import zipfile
@@ -14,6 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway.portability import archive, erasure, export, retention
+from gateway.portability.uploads import free_bytes
 from gateway.queries.days import day_bounds
 from gateway.queries.fixes import member_fixes
 from gateway.queries.imports import import_job, import_jobs
@@ -37,6 +39,7 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/data/import", upload)
     app.router.add_get("/data/imports/{job}", job_page)
     app.router.add_get("/data/export", download)
+    app.on_startup.append(_forget_exports)
     app.router.add_get("/data/delete", confirm_delete)
     app.router.add_post("/data/delete", delete)
     app.router.add_post("/data/retention", set_retention)
@@ -87,39 +90,74 @@ async def download(request: web.Request) -> web.StreamResponse:
         raise web.HTTPBadRequest(text="unknown export format")
     start, end = _bounds(request, values)
     others = common.checked(values, "others")
-    body = await asyncio.to_thread(_export, request.app[GATEWAY], request[MEMBER], fmt, start,
-                                   end, others, common.zone(request))
+    gw = request.app[GATEWAY]
+    try:
+        path = await asyncio.to_thread(_export, gw, request[MEMBER], fmt, start, end, others,
+                                       common.zone(request))
+    except OSError as exc:
+        raise web.HTTPInsufficientStorage(text=_disk_words(exc)) from None
     name = f"selfdata-{request[MEMBER].name}-{time.strftime('%Y%m%d')}"
     ext = {"rec": "zip", "archive": "zip", "trips-csv": "csv", "trips-json": "json"}.get(fmt, fmt)
     kind = FIX_FORMATS.get(fmt, (None, TRIP_FORMATS.get(fmt, "application/zip")))[1]
-    return web.Response(body=body, content_type=kind, headers={
-        "Content-Disposition": f'attachment; filename="{name}.{ext}"'})
+    response = web.FileResponse(path, headers={
+        "Content-Type": kind, "Content-Disposition": f'attachment; filename="{name}.{ext}"'})
+    try:
+        await response.prepare(request)     # the whole file goes out here
+    finally:
+        _remove(path)
+    return response
 
 
-def _export(gw, member, fmt, start, end, others, tz) -> bytes:
-    """The export as bytes, in a worker thread with its own connection; big histories are
-    better served by `selfdata export` (this holds one file in memory, like the browser)."""
+def _disk_words(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the box's disk is full: the export could not be written (free some room first)"
+    return f"the export could not be written: {exc.strerror or exc}"
+
+
+def _export(gw, member, fmt, start, end, others, tz) -> Path:
+    """The export written to a file of its own on the box's disk, in a worker thread with
+    its own connection: the service's memory stays the same for a day or for ten years of
+    positions (the file is streamed, then removed)."""
     conn = gw.store.conn
     zones = private_places(conn, member.id) if others else []
+    folder = gw.config.data_dir / "exports"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    if free_bytes(folder) < gw.config.imports.disk_margin_mb << 20:   # the phones' room
+        raise OSError(errno.ENOSPC, "no room for an export")
+    path = Path(tempfile.mkdtemp(prefix=f"{fmt}-", dir=folder)) / "export"
     try:
         if fmt == "archive":
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / "archive.zip"
-                archive.write_archive(gw.store, member.id, path, tz)
-                return path.read_bytes()
-        if fmt == "rec":
-            return _rec_zip(member, _for_others(member_fixes(conn, member.id, start, end), zones))
-        out = io.StringIO()
-        if fmt in FIX_FORMATS:
-            FIX_FORMATS[fmt][0](out, _for_others(member_fixes(conn, member.id, start, end), zones))
-        elif fmt == "trips-csv":
-            export.write_legs_csv(out, trips(conn, member.id, start, end), tz)
+            archive.write_archive(gw.store, member.id, path, tz)
+        elif fmt == "rec":
+            _rec_zip(path, member, _for_others(member_fixes(conn, member.id, start, end), zones))
         else:
-            export.write_trips_json(out, (_trip_for_others(t, zones)
-                                          for t in trips(conn, member.id, start, end)))
-        return out.getvalue().encode("utf-8")
+            with open(path, "w", encoding="utf-8", newline="") as out:
+                _write_text(out, conn, member, fmt, start, end, zones, tz)
+        return path
+    except BaseException:
+        _remove(path)
+        raise
     finally:
         gw.store.close()       # this worker thread's own connection
+
+
+def _write_text(out, conn, member, fmt, start, end, zones, tz) -> None:
+    if fmt in FIX_FORMATS:
+        FIX_FORMATS[fmt][0](out, _for_others(member_fixes(conn, member.id, start, end), zones))
+    elif fmt == "trips-csv":
+        export.write_legs_csv(out, trips(conn, member.id, start, end), tz)
+    else:
+        export.write_trips_json(out, (_trip_for_others(t, zones)
+                                      for t in trips(conn, member.id, start, end)))
+
+
+def _remove(path: Path) -> None:
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
+async def _forget_exports(app: web.Application) -> None:
+    """Exports left by a service that stopped while sending one."""
+    shutil.rmtree(app[GATEWAY].config.data_dir / "exports", ignore_errors=True)
 
 
 def _trip_for_others(trip: dict, zones) -> dict:
@@ -130,14 +168,12 @@ def _trip_for_others(trip: dict, zones) -> dict:
     return trip
 
 
-def _rec_zip(member, rows) -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
+def _rec_zip(target: Path, member, rows) -> None:
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         export.write_rec(Path(tmp), member.name, rows)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(Path(tmp).rglob("*.rec")):
                 zf.write(path, path.relative_to(tmp))
-        return buffer.getvalue()
 
 
 # ----- erasure

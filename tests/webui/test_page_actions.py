@@ -157,3 +157,25 @@ async def test_the_owntracks_frontend_is_served_at_map(household_db, tmp_path):
                 assert "window.location.origin" in await r.text()
     finally:
         await gw.stop()
+
+
+async def test_an_export_goes_out_whole_and_leaves_nothing_on_the_box(history_gateway):
+    """The export is written to a file of its own and streamed (the service's memory does
+    not hold a history), then removed; with the phones' disk margin gone it is refused."""
+    gw = history_gateway
+    folder = gw.config.data_dir / "exports"
+    async with logged_in(gw, "alice") as alice:
+        for fmt, whole in (("gpx", "</gpx>\n"), ("csv", ",phone\n"), ("trips-json", "\n]\n")):
+            async with alice.get(base_url(gw) + f"/data/export?format={fmt}") as r:
+                body = await r.text()
+                assert r.status == 200 and body.endswith(whole), (fmt, body[-40:])
+                assert int(r.headers["Content-Length"]) == len(body.encode()), fmt
+                assert "attachment" in r.headers["Content-Disposition"]
+        assert body.count('"legs"') > 10                # the trips went out, not a stub
+        async with alice.get(base_url(gw) + "/data/export?format=archive") as r:
+            assert r.status == 200 and (await r.read())[:4] == b"PK\x03\x04"
+        assert not list(folder.iterdir())               # each file removed once sent
+        gw.config.imports.disk_margin_mb = 1 << 30      # more than any disk has free
+        async with alice.get(base_url(gw) + "/data/export?format=gpx") as r:
+            assert r.status == 507 and "disk is full" in await r.text()
+    assert not list(folder.iterdir())
