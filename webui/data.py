@@ -1,19 +1,20 @@
 """My data: `/data`: import a history (an upload with a progress bar: a script over a plain
 form that works alone), export in every format and the full archive, delete a day, a range
-or everything (a confirmation page says what goes), and how long raw positions are kept."""
+or everything (a confirmation page says what goes), and how long raw positions are kept.
+
+The exporters, the archive writer and erasure load with the first export or deletion,
+not with the box (issue #8: they are half a megabyte a Pi Zero holds for nothing)."""
 from __future__ import annotations
 
 import asyncio
 import io
 import tempfile
 import time
-import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
 from aiohttp import web
 
-from gateway.portability import archive, erasure, export, retention
 from gateway.queries.days import day_bounds
 from gateway.queries.fixes import member_fixes
 from gateway.queries.imports import import_job, import_jobs
@@ -25,24 +26,16 @@ from . import common, imports_api
 from .keys import GATEWAY, MEMBER
 from .templating import render
 
-FIX_FORMATS = {"gpx": (export.write_gpx, "application/gpx+xml"),
-               "geojson": (export.write_geojson, "application/geo+json"),
-               "csv": (export.write_csv, "text/csv")}
+# Each format's writer in gateway.portability.export, and its content type.
+FIX_FORMATS = {"gpx": ("write_gpx", "application/gpx+xml"),
+               "geojson": ("write_geojson", "application/geo+json"),
+               "csv": ("write_csv", "text/csv")}
 TRIP_FORMATS = {"trips-csv": "text/csv", "trips-json": "application/json"}
 FORMATS = (*FIX_FORMATS, "rec", *TRIP_FORMATS, "archive")
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/data", data_page)
-    app.router.add_post("/data/import", upload)
-    app.router.add_get("/data/imports/{job}", job_page)
-    app.router.add_get("/data/export", download)
-    app.router.add_get("/data/delete", confirm_delete)
-    app.router.add_post("/data/delete", delete)
-    app.router.add_post("/data/retention", set_retention)
-
-
 async def data_page(request: web.Request) -> web.Response:
+    from gateway.portability import retention
     conn, member_id = common.conn(request), common.member_id(request)
     return render(request, "data.html", jobs=import_jobs(conn, member_id, limit=10),
                   months=retention.get_months(conn, member_id), formats=FORMATS,
@@ -99,6 +92,7 @@ async def download(request: web.Request) -> web.StreamResponse:
 def _export(gw, member, fmt, start, end, others, tz) -> bytes:
     """The export as bytes, in a worker thread with its own connection; big histories are
     better served by `selfdata export` (this holds one file in memory, like the browser)."""
+    from gateway.portability import archive, export
     conn = gw.store.conn
     zones = private_places(conn, member.id) if others else []
     try:
@@ -111,7 +105,7 @@ def _export(gw, member, fmt, start, end, others, tz) -> bytes:
             return _rec_zip(member, _for_others(member_fixes(conn, member.id, start, end), zones))
         out = io.StringIO()
         if fmt in FIX_FORMATS:
-            FIX_FORMATS[fmt][0](out, _for_others(member_fixes(conn, member.id, start, end), zones))
+            getattr(export, FIX_FORMATS[fmt][0])(out, _for_others(member_fixes(conn, member.id, start, end), zones))
         elif fmt == "trips-csv":
             export.write_legs_csv(out, trips(conn, member.id, start, end), tz)
         else:
@@ -131,6 +125,8 @@ def _trip_for_others(trip: dict, zones) -> dict:
 
 
 def _rec_zip(member, rows) -> bytes:
+    import zipfile
+    from gateway.portability import export
     with tempfile.TemporaryDirectory() as tmp:
         export.write_rec(Path(tmp), member.name, rows)
         buffer = io.BytesIO()
@@ -172,6 +168,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
     what, start, end, shown = _period(request, values)
     if values.get("confirm") != "yes":
         raise web.HTTPBadRequest(text="not confirmed")
+    from gateway.portability import erasure
     store, member_id = common.store(request), common.member_id(request)
     if what == "all":
         await asyncio.to_thread(_in_thread, store, erasure.erase_all, member_id)
@@ -195,6 +192,7 @@ async def set_retention(request: web.Request) -> web.StreamResponse:
     months = None if text in ("", "0") else common.int_or_404(text)
     if months is not None and not 1 <= months <= 1200:
         raise web.HTTPBadRequest(text="keep between 1 and 1200 months")
+    from gateway.portability import retention
     with common.store(request).transaction() as conn:
         retention.set_months(conn, common.member_id(request), months)
     raise common.done("/data", "retention")

@@ -22,16 +22,6 @@ from .templating import render
 from .throttle import Busy, Throttled
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/settings", settings_page)
-    app.router.add_post("/settings/vehicle", save_vehicle)
-    app.router.add_post("/settings/preferences", save_preferences)
-    app.router.add_post("/settings/password", change_password)
-    app.router.add_post("/settings/members", add_member)
-    app.router.add_post("/settings/visibility", save_visibility)
-    app.router.add_post("/settings/household", save_household)
-
-
 def _admin(request) -> None:
     if not request[MEMBER].is_admin:
         raise web.HTTPForbidden(text="only the household's admin can change this")
