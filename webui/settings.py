@@ -13,7 +13,8 @@ from carbon.factors import CAR_FUELS, CAR_SIZES
 from gateway import accounts
 from gateway.accounts import broker
 from gateway.trips import decisions
-from gateway.trips.context import configure, vehicle_settings
+from gateway.trips.context import vehicle_settings
+from gateway.trips.household import configure
 
 from . import common
 from .i18n import COOKIE
