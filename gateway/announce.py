@@ -5,14 +5,14 @@ as `_mqtt._tcp`), and the box answers for `<hostname>.local` itself, so it is fo
 no avahi runs (where avahi does, it answers too, with the same addresses). Before claiming
 the name the box asks whether someone else already answers for it: a second box on the
 LAN becomes `selfdata-2.local` (and its instance "selfdata (2)", zeroconf's own rename).
+
+zeroconf (3 MB resident) is imported when the announcement starts: the devices page needs
+only ``lan_addresses``, and a box with ``zeroconf = false`` never loads it (issue #8).
 """
 from __future__ import annotations
 
 import logging
 import socket
-
-from zeroconf import AddressResolverIPv4, IPVersion
-from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
 from .config import Config
 
@@ -43,9 +43,10 @@ INSTANCE = "selfdata"      # what a browser's or phone's service list shows
 async def free_host_name(zc, base: str, own: set[str]) -> str:
     """``base``, or ``base-2``, ``base-3``... : the first name nobody else answers for (an
     answer with only our own addresses is ours, through avahi or a restart)."""
+    import zeroconf
     for n in range(1, 10):
         name = base if n == 1 else f"{base}-{n}"
-        probe = AddressResolverIPv4(f"{name}.local.")
+        probe = zeroconf.AddressResolverIPv4(f"{name}.local.")
         if not await probe.async_request(zc, PROBE_MS) or set(probe.parsed_addresses()) <= own:
             return name
         log.warning("another device answers for %s.local: trying the next name", name)
@@ -64,6 +65,8 @@ class Announcer:
         addresses = addresses or lan_addresses()
         if not addresses:
             raise OSError("no LAN address to announce")
+        from zeroconf import IPVersion
+        from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
         kwargs = {"interfaces": interfaces} if interfaces else {}
         azc = AsyncZeroconf(ip_version=IPVersion.V4Only, **kwargs)
         own = {socket.inet_ntoa(a) for a in addresses}

@@ -29,7 +29,6 @@ from .outbox import waiting
 from .ingest import mqtt as mqtt_ingest
 from .ingest.group_commit import Committed, Ingest
 from .ingest.quota import Limits
-from .portability import retention
 from .portability.runner import ImportRunner
 from .queries.friends import FriendsCache
 from .store import Store, fill_locations
@@ -359,6 +358,7 @@ class Gateway:
             return fill_locations(conn)
 
     async def _apply_retention(self) -> None:
+        from .portability import retention  # once a day: erasure's code is not held idle
         loop = asyncio.get_running_loop()
         deleted = await loop.run_in_executor(None, retention.apply_all, self.store)
         if any(deleted.values()):

@@ -7,8 +7,16 @@ service (``gateway.service.Gateway(config, web_app=...)``). See docs/architectur
 """
 from __future__ import annotations
 
-from gateway import cli
-from webui.app import make_app
+import os
+
+# aiohttp's FrozenList (its signal and middleware lists) in pure Python: the compiled one is
+# C++ and maps libstdc++ (0.9 MB resident) into a box with no other use for it, for lists of
+# a few items read a few times per request (issue #8, bench/ingest.py). Set before aiohttp
+# is imported; FROZENLIST_NO_EXTENSIONS="" in the environment keeps the compiled one.
+os.environ.setdefault("FROZENLIST_NO_EXTENSIONS", "1")
+
+from gateway import cli  # noqa: E402
+from webui.app import make_app  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,12 +15,6 @@ from .keys import LOCALE, MEMBER
 from .templating import page_context, render
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/bike-days", page)
-    app.router.add_get("/bike-days/statement", statement)
-    app.router.add_get("/bike-days/statement.pdf", statement_pdf)
-
-
 def _year(request) -> int:
     text = request.query.get("year")
     if text is None:

@@ -56,18 +56,6 @@ KINDS = {"summary": N_("monthly summary"), "delete": N_("deletion request"),
 RECEIPTS = {"stored": N_("stored"), "deleted": N_("deleted"), "revoked": N_("revoked")}
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/link", page)
-    app.router.add_post("/link/enrol", enrol)
-    app.router.add_post("/link/join", join)
-    app.router.add_post("/link/leave", leave)
-    app.router.add_post("/link/revoke", revoke)
-    app.router.add_post("/link/refresh", refresh)
-    app.router.add_get("/link/preview", preview)
-    app.router.add_get("/link/ledger", ledger)
-    app.router.add_get("/link/compare", compare)
-
-
 def _outbox(request):
     return request.app[GATEWAY].outbox
 

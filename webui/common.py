@@ -7,7 +7,6 @@ from urllib.parse import urlencode, urlparse
 
 from aiohttp import web
 
-from gateway.outbox.errors import Unreachable
 from gateway.said import Said
 
 from .i18n import N_, translate
@@ -37,9 +36,11 @@ SIZE_NAMES = {"small": N_("Small (city car)"), "compact": N_("Compact"),
 def said(request: web.Request, exc: Exception) -> str:
     """What the library said went wrong, in the page's language (gateway/said.py)."""
     lang = request.get(LOCALE) or "en"
-    if isinstance(exc, Unreachable):       # its words are the network's: say what it means
-        return translate(lang, N_("the city's server could not be reached (%(why)s): try "
-                                  "again later"), why=str(exc))
+    if type(exc).__module__.startswith("gateway.outbox."):   # loaded already: it raised
+        from gateway.outbox.errors import Unreachable
+        if isinstance(exc, Unreachable):   # its words are the network's: say what it means
+            return translate(lang, N_("the city's server could not be reached (%(why)s): "
+                                      "try again later"), why=str(exc))
     if isinstance(exc, Said):
         return translate(lang, exc.template, **exc.values)
     return str(exc)

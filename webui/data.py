@@ -1,6 +1,9 @@
 """My data: `/data`: import a history (an upload with a progress bar: a script over a plain
 form that works alone), export in every format and the full archive, delete a day, a range
-or everything (a confirmation page says what goes), and how long raw positions are kept."""
+or everything (a confirmation page says what goes), and how long raw positions are kept.
+
+The exporters, the archive writer and erasure load with the first export or deletion,
+not with the box (issue #8: they are half a megabyte a Pi Zero holds for nothing)."""
 from __future__ import annotations
 
 import asyncio
@@ -8,14 +11,11 @@ import errno
 import shutil
 import tempfile
 import time
-import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
 from aiohttp import web
 
-from gateway.portability import archive, erasure, export, retention
-from gateway.portability.uploads import free_bytes
 from gateway.queries.days import day_bounds
 from gateway.queries.fixes import member_fixes
 from gateway.queries.imports import import_job, import_jobs
@@ -24,28 +24,20 @@ from gateway.queries.stats import what_goes
 from gateway.queries.trips import trips
 
 from . import common, imports_api
+from .app import EXPORTS_DIR
 from .keys import GATEWAY, MEMBER
 from .templating import render
 
-FIX_FORMATS = {"gpx": (export.write_gpx, "application/gpx+xml"),
-               "geojson": (export.write_geojson, "application/geo+json"),
-               "csv": (export.write_csv, "text/csv")}
+# Each format's writer in gateway.portability.export, and its content type.
+FIX_FORMATS = {"gpx": ("write_gpx", "application/gpx+xml"),
+               "geojson": ("write_geojson", "application/geo+json"),
+               "csv": ("write_csv", "text/csv")}
 TRIP_FORMATS = {"trips-csv": "text/csv", "trips-json": "application/json"}
 FORMATS = (*FIX_FORMATS, "rec", *TRIP_FORMATS, "archive")
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/data", data_page)
-    app.router.add_post("/data/import", upload)
-    app.router.add_get("/data/imports/{job}", job_page)
-    app.router.add_get("/data/export", download)
-    app.on_startup.append(_forget_exports)
-    app.router.add_get("/data/delete", confirm_delete)
-    app.router.add_post("/data/delete", delete)
-    app.router.add_post("/data/retention", set_retention)
-
-
 async def data_page(request: web.Request) -> web.Response:
+    from gateway.portability import retention
     conn, member_id = common.conn(request), common.member_id(request)
     return render(request, "data.html", jobs=import_jobs(conn, member_id, limit=10),
                   months=retention.get_months(conn, member_id), formats=FORMATS,
@@ -118,9 +110,11 @@ def _export(gw, member, fmt, start, end, others, tz) -> Path:
     """The export written to a file of its own on the box's disk, in a worker thread with
     its own connection: the service's memory stays the same for a day or for ten years of
     positions (the file is streamed, then removed)."""
+    from gateway.portability import archive
+    from gateway.portability.uploads import free_bytes
     conn = gw.store.conn
     zones = private_places(conn, member.id) if others else []
-    folder = gw.config.data_dir / "exports"
+    folder = exports_folder(gw.config)
     folder.mkdir(mode=0o700, exist_ok=True)
     if free_bytes(folder) < gw.config.imports.disk_margin_mb << 20:   # the phones' room
         raise OSError(errno.ENOSPC, "no room for an export")
@@ -142,8 +136,10 @@ def _export(gw, member, fmt, start, end, others, tz) -> Path:
 
 
 def _write_text(out, conn, member, fmt, start, end, zones, tz) -> None:
+    from gateway.portability import export
     if fmt in FIX_FORMATS:
-        FIX_FORMATS[fmt][0](out, _for_others(member_fixes(conn, member.id, start, end), zones))
+        write = getattr(export, FIX_FORMATS[fmt][0])
+        write(out, _for_others(member_fixes(conn, member.id, start, end), zones))
     elif fmt == "trips-csv":
         export.write_legs_csv(out, trips(conn, member.id, start, end), tz)
     else:
@@ -151,13 +147,13 @@ def _write_text(out, conn, member, fmt, start, end, zones, tz) -> None:
                                       for t in trips(conn, member.id, start, end)))
 
 
+def exports_folder(config) -> Path:
+    """Where exports wait while they are sent (emptied at every start: webui.app)."""
+    return config.data_dir / EXPORTS_DIR
+
+
 def _remove(path: Path) -> None:
     shutil.rmtree(path.parent, ignore_errors=True)
-
-
-async def _forget_exports(app: web.Application) -> None:
-    """Exports left by a service that stopped while sending one."""
-    shutil.rmtree(app[GATEWAY].config.data_dir / "exports", ignore_errors=True)
 
 
 def _trip_for_others(trip: dict, zones) -> dict:
@@ -169,6 +165,8 @@ def _trip_for_others(trip: dict, zones) -> dict:
 
 
 def _rec_zip(target: Path, member, rows) -> None:
+    import zipfile
+    from gateway.portability import export
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         export.write_rec(Path(tmp), member.name, rows)
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -208,6 +206,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
     what, start, end, shown = _period(request, values)
     if values.get("confirm") != "yes":
         raise web.HTTPBadRequest(text="not confirmed")
+    from gateway.portability import erasure
     store, member_id = common.store(request), common.member_id(request)
     if what == "all":
         await asyncio.to_thread(_in_thread, store, erasure.erase_all, member_id)
@@ -231,6 +230,7 @@ async def set_retention(request: web.Request) -> web.StreamResponse:
     months = None if text in ("", "0") else common.int_or_404(text)
     if months is not None and not 1 <= months <= 1200:
         raise web.HTTPBadRequest(text="keep between 1 and 1200 months")
+    from gateway.portability import retention
     with common.store(request).transaction() as conn:
         retention.set_months(conn, common.member_id(request), months)
     raise common.done("/data", "retention")

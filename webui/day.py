@@ -16,12 +16,6 @@ from . import common
 from .templating import render
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/day", today)
-    app.router.add_get("/day/{day}", day_page)
-    app.router.add_get("/day/{day}/track.json", day_track)
-
-
 async def today(request: web.Request) -> web.StreamResponse:
     picked = request.query.get("date")      # the date field of the jump form
     if picked:

@@ -4,7 +4,6 @@ page, shown once, with its QR code (segno, inline SVG), the same `owntracks:///c
 link to tap, and the facts in words; add a GPS dongle."""
 from __future__ import annotations
 
-import segno
 from aiohttp import web
 
 from gateway import accounts
@@ -16,12 +15,6 @@ from . import common
 from .keys import GATEWAY, MEMBER
 from .reachable import Reachable
 from .templating import render
-
-
-def setup(app: web.Application) -> None:
-    app.router.add_get("/devices", devices)
-    app.router.add_get("/devices/new", new_device)
-    app.router.add_post("/devices", add_device)
 
 
 async def devices(request: web.Request) -> web.Response:
@@ -65,9 +58,10 @@ def _shown_once(request, device, secret: str, mode: str) -> web.Response:
     where = Reachable.of(gw)
     setup_ = phone_setup(gw.config, device, secret, mode=mode, host=where.host,
                          web_url=where.web_url, mqtt_port=where.mqtt_port)
+    import segno                       # the QR code's encoder, when a device is added
+    from markupsafe import Markup      # with jinja2, on the first page (not at start)
     qr = segno.make(setup_["owntracks_link"], error="m")
     # A viewBox and no fixed size (omitsize): the CSS scales it whole, never crops it.
-    from markupsafe import Markup      # with jinja2, on the first page (not at start)
     svg = Markup(qr.svg_inline(scale=4, dark="#000", light="#fff", border=4, omitsize=True,
                                title="OwnTracks", svgclass="qrcode"))
     resp = render(request, "device_added.html", device=device, setup=setup_, mode=mode,

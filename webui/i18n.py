@@ -9,17 +9,16 @@ msgid; French comes from ``webui/i18n/fr/LC_MESSAGES/messages.mo``, compiled fro
 The language is, in order: the one the member chose (their settings, or the switch on
 every page, remembered in a cookie), else the browser's ``Accept-Language``, else the
 household's.
+
+Babel (with ``decimal``, 1 MB resident) and the catalogue load when a page is first
+rendered, or a browser's ``Accept-Language`` first read: phones report all day without
+them (issue #8).
 """
 from __future__ import annotations
 
 import functools
 from datetime import date, datetime, timezone
 from pathlib import Path
-
-from babel import Locale, negotiate_locale
-from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_decimal, format_percent
-from babel.support import NullTranslations, Translations
 
 CATALOGUE = Path(__file__).parent / "i18n"
 LANGUAGES = ("en", "fr")
@@ -32,7 +31,9 @@ def N_(message: str) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def translations(lang: str) -> NullTranslations:
+def translations(lang: str):
+    """The language's ``babel.support.Translations`` (``NullTranslations`` for English)."""
+    from babel.support import NullTranslations, Translations
     if lang == "en":
         return NullTranslations()
     return Translations.load(str(CATALOGUE), [lang], domain="messages")
@@ -62,6 +63,7 @@ def from_browser(header: str | None) -> str | None:
         if tag and weight > 0:
             wanted.append((weight, tag.strip().replace("_", "-")))
     ordered = [tag for _, tag in sorted(wanted, key=lambda w: -w[0])]
+    from babel import negotiate_locale
     return negotiate_locale(ordered, LANGUAGES, sep="-")
 
 
@@ -77,10 +79,12 @@ class Formatter:
     """Numbers, units, dates and times as a reader of ``lang`` writes them, in ``tz``."""
 
     def __init__(self, lang: str, tz):
+        from babel import Locale
         self.lang, self.tz = lang, tz
         self.locale = Locale.parse(lang)
 
     def number(self, value: float, digits: int = 1) -> str:
+        from babel.numbers import format_decimal
         return format_decimal(round(value, digits), format=f"#,##0.{'#' * digits}" if digits
                               else "#,##0", locale=self.locale)
 
@@ -109,23 +113,28 @@ class Formatter:
         return f"{self.number(kmh, 0 if kmh >= 10 else 1)}\u00a0km/h"
 
     def percent(self, share: float) -> str:
+        from babel.numbers import format_percent
         return format_percent(share, locale=self.locale)
 
     def local(self, ts: float) -> datetime:
         return datetime.fromtimestamp(ts, self.tz)
 
     def time(self, ts: float | None) -> str:
+        from babel.dates import format_time
         return "" if ts is None else format_time(self.local(ts), "short", locale=self.locale)
 
     def day(self, value, form: str = "full") -> str:
         if isinstance(value, (int, float)):
             value = self.local(value).date()
+        from babel.dates import format_date
         return format_date(value, form, locale=self.locale)
 
     def day_short(self, value: date) -> str:
+        from babel.dates import format_date
         return format_date(value, "d MMM", locale=self.locale)
 
     def month(self, value: date) -> str:
+        from babel.dates import format_date
         return format_date(value, "LLLL y", locale=self.locale)
 
     def weekday_letters(self) -> list[str]:
@@ -135,6 +144,7 @@ class Formatter:
     def moment(self, ts: float | None) -> str:
         if ts is None:
             return ""
+        from babel.dates import format_datetime
         return format_datetime(self.local(ts), "medium", locale=self.locale)
 
     def iso(self, ts: float) -> str:

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from gateway import accounts
 from gateway.accounts import first_run
-from gateway.trips.context import configure
+from gateway.trips.household import configure
 
 from .common import form, safe_next, said
 from .i18n import translate

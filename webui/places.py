@@ -15,12 +15,6 @@ from .keys import GATEWAY
 from .templating import render
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/places", places)
-    app.router.add_post("/places/save", save)
-    app.router.add_post("/places/merge", merge)
-
-
 async def places(request: web.Request) -> web.Response:
     shown = places_page(common.conn(request), common.member_id(request))
     return render(request, "places.html", places=shown, done=request.query.get("done"))

@@ -13,23 +13,14 @@ from carbon.factors import CAR_FUELS, CAR_SIZES
 from gateway import accounts
 from gateway.accounts import broker
 from gateway.trips import decisions
-from gateway.trips.context import configure, vehicle_settings
+from gateway.trips.context import vehicle_settings
+from gateway.trips.household import configure
 
 from . import common
 from .i18n import COOKIE
 from .keys import GATEWAY, MEMBER
 from .templating import render
 from .throttle import Busy, Throttled
-
-
-def setup(app: web.Application) -> None:
-    app.router.add_get("/settings", settings_page)
-    app.router.add_post("/settings/vehicle", save_vehicle)
-    app.router.add_post("/settings/preferences", save_preferences)
-    app.router.add_post("/settings/password", change_password)
-    app.router.add_post("/settings/members", add_member)
-    app.router.add_post("/settings/visibility", save_visibility)
-    app.router.add_post("/settings/household", save_household)
 
 
 def _admin(request) -> None:

@@ -14,10 +14,6 @@ from . import charts, common
 from .templating import render
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/trends", trends_page)
-
-
 def _anchor(request) -> date:
     at = request.query.get("at")
     return common.parse_day(at) if at else common.today(request)

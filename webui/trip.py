@@ -25,16 +25,6 @@ from .keys import LOCALE
 from .templating import render
 
 
-def setup(app: web.Application) -> None:
-    app.router.add_get("/trips/{trip}", trip_page)
-    app.router.add_get("/trips/{trip}/track.json", trip_track)
-    app.router.add_post("/trips/{trip}/legs/{leg}", correct_leg)
-    app.router.add_post("/trips/{trip}/purpose", correct_purpose)
-    app.router.add_post("/trips/{trip}/split", split)
-    app.router.add_post("/trips/{trip}/merge", merge)
-    app.router.add_post("/trips/{trip}/points/{fix}/delete", delete_point)
-
-
 def _trip(request: web.Request) -> dict:
     """The member's trip named in the URL; another member's is answered as not found."""
     trip = trip_for(common.conn(request), common.member_id(request),

@@ -17,12 +17,19 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+from html import escape as _escape
 from typing import Callable, Iterable
-from xml.sax.saxutils import escape
 
 from carbon.times import iso_utc
 
 from ..store.locations import compact  # noqa: F401 (the encoders' own, re-exported)
+
+
+def escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as XML entities (xml.sax.saxutils.escape's output, without
+    loading the xml package into the service for it)."""
+    return _escape(text, quote=False)
+
 
 GPX_EXTENSIONS = "https://selfdata.local/gpx/1"
 # Fix values written as GPX extensions (<sd:acc>...) when asked, so a GPX export reads back

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 from ..store.tables import member_tables
 from ..store.writes import delete_fix
-from ..trips import pipeline
 
 
 @dataclass
@@ -119,5 +118,6 @@ def checkpoint(store, attempts: int = 20) -> str:
 
 
 def _rebuild(store, member_id: int, start: int, end: int) -> str:
+    from ..trips import pipeline    # the engine, only when something is rebuilt
     pipeline.process_range(store, member_id, start, end)
     return "trips recomputed for the erased period"

@@ -20,8 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from receivers.importers.expansion import mb
-
 from . import jobs, uploads
 from .child import MEMORY_EXIT
 
@@ -165,7 +163,7 @@ class ImportRunner:
             stderr=asyncio.subprocess.PIPE)
         await self._write(jobs.set_pid, job_id, proc.pid)
         log.info("import job %d: child %d for %s (%s)", job_id, proc.pid, member,
-                 mb(path.stat().st_size))
+                 uploads.mb(path.stat().st_size))
         return proc
 
     async def _watch(self, job_id: int, proc, slot: Slot, path: Path) -> None:

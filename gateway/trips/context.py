@@ -1,9 +1,7 @@
 """What the engine knows about a member besides their fixes, read from the store.
 
-Household settings (time zone, the network's bus and boat factors) are copied into the
-`settings` table by `configure(store, config)`, so that every caller of the pipeline (the
-service, the CLI, the importer, erasure) computes with the same values even when it was
-given only a store.
+The household's settings (time zone, the network's bus and boat factors) are recorded by
+`household.configure(store, config)` (re-exported here) and read back by `load`.
 """
 from __future__ import annotations
 
@@ -25,32 +23,14 @@ from carbon.footprint import apply_footprints
 from carbon.priors import learn as learn_priors
 
 from .. import accounts
+from .household import SETTINGS_KEY, configure, household_settings  # noqa: F401
 
 log = logging.getLogger(__name__)
 
-SETTINGS_KEY = "pipeline"
 DEFAULT_TZ = "Europe/Paris"
 # Member settings (members.settings JSON, key "vehicle") the footprint reads.
 VEHICLE_KEYS = ("car_fuel", "car_size", "car_occupancy", "carpool_occupancy",
                 "motorcycle_kind", "train_type")
-
-
-def household_settings(config) -> dict:
-    section = getattr(config, "pipeline", None)
-    return {"timezone": config.gateway.timezone,
-            "bus_g_pkm": (section.bus_g_pkm or None) if section else None,
-            "boat_g_pkm": section.boat_g_pkm if section else 0.0}
-
-
-def configure(store, config) -> None:
-    """Record the household's settings for the pipeline (written only when they change)."""
-    wanted = household_settings(config)
-    # The household's zone as first-run setup or the admin chose it wins over the file's.
-    chosen = (store.get_setting(accounts.preferences.HOUSEHOLD_KEY) or {}).get("timezone")
-    if chosen:
-        wanted["timezone"] = chosen
-    if store.get_setting(SETTINGS_KEY) != wanted:
-        store.set_setting(SETTINGS_KEY, wanted)
 
 
 @dataclass

@@ -333,10 +333,6 @@ def process_new(store, member_id: int) -> int:
         return n
 
 
-def members_with_fixes(conn) -> list[int]:
-    return [r[0] for r in conn.execute("SELECT id FROM members ORDER BY id")]
-
-
 def counts(conn, member_id: int) -> dict:
     one = lambda sql: conn.execute(sql, (member_id,)).fetchone()[0]  # noqa: E731
     return {"stays": one("SELECT count(*) FROM stays WHERE member_id = ?"),

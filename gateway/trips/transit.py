@@ -13,7 +13,6 @@ import json
 import logging
 import threading
 import time
-import zipfile
 from pathlib import PurePosixPath
 
 from carbon.gtfs import build_transit_index
@@ -57,6 +56,7 @@ def _csv(header: tuple, rows) -> str:
 
 def read_feed(path) -> dict:
     """The reduced tables of a GTFS zip (CSV text) and a summary of what they hold."""
+    import zipfile           # when a feed is imported, not with every run of the engine
     try:
         zf = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:

@@ -2,7 +2,8 @@
 the gateway must be stopped)."""
 from __future__ import annotations
 
-from ... import backup
+from ...backup.archive import BackupError
+from ...backup.restore import restore
 from ..context import UsageError
 
 
@@ -18,8 +19,8 @@ def register(sub, common):
 
 def run(args, ctx):
     try:
-        done = backup.restore(ctx.config, args.file, with_config=args.with_config)
-    except backup.BackupError as exc:
+        done = restore(ctx.config, args.file, with_config=args.with_config)
+    except BackupError as exc:
         raise UsageError(str(exc)) from None
     m = done.manifest
     print(f"restored {args.file}: {m['fixes']} fixes from {m.get('hostname')} of {m['created']} "

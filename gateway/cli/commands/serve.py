@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ...backup import Busy, DataDirLock
+from ...backup.lock import Busy, DataDirLock
 from ...service import Gateway
 from ..context import UsageError
 
