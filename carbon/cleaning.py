@@ -12,6 +12,13 @@ from carbon.fix import Fix
 MIN_VALID_TS = 946_684_800      # 2000-01-01: earlier stamps come from a phone clock reset
 _ACC_CONTEXT_FLOOR_M = 50.0     # fixes at least this good are never judged against neighbours
 _ACC_CONTEXT_HALF_WINDOW = 5
+# Phones interleave GPS fixes (5-10 m) with Wi-Fi or cell ones (30-100 m) when they change
+# provider, in and out of buildings: between two GPS fixes a few seconds away, the network
+# fix says nothing the GPS does not, and its error zig-zags the track (a 5 m/s walk). Such a
+# fix is dropped when both neighbours are GPS-grade and close in time.
+_INTERLEAVED_MIN_M = 25.0       # a worse fix than this may be a network one...
+_INTERLEAVED_FACTOR = 4.0       # ... when both neighbours are this much better...
+_INTERLEAVED_SPAN_S = 60.0      # ... and each within this of it
 
 
 def _valid(p: Fix) -> bool:
@@ -64,8 +71,17 @@ def drop_imprecise(points: list, params: Params = DEFAULT_PARAMS) -> list:
             around = sorted(_acc(q) for q in points[lo:hi])
             if acc > params.rel_acc_factor * max(around[len(around) // 2], 10.0):
                 continue
+        if acc > _INTERLEAVED_MIN_M and 0 < i < n - 1 and _between_gps(points[i - 1], p, points[i + 1]):
+            continue
         out.append(p)
     return out
+
+
+def _between_gps(a: Fix, p: Fix, b: Fix) -> bool:
+    """`p` is a network fix between two GPS-grade ones a few seconds away (see above)."""
+    worst = _INTERLEAVED_FACTOR * max(_acc(a), _acc(b))
+    return (a.acc is not None and b.acc is not None and _acc(p) >= worst
+            and p.ts - a.ts <= _INTERLEAVED_SPAN_S and b.ts - p.ts <= _INTERLEAVED_SPAN_S)
 
 
 def _speed(a: Fix, b: Fix) -> float:

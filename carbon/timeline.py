@@ -90,19 +90,20 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
         track = [p for p in track if p.ts >= since]
     stays, ranges = segment_track(track, params, anchored=since is not None,
                                   places=tuple(context.places))
-    trips, trip_priors = _trips(track, ranges, stays, params, context, priors)
+    trips, trip_priors, hand = _trips(track, ranges, stays, params, context, priors)
     stays, trips = join_transfers(stays, trips, priors, context.owned_modes, params,
-                                  trip_priors)
+                                  trip_priors, hand)
     return Timeline(stays, trips, _resume_ts(stays, trips, params))
 
 
 def _trips(track: list, ranges: list, stays: list, params: Params, context: Context,
            priors) -> tuple:
     """The trips in order, each decided knowing where the member's vehicles were left
-    (carbon.vehicles); and the priors each was decided with, for the connections."""
+    (carbon.vehicles); the priors each was decided with, and the vehicles parked at
+    its first fix, for the connections."""
     parked = context.parked or vehicles.UNKNOWN
     starts, ends = [s.start_ts for s in stays], [s.end_ts for s in stays]
-    trips, trip_priors = [], {}
+    trips, trip_priors, hand = [], {}, {}
     for a, b in ranges:
         probe = Trip(track[a].ts, track[b].ts, 0.0, [], start=(track[a].lat, track[a].lon),
                      end=(track[b].lat, track[b].lon))
@@ -113,8 +114,10 @@ def _trips(track: list, ranges: list, stays: list, params: Params, context: Cont
         if trip is not None:
             trips.append(trip)
             trip_priors[id(trip)] = mine
+            hand[id(trip)] = vehicles.parked_at(parked, probe.start, probe.start_ts,
+                                                params.stay_radius_m)
             parked = vehicles.after(parked, trip, vehicles.arrived(stays, starts, probe))
-    return trips, trip_priors
+    return trips, trip_priors, hand
 
 
 def _resume_ts(stays: list, trips: list, params: Params) -> int | None:

@@ -99,6 +99,13 @@ def _factor(spot, start, ts: int, name: str) -> float | None:
     return AT_HAND if distance_m(lat, lon, start[0], start[1]) <= NEAR_M else ELSEWHERE[name]
 
 
+def parked_at(parked: Parked, start, ts: int, radius_m: float) -> frozenset:
+    """The kinds of the member's vehicles parked within `radius_m` of `start` at `ts`."""
+    return frozenset(name for name, spot in (("car", parked.car), ("bike", parked.bike))
+                     if spot is not None and start is not None and ts - spot[2] <= STALE_S
+                     and distance_m(spot[0], spot[1], start[0], start[1]) <= radius_m)
+
+
 _CACHE: dict = {}
 
 

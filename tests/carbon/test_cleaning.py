@@ -42,3 +42,20 @@ def test_a_stale_repeat_while_moving_is_dropped_but_not_at_rest():
     assert [p.ts for p in drop_stale(moving)] == [0, 30, 90]   # 60 re-reported 30's position
     resting = [Fix(t, 46.0, -1.0, 10.0) for t in (0, 30, 60, 90)]
     assert drop_stale(resting) == resting
+
+
+def test_network_fixes_interleaved_with_gps_do_not_make_a_walk_a_run():
+    """A phone switching between GPS (5 m) and Wi-Fi positions (40-60 m, 100 m off the
+    street) every ten seconds: the walk at 1.4 m/s must not zig-zag into a 5 m/s run."""
+    t0, gps, mixed = 1_772_000_000, [], []
+    for k in range(60):
+        p = Fix(t0 + 10 * k, 46.15 + k * 14 / 111_320, -1.15, 5.0)
+        gps.append(p)
+        mixed.append(p)
+        if 0 < k < 59:
+            mixed.append(Fix(t0 + 10 * k + 5, p.lat, -1.15 + (130 if k % 2 else -130) / 77_000, 45.0))
+    assert clean(mixed) == clean(gps)
+    # a Wi-Fi fix with no GPS beside it (indoors, in a tunnel) is kept
+    alone = [Fix(t0, 46.15, -1.15, 5.0), Fix(t0 + 300, 46.15, -1.1499, 45.0),
+             Fix(t0 + 600, 46.15, -1.15, 5.0)]
+    assert len(clean(alone)) == 3

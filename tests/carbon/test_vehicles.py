@@ -7,6 +7,7 @@ from carbon.timeline import build_timeline
 from carbon.vehicles import Parked
 
 from carbon_helpers import HOME, PERIGNY, leg_points, still, straight_track
+from simulation.household import simulate_leg
 
 T0 = 1_772_700_000
 SHOP = (46.1700, -1.1350)      # ~1.5 km from HOME
@@ -71,3 +72,44 @@ def test_the_next_trip_leaves_with_the_car_it_arrived_in():
                                "bike": {"prior": 0.2, "modes": {"bike": 1.0}}},
                               parked, PERIGNY, t_end + 3600)
     assert kinds["car"]["prior"] == 0.4 * vehicles.AT_HAND and kinds["bike"]["prior"] == 0.2
+
+
+STATION = (46.1530, -1.1450)   # ~1.3 km from HOME
+CITY = (46.2800, -1.0000)      # ~18 km from STATION
+
+
+def _train_then_ride(seed=1, stop_s=420):
+    """Back from the city by train, seven minutes at the station, then home by bike."""
+    train, t_train = simulate_leg("train", CITY, STATION, t0=T0, seed=seed)
+    t1 = t_train.end_ts + stop_s
+    bike, _ = simulate_leg("bike", STATION, HOME, t0=t1, seed=seed)
+    half = stop_s // 2
+    return [p for p in train if p.ts <= t_train.end_ts + half] + \
+        [p for p in bike if p.ts > t_train.end_ts + half]
+
+
+def test_a_bike_left_at_the_station_is_ridden_home_from_it():
+    """Bike-and-ride: the stop at the station where the member's bike was left in the
+    morning is where they picked it up, the end of the journey home; and they came in
+    without it, so the ride in is public transport (alone, with no private vehicle ruled
+    out, this train reads as a car)."""
+    fixes = _train_then_ride(seed=3)
+    alone = build_timeline(fixes)
+    assert [[leg.mode for leg in t.legs] for t in alone.trips] == [["car"], ["bike"]]
+    parked = Parked(bike=(STATION[0], STATION[1], T0 - 9 * 3600))
+    tl = build_timeline(fixes, context=Context(parked=parked))
+    assert [[leg.mode for leg in t.legs] for t in tl.trips] == [["train", "bike"]]
+    assert tl.trips[0].start_ts == alone.trips[0].start_ts
+    assert tl.trips[0].end_ts == alone.trips[1].end_ts
+
+
+def test_a_car_errand_stays_two_trips_with_the_car_at_the_stop():
+    """Driving to a shop and on: the car is where the member stopped because they came in
+    it; that is an errand, not a vehicle picked up at the end of a ride in."""
+    fixes = _slow_ride()
+    shop_far = (SHOP[0] + 0.02, SHOP[1])
+    t = fixes[-1].ts
+    fixes += straight_track(t + 1, SHOP, shop_far, 300, every=10)
+    fixes += still(t + 301, shop_far, 900)[1:]
+    tl = build_timeline(fixes, context=Context(parked=Parked(car=(HOME[0], HOME[1], T0 - 3600))))
+    assert len(tl.trips) == 2
