@@ -11,6 +11,7 @@ features and its likelihood under every mode (carbon.likelihood).
 import heapq
 import math
 
+from carbon import envelopes
 from carbon.features import STOP_SPEED_MS, _median, bad_accuracy, leg_features
 from carbon.geo import distance_m
 from carbon.likelihood import leg_loglik, measurable
@@ -154,7 +155,55 @@ def _split_at_halt(run, points, speeds, dists, params: Params) -> list:
             out.append([lab, start, cut])
             start = cut
     out.append([lab, start, b])
-    return out
+    return [part for piece in out for part in _split_off_the_train(piece, points, speeds,
+                                                                   dists, params)]
+
+
+def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
+    """A ride on a vehicle no cyclist keeps up with, then a bike ridden off it (a folding
+    bike off the train), or the other way round: the member stood or walked between, for
+    _HALT_S or more, but a walk that short is absorbed. Cut at the span whose one side no
+    pedalled mode's envelope allows and whose other side reads as pedalled, the one
+    leaving the pedalled side longest (nearest the vehicle: a red light in the ride off
+    the train is not where the member got off); a walk there is a leg of its own. (A bus or a car in town moves at speeds a bike
+    reaches, so its slow stretches are never cut here.)"""
+    lab, a, b = run
+    best, longest = None, 0.0
+    for h0, h1 in _standing_spans(points, speeds, dists, a, b, params.walk_max_ms):
+        sides = []
+        for x, y in ((a, h0), (h1, b)):
+            if not _long_enough(points, dists, x, y, params):
+                break
+            sides.append(leg_features(points[x:y + 1], speeds[x:y], dists[x:y]))
+        ridden = _pedalled_side(*sides) if len(sides) == 2 else None
+        if ridden is not None and sides[ridden].duration_s > longest:
+            # the span nearest the vehicle: the whole ride off it is pedalled
+            best, longest = (h0, h1), sides[ridden].duration_s
+    if best is None:
+        return [run]
+    h0, h1 = best
+    walked = sum(dists[h0:h1]) / max(points[h1].ts - points[h0].ts, 1) >= STOP_SPEED_MS
+    return [[lab, a, h0], [False, h0, h1], [lab, h1, b]] if walked else \
+        [[lab, a, h0], [lab, h0, b]]
+
+
+def _pedalled_side(f, g) -> int | None:
+    """0 or 1: the side that reads as pedalled when the other is beyond every pedalled
+    mode's envelope; None otherwise."""
+    def unpedalled(x):
+        return not any(envelopes.allowed(m, x.distance_m, x.duration_s, x.sustained_p85_ms)
+                       for m in _PEDALLED)
+
+    def pedalled(x):
+        return _family(leg_loglik(x)) == "cycle"
+    if unpedalled(f) and pedalled(g):
+        return 1
+    if pedalled(f) and unpedalled(g):
+        return 0
+    return None
+
+
+_PEDALLED = ("bike", "e-bike", "e-scooter")
 
 
 def _long_enough(points, dists, x: int, y: int, params: Params) -> bool:
@@ -171,12 +220,13 @@ def _kinds_differ(points, speeds, dists, a, h0, h1, b, params: Params) -> bool:
     return sorted(sides) == ["cycle", "motor"]
 
 
-def _standing_spans(points, speeds, dists, a: int, b: int) -> list:
-    """(first, end) steps of each standstill of _HALT_S or more strictly inside a..b."""
+def _standing_spans(points, speeds, dists, a: int, b: int, below: float = STOP_SPEED_MS) -> list:
+    """(first, end) steps of each standstill of _HALT_S or more strictly inside a..b
+    (`below`: each span of _HALT_S or more under that speed)."""
     # standing: the windowed speed or the step's own (a window of sparse fixes reaches
     # into the ride on either side of a short halt)
     def standing(k):
-        return min(speeds[k], dists[k] / max(points[k + 1].ts - points[k].ts, 1)) < STOP_SPEED_MS
+        return min(speeds[k], dists[k] / max(points[k + 1].ts - points[k].ts, 1)) < below
     out, k = [], a
     while k < b:
         if not standing(k):

@@ -152,3 +152,17 @@ def test_a_metro_ride_underground_is_public_transport():
 def test_a_metro_ride_through_network_positions_is_public_transport():
     # Wi-Fi/cell positions jumping by kilometres, a new one every 15-60 s
     _rides_are_public_transport(_metro_days("network"))
+
+
+def test_the_bike_ridden_off_the_train_is_a_bike_leg():
+    # a folding bike off a regional train, after a short walk along the platform: the
+    # member would see their ride home counted as train kilometres
+    for seed in range(8):
+        day = scenarios.make_day("bike-train", "dense", seed)
+        tl = build_timeline([Fix(*f) for f in day.fixes])
+        ride = day.truth["trips"][0]["sections"][-1]
+        assert ride["mode"] == "bike"
+        pedalled = sum(max(0, min(g.end_ts, ride["end_ts"]) - max(g.start_ts, ride["start_ts"]))
+                       for t in tl.trips for g in t.legs if g.mode in ("bike", "e-bike"))
+        assert pedalled >= 0.6 * (ride["end_ts"] - ride["start_ts"]), _modes(tl)
+        assert any(g.mode == "train" for t in tl.trips for g in t.legs), _modes(tl)
