@@ -165,9 +165,14 @@ def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
     _HALT_S or more, but a walk that short is absorbed. Cut at the span whose one side no
     pedalled mode's envelope allows and whose other side reads as pedalled, the one
     leaving the pedalled side longest (nearest the vehicle: a red light in the ride off
-    the train is not where the member got off); a walk there is a leg of its own. (A bus or a car in town moves at speeds a bike
-    reaches, so its slow stretches are never cut here.)"""
+    the train is not where the member got off); a walk there is a leg of its own. A bus
+    or a car in town moves at speeds a bike reaches, so its slow stretches are never cut
+    here (nor even looked at: no step of it beats a cyclist's sustained limit)."""
     lab, a, b = run
+    fastest = max((dists[k] / max(points[k + 1].ts - points[k].ts, 1) for k in range(a, b)),
+                  default=0.0)
+    if fastest <= _PEDALLED_SUSTAINED_MAX:
+        return [run]
     best, longest = None, 0.0
     for h0, h1 in _standing_spans(points, speeds, dists, a, b, params.walk_max_ms):
         sides = []
@@ -204,6 +209,8 @@ def _pedalled_side(f, g) -> int | None:
 
 
 _PEDALLED = ("bike", "e-bike", "e-scooter")
+# two-minute headway never beats the fastest step: below this no side can be unpedalled
+_PEDALLED_SUSTAINED_MAX = max(envelopes.ENVELOPES[m].max_sustained_ms for m in _PEDALLED)
 
 
 def _long_enough(points, dists, x: int, y: int, params: Params) -> bool:
