@@ -8,11 +8,12 @@ station, then the train) is cut at its longest halt, and a silence over ground n
 covers (a flight, a phone asleep on a train) is a leg of its own. Each leg then gets its
 features and its likelihood under every mode (carbon.likelihood).
 """
+import bisect
 import heapq
 import math
 
 from carbon import envelopes
-from carbon.features import STOP_SPEED_MS, _median, bad_accuracy, leg_features
+from carbon.features import SUSTAIN_S, STOP_SPEED_MS, _median, bad_accuracy, leg_features
 from carbon.geo import distance_m
 from carbon.likelihood import leg_loglik, measurable
 from carbon.mode_params import ACTIVITY_FACTOR, NEEDS_ROUTE, RANGES, TRANSIT_MATCH_FACTOR
@@ -167,50 +168,120 @@ def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
     leaving the pedalled side longest (nearest the vehicle: a red light in the ride off
     the train is not where the member got off); a walk there is a leg of its own. A bus
     or a car in town moves at speeds a bike reaches, so its slow stretches are never cut
-    here (nor even looked at: no step of it beats a cyclist's sustained limit)."""
+    here (nor even measured: a cheap bound first says whether a side could be beyond)."""
     lab, a, b = run
+    # a mean or a headway never beats the fastest step: below a bike's limits, no side can
+    # be beyond them
     fastest = max((dists[k] / max(points[k + 1].ts - points[k].ts, 1) for k in range(a, b)),
                   default=0.0)
-    if fastest <= _PEDALLED_SUSTAINED_MAX:
+    if fastest <= min(_BIKE.max_mean_ms, _BIKE.max_sustained_ms) and \
+            sum(dists[a:b]) <= _BIKE.max_distance_m:
         return [run]
-    best, longest = None, 0.0
+    bound = _Bounds(points, dists, a, b)
+    candidates = []     # (the ridden side's duration, span, beyond side, ridden side)
     for h0, h1 in _standing_spans(points, speeds, dists, a, b, params.walk_max_ms):
-        sides = []
-        for x, y in ((a, h0), (h1, b)):
-            if not _long_enough(points, dists, x, y, params):
-                break
-            sides.append(leg_features(points[x:y + 1], speeds[x:y], dists[x:y]))
-        ridden = _pedalled_side(*sides) if len(sides) == 2 else None
-        if ridden is not None and sides[ridden].duration_s > longest:
-            # the span nearest the vehicle: the whole ride off it is pedalled
-            best, longest = (h0, h1), sides[ridden].duration_s
-    if best is None:
-        return [run]
-    h0, h1 = best
-    walked = sum(dists[h0:h1]) / max(points[h1].ts - points[h0].ts, 1) >= STOP_SPEED_MS
-    return [[lab, a, h0], [False, h0, h1], [lab, h1, b]] if walked else \
-        [[lab, a, h0], [lab, h0, b]]
+        left, right = (a, h0), (h1, b)
+        if not (_long_enough(points, dists, *left, params) and
+                _long_enough(points, dists, *right, params)):
+            continue
+        for beyond, ridden in ((left, right), (right, left)):
+            if bound.rideable(*ridden) and bound.maybe_beyond(*beyond):
+                candidates.append((points[ridden[1]].ts - points[ridden[0]].ts, (h0, h1),
+                                   beyond, ridden))
+    measured = {}
+
+    def features(x, y):
+        if (x, y) not in measured:
+            measured[x, y] = leg_features(points[x:y + 1], speeds[x:y], dists[x:y])
+        return measured[x, y]
+    # the span leaving the ridden side longest, i.e. nearest the vehicle, that holds
+    for _, (h0, h1), beyond, ridden in sorted(candidates, key=lambda c: -c[0]):
+        if _pedalled(features(*ridden)) and _unpedalled(features(*beyond)):
+            walked = sum(dists[h0:h1]) / max(points[h1].ts - points[h0].ts, 1) >= STOP_SPEED_MS
+            return [[lab, a, h0], [False, h0, h1], [lab, h1, b]] if walked else \
+                [[lab, a, h0], [lab, h0, b]]
+    return [run]
 
 
-def _pedalled_side(f, g) -> int | None:
-    """0 or 1: the side that reads as pedalled when the other is beyond every pedalled
-    mode's envelope; None otherwise."""
-    def unpedalled(x):
-        return not any(envelopes.allowed(m, x.distance_m, x.duration_s, x.sustained_p85_ms)
-                       for m in _PEDALLED)
+def _unpedalled(f) -> bool:
+    """Beyond every pedalled mode's envelope."""
+    return not any(envelopes.allowed(m, f.distance_m, f.duration_s, f.sustained_p85_ms)
+                   for m in _PEDALLED)
 
-    def pedalled(x):
-        return _family(leg_loglik(x)) == "cycle"
-    if unpedalled(f) and pedalled(g):
-        return 1
-    if pedalled(f) and unpedalled(g):
-        return 0
-    return None
+
+def _pedalled(f) -> bool:
+    return _family(leg_loglik(f)) == "cycle"
 
 
 _PEDALLED = ("bike", "e-bike", "e-scooter")
-# two-minute headway never beats the fastest step: below this no side can be unpedalled
-_PEDALLED_SUSTAINED_MAX = max(envelopes.ENVELOPES[m].max_sustained_ms for m in _PEDALLED)
+_BIKE = envelopes.ENVELOPES["bike"]
+
+
+class _Bounds:
+    """Cheap bounds on the stretches a..h0 and h1..b of a ride, before measuring them: the
+    mean and length from prefix sums, the sustained headway from the fastest two-minute
+    window inside the stretch (features._sustained_p85 reads the same windows)."""
+
+    def __init__(self, points, dists, a: int, b: int):
+        self.points, self.a, self.b = points, a, b
+        self.path = [0.0]
+        for k in range(a, b):
+            self.path.append(self.path[-1] + dists[k])
+        self.ends = None
+
+    def _windows(self) -> None:
+        """From each fix, the window to the first one SUSTAIN_S later: its end, its speed
+        (computed once, when a stretch's mean and length leave it undecided)."""
+        points, a, b = self.points, self.a, self.b
+        ends, fast, j = [], [], a
+        for i in range(a, b):
+            p = points[i]
+            while j < b and points[j].ts < p.ts + SUSTAIN_S:
+                j += 1
+            if points[j].ts - p.ts < SUSTAIN_S:
+                break
+            ends.append(j)
+            fast.append(distance_m(p.lat, p.lon, points[j].lat, points[j].lon) /
+                        (points[j].ts - p.ts))
+        self.ends = ends
+        self.prefix = _running_max(fast)
+        self.suffix = _running_max(fast[::-1])[::-1]
+
+    def _mean_length(self, x: int, y: int) -> tuple:
+        duration = self.points[y].ts - self.points[x].ts
+        length = self.path[y - self.a] - self.path[x - self.a]
+        return (length / duration if duration > 0 else 0.0), length
+
+    def maybe_beyond(self, x: int, y: int) -> bool:
+        """Could x..y be beyond a bike's envelope (and so perhaps every pedalled mode's)?"""
+        mean, length = self._mean_length(x, y)
+        if mean > _BIKE.max_mean_ms or length > _BIKE.max_distance_m:
+            return True
+        if self.ends is None:
+            self._windows()
+        if x == self.a:     # windows starting in the stretch and ending by y: a prefix
+            k = bisect.bisect_right(self.ends, y) - 1
+            headway = self.prefix[k] if k >= 0 else 0.0
+        else:               # windows starting at x or later: a suffix
+            k = x - self.a
+            headway = self.suffix[k] if k < len(self.suffix) else 0.0
+        return headway > _BIKE.max_sustained_ms
+
+    def rideable(self, x: int, y: int) -> bool:
+        """Could a pedalled mode's envelope hold x..y at all (its mean and length)?"""
+        mean, length = self._mean_length(x, y)
+        return mean <= _PEDALLED_MEAN_MAX and length <= _BIKE.max_distance_m
+
+
+def _running_max(values: list) -> list:
+    out, top = [], 0.0
+    for v in values:
+        top = max(top, v)
+        out.append(top)
+    return out
+
+
+_PEDALLED_MEAN_MAX = max(envelopes.ENVELOPES[m].max_mean_ms for m in _PEDALLED)
 
 
 def _long_enough(points, dists, x: int, y: int, params: Params) -> bool:
