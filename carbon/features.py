@@ -21,6 +21,7 @@ DENSE_STEP_S = 20.0      # halts at stops and lights are visible at this samplin
 TIMED_STEP_S = 75.0      # windowed speeds mean something at this sampling or finer
 _STATION_HALT_S = (25.0, 420.0)   # a train's station stop: half a minute to seven
 _CRUISING_MS = 15.0      # ... between stretches at a speed no town traffic keeps
+SPARSE_BLIND_STEP_S = 150.0   # silences still mean something at a fix every 1-2 minutes
 
 
 @dataclass(slots=True)
@@ -191,19 +192,27 @@ def _blind_share(points: list, median_dt: float, median_acc: float, blind_steps=
     """Share of the time in steps the phone could not see: moving unobserved (a gap much
     longer than its sampling over ground a walker could not cover) or between network
     positions (accuracy far worse than the trip's GPS). None when sampling is too sparse
-    for a gap to mean anything."""
-    if median_dt > 30.0 or len(points) < 2:
+    for a gap to mean anything. A phone reporting every minute or two (Google's location
+    history) is mostly on network positions anyway, so there only its silences count: a
+    quarter of an hour unseen while covering kilometres, where it otherwise reports every
+    one or two minutes, is a tunnel (a metro) or a flight, not a street."""
+    if median_dt > SPARSE_BLIND_STEP_S or len(points) < 2:
         return None
+    gaps_only = median_dt > 30.0
     gap = max(60.0, 4.0 * median_dt)
     bad_acc = bad_accuracy(median_acc)
     blind = 0.0
     for k, (p, q) in enumerate(zip(points, points[1:])):
         dt = q.ts - p.ts
-        if k in blind_steps or (dt >= gap and distance_m(p.lat, p.lon, q.lat, q.lon) > 2.5 * dt):
+        if dt >= gap and distance_m(p.lat, p.lon, q.lat, q.lon) > 2.5 * dt:
             blind += dt
-        elif (p.acc or 0.0) > bad_acc or (q.acc or 0.0) > bad_acc:
+        elif gaps_only:
+            continue
+        elif k in blind_steps or (p.acc or 0.0) > bad_acc or (q.acc or 0.0) > bad_acc:
             blind += dt
     total = points[-1].ts - points[0].ts
+    if gaps_only and blind == 0.0:
+        return None     # at this sampling a tunnel shorter than `gap` goes unseen anyway
     return blind / total if total > 0 else None
 
 

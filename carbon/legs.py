@@ -8,10 +8,12 @@ station, then the train) is cut at its longest halt, and a silence over ground n
 covers (a flight, a phone asleep on a train) is a leg of its own. Each leg then gets its
 features and its likelihood under every mode (carbon.likelihood).
 """
+import bisect
 import heapq
 import math
 
-from carbon.features import STOP_SPEED_MS, _median, bad_accuracy, leg_features
+from carbon import envelopes
+from carbon.features import SUSTAIN_S, STOP_SPEED_MS, _median, bad_accuracy, leg_features
 from carbon.geo import distance_m
 from carbon.likelihood import leg_loglik, measurable
 from carbon.mode_params import ACTIVITY_FACTOR, NEEDS_ROUTE, RANGES, TRANSIT_MATCH_FACTOR
@@ -154,7 +156,132 @@ def _split_at_halt(run, points, speeds, dists, params: Params) -> list:
             out.append([lab, start, cut])
             start = cut
     out.append([lab, start, b])
+    return [part for piece in out for part in _split_off_the_train(piece, points, speeds,
+                                                                   dists, params)]
+
+
+def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
+    """A ride on a vehicle no cyclist keeps up with, then a bike ridden off it (a folding
+    bike off the train), or the other way round: the member stood or walked between, for
+    _HALT_S or more, but a walk that short is absorbed. Cut at the span whose one side no
+    pedalled mode's envelope allows and whose other side reads as pedalled, the one
+    leaving the pedalled side longest (nearest the vehicle: a red light in the ride off
+    the train is not where the member got off); a walk there is a leg of its own. A bus
+    or a car in town moves at speeds a bike reaches, so its slow stretches are never cut
+    here (nor even measured: a cheap bound first says whether a side could be beyond)."""
+    lab, a, b = run
+    # a mean or a headway never beats the fastest step: below a bike's limits, no side can
+    # be beyond them
+    fastest = max((dists[k] / max(points[k + 1].ts - points[k].ts, 1) for k in range(a, b)),
+                  default=0.0)
+    if fastest <= min(_BIKE.max_mean_ms, _BIKE.max_sustained_ms) and \
+            sum(dists[a:b]) <= _BIKE.max_distance_m:
+        return [run]
+    bound = _Bounds(points, dists, a, b)
+    candidates = []     # (the ridden side's duration, span, beyond side, ridden side)
+    for h0, h1 in _standing_spans(points, speeds, dists, a, b, params.walk_max_ms):
+        left, right = (a, h0), (h1, b)
+        if not (_long_enough(points, dists, *left, params) and
+                _long_enough(points, dists, *right, params)):
+            continue
+        for beyond, ridden in ((left, right), (right, left)):
+            if bound.rideable(*ridden) and bound.maybe_beyond(*beyond):
+                candidates.append((points[ridden[1]].ts - points[ridden[0]].ts, (h0, h1),
+                                   beyond, ridden))
+    measured = {}
+
+    def features(x, y):
+        if (x, y) not in measured:
+            measured[x, y] = leg_features(points[x:y + 1], speeds[x:y], dists[x:y])
+        return measured[x, y]
+    # the span leaving the ridden side longest, i.e. nearest the vehicle, that holds
+    for _, (h0, h1), beyond, ridden in sorted(candidates, key=lambda c: -c[0]):
+        if _pedalled(features(*ridden)) and _unpedalled(features(*beyond)):
+            walked = sum(dists[h0:h1]) / max(points[h1].ts - points[h0].ts, 1) >= STOP_SPEED_MS
+            return [[lab, a, h0], [False, h0, h1], [lab, h1, b]] if walked else \
+                [[lab, a, h0], [lab, h0, b]]
+    return [run]
+
+
+def _unpedalled(f) -> bool:
+    """Beyond every pedalled mode's envelope."""
+    return not any(envelopes.allowed(m, f.distance_m, f.duration_s, f.sustained_p85_ms)
+                   for m in _PEDALLED)
+
+
+def _pedalled(f) -> bool:
+    return _family(leg_loglik(f)) == "cycle"
+
+
+_PEDALLED = ("bike", "e-bike", "e-scooter")
+_BIKE = envelopes.ENVELOPES["bike"]
+
+
+class _Bounds:
+    """Cheap bounds on the stretches a..h0 and h1..b of a ride, before measuring them: the
+    mean and length from prefix sums, the sustained headway from the fastest two-minute
+    window inside the stretch (features._sustained_p85 reads the same windows)."""
+
+    def __init__(self, points, dists, a: int, b: int):
+        self.points, self.a, self.b = points, a, b
+        self.path = [0.0]
+        for k in range(a, b):
+            self.path.append(self.path[-1] + dists[k])
+        self.ends = None
+
+    def _windows(self) -> None:
+        """From each fix, the window to the first one SUSTAIN_S later: its end, its speed
+        (computed once, when a stretch's mean and length leave it undecided)."""
+        points, a, b = self.points, self.a, self.b
+        ends, fast, j = [], [], a
+        for i in range(a, b):
+            p = points[i]
+            while j < b and points[j].ts < p.ts + SUSTAIN_S:
+                j += 1
+            if points[j].ts - p.ts < SUSTAIN_S:
+                break
+            ends.append(j)
+            fast.append(distance_m(p.lat, p.lon, points[j].lat, points[j].lon) /
+                        (points[j].ts - p.ts))
+        self.ends = ends
+        self.prefix = _running_max(fast)
+        self.suffix = _running_max(fast[::-1])[::-1]
+
+    def _mean_length(self, x: int, y: int) -> tuple:
+        duration = self.points[y].ts - self.points[x].ts
+        length = self.path[y - self.a] - self.path[x - self.a]
+        return (length / duration if duration > 0 else 0.0), length
+
+    def maybe_beyond(self, x: int, y: int) -> bool:
+        """Could x..y be beyond a bike's envelope (and so perhaps every pedalled mode's)?"""
+        mean, length = self._mean_length(x, y)
+        if mean > _BIKE.max_mean_ms or length > _BIKE.max_distance_m:
+            return True
+        if self.ends is None:
+            self._windows()
+        if x == self.a:     # windows starting in the stretch and ending by y: a prefix
+            k = bisect.bisect_right(self.ends, y) - 1
+            headway = self.prefix[k] if k >= 0 else 0.0
+        else:               # windows starting at x or later: a suffix
+            k = x - self.a
+            headway = self.suffix[k] if k < len(self.suffix) else 0.0
+        return headway > _BIKE.max_sustained_ms
+
+    def rideable(self, x: int, y: int) -> bool:
+        """Could a pedalled mode's envelope hold x..y at all (its mean and length)?"""
+        mean, length = self._mean_length(x, y)
+        return mean <= _PEDALLED_MEAN_MAX and length <= _BIKE.max_distance_m
+
+
+def _running_max(values: list) -> list:
+    out, top = [], 0.0
+    for v in values:
+        top = max(top, v)
+        out.append(top)
     return out
+
+
+_PEDALLED_MEAN_MAX = max(envelopes.ENVELOPES[m].max_mean_ms for m in _PEDALLED)
 
 
 def _long_enough(points, dists, x: int, y: int, params: Params) -> bool:
@@ -171,12 +298,13 @@ def _kinds_differ(points, speeds, dists, a, h0, h1, b, params: Params) -> bool:
     return sorted(sides) == ["cycle", "motor"]
 
 
-def _standing_spans(points, speeds, dists, a: int, b: int) -> list:
-    """(first, end) steps of each standstill of _HALT_S or more strictly inside a..b."""
+def _standing_spans(points, speeds, dists, a: int, b: int, below: float = STOP_SPEED_MS) -> list:
+    """(first, end) steps of each standstill of _HALT_S or more strictly inside a..b
+    (`below`: each span of _HALT_S or more under that speed)."""
     # standing: the windowed speed or the step's own (a window of sparse fixes reaches
     # into the ride on either side of a short halt)
     def standing(k):
-        return min(speeds[k], dists[k] / max(points[k + 1].ts - points[k].ts, 1)) < STOP_SPEED_MS
+        return min(speeds[k], dists[k] / max(points[k + 1].ts - points[k].ts, 1)) < below
     out, k = [], a
     while k < b:
         if not standing(k):

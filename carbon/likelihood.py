@@ -12,6 +12,7 @@ from carbon.features import DENSE_STEP_S, TIMED_STEP_S, LegFeatures
 from carbon.mode_params import FEATURES, INFERRED, RANGES, STATIONS_WEIGHT
 
 _SQRT_2PI_HALF = math.sqrt(2 * math.pi) / 2
+UNSEEN_SHARE = 0.5      # a ride at least half unseen: no halt seen is not "no halt"
 
 
 def measurable(f: LegFeatures) -> dict:
@@ -26,9 +27,14 @@ def measurable(f: LegFeatures) -> dict:
         out["top"] = f.p95_held_ms
     if f.sustained_p85_ms is not None and f.median_step_s <= 2 * TIMED_STEP_S:
         out["sustained"] = f.sustained_p85_ms
-    if f.median_step_s <= DENSE_STEP_S and f.distance_m >= 400 and f.n_fixes >= 8:
+    # Halts are counted where the phone saw the member: over a ride it mostly did not see
+    # (a tunnel), "no halt seen" is no evidence against a metro stopping at every station
+    # (the halts it did see still happened).
+    unseen = f.blind_share is not None and f.blind_share >= UNSEEN_SHARE
+    if f.median_step_s <= DENSE_STEP_S and f.distance_m >= 400 and f.n_fixes >= 8 \
+            and not (unseen and f.stops_per_km == 0):
         out["stops"] = f.stops_per_km
-    if f.station_halts is not None:
+    if f.station_halts is not None and not (unseen and f.station_halts == 0):
         out["stations"] = f.station_halts
     if f.blind_share is not None and f.duration_s >= 120:
         out["blind"] = f.blind_share

@@ -13,7 +13,8 @@ per-axis sigma ~ accuracy/1.5, since Android reports a 68 % radius); in streets,
 throws fixes 20-80 m off for 5-40 s while the reported accuracy stays small (the "urban
 canyon"); in a train's coach, 10-50 m and some network positions; indoors, positions
 come from Wi-Fi (10-50 m, steady); underground, either
-nothing or network positions that jump by kilometres; in flight, the phone is off.
+nothing or network positions that jump by kilometres (a new one per Wi-Fi scan or cell
+handover, every 15-60 s); in flight, the phone is off.
 Phones also fall asleep for minutes now and then (apps suspended by the OS).
 """
 import math
@@ -57,6 +58,11 @@ _NETWORK_SHARE = {"rail": 0.15}
 _TAU_S = {"indoor": 3600.0}
 _SIGMA_PER_ACC = {"indoor": 1 / 3.0}
 _TAU_GPS_S = 300.0
+# Underground a phone has only network positions, and a new one only after a new Wi-Fi
+# scan or a cell handover: Android 9+ allows a foreground app 4 Wi-Fi scans per 2 minutes
+# (background ones far fewer) and its fused provider repeats the last network position
+# in between; the Helsinki metro legs show a new jump every ~20 s. Not one per second.
+_NETWORK_SCAN_S = (15, 60)
 _CANYON_PER_KM = 0.2        # multipath excursions per km in streets (e-mission's walks
 #                             show a few: their p90 speeds stay under 2 m/s)
 _LATLON_DIGITS = 6
@@ -125,7 +131,7 @@ def observe(samples: list, regime: Regime, frame, rng: random.Random,
     """The fixes a phone in this regime reports along these samples (time order)."""
     out, noise = [], _Noise()
     last_t, last_xy, moved, due = None, None, 0.0, samples[0].t if samples else 0
-    nap_until, prev = -1, None
+    nap_until, prev, scan_due = -1, None, -1
     for s in samples:
         if prev is not None:
             moved += math.hypot(s.x - prev.x, s.y - prev.y)
@@ -142,6 +148,10 @@ def observe(samples: list, regime: Regime, frame, rng: random.Random,
         if s.env != "indoor" and s.v < 0.3 and rng.random() < regime.drop_standing:
             due = s.t + _interval(s, regime, rng)
             continue
+        if s.env == "underground" and tunnel == "network":
+            if s.t < scan_due:
+                continue
+            scan_due = s.t + rng.randint(*_NETWORK_SCAN_S)
         f = _fix(s, frame, noise, s.t - last_t if last_t else 1.0, moved, regime, rng, tunnel)
         moved = 0.0
         due = s.t + _interval(s, regime, rng)

@@ -160,7 +160,11 @@ def highway_day(it, rng):
 
 def bus_day(it, rng):
     """Walk to the stop, wait, ride with stops every 300-500 m, walk; some buses in a jam
-    (median 0.8 m/s, p85 ~6 m/s)."""
+    (median 0.8 m/s, p85 ~6 m/s) through a congested centre. Not a whole ride at walking
+    pace: the slowest bus routes on record average 6-8 km/h over a few kilometres (New
+    York's crosstown M42/M50, ~4 mph, the Bus Turnaround Coalition's figures; central
+    Paris and London at peak 9-11 km/h), and a rider would walk a 7 km line that took
+    75 minutes (the generator once congested whole rides: 1.4-1.6 m/s over 6-8 km)."""
     home, dest = it.xy, _far(rng, it.xy, 3000, 9000)
     jam = rng.random() < 0.4
 
@@ -173,9 +177,11 @@ def bus_day(it, rng):
         halts = motion.spaced_stops(route.length, rng, (300, 500), (10, 40), 0.8)
         halts += motion.lights(route, rng, 0.3, (10, 40))
         limit = []
-        if jam:
-            halts += motion.congestion(route.length, rng, 0.0, route.length)
-            limit = [(0.0, route.length, rng.uniform(5.0, 7.0))]
+        if jam:   # a congested centre: a third to two thirds of the ride stops and goes
+            a = rng.uniform(0.0, 0.4) * route.length
+            b = min(route.length, a + rng.uniform(0.3, 0.6) * route.length)
+            halts += motion.congestion(route.length, rng, a, b)
+            limit = [(a, b, rng.uniform(5.0, 7.0))]
         it.leg("bus", route, K["bus"], rng, stops=halts, limit=limit)
         walk(it, rng, xy)
     out_and_back(it, rng, lambda: ride(dest), lambda: ride(home))
