@@ -1,16 +1,25 @@
 """SD-card wear: the bytes the whole box writes in a day with one phone reporting every 30 s.
 
-    .venv/bin/python bench/wear.py [--messages N] [--http] [--sqlite synchronous=FULL,...]
+    .venv/bin/python bench/wear.py [--messages N] [--gap S] [--still] [--http]
+                                   [--set SECTION.KEY=VALUE] [--explain] [--idle S]
 
 A real `selfdata serve` with its child mosquitto (the generated configuration: the broker
 bound to the gateway, saving every 30 min and at its stop), its whole data directory
 (database, WAL, the broker's persistence file, the log) on a loop-mounted ext4 image of its
 own when run as root, so the filesystem's journal is counted (the card's own erase-block
 amplification is not). One phone publishes retained QoS 1 OwnTracks locations (or HTTP
-`/pub` with --http), time-accelerated: one every 60 ms instead of every 30 s, each waited
-for, so each is still its own group-commit transaction, its own fsync and its own trip
-engine run (the pipeline's debounce is shortened to match). The bytes are scaled to a day of
-2,880 locations. The broker's timed saves do not happen in an accelerated run: 48 a day are
+`/pub` with --http), time-accelerated, each waited for, so each is still its own
+group-commit transaction and its own fsync. The bytes are scaled to a day of 2,880.
+
+Two speeds, two different days:
+- the default, one every 60 ms: ingest only. The trip runner waits for 0.5 s without a
+  commit before it runs (gateway/trips/runner.py QUIET_S), so the engine runs once per
+  30 s of the run (MAX_DEFER_S), not once per fix;
+- `--gap 1` (over the quiet time): one trip engine run per fix, as a real day at 30 s has.
+  ext4 commits its journal every 5 s: only a gap over 5 s (`--gap 6`, slow) shows what a
+  journal commit per fix costs on the device.
+
+The broker's timed saves do not happen in an accelerated run: 48 a day are
 added at the size of its persistence file at the end (written once each, plus a journal
 commit, as measured by bench/broker_wear.py: ~11.5 kB a small save on the device). Nor does
 the device's "last seen" (written at most every 5 minutes, `SEEN_EVERY_S`): the run covers
@@ -88,7 +97,7 @@ def _idle(pids: tuple[int, int], disk: Disk, seconds: float) -> tuple[int, int |
 
 
 def run(messages: int, http: bool, settings: dict, explain: bool = False,
-        idle_s: float = 0, gap_s: float = GAP_S) -> None:
+        idle_s: float = 0, gap_s: float = GAP_S, still: bool = False) -> None:
     with tempfile.TemporaryDirectory(prefix="wear-") as tmp:
         disk = Disk(Path(tmp))
         data = disk.dir / "data"
@@ -115,8 +124,12 @@ def run(messages: int, http: bool, settings: dict, explain: bool = False,
             started = time.monotonic()
             for i in range(messages):
                 tst += 30
-                payload = location(tst, lat=46.15 + (i % 120) * 1e-3, lon=-1.15, batt=80,
-                                   vel=5, conn="m", alt=12, cog=100)
+                if still:   # at home: a few metres of GPS noise, no speed
+                    payload = location(tst, lat=46.15 + (i % 7) * 2e-5, lon=-1.15, batt=80,
+                                       vel=0, conn="w", alt=12, cog=0)
+                else:       # on the move all day (3.7 m/s): the trip in progress grows
+                    payload = location(tst, lat=46.15 + (i % 120) * 1e-3, lon=-1.15, batt=80,
+                                       vel=5, conn="m", alt=12, cog=100)
                 if http:
                     req = urllib.request.Request(gw.url + "/pub", json.dumps(payload).encode(),
                                                  {**basic(user, secret),
@@ -151,7 +164,8 @@ def run(messages: int, http: bool, settings: dict, explain: bool = False,
     scale = PER_DAY / messages
     serve_b, broker_b = (after[0] - before[0]) * scale, (after[1] - before[1]) * scale
     timed = BROKER_SAVES_PER_DAY * (persist_size + SMALL_SAVE_DEVICE_BYTES)
-    print(f"{messages} locations over {'HTTP' if http else 'MQTT'} in {elapsed:.0f} s, scaled "
+    print(f"{messages} locations ({'at home' if still else 'moving'}, one every {gap_s:g} s) "
+          f"over {'HTTP' if http else 'MQTT'} in {elapsed:.0f} s, scaled "
           f"to {PER_DAY}/day (x{scale:.2f}); settings {settings or 'defaults'}; "
           f"WAL at the end {wal_size / 1e3:.0f} kB; broker file {persist_size / 1e3:.1f} kB")
     line("serve process write_bytes", f"{serve_b / MB:,.1f} MB/day")
@@ -185,6 +199,8 @@ def main() -> None:
     ap.add_argument("--gap", type=float, default=GAP_S, metavar="S",
                     help="seconds between locations (default 0.06; ext4 commits its journal "
                          "every 5 s, so a gap over 5 s shows what real spacing costs)")
+    ap.add_argument("--still", action="store_true",
+                    help="the phone stays at home (default: on the move all day)")
     ap.add_argument("--idle", type=float, default=0, metavar="S",
                     help="then S seconds with no message: what an idle box writes")
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
@@ -192,7 +208,7 @@ def main() -> None:
     args = ap.parse_args()
     settings = {k: _value(v) for k, v in (kv.split("=", 1) for kv in args.set)}
     print("bench/wear.py: bytes written per day, one phone every 30 s (noisy: a shared machine)")
-    run(args.messages, args.http, settings, args.explain, args.idle, args.gap)
+    run(args.messages, args.http, settings, args.explain, args.idle, args.gap, args.still)
 
 
 if __name__ == "__main__":
