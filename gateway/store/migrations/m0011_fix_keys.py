@@ -12,8 +12,11 @@ About a third fewer bytes on the SD card per fix (bench/wear.py; docs/operations
 
 The table is rebuilt under its own schema text (with any column a later migration added),
 ids and rows kept, its other indexes recreated; foreign keys off meanwhile so that nothing
-cascades. On a box with a million fixes this copies the table once (minutes on a Pi Zero,
-and the file grows by the table's size until the next checkpoint).
+cascades. Measured on the development machine: 500,000 fixes (a 163 MB database) in 13.6 s
+(2.5 s of CPU), the WAL at 320 MB until the checkpoint `Store.open` makes after migrating; a
+Pi Zero is several times slower, and needs about twice the table's size free meanwhile.
+The old table's pages stay in the file as free pages (overwritten: `secure_delete`), reused
+by the fixes that come after; the file does not shrink without a VACUUM.
 """
 from __future__ import annotations
 
