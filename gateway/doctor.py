@@ -6,6 +6,7 @@ is wrong, what to do). Checks never raise: a check that cannot run says so.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import sqlite3
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from . import tls
 from .accounts import broker, first_run
+from .backup.retention import backups, taken_at
 from .config import Config
 from .store import connect, migrations
 
@@ -23,6 +25,8 @@ OK, WARN, FAIL = "ok", "warn", "fail"
 # A Pi without a real-time clock boots in 1970 or at the image's build date until NTP.
 CLOCK_FLOOR = 1767225600  # 2026-01-01
 MIN_FREE_BYTES = 200 * 1024 * 1024
+# The timer backs up every night (03:30): older than this, at least one night was missed.
+BACKUP_MAX_AGE_S = 2 * 86400
 
 
 @dataclass
@@ -39,8 +43,10 @@ def run_checks(config: Config) -> list[Check]:
     checks.append(db)
     if db.status != FAIL:
         checks.append(check_setup(config))
+    if db.status != FAIL and config.db_path.exists():  # no database yet: nothing to read
         checks.append(check_rejections(config))
         checks.append(check_city_link(config))
+        checks.append(check_backup(config))
         if config.mqtt.enabled:
             checks.append(check_acl(config))
     if config.mqtt.enabled:
@@ -151,6 +157,48 @@ def check_rejections(config: Config) -> Check:
     return Check("rejections", WARN, f"{total}+ messages refused in the last 24 hours: {top}",
                  "`selfdata stats` and each member's page list them; a wrong encryption key "
                  "or a phone with a wrong clock are the usual causes")
+
+
+def check_backup(config: Config, now: float | None = None) -> Check:
+    """The newest backup in the backup folder: there, and from the last night or so."""
+    now = time.time() if now is None else now
+    folder = config.backup_dir
+    how = (f"run one now: `selfdata backup` (it goes to {folder}; `--to /media/usb` for a "
+           "stick); the nightly one is `selfdata-backup.timer` (`systemctl status "
+           "selfdata-backup.timer`, `journalctl -u selfdata-backup`)")
+    if folder.is_dir() and not os.access(folder, os.R_OK | os.X_OK):
+        return Check("backup", WARN, f"cannot read the backups' folder {folder}",
+                     "run the doctor as the gateway's user or root (`sudo selfdata doctor`)")
+    try:
+        found = backups(folder)
+        newest = found[-1] if found else None
+        when = taken_at(newest) if newest else None
+        size = newest.stat().st_size if newest else 0
+    except (OSError, ValueError) as exc:
+        return Check("backup", WARN, f"cannot read the backups in {folder}: {exc}",
+                     "the backups' folder must be readable by the gateway's user; " + how)
+    if newest is None:
+        return Check("backup", WARN, f"no backup yet in {folder}",
+                     "without one, a dead SD card loses every position, trip and phone "
+                     "pairing; " + how)
+    age = now - when
+    taken = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(when))
+    what = f"{newest.name}, {size / 1e6:.1f} MB"
+    if age > BACKUP_MAX_AGE_S:
+        return Check("backup", WARN, f"the last backup is {age / 86400:.0f} days old "
+                     f"(taken {taken}: {what})",
+                     "a backup should be made every night; check why it stopped: " + how)
+    if age < -3600:
+        return Check("backup", WARN, f"the last backup ({what}) is dated {taken}, after "
+                     "the box's clock", "the clock is probably wrong (see the clock check)")
+    return Check("backup", OK, f"last backup {_ago(age)} ago ({what}) in {folder}")
+
+
+def _ago(seconds: float) -> str:
+    hours = max(0, int(seconds // 3600))
+    if hours < 1:
+        return f"{max(0, int(seconds // 60))} min"
+    return f"{hours} h" if hours < 48 else f"{hours // 24} days"
 
 
 def check_city_link(config: Config, now: float | None = None) -> Check:

@@ -27,7 +27,7 @@ stamp() { date +%s; }
 # two builds from the same packages and the same commit give the same bytes.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
 export LC_ALL=C.UTF-8 TZ=UTC
-VERSION=$(python3 -c 'import tomllib;print(tomllib.load(open("pyproject.toml","rb"))["project"]["version"])')
+VERSION=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' gateway/__init__.py)  # pyproject.toml reads it there
 COMMIT=$(git rev-parse --short=12 HEAD)
 git diff --quiet HEAD -- . ':!image-build/out' 2>/dev/null || COMMIT="$COMMIT-dirty"
 NAME=selfdata-gateway-$VERSION-$COMMIT-arm64

@@ -55,7 +55,9 @@ GATEWAY_INSIDE = {
     "gateway.announce": _BASE,
     # The box's CA and certificates: configuration only (the service and doctor use it).
     "gateway.tls": _BASE | {"gateway.tls"},
-    "gateway.doctor": _BASE | {"gateway.store", "gateway.accounts", "gateway.tls"},
+    # The doctor reads the backups' folder as backup/ names it (the age of the last one).
+    "gateway.doctor": _BASE | {"gateway.store", "gateway.accounts", "gateway.tls",
+                               "gateway.backup"},
 }
 # Nobody below the CLI imports it; only the CLI and the demo start the service.
 IMPORTED_ONLY_BY = {

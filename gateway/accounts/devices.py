@@ -155,8 +155,10 @@ def classify_import_devices(conn) -> int:
     imported fixes are imported history (kind 'import'); returns how many changed."""
     return conn.execute(
         "UPDATE devices SET kind = 'import' WHERE kind = 'phone' AND last_seen_ts IS NULL "
-        "AND EXISTS (SELECT 1 FROM fixes f WHERE f.device_id = devices.id) "
-        "AND NOT EXISTS (SELECT 1 FROM fixes f WHERE f.device_id = devices.id "
+        "AND EXISTS (SELECT 1 FROM fixes f WHERE f.member_id = devices.member_id "
+        "AND f.device_id = devices.id) "
+        "AND NOT EXISTS (SELECT 1 FROM fixes f WHERE f.member_id = devices.member_id "
+        "AND f.device_id = devices.id "
         "AND f.source NOT LIKE 'import:%')").rowcount
 
 

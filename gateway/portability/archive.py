@@ -118,7 +118,8 @@ def _select(table: str, columns: dict, order: str) -> str:
     return f"SELECT {', '.join(names)} FROM {table} WHERE member_id = ? ORDER BY {order}"
 
 
-_ORDER = {"fixes": "device_id, ts", "events": "id", "labelled_segments": "start_ts",
+# Fixes in the order of their one index, (member_id, ts, device_id): a year is read, never sorted.
+_ORDER = {"fixes": "ts, device_id", "events": "id", "labelled_segments": "start_ts",
           "corrections": "start_ts, created_ts", "places": "source, place_key",
           "trip_edits": "created_ts, id"}
 

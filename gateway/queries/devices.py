@@ -1,4 +1,7 @@
-"""Devices as pages and commands show them: with their fix counts and newest fix."""
+"""Devices as pages and commands show them: with their fix counts and newest fix.
+
+A device's fixes are found by its member too: the one index of fixes is
+(member_id, ts, device_id) (migration m0011)."""
 from __future__ import annotations
 
 from .. import accounts
@@ -21,8 +24,8 @@ def last_fix_per_device(conn, member_ids: list[int], *, live_only: bool = False)
         f"WHERE d.member_id IN ({marks}){live} ORDER BY m.name, d.name", member_ids).fetchall()
     out = []
     for d in devices:
-        fix = conn.execute("SELECT * FROM fixes WHERE device_id = ? ORDER BY ts DESC LIMIT 1",
-                           (d["id"],)).fetchone()
+        fix = conn.execute("SELECT * FROM fixes WHERE member_id = ? AND device_id = ? "
+                           "ORDER BY ts DESC LIMIT 1", (d["member_id"], d["id"])).fetchone()
         out.append({"device": dict(d), "fix": dict(fix) if fix else None})
     return out
 
@@ -31,7 +34,7 @@ def member_devices(conn, member_id: int) -> list[dict]:
     """The member's own devices for their page: name, tid, last seen, how many fixes."""
     return [dict(r) for r in conn.execute(
         "SELECT d.name, d.tid, d.last_seen_ts, (SELECT count(*) FROM fixes f "
-        "WHERE f.device_id = d.id) AS fixes FROM devices d WHERE d.member_id = ? "
+        "WHERE f.member_id = d.member_id AND f.device_id = d.id) AS fixes FROM devices d WHERE d.member_id = ? "
         "ORDER BY d.name", (member_id,))]
 
 
@@ -39,7 +42,8 @@ def device_list(conn, member: str | None = None) -> list[dict]:
     """Every device (or one member's), as `selfdata device list` prints them."""
     devices = accounts.list_devices(conn, member)
     rows = conn.execute(
-        "SELECT d.id, d.last_seen_ts, (SELECT count(*) FROM fixes f WHERE f.device_id = d.id) "
+        "SELECT d.id, d.last_seen_ts, (SELECT count(*) FROM fixes f "
+        "WHERE f.member_id = d.member_id AND f.device_id = d.id) "
         "AS n FROM devices d").fetchall()
     info = {r["id"]: (r["last_seen_ts"], r["n"]) for r in rows}
     return [{"member": d.member, "device": d.name, "tid": d.tid, "username": d.username,
@@ -55,11 +59,12 @@ def devices_page(conn, member_id: int, rejections_per_device: int = 5) -> list[d
             "SELECT d.id, d.name, d.tid, d.kind, d.last_seen_ts, d.card_name, d.created_ts, "
             f"d.encryption_key IS NOT NULL AS encrypted, ({LIVE}) AS live FROM devices d "
             "WHERE d.member_id = ? ORDER BY d.name", (member_id,)).fetchall():
-        newest = conn.execute("SELECT ts, batt FROM fixes WHERE device_id = ? ORDER BY ts DESC "
-                              "LIMIT 1", (d["id"],)).fetchone()
+        newest = conn.execute("SELECT ts, batt FROM fixes WHERE member_id = ? AND device_id = ? "
+                              "ORDER BY ts DESC LIMIT 1", (member_id, d["id"])).fetchone()
         counts = conn.execute(
-            "SELECT (SELECT count(*) FROM fixes WHERE device_id = ?), "
-            "(SELECT count(*) FROM rejections WHERE device_id = ?)", (d["id"], d["id"])).fetchone()
+            "SELECT (SELECT count(*) FROM fixes WHERE member_id = ? AND device_id = ?), "
+            "(SELECT count(*) FROM rejections WHERE device_id = ?)",
+            (member_id, d["id"], d["id"])).fetchone()
         refused = [dict(r) for r in conn.execute(
             "SELECT received_ts, source, reason, payload_head FROM rejections WHERE device_id = ? "
             "ORDER BY id DESC LIMIT ?", (d["id"], rejections_per_device))]

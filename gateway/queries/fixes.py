@@ -8,9 +8,13 @@ _COLUMNS = ", ".join(f"f.{c}" for c in ("id", *FIX_COLUMNS) if c not in DERIVED_
 
 
 def member_fixes(conn, member_id: int, start: int | None = None, end: int | None = None):
-    """The member's fixes with their device name, by device then time, as a cursor."""
-    sql = (f"SELECT {_COLUMNS}, d.name AS device, d.tid AS tid FROM fixes f "
-           "JOIN devices d ON d.id = f.device_id WHERE f.member_id = ?")
+    """The member's fixes with their device name, by device then time, as a cursor.
+
+    Devices outside in id order (CROSS JOIN keeps SQLite from reordering; ``+`` keeps it
+    off the devices' name index), each device's fixes in time order from the (member_id,
+    ts, device_id) index: no sort of the whole history."""
+    sql = (f"SELECT {_COLUMNS}, d.name AS device, d.tid AS tid FROM devices d CROSS JOIN "
+           "fixes f ON f.member_id = d.member_id AND f.device_id = d.id WHERE +d.member_id = ?")
     args = [member_id]
     if start is not None:
         sql += " AND f.ts >= ?"
@@ -18,4 +22,4 @@ def member_fixes(conn, member_id: int, start: int | None = None, end: int | None
     if end is not None:
         sql += " AND f.ts < ?"
         args.append(end)
-    return conn.execute(sql + " ORDER BY f.device_id, f.ts", args)
+    return conn.execute(sql + " ORDER BY d.id, f.ts", args)

@@ -93,13 +93,14 @@ def user_devices(conn, viewer_id: int, user: str) -> list[str]:
 def month_names(conn, device_id: int, to_ts: int | None = None) -> list[str]:
     """The ``YYYY-MM`` months (UTC) in which the device has fixes, oldest first.
 
-    Hops from month to month through the (device_id, ts) index instead of scanning every
-    fix: a few dozen index lookups even for years of data.
+    Hops from month to month through the (member_id, ts, device_id) index instead of
+    reading every fix: a few dozen index lookups even for years of data.
     """
     out, start = [], None
     while True:
-        sql = "SELECT ts FROM fixes WHERE device_id = ?"
-        params: list = [device_id]
+        sql = ("SELECT ts FROM fixes WHERE member_id = (SELECT member_id FROM devices "
+               "WHERE id = ?) AND device_id = ?")
+        params: list = [device_id, device_id]
         if start is not None:
             sql += " AND ts >= ?"
             params.append(start)
@@ -161,8 +162,8 @@ def last_locations(conn, viewer_id: int, zone: ZoneInfo | None, *, user: str | N
     oldest-first, days late), enriched with card name and face."""
     out = []
     for info in visible_devices(conn, viewer_id, user, device):
-        row = conn.execute("SELECT * FROM fixes WHERE device_id = ? ORDER BY ts DESC LIMIT 1",
-                           (info.id,)).fetchone()
+        row = conn.execute("SELECT * FROM fixes WHERE member_id = ? AND device_id = ? "
+                           "ORDER BY ts DESC LIMIT 1", (info.member_id, info.id)).fetchone()
         if row is not None:
             out.append(enrich(row, info, zone, card=True))
     return out
@@ -199,7 +200,7 @@ def _window(conn, select: str, select_params: list, info: DeviceInfo, *,
 
 def _bounds(info: DeviceInfo, from_ts, to_ts) -> tuple[str, list]:
     """The device's fixes strictly between the bounds (the Recorder's are exclusive)."""
-    where, params = "device_id = ?", [info.id]
+    where, params = "member_id = ? AND device_id = ?", [info.member_id, info.id]
     if from_ts is not None:
         where += " AND ts > ?"
         params.append(from_ts)
@@ -277,8 +278,8 @@ _KMH_SQL = ("CASE WHEN abs(vel * 3.6 - CAST(vel * 3.6 AS INTEGER)) = 0.5 "
 
 
 def _values_in_python(conn, info: DeviceInfo, row: tuple) -> LocationValues:
-    fix = conn.execute(f"SELECT {_FIX_COLUMNS} FROM fixes WHERE device_id = ? AND ts = ?",
-                       (info.id, row[0])).fetchone()
+    fix = conn.execute(f"SELECT {_FIX_COLUMNS} FROM fixes WHERE member_id = ? AND ts = ? "
+                       "AND device_id = ?", (info.member_id, row[0], info.id)).fetchone()
     base = location_base(fix, info.tid)
     return LocationValues(base["tst"], iso_utc(base["tst"]), base["tid"], base["lat"],
                           base["lon"], *(base.get(k) for k in ("acc", "alt", "vel", "cog",

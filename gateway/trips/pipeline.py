@@ -145,8 +145,12 @@ def _detect(window: list, since: int | None, mc, parked=None) -> Timeline:
     return update_timeline(Timeline([], [], since), window, DEFAULT_PARAMS, detect, since=since)
 
 
-def _store(store, member_id: int, lo: int, hi: int, tl: Timeline, mc) -> None:
-    """Write the part of tl starting in [lo, hi) in one transaction, context applied."""
+def _store(store, member_id: int, lo: int, hi: int, tl: Timeline, mc,
+           state: dict | None = None) -> None:
+    """Write the part of tl starting in [lo, hi) in one transaction, context applied;
+    with ``state``, the member's pipeline_state in the same commit (the live path: one
+    commit and one fsync per run instead of two; the cursor and the rows it covers are
+    then stored together or not at all)."""
     stays = [s for s in tl.stays if lo <= s.start_ts < hi]
     trips = [t for t in tl.trips if lo <= t.start_ts < hi]
     stays, trips = member_context.shape(stays, trips, mc)
@@ -154,12 +158,19 @@ def _store(store, member_id: int, lo: int, hi: int, tl: Timeline, mc) -> None:
     member_context.finish(stays, trips, mc)
     with store.transaction() as conn:
         write_range(conn, member_id, lo, hi, stays, trips, detected)
+        if state is not None:
+            _save_state(conn, member_id, **state)
 
 
-def _recompute(store, member_id: int, since, until, mc, progress=None) -> tuple:
+def _recompute(store, member_id: int, since, until, mc, progress=None,
+               last_fix_id: int | None = None) -> tuple:
     """Detect and store from `since` (a long stay's start; None: the first fix) up to the
     long stay starting at until[0] (None: the end). Returns (resume_ts, to_the_end): the
-    new resume point is only known when the recomputation ran to the end."""
+    new resume point is only known when the recomputation ran to the end. With
+    ``last_fix_id``, the state that outcome makes is saved in the last write's commit."""
+    def state_of(outcome: tuple) -> dict | None:
+        return None if last_fix_id is None else _state_values(outcome, last_fix_id)
+
     conn = store.conn
     first = LO if since is None else since - CONTEXT_S
     last = HI if until is None else until[1] + CONTEXT_S
@@ -191,18 +202,22 @@ def _recompute(store, member_id: int, since, until, mc, progress=None) -> tuple:
         if progress:
             progress(done, total)
     if tl is None:          # no fixes left in the range (an erasure): nothing derived either
-        _store(store, member_id, written, HI if until is None else until[0], Timeline(), mc)
-        return None, until is None
+        outcome = None, until is None
+        _store(store, member_id, written, HI if until is None else until[0], Timeline(), mc,
+               state_of(outcome))
+        return outcome
     if until is None:
-        _store(store, member_id, written, HI, tl, mc)
-        return tl.resume_ts, True
+        outcome = tl.resume_ts, True
+        _store(store, member_id, written, HI, tl, mc, state_of(outcome))
+        return outcome
     if any(s.start_ts == until[0] for s in tl.stays) or written == until[0]:
-        _store(store, member_id, written, until[0], tl, mc)
-        return None, False
+        outcome = None, False
+        _store(store, member_id, written, until[0], tl, mc, state_of(outcome))
+        return outcome
     # The batch changed the stay the window was to end at: carry on to the end instead.
     log.info("member %d: the window ending at %d changed its last stay; recomputing to the "
              "end", member_id, until[0])
-    return _recompute(store, member_id, chunk_since, None, mc, progress)
+    return _recompute(store, member_id, chunk_since, None, mc, progress, last_fix_id)
 
 
 def _forced_cut(tl, window) -> int:
@@ -233,15 +248,21 @@ def _rebuild_floor(conn, member_id: int) -> int:
     return max(ends) + 1 if ends else LO
 
 
-def _after(store, member_id: int, outcome: tuple, mc, last_fix_id=None,
-           force_places=False, keep_versions=True) -> None:
-    """Bookkeeping and the member's places once detection is stored."""
+def _state_values(outcome: tuple, last_fix_id=None) -> dict:
     resume, to_the_end = outcome
-    with store.transaction() as conn:
-        values = {"resume_ts": resume} if to_the_end else {}
-        if last_fix_id is not None:
-            values["last_fix_id"] = last_fix_id
-        _save_state(conn, member_id, **values)
+    values = {"resume_ts": resume} if to_the_end else {}
+    if last_fix_id is not None:
+        values["last_fix_id"] = last_fix_id
+    return values
+
+
+def _after(store, member_id: int, outcome: tuple, mc, last_fix_id=None,
+           force_places=False, keep_versions=True, state_saved=False) -> None:
+    """Bookkeeping and the member's places once detection is stored (``state_saved``: the
+    state went with the last write already)."""
+    if not state_saved:
+        with store.transaction() as conn:
+            _save_state(conn, member_id, **_state_values(outcome, last_fix_id))
     refresh_places(store, member_id, mc, force=force_places, keep_versions=keep_versions)
 
 
@@ -328,8 +349,8 @@ def process_new(store, member_id: int) -> int:
         resume = _resume_point(conn, member_id, state)
         since, until = _window(conn, member_id, lo, hi, resume)
         mc = member_context.load(store, member_id)
-        outcome = _recompute(store, member_id, since, until, mc)
-        _after(store, member_id, outcome, mc, max_id)
+        outcome = _recompute(store, member_id, since, until, mc, last_fix_id=max_id)
+        _after(store, member_id, outcome, mc, max_id, state_saved=True)
         return n
 
 

@@ -2,9 +2,11 @@
 
 Writes are differences: in a time range, stored rows whose detection is unchanged keep their
 id and are updated in place when only what follows from the member's context changed
-(purpose, corrected mode, footprint); the rest are deleted and inserted. So a live update
-rewrites the last stay only, ids of untouched trips never change, and the SD card sees
-few writes.
+(purpose, corrected mode, footprint); a trip that only grew (the trip in progress: same
+start, same legs' starts, later end) is rewritten in place, keeping its id and leaving its
+index entries alone; the rest are deleted and inserted. So a live update rewrites the last
+stay or trip only, ids of untouched trips never change, and the SD card sees few writes
+(docs/operations.md, "Wear").
 """
 from __future__ import annotations
 
@@ -114,17 +116,27 @@ def write_range(conn, member_id: int, lo: int, hi: int, stays: list, trips: list
     counts = {"inserted": 0, "deleted": 0, "updated": 0}
     _write_stays(conn, member_id, lo, hi, stays, counts)
     stored_trips, stored_detected, ids = load_trips(conn, member_id, lo, hi)
-    stored = {}
+    stored, shapes = {}, {}
     for t, d, i in zip(stored_trips, stored_detected, ids):
         stored.setdefault(_trip_key(t, d), []).append(i)
+        shapes[i] = _shape(t)
+    new = []
     for t, d in zip(trips, detected):
         same = stored.get(_trip_key(t, d))
         if same:
             _update_trip(conn, same.pop(0), t, counts)
         else:
+            new.append((t, d))
+    gone = [i for ids_ in stored.values() for i in ids_]
+    for t, d in new:
+        grown = next((i for i in gone if shapes[i] == _shape(t)), None)
+        if grown is not None:
+            gone.remove(grown)
+            _rewrite_trip(conn, grown, t, d)
+            counts["updated"] += 1
+        else:
             _insert_trip(conn, member_id, t, d)
             counts["inserted"] += 1
-    gone = [i for ids_ in stored.values() for i in ids_]
     conn.executemany("DELETE FROM trips WHERE id = ?", [(i,) for i in gone])   # legs cascade
     counts["deleted"] += len(gone)
     return counts
@@ -136,6 +148,7 @@ def _write_stays(conn, member_id, lo, hi, stays, counts) -> None:
                           "start_ts < ?", (member_id, lo, hi)):
         key = (r["start_ts"], r["end_ts"], round(r["lat"], 6), round(r["lon"], 6), r["n_points"])
         stored.setdefault(key, []).append((r["id"], r["place"]))
+    new = []
     for s in stays:
         same = stored.get(_stay_key(s))
         if same:
@@ -144,10 +157,21 @@ def _write_stays(conn, member_id, lo, hi, stays, counts) -> None:
                 conn.execute("UPDATE stays SET place = ? WHERE id = ?", (s.place, row_id))
                 counts["updated"] += 1
             continue
+        new.append(s)
+    gone = {row_id: key[0] for key, rows in stored.items() for row_id, _ in rows}
+    for s in new:
+        # The stay in progress only grew (same start): rewritten in place, keeping its id and
+        # its entry in stays_member_ts (start_ts is not assigned, so SQLite leaves the index).
+        grown = next((i for i, start in gone.items() if start == s.start_ts), None)
+        if grown is not None:
+            del gone[grown]
+            conn.execute("UPDATE stays SET end_ts = ?, lat = ?, lon = ?, n_points = ?, "
+                         "place = ? WHERE id = ?",
+                         (s.end_ts, s.lat, s.lon, s.n_points, s.place, grown))
+            continue
         conn.execute("INSERT INTO stays (member_id, start_ts, end_ts, lat, lon, n_points, place) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
                      (member_id, s.start_ts, s.end_ts, s.lat, s.lon, s.n_points, s.place))
-    gone = [row_id for rows in stored.values() for row_id, _ in rows]
     conn.executemany("DELETE FROM stays WHERE id = ?", [(i,) for i in gone])
 
 
@@ -168,6 +192,34 @@ def _insert_trip(conn, member_id: int, t: Trip, detected: list) -> None:
         [(cur.lastrowid, member_id, k, g.start_ts, g.end_ts, round(g.distance_m, 1), g.mode,
           round(g.confidence, 3), m, round(c, 3), int(g.corrected), g.n_points, g.co2_g,
           g.avoided_g, g.factor_version, _dump(g.probs), _dump(g.features))
+         for k, (g, (m, c)) in enumerate(zip(t.legs, detected))])
+
+
+def _shape(t: Trip) -> tuple:
+    """What stays when a trip only grows: its start and its legs' starts."""
+    return t.start_ts, tuple(g.start_ts for g in t.legs)
+
+
+def _rewrite_trip(conn, trip_id: int, t: Trip, detected: list) -> None:
+    """The trip row and its legs made equal to ``t`` in place. Only columns outside every
+    index are assigned (SQLite rewrites an index's entry whenever one of its columns is in
+    the SET list): the trip's and legs' leaves change, never trips_member_ts, legs_trip or
+    legs_member_ts."""
+    co2, avoided, purpose, a, b = _trip_finish(t)
+    start, end = t.start or (None, None), t.end or (None, None)
+    conn.execute(
+        "UPDATE trips SET end_ts = ?, distance_m = ?, co2_g = ?, avoided_g = ?, purpose = ?, "
+        "start_place = ?, end_place = ?, start_lat = ?, start_lon = ?, end_lat = ?, "
+        "end_lon = ? WHERE id = ?",
+        (t.end_ts, round(t.distance_m, 1), co2, avoided, purpose, a, b, *start, *end, trip_id))
+    conn.executemany(
+        "UPDATE legs SET end_ts = ?, distance_m = ?, mode = ?, confidence = ?, "
+        "detected_mode = ?, detected_confidence = ?, corrected = ?, n_points = ?, co2_g = ?, "
+        "avoided_g = ?, factor_version = ?, probs = ?, features = ? "
+        "WHERE trip_id = ? AND seq = ?",
+        [(g.end_ts, round(g.distance_m, 1), g.mode, round(g.confidence, 3), m, round(c, 3),
+          int(g.corrected), g.n_points, g.co2_g, g.avoided_g, g.factor_version,
+          _dump(g.probs), _dump(g.features), trip_id, k)
          for k, (g, (m, c)) in enumerate(zip(t.legs, detected))])
 
 

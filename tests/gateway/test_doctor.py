@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -122,3 +123,41 @@ def test_tls_expiry_and_names_in_plain_words(tmp_path):
     assert public.status == "fail" and "box.example.org" in (public.summary + public.advice)
     Household(config)
     assert "tls" in _by_name(doctor.run_checks(config))
+
+
+def test_the_age_of_the_last_backup_in_plain_words(tmp_path):
+    """Real backups written by `gateway.backup.create` into the configured folder."""
+    from gateway import backup
+
+    h = Household(make_config(tmp_path / "data"))
+    folder = h.config.backup_dir
+    none_yet = _by_name(doctor.run_checks(h.config))["backup"]
+    assert none_yet.status == "warn" and "no backup yet" in none_yet.summary
+    assert str(folder) in none_yet.summary and "selfdata backup" in none_yet.advice
+
+    made = backup.create(h.config)
+    fresh = doctor.check_backup(h.config)
+    assert fresh.status == "ok", fresh
+    assert made.path.name in fresh.summary and str(folder) in fresh.summary
+
+    three_days = doctor.check_backup(h.config, now=time.time() + 3 * 86400 + 600)
+    assert three_days.status == "warn" and "3 days old" in three_days.summary
+    assert "selfdata backup" in three_days.advice and str(folder) in three_days.advice
+    assert "selfdata-backup.timer" in three_days.advice
+
+    # A backup copied onto a stick gets a new file time: its name says when it was taken.
+    old = folder / re.sub(r"\d{8}T\d{6}Z", "20251101T033000Z", made.path.name)
+    assert old.name != made.path.name
+    made.path.rename(old)
+    assert "days old (taken 2025-11-01 03:30 UTC" in doctor.check_backup(h.config).summary
+
+    # Not a backup by its name: never counted (nor deleted by the retention).
+    old.rename(folder / "notes.tar.gz")
+    assert doctor.check_backup(h.config).status == "warn"
+
+
+def test_no_database_yet_is_said_not_raised(tmp_path):
+    """A fresh data directory: the checks that read the database wait for it."""
+    checks = _by_name(doctor.run_checks(make_config(tmp_path / "empty")))
+    assert checks["database"].status == "warn" and "no database yet" in checks["database"].summary
+    assert "backup" not in checks and "rejections" not in checks

@@ -33,14 +33,20 @@ def up(conn):
 '''
 
 
+def _tree_version() -> str:
+    return re.search(r'^__version__ = "(.*)"$', (REPO / "gateway/__init__.py").read_text(),
+                     re.M).group(1)
+
+
 def build_wheel(tmp: Path, version: str, *, migration: int | None = None,
                 broken: bool = False) -> Path:
     tree = tmp / f"tree-{version}"
     shutil.copytree(REPO, tree, ignore=SKIP, symlinks=True)
-    py = tree / "pyproject.toml"
-    py.write_text(py.read_text().replace('version = "0.1.0"', f'version = "{version}"', 1))
-    init = tree / "gateway" / "__init__.py"
-    init.write_text(init.read_text().replace('__version__ = "0.1.0"', f'__version__ = "{version}"'))
+    init = tree / "gateway" / "__init__.py"   # the one place (pyproject.toml reads it there)
+    text = init.read_text()
+    init.write_text(re.sub(r'^__version__ = ".*"$', f'__version__ = "{version}"', text,
+                           count=1, flags=re.M))
+    assert init.read_text() != text or version == _tree_version(), "__version__ not found"
     if migration:
         (tree / "gateway/store/migrations" / f"m{migration:04d}_upgrade_test.py").write_text(
             MIGRATION.format(version=version, number=migration))
