@@ -91,6 +91,19 @@ def signing_bytes(message: dict) -> bytes:
     return f"{DOMAIN}:{message.get('type', '')}\n".encode("ascii") + canonical(unsigned)
 
 
+def signed_json(unsigned: dict, sign) -> str:
+    """The message with its signature, as JSON text, from one canonical encoding: `sign` (the
+    signer's own code: bytes -> signature) gets exactly `signing_bytes(unsigned)`. The text is
+    that canonical form with "sig" appended (not itself canonical; a reader parses it and checks
+    the signature through `signing_bytes`, as for any message)."""
+    if "sig" in unsigned:
+        raise ValueError("the message is already signed")
+    text = canonical(unsigned)
+    sig = sign(f"{DOMAIN}:{unsigned.get('type', '')}\n".encode("ascii") + text)
+    return (text[:-1] + (b',"sig":"' if unsigned else b'"sig":"') + b64(sig).encode("ascii")
+            + b'"}').decode("utf-8")
+
+
 def digest(message: dict) -> str:
     """Hex SHA-256 of the signed bytes: how receipts and replays name a message."""
     return hashlib.sha256(signing_bytes(message)).hexdigest()
@@ -130,11 +143,13 @@ def _no_constant(text):
 
 
 def _unique_keys(pairs):
-    obj = {}
-    for key, value in pairs:
-        if key in obj:
-            raise WireError("malformed", f"duplicate key {key!r}")
-        obj[key] = value
+    obj = dict(pairs)
+    if len(obj) != len(pairs):    # a key given twice: name the first one repeated
+        seen = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise WireError("malformed", f"duplicate key {key!r}")
+            seen.add(key)
     return obj
 
 
