@@ -4,7 +4,7 @@ summaries. Each sender gets its own answer, only after its row is committed; at 
 batch is a single row and nothing waits."""
 import asyncio
 
-MAX_BATCH = 256   # 22 values a row: well under SQLite's and PostgreSQL's variable limits
+MAX_BATCH = 256   # one statement a batch (store.queries.PUT_ROWS), one round trip, one commit
 
 
 class Coalescer:

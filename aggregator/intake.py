@@ -4,6 +4,7 @@ Order of checks: shape first (cheap, reveals nothing), then the study, then the 
 signature, and only then anything about what is stored, so a forger learns nothing about a
 contributor's revisions.
 """
+import asyncio
 import hashlib
 import json
 from datetime import date
@@ -27,7 +28,8 @@ class Intake:
     def __init__(self, store, key, studies, counters, today=date.today):
         self.store, self.key, self.studies, self.counters, self.today = store, key, studies, counters, today
         self.writer = contribution_writer(store)
-        self.keys = None   # pseudonym -> public key, loaded on first use
+        self.keys = None   # pseudonym -> public key (base64url), loaded on first use
+        self._loading = None   # the one load of every key, that concurrent first requests share
         self.public_key = keys.public_bytes(key)
         self.key_b64 = wire.b64(self.public_key)
 
@@ -52,17 +54,28 @@ class Intake:
                           "month")
         return study
 
+    def _unsigned_receipt(self, message, status, message_digest=None, **fields) -> dict:
+        return wire.receipt(self.public_key, message["type"], message_digest or wire.digest(message),
+                            message["pseudonym"], status, **fields)
+
     def _receipt(self, message, status, message_digest=None, **fields) -> dict:
-        unsigned = wire.receipt(self.public_key, message["type"],
-                                message_digest or wire.digest(message),
-                                message["pseudonym"], status, **fields)
-        return keys.sign(self.key, unsigned)
+        return keys.sign(self.key, self._unsigned_receipt(message, status, message_digest, **fields))
 
     async def _key_of(self, pseudonym: str):
         """The enrolled public key, from memory (keys never change; the store is asked only
         for a pseudonym not seen yet). Revocation is not cached: the write checks it."""
         if self.keys is None:
-            self.keys = await self.store.public_keys()
+            # Loaded once: the many requests that arrive before the first load ends wait for
+            # it instead of each reading every key again.
+            if self._loading is None:
+                self._loading = asyncio.ensure_future(self.store.public_keys())
+            try:
+                keys_now = await asyncio.shield(self._loading)
+            except Exception:
+                self._loading = None    # the next request tries again
+                raise
+            if self.keys is None:
+                self.keys = keys_now
         key = self.keys.get(pseudonym)
         if key is None:
             row = await self.store.contributor(pseudonym)
@@ -88,7 +101,8 @@ class Intake:
         if not keys.verify(key, message, signed):
             raise Refused("bad_signature", "the signature does not match the enrolled key "
                           "(forged, or the message was changed after signing)", "sig")
-        receipt = json.dumps(self._receipt(message, "stored", digest, study=s, month=m, revision=rev))
+        receipt = keys.signed_text(self.key, self._unsigned_receipt(
+            message, "stored", digest, study=s, month=m, revision=rev))
         row = (p, s, m, rev, digest, receipt) + figures_of(message["body"])
         if not await self.writer.submit(row):
             state = await self.store.intake_state(p, s, m)

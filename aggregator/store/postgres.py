@@ -1,13 +1,16 @@
 """PostgreSQL under the aggregator's queries, through an asyncpg pool. The only translation is
 the placeholders: the shared SQL says `?`, PostgreSQL wants `$1, $2...`."""
 import contextlib
+import functools
 import re
 
 _PLACEHOLDER = re.compile(r"\?")
 
 
+@functools.lru_cache(maxsize=256)
 def numbered(sql: str) -> str:
-    """`?` -> `$n`, in order (the shared SQL never has a `?` inside a string literal)."""
+    """`?` -> `$n`, in order (the shared SQL never has a `?` inside a string literal). Cached:
+    a batch of summaries is one statement of some 6,000 placeholders, the same few texts again."""
     counter = iter(range(1, 10_000))
     return _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", sql)
 

@@ -48,7 +48,7 @@ class SqliteBackend:
         return self._reader.execute(sql, tuple(args)).fetchone()
 
     async def fetchall(self, sql, args=()):
-        if sql.lstrip().upper().startswith("SELECT"):
+        if sql.lstrip()[:6].upper() == "SELECT":
             return self._reader.execute(sql, tuple(args)).fetchall()
         async with self._lock:    # a write that returns rows (INSERT ... RETURNING)
             return await self._run(lambda: self._conn.execute(sql, tuple(args)).fetchall())
