@@ -23,6 +23,55 @@ log = logging.getLogger(__name__)
 Handler = Callable[[str, bytes, bool], Awaitable[None]]
 
 
+class _ReadAhead:
+    """The broker's socket, read 64 KiB at a time.
+
+    paho reads a packet a few bytes at a time (a ``recv`` for its first byte, one per
+    length byte, one for the rest): four system calls per message, each one handing the
+    GIL to the event loop's thread and waiting to get it back, which in a burst cost more
+    than the message itself. Here one ``recv`` serves hundreds of messages, and
+    ``pending()`` (which paho asks of a TLS socket too) says there is more to read without
+    waiting in ``select``. Everything else is the socket's own."""
+
+    def __init__(self, sock):
+        self._sock = sock
+        self._buffer = memoryview(b"")
+
+    def recv(self, size: int) -> bytes:
+        if not self._buffer:
+            data = self._sock.recv(max(size, 65536))
+            if len(data) <= size:
+                return data
+            self._buffer = memoryview(data)
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out.tobytes()
+
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    def pending(self) -> int:
+        inner = getattr(self._sock, "pending", None)
+        return len(self._buffer) + (inner() if inner is not None else 0)
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+class _Client(mqtt.Client):
+    """paho's client on a ``_ReadAhead`` socket, reading every packet already received
+    before it goes back to ``select``."""
+
+    def _create_socket(self):
+        return _ReadAhead(super()._create_socket())
+
+    def loop_read(self, max_packets: int = 1):
+        rc = super().loop_read(max_packets)
+        while rc == mqtt.MQTT_ERR_SUCCESS and isinstance(self._sock, _ReadAhead) \
+                and self._sock.buffered():
+            rc = super().loop_read(1)
+        return rc
+
+
 class MqttSubscriber:
     def __init__(self, host: str, port: int, *, client_id: str, username: str, password: str,
                  topics: list[str], handler: Handler, keepalive: int = 60,
@@ -40,8 +89,8 @@ class MqttSubscriber:
         self._inbox: collections.deque = collections.deque()  # paho thread -> event loop
         self._wake_pending = False
         self._tasks: set[asyncio.Task] = set()
-        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False,
-                        protocol=mqtt.MQTTv311, manual_ack=True)
+        c = _Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False,
+                    protocol=mqtt.MQTTv311, manual_ack=True)
         c.username_pw_set(username, password)
         c.reconnect_delay_set(min_delay=1, max_delay=max(1, int(retry_seconds * 6)))
         # Our acknowledgements wait for a commit: let many messages be in flight meanwhile.
