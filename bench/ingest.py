@@ -148,6 +148,7 @@ def bench_mqtt(root: Path, total: int) -> None:
         per_device = total // len(DEVICES)
         phones = {u: Phone(box.mqtt_port, u, box.secrets[u]) for u in DEVICES}
         live = _payloads(per_device, int(time.time()) - 30 * 86400)
+        cpu0 = _cpu_s(box.gateway)
         started = time.monotonic()
         publish_s = [0.0]
         publisher = threading.Thread(target=lambda: publish_s.__setitem__(
@@ -160,6 +161,7 @@ def bench_mqtt(root: Path, total: int) -> None:
              f"{rate:,.0f} /s", f">= {TARGET_MQTT:,}/s", rate >= TARGET_MQTT)
         print(f"    (the broker took them all in {publish_s[0]:.1f}s: "
               f"{per_device * len(DEVICES) / publish_s[0]:,.0f}/s published)")
+        _cpu_line(box, per_device * len(DEVICES), cpu0)
 
         # The backlog: the gateway was down while the phones kept publishing.
         box.gateway.terminate()
@@ -171,10 +173,21 @@ def bench_mqtt(root: Path, total: int) -> None:
         rate = per_device * len(DEVICES) / (done - started)
         line("MQTT backlog drained after a restart (incl. start)", f"{rate:,.0f} /s",
              f">= {TARGET_MQTT:,}/s", rate >= TARGET_MQTT)
+        _cpu_line(box, per_device * len(DEVICES), 0.0)
         for phone in phones.values():
             phone.close()
     finally:
         box.close()
+
+
+def _cpu_line(box: Box, fixes: int, cpu0: float) -> None:
+    """The gateway's own processor time for the phase (user + system, all its threads): on
+    a machine shared with other work this is steadier than the wall-clock rate, and
+    fixes / CPU second is what one free core would give the gateway alone."""
+    cpu = _cpu_s(box.gateway) - cpu0
+    print(f"    (gateway CPU {cpu:.1f}s: {cpu / fixes * 1e6:,.0f} us a fix, "
+          f"{fixes / cpu:,.0f} fixes per CPU second; peak RSS {_hwm_kb(box.gateway) / 1024:.0f} MB; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
 
 
 # ----- HTTP
@@ -216,11 +229,13 @@ def bench_http(root: Path, total: int, in_flight: int = 50) -> None:
               sections={"web": {"max_connections_per_address": in_flight + 8}})
     try:
         box.gateway.start()
+        cpu0 = _cpu_s(box.gateway)
         elapsed, errors = asyncio.run(_http_load(box, total, in_flight,
                                                  int(time.time()) - 40 * 86400))
         rate = total / elapsed
         line(f"HTTP /pub, {total:,} requests, {in_flight} in flight", f"{rate:,.0f} /s",
              f">= {TARGET_HTTP:,}/s", rate >= TARGET_HTTP)
+        _cpu_line(box, total, cpu0)
         if errors:
             print(f"    ({errors} answers were not a plain 200)")
         stored = box.count()

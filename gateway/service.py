@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import signal
 import time
@@ -71,6 +72,20 @@ def return_freed_memory() -> None:
         pass
 
 
+# Container objects allocated (net) before the youngest generation is collected; Python's
+# default is 700. In a burst of MQTT messages tens of thousands are in flight at once, and
+# every tenth young collection of the default led to a full one walking all of them again:
+# a fifth of the gateway's processor time at 50,000 messages (bench/ingest.py). Only
+# reference cycles wait for the collector (everything else is freed at once), so this holds
+# at most a few thousand more dead objects, well under a megabyte.
+GC_YOUNG_THRESHOLD = 7000
+
+
+def collect_garbage_less_often() -> None:
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
 class Gateway:
     """The box's one process. ``web_app(gateway) -> aiohttp.web.Application`` is the web
     application's factory (``webui.app.make_app``, handed over by the ``selfdata`` command and
@@ -125,6 +140,7 @@ class Gateway:
 
     async def start(self, *, web_port: int | None = None, https_port: int | None = None) -> None:
         return_freed_memory()
+        collect_garbage_less_often()
         self.store.open()
         self.setup_code = accounts.ensure_setup_code(self.config, self.store.conn)
         self.imports.recover()    # jobs a crash left running: interrupted, uploads removed

@@ -56,9 +56,15 @@ def _finite_float(text: str) -> float:
     return number
 
 
+# Made once: json.loads with options builds a decoder and its scanner at every call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
 def load_json(text: str):
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        if text.startswith("\ufeff"):  # what json.loads says of it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)
     except _NotFinite as exc:
         raise Rejected(f"invalid JSON: {exc.args[0]} is not a finite number") from None
     except json.JSONDecodeError as exc:

@@ -37,6 +37,9 @@ class Submission:
     fixes: list[Fix] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    # Beside ``fixes``, index for index: each one's raw JSON as the parser decoded it (or
+    # None), so the writer does not decode it again for the stored location object.
+    decoded: list[dict | None] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -189,13 +192,15 @@ class Ingest:
             # A device removed a moment ago may still be in a receiver's cache: its data is
             # refused here rather than failing the whole batch on a foreign key.
             known = accounts.device_ids(conn)
+            fixes = _BatchFixes()
             for sub in subs:
                 if sub.device is not None and sub.device.id not in known:
                     sub = _device_gone(sub)
-                outcome = self._write_one(conn, sub, now, committed)
+                outcome = self._write_one(conn, sub, now, committed, fixes)
                 if sub.device is not None and (sub.fixes or sub.events):
                     seen[sub.device.id] = now
                 outcomes.append((sub, outcome))
+            self._insert_fixes(conn, fixes, committed)
             # Rewriting the devices row (and, by trigger, accounts_version) at every fix adds pages
             # to every commit: ~12 MB/day of card writes for one phone (bench/wear.py).
             seen = {d: t for d, t in seen.items() if t - self._marked.get(d, -1e18) >= SEEN_EVERY_S}
@@ -211,18 +216,19 @@ class Ingest:
             self._count(sub, outcome)
         return [outcome for _, outcome in outcomes], committed
 
-    def _write_one(self, conn, sub: Submission, now: float, committed: Committed) -> Outcome:
+    def _write_one(self, conn, sub: Submission, now: float, committed: Committed,
+                   fixes: "_BatchFixes") -> Outcome:
+        """Events and rejections written; fixes added to the batch's one insert, counted as
+        stored (and against the daily quota) until ``_insert_fixes`` finds a repeat."""
         device = sub.device
         if device is not None and self._daily.full(device.id):
             return self._over_daily(conn, sub, now)
         outcome, written = Outcome(), 0
-        for fix in sub.fixes if device is not None else ():
-            if st.insert_fix_rows(conn, [st.fix_row(device, fix, sub.source, now)]):
-                outcome.stored += 1
-                written += len(fix.raw or "")
-                committed.fixes.append((device, fix))
-            else:
-                outcome.duplicates += 1
+        decoded = sub.decoded if len(sub.decoded) == len(sub.fixes) else [None] * len(sub.fixes)
+        for fix, payload in zip(sub.fixes, decoded) if device is not None else ():
+            fixes.add(st.fix_row(device, fix, sub.source, now, payload), device, fix, outcome)
+            outcome.stored += 1
+            written += len(fix.raw or "")
         for event in sub.events if device is not None else ():
             if st.insert_event(conn, device.id, device.member_id, event, sub.source, now):
                 outcome.events += 1
@@ -241,6 +247,29 @@ class Ingest:
             rows = outcome.stored + outcome.events + len(sub.rejections)
             self._daily.add(device.id, rows, written)
         return outcome
+
+    def _insert_fixes(self, conn, fixes: "_BatchFixes", committed: Committed) -> None:
+        """The batch's fixes in one statement: a statement per fix released and took back the
+        GIL each time, which the event loop and paho's thread then waited for. A repeat
+        (same device and time, a phone resending what it was not told was stored) is rare:
+        when the count says there was one, the statement is undone and the fixes inserted
+        one by one, to know which."""
+        if not fixes.rows:
+            return
+        conn.execute("SAVEPOINT batch_fixes")
+        if st.insert_fix_rows(conn, fixes.rows) == len(fixes.rows):
+            conn.execute("RELEASE batch_fixes")
+            committed.fixes.extend(fixes.stored)
+            return
+        conn.execute("ROLLBACK TO batch_fixes")
+        conn.execute("RELEASE batch_fixes")
+        for row, (device, fix), outcome in zip(fixes.rows, fixes.stored, fixes.outcomes):
+            if st.insert_fix_rows(conn, [row]):
+                committed.fixes.append((device, fix))
+            else:
+                outcome.stored -= 1
+                outcome.duplicates += 1
+                self._daily.add(device.id, -1, -len(fix.raw or ""))
 
     def _over_daily(self, conn, sub: Submission, now: float) -> Outcome:
         device, reason = sub.device, self.limits.daily_reason
@@ -264,6 +293,20 @@ class Ingest:
             log.warning("%s source=%s device=%s where=%s reason=%s",
                         "partly kept" if rejection.partial else "rejected", sub.source, who,
                         rejection.where or "-", rejection.reason)
+
+
+@dataclass(slots=True)
+class _BatchFixes:
+    """The fix rows of one batch, each with its device, fix and the outcome it counts in."""
+
+    rows: list[tuple] = field(default_factory=list)
+    stored: list[tuple[Device, Fix]] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def add(self, row: tuple, device: Device, fix: Fix, outcome: Outcome) -> None:
+        self.rows.append(row)
+        self.stored.append((device, fix))
+        self.outcomes.append(outcome)
 
 
 def _items(sub: Submission) -> int:

@@ -6,6 +6,8 @@ it with ``MqttRouter.on_message`` as its handler.
 """
 from __future__ import annotations
 
+import time
+
 from receivers import owntracks as ot
 
 from .. import accounts
@@ -18,20 +20,35 @@ TOPICS = ["owntracks/#"]
 # Sub-topics a phone publishes on (owntracks.md 1.5); anything else is refused and counted.
 KNOWN_SUBTOPICS = {"", "event", "info", "waypoint", "waypoints", "status", "step", "steps",
                    "dump", "beacon", "request", "lwt"}
+# How often the directory asks whether the household changed, seconds.
+RECHECK_S = 0.25
+
+
 class DeviceDirectory:
     """Devices by member and device name (None for names no device has), cached until the
     household changes: devices are added and removed from the command line while the
-    service runs, and a removed one must stop being found at its next message."""
+    service runs, and a removed one must stop being found.
 
-    def __init__(self, conn_factory):
+    The household's version is read at most every ``RECHECK_S``, not at every message: a
+    read per message, on the event loop, cost a third of the loop's time in a burst (each
+    one handing the GIL to paho's thread and waiting to get it back). In the meantime a
+    removed device's messages reach the writer, which refuses them (``device ... was
+    removed``: it checks the devices at every batch), so nothing of it is stored."""
+
+    def __init__(self, conn_factory, *, recheck_s: float = RECHECK_S, clock=time.monotonic):
         self._conn = conn_factory
         self._hits: dict[str, accounts.Device | None] = {}
         self._watch = accounts.ChangeWatch()
+        self._recheck_s, self._clock = recheck_s, clock
+        self._checked = -1e18
 
     def get(self, member: str, name: str) -> accounts.Device | None:
         conn = self._conn()
-        if self._watch.changed(conn):
-            self._hits.clear()
+        now = self._clock()
+        if now - self._checked >= self._recheck_s:
+            self._checked = now
+            if self._watch.changed(conn):
+                self._hits.clear()
         key = f"{member}/{name}"
         if key in self._hits:
             return self._hits[key]
@@ -46,6 +63,7 @@ class DeviceDirectory:
 
     def clear(self) -> None:
         self._hits.clear()
+        self._checked = -1e18
 
 
 class MqttRouter:

@@ -38,6 +38,7 @@ def to_submission(device: Device, data: bytes, source: str, *, subtopic: str = "
                                         where=_where(device, subtopic), partial=True))
     if msg.fix is not None:
         sub.fixes.append(msg.fix)
+        sub.decoded.append(msg.payload)
     else:
         raw = msg.raw
         if msg.type == "card" and _drop_big_face(msg.payload, max_face_bytes, sub, data):

@@ -116,7 +116,9 @@ class DailyBytes:
         return self._stored[device_id] >= self.limit
 
     def add(self, device_id: int, rows: int, text_bytes: int) -> None:
-        self._stored[device_id] += rows * ROW_OVERHEAD + text_bytes
+        """Count rows stored (negative: rows counted ahead that turned out to be repeats)."""
+        self._stored[device_id] = max(0, self._stored[device_id] + rows * ROW_OVERHEAD
+                                      + text_bytes)
 
     def _roll(self) -> None:
         day = int(self._clock() // 86400)

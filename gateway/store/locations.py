@@ -39,13 +39,20 @@ def compact(value) -> str:
     return _COMPACT.encode(value)
 
 
-def location_base(fix, tid: str) -> dict:
+def location_base(fix, tid: str, decoded: dict | None = None) -> dict:
     """The phone's own JSON (unknown keys kept) overlaid with our cleaned values, the
     device's ``tid`` when the phone gave none, and ``inregions`` (always a list).
 
     ``fix`` is anything with ``ts lat lon acc alt vel cog batt raw`` (a row or a Fix).
+    ``decoded`` is ``raw`` as the OwnTracks parser decoded it, when the caller has it (the
+    live ingest): it spares decoding the text a second time. The parser changes only
+    ``lat lon tst acc`` in it, which the overlay below sets or removes anyway.
     """
-    out = _raw_location(_get(fix, "raw"))
+    raw = _get(fix, "raw")
+    if decoded is not None and _may_be_location(raw) and decoded.get("_type") == "location":
+        out = dict(decoded)
+    else:
+        out = _raw_location(raw)
     out.update(_type="location", lat=_get(fix, "lat"), lon=_get(fix, "lon"),
                tst=int(_get(fix, "ts")))
     for key in FIX_KEYS:
@@ -66,14 +73,14 @@ def location_base(fix, tid: str) -> dict:
     return out
 
 
-def stored_location(fix, tid: str) -> str | None:
+def stored_location(fix, tid: str, decoded: dict | None = None) -> str | None:
     """``location_base`` as compact JSON without its closing brace, or None when the
     payload carries a key the Recorder API adds later (see ``ADDED_AFTER``)."""
     if not _may_be_location(_get(fix, "raw")):
         plain = _plain_location(fix, tid)
         if plain is not None:
             return plain
-    base = location_base(fix, tid)
+    base = location_base(fix, tid, decoded)
     if any(key in base for key in ADDED_AFTER):
         return None
     return compact(base)[:-1]

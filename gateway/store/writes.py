@@ -33,10 +33,13 @@ class DeviceRef(Protocol):
     tid: str
 
 
-def fix_row(device: DeviceRef, fix: Fix, source: str, received: float) -> tuple:
+def fix_row(device: DeviceRef, fix: Fix, source: str, received: float,
+            decoded: dict | None = None) -> tuple:
+    """``decoded``: the fix's raw JSON as already decoded, if the caller has it
+    (``locations.location_base``)."""
     return (device.id, device.member_id, int(fix.ts), fix.lat, fix.lon, fix.acc, fix.alt,
             fix.vel, fix.cog, fix.batt, fix.activity, source, received, fix.raw,
-            stored_location(fix, device.tid), stored_ghash(fix))
+            stored_location(fix, device.tid, decoded), stored_ghash(fix))
 
 
 def insert_fix_rows(conn: sqlite3.Connection, rows: Sequence[tuple]) -> int:

@@ -33,3 +33,36 @@ def test_the_stored_geohash_is_the_general_one():
     for _ in range(20000):
         lat, lon = rng.uniform(-100, 100), rng.uniform(-200, 200)   # off the globe too
         assert geohash(lat, lon) == _geohash_bits(lat, lon, 7)
+
+
+def test_the_parsers_decoded_json_gives_the_text_decoding_raw_gives():
+    """The live ingest hands the writer the payload the OwnTracks parser decoded (which it
+    changed in place: numbers from strings, a checked tst); the stored text must be the one
+    decoding the raw message again gives, whatever the phone sent."""
+    import json
+
+    from receivers import owntracks as ot
+
+    rng = random.Random(11)
+    values = [None, 0, 10, 7.5, "12", "8.25", -3, 1e7, "abc", True, "", [1]]
+    compared = 0
+    for _ in range(3000):
+        msg = {"_type": "location", "lat": rng.choice([46.1, "46.2", 45, " -1.5 "]),
+               "lon": rng.choice([-1.15, "-1.2", 3]),
+               "tst": rng.choice([1_700_000_000, "1700000001", 1_700_000_002.7])}
+        for key in ("acc", "alt", "vel", "cog", "batt", "tid", "inregions", "conn", "topic",
+                    "isotst", "motionactivities", "created_at"):
+            if rng.random() < 0.4:
+                msg[key] = rng.choice(values + [["home"], "ph", {"x": 1}])
+        keys = list(msg)
+        rng.shuffle(keys)
+        raw = json.dumps({k: msg[k] for k in keys}, ensure_ascii=rng.random() < 0.5)
+        try:
+            parsed = ot.parse_payload(raw.encode(), now=1_800_000_000)
+        except ot.Rejected:
+            continue
+        for tid in ("ph", 'é"x'):
+            assert (stored_location(parsed.fix, tid, parsed.payload)
+                    == stored_location(parsed.fix, tid)), raw
+        compared += 1
+    assert compared > 1000
