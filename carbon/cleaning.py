@@ -4,6 +4,7 @@ Order of operations matters: sort and dedupe first (late and repeated arrivals a
 then drop imprecise fixes, then jumps, because a jump is judged against its clean neighbours.
 """
 import math
+import operator
 
 from carbon.geo import distance_m, step_metres
 from carbon.params import DEFAULT_PARAMS, Params
@@ -40,7 +41,13 @@ def _sort_key(p: Fix):
 
 def sort_dedupe(points) -> list:
     """Valid fixes ordered by time, one per second (ingest already makes device+ts unique)."""
-    ordered = sorted((p for p in points if _valid(p)), key=_sort_key)
+    valid = [p for p in points if _valid(p)]
+    stamps = [p.ts for p in valid]
+    # The store hands fixes over in time order, one a second for one device: then sorting
+    # and deduplicating would give them back unchanged (one comparison a fix, in C).
+    if all(map(operator.lt, stamps, stamps[1:])):
+        return valid
+    ordered = sorted(valid, key=_sort_key)
     out = []
     last_ts = None
     for p in ordered:
@@ -62,19 +69,26 @@ def drop_imprecise(points: list, params: Params = DEFAULT_PARAMS) -> list:
     """
     out = []
     n = len(points)
-    for i, p in enumerate(points):
-        acc = _acc(p)
-        if acc > params.max_acc_m:
+    accs = _accs(points)
+    max_acc = params.max_acc_m
+    for i, acc in enumerate(accs):
+        if acc > max_acc:
             continue
         if acc > _ACC_CONTEXT_FLOOR_M:
             lo, hi = max(0, i - _ACC_CONTEXT_HALF_WINDOW), min(n, i + _ACC_CONTEXT_HALF_WINDOW + 1)
-            around = sorted(_acc(q) for q in points[lo:hi])
+            around = sorted(accs[lo:hi])
             if acc > params.rel_acc_factor * max(around[len(around) // 2], 10.0):
                 continue
-        if acc > _INTERLEAVED_MIN_M and 0 < i < n - 1 and _between_gps(points[i - 1], p, points[i + 1]):
+        if acc > _INTERLEAVED_MIN_M and 0 < i < n - 1 and _between_gps(points[i - 1], points[i],
+                                                                     points[i + 1]):
             continue
-        out.append(p)
+        out.append(points[i])
     return out
+
+
+def _accs(points: list) -> list:
+    """_acc of every fix, in one pass."""
+    return [0.0 if p.acc is None else p.acc for p in points]
 
 
 def _between_gps(a: Fix, p: Fix, b: Fix) -> bool:
@@ -95,16 +109,23 @@ def _speed(a: Fix, b: Fix) -> float:
 def _step_speeds(points: list, dists: list) -> list:
     """_speed of each consecutive pair, from already computed distances."""
     out = []
-    for k, d in enumerate(dists):
-        a, b = points[k], points[k + 1]
-        dt = b.ts - a.ts
-        d = max(0.0, d - 0.5 * (_acc(a) + _acc(b)))
+    accs = _accs(points)
+    stamps = [p.ts for p in points]
+    for d, ta, tb, aa, ab in zip(dists, stamps, stamps[1:], accs, accs[1:]):
+        dt = tb - ta
+        d = d - 0.5 * (aa + ab)
+        d = d if d > 0.0 else 0.0       # max(0.0, d), NaN included
         out.append(d / dt if dt > 0 else math.inf)
     return out
 
 
 def drop_jumps(points: list, params: Params = DEFAULT_PARAMS) -> list:
     """Remove out-and-back spikes and fixes no vehicle could have reached."""
+    return _drop_jumps(points, params)[0]
+
+
+def _drop_jumps(points: list, params: Params) -> tuple:
+    """(drop_jumps' fixes, their step distances when none was dropped, else None)."""
     n = len(points)
     dists = step_metres(points)
     v = _step_speeds(points, dists)
@@ -116,16 +137,17 @@ def drop_jumps(points: list, params: Params = DEFAULT_PARAMS) -> list:
             if dists[i - 1] + dists[i] > 2.0 * distance_m(a.lat, a.lon, b.lat, b.lon):
                 keep[i] = False
     out, last = [], -1
+    max_speed = params.max_speed_ms
     for i, p in enumerate(points):
         if not keep[i]:
             continue
         if out:
             speed = v[i - 1] if last == i - 1 else _speed(out[-1], p)
-            if speed > params.max_speed_ms:
+            if speed > max_speed:
                 continue
         out.append(p)
         last = i
-    return out
+    return out, (dists if len(out) == n else None)
 
 
 def drop_stale(points: list) -> list:
@@ -136,9 +158,12 @@ def drop_stale(points: list) -> list:
     other while moving. At a stay such repeats are harmless ("still here"), but between
     moving fixes they fake a standstill followed by a burst (a bike at 0 then 14 m/s): the
     step after the repeat really started at the repeated fix's first report."""
+    return _drop_stale(points, step_metres(points))
+
+
+def _drop_stale(points: list, dists: list) -> list:
     out, last = [], -1
     n = len(points)
-    dists = step_metres(points)
     for i, p in enumerate(points):
         if out and i + 1 < n:
             prev = out[-1]
@@ -158,7 +183,9 @@ _SAME_POSITION_M = 1.0  # re-reports come back identical or rounded; real fixes 
 
 def clean(points, params: Params = DEFAULT_PARAMS) -> list:
     """Sorted, deduplicated, precise, jump-free fixes; the input may be in any order."""
-    return smooth(drop_stale(drop_jumps(drop_imprecise(sort_dedupe(points), params), params)))
+    track, dists = _drop_jumps(drop_imprecise(sort_dedupe(points), params), params)
+    # Usually no jump is dropped: the steps measured for it are drop_stale's too.
+    return smooth(_drop_stale(track, step_metres(track) if dists is None else dists))
 
 
 def _median3(a: float, b: float, c: float) -> float:
@@ -172,12 +199,20 @@ def smooth(points: list) -> list:
     turn, where a mean would smear both; fixes far apart in time are left alone.
     """
     out = points[:1]
-    for i in range(1, len(points) - 1):
-        a, p, b = points[i - 1], points[i], points[i + 1]
+    # _median3 inlined (the same comparisons, so the same value, signed zeros included):
+    # this runs for every fix of every history.
+    for a, p, b in zip(points, points[1:], points[2:]):
         if b.ts - a.ts > _SMOOTH_MAX_SPAN_S:
             out.append(p)
             continue
-        lat, lon = _median3(a.lat, p.lat, b.lat), _median3(a.lon, p.lon, b.lon)
+        x, y, z = a.lat, p.lat, b.lat
+        lo, hi = (y if y < x else x), (y if y > x else x)
+        mid = z if z < hi else hi
+        lat = mid if mid > lo else lo
+        x, y, z = a.lon, p.lon, b.lon
+        lo, hi = (y if y < x else x), (y if y > x else x)
+        mid = z if z < hi else hi
+        lon = mid if mid > lo else lo
         out.append(p if lat == p.lat and lon == p.lon else
                    Fix(p.ts, lat, lon, p.acc, vel=p.vel, activity=p.activity))
     if len(points) > 1:

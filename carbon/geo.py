@@ -20,10 +20,16 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dlat = lat2 - lat1
     dlon = lon2 - lon1
-    if abs(dlat) > _LONG_HOP_DEG or abs(dlon) > _LONG_HOP_DEG:
+    # abs(d) > _LONG_HOP_DEG, spelt as comparisons (a call fewer; NaN still goes flat)
+    if (dlat > _LONG_HOP_DEG or dlat < -_LONG_HOP_DEG or dlon > _LONG_HOP_DEG
+            or dlon < -_LONG_HOP_DEG):
         return haversine_m(lat1, lon1, lat2, lon2)
-    x = dlon * math.cos((lat1 + lat2) * 0.5 * _DEG)
-    return EARTH_RADIUS_M * _DEG * math.sqrt(x * x + dlat * dlat)
+    x = dlon * _cos((lat1 + lat2) * 0.5 * _DEG)
+    return _M_PER_DEG * _sqrt(x * x + dlat * dlat)
+
+
+_cos, _sqrt = math.cos, math.sqrt
+_M_PER_DEG = EARTH_RADIUS_M * _DEG      # the same product as EARTH_RADIUS_M * _DEG * ...
 
 
 def metres_per_degree_lon(lat: float) -> float:
@@ -91,6 +97,7 @@ def step_metres(points: list) -> list:
     """Distances between consecutive fixes, in one pass (the hot loop of every stage:
     the flat formula inlined, haversine for the rare long hop)."""
     out = []
+    append, cos, sqrt = out.append, math.cos, math.sqrt
     k = EARTH_RADIUS_M * _DEG
     it = iter(points)
     prev = next(it, None)
@@ -101,9 +108,9 @@ def step_metres(points: list) -> list:
         lat1, lon1 = p.lat, p.lon
         dlat, dlon = lat1 - lat0, lon1 - lon0
         if -_LONG_HOP_DEG < dlat < _LONG_HOP_DEG and -_LONG_HOP_DEG < dlon < _LONG_HOP_DEG:
-            x = dlon * math.cos((lat0 + lat1) * 0.5 * _DEG)
-            out.append(k * math.sqrt(x * x + dlat * dlat))
+            x = dlon * cos((lat0 + lat1) * 0.5 * _DEG)
+            append(k * sqrt(x * x + dlat * dlat))
         else:
-            out.append(haversine_m(lat0, lon0, lat1, lon1))
+            append(haversine_m(lat0, lon0, lat1, lon1))
         lat0, lon0 = lat1, lon1
     return out

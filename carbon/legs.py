@@ -524,7 +524,8 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     core = points[lo:hi + 1]
     trip_acc = _median([p.acc or 10.0 for p in core])
     core, bridged = _bridge_network_positions(core, trip_acc)
-    dists = step_distances(core)
+    # Nothing bridged: the core's steps are the trip's, already measured.
+    dists = steps[lo:hi] if len(core) == hi - lo + 1 else step_distances(core)
     speeds = window_speeds(core, _speed_window(params, trip_acc), dists)
     labels = [v >= params.walk_max_ms for v in speeds]
     runs = _absorb_short(_runs(labels), core, dists, speeds, params)

@@ -16,6 +16,7 @@ import json
 import operator
 import sqlite3
 
+from carbon.fix import Fix
 from carbon.geo import geohash
 
 # Values that come from the cleaned fix columns, never from the raw JSON: the raw text keeps
@@ -76,7 +77,7 @@ def location_base(fix, tid: str, decoded: dict | None = None) -> dict:
 def stored_location(fix, tid: str, decoded: dict | None = None) -> str | None:
     """``location_base`` as compact JSON without its closing brace, or None when the
     payload carries a key the Recorder API adds later (see ``ADDED_AFTER``)."""
-    if not _may_be_location(_get(fix, "raw")):
+    if not _may_be_location(fix.raw if fix.__class__ is Fix else _get(fix, "raw")):
         plain = _plain_location(fix, tid)
         if plain is not None:
             return plain
@@ -91,17 +92,33 @@ def _plain_location(fix, tid: str) -> str | None:
     million of them in one import), written directly: the same text as ``compact`` of
     ``location_base``, in a fraction of the time. None for a number JSON writes otherwise
     than Python (inf, nan; no key here spells either), left to the general path."""
-    ts, lat, lon, acc, alt, cog, batt, vel = (
-        _BY_KEY if isinstance(fix, (dict, sqlite3.Row)) else _BY_ATTR)(fix)
+    if fix.__class__ is Fix:    # attributes read directly: this runs for every imported fix
+        ts, lat, lon, acc, alt, cog, batt, vel = (fix.ts, fix.lat, fix.lon, fix.acc, fix.alt,
+                                                  fix.cog, fix.batt, fix.vel)
+    else:
+        ts, lat, lon, acc, alt, cog, batt, vel = (
+            _BY_KEY if isinstance(fix, (dict, sqlite3.Row)) else _BY_ATTR)(fix)
     text = f',"lat":{lat!r},"lon":{lon!r},"tst":{int(ts)}'
-    for key, value in (("acc", acc), ("alt", alt), ("cog", cog), ("batt", batt)):
-        if value is not None:
-            text += f',"{key}":{_number(value)!r}'
+    if acc is not None:
+        text += _key_number(',"acc":', acc)
+    if alt is not None:
+        text += _key_number(',"alt":', alt)
+    if cog is not None:
+        text += _key_number(',"cog":', cog)
+    if batt is not None:
+        text += _key_number(',"batt":', batt)
     if vel is not None:
         text += f',"vel":{int(round(vel * 3.6))}'
     if "inf" in text or "nan" in text:
         return None
     return f'{{"_type":"location"{text},"tid":{_quoted(tid)},"inregions":[]'
+
+
+def _key_number(key: str, value) -> str:
+    """``key`` then the number as ``compact`` writes ``_number(value)``."""
+    if value.__class__ is float and value.is_integer():
+        return f"{key}{int(value)}"
+    return f"{key}{value!r}"
 
 
 _PLAIN = ("ts", "lat", "lon", "acc", "alt", "cog", "batt", "vel")
@@ -117,6 +134,8 @@ def stored_ghash(fix) -> str:
     """The geohash; empty for a position no geohash can show (an infinite one), so that
     the backfill still counts the fix as done."""
     try:
+        if fix.__class__ is Fix:
+            return geohash(fix.lat, fix.lon)
         return geohash(_get(fix, "lat"), _get(fix, "lon"))
     except (ValueError, OverflowError):
         return ""

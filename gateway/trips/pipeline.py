@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from dataclasses import replace
+from itertools import starmap
 
 from carbon import DEFAULT_PARAMS
 from carbon.factors import CURRENT_VERSION
@@ -110,9 +111,13 @@ def _window(conn, member_id: int, lo_ts: int, hi_ts: int, resume: int | None):
 # ----- reading fixes
 
 def _points(conn, member_id: int, lo: int, hi: int) -> list:
-    return [Fix(r[0], r[1], r[2], r[3], vel=r[4], activity=r[5]) for r in conn.execute(
-        "SELECT ts, lat, lon, acc, vel, activity FROM fixes WHERE member_id = ? AND ts >= ? "
-        "AND ts < ? ORDER BY ts", (member_id, lo, hi))]
+    # Plain tuples straight into Fix's fields (ts lat lon acc alt vel cog batt activity):
+    # a month of fixes is read this way for every month of every rebuild.
+    cur = conn.cursor()
+    cur.row_factory = None
+    return list(starmap(Fix, cur.execute(
+        "SELECT ts, lat, lon, acc, NULL, vel, NULL, NULL, activity FROM fixes WHERE "
+        "member_id = ? AND ts >= ? AND ts < ? ORDER BY ts", (member_id, lo, hi))))
 
 
 def _months(conn, member_id: int, lo: int, hi: int):

@@ -115,11 +115,7 @@ def write_range(conn, member_id: int, lo: int, hi: int, stays: list, trips: list
     start in that range). Runs in the caller's transaction; returns counts of changes."""
     counts = {"inserted": 0, "deleted": 0, "updated": 0}
     _write_stays(conn, member_id, lo, hi, stays, counts)
-    stored_trips, stored_detected, ids = load_trips(conn, member_id, lo, hi)
-    stored, shapes = {}, {}
-    for t, d, i in zip(stored_trips, stored_detected, ids):
-        stored.setdefault(_trip_key(t, d), []).append(i)
-        shapes[i] = _shape(t)
+    stored, shapes = _stored_trips(conn, member_id, lo, hi)
     new = []
     for t, d in zip(trips, detected):
         same = stored.get(_trip_key(t, d))
@@ -127,7 +123,7 @@ def write_range(conn, member_id: int, lo: int, hi: int, stays: list, trips: list
             _update_trip(conn, same.pop(0), t, counts)
         else:
             new.append((t, d))
-    gone = [i for ids_ in stored.values() for i in ids_]
+    gone = [entry[0] for entries in stored.values() for entry in entries]
     for t, d in new:
         grown = next((i for i in gone if shapes[i] == _shape(t)), None)
         if grown is not None:
@@ -142,36 +138,76 @@ def write_range(conn, member_id: int, lo: int, hi: int, stays: list, trips: list
     return counts
 
 
+_KEY_LEG = "l.start_ts, l.end_ts, l.distance_m, l.detected_mode, l.detected_confidence, l.n_points"
+_KEY_TRIP = "start_ts, end_ts, distance_m, start_lat, start_lon, end_lat, end_lon"
+
+
+def _stored_trips(conn, member_id: int, lo: int, hi: int) -> tuple[dict, dict]:
+    """{_trip_key: [(id, trip finish, [(leg id, leg finish)])]} of the stored trips starting
+    in [lo, hi), in time order, and {id: _shape}: what the difference needs, read in two
+    queries as plain tuples (no legs decoded, no query per trip: this runs over every trip
+    of an import, twice, once detected and once with the places found after)."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    legs_of: dict[int, list] = {}
+    for r in cur.execute(
+            f"SELECT l.trip_id, l.id, {_KEY_LEG}, {', '.join('l.' + c for c in _LEG_FINISH)} "
+            "FROM legs l JOIN trips t ON t.id = l.trip_id WHERE t.member_id = ? "
+            "AND t.start_ts >= ? AND t.start_ts < ? ORDER BY l.trip_id, l.seq",
+            (member_id, lo, hi)):
+        legs_of.setdefault(r[0], []).append(r)
+    stored: dict = {}
+    shapes: dict = {}
+    for r in cur.execute(
+            f"SELECT id, {_KEY_TRIP}, {', '.join(_TRIP_FINISH)} FROM trips WHERE member_id = ? "
+            "AND start_ts >= ? AND start_ts < ? ORDER BY start_ts", (member_id, lo, hi)):
+        legs = legs_of.get(r[0], [])
+        # as _trip_key reads the trip load_trips makes of these rows
+        start = (r[4], r[5]) if r[4] is not None else (None, None)
+        end = (r[6], r[7]) if r[6] is not None else (None, None)
+        key = (r[1], r[2], round(r[3], 1), *start, *end,
+               tuple((g[2], g[3], round(g[4], 1), g[5], round(g[6], 3), g[7]) for g in legs))
+        stored.setdefault(key, []).append((r[0], r[8:], [(g[1], g[8:]) for g in legs]))
+        shapes[r[0]] = (r[1], tuple(g[2] for g in legs))      # as _shape(trip)
+    return stored, shapes
+
+
 def _write_stays(conn, member_id, lo, hi, stays, counts) -> None:
     stored = {}
-    for r in conn.execute("SELECT * FROM stays WHERE member_id = ? AND start_ts >= ? AND "
-                          "start_ts < ?", (member_id, lo, hi)):
-        key = (r["start_ts"], r["end_ts"], round(r["lat"], 6), round(r["lon"], 6), r["n_points"])
-        stored.setdefault(key, []).append((r["id"], r["place"]))
-    new = []
+    cur = conn.cursor()
+    cur.row_factory = None
+    for r in cur.execute("SELECT id, place, start_ts, end_ts, lat, lon, n_points FROM stays "
+                         "WHERE member_id = ? AND start_ts >= ? AND start_ts < ?",
+                         (member_id, lo, hi)):
+        key = (r[2], r[3], round(r[4], 6), round(r[5], 6), r[6])
+        stored.setdefault(key, []).append((r[0], r[1]))
+    new, placed = [], []
     for s in stays:
         same = stored.get(_stay_key(s))
         if same:
             row_id, place = same.pop(0)
             if place != s.place:
-                conn.execute("UPDATE stays SET place = ? WHERE id = ?", (s.place, row_id))
-                counts["updated"] += 1
+                placed.append((s.place, row_id))
             continue
         new.append(s)
+    conn.executemany("UPDATE stays SET place = ? WHERE id = ?", placed)
+    counts["updated"] += len(placed)
     gone = {row_id: key[0] for key, rows in stored.items() for row_id, _ in rows}
+    added, grown_rows = [], []
     for s in new:
         # The stay in progress only grew (same start): rewritten in place, keeping its id and
         # its entry in stays_member_ts (start_ts is not assigned, so SQLite leaves the index).
         grown = next((i for i, start in gone.items() if start == s.start_ts), None)
         if grown is not None:
             del gone[grown]
-            conn.execute("UPDATE stays SET end_ts = ?, lat = ?, lon = ?, n_points = ?, "
-                         "place = ? WHERE id = ?",
-                         (s.end_ts, s.lat, s.lon, s.n_points, s.place, grown))
-            continue
-        conn.execute("INSERT INTO stays (member_id, start_ts, end_ts, lat, lon, n_points, place) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     (member_id, s.start_ts, s.end_ts, s.lat, s.lon, s.n_points, s.place))
+            grown_rows.append((s.end_ts, s.lat, s.lon, s.n_points, s.place, grown))
+        else:
+            added.append((member_id, s.start_ts, s.end_ts, s.lat, s.lon, s.n_points, s.place))
+    conn.executemany("UPDATE stays SET end_ts = ?, lat = ?, lon = ?, n_points = ?, place = ? "
+                     "WHERE id = ?", grown_rows)
+    # in the stays' order, as one by one: the new rows get the same ids
+    conn.executemany("INSERT INTO stays (member_id, start_ts, end_ts, lat, lon, n_points, place) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)", added)
     conn.executemany("DELETE FROM stays WHERE id = ?", [(i,) for i in gone])
 
 
@@ -223,25 +259,27 @@ def _rewrite_trip(conn, trip_id: int, t: Trip, detected: list) -> None:
          for k, (g, (m, c)) in enumerate(zip(t.legs, detected))])
 
 
+# json.dumps(value, sort_keys=True) without making an encoder per call (twice a leg a write)
+_ENCODE = json.JSONEncoder(sort_keys=True).encode
+
+
 def _dump(value) -> str | None:
-    return json.dumps(value, sort_keys=True) if value else None
+    return _ENCODE(value) if value else None
 
 
-def _update_trip(conn, trip_id: int, t: Trip, counts: dict) -> None:
-    """Same detection: refresh only what the member's context decides, when it changed."""
-    row = conn.execute(f"SELECT {', '.join(_TRIP_FINISH)} FROM trips WHERE id = ?",
-                       (trip_id,)).fetchone()
+def _update_trip(conn, entry: tuple, t: Trip, counts: dict) -> None:
+    """Same detection: refresh only what the member's context decides, when it changed.
+    ``entry`` is the stored trip as ``_stored_trips`` read it."""
+    trip_id, row, legs = entry
     finish = _trip_finish(t)
-    changed = tuple(row) != finish
+    changed = row != finish
     if changed:
         conn.execute(f"UPDATE trips SET {', '.join(c + ' = ?' for c in _TRIP_FINISH)} "
                      "WHERE id = ?", (*finish, trip_id))
-    legs = conn.execute(f"SELECT id, {', '.join(_LEG_FINISH)} FROM legs WHERE trip_id = ? "
-                        "ORDER BY seq", (trip_id,)).fetchall()
-    for row, g in zip(legs, t.legs):
+    for (leg_id, stored), g in zip(legs, t.legs):
         finish = _leg_finish(g)
-        if tuple(row)[1:] != finish:
+        if stored != finish:
             conn.execute(f"UPDATE legs SET {', '.join(c + ' = ?' for c in _LEG_FINISH)} "
-                         "WHERE id = ?", (*finish, row["id"]))
+                         "WHERE id = ?", (*finish, leg_id))
             changed = True
     counts["updated"] += int(changed)

@@ -42,13 +42,16 @@ def _activity(rec: dict) -> str | None:
 
 
 def to_fix(rec: dict) -> Fix:
-    lat, lon = rec.get("latitudeE7"), rec.get("longitudeE7")
+    get = rec.get       # a million records a file: each field looked up once, Fix built
+    lat, lon = get("latitudeE7"), get("longitudeE7")        # from positions
     if lat is None or lon is None:
         raise ValueError("no coordinates")
     lat, lon = check_position(_e7(lat), _e7(lon))
-    return Fix(ts=_time(rec), lat=lat, lon=lon, acc=rec.get("accuracy"),
-               alt=rec.get("altitude"), vel=rec.get("velocity"), cog=rec.get("heading"),
-               activity=_activity(rec))
+    stamp = get("timestamp")
+    ts = parse_time(stamp) if stamp is not None else _time(rec)
+    # ts lat lon acc alt vel cog batt activity
+    return Fix(ts, lat, lon, get("accuracy"), get("altitude"), get("velocity"), get("heading"),
+               None, _activity(rec) if get("activity") else None)
 
 
 def read(stream, name: str = ""):

@@ -145,6 +145,32 @@ def test_progress_reports_bytes_and_finishes(store, tmp_path):
     assert all(a.bytes_done <= b.bytes_done for a, b in zip(seen, seen[1:]))
 
 
+@pytest.mark.parametrize("broken", [False, True])
+def test_batches_skip_the_fsync_but_the_finished_job_is_committed_with_full(store, tmp_path,
+                                                                         broken):
+    """The import is acknowledged when it ends: its batches are committed with NORMAL,
+    the transaction that finishes its job with FULL (whose fsync of the WAL covers every
+    batch before it), and the connection is left at FULL for whatever comes next, also
+    when the file stops half-way."""
+    text = json.dumps(records(120))
+    path = write(tmp_path / "Records.json", text[: len(text) // 2] if broken else text)
+    statements = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        report = run_import(store, path, batch_size=25)
+    finally:
+        store.conn.set_trace_callback(None)
+    assert bool(report.files[0].stopped) == broken and report.files[0].fixes >= 25
+    sync = [k for k, s in enumerate(statements) if s.startswith("PRAGMA synchronous")]
+    assert [statements[k] for k in sync] == ["PRAGMA synchronous = NORMAL",
+                                             "PRAGMA synchronous = FULL"]
+    inserts = [k for k, s in enumerate(statements) if s.startswith("INSERT OR IGNORE INTO fixes")]
+    finish = max(k for k, s in enumerate(statements) if s.startswith("UPDATE import_jobs"))
+    assert sync[0] < min(inserts) and max(inserts) < sync[1] < finish
+    assert "COMMIT" in statements[finish:]
+    assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2     # FULL
+
+
 def test_import_job_row_records_the_outcome(store, tmp_path):
     run_import(store, write(tmp_path / "Records.json", records(3)))
     job = store.conn.execute("SELECT * FROM import_jobs").fetchone()
