@@ -15,26 +15,15 @@ box now, the HTTPS listener's context.
 """
 from __future__ import annotations
 
-import importlib
+from ..lazy import on_first_use
 
 # Each name and the module that has it: loaded on first use (PEP 562), so that a box with
 # TLS off never loads `cryptography` (its Rust bindings are several MB of an idle box).
-_WHERE = {"ClockNotSet": "errors", "Renewal": "authority", "TlsFiles": "authority",
-          "ensure": "authority", "BoxTls": "box", "box_names": "box",
-          "lan_addresses": "box", "unsignable_names": "box", "Finding": "check",
-          "check": "check", "ServerNames": "names", "server_names": "names",
-          "apple_profile": "trust", "ca_der": "trust", "ca_fingerprint": "trust",
-          "ca_pem": "trust"}
+_WHERE = {"ClockNotSet": ".errors", "Renewal": ".authority", "TlsFiles": ".authority",
+          "ensure": ".authority", "BoxTls": ".box", "box_names": ".box",
+          "lan_addresses": ".box", "unsignable_names": ".box", "Finding": ".check",
+          "check": ".check", "ServerNames": ".names", "server_names": ".names",
+          "apple_profile": ".trust", "ca_der": ".trust", "ca_fingerprint": ".trust",
+          "ca_pem": ".trust"}
 __all__ = list(_WHERE)
-
-
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f".{_WHERE[name]}", __name__)
-    # Loading a submodule binds its name here (`check` the module would hide `check` the
-    # function): every name it provides is bound now, before anyone reads it.
-    for provided, where in _WHERE.items():
-        if where == _WHERE[name]:
-            globals()[provided] = getattr(module, provided)
-    return globals()[name]
+__getattr__ = on_first_use(__name__, _WHERE)
