@@ -274,6 +274,7 @@ def gateway_flow(host: str):
     by_source = stats["fixes_by_source"]
     report("fixes-stored", by_source.get("owntracks-http", 0) >= 1 and by_source.get("owntracks-mqtt", 0) >= 1,
            f"fixes by source {by_source}, {stats['rejections']} refused")
+    check("crash-recovery")(lambda: crash_recovery(host, username, password, now))
 
 
 def tls_checks(host: str, box: Box):
@@ -320,8 +321,13 @@ def mqtt_connect(host: str, username: str, password: str, tls: bool):
     return client, result.get("connect")
 
 
-def mqtt_flow(host: str, username: str, password: str, now: int):
+def mqtt_flow(host: str, username: str, password: str, now: int, label: str = ""):
+    """A device logs in over MQTT and its QoS 1 location is stored; the first time
+    (`label` empty) also that a wrong password and plain MQTT from the LAN are refused."""
     tls = tls_enabled()
+    prefix = label + "-" if label else ""
+    stored = json.loads(run("/usr/local/bin/selfdata", "stats", "--json", user="selfdata"))[
+        "fixes_by_source"].get("owntracks-mqtt", 0)
     scheme = "TLS on 8883 with the box's CA" if tls else "plain MQTT on 1883 ([web] tls off)"
 
     def accepted_login():
@@ -334,16 +340,25 @@ def mqtt_flow(host: str, username: str, password: str, now: int):
 
     # The gateway wrote the broker's password file; the path unit reloads mosquitto.
     client = wait_for("mosquitto accepting the device login", accepted_login, timeout=120, every=3)
-    report("mqtt-device-login", True, f"{username} connected over {scheme}")
+    report(prefix + "mqtt-device-login", True, f"{username} connected over {scheme}")
     location = {"_type": "location", "lat": 46.1601, "lon": -1.1510, "tst": now - 30,
                 "acc": 10, "tid": "ph"}
     info = client.publish(f"owntracks/{MEMBER}/{DEVICE}",
                           json.dumps({"_type": "encrypted", "data": encrypt(
                               json.dumps(location).encode(), ENCRYPTION_KEY)}), qos=1)
     info.wait_for_publish(30)
-    report("mqtt-publish-acknowledged", info.is_published(), "QoS 1 PUBACK")
+    report(prefix + "mqtt-publish-acknowledged", info.is_published(), "QoS 1 PUBACK")
     client.loop_stop()
     client.disconnect()
+    if not label:
+        refusals(host, username, tls)
+    # The gateway's subscriber commits the fix: wait until it is in the store.
+    wait_for("the MQTT fix in the store", lambda: json.loads(run(
+        "/usr/local/bin/selfdata", "stats", "--json", user="selfdata"))["fixes_by_source"].get(
+        "owntracks-mqtt", 0) > stored, timeout=60)
+
+
+def refusals(host: str, username: str, tls: bool):
     bad, reason = mqtt_connect(host, username, "wrong-password", tls)
     bad.loop_stop()
     bad.disconnect()
@@ -361,10 +376,44 @@ def mqtt_flow(host: str, username: str, password: str, now: int):
             re.fullmatch(r"(127\.0\.0\.1|\[::1\]):1883", a) for a in listening)
             and reached.startswith("refused"),
             f"1883 listens on {' '.join(listening)}; {host}:1883 {reached}")
-    # The gateway's subscriber commits the fix: wait until it is in the store.
-    wait_for("the MQTT fix in the store", lambda: json.loads(run(
-        "/usr/local/bin/selfdata", "stats", "--json", user="selfdata"))["fixes_by_source"].get(
-        "owntracks-mqtt"), timeout=60)
+
+
+def unit_show(unit: str, *props: str) -> dict:
+    out = run("systemctl", "show", unit, "-p", ",".join(props))
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def crash_recovery(host: str, username: str, password: str, now: int):
+    """A gateway killed outright takes the broker down with it (so the broker never
+    acknowledges a phone while nothing commits: BindsTo= and the gateway's ExecStopPost=),
+    systemd brings both back by itself, and a phone's next QoS 1 message is stored."""
+    before = unit_show("selfdata-gateway.service", "NRestarts", "MainPID")
+    broker_pid = unit_show("mosquitto.service", "MainPID")["MainPID"]
+    stored = json.loads(run("/usr/local/bin/selfdata", "stats", "--json", user="selfdata"))[
+        "fixes_by_source"].get("owntracks-mqtt", 0)
+    killed_at_us = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+    run("systemctl", "kill", "--signal=SIGKILL", "selfdata-gateway.service")
+
+    def both_back():
+        gw = unit_show("selfdata-gateway.service", "ActiveState", "NRestarts", "MainPID")
+        broker = unit_show("mosquitto.service", "ActiveState", "MainPID",
+                           "InactiveEnterTimestampMonotonic")
+        if gw["ActiveState"] == broker["ActiveState"] == "active" and gw["MainPID"] != before["MainPID"]:
+            return gw, broker
+        return None
+
+    gw, broker = wait_for("the gateway and the broker back after SIGKILL", both_back, timeout=180)
+    broker_stopped = int(broker["InactiveEnterTimestampMonotonic"] or 0) > killed_at_us
+    report("crash-stops-broker", broker_stopped and broker["MainPID"] != broker_pid,
+           f"mosquitto pid {broker_pid} -> {broker['MainPID']}, inactive "
+           f"{(int(broker['InactiveEnterTimestampMonotonic'] or 0) - killed_at_us) / 1e6:.1f} s after the kill")
+    restarts = int(gw["NRestarts"]) - int(before["NRestarts"])
+    report("crash-restarts-gateway", restarts >= 1,
+           f"pid {before['MainPID']} -> {gw['MainPID']}, NRestarts +{restarts}")
+    mqtt_flow(host, username, password, now + 1, label="after-crash")
+    count = json.loads(run("/usr/local/bin/selfdata", "stats", "--json", user="selfdata"))[
+        "fixes_by_source"].get("owntracks-mqtt", 0)
+    report("after-crash-fix-stored", count == stored + 1, f"MQTT fixes {stored} -> {count}")
 
 
 def doctor_tls():
