@@ -53,7 +53,7 @@ def _trip(points: list, a: int, b: int, params: Params, context: Context, priors
     if not legs:
         return None
     legs[0].start_ts = departure_ts(seg, params)
-    legs[-1].end_ts = arrival_ts(seg, params)
+    legs[-1].end_ts = arrival_ts(seg, params, points[b + 1] if b + 1 < len(points) else None)
     _loop_evidence(legs, seg)
     legs = decide(legs, priors, context.owned_modes)
     distance = round(sum(leg.distance_m for leg in legs), 1)
