@@ -205,3 +205,14 @@ NEEDS_ROUTE = {"boat": 1e-3}
 LOOP_PROB = {"run": 0.7, "walk": 0.15, "bike": 0.1, "e-bike": 0.05, "car": 0.02, "other": 0.01}
 LOOP_MIN_M = 1000.0
 LOOP_RADIUS_M = 250.0
+
+# The walk between the trip's end and its ride: a car or a bike is kept at the door (a
+# garage, the street, the bike shed: a minute's walk), a station or a stop is a walk away
+# (transit planners' catchments: 400 m for a bus stop, 800 m for a rail station; riders'
+# median walks ~500 m to buses and ~800 m to trains: El-Geneidy, Grimsrud, Wasfi, Tétreault
+# & Surprenant-Legault 2014, "New evidence on walking distances to transit stops",
+# Transportation 41). A walk of ACCESS_WALK_M or more at either end of a ride is about
+# five times likelier before public transport than before the member's own vehicle.
+ACCESS_WALK_M = 400.0
+ACCESS_WALK_FACTOR = 0.2
+ACCESS_PRIVATE = ("car", "bike", "e-bike")
