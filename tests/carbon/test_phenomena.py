@@ -2,7 +2,6 @@
 that have the physics of it (simulation/). Each asserts what the member would notice."""
 import random
 
-
 from carbon.geo import haversine_m
 from carbon.fix import Fix
 from carbon.timeline import build_timeline
