@@ -72,12 +72,13 @@ def table(rows: list, title: str) -> None:
         ok[b] += sec * right
         conf[b] += sec * c
     print(f"-- {title}")
-    for b in sorted(tot):
-        print(f"   confidence {BINS[b]:.2f}-{min(BINS[b + 1], 1):.2f}: share of time {tot[b] / sum(tot.values()):.2f}, "
-              f"mean confidence {conf[b] / tot[b]:.2f}, right {ok[b] / tot[b]:.2f}")
     t = sum(tot.values())
+    for b in sorted(tot):
+        print(f"   confidence {BINS[b]:.2f}-{min(BINS[b + 1], 1):.2f}: share of time "
+              f"{tot[b] / t:.2f}, mean confidence {conf[b] / tot[b]:.2f}, right {ok[b] / tot[b]:.2f}")
     if t:
-        print(f"   all: mean confidence {sum(conf.values()) / t:.2f}, right {sum(ok.values()) / t:.2f}")
+        print(f"   all: mean confidence {sum(conf.values()) / t:.2f}, "
+              f"right {sum(ok.values()) / t:.2f}")
 
 
 def main(argv=None) -> int:

@@ -53,9 +53,8 @@ def _evidence_s(run, points, speeds, params: Params = DEFAULT_PARAMS) -> float:
     if lab:
         return sum(points[k + 1].ts - points[k].ts for k in range(a, b)
                    if speeds[k] >= params.walk_max_ms)
-    return sum(_walked_s(points[k + 1].ts - points[k].ts, speeds[k], dists_k)
-               for k, dists_k in ((k, speeds[k] * (points[k + 1].ts - points[k].ts))
-                                  for k in range(a, b)))
+    dts = [points[k + 1].ts - points[k].ts for k in range(a, b)]
+    return sum(_walked_s(dt, v, v * dt) for dt, v in zip(dts, speeds[a:b]))
 
 
 SEEN_WALK_M = 300.0   # a step this long was covered, whatever its pace: no fix noise at rest

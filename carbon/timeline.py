@@ -92,10 +92,12 @@ def _access_walks(legs: list) -> None:
         if k < 0 or k > last or k == j or not legs[k].loglik or not legs[j].loglik:
             continue
         walk = legs[j]
-        if walk.n_points >= 3 and walk.distance_m >= ACCESS_WALK_M and max(walk.loglik, key=walk.loglik.get) == "walk":
-            for m in ACCESS_PRIVATE:
-                if m in legs[k].loglik:
-                    legs[k].loglik[m] += math.log(ACCESS_WALK_FACTOR)
+        if walk.n_points < 3 or walk.distance_m < ACCESS_WALK_M or \
+                max(walk.loglik, key=walk.loglik.get) != "walk":
+            continue
+        for m in ACCESS_PRIVATE:
+            if m in legs[k].loglik:
+                legs[k].loglik[m] += math.log(ACCESS_WALK_FACTOR)
 
 
 def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = None,
