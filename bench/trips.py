@@ -1,7 +1,7 @@
 """Trips and modes on every data set, scored by the shared scorers, beside the targets.
 
 usage: python bench/trips.py [--pure] [--sets emission,aalto,scenarios] [--families a,b]
-                             [--seeds N] [--keep DIR] [--matrices] [--days]
+                             [--regimes a,b] [--seeds N] [--keep DIR] [--matrices] [--days]
 
 Data sets: the 11 e-mission days (coarse truth), the 4 Helsinki participants (fine truth,
 no GTFS), and each scenario family of simulation/scenarios.py (fine truth, every sampling
@@ -109,8 +109,9 @@ def data_sets(args, tmp: str) -> list:
     if "scenarios" in args.sets:
         from scenarios import write_suite
         families = args.families.split(",") if args.families else None
+        regimes = args.regimes.split(",") if args.regimes else None
         for family, folder in write_suite(os.path.join(tmp, "scenarios"), families,
-                                          None, args.seeds).items():
+                                          regimes, args.seeds).items():
             out.append((family, "scenario", folder))
     return out
 
@@ -219,6 +220,8 @@ def main(argv=None) -> int:
     ap.add_argument("--pure", action="store_true", help="the engine alone, no store")
     ap.add_argument("--sets", default="emission,aalto,scenarios")
     ap.add_argument("--families", help="scenario families (default: all)")
+    ap.add_argument("--regimes", help="scenario sampling regimes (default: all; "
+                    "1s, dense, sparse, significant)")
     ap.add_argument("--seeds", type=int, default=2, help="scenario seeds per regime")
     ap.add_argument("--keep", metavar="DIR", help="keep the predictions (and scenarios) here")
     ap.add_argument("--matrices", action="store_true", help="print every confusion matrix")

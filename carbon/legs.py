@@ -21,6 +21,7 @@ from carbon.model import Leg
 from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
 from carbon.speeds import step_distances, window_speeds
+from carbon.stays import WALK_PACE_MS
 
 _HALT_S = 45.0        # standing this long: time to get off a train and onto a bike
 LONG_HALT_S = 120.0   # no vehicle stands this long on the way except at a station, in a jam
@@ -52,7 +53,24 @@ def _evidence_s(run, points, speeds, params: Params = DEFAULT_PARAMS) -> float:
     if lab:
         return sum(points[k + 1].ts - points[k].ts for k in range(a, b)
                    if speeds[k] >= params.walk_max_ms)
-    return sum(points[k + 1].ts - points[k].ts for k in range(a, b) if speeds[k] >= STOP_SPEED_MS)
+    dts = [points[k + 1].ts - points[k].ts for k in range(a, b)]
+    return sum(_walked_s(dt, v, v * dt) for dt, v in zip(dts, speeds[a:b]))
+
+
+SEEN_WALK_M = 300.0   # a step this long was covered, whatever its pace: no fix noise at rest
+#                       reaches it (cleaning drops guesses worse than 200 m)
+
+
+def _walked_s(dt: float, speed: float, dist: float) -> float:
+    """Evidence of walking in one step: its time when the member moved at walking pace or
+    more; for a long step at a slower pace (a distance-filtered phone reports a walk and
+    a wait at a crossing or a stop as one 500 m step over ten minutes), the time it takes
+    to walk its length, which it certainly holds; a standstill, none."""
+    if speed >= STOP_SPEED_MS:
+        return dt
+    if dist >= SEEN_WALK_M:
+        return min(dt, dist / WALK_PACE_MS)
+    return 0.0
 
 
 class _Runs:
@@ -64,7 +82,7 @@ class _Runs:
         for k, v in enumerate(speeds):
             dt = points[k + 1].ts - points[k].ts
             fast.append(fast[-1] + (dt if v >= params.walk_max_ms else 0.0))
-            slow.append(slow[-1] + (dt if v >= STOP_SPEED_MS else 0.0))
+            slow.append(slow[-1] + _walked_s(dt, v, dists[k]))
             dist.append(dist[-1] + dists[k])
         self.fast, self.slow, self.dist, self.params = fast, slow, dist, params
         self.nodes = [[lab, a, b, k - 1, k + 1, True] for k, (lab, a, b) in enumerate(runs)]

@@ -25,7 +25,9 @@ def measurable(f: LegFeatures) -> dict:
     if timed:
         out["cruise"] = f.p85_held_ms
         out["top"] = f.p95_held_ms
-    if f.sustained_p85_ms is not None and f.median_step_s <= 2 * TIMED_STEP_S:
+    # a single step (a silent hop) has no two-minute headway of its own: it is its mean
+    if f.sustained_p85_ms is not None and f.median_step_s <= 2 * TIMED_STEP_S and \
+            f.n_fixes >= 3:
         out["sustained"] = f.sustained_p85_ms
     # Halts are counted where the phone saw the member: over a ride it mostly did not see
     # (a tunnel), "no halt seen" is no evidence against a metro stopping at every station

@@ -130,8 +130,11 @@ RANGES = {
                          stops=(0.0, 0.3, 0.5, 0.5), wait=(60.0, 1800.0, 0.8, 0.5),
                          distance=(500.0, 100000.0, 0.7, 0.7), stations=("poisson", 50.0)))],
     # Airliners: gate to gate 150-800 km/h including taxi, climb and descent; phones off.
+    # A phone that does report along a flight (GPS by a window) sees it cruise most of the
+    # time, so its two-minute headway's p85 is a cruise: 130-150 m/s for turboprops (ATR
+    # 72: ~510 km/h), 230-260 m/s for jets (a hop of one silent step has no headway).
     "plane": [(1.0, _r(mean=(40.0, 250.0, 0.3, 0.3), cruise=(60.0, 270.0, 0.3, 0.3),
-                       top=(60.0, 280.0, 0.3, 0.3), sustained=(60.0, 270.0, 0.3, 0.3),
+                       top=(60.0, 280.0, 0.3, 0.3), sustained=(130.0, 270.0, 0.3, 0.3),
                        stops=(0.0, 0.3, 0.5, 0.5), blind=(0.7, 1.0, 0.15, 0.1),
                        wait=(600.0, 7200.0, 1.0, 0.7), distance=(100000.0, 1.5e7, 0.6, 0.5),
                        stations=("poisson", 5000.0)))],
@@ -205,3 +208,14 @@ NEEDS_ROUTE = {"boat": 1e-3}
 LOOP_PROB = {"run": 0.7, "walk": 0.15, "bike": 0.1, "e-bike": 0.05, "car": 0.02, "other": 0.01}
 LOOP_MIN_M = 1000.0
 LOOP_RADIUS_M = 250.0
+
+# The walk between the trip's end and its ride: a car or a bike is kept at the door (a
+# garage, the street, the bike shed: a minute's walk), a station or a stop is a walk away
+# (transit planners' catchments: 400 m for a bus stop, 800 m for a rail station; riders'
+# median walks ~500 m to buses and ~800 m to trains: El-Geneidy, Grimsrud, Wasfi, Tétreault
+# & Surprenant-Legault 2014, "New evidence on walking distances to transit stops",
+# Transportation 41). A walk of ACCESS_WALK_M or more at either end of a ride is about
+# five times likelier before public transport than before the member's own vehicle.
+ACCESS_WALK_M = 400.0
+ACCESS_WALK_FACTOR = 0.2
+ACCESS_PRIVATE = ("car", "bike", "e-bike")

@@ -12,7 +12,13 @@ import math
 from carbon.geo import METRES_PER_DEGREE_LAT, distance_m
 from carbon.params import DEFAULT_PARAMS, Params
 
-_STRAY_TOLERANCE = 1   # fixes allowed outside the radius before the run is over
+_STRAY_TOLERANCE = 1   # fixes allowed outside the radius before the run is over...
+_STRAY_MAX_M = 400.0   # ... unless the run is one fix so far and the next is this far and
+#                        beyond three accuracies: a reflected GPS fix or a Wi-Fi guess strays
+#                        tens to a few hundred metres, and a phone that reports at places
+#                        keeps its tolerance, while a distance-filtered phone (OwnTracks'
+#                        ~500 m) never reports twice at a place and only once the member has
+#                        gone (carbon.trips.FILTER_STEP_M)
 WALK_PACE_MS = 1.4     # the slowest way to cover a hop: the dwell it implies is the longest
 _CORE_M = 25.0         # fixes at rest wander this much around a place (GPS outdoors, wifi in)
 _GPS_ACC_M = 30.0      # accuracy of a GPS fix in town; worse ones are network positions
@@ -36,11 +42,15 @@ def _grow(points: list, i: int, radius: float) -> int:
         dy = (q.lat - sum_lat / k) * m_lat
         dx = (q.lon - sum_lon / k) * m_lon
         reach = radius + (0.5 * (q.acc - _GPS_ACC_M) if q.acc and q.acc > _GPS_ACC_M else 0.0)
-        if dx * dx + dy * dy <= reach * reach:
+        d2 = dx * dx + dy * dy
+        if d2 <= reach * reach:
             sum_lat += q.lat
             sum_lon += q.lon
             k += 1
             last_in = j
+        elif k == 1 and d2 > _STRAY_MAX_M * _STRAY_MAX_M and \
+                d2 > (reach + 3.0 * (q.acc or 0.0)) ** 2:
+            break       # not a stray: a report from elsewhere (see _STRAY_MAX_M)
         j += 1
     return last_in
 

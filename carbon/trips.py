@@ -55,6 +55,25 @@ def _awake_after(points: list, k: int, params: Params) -> bool:
     return k + 1 < len(points) and points[k + 1].ts - points[k].ts <= 2 * params.speed_window_s
 
 
+FILTER_STEP_M = 400.0   # OwnTracks' significant changes report every ~500 m (iOS: also at
+#                         most every 5 min; Android: locatorDisplacement 500 m), less noise
+
+
+def _reports_by_distance(points: list, k: int, b: int, to_stay: bool) -> bool:
+    """Does the phone report by distance across the silent step k -> k+1 out of a stay? A
+    distance filter reports only once the member is ~500 m from its last report, indoors or
+    not, and then again only every ~500 m: the hop out of the place is such a step, and so
+    is the next one (or the hop reaches the next stay: the whole trip in one report)."""
+    def far(i):
+        p, q = points[i], points[i + 1]
+        return distance_m(p.lat, p.lon, q.lat, q.lon) >= FILTER_STEP_M
+    if not far(k):
+        return False
+    if k + 1 == b:
+        return to_stay
+    return far(k + 1)
+
+
 def _wake_hop(points: list, k: int, a: int, b: int, from_stay: bool, to_stay: bool,
               params: Params) -> bool:
     """Is the silent step k -> k+1 the phone asleep at a stay rather than missing data?
@@ -66,7 +85,8 @@ def _wake_hop(points: list, k: int, a: int, b: int, from_stay: bool, to_stay: bo
     if distance_m(p.lat, p.lon, q.lat, q.lon) > params.wake_hop_m:
         return False
     if from_stay and k == a:
-        return _awake_after(points, k + 1, params)
+        return _awake_after(points, k + 1, params) or \
+            _reports_by_distance(points, k, b, to_stay)
     return to_stay and k + 1 == b
 
 
@@ -170,12 +190,35 @@ def departure_ts(seg: list, params: Params = DEFAULT_PARAMS) -> int:
     return int(max(p0.ts, p1.ts - back))
 
 
-def arrival_ts(seg: list, params: Params = DEFAULT_PARAMS) -> int:
+def arrival_ts(seg: list, params: Params = DEFAULT_PARAMS, after=None) -> int:
     """When the member arrived: the first fix of the next stay, a real observation of the
     member at the place (phones record densely until they notice the stop), unless the phone
-    fell silent on the way in: then the last moving fix plus the walk to the place."""
+    fell silent on the way in: then the last moving fix plus the walk to the place. `after`:
+    the fix after seg[-1] (None: the data ends there, on the move)."""
     if len(seg) < 3:
         return seg[-1].ts      # one hop between two stays: the phone woke at the new place
     p0, p1 = seg[-2], seg[-1]
+    if after is None:
+        return p1.ts
+    if _silent_on_the_way(p0, p1, after, params):
+        # a phone that reports every step of distance fell silent before the next one: the
+        # member stopped somewhere within that step, on average half of it after p1
+        return int(min(p1.ts + (p1.ts - p0.ts) / 2, quiet_until([p1, after], 0)))
     ahead = distance_m(p0.lat, p0.lon, p1.lat, p1.lon) / WALK_PACE_MS
     return int(min(p1.ts, p0.ts + max(ahead, 2 * params.speed_window_s)))
+
+
+_MOVING_MS = 0.5        # a step covered at this pace or more ended on the move
+
+
+def _silent_on_the_way(p0, p1, after, params: Params) -> bool:
+    """Was p1, the next stay's first fix, reported on the way rather than at the place? The
+    phone reached it moving, then fell silent (a stay seen only through a silence) and was
+    never seen there again: the next fix is beyond the stay radius, on the way out. A phone
+    that reports at places (every 10-30 minutes) shows the place itself, and p1 is there."""
+    dt = p1.ts - p0.ts
+    if dt <= 0 or after.ts - p1.ts < params.stay_min_s:
+        return False
+    if distance_m(p0.lat, p0.lon, p1.lat, p1.lon) / dt < _MOVING_MS:
+        return False
+    return distance_m(p1.lat, p1.lon, after.lat, after.lon) > params.stay_radius_m

@@ -6,7 +6,13 @@ Regimes (the ones the engine meets in the wild):
   Helsinki test, it drops fixes while standing (a stop shows as a gap);
 * ``sparse``: Google's location history, a fix every 1-2 minutes, GPS, Wi-Fi or cell;
 * ``significant``: OwnTracks' significant-changes mode (iOS): a fix once the phone has moved
-  ~500 m and at most every ~5 minutes, nothing while it stays.
+  ~500 m and at most every ~5 minutes, nothing while it stays. A distance filter does not
+  know whether the phone is indoors: walking 500 m through a terminal or landing 300 km
+  away is a significant change like any other, and starting the monitoring delivers the
+  current position at once (Apple, `startMonitoringSignificantLocationChanges()`: "After
+  returning a current location fix, the receiver generates update events only when a
+  significant change in the user's location is detected"; a change is ~500 m or a new
+  cell tower, never more often than every five minutes).
 
 Errors: GPS error is correlated in time (an AR(1) process with a ~5 min time constant,
 per-axis sigma ~ accuracy/1.5, since Android reports a 68 % radius); in streets, multipath
@@ -162,18 +168,18 @@ def observe(samples: list, regime: Regime, frame, rng: random.Random,
 
 
 def _interval(s, regime: Regime, rng: random.Random) -> int:
+    if regime.every_s is None:
+        return 1                  # distance-based: the distance and the minimum gap decide
     if s.env == "indoor":
         span = regime.stay_every_s
         return rng.randint(*span) if span else 10 ** 9
-    if regime.every_s is None:
-        return 1
     return rng.randint(*regime.every_s)
 
 
 def _due(s, regime: Regime, last_t, last_xy, due: int, rng: random.Random) -> bool:
     if s.t < due:
         return False
-    if s.env == "indoor" and regime.stay_every_s is None:
+    if s.env == "indoor" and regime.stay_every_s is None and regime.every_s is not None:
         return False
     if regime.every_s is not None or last_t is None:
         return True

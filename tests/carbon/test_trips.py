@@ -1,6 +1,7 @@
 from datetime import datetime, timezone
 
 from simulation.household import simulate_household
+from carbon.fix import Fix
 from carbon.timeline import build_timeline
 
 from carbon_helpers import HOME, PERIGNY, still, straight_track
@@ -110,3 +111,12 @@ def test_short_stop_is_not_a_stay():
         still(t0 + 310, mid, 230, every=10) + straight_track(t0 + 550, mid, PERIGNY, 600) + \
         still(t0 + 1160, PERIGNY, 1800)
     assert len(build_timeline(points).trips) == 1
+
+
+def test_a_wifi_guess_far_off_in_a_stay_makes_no_trip():
+    # a phone that reports from home every 15 minutes, once from a Wi-Fi position 500 m off
+    # (its access point misplaced in the database): one stay, no walk there and back
+    home = still(MIDNIGHT, HOME, 3 * 3600, every=900, acc=20.0)
+    off = Fix(home[6].ts + 420, HOME[0] + 0.0045, HOME[1], 40.0)
+    tl = build_timeline(home + [off])
+    assert tl.trips == [] and len(tl.stays) == 1
