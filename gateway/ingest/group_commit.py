@@ -100,10 +100,10 @@ class Ingest:
 
     async def submit_many(self, subs: list[Submission]) -> list[Outcome]:
         """Several submissions in one trip to the writer, each as ``submit`` would take it:
-        their outcomes in order, returned once all are committed (in one transaction, or
-        in consecutive ones when they are more than a batch). MQTT hands over what one read
-        of the broker's socket brought: a future per message and its wake-up cost more
-        than the message's own parsing."""
+        their outcomes in order, returned once all are committed (in one transaction: the
+        writer never splits them). MQTT hands over what paho read since the loop last
+        looked: a future per message and its wake-up cost more than the message's own
+        parsing."""
         if self._task is None:
             raise RuntimeError("ingest is not running")
         outcomes: list[Outcome | None] = []

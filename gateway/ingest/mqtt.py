@@ -78,8 +78,8 @@ class MqttRouter:
         self.publish = None  # the subscriber's publish, once the service has connected it
 
     async def on_messages(self, messages: list[tuple[str, bytes]]) -> list[bool]:
-        """What one read of the broker's socket brought, (topic, payload) each, committed
-        together. For each message whether it was handled (stored, or refused with its
+        """A batch from the broker (what paho read since the loop last looked), (topic,
+        payload) each, committed together. For each message whether it was handled (stored, or refused with its
         reason stored): one that was not (a fault of ours, logged) is not acknowledged, and
         the broker sends it again, while the others go on."""
         handled = [True] * len(messages)
