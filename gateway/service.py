@@ -299,7 +299,7 @@ class Gateway:
         self.mqtt = MqttSubscriber(
             m.host, m.port, client_id=m.username, username=m.username,
             password=broker.gateway_password(self.config), topics=mqtt_ingest.TOPICS,
-            handler=self.mqtt_router.on_message, keepalive=m.keepalive,
+            handler=self.mqtt_router.on_messages, keepalive=m.keepalive,
             retry_seconds=m.retry_seconds)
         self.mqtt_router.publish = self.mqtt.publish
         await self.mqtt.start()

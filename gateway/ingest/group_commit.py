@@ -96,30 +96,52 @@ class Ingest:
     async def submit(self, sub: Submission) -> Outcome:
         """Commit what the submission holds, within the device's quotas; returns after the
         commit (a refusal by quota is an outcome too: the caller still answers)."""
+        return (await self.submit_many([sub]))[0]
+
+    async def submit_many(self, subs: list[Submission]) -> list[Outcome]:
+        """Several submissions in one trip to the writer, each as ``submit`` would take it:
+        their outcomes in order, returned once all are committed (in one transaction: the
+        writer never splits them). MQTT hands over what paho read since the loop last
+        looked: a future per message and its wake-up cost more than the message's own
+        parsing."""
         if self._task is None:
             raise RuntimeError("ingest is not running")
-        if sub.device is not None and not self._rates.admit(sub.device.id, _items(sub)):
-            return await self._over_rate(sub)
-        self._cap_raw(sub)
-        return await self._enqueue(sub)
-
-    async def _enqueue(self, sub: Submission) -> Outcome:
-        fut = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((sub, fut))
-        return await fut
+        outcomes: list[Outcome | None] = []
+        queued: list[Submission] = []
+        answers: list[int | None] = []   # for each queued one, whose outcome it is
+        for sub in subs:
+            if sub.device is not None and not self._rates.admit(sub.device.id, _items(sub)):
+                outcome, note = self._over_rate(sub)
+                if note is not None:   # the refusal's record: its outcome answers nobody
+                    queued.append(note)
+                    answers.append(None)
+                outcomes.append(outcome)
+                continue
+            self._cap_raw(sub)
+            answers.append(len(outcomes))
+            queued.append(sub)
+            outcomes.append(None)
+        if queued:
+            fut = asyncio.get_running_loop().create_future()
+            self._queue.put_nowait((queued, fut))
+            for index, outcome in zip(answers, await fut):
+                if index is not None:
+                    outcomes[index] = outcome
+        return outcomes
 
     async def run_write(self, fn: Callable, *args):
         """Run other writing work (``fn(*args)``, which opens its own transaction) in the
         writer thread, between two batches: one writer at a time, never a busy wait."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
-    async def _over_rate(self, sub: Submission) -> Outcome:
+    def _over_rate(self, sub: Submission) -> tuple[Outcome, Submission | None]:
+        """The refusal, and the rejection to store with it (at most one a minute)."""
         refused, reason, device = max(1, _items(sub)), self.limits.rate_reason, sub.device
         self.counts[f"{sub.source}.over_quota"] += refused
+        note = None
         if self._rate_notes.worth_storing(device.id, "rate", device.username):
-            await self._enqueue(Submission(sub.source, device, rejections=[
-                _quota_rejection(sub, reason)]))
-        return Outcome(rejected=refused, refusal=reason)
+            note = Submission(sub.source, device, rejections=[_quota_rejection(sub, reason)])
+        return Outcome(rejected=refused, refusal=reason), note
 
     def _cap_raw(self, sub: Submission) -> None:
         """The raw copy kept beside a fix is for exports and debugging: past the limit the
@@ -144,9 +166,9 @@ class Ingest:
             item = await self._queue.get()
             if item is None:
                 break
-            batch = [item]
+            batch, size = [item], len(item[0])
             deadline = loop.time() + self.batch_wait
-            while len(batch) < self.batch_max:
+            while size < self.batch_max:
                 try:
                     item = self._queue.get_nowait()
                 except asyncio.QueueEmpty:
@@ -161,21 +183,24 @@ class Ingest:
                     stopping = True
                     break
                 batch.append(item)
+                size += len(item[0])
             await self._commit(loop, batch)
 
     async def _commit(self, loop, batch) -> None:
-        subs = [s for s, _ in batch]
+        subs = [s for subs, _ in batch for s in subs]
         try:
             outcomes, committed = await loop.run_in_executor(self._executor, self._write, subs)
         except Exception as exc:  # the database failed: nobody gets an acknowledgement
-            log.exception("ingest: batch of %d submissions not committed", len(batch))
+            log.exception("ingest: batch of %d submissions not committed", len(subs))
             for _, fut in batch:
                 if not fut.done():
                     fut.set_exception(exc)
             return
-        for (_, fut), outcome in zip(batch, outcomes):
+        start = 0
+        for item_subs, fut in batch:
             if not fut.done():
-                fut.set_result(outcome)
+                fut.set_result(outcomes[start:start + len(item_subs)])
+            start += len(item_subs)
         for listener in self.listeners:
             try:
                 listener(committed)

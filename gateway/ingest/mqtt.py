@@ -2,10 +2,11 @@
 the cards the gateway publishes so phones show household names.
 
 The subscriber itself (``receivers.mqtt.MqttSubscriber``) only receives; the service starts
-it with ``MqttRouter.on_message`` as its handler.
+it with ``MqttRouter.on_messages`` as its handler.
 """
 from __future__ import annotations
 
+import logging
 import time
 
 from receivers import owntracks as ot
@@ -13,7 +14,9 @@ from receivers import owntracks as ot
 from .. import accounts
 from ..model import Rejection
 from .group_commit import Ingest, Submission
-from .owntracks import card_without_big_face, ingest_payload, our_card
+from .owntracks import card_without_big_face, our_card, to_submission
+
+log = logging.getLogger(__name__)
 
 SOURCE = "owntracks-mqtt"
 TOPICS = ["owntracks/#"]
@@ -67,35 +70,58 @@ class DeviceDirectory:
 
 
 class MqttRouter:
-    """One MQTT message to the device its topic names, then through the same OwnTracks path
-    as HTTP (``ingest.owntracks``); returns once committed, so the PUBACK follows."""
+    """MQTT messages to the devices their topics name, then through the same OwnTracks path
+    as HTTP (``ingest.owntracks``); returns once committed, so the PUBACKs follow."""
 
     def __init__(self, ingest: Ingest, devices: DeviceDirectory, *, max_bytes: int):
         self.ingest, self.devices, self.max_bytes = ingest, devices, max_bytes
         self.publish = None  # the subscriber's publish, once the service has connected it
 
-    async def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
+    async def on_messages(self, messages: list[tuple[str, bytes]]) -> list[bool]:
+        """A batch from the broker (what paho read since the loop last looked), (topic,
+        payload) each, committed together. For each message whether it was handled (stored, or refused with its
+        reason stored): one that was not (a fault of ours, logged) is not acknowledged, and
+        the broker sends it again, while the others go on."""
+        handled = [True] * len(messages)
+        subs, infos = [], []
+        for i, (topic, payload) in enumerate(messages):
+            try:
+                sub, subtopic = self._submission(topic, payload)
+            except Exception:
+                log.exception("mqtt: message on %s could not be handled", topic)
+                handled[i] = False
+                continue
+            if sub is not None:
+                subs.append(sub)
+                if subtopic == "info":
+                    infos.append(sub)
+        if subs:
+            await self.ingest.submit_many(subs)
+        for sub in infos:
+            smaller = card_without_big_face(sub)
+            if smaller is not None and self.publish is not None:
+                self.publish(f"{sub.device.topic}/info", smaller, retain=True)
+        return handled
+
+    def _submission(self, topic: str, payload: bytes) -> tuple[Submission | None, str | None]:
         try:
             member, name, subtopic = ot.parse_topic(topic)
         except ot.Rejected as exc:
-            await self.ingest.reject(Rejection(SOURCE, exc.reason, payload, where=topic))
-            return
+            return Submission(SOURCE, rejections=[
+                Rejection(SOURCE, exc.reason, payload, where=topic)]), None
         if subtopic == "cmd":
-            return  # commands go to phones; seeing our own is normal
+            return None, subtopic  # commands go to phones; seeing our own is normal
         device = self.devices.get(member, name)
         if device is None:
-            await self.ingest.reject(Rejection(SOURCE, "unknown device", payload, where=topic))
-            return
+            return Submission(SOURCE, rejections=[
+                Rejection(SOURCE, "unknown device", payload, where=topic)]), subtopic
         if subtopic not in KNOWN_SUBTOPICS:
-            await self.ingest.submit(Submission(SOURCE, device, rejections=[
+            return Submission(SOURCE, device, rejections=[
                 Rejection(SOURCE, f"unknown topic '{subtopic}'", payload, device.id,
-                          where=topic)]))
-            return
-        _, sub = await ingest_payload(self.ingest, device, payload, SOURCE, subtopic=subtopic,
-                                      max_bytes=self.max_bytes)
-        smaller = card_without_big_face(sub) if subtopic == "info" else None
-        if smaller is not None and self.publish is not None:
-            self.publish(f"{device.topic}/info", smaller, retain=True)
+                          where=topic)]), subtopic
+        return to_submission(device, payload, SOURCE, subtopic=subtopic,
+                             max_bytes=self.max_bytes,
+                             max_face_bytes=self.ingest.limits.max_face_bytes), subtopic
 
 
 def publish_cards(mqtt, conn) -> None:

@@ -9,6 +9,7 @@ import sqlite3
 from gateway import accounts
 from gateway.ingest.group_commit import Ingest
 from gateway.ingest.owntracks import to_submission
+from gateway.ingest.quota import Limits
 from gateway.store import Store
 from harness import Household, make_config
 from helpers import location
@@ -96,4 +97,35 @@ def test_the_directory_asks_whether_the_household_changed_at_most_every_quarter_
         now[0] = 0.3    # past it: the change is seen
         assert directory.get("bob", "phone") is None
     finally:
+        store.close()
+
+
+async def test_submit_many_answers_each_in_order_after_one_commit_and_refuses_by_rate(tmp_path):
+    config = make_config(tmp_path)
+    Household(config)
+    store = Store(config.db_path).open()
+    ingest = Ingest(store, batch_wait_ms=200, limits=Limits(device_burst=3))  # 3 at once
+    await ingest.start()
+    alice = accounts.get_device(store.conn, "alice", "phone")
+    bob = accounts.get_device(store.conn, "bob", "phone")
+    commits = []
+    ingest.listeners.append(lambda c: commits.append(len(c.fixes)))
+    try:
+        items = [(alice, T0), (bob, T0), (bob, T0 + 1), (alice, T0), (bob, T0 + 2),
+                 (bob, T0 + 3), (alice, T0 + 1)]
+        subs = [to_submission(d, _payload(ts), "owntracks-mqtt") for d, ts in items]
+        outcomes = await ingest.submit_many(subs)
+        # bob's fourth is over his burst: refused, the others answered in their order.
+        assert [(o.stored, o.duplicates, o.refusal is not None) for o in outcomes] == [
+            (1, 0, False), (1, 0, False), (1, 0, False), (0, 1, False), (1, 0, False),
+            (0, 0, True), (1, 0, False)]
+        assert commits == [5], "the submissions did not share one commit"
+        stored = {tuple(r) for r in store.conn.execute("SELECT device_id, ts FROM fixes")}
+        assert stored == {(alice.id, T0), (bob.id, T0), (bob.id, T0 + 1), (bob.id, T0 + 2),
+                          (alice.id, T0 + 1)}
+        reasons = [r[0] for r in store.conn.execute("SELECT reason FROM rejections")]
+        assert len(reasons) == 1 and "rate quota" in reasons[0]   # the refusal, recorded
+        assert ingest.counts["owntracks-mqtt.over_quota"] == 1
+    finally:
+        await ingest.stop()
         store.close()
