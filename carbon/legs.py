@@ -526,7 +526,7 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     core, bridged = _bridge_network_positions(core, trip_acc)
     # Nothing bridged: the core's steps are the trip's, already measured.
     dists = steps[lo:hi] if len(core) == hi - lo + 1 else step_distances(core)
-    speeds = window_speeds(core, _speed_window(params, trip_acc), dists)
+    speeds = window_speeds(core, _speed_window(params, trip_acc), dists, silence_s=HOP_MIN_S)
     labels = [v >= params.walk_max_ms for v in speeds]
     runs = _absorb_short(_runs(labels), core, dists, speeds, params)
     runs = [part for run in runs for part in _split_at_halt(run, core, speeds, dists, params)]
