@@ -80,3 +80,16 @@ def test_a_position_no_vehicle_reached_does_not_lengthen_the_ride():
     ridden = sum(g.distance_m for g in legs)
     assert abs(ridden - 450.0 * 13) < 300.0, ridden
     assert distance_m(points[6].lat, points[6].lon, points[7].lat, points[7].lon) < 45 * 30
+
+
+def test_a_phone_too_coarse_to_see_a_dwell_counts_no_missing_station():
+    # the same metro seen every 30 s: a 25 s dwell falls between two fixes, so "no station
+    # halt" is what any train looks like at that sampling, not evidence that it was a car;
+    # at 10 s the dwells are seen and counted as evidence
+    from carbon.likelihood import measurable
+    ride = _metro_with_dwells(25)
+    coarse = [f for f in ride if (f.ts - T0) % 30 == 0]
+    f30 = _features(coarse)
+    assert f30.station_halts == 0 and "stations" not in measurable(f30)
+    f10 = _features([f for f in _metro_with_dwells(40) if (f.ts - T0) % 10 == 0])
+    assert f10.station_halts and measurable(f10)["stations"] == f10.station_halts
