@@ -78,7 +78,8 @@ def _noise(rows: list, rms_m: float, rng, tau_s: float | None = None) -> list:
         lat = float(r["lat"])
         r = dict(r)
         r["lat"] = repr(lat + north / M_PER_DEG)
-        r["lon"] = repr(float(r["lon"]) + east / (M_PER_DEG * max(math.cos(math.radians(lat)), 0.01)))
+        per_deg_lon = M_PER_DEG * max(math.cos(math.radians(lat)), 0.01)
+        r["lon"] = repr(float(r["lon"]) + east / per_deg_lon)
         acc = float(r["acc"]) if r.get("acc") not in (None, "") else 0.0
         r["acc"] = repr(max(acc, rms_m))
         out.append(r)
@@ -116,7 +117,8 @@ def write_degraded(src: str, dst: str, spec: str, seed: int) -> None:
         rng = random.Random(zlib.crc32(f"{seed}/{day}/{spec}".encode()))
         out = degrade(rows, spec, rng)
         with open(os.path.join(dst, day, "points.csv"), "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()) if rows else ["ts", "lat", "lon", "acc"])
+            names = list(rows[0].keys()) if rows else ["ts", "lat", "lon", "acc"]
+            w = csv.DictWriter(f, fieldnames=names)
             w.writeheader()
             w.writerows(out)
 
