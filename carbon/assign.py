@@ -7,7 +7,7 @@
 4. The member's own vehicles refine a mode within its family (an e-scooter rider's
    "bike-like" leg is an e-scooter).
 """
-from carbon.decode import decode
+from carbon.decode import decode, most_probable
 from carbon.envelopes import allowed
 from carbon.model import Leg
 from carbon.modes import _fit_to_owned as fit_to_owned
@@ -41,33 +41,50 @@ def decide(legs: list, priors, owned: frozenset = frozenset()) -> list:
     if not legs:
         return legs
     kinds = _owned_kinds(priors.kinds, owned)
-    modes, margs = decode([_masked(leg) for leg in legs], kinds)
+    modes, margs = decode([_masked(leg) for leg in legs], kinds,
+                          [max(_duration(leg), 1) for leg in legs])
     for leg, mode, marg in zip(legs, modes, margs):
-        _set(leg, mode, marg)
+        leg.mode, leg.probs = mode, dict(marg)      # whole marginals until _finish
     legs = carry_bike(join_same_mode(legs))
     for leg in legs:
         _recheck(leg)
-        leg.mode = fit_to_owned(leg.mode, owned)
+        _fit_to_owned(leg, owned)
+        _finish(leg)
     return legs
 
 
-def _set(leg: Leg, mode: str, marg: dict) -> None:
-    leg.mode = mode
-    leg.confidence = round(marg.get(mode, 0.0), 3)
+def _finish(leg: Leg) -> None:
+    """The leg keeps its mode's probability and the runners-up, as the decision saw them."""
+    marg = leg.probs or {}
+    leg.confidence = round(marg.get(leg.mode, 0.0), 3)
     top = sorted(marg.items(), key=lambda kv: -kv[1])[:_TOP]
     leg.probs = {m: round(p, 3) for m, p in top if p >= 0.005}
 
 
 def _recheck(leg: Leg) -> None:
-    """A joined leg outside its envelope takes its most probable allowed mode."""
+    """A joined leg outside its envelope takes its most probable allowed mode; the modes it
+    cannot be have probability zero (the rest renormalised)."""
     if fits(leg, leg.mode):
         return
-    options = [m for m in sorted(leg.probs or {}, key=lambda m: -leg.probs[m]) if fits(leg, m)]
-    if not options:
-        ll = _masked(leg)
-        options = sorted(ll, key=lambda m: -ll[m])
-    leg.mode = options[0] if options else "unknown"
-    leg.confidence = round((leg.probs or {}).get(leg.mode, 0.0), 3)
+    probs = {m: p for m, p in (leg.probs or {}).items() if fits(leg, m)}
+    total = sum(probs.values())
+    if total > 0:
+        leg.probs = {m: p / total for m, p in probs.items()}
+        leg.mode = most_probable(leg.probs)
+        return
+    ll = _masked(leg)
+    leg.mode = max(ll, key=ll.get) if ll else "unknown"
+    leg.probs = {leg.mode: 1.0} if ll else {}
+
+
+def _fit_to_owned(leg: Leg, owned: frozenset) -> None:
+    """The member's own vehicle within the mode's family: the probability goes with it."""
+    mode = fit_to_owned(leg.mode, owned)
+    if mode != leg.mode and leg.probs is not None:
+        probs = dict(leg.probs)
+        probs[mode] = probs.get(mode, 0.0) + probs.pop(leg.mode, 0.0)
+        leg.probs = probs
+    leg.mode = mode
 
 
 def _owned_kinds(kinds: dict, owned: frozenset) -> dict:
@@ -96,9 +113,9 @@ def join_same_mode(legs: list) -> list:
 
 def _absorb(prev: Leg, leg: Leg) -> None:
     """prev takes leg's span, distance and evidence (independent parts of one ride)."""
+    prev.probs = _time_mix(prev, leg)
     prev.end_ts = leg.end_ts
     prev.distance_m = round(prev.distance_m + leg.distance_m, 1)
-    prev.confidence = max(prev.confidence, leg.confidence)
     prev.n_points += leg.n_points - 1
     if prev.loglik and leg.loglik:
         prev.loglik = {m: v + leg.loglik[m] for m, v in prev.loglik.items() if m in leg.loglik}
@@ -113,6 +130,14 @@ def _absorb(prev: Leg, leg: Leg) -> None:
     prev.features = merged
 
 
+def _time_mix(a: Leg, b: Leg) -> dict:
+    """The joined leg's probabilities: each part's, weighed by its time (what the member's
+    day shows, instant by instant). A mode most probable in both parts stays so."""
+    wa, wb = max(_duration(a), 1), max(_duration(b), 1)
+    pa, pb = a.probs or {}, b.probs or {}
+    return {m: (wa * pa.get(m, 0.0) + wb * pb.get(m, 0.0)) / (wa + wb) for m in {*pa, *pb}}
+
+
 def carry_bike(legs: list) -> list:
     """A cyclist does not leave the bike behind in the middle of a trip: between two cycle
     legs (a train between them carried it too), a stretch at walking pace is the member
@@ -125,5 +150,14 @@ def carry_bike(legs: list) -> list:
         if legs[k].mode in FOOT_MODES:
             legs[k].mode = legs[k - 1].mode if legs[k - 1].mode in _CYCLES else \
                 next(legs[j].mode for j in idx if j > k)
-            legs[k].confidence = 0.5
+            _carried(legs[k])
     return join_same_mode(legs)
+
+
+def _carried(leg: Leg) -> None:
+    """The bike is with the member: the leg's walking and running are the bike pushed, and
+    their probability the bike's."""
+    probs = dict(leg.probs or {})
+    foot = sum(probs.pop(m, 0.0) for m in FOOT_MODES)
+    probs[leg.mode] = probs.get(leg.mode, 0.0) + foot
+    leg.probs = probs

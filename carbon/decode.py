@@ -4,9 +4,10 @@ Each leg brings its likelihood under every mode (carbon.likelihood, plus a GTFS 
 the phone's activity); the trip brings structure. A trip is of one *kind*, the private
 vehicle the member left with (none, a bike, a car: carbon.mode_params.TRIP_KINDS), which
 decides which modes its legs may take; inside it, vehicles are joined by walks. For each
-kind, Viterbi finds the best sequence of modes and forward-backward the probability of
-each mode at each leg; the kinds are then weighed by how well they explain the legs.
-Each leg gets its mode, the probability of that mode (its confidence) and its runners-up.
+kind, forward-backward gives the probability of each mode at each leg; the kinds are
+weighed by how well they explain the legs, and the legs' modes are the decision those
+probabilities make right for the most time. Each leg gets its mode, the probability of
+that mode (its confidence) and its runners-up, the same probabilities the decision used.
 Modes outside the leg's physical envelope (carbon.envelopes) have probability zero.
 """
 import math
@@ -79,30 +80,6 @@ def _log_weights(kind: dict) -> dict:
     return logp
 
 
-def _viterbi(em: list) -> tuple:
-    """(log score, best path) over legs; (-inf, None) if some leg has no possible mode."""
-    if any(not row for row in em):
-        return NEG, None
-    score = dict(em[0])
-    back = []
-    for row in em[1:]:
-        nxt, ptr = {}, {}
-        for m, e in row.items():
-            best, arg = NEG, None
-            for p, v in score.items():
-                t = v + transition(p, m)
-                if t > best:
-                    best, arg = t, p
-            nxt[m], ptr[m] = best + e, arg
-        score = nxt
-        back.append(ptr)
-    last = max(score, key=score.get)
-    path = [last]
-    for ptr in reversed(back):
-        path.append(ptr[path[-1]])
-    return score[last], path[::-1]
-
-
 def _marginals(em: list) -> tuple:
     """(log evidence, [{mode: probability}] per leg) by forward-backward."""
     fwd = [dict(em[0])]
@@ -122,31 +99,55 @@ def _marginals(em: list) -> tuple:
     return z, margs
 
 
-def decode(legs_loglik: list, kinds: dict | None = None) -> tuple:
+def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = None) -> tuple:
     """(modes, marginals) for a trip's legs given each leg's {mode: log likelihood}
-    (modes left out or at -inf are impossible for that leg). The kind of trip is the one
-    that explains the legs best over all their possible modes (its evidence, not its one
-    best path: a short ambiguous first leg must not drag a long clear one into a kind
-    that fits it badly); the modes are that kind's best sequence. marginals: per leg
-    {mode: probability}, mixed over the kinds by their evidence."""
+    (modes left out or at -inf are impossible for that leg). marginals: per leg
+    {mode: probability} by forward-backward within each kind of trip, mixed over the kinds
+    by their evidence (summed over every sequence, so a short ambiguous first leg cannot
+    drag a long clear one into a kind that fits it badly): the model's belief.
+    The modes are the decision that belief makes right for the most time (maximum expected
+    accuracy, `weights` the legs' durations): within each kind every leg its most probable
+    mode the kind allows, and the kind whose legs are then right for the most expected
+    time. A Viterbi path of the likeliest kind is not that: a mode shared by several kinds
+    (a train) gathers their mass, and the single likeliest sequence can hold a mode below
+    its runner-up. So a leg's mode is its most probable one, unless its trip's other legs
+    are of a kind that cannot carry it (a bike ride in a car trip)."""
     kinds = kinds or mp.TRIP_KINDS
-    evidence, margs, paths = {}, {}, {}
+    n = len(legs_loglik)
+    evidence, margs, rows = {}, {}, {}
     for name, kind in kinds.items():
         em = _emissions(legs_loglik, kind)
-        _score, path = _viterbi(em)
-        if path is None:
+        if any(not row for row in em):
             continue
         z, m = _marginals(em)
-        evidence[name], margs[name], paths[name] = z + math.log(kind["prior"]), m, path
+        evidence[name], margs[name], rows[name] = z + math.log(kind["prior"]), m, em
     if not evidence:
-        return ["unknown"] * len(legs_loglik), [{"unknown": 1.0} for _ in legs_loglik]
+        return ["unknown"] * n, [{"unknown": 1.0} for _ in legs_loglik]
     total = _lse(list(evidence.values()))
     mixed = []
-    for k in range(len(legs_loglik)):
+    for k in range(n):
         row = {}
         for name, z in evidence.items():
             w = math.exp(z - total)
             for mode, p in margs[name][k].items():
                 row[mode] = row.get(mode, 0.0) + w * p
         mixed.append(row)
-    return paths[max(evidence, key=evidence.get)], mixed
+    return _best_modes(mixed, rows, evidence, weights or [1.0] * n), mixed
+
+
+def most_probable(probs: dict, allowed=None) -> str:
+    """The most probable of a leg's modes (among `allowed`, if given)."""
+    options = list(allowed if allowed is not None else probs)
+    return max(options, key=lambda m: probs.get(m, 0.0))
+
+
+def _best_modes(mixed: list, rows: dict, evidence: dict, weights: list) -> list:
+    """Per kind, each leg's most probable mode among those the kind allows it; the kind
+    whose legs are so right for the most expected time (ties: the likelier kind)."""
+    best, best_score = None, None
+    for name in sorted(evidence, key=evidence.get, reverse=True):
+        modes = [most_probable(row, em_row) for row, em_row in zip(mixed, rows[name])]
+        score = round(sum(w * row.get(m, 0.0) for w, row, m in zip(weights, mixed, modes)), 9)
+        if best_score is None or score > best_score:
+            best, best_score = modes, score
+    return best

@@ -19,7 +19,12 @@ _LONE_STEP_S = 5.0      # a step this long is decided by one fix at each end
 SUSTAIN_S = 120.0        # two minutes: longer than any fix error lasts, shorter than a leg
 DENSE_STEP_S = 20.0      # halts at stops and lights are visible at this sampling or finer
 TIMED_STEP_S = 75.0      # windowed speeds mean something at this sampling or finer
-_STATION_HALT_S = (25.0, 420.0)   # a train's station stop: half a minute to seven
+# A station stop: a metro dwells 15-40 s at an ordinary station (door opening, flow and
+# closing: the Transit Capacity and Quality of Service Manual, TCRP Report 100, part 5
+# ch. 3; the busiest stations 45-60 s), a commuter train 30-60 s, an intercity minutes;
+# seven at most (longer is a stay or a wait for a connection). From 25 s, most of a
+# metro's stations went uncounted, and a metro read as a car or a train.
+_STATION_HALT_S = (15.0, 420.0)
 _CRUISING_MS = 15.0      # ... between stretches at a speed no town traffic keeps
 SPARSE_BLIND_STEP_S = 150.0   # silences still mean something at a fix every 1-2 minutes
 

@@ -511,13 +511,61 @@ def _bridge_network_positions(core: list, trip_acc: float) -> list:
     if len(core) < 3 or _median([q.ts - p.ts for p, q in zip(core, core[1:])]) > 30.0:
         return core, set()
     bad = bad_accuracy(trip_acc)
+    jumped = _jumps(core)
     kept, bridged = [], set()
     for k, p in enumerate(core):
-        if k in (0, len(core) - 1) or (p.acc or 0.0) <= bad:
+        if k in (0, len(core) - 1) or ((p.acc or 0.0) <= bad and k not in jumped):
             kept.append(p)
         elif kept:
             bridged.add(len(kept) - 1)       # the step leaving kept[-1] crosses the tunnel
     return (kept, bridged) if len(kept) >= 2 else (core, set())
+
+
+# A fix this far off the way between its neighbours, and this many times its own claimed
+# accuracy, where going there and back is more than twice the direct way, is a network
+# position whatever accuracy it claims: no vehicle turns back at speed between two fixes
+# a few seconds to half a minute apart (a U-turn stops first), and a GPS fix is not 300 m
+# and five of its 68 % radii off (street multipath throws fixes 20-80 m, rarely 150).
+# Underground phones report Wi-Fi and cell positions kilometres off that claim 20-60 m
+# (Helsinki's metro legs), which the accuracy alone does not catch.
+_JUMP_M = 300.0
+_JUMP_ACC = 5.0
+_JUMP_PASSES = 3      # a run of wrong positions: each pass judges the fixes left between
+
+
+def _jumps(core: list) -> set:
+    """Indexes of the fixes of `core` that lie where no vehicle between their neighbours
+    could have been (see _JUMP_M)."""
+    live = list(range(len(core)))
+    out = set()
+    for _ in range(_JUMP_PASSES):
+        found = set()
+        for i in range(1, len(live) - 1):
+            a, p, b = core[live[i - 1]], core[live[i]], core[live[i + 1]]
+            d1 = distance_m(a.lat, a.lon, p.lat, p.lon)
+            d2 = distance_m(p.lat, p.lon, b.lat, b.lon)
+            direct = distance_m(a.lat, a.lon, b.lat, b.lon)
+            if d1 + d2 <= 2.0 * direct or min(d1, d2) < _JUMP_M:
+                continue
+            if _off_the_way(d1, d2, direct) > max(_JUMP_M, _JUMP_ACC * (p.acc or 10.0)) \
+                    and live[i - 1] not in found:
+                found.add(live[i])
+        if not found:
+            break
+        out |= found
+        live = [k for k in live if k not in found]
+    return out
+
+
+def _off_the_way(d1: float, d2: float, direct: float) -> float:
+    """Distance of a point from the segment between two others, from the three sides."""
+    if direct <= 0.0:
+        return min(d1, d2)
+    if d1 * d1 > d2 * d2 + direct * direct or d2 * d2 > d1 * d1 + direct * direct:
+        return min(d1, d2)          # beyond one end of the segment
+    s = 0.5 * (d1 + d2 + direct)
+    area = math.sqrt(max(0.0, s * (s - d1) * (s - d2) * (s - direct)))
+    return 2.0 * area / direct
 
 
 def _speed_window(params: Params, acc: float) -> float:
@@ -544,7 +592,7 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     core, bridged = _bridge_network_positions(core, trip_acc)
     # Nothing bridged: the core's steps are the trip's, already measured.
     dists = steps[lo:hi] if len(core) == hi - lo + 1 else step_distances(core)
-    speeds = window_speeds(core, _speed_window(params, trip_acc), dists)
+    speeds = window_speeds(core, _speed_window(params, trip_acc), dists, silence_s=HOP_MIN_S)
     labels = [v >= params.walk_max_ms for v in speeds]
     runs = _absorb_short(_runs(labels), core, dists, speeds, params)
     runs = [part for run in runs for part in _split_at_halt(run, core, speeds, dists, params)]

@@ -13,6 +13,11 @@ from carbon.mode_params import FEATURES, INFERRED, RANGES, STATIONS_WEIGHT
 
 _SQRT_2PI_HALF = math.sqrt(2 * math.pi) / 2
 UNSEEN_SHARE = 0.5      # a ride at least half unseen: no halt seen is not "no halt"
+# A station halt is counted from 15 s standing between two fixes; a metro dwells 15-40 s.
+# Seen only with a fix after the arrival and one before the departure 15 s apart: a 40 s
+# dwell needs a step of at most (40 - 15) / 2 s. A coarser phone sees no metro station
+# (a car's zero), so there a count of none is no evidence; halts it does see still count.
+DWELL_SEEN_STEP_S = 12.5
 
 
 def measurable(f: LegFeatures) -> dict:
@@ -36,7 +41,8 @@ def measurable(f: LegFeatures) -> dict:
     if f.median_step_s <= DENSE_STEP_S and f.distance_m >= 400 and f.n_fixes >= 8 \
             and not (unseen and f.stops_per_km == 0):
         out["stops"] = f.stops_per_km
-    if f.station_halts is not None and not (unseen and f.station_halts == 0):
+    if f.station_halts is not None and not ((unseen or f.median_step_s > DWELL_SEEN_STEP_S)
+                                            and f.station_halts == 0):
         out["stations"] = f.station_halts
     if f.blind_share is not None and f.duration_s >= 120:
         out["blind"] = f.blind_share

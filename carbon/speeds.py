@@ -15,9 +15,11 @@ _OWN_STEP_S = 8.0       # ... if it also took a while: a 100 m jump in a second 
 #                         capped by their neighbours, carbon.features._open_spikes)
 
 
-def window_speeds(points: list, window_s: float, dists: list | None = None) -> list:
+def window_speeds(points: list, window_s: float, dists: list | None = None,
+                  silence_s: float | None = None) -> list:
     """One speed (m/s) per step between consecutive fixes (`dists`: the steps' lengths,
-    when already known)."""
+    when already known). `silence_s`: a step this long bounds the windows of the steps
+    beside it (see _bounded)."""
     n = len(points)
     dists = dists if dists is not None else step_metres(points)
     ts = [p.ts for p in points]
@@ -41,10 +43,31 @@ def window_speeds(points: list, window_s: float, dists: list | None = None) -> l
         if b == k + 1 and a == k:
             out.append(step / dt if dt > 0 else 0.0)
             continue
-        pa, pb = points[a], points[b]
-        dt = ts[b] - ts[a]
+        lo, hi = (a, b) if silence_s is None else _bounded(ts, a, b, k, silence_s)
+        if hi == k + 1 and lo == k:
+            out.append(step / dt if dt > 0 else 0.0)
+            continue
+        pa, pb = points[lo], points[hi]
+        dt = ts[hi] - ts[lo]
         out.append(distance_m(pa.lat, pa.lon, pb.lat, pb.lon) / dt if dt > 0 else 0.0)
     return out
+
+
+def _bounded(ts: list, a: int, b: int, k: int, silence_s: float) -> tuple:
+    """The window [a, b] of step k without what lies beyond a silence of `silence_s` or
+    more on either side of it: the phone saw nothing of the member then (a metro's tunnel,
+    a flight), and a window reaching across it would give the walk to the station the
+    tunnel's kilometres."""
+    lo, hi = a, b
+    for j in range(k, b):
+        if j > k and ts[j + 1] - ts[j] >= silence_s:
+            hi = j
+            break
+    for j in range(k - 1, a - 1, -1):
+        if ts[j + 1] - ts[j] >= silence_s:
+            lo = j + 1
+            break
+    return lo, hi
 
 
 def _acc(p) -> float:
