@@ -70,3 +70,19 @@ def test_compact_refuses_while_the_gateway_runs_then_converts(tmp_path, capsys):
     conn = sqlite3.connect(data / "selfdata.db")
     assert conn.execute("PRAGMA page_size").fetchone()[0] == 1024
     assert conn.execute("SELECT count(*) FROM fixes").fetchone()[0] == 3000
+
+
+def test_doctor_tells_an_older_box_how_to_compact(tmp_path):
+    from gateway import doctor
+    from gateway.config import load
+    data = tmp_path / "data"
+    data.mkdir()
+    _old_box(data / "selfdata.db").close()
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'[gateway]\ndata_dir = "{data}"\nzeroconf = false\n')
+    cfg = load(config, env={})
+    check = doctor.check_database(cfg)
+    assert check.status == "warn" and "4096 bytes" in check.summary, check
+    assert "selfdata compact" in check.advice
+    pages.convert(data / "selfdata.db")
+    assert doctor.check_database(cfg).status == "ok"
