@@ -183,18 +183,20 @@ def _store(store, member_id: int, lo: int, hi: int, tl: Timeline, mc,
 class Hold:
     """How long the live path may leave the stored stay or trip in progress behind its
     fixes (`[pipeline] progress_every_s`; docs/operations.md, "Wear"). A run that only
-    makes it longer is not written until ``until`` (the last write plus that delay);
+    makes it longer is not written until ``hold_s`` after the member's last write;
     anything else (a trip that ended, a new stay or leg, a mode or purpose that changed,
     a new resume point) is written by the run that finds it."""
 
-    until: float
+    written: float          # the member's state last written (epoch s)
+    hold_s: float
     resume_ts: int | None
 
     def allows(self, changes: dict, state: dict | None) -> bool:
         only_grown = (changes["inserted"] == changes["deleted"] == 0
                       and changes["updated"] == changes["grown"])
         same_resume = state is None or state.get("resume_ts", self.resume_ts) == self.resume_ts
-        return only_grown and same_resume and time.time() < self.until
+        # a last write "in the future" (the clock set back since) holds nothing
+        return only_grown and same_resume and 0 <= time.time() - self.written < self.hold_s
 
 
 def _recompute(store, member_id: int, since, until, mc, progress=None,
@@ -388,7 +390,7 @@ def process_new(store, member_id: int, hold_s: float = 0) -> int:
         resume = _resume_point(conn, member_id, state)
         since, until = _window(conn, member_id, lo, hi, resume)
         mc = member_context.load(store, member_id)
-        hold = Hold(state["updated_ts"] + hold_s, state["resume_ts"]) if hold_s > 0 else None
+        hold = Hold(state["updated_ts"], hold_s, state["resume_ts"]) if hold_s > 0 else None
         *outcome, held = _recompute(store, member_id, since, until, mc, last_fix_id=max_id,
                                     hold=hold)
         if not held:

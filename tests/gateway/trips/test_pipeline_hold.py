@@ -85,3 +85,16 @@ async def test_a_phone_gone_quiet_still_gets_its_trip_written(box):
     await runner.idle()
     assert _cursor(box, "alice") == last
     await runner.stop()
+
+
+def test_a_last_write_in_the_future_holds_nothing(box):
+    """The clock set back after a write (a Pi without a clock, before NTP): runs write."""
+    alice = box.ids["alice"]
+    day = points("alice")[:300]
+    box.add("alice", day[:200])
+    pipeline.process_new(box.store, alice)
+    box.store.conn.execute("UPDATE pipeline_state SET updated_ts = updated_ts + 86400")
+    box.add("alice", day[200:202])
+    last = box.store.conn.execute("SELECT max(id) FROM fixes").fetchone()[0]
+    pipeline.process_new(box.store, alice, HOLD_S)
+    assert _cursor(box, "alice") == last
