@@ -38,6 +38,7 @@ class PipelineRunner:
         # (pipeline.Hold); a member's held fixes get a run of their own then, should no
         # new fix come to trigger one.
         self.hold_s = section.progress_every_s if section else 0.0
+        self._follow_ups: dict[int, asyncio.TimerHandle] = {}
         self.runs = 0                     # batches of members processed (for tests, stats)
         self.failures = 0
         self._pending: set[int] = set()
@@ -67,6 +68,9 @@ class PipelineRunner:
             self._timer.cancel()
             self._timer = None
         self._pending.clear()
+        for handle in self._follow_ups.values():
+            handle.cancel()
+        self._follow_ups.clear()
         executor, self._executor = self._executor, None
         await asyncio.gather(*self._inflight, return_exceptions=True)
         await self._loop.run_in_executor(executor, self.store.close)  # the worker's connection
@@ -128,9 +132,18 @@ class PipelineRunner:
 
     def _follow_up(self, members) -> None:
         """On the event loop: the held members' fixes computed again once the hold is over
-        (a phone that went quiet mid-trip still gets its trip written)."""
-        if self._executor is not None:
-            self._loop.call_later(self.hold_s, self.request, members)
+        (a phone that went quiet mid-trip still gets its trip written); one at a time per
+        member, the first one due being the one that writes."""
+        if self._executor is None:
+            return
+        for member_id in members:
+            if member_id not in self._follow_ups:
+                self._follow_ups[member_id] = self._loop.call_later(
+                    self.hold_s, self._due, member_id)
+
+    def _due(self, member_id: int) -> None:
+        del self._follow_ups[member_id]
+        self.request([member_id])
 
     async def idle(self) -> None:
         """Wait until nothing is pending or running (tests, the demo)."""
