@@ -1,6 +1,6 @@
 """SD-card wear: the bytes the whole box writes in a day with one phone reporting every 30 s.
 
-    .venv/bin/python bench/wear.py [--messages N] [--gap S] [--still] [--http]
+    .venv/bin/python bench/wear.py [--messages N] [--gap S] [--still] [--http] [--warm N]
                                    [--set SECTION.KEY=VALUE] [--explain] [--idle S]
 
 A real `selfdata serve` with its child mosquitto (the generated configuration: the broker
@@ -97,7 +97,7 @@ def _idle(pids: tuple[int, int], disk: Disk, seconds: float) -> tuple[int, int |
 
 
 def run(messages: int, http: bool, settings: dict, explain: bool = False,
-        idle_s: float = 0, gap_s: float = GAP_S, still: bool = False) -> None:
+        idle_s: float = 0, gap_s: float = GAP_S, still: bool = False, warm: int = 0) -> None:
     with tempfile.TemporaryDirectory(prefix="wear-") as tmp:
         disk = Disk(Path(tmp))
         data = disk.dir / "data"
@@ -118,12 +118,7 @@ def run(messages: int, http: bool, settings: dict, explain: bool = False,
             broker_pid = int((data / "mosquitto" / "mosquitto.pid").read_text())
             phone = None if http else Phone(port, user, secret)
             tst = int(time.time()) - 2 * 86400
-            time.sleep(1.0)                   # the start's own writes are not counted
-            os.sync()
-            before = (io_bytes(gw.pid), io_bytes(broker_pid), disk.sectors_written())
-            started = time.monotonic()
-            for i in range(messages):
-                tst += 30
+            def send(i: int, tst: int) -> None:
                 if still:   # at home: a few metres of GPS noise, no speed
                     payload = location(tst, lat=46.15 + (i % 7) * 2e-5, lon=-1.15, batt=80,
                                        vel=0, conn="w", alt=12, cog=0)
@@ -137,10 +132,26 @@ def run(messages: int, http: bool, settings: dict, explain: bool = False,
                     urllib.request.urlopen(req, timeout=10).read()
                 else:
                     phone.publish(f"owntracks/{user}", payload, retain=True).wait_for_publish(30)
+
+            def stored(n: int) -> None:
+                deadline = time.monotonic() + 60
+                while count_fixes(config.db_path) < n and time.monotonic() < deadline:
+                    time.sleep(0.1)
+
+            for i in range(warm):             # a box that has run a while (not counted)
+                tst += 30
+                send(i, tst)
+                time.sleep(GAP_S)
+            stored(warm)
+            time.sleep(1.0)                   # the start's own writes are not counted
+            os.sync()
+            before = (io_bytes(gw.pid), io_bytes(broker_pid), disk.sectors_written())
+            started = time.monotonic()
+            for i in range(warm, warm + messages):
+                tst += 30
+                send(i, tst)
                 time.sleep(gap_s)
-            deadline = time.monotonic() + 60
-            while count_fixes(config.db_path) < messages and time.monotonic() < deadline:
-                time.sleep(0.1)
+            stored(warm + messages)
             time.sleep(1.0)
             os.sync()
             after = (io_bytes(gw.pid), io_bytes(broker_pid), disk.sectors_written())
@@ -164,7 +175,8 @@ def run(messages: int, http: bool, settings: dict, explain: bool = False,
     scale = PER_DAY / messages
     serve_b, broker_b = (after[0] - before[0]) * scale, (after[1] - before[1]) * scale
     timed = BROKER_SAVES_PER_DAY * (persist_size + SMALL_SAVE_DEVICE_BYTES)
-    print(f"{messages} locations ({'at home' if still else 'moving'}, one every {gap_s:g} s) "
+    print(f"{messages} locations ({'at home' if still else 'moving'}, one every {gap_s:g} s"
+          f"{f', after {warm} not counted' if warm else ''}) "
           f"over {'HTTP' if http else 'MQTT'} in {elapsed:.0f} s, scaled "
           f"to {PER_DAY}/day (x{scale:.2f}); settings {settings or 'defaults'}; "
           f"WAL at the end {wal_size / 1e3:.0f} kB; broker file {persist_size / 1e3:.1f} kB")
@@ -203,12 +215,17 @@ def main() -> None:
                     help="the phone stays at home (default: on the move all day)")
     ap.add_argument("--idle", type=float, default=0, metavar="S",
                     help="then S seconds with no message: what an idle box writes")
+    ap.add_argument("--warm", type=int, default=0, metavar="N",
+                    help="first N locations 60 ms apart, not counted: a box that has run a "
+                         "while (its WAL checkpointed once and rewritten from its start, as "
+                         "on a real day, instead of a new WAL growing at every commit)")
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                     help="a configuration setting for the run, e.g. store.synchronous=NORMAL")
     args = ap.parse_args()
     settings = {k: _value(v) for k, v in (kv.split("=", 1) for kv in args.set)}
     print("bench/wear.py: bytes written per day, one phone every 30 s (noisy: a shared machine)")
-    run(args.messages, args.http, settings, args.explain, args.idle, args.gap, args.still)
+    run(args.messages, args.http, settings, args.explain, args.idle, args.gap, args.still,
+        args.warm)
 
 
 if __name__ == "__main__":

@@ -180,6 +180,9 @@ class PipelineSection:
     enabled: bool = True
     # Wait this long after a batch of fixes before computing, so a burst is handled once.
     debounce_s: float = 2.0
+    # The stay or trip in progress (the open end of the day) is written at most this often
+    # when a run only makes it longer; anything else is written at once. 0: at every run.
+    progress_every_s: float = 0.0
     # The local bus network's factor in g CO2e per passenger-km; 0 = the factor table's
     # default (Base Carbone's urban bus for an agglomeration of 100,000-250,000: 147).
     bus_g_pkm: float = 0.0

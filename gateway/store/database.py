@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from . import migrations
+from .pages import PAGE_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     # after the trip engine's first pass over a million fixes (bench/ingest.py).
     conn.execute("PRAGMA cache_size = -2000")
     if not readonly:
+        # Small pages for a new file (set before WAL mode writes its header; a file that
+        # exists keeps its own): half the bytes per commit on the card (pages.py).
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         conn.execute("PRAGMA journal_mode = WAL")
         # FULL: a commit is on the card before a phone is told its fix is stored, power cut
         # included (NORMAL would lose acknowledged fixes then). Group commit keeps the

@@ -24,7 +24,7 @@ import json
 import logging
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import starmap
 
 from carbon import DEFAULT_PARAMS
@@ -151,28 +151,61 @@ def _detect(window: list, since: int | None, mc, parked=None) -> Timeline:
 
 
 def _store(store, member_id: int, lo: int, hi: int, tl: Timeline, mc,
-           state: dict | None = None) -> None:
+           state: dict | None = None, hold: "Hold | None" = None) -> bool:
     """Write the part of tl starting in [lo, hi) in one transaction, context applied;
     with ``state``, the member's pipeline_state in the same commit (the live path: one
     commit and one fsync per run instead of two; the cursor and the rows it covers are
-    then stored together or not at all)."""
+    then stored together or not at all). With ``hold``, a run whose only change is the
+    stay or trip in progress growing is rolled back instead (nothing reaches the WAL),
+    state included, so the next run computes those fixes again. Returns False then."""
     stays = [s for s in tl.stays if lo <= s.start_ts < hi]
     trips = [t for t in tl.trips if lo <= t.start_ts < hi]
     stays, trips = member_context.shape(stays, trips, mc)
     detected = detected_of(trips)
     member_context.finish(stays, trips, mc)
-    with store.transaction() as conn:
-        write_range(conn, member_id, lo, hi, stays, trips, detected)
+    conn = store.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        changes = write_range(conn, member_id, lo, hi, stays, trips, detected)
+        if hold is not None and hold.allows(changes, state):
+            conn.execute("ROLLBACK")
+            return False
         if state is not None:
             _save_state(conn, member_id, **state)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return True
+
+
+@dataclass(frozen=True)
+class Hold:
+    """How long the live path may leave the stored stay or trip in progress behind its
+    fixes (`[pipeline] progress_every_s`; docs/operations.md, "Wear"). A run that only
+    makes it longer is not written until ``hold_s`` after the member's last write;
+    anything else (a trip that ended, a new stay or leg, a mode or purpose that changed,
+    a new resume point) is written by the run that finds it."""
+
+    written: float          # the member's state last written (epoch s)
+    hold_s: float
+    resume_ts: int | None
+
+    def allows(self, changes: dict, state: dict | None) -> bool:
+        only_grown = (changes["inserted"] == changes["deleted"] == 0
+                      and changes["updated"] == changes["grown"])
+        same_resume = state is None or state.get("resume_ts", self.resume_ts) == self.resume_ts
+        # a last write "in the future" (the clock set back since) holds nothing
+        return only_grown and same_resume and 0 <= time.time() - self.written < self.hold_s
 
 
 def _recompute(store, member_id: int, since, until, mc, progress=None,
-               last_fix_id: int | None = None) -> tuple:
+               last_fix_id: int | None = None, hold: Hold | None = None) -> tuple:
     """Detect and store from `since` (a long stay's start; None: the first fix) up to the
-    long stay starting at until[0] (None: the end). Returns (resume_ts, to_the_end): the
-    new resume point is only known when the recomputation ran to the end. With
-    ``last_fix_id``, the state that outcome makes is saved in the last write's commit."""
+    long stay starting at until[0] (None: the end). Returns (resume_ts, to_the_end, held):
+    the new resume point is only known when the recomputation ran to the end. With
+    ``last_fix_id``, the state that outcome makes is saved in the last write's commit,
+    unless ``hold`` held that write back (held: True)."""
     def state_of(outcome: tuple) -> dict | None:
         return None if last_fix_id is None else _state_values(outcome, last_fix_id)
 
@@ -210,19 +243,19 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
         outcome = None, until is None
         _store(store, member_id, written, HI if until is None else until[0], Timeline(), mc,
                state_of(outcome))
-        return outcome
+        return (*outcome, False)
     if until is None:
         outcome = tl.resume_ts, True
-        _store(store, member_id, written, HI, tl, mc, state_of(outcome))
-        return outcome
+        stored = _store(store, member_id, written, HI, tl, mc, state_of(outcome), hold)
+        return (*outcome, not stored)
     if any(s.start_ts == until[0] for s in tl.stays) or written == until[0]:
         outcome = None, False
         _store(store, member_id, written, until[0], tl, mc, state_of(outcome))
-        return outcome
+        return (*outcome, False)
     # The batch changed the stay the window was to end at: carry on to the end instead.
     log.info("member %d: the window ending at %d changed its last stay; recomputing to the "
              "end", member_id, until[0])
-    return _recompute(store, member_id, chunk_since, None, mc, progress, last_fix_id)
+    return _recompute(store, member_id, chunk_since, None, mc, progress, last_fix_id, hold)
 
 
 def _forced_cut(tl, window) -> int:
@@ -288,7 +321,7 @@ def _rebuild(store, member_id: int, progress=None) -> dict:
     with store.transaction() as c:
         _save_state(c, member_id)
     mc = member_context.load(store, member_id)
-    outcome = _recompute(store, member_id, None, None, mc, progress)
+    outcome = _recompute(store, member_id, None, None, mc, progress)[:2]
     # places, corrections and the current factor table applied to every stored trip, once
     _after(store, member_id, outcome, mc, max_id, force_places=True, keep_versions=False)
     result = counts(conn, member_id)
@@ -321,7 +354,7 @@ def process_range(store, member_id: int, start_ts: int, end_ts: int, progress=No
         resume = _resume_point(conn, member_id, state)
         since, until = _window(conn, member_id, int(start_ts), int(end_ts), resume)
         mc = member_context.load(store, member_id)
-        outcome = _recompute(store, member_id, since, until, mc, progress)
+        outcome = _recompute(store, member_id, since, until, mc, progress)[:2]
         # When every fix added since the live path last ran lies in this range, it need not
         # look at them again.
         outside = conn.execute("SELECT 1 FROM fixes WHERE id > ? AND id <= ? AND +member_id = ? "
@@ -331,9 +364,12 @@ def process_range(store, member_id: int, start_ts: int, end_ts: int, progress=No
         return counts(conn, member_id)
 
 
-def process_new(store, member_id: int) -> int:
+def process_new(store, member_id: int, hold_s: float = 0) -> int:
     """The live path: take into account fixes stored since the last run (in any order:
-    a phone's late queue recomputes the window it falls into). Returns how many."""
+    a phone's late queue recomputes the window it falls into). Returns how many.
+    ``hold_s``: a run that would only make the stay or trip in progress longer writes
+    nothing (not even its cursor) unless the member's state was last written ``hold_s``
+    or more ago; the fixes stay "new" and the next run computes them again (`Hold`)."""
     with member_lock(store, member_id):
         conn = store.conn
         state = _state(conn, member_id)
@@ -354,8 +390,11 @@ def process_new(store, member_id: int) -> int:
         resume = _resume_point(conn, member_id, state)
         since, until = _window(conn, member_id, lo, hi, resume)
         mc = member_context.load(store, member_id)
-        outcome = _recompute(store, member_id, since, until, mc, last_fix_id=max_id)
-        _after(store, member_id, outcome, mc, max_id, state_saved=True)
+        hold = Hold(state["updated_ts"], hold_s, state["resume_ts"]) if hold_s > 0 else None
+        *outcome, held = _recompute(store, member_id, since, until, mc, last_fix_id=max_id,
+                                    hold=hold)
+        if not held:
+            _after(store, member_id, tuple(outcome), mc, max_id, state_saved=True)
         return n
 
 

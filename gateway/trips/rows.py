@@ -112,10 +112,13 @@ def _json(text):
 def write_range(conn, member_id: int, lo: int, hi: int, stays: list, trips: list,
                 detected: list) -> dict:
     """Make the stored stays and trips starting in [lo, hi) equal to these (which must all
-    start in that range). Runs in the caller's transaction; returns counts of changes."""
-    counts = {"inserted": 0, "deleted": 0, "updated": 0}
+    start in that range). Runs in the caller's transaction; returns counts of the rows
+    changed, stays and trips together: "grown" counts those of "updated" that only grew in
+    place (the stay or trip in progress), which the live path may hold back a while
+    (pipeline.process_new)."""
+    counts = {"inserted": 0, "deleted": 0, "updated": 0, "grown": 0}
     _write_stays(conn, member_id, lo, hi, stays, counts)
-    stored, shapes = _stored_trips(conn, member_id, lo, hi)
+    stored, shapes, looks = _stored_trips(conn, member_id, lo, hi)
     new = []
     for t, d in zip(trips, detected):
         same = stored.get(_trip_key(t, d))
@@ -130,6 +133,8 @@ def write_range(conn, member_id: int, lo: int, hi: int, stays: list, trips: list
             gone.remove(grown)
             _rewrite_trip(conn, grown, t, d)
             counts["updated"] += 1
+            # only longer: the same modes, purpose and places as the page shows now
+            counts["grown"] += looks[grown] == _look(t)
         else:
             _insert_trip(conn, member_id, t, d)
             counts["inserted"] += 1
@@ -142,9 +147,9 @@ _KEY_LEG = "l.start_ts, l.end_ts, l.distance_m, l.detected_mode, l.detected_conf
 _KEY_TRIP = "start_ts, end_ts, distance_m, start_lat, start_lon, end_lat, end_lon"
 
 
-def _stored_trips(conn, member_id: int, lo: int, hi: int) -> tuple[dict, dict]:
+def _stored_trips(conn, member_id: int, lo: int, hi: int) -> tuple[dict, dict, dict]:
     """{_trip_key: [(id, trip finish, [(leg id, leg finish)])]} of the stored trips starting
-    in [lo, hi), in time order, and {id: _shape}: what the difference needs, read in two
+    in [lo, hi), in time order, {id: _shape} and {id: _look}: what the difference needs, read in two
     queries as plain tuples (no legs decoded, no query per trip: this runs over every trip
     of an import, twice, once detected and once with the places found after)."""
     cur = conn.cursor()
@@ -158,6 +163,7 @@ def _stored_trips(conn, member_id: int, lo: int, hi: int) -> tuple[dict, dict]:
         legs_of.setdefault(r[0], []).append(r)
     stored: dict = {}
     shapes: dict = {}
+    looks: dict = {}
     for r in cur.execute(
             f"SELECT id, {_KEY_TRIP}, {', '.join(_TRIP_FINISH)} FROM trips WHERE member_id = ? "
             "AND start_ts >= ? AND start_ts < ? ORDER BY start_ts", (member_id, lo, hi)):
@@ -169,7 +175,8 @@ def _stored_trips(conn, member_id: int, lo: int, hi: int) -> tuple[dict, dict]:
                tuple((g[2], g[3], round(g[4], 1), g[5], round(g[6], 3), g[7]) for g in legs))
         stored.setdefault(key, []).append((r[0], r[8:], [(g[1], g[8:]) for g in legs]))
         shapes[r[0]] = (r[1], tuple(g[2] for g in legs))      # as _shape(trip)
-    return stored, shapes
+        looks[r[0]] = (*r[10:13], tuple(g[8] for g in legs))  # as _look(trip)
+    return stored, shapes, looks
 
 
 def _write_stays(conn, member_id, lo, hi, stays, counts) -> None:
@@ -192,14 +199,14 @@ def _write_stays(conn, member_id, lo, hi, stays, counts) -> None:
         new.append(s)
     conn.executemany("UPDATE stays SET place = ? WHERE id = ?", placed)
     counts["updated"] += len(placed)
-    gone = {row_id: key[0] for key, rows in stored.items() for row_id, _ in rows}
-    added, grown_rows = [], []
+    gone = {row_id: (key[0], place) for key, rows in stored.items() for row_id, place in rows}
+    added, grown_rows, renamed = [], [], 0
     for s in new:
         # The stay in progress only grew (same start): rewritten in place, keeping its id and
         # its entry in stays_member_ts (start_ts is not assigned, so SQLite leaves the index).
-        grown = next((i for i, start in gone.items() if start == s.start_ts), None)
+        grown = next((i for i, (start, _) in gone.items() if start == s.start_ts), None)
         if grown is not None:
-            del gone[grown]
+            renamed += gone.pop(grown)[1] != s.place
             grown_rows.append((s.end_ts, s.lat, s.lon, s.n_points, s.place, grown))
         else:
             added.append((member_id, s.start_ts, s.end_ts, s.lat, s.lon, s.n_points, s.place))
@@ -209,6 +216,10 @@ def _write_stays(conn, member_id, lo, hi, stays, counts) -> None:
     conn.executemany("INSERT INTO stays (member_id, start_ts, end_ts, lat, lon, n_points, place) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?)", added)
     conn.executemany("DELETE FROM stays WHERE id = ?", [(i,) for i in gone])
+    counts["updated"] += len(grown_rows)
+    counts["grown"] += len(grown_rows) - renamed
+    counts["inserted"] += len(added)
+    counts["deleted"] += len(gone)
 
 
 def _insert_trip(conn, member_id: int, t: Trip, detected: list) -> None:
@@ -234,6 +245,11 @@ def _insert_trip(conn, member_id: int, t: Trip, detected: list) -> None:
 def _shape(t: Trip) -> tuple:
     """What stays when a trip only grows: its start and its legs' starts."""
     return t.start_ts, tuple(g.start_ts for g in t.legs)
+
+
+def _look(t: Trip) -> tuple:
+    """What a member sees of a trip besides its length: purpose, places, the legs' modes."""
+    return t.purpose, t.start_place, t.end_place, tuple(g.mode for g in t.legs)
 
 
 def _rewrite_trip(conn, trip_id: int, t: Trip, detected: list) -> None:

@@ -34,6 +34,11 @@ class PipelineRunner:
         self.debounce_s = debounce_s if debounce_s is not None else (
             section.debounce_s if section else 2.0)
         self.enabled = section.enabled if section else True
+        # A run that only makes the stay or trip in progress longer is held back this long
+        # (pipeline.Hold); a member's held fixes get a run of their own then, should no
+        # new fix come to trigger one.
+        self.hold_s = section.progress_every_s if section else 0.0
+        self._follow_ups: dict[int, asyncio.TimerHandle] = {}
         self.runs = 0                     # batches of members processed (for tests, stats)
         self.failures = 0
         self._pending: set[int] = set()
@@ -63,6 +68,9 @@ class PipelineRunner:
             self._timer.cancel()
             self._timer = None
         self._pending.clear()
+        for handle in self._follow_ups.values():
+            handle.cancel()
+        self._follow_ups.clear()
         executor, self._executor = self._executor, None
         await asyncio.gather(*self._inflight, return_exceptions=True)
         await self._loop.run_in_executor(executor, self.store.close)  # the worker's connection
@@ -107,15 +115,35 @@ class PipelineRunner:
             if not members:
                 return
         from . import pipeline
+        held = []
         for member_id in members:
             try:
-                pipeline.process_new(self.store, member_id)
+                pipeline.process_new(self.store, member_id, self.hold_s)
             except Exception:
                 self.failures += 1
                 log.exception("trip pipeline failed for member %d", member_id)
+            if self.hold_s and catch_up(self.store.conn, member_id):
+                held.append(member_id)
+        if held and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._follow_up, held)
         self.runs += 1
         if self.after_run is not None:
             self.after_run()
+
+    def _follow_up(self, members) -> None:
+        """On the event loop: the held members' fixes computed again once the hold is over
+        (a phone that went quiet mid-trip still gets its trip written); one at a time per
+        member, the first one due being the one that writes."""
+        if self._executor is None:
+            return
+        for member_id in members:
+            if member_id not in self._follow_ups:
+                self._follow_ups[member_id] = self._loop.call_later(
+                    self.hold_s, self._due, member_id)
+
+    def _due(self, member_id: int) -> None:
+        del self._follow_ups[member_id]
+        self.request([member_id])
 
     async def idle(self) -> None:
         """Wait until nothing is pending or running (tests, the demo)."""
@@ -126,17 +154,19 @@ class PipelineRunner:
                 await asyncio.sleep(0.05)
 
 
-def catch_up(conn) -> list[int]:
-    """The members whose fixes the pipeline has not all seen (what `pipeline.process_new`
-    would compute for), found without loading the engine. It errs on the side of a run:
-    a table emptied and filled again (ids restarting below a member's cursor) counts."""
+def catch_up(conn, only: int | None = None) -> list[int]:
+    """The members (or only this one) whose fixes the pipeline has not all seen (what
+    `pipeline.process_new` would compute for), found without loading the engine. It errs
+    on the side of a run: a table emptied and filled again (ids restarting below a member's
+    cursor) counts."""
     restarted = conn.execute(
         "SELECT (SELECT max(id) FROM fixes) < (SELECT max(last_fix_id) FROM pipeline_state)"
     ).fetchone()[0]
     members = []
     for member_id, cursor in conn.execute(
             "SELECT m.id, s.last_fix_id FROM members m LEFT JOIN pipeline_state s "
-            "ON s.member_id = m.id ORDER BY m.id").fetchall():
+            "ON s.member_id = m.id WHERE ? IS NULL OR m.id = ? ORDER BY m.id",
+            (only, only)).fetchall():
         # `+member_id` keeps SQLite on the primary key: only rows past the cursor are read.
         if restarted or conn.execute(
                 "SELECT 1 FROM fixes WHERE id > ? AND +member_id = ? LIMIT 1",

@@ -63,6 +63,8 @@ def test_the_image_gateway_configuration_loads_and_leaves_mdns_to_avahi():
     assert str(cfg.data_dir) == "/var/lib/selfdata"
     # The trip in progress is rewritten at most every 2 minutes on the SD card (wear).
     assert cfg.pipeline.debounce_s == 120
+    # ... and only every 10 minutes when it only got longer.
+    assert cfg.pipeline.progress_every_s == 600
     avahi = (REPO / "systemd/avahi-selfdata.xml").read_text()
     assert "<type>_http._tcp</type>" in avahi and "<port>80</port>" in avahi
 

@@ -109,7 +109,8 @@ def test_a_stored_fix_writes_two_btree_pages(tmp_path):
     with store.transaction():
         insert_fixes(conn, phone, [Fix(T0 + 30, 46.1, -1.1)], "owntracks-http")
     wal = (household.config.db_path.parent / (household.config.db_path.name + "-wal"))
-    frames = (wal.stat().st_size - 32) // (4096 + 24)
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    frames = (wal.stat().st_size - 32) // (page + 24)
     assert frames == 2
     store.close()
     assert sqlite3.connect(household.config.db_path).execute(

@@ -64,9 +64,9 @@ async def test_the_engine_runs_in_its_own_worker_thread(gateway, monkeypatch):
     seen = []
     real = pipeline.process_new
 
-    def spy(store, member_id):
+    def spy(store, member_id, *hold):
         seen.append(threading.current_thread().name)
-        return real(store, member_id)
+        return real(store, member_id, *hold)
 
     monkeypatch.setattr(pipeline, "process_new", spy)
     await _post_all(gateway, "alice", points("alice", 14)[:300])
