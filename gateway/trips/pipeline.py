@@ -134,6 +134,28 @@ def _months(conn, member_id: int, lo: int, hi: int):
         t += MONTH_S
 
 
+def _following(conn, member_id: int, lo: int, hi: int, feed):
+    """``_months`` while an import is still storing fixes in time order (``follow.py``):
+    the same months from the same first fix, each read once every fix before its end is
+    committed (``feed.reached(ts)``; False once the import ended: then every fix is there).
+    The import's first batch is committed before this starts, so the first fix is known."""
+    row = conn.execute("SELECT min(ts) FROM fixes WHERE member_id = ? AND ts >= ? AND ts < ?",
+                       (member_id, lo, hi)).fetchone()
+    if row[0] is None:
+        return
+    t, last = row[0], None
+    while last is None or t <= last:
+        end = min(t + MONTH_S, hi)
+        if last is None and not feed.reached(end):
+            last = conn.execute("SELECT max(ts) FROM fixes WHERE member_id = ? AND ts >= ? AND "
+                                "ts < ?", (member_id, lo, hi)).fetchone()[0]
+            continue
+        chunk = _points(conn, member_id, t, end)
+        if chunk:
+            yield chunk
+        t += MONTH_S
+
+
 def _count(conn, member_id: int, lo: int, hi: int) -> int:
     return conn.execute("SELECT count(*) FROM fixes WHERE member_id = ? AND ts >= ? AND ts < ?",
                         (member_id, lo, hi)).fetchone()[0]
@@ -168,7 +190,7 @@ def _store(store, member_id: int, lo: int, hi: int, tl: Timeline, mc,
 
 
 def _recompute(store, member_id: int, since, until, mc, progress=None,
-               last_fix_id: int | None = None) -> tuple:
+               last_fix_id: int | None = None, months=_months) -> tuple:
     """Detect and store from `since` (a long stay's start; None: the first fix) up to the
     long stay starting at until[0] (None: the end). Returns (resume_ts, to_the_end): the
     new resume point is only known when the recomputation ran to the end. With
@@ -182,7 +204,7 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
     total, done = _count(conn, member_id, first, last), 0
     written = _rebuild_floor(conn, member_id) if since is None else since  # rows before: final
     resume, carry, tl, chunk_since = since, [], None, since
-    for chunk in _months(conn, member_id, first, last):
+    for chunk in months(conn, member_id, first, last):
         window = carry + chunk
         done += len(chunk)
         chunk_since = resume
@@ -299,6 +321,32 @@ def _rebuild(store, member_id: int, progress=None) -> dict:
                  sum(older.values()), CURRENT_VERSION,
                  ", ".join(f"{v}: {n}" for v, n in sorted(older.items())))
     return result
+
+
+def can_follow(conn, member_id: int) -> bool:
+    """Whether an import's trip phase may run beside its storing (``follow.py``): only
+    when the member has nothing computed yet, where ``process_range`` rebuilds from the
+    first fix (a window inside stored stays would depend on where the import starts)."""
+    return _state(conn, member_id) is None
+
+
+def follow_import(store, member_id: int, feed, progress=None) -> dict:
+    """``process_range`` of a member with nothing computed yet (``_rebuild``), run while
+    the import is still storing in time order: the same months, detected and written in
+    the same order, so the same rows with the same ids. The state is saved only with the
+    run's end: an import stopped part-way leaves none, and the next run rebuilds."""
+    with member_lock(store, member_id):
+        conn = store.conn
+        older = _older_versions(conn, member_id)
+        mc = member_context.load(store, member_id)
+        months = lambda c, m, lo, hi: _following(c, m, lo, hi, feed)  # noqa: E731
+        outcome = _recompute(store, member_id, None, None, mc, progress, months=months)
+        max_id = conn.execute("SELECT max(id) FROM fixes").fetchone()[0] or 0
+        _after(store, member_id, outcome, mc, max_id, force_places=True, keep_versions=False)
+        result = counts(conn, member_id)
+        result["factor_table"] = {"version": CURRENT_VERSION, "moved": sum(older.values()),
+                                  "from": older}
+        return result
 
 
 def _older_versions(conn, member_id: int) -> dict:
