@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 # How long a stopped child may take to finish the month it is writing.
 STOP_WAIT_S = 60
+STOPPED_EXIT = 2      # the child's status when its stdin closed without ``end``
 
 
 class Follower:
@@ -164,7 +165,7 @@ def main(argv=None) -> int:
     try:
         result = pipeline.follow_import(store, int(member), feed, progress)
     except Stopped:
-        return 2
+        return STOPPED_EXIT
     except KeyboardInterrupt:       # Ctrl-C reaches the whole process group
         return 130
     finally:
