@@ -13,8 +13,9 @@ Why the result is the one the sequential phase gives: the child runs the same
 ``_recompute`` over the same months (the grid starts at the first fix, known from the
 first batch), each month read whole from the store, written in the same order; so the
 same stays, trips and legs with the same ids. That holds while the files come in time
-order, which the parent checks batch by batch: a batch reaching back before what was
-already committed (``disorder``), an archive among the files, a member with trips
+order, which the parent checks batch by batch, with a slack of two days (it promises the
+child every fix before the latest committed one less ``SLACK_S``): a batch reaching back
+before what was promised, an archive among the files, a member with trips
 already computed, or a child that fails, and the parent falls back to the sequential
 phase after storing (``finish`` returns False), which rewrites by difference whatever the
 child wrote.
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 # How long a stopped child may take to finish the month it is writing.
 STOP_WAIT_S = 60
 STOPPED_EXIT = 2      # the child's status when its stdin closed without ``end``
+# Files are in time order but for small steps back (records of two sources interleaved,
+# a generator's overlapping outings): the child is told that every fix before the latest
+# committed one less this is stored, and only a fix before what it was told is disorder.
+SLACK_S = 2 * 86400
 
 
 class Follower:
@@ -47,7 +52,8 @@ class Follower:
         self.db_path, self.member_id = str(db_path), member_id
         self.proc: subprocess.Popen | None = None
         self.failed = False       # out of order, or the child is gone: the sequential phase
-        self.reached = None       # the latest ts of the committed fixes
+        self.top = None           # the latest ts of the committed fixes
+        self.claimed = None       # what the child was told: every fix before it is committed
 
     @property
     def running(self) -> bool:
@@ -57,15 +63,18 @@ class Follower:
         """A batch of fixes with ts in [lo, hi] is committed."""
         if self.failed:
             return
-        if self.reached is not None and lo < self.reached:
-            log.info("import not in time order (a fix at %d after %d): trips after storing",
-                     lo, self.reached)
+        if self.claimed is not None and lo < self.claimed:
+            log.info("import out of time order (a fix at %d after fixes up to %d were "
+                     "promised): trips after storing", lo, self.claimed)
             self.stop()
             return
-        self.reached = hi if self.reached is None else max(self.reached, hi)
+        self.top = hi if self.top is None else max(self.top, hi)
         if self.proc is None:
             self.proc = _start(self.db_path, self.member_id)
-        self._say(f"hw {self.reached}\n")
+        claim = self.top - SLACK_S
+        if self.claimed is None or claim > self.claimed:
+            self.claimed = claim
+            self._say(f"hw {claim}\n")
 
     def _say(self, line: str) -> None:
         try:

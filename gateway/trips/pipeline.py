@@ -138,7 +138,7 @@ def _following(conn, member_id: int, lo: int, hi: int, feed):
     """``_months`` while an import is still storing fixes in time order (``follow.py``):
     the same months from the same first fix, each read once every fix before its end is
     committed (``feed.reached(ts)``; False once the import ended: then every fix is there).
-    The import's first batch is committed before this starts, so the first fix is known."""
+    The first fix is final when this starts (``_settle_first``)."""
     row = conn.execute("SELECT min(ts) FROM fixes WHERE member_id = ? AND ts >= ? AND ts < ?",
                        (member_id, lo, hi)).fetchone()
     if row[0] is None:
@@ -337,6 +337,7 @@ def follow_import(store, member_id: int, feed, progress=None) -> dict:
     run's end: an import stopped part-way leaves none, and the next run rebuilds."""
     with member_lock(store, member_id):
         conn = store.conn
+        _settle_first(conn, member_id, feed)
         older = _older_versions(conn, member_id)
         mc = member_context.load(store, member_id)
         months = lambda c, m, lo, hi: _following(c, m, lo, hi, feed)  # noqa: E731
@@ -347,6 +348,19 @@ def follow_import(store, member_id: int, feed, progress=None) -> dict:
         result["factor_table"] = {"version": CURRENT_VERSION, "moved": sum(older.values()),
                                   "from": older}
         return result
+
+
+def _settle_first(conn, member_id: int, feed) -> None:
+    """Wait until the member's first fix is final (every fix before it committed, or the
+    import ended): the months' grid, and where the rebuild starts, begin there."""
+    while True:
+        first = conn.execute("SELECT min(ts) FROM fixes WHERE member_id = ?",
+                             (member_id,)).fetchone()[0]
+        if first is None or not feed.reached(first):
+            return
+        if conn.execute("SELECT min(ts) FROM fixes WHERE member_id = ?",
+                        (member_id,)).fetchone()[0] == first:
+            return
 
 
 def _older_versions(conn, member_id: int) -> dict:

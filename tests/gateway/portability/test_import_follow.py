@@ -88,6 +88,20 @@ def test_trip_process_gives_the_rows_of_the_phase_after_storing(tmp_path, monkey
     store.close()
 
 
+def test_small_steps_back_in_time_are_still_followed(tmp_path, monkeypatch, sequential):
+    """Records out of order by up to six hours (within follow.SLACK_S), across batches."""
+    points = sorted(_points(), key=lambda p: (p.ts // 21600, -p.ts))
+    assert any(b.ts < a.ts - 3600 for a, b in zip(points, points[BATCH:]))
+    watch = Watch(monkeypatch)
+    store = _fresh(tmp_path, "steps-back")
+    run_import(store, _csv(tmp_path / "shuffled.csv", points), run_pipeline=True,
+               batch_size=BATCH)
+    (follower,) = watch.made
+    assert not follower.failed and follower.proc.returncode == 0
+    assert derived(store) == sequential
+    store.close()
+
+
 def test_files_out_of_time_order_fall_back_to_the_phase_after_storing(tmp_path, monkeypatch,
                                                                        sequential):
     points = _points()
@@ -137,7 +151,7 @@ def test_an_import_stopped_part_way_leaves_no_state_and_the_next_run_rebuilds(tm
     conn = store.conn
     first, last = conn.execute("SELECT min(ts), max(ts) FROM fixes").fetchone()
     watcher = follow.Follower(store.path, member)
-    watcher.committed(first, first + pipeline.MONTH_S + 86400)
+    watcher.committed(first, first + pipeline.MONTH_S + follow.SLACK_S + 86400)
     proc = watcher.proc
     watcher.stop()
     assert proc.returncode == follow.STOPPED_EXIT
