@@ -20,7 +20,8 @@ already computed, or a child that fails, and the parent falls back to the sequen
 phase after storing (``finish`` returns False), which rewrites by difference whatever the
 child wrote.
 
-A kill part-way is safe: the fixes are the truth. The child commits a month at a time,
+A kill part-way is safe: the fixes are the truth. The child dies with the importing
+process (``PR_SET_PDEATHSIG``), and commits a month at a time,
 like the sequential phase, and saves the member's pipeline state only at its end; an
 import stopped before (its stdin closed without ``end``: the parent died or gave up) leaves
 no state, so the next run of the pipeline rebuilds the member from their fixes.
@@ -122,8 +123,21 @@ def _start(db_path: str, member_id: int) -> subprocess.Popen:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     return subprocess.Popen([sys.executable, "-m", "gateway.trips.follow", db_path,
-                             str(member_id)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True, env=env)
+                             str(member_id), str(os.getpid())], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=env)
+
+
+def _die_with(parent: int) -> None:
+    """SIGKILL when the importing process dies, even by SIGKILL (its open transaction, if
+    any, is rolled back), and exit now if it already has."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(STOPPED_EXIT)
 
 
 def _close(stream) -> None:
@@ -160,7 +174,8 @@ class Feed:
 def main(argv=None) -> int:
     from ..store import Store
     from . import pipeline
-    db, member = (argv if argv is not None else sys.argv[1:])[:2]
+    db, member, parent = (argv if argv is not None else sys.argv[1:])[:3]
+    _die_with(int(parent))
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
     feed = Feed(sys.stdin)

@@ -199,3 +199,44 @@ def test_the_trip_process_says_what_it_computed(tmp_path):
     result = json.loads(out.strip().splitlines()[-1])
     assert result["trips"] == store.conn.execute("SELECT count(*) FROM trips").fetchone()[0] > 40
     store.close()
+
+
+def test_the_trip_process_dies_with_the_import(tmp_path):
+    """SIGKILL of the importing process takes its trip process with it (a month's open
+    transaction rolled back), leaving no pipeline state."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+    store = _fresh(tmp_path, "killed-parent")
+    run_import(store, _csv(tmp_path / "all.csv", _points()), run_pipeline=False)
+    member = accounts.get_member(store.conn, "alice").id
+    first = store.conn.execute("SELECT min(ts) FROM fixes").fetchone()[0]
+    script = (
+        "import sys, time\n"
+        "from gateway.trips import follow\n"
+        f"f = follow.Follower({str(store.path)!r}, {member})\n"
+        f"f.committed({first}, {first + follow.SLACK_S + 86400})\n"
+        "print(f.proc.pid, flush=True)\n"
+        "time.sleep(600)\n")
+    root = str(Path(follow.__file__).resolve().parents[2])
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                              env=dict(os.environ, PYTHONPATH=root))
+    child = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait(10)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{child}/status") as f:
+                gone = "State:\tZ" in f.read()
+        except FileNotFoundError:
+            gone = True
+        if gone:
+            break
+        time.sleep(0.05)
+    assert gone, "the trip process outlived the import"
+    assert store.conn.execute("SELECT count(*) FROM pipeline_state").fetchone()[0] == 0
+    store.close()
