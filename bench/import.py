@@ -1,9 +1,11 @@
-"""Import benchmark: 1,000,000-point Google ``Records.json`` files (about 250 MB each),
-imported as a user runs it: the fixes stored, then the trip phase (the trip engine over
-the imported period, stays, trips, legs and footprints written).
+"""Import benchmark: 1,000,000-point Google ``Records.json`` files (330-370 MB each),
+imported as a user runs it (`selfdata import`): the fixes stored, and the trip phase (the
+trip engine over the imported period, stays, trips, legs and footprints written), which
+for a new member runs in a second process beside the storing (gateway/trips/follow.py);
+``--sequential`` runs it after the storing instead, for comparison. CPU is both processes'.
 
     .venv/bin/python bench/import.py [--points N] [--keep DIR] [--only realistic|never-resting]
-                               [--no-bombs | --only-bombs]
+                               [--sequential] [--no-bombs | --only-bombs]
 
 Two histories, generated in a temporary directory (indented like Takeout's, a third of the
 records with an ``activity`` array, a mix of ``timestamp`` with and without milliseconds):
