@@ -125,6 +125,7 @@ class Importer:
         # The trip phase beside the storing, in a second process (trips/follow.py).
         self.follow = follow
         self._follower: follow_mod.Follower | None = None
+        self._busy_ms = 0                # the connection's busy timeout while following
         self.stored_cpu = None
         self.report = ImportReport(self.member.name)
         self._devices: dict[str, accounts.Device] = {}
@@ -245,9 +246,7 @@ class Importer:
         # that may lose its last batches, which running it again completes (rows are only
         # added, never duplicated). On an SD card that spares one fsync per batch.
         _synchronous(self.store.conn, "NORMAL")
-        if (self.run_pipeline and self.follow and not archives
-                and pipeline.can_follow(self.store.conn, self.member.id)):
-            self._follower = follow_mod.Follower(self.store.path, self.member.id)
+        self._start_following(archives)
         try:
             for path in archives:
                 self._restore(path)
@@ -264,20 +263,40 @@ class Importer:
             self.stored_cpu = time.process_time()      # where the storing ended (benches)
             self.tick(force=True)
             _synchronous(self.store.conn, "FULL")
-            if status != "done" and self._follower is not None:
-                self._follower.stop()       # it leaves no state: the next run rebuilds
+            if status != "done":
+                self._end_following(False)      # it leaves no state: the next run rebuilds
             self._finish_job(status)
-        if self.run_pipeline and self.report.first_ts is not None:
-            follower = self._follower
-            if follower is not None and follower.finish(self._pipeline_progress):
-                self.report.pipeline = TRIPS_DONE
-            else:
-                self.report.pipeline = rebuild(self.store, self.member.id,
-                                               self.report.first_ts, self.report.last_ts,
-                                               self._pipeline_progress)
-        elif self._follower is not None:
-            self._follower.stop()
+        if self.run_pipeline:
+            self._trip_phase()
         return self.report
+
+    def _start_following(self, archives) -> None:
+        """The trip phase beside the storing (trips/follow.py), where it can be."""
+        conn = self.store.conn
+        if not (self.run_pipeline and self.follow and not archives and self.store.path.is_file()
+                and pipeline.can_follow(conn, self.member.id)):
+            return
+        self._follower = follow_mod.Follower(self.store.path, self.member.id)
+        # The trip process holds the write lock for a month's rows at a time (as the phase
+        # after storing did): the batches wait for it as an upload's child does.
+        self._busy_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout = {max(self._busy_ms, follow_mod.BUSY_TIMEOUT_MS)}")
+
+    def _end_following(self, finish: bool) -> bool:
+        """Let the trip process finish (True when it computed the trips), or stop it."""
+        follower, self._follower = self._follower, None
+        if follower is None:
+            return False
+        done = follower.finish(self._pipeline_progress) if finish else follower.stop()
+        self.store.conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+        return bool(done)
+
+    def _trip_phase(self) -> None:
+        if self._end_following(True):
+            self.report.pipeline = TRIPS_DONE
+        elif self.report.first_ts is not None:
+            self.report.pipeline = rebuild(self.store, self.member.id, self.report.first_ts,
+                                           self.report.last_ts, self._pipeline_progress)
 
     def _commit_read_files(self) -> None:
         """Ctrl-C: the files read to their end are kept, as if each had been committed."""

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 # How long a stopped child may take to finish the month it is writing.
 STOP_WAIT_S = 60
 STOPPED_EXIT = 2      # the child's status when its stdin closed without ``end``
+# How long either process waits for the other's transaction (a month of trips written on a
+# slow card), as an upload's import child waits for the service.
+BUSY_TIMEOUT_MS = 120_000
 # Files are in time order but for small steps back (records of two sources interleaved,
 # a generator's overlapping outings): the child is told that every fix before the latest
 # committed one less this is stored, and only a fix before what it was told is disorder.
@@ -186,6 +189,7 @@ def main(argv=None) -> int:
             print(f"progress {done} {max(total, done)}", flush=True)
 
     store = Store(db)          # migrated by the parent
+    store.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     try:
         result = pipeline.follow_import(store, int(member), feed, progress)
     except Stopped:

@@ -79,12 +79,15 @@ def test_trip_process_gives_the_rows_of_the_phase_after_storing(tmp_path, monkey
                                                                   sequential):
     watch = Watch(monkeypatch)
     store = _fresh(tmp_path, "followed")
+    busy = store.conn.execute("PRAGMA busy_timeout").fetchone()[0]
     report = run_import(store, _csv(tmp_path / "all.csv", _points()), run_pipeline=True,
                         batch_size=BATCH)
     (follower,) = watch.made
     assert follower.proc is not None and follower.proc.returncode == 0 and not follower.failed
     assert "recomputed" in report.pipeline
     assert derived(store) == sequential
+    # the longer wait for the trip process's transactions ends with the import
+    assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == busy
     store.close()
 
 
