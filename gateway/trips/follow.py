@@ -10,8 +10,9 @@ the committed fixes reach after each batch (``hw <ts>``) and when the import end
 (``end``).
 
 Why the result is the one the sequential phase gives: the child runs the same
-``_recompute`` over the same months (the grid starts at the first fix, known from the
-first batch), each month read whole from the store, written in the same order; so the
+``_recompute`` over the same months (the grid starts at the member's first fix, waited
+for until no later batch may hold an earlier one), each month read whole from the store,
+written in the same order; so the
 same stays, trips and legs with the same ids. That holds while the files come in time
 order, which the parent checks batch by batch, with a slack of two days (it promises the
 child every fix before the latest committed one less ``SLACK_S``): a batch reaching back
@@ -21,10 +22,10 @@ phase after storing (``finish`` returns False), which rewrites by difference wha
 child wrote.
 
 A kill part-way is safe: the fixes are the truth. The child dies with the importing
-process (``PR_SET_PDEATHSIG``), and commits a month at a time,
-like the sequential phase, and saves the member's pipeline state only at its end; an
-import stopped before (its stdin closed without ``end``: the parent died or gave up) leaves
-no state, so the next run of the pipeline rebuilds the member from their fixes.
+process (``PR_SET_PDEATHSIG``: an open transaction is rolled back), commits a month at a
+time like the sequential phase, and saves the member's pipeline state only at its end; an
+import stopped before (the parent died, or closed the child's stdin without ``end``)
+leaves no state, so the next run of the pipeline rebuilds the member from their fixes.
 """
 from __future__ import annotations
 
