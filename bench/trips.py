@@ -6,9 +6,9 @@ usage: python bench/trips.py [--pure] [--sets emission,aalto,scenarios] [--famil
 Data sets: the 11 e-mission days (coarse truth), the 4 Helsinki participants (fine truth,
 no GTFS), and each scenario family of simulation/scenarios.py (fine truth, every sampling
 regime). Default path = what the box does: each day's points.csv is imported by
-`gateway.portability.importing` into a temporary store (one member per day), the pipeline rebuilds
-the member, and trips are read back from the trips/legs tables. --pure calls the engine
-directly (build_timeline). Each data set is scored by score_trips.py (trip F1, coarse
+`gateway.portability.importing` into a temporary store (one member per day) with its trip
+phase, as `selfdata import` runs it (the member rebuilt), and trips are read back from the
+trips/legs tables. --pure calls the engine directly (build_timeline). Each data set is scored by score_trips.py (trip F1, coarse
 mode accuracy) and mode_confusion.py (modes by time share: fine, PT vs car, vehicle).
 """
 import argparse
@@ -66,7 +66,6 @@ def predict_all(data_dir: str, out_dir: str) -> None:
 def predict_all_via_store(data_dir: str, out_dir: str) -> None:
     """The import, the detection and the tables, as `selfdata import` then `selfdata trips`."""
     from gateway import accounts
-    from gateway.trips import pipeline
     from gateway.queries.trips import trip_list
     from gateway.store import Store
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,15 +75,16 @@ def predict_all_via_store(data_dir: str, out_dir: str) -> None:
             with store.transaction() as conn:
                 member = accounts.add_member(conn, name, None)
             _import(store, name, member.id, csv_path)
-            pipeline.rebuild_member(store, member.id)
             with open(os.path.join(out_dir, day + ".json"), "w") as f:
                 json.dump(trip_list(store.conn, member.id, None, None), f)
         store.close()
 
 
 def _import(store, name: str, member_id: int, csv_path: str) -> None:
+    """`selfdata import` with its trip phase (for a new member: the trip process beside
+    the storing, gateway/trips/follow.py, which rebuilds the member as a rebuild does)."""
     from gateway.portability.importing import Importer
-    report = Importer(store, name, run_pipeline=False).run([csv_path])
+    report = Importer(store, name).run([csv_path])
     if not report.ok:
         raise SystemExit(f"{csv_path}: the importer refused it: {report.as_dict()}")
 

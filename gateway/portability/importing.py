@@ -31,6 +31,7 @@ from receivers.importers.selfdata_archive import is_archive
 from .. import accounts
 from .. import store as st
 from ..model import Event
+from ..trips import follow as follow_mod
 from ..trips import pipeline
 from . import jobs
 from .reports import FileReport, ImportReport, Progress
@@ -48,6 +49,7 @@ MIN_BATCH = 100
 # commit is a moment the phones' ingest waits).
 WAIT_S = 0.5
 DEFAULT_DEVICE = "import"
+TRIPS_DONE = "trips recomputed for the imported period"
 # What a damaged or truncated stream raises somewhere below a reader.
 STREAM_ERRORS = (ijson.JSONError, ET.ParseError, EOFError, zlib.error, zipfile.BadZipFile,
                  csv.Error, UnicodeDecodeError, OSError)
@@ -61,6 +63,7 @@ class _Writer:
         self.imp, self.report, self.device, self.source = importer, report, device, source
         self.fixes, self.segments, self.events = [], [], []
         self.lo = self.hi = None
+        self.batch_lo = self.batch_hi = None     # of the fixes not committed yet
         self.received = time.time()
 
     def add(self, item) -> None:
@@ -71,6 +74,10 @@ class _Writer:
                 self.lo = ts
             if self.hi is None or ts > self.hi:
                 self.hi = ts
+            if self.batch_lo is None or ts < self.batch_lo:
+                self.batch_lo = ts
+            if self.batch_hi is None or ts > self.batch_hi:
+                self.batch_hi = ts
             if len(self.fixes) >= self.imp.batch_size:
                 self.imp.commit([self])
         elif isinstance(item, Bad):
@@ -98,6 +105,7 @@ class _Writer:
         self.report.fixes += new
         self.report.duplicates += len(self.fixes) - new
         self.fixes, self.segments, self.events = [], [], []
+        self.batch_lo = self.batch_hi = None
 
 
 class Importer:
@@ -106,7 +114,7 @@ class Importer:
     def __init__(self, store: st.Store, member: str, *, device: str | None = None,
                  progress: Callable[[Progress], None] | None = None, batch_size: int = BATCH,
                  run_pipeline: bool = True, job_id: int | None = None,
-                 transaction_ms: float = TRANSACTION_MS):
+                 transaction_ms: float = TRANSACTION_MS, follow: bool = True):
         self.store = store
         self.member = accounts.get_member(store.conn, member)
         self.device_name = device
@@ -114,6 +122,11 @@ class Importer:
         self.batch_size = self.max_batch = batch_size
         self.transaction_s = transaction_ms / 1000
         self.run_pipeline = run_pipeline
+        # The trip phase beside the storing, in a second process (trips/follow.py).
+        self.follow = follow
+        self._follower: follow_mod.Follower | None = None
+        self._busy_ms = 0                # the connection's busy timeout while following
+        self.stored_cpu = None
         self.report = ImportReport(self.member.name)
         self._devices: dict[str, accounts.Device] = {}
         self._started = time.monotonic()
@@ -157,12 +170,15 @@ class Importer:
         writers = [w for w in writers if w.pending()]
         if not writers:
             return
+        spans = [(w.batch_lo, w.batch_hi) for w in writers if w.batch_lo is not None]
         with self.store.transaction() as conn:
             started = time.monotonic()      # once the lock is ours: what phones wait for
             for writer in writers:
                 writer.write(conn)
             self.job_progress(conn, force=False)
         self.adapt_batch(time.monotonic() - started)
+        if self._follower is not None and spans:
+            self._follower.committed(min(s[0] for s in spans), max(s[1] for s in spans))
         self.tick(force=False)
 
     def file_done(self, writer: _Writer) -> None:
@@ -230,6 +246,7 @@ class Importer:
         # that may lose its last batches, which running it again completes (rows are only
         # added, never duplicated). On an SD card that spares one fsync per batch.
         _synchronous(self.store.conn, "NORMAL")
+        self._start_following(archives)
         try:
             for path in archives:
                 self._restore(path)
@@ -243,13 +260,43 @@ class Importer:
             raise
         finally:
             self.report.elapsed = time.monotonic() - self._started
+            self.stored_cpu = time.process_time()      # where the storing ended (benches)
             self.tick(force=True)
             _synchronous(self.store.conn, "FULL")
+            if status != "done":
+                self._end_following(False)      # it leaves no state: the next run rebuilds
             self._finish_job(status)
-        if self.run_pipeline and self.report.first_ts is not None:
+        if self.run_pipeline:
+            self._trip_phase()
+        return self.report
+
+    def _start_following(self, archives) -> None:
+        """The trip phase beside the storing (trips/follow.py), where it can be."""
+        conn = self.store.conn
+        if not (self.run_pipeline and self.follow and not archives and self.store.path.is_file()
+                and pipeline.can_follow(conn, self.member.id)):
+            return
+        self._follower = follow_mod.Follower(self.store.path, self.member.id)
+        # The trip process holds the write lock for a month's rows at a time (as the phase
+        # after storing did): the batches wait for it as an upload's child does.
+        self._busy_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout = {max(self._busy_ms, follow_mod.BUSY_TIMEOUT_MS)}")
+
+    def _end_following(self, finish: bool) -> bool:
+        """Let the trip process finish (True when it computed the trips), or stop it."""
+        follower, self._follower = self._follower, None
+        if follower is None:
+            return False
+        done = follower.finish(self._pipeline_progress) if finish else follower.stop()
+        self.store.conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+        return bool(done)
+
+    def _trip_phase(self) -> None:
+        if self._end_following(True):
+            self.report.pipeline = TRIPS_DONE
+        elif self.report.first_ts is not None:
             self.report.pipeline = rebuild(self.store, self.member.id, self.report.first_ts,
                                            self.report.last_ts, self._pipeline_progress)
-        return self.report
 
     def _commit_read_files(self) -> None:
         """Ctrl-C: the files read to their end are kept, as if each had been committed."""
@@ -370,4 +417,4 @@ def _size(path) -> int:
 def rebuild(store, member_id: int, start: int, end: int, progress=None) -> str:
     """Let the trip engine recompute the imported range; say what happened."""
     pipeline.process_range(store, member_id, start, end, progress=progress)
-    return "trips recomputed for the imported period"
+    return TRIPS_DONE

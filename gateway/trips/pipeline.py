@@ -134,6 +134,28 @@ def _months(conn, member_id: int, lo: int, hi: int):
         t += MONTH_S
 
 
+def _following(conn, member_id: int, lo: int, hi: int, feed):
+    """``_months`` while an import is still storing fixes in time order (``follow.py``):
+    the same months from the same first fix, each read once every fix before its end is
+    committed (``feed.reached(ts)``; False once the import ended: then every fix is there).
+    The first fix is final when this starts (``_settle_first``)."""
+    row = conn.execute("SELECT min(ts) FROM fixes WHERE member_id = ? AND ts >= ? AND ts < ?",
+                       (member_id, lo, hi)).fetchone()
+    if row[0] is None:
+        return
+    t, last = row[0], None
+    while last is None or t <= last:
+        end = min(t + MONTH_S, hi)
+        if last is None and not feed.reached(end):
+            last = conn.execute("SELECT max(ts) FROM fixes WHERE member_id = ? AND ts >= ? AND "
+                                "ts < ?", (member_id, lo, hi)).fetchone()[0]
+            continue
+        chunk = _points(conn, member_id, t, end)
+        if chunk:
+            yield chunk
+        t += MONTH_S
+
+
 def _count(conn, member_id: int, lo: int, hi: int) -> int:
     return conn.execute("SELECT count(*) FROM fixes WHERE member_id = ? AND ts >= ? AND ts < ?",
                         (member_id, lo, hi)).fetchone()[0]
@@ -200,7 +222,8 @@ class Hold:
 
 
 def _recompute(store, member_id: int, since, until, mc, progress=None,
-               last_fix_id: int | None = None, hold: Hold | None = None) -> tuple:
+               last_fix_id: int | None = None, hold: Hold | None = None,
+               months=_months) -> tuple:
     """Detect and store from `since` (a long stay's start; None: the first fix) up to the
     long stay starting at until[0] (None: the end). Returns (resume_ts, to_the_end, held):
     the new resume point is only known when the recomputation ran to the end. With
@@ -215,7 +238,7 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
     total, done = _count(conn, member_id, first, last), 0
     written = _rebuild_floor(conn, member_id) if since is None else since  # rows before: final
     resume, carry, tl, chunk_since = since, [], None, since
-    for chunk in _months(conn, member_id, first, last):
+    for chunk in months(conn, member_id, first, last):
         window = carry + chunk
         done += len(chunk)
         chunk_since = resume
@@ -255,7 +278,8 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
     # The batch changed the stay the window was to end at: carry on to the end instead.
     log.info("member %d: the window ending at %d changed its last stay; recomputing to the "
              "end", member_id, until[0])
-    return _recompute(store, member_id, chunk_since, None, mc, progress, last_fix_id, hold)
+    return _recompute(store, member_id, chunk_since, None, mc, progress, last_fix_id, hold,
+                      months)
 
 
 def _forced_cut(tl, window) -> int:
@@ -322,16 +346,58 @@ def _rebuild(store, member_id: int, progress=None) -> dict:
         _save_state(c, member_id)
     mc = member_context.load(store, member_id)
     outcome = _recompute(store, member_id, None, None, mc, progress)[:2]
-    # places, corrections and the current factor table applied to every stored trip, once
-    _after(store, member_id, outcome, mc, max_id, force_places=True, keep_versions=False)
-    result = counts(conn, member_id)
-    result["factor_table"] = {"version": CURRENT_VERSION, "moved": sum(older.values()),
-                              "from": older}
+    result = _finish_rebuild(store, member_id, outcome, mc, max_id, older)
     if older:
         log.info("member %d: %d legs moved to factor table %s (from %s)", member_id,
                  sum(older.values()), CURRENT_VERSION,
                  ", ".join(f"{v}: {n}" for v, n in sorted(older.items())))
     return result
+
+
+def can_follow(conn, member_id: int) -> bool:
+    """Whether an import's trip phase may run beside its storing (``follow.py``): only
+    when the member has nothing computed yet, where ``process_range`` rebuilds from the
+    first fix (a window inside stored stays would depend on where the import starts)."""
+    return _state(conn, member_id) is None
+
+
+def follow_import(store, member_id: int, feed, progress=None) -> dict:
+    """``process_range`` of a member with nothing computed yet (``_rebuild``), run while
+    the import is still storing in time order: the same months, detected and written in
+    the same order, so the same rows with the same ids. The state is saved only with the
+    run's end: an import stopped part-way leaves none, and the next run rebuilds."""
+    with member_lock(store, member_id):
+        conn = store.conn
+        _settle_first(conn, member_id, feed)
+        older = _older_versions(conn, member_id)
+        mc = member_context.load(store, member_id)
+        months = lambda c, m, lo, hi: _following(c, m, lo, hi, feed)  # noqa: E731
+        outcome = _recompute(store, member_id, None, None, mc, progress, months=months)[:2]
+        max_id = conn.execute("SELECT max(id) FROM fixes").fetchone()[0] or 0
+        return _finish_rebuild(store, member_id, outcome, mc, max_id, older)
+
+
+def _finish_rebuild(store, member_id: int, outcome: tuple, mc, max_id: int, older: dict) -> dict:
+    """Places, corrections and the current factor table applied to every stored trip,
+    once; the member's counts and the factor table's move."""
+    _after(store, member_id, outcome, mc, max_id, force_places=True, keep_versions=False)
+    result = counts(store.conn, member_id)
+    result["factor_table"] = {"version": CURRENT_VERSION, "moved": sum(older.values()),
+                              "from": older}
+    return result
+
+
+def _settle_first(conn, member_id: int, feed) -> None:
+    """Wait until the member's first fix is final (every fix before it committed, or the
+    import ended): the months' grid, and where the rebuild starts, begin there."""
+    while True:
+        first = conn.execute("SELECT min(ts) FROM fixes WHERE member_id = ?",
+                             (member_id,)).fetchone()[0]
+        if first is None or not feed.reached(first):
+            return
+        if conn.execute("SELECT min(ts) FROM fixes WHERE member_id = ?",
+                        (member_id,)).fetchone()[0] == first:
+            return
 
 
 def _older_versions(conn, member_id: int) -> dict:
