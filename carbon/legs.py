@@ -42,21 +42,6 @@ def _runs(labels: list) -> list:
     return runs
 
 
-def _evidence_s(run, points, speeds, params: Params = DEFAULT_PARAMS) -> float:
-    """Time a run gives evidence of its mode. Standing still says nothing: a car at a red
-    light and a walker at a crossing both stand, and a distance-filtered phone reports a stop
-    as one long slow step. So a slow run counts only its time at walking pace, and a fast run
-    only its time above it: once a fast run has absorbed a short slow one (the member
-    standing at the door), that time is no evidence of a vehicle, or one 60 s jump of a
-    wifi fix at the end of a walk would grow into a two-minute "ride"."""
-    lab, a, b = run
-    if lab:
-        return sum(points[k + 1].ts - points[k].ts for k in range(a, b)
-                   if speeds[k] >= params.walk_max_ms)
-    dts = [points[k + 1].ts - points[k].ts for k in range(a, b)]
-    return sum(_walked_s(dt, v, v * dt) for dt, v in zip(dts, speeds[a:b]))
-
-
 SEEN_WALK_M = 300.0   # a step this long was covered, whatever its pace: no fix noise at rest
 #                       reaches it (cleaning drops guesses worse than 200 m)
 
@@ -89,6 +74,13 @@ class _Runs:
         self.nodes[-1][4] = -1
 
     def evidence(self, k: int) -> float:
+        """Time a run gives evidence of its mode. Standing still says nothing: a car at a
+        red light and a walker at a crossing both stand, and a distance-filtered phone
+        reports a stop as one long slow step. So a slow run counts only its time at walking
+        pace, and a fast run only its time above it: once a fast run has absorbed a short
+        slow one (the member standing at the door), that time is no evidence of a vehicle,
+        or one 60 s jump of a wifi fix at the end of a walk would grow into a two-minute
+        "ride"."""
         lab, a, b = self.nodes[k][:3]
         prefix = self.fast if lab else self.slow
         return prefix[b] - prefix[a]
