@@ -188,10 +188,6 @@ def clean(points, params: Params = DEFAULT_PARAMS) -> list:
     return smooth(_drop_stale(track, step_metres(track) if dists is None else dists))
 
 
-def _median3(a: float, b: float, c: float) -> float:
-    return max(min(a, b), min(max(a, b), c))
-
-
 def smooth(points: list) -> list:
     """Each fix moved to the per-axis median of itself and its two neighbours.
 
@@ -199,8 +195,9 @@ def smooth(points: list) -> list:
     turn, where a mean would smear both; fixes far apart in time are left alone.
     """
     out = points[:1]
-    # _median3 inlined (the same comparisons, so the same value, signed zeros included):
-    # this runs for every fix of every history.
+    # The median of three, max(min(x, y), min(max(x, y), z)), written out with the same
+    # comparisons (the same value, signed zeros included): this runs for every fix of
+    # every history, and two calls a fix cost more than the comparisons.
     for a, p, b in zip(points, points[1:], points[2:]):
         if b.ts - a.ts > _SMOOTH_MAX_SPAN_S:
             out.append(p)

@@ -24,7 +24,7 @@ TIMED_STEP_S = 75.0      # windowed speeds mean something at this sampling or fi
 # ch. 3; the busiest stations 45-60 s), a commuter train 30-60 s, an intercity minutes;
 # seven at most (longer is a stay or a wait for a connection). From 25 s, most of a
 # metro's stations went uncounted, and a metro read as a car or a train.
-_STATION_HALT_S = (15.0, 420.0)
+STATION_HALT_S = (15.0, 420.0)
 _CRUISING_MS = 15.0      # ... between stretches at a speed no town traffic keeps
 SPARSE_BLIND_STEP_S = 150.0   # silences still mean something at a fix every 1-2 minutes
 
@@ -166,8 +166,8 @@ def _sustained_p85(points: list) -> float | None:
 
 
 def _station_halts(points: list, speeds: list, distance: float, median_dt: float):
-    """How many halts of 25 s - 7 min with the member above 15 m/s within two minutes on
-    both sides. Trains stop at stations for that long and run fast between them; no road
+    """How many halts of 15 s - 7 min (`STATION_HALT_S`) with the member above 15 m/s
+    within two minutes on both sides. Trains stop at stations for that long and run fast between them; no road
     vehicle halts that long between two fast stretches except at a toll or a motorway jam
     (a town jam crawls: it is not fast on both sides)."""
     if median_dt > DENSE_STEP_S * 2 or distance < 3000:
@@ -175,7 +175,7 @@ def _station_halts(points: list, speeds: list, distance: float, median_dt: float
     if not any(v >= _CRUISING_MS for v in speeds):
         return None
     count = 0
-    for a, b in halts(points, *_STATION_HALT_S):
+    for a, b in halts(points, *STATION_HALT_S):
         if _fast_near(points, speeds, a, -1) and _fast_near(points, speeds, b, +1):
             count += 1
     return count

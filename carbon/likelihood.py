@@ -8,7 +8,7 @@ across the modes that could have done it: its confidence says so.
 """
 import math
 
-from carbon.features import DENSE_STEP_S, TIMED_STEP_S, LegFeatures
+from carbon.features import DENSE_STEP_S, STATION_HALT_S, TIMED_STEP_S, LegFeatures
 from carbon.mode_params import FEATURES, INFERRED, RANGES, STATIONS_WEIGHT
 
 _SQRT_2PI_HALF = math.sqrt(2 * math.pi) / 2
@@ -17,7 +17,8 @@ UNSEEN_SHARE = 0.5      # a ride at least half unseen: no halt seen is not "no h
 # Seen only with a fix after the arrival and one before the departure 15 s apart: a 40 s
 # dwell needs a step of at most (40 - 15) / 2 s. A coarser phone sees no metro station
 # (a car's zero), so there a count of none is no evidence; halts it does see still count.
-DWELL_SEEN_STEP_S = 12.5
+METRO_DWELL_MAX_S = 40.0
+DWELL_SEEN_STEP_S = (METRO_DWELL_MAX_S - STATION_HALT_S[0]) / 2
 
 
 def measurable(f: LegFeatures) -> dict:

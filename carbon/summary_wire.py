@@ -90,7 +90,11 @@ def signing_bytes(message: dict) -> bytes:
     """What a signature covers: a domain tag naming the message type, then the canonical form
     of the message without its signature."""
     unsigned = {k: v for k, v in message.items() if k != "sig"}
-    return f"{DOMAIN}:{message.get('type', '')}\n".encode("ascii") + canonical(unsigned)
+    return _domain_tag(message) + canonical(unsigned)
+
+
+def _domain_tag(message: dict) -> bytes:
+    return f"{DOMAIN}:{message.get('type', '')}\n".encode("ascii")
 
 
 def signed_json(unsigned: dict, sign) -> str:
@@ -101,7 +105,7 @@ def signed_json(unsigned: dict, sign) -> str:
     if "sig" in unsigned:
         raise ValueError("the message is already signed")
     text = canonical(unsigned)
-    sig = sign(f"{DOMAIN}:{unsigned.get('type', '')}\n".encode("ascii") + text)
+    sig = sign(_domain_tag(unsigned) + text)
     return (text[:-1] + (b',"sig":"' if unsigned else b'"sig":"') + b64(sig).encode("ascii")
             + b'"}').decode("utf-8")
 

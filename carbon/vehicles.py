@@ -91,19 +91,26 @@ def left(stays: list, ends: list, trip):
 _NEXT_S = 600   # a stay this close in time to a trip's end (or start) is where it was
 
 
+def _known(spot, start, ts: int) -> bool:
+    """Where the vehicle was left, and recently enough to say it is still there."""
+    return spot is not None and start is not None and ts - spot[2] <= STALE_S
+
+
+def _within(spot, start, radius_m: float) -> bool:
+    return distance_m(spot[0], spot[1], start[0], start[1]) <= radius_m
+
+
 def _factor(spot, start, ts: int, name: str) -> float | None:
     """The factor on the kind's prior: AT_HAND or ELSEWHERE (None: nothing known)."""
-    if spot is None or start is None or ts - spot[2] > STALE_S:
+    if not _known(spot, start, ts):
         return None
-    lat, lon, _ts = spot
-    return AT_HAND if distance_m(lat, lon, start[0], start[1]) <= NEAR_M else ELSEWHERE[name]
+    return AT_HAND if _within(spot, start, NEAR_M) else ELSEWHERE[name]
 
 
 def parked_at(parked: Parked, start, ts: int, radius_m: float) -> frozenset:
     """The kinds of the member's vehicles parked within `radius_m` of `start` at `ts`."""
     return frozenset(name for name, spot in (("car", parked.car), ("bike", parked.bike))
-                     if spot is not None and start is not None and ts - spot[2] <= STALE_S
-                     and distance_m(spot[0], spot[1], start[0], start[1]) <= radius_m)
+                     if _known(spot, start, ts) and _within(spot, start, radius_m))
 
 
 _CACHE: dict = {}
