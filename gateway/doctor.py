@@ -20,7 +20,7 @@ from .accounts import broker, first_run
 from .backup.retention import backups, taken_at
 from .config import Config
 from .store import connect, migrations
-from .store.pages import PAGE_SIZE
+from .store import pages
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 # A Pi without a real-time clock boots in 1970 or at the image's build date until NTP.
@@ -112,7 +112,7 @@ def check_database(config: Config) -> Check:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         ok = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
         fixes = conn.execute("SELECT count(*) FROM fixes").fetchone()[0]
-        page = conn.execute("PRAGMA page_size").fetchone()[0]
+        page = pages.page_size(conn)
         conn.close()
     except sqlite3.Error as exc:
         return Check("database", FAIL, f"{config.db_path}: {exc}",
@@ -124,11 +124,12 @@ def check_database(config: Config) -> Check:
         return Check("database", WARN, f"schema {version}, this gateway brings "
                      f"{migrations.latest()}", "it is migrated when `selfdata serve` starts")
     size = config.db_path.stat().st_size // (1024 * 1024)
-    if page != PAGE_SIZE:
+    if page != pages.PAGE_SIZE:
         return Check("database", WARN, f"schema {version}, {fixes} fixes, {size} MB, in pages "
                      f"of {page} bytes: the SD card gets about 60% more per stored position "
-                     f"than with {PAGE_SIZE}-byte pages", "stop the gateway and run `selfdata compact` (it needs "
-                     f"about {size * 2 + 1} MB free), then start it again")
+                     f"than with {pages.PAGE_SIZE}-byte pages",
+                     "stop the gateway and run `selfdata compact` (it needs about "
+                     f"{int(size * pages.ROOM) + 1} MB free), then start it again")
     return Check("database", OK, f"schema {version}, {fixes} fixes, {size} MB")
 
 

@@ -13,11 +13,13 @@ _STAMP = re.compile(r"-(\d{8}T\d{6}Z)" + re.escape(SUFFIX) + "$")
 
 
 def backups(folder: Path) -> list[Path]:
-    """The folder's backup files, oldest first (by file time); none if it does not exist."""
+    """The folder's backup files, oldest first (by when each was taken, `taken_at`: a copy
+    that did not keep its file time is still in its place); none if the folder does not
+    exist."""
     if not folder.is_dir():
         return []
     return sorted((p for p in folder.glob(f"{PREFIX}*{SUFFIX}") if p.is_file()),
-                  key=lambda p: p.stat().st_mtime)
+                  key=taken_at)
 
 
 def taken_at(path: Path) -> float:

@@ -160,6 +160,9 @@ class Feed:
 
     def __init__(self, stream):
         self.stream, self.reach, self.ended = stream, None, False
+        # Called once the import ended (every one of its fixes committed), before the last
+        # months are read: what it returns is kept in ``at_end``.
+        self.on_end, self.at_end = None, None
 
     def reached(self, ts: int) -> bool:
         """Wait until every fix before ts is committed: True; False once the import ended
@@ -170,6 +173,8 @@ class Feed:
                 raise Stopped
             if line == "end\n":
                 self.ended = True
+                if self.on_end is not None:
+                    self.at_end = self.on_end()
             else:
                 self.reach = int(line.split()[1])
         return not self.ended

@@ -340,7 +340,7 @@ def rebuild_member(store, member_id: int, progress=None) -> dict:
 
 def _rebuild(store, member_id: int, progress=None) -> dict:
     conn = store.conn
-    max_id = conn.execute("SELECT max(id) FROM fixes").fetchone()[0] or 0
+    max_id = _max_fix_id(conn)
     older = _older_versions(conn, member_id)
     with store.transaction() as c:
         _save_state(c, member_id)
@@ -372,9 +372,17 @@ def follow_import(store, member_id: int, feed, progress=None) -> dict:
         older = _older_versions(conn, member_id)
         mc = member_context.load(store, member_id)
         months = lambda c, m, lo, hi: _following(c, m, lo, hi, feed)  # noqa: E731
+        # The fixes seen are those committed when the import ended, before the last months
+        # were read: a live fix committed while they were being computed stays unseen (the
+        # next run computes it), as ``_rebuild`` reads its ``max_id`` before it starts.
+        feed.on_end = lambda: _max_fix_id(conn)
         outcome = _recompute(store, member_id, None, None, mc, progress, months=months)[:2]
-        max_id = conn.execute("SELECT max(id) FROM fixes").fetchone()[0] or 0
+        max_id = feed.at_end if feed.at_end is not None else _max_fix_id(conn)
         return _finish_rebuild(store, member_id, outcome, mc, max_id, older)
+
+
+def _max_fix_id(conn) -> int:
+    return conn.execute("SELECT max(id) FROM fixes").fetchone()[0] or 0
 
 
 def _finish_rebuild(store, member_id: int, outcome: tuple, mc, max_id: int, older: dict) -> dict:
@@ -413,7 +421,7 @@ def process_range(store, member_id: int, start_ts: int, end_ts: int, progress=No
     window they fall into. The importer and erasure call this."""
     with member_lock(store, member_id):
         conn = store.conn
-        max_id = conn.execute("SELECT max(id) FROM fixes").fetchone()[0] or 0
+        max_id = _max_fix_id(conn)
         state = _state(conn, member_id)
         if state is None:
             return _rebuild(store, member_id, progress)
@@ -445,7 +453,7 @@ def process_new(store, member_id: int, hold_s: float = 0) -> int:
                 _rebuild(store, member_id)
             return n
         cursor = state["last_fix_id"]
-        if (conn.execute("SELECT max(id) FROM fixes").fetchone()[0] or 0) < cursor:
+        if _max_fix_id(conn) < cursor:
             cursor = 0        # the table was emptied (erasure): ids start again from 1
         # `+member_id` keeps SQLite on the primary key: only the new rows are visited.
         lo, hi, max_id, n = conn.execute(

@@ -167,9 +167,16 @@ def catch_up(conn, only: int | None = None) -> list[int]:
             "SELECT m.id, s.last_fix_id FROM members m LEFT JOIN pipeline_state s "
             "ON s.member_id = m.id WHERE ? IS NULL OR m.id = ? ORDER BY m.id",
             (only, only)).fetchall():
-        # `+member_id` keeps SQLite on the primary key: only rows past the cursor are read.
-        if restarted or conn.execute(
-                "SELECT 1 FROM fixes WHERE id > ? AND +member_id = ? LIMIT 1",
-                (0 if cursor is None else cursor, member_id)).fetchone():
+        if restarted or _unseen(conn, member_id, cursor):
             members.append(member_id)
     return members
+
+
+def _unseen(conn, member_id: int, cursor: int | None) -> bool:
+    if cursor is None:      # never computed: any fix of theirs, through the member's index
+        return conn.execute("SELECT 1 FROM fixes WHERE member_id = ? LIMIT 1",
+                            (member_id,)).fetchone() is not None
+    # `+member_id` keeps SQLite on the primary key: only rows past the cursor are read (a
+    # member without a cursor would make that a scan of every fix, at every start).
+    return conn.execute("SELECT 1 FROM fixes WHERE id > ? AND +member_id = ? LIMIT 1",
+                        (cursor, member_id)).fetchone() is not None
