@@ -148,11 +148,15 @@ def write_range(conn, member_id: int, lo: int, hi: int, stays: list, trips: list
             _update_trip(conn, same.pop(0), t, counts)
         else:
             new.append((t, d))
-    gone = [entry[0] for entries in stored.values() for entry in entries]
+    gone = {entry[0]: None for entries in stored.values() for entry in entries}   # in order
+    by_shape: dict = {}
+    for i in gone:
+        by_shape.setdefault(shapes[i], []).append(i)
     for t, d in new:
-        grown = next((i for i in gone if shapes[i] == _shape(t)), None)
-        if grown is not None:
-            gone.remove(grown)
+        same_shape = by_shape.get(_shape(t))
+        if same_shape:
+            grown = same_shape.pop(0)
+            del gone[grown]
             _rewrite_trip(conn, grown, t, d)
             counts["updated"] += 1
             # only longer: the same modes, purpose and places as the page shows now
@@ -165,8 +169,16 @@ def write_range(conn, member_id: int, lo: int, hi: int, stays: list, trips: list
     return counts
 
 
-_KEY_LEG = "l.start_ts, l.end_ts, l.distance_m, l.detected_mode, l.detected_confidence, l.n_points"
-_KEY_TRIP = "start_ts, end_ts, distance_m, start_lat, start_lon, end_lat, end_lon"
+_KEY_LEG = ("l.start_ts", "l.end_ts", "l.distance_m", "l.detected_mode", "l.detected_confidence",
+            "l.n_points")
+_KEY_TRIP = ("start_ts", "end_ts", "distance_m", "start_lat", "start_lon", "end_lat", "end_lon")
+# Where the finishing columns start in the rows _stored_trips reads (after the ids and the
+# key columns), and where a member's look of a trip and a leg sits among them.
+_LEG_AT = 2 + len(_KEY_LEG)
+_TRIP_AT = 1 + len(_KEY_TRIP)
+_LOOK_AT = _TRIP_AT + _TRIP_FINISH.index("purpose")
+_MODE_AT = _LEG_AT + _LEG_FINISH.index("mode")
+assert _TRIP_FINISH[_LOOK_AT - _TRIP_AT:] == ("purpose", "start_place", "end_place")
 
 
 def _stored_trips(conn, member_id: int, lo: int, hi: int) -> tuple[dict, dict, dict]:
@@ -178,7 +190,8 @@ def _stored_trips(conn, member_id: int, lo: int, hi: int) -> tuple[dict, dict, d
     cur.row_factory = None
     legs_of: dict[int, list] = {}
     for r in cur.execute(
-            f"SELECT l.trip_id, l.id, {_KEY_LEG}, {', '.join('l.' + c for c in _LEG_FINISH)} "
+            f"SELECT l.trip_id, l.id, {', '.join(_KEY_LEG)}, "
+            f"{', '.join('l.' + c for c in _LEG_FINISH)} "
             "FROM legs l JOIN trips t ON t.id = l.trip_id WHERE t.member_id = ? "
             "AND t.start_ts >= ? AND t.start_ts < ? ORDER BY l.trip_id, l.seq",
             (member_id, lo, hi)):
@@ -187,17 +200,19 @@ def _stored_trips(conn, member_id: int, lo: int, hi: int) -> tuple[dict, dict, d
     shapes: dict = {}
     looks: dict = {}
     for r in cur.execute(
-            f"SELECT id, {_KEY_TRIP}, {', '.join(_TRIP_FINISH)} FROM trips WHERE member_id = ? "
-            "AND start_ts >= ? AND start_ts < ? ORDER BY start_ts", (member_id, lo, hi)):
+            f"SELECT id, {', '.join(_KEY_TRIP)}, {', '.join(_TRIP_FINISH)} FROM trips "
+            "WHERE member_id = ? AND start_ts >= ? AND start_ts < ? ORDER BY start_ts",
+            (member_id, lo, hi)):
         legs = legs_of.get(r[0], [])
         # as _trip_key reads the trip load_trips makes of these rows
         start = (r[4], r[5]) if r[4] is not None else (None, None)
         end = (r[6], r[7]) if r[6] is not None else (None, None)
         key = (r[1], r[2], round(r[3], 1), *start, *end,
                tuple((g[2], g[3], round(g[4], 1), g[5], round(g[6], 3), g[7]) for g in legs))
-        stored.setdefault(key, []).append((r[0], r[8:], [(g[1], g[8:]) for g in legs]))
+        stored.setdefault(key, []).append((r[0], r[_TRIP_AT:],
+                                           [(g[1], g[_LEG_AT:]) for g in legs]))
         shapes[r[0]] = (r[1], tuple(g[2] for g in legs))      # as _shape(trip)
-        looks[r[0]] = (*r[10:13], tuple(g[8] for g in legs))  # as _look(trip)
+        looks[r[0]] = (*r[_LOOK_AT:_LOOK_AT + 3], tuple(g[_MODE_AT] for g in legs))  # _look
     return stored, shapes, looks
 
 
@@ -221,14 +236,18 @@ def _write_stays(conn, member_id, lo, hi, stays, counts) -> None:
         new.append(s)
     conn.executemany("UPDATE stays SET place = ? WHERE id = ?", placed)
     counts["updated"] += len(placed)
-    gone = {row_id: (key[0], place) for key, rows in stored.items() for row_id, place in rows}
+    gone = {row_id: place for rows in stored.values() for row_id, place in rows}
+    by_start: dict = {}
+    for key, rows in stored.items():
+        by_start.setdefault(key[0], []).extend(row_id for row_id, _ in rows)
     added, grown_rows, renamed = [], [], 0
     for s in new:
         # The stay in progress only grew (same start): rewritten in place, keeping its id and
         # its entry in stays_member_ts (start_ts is not assigned, so SQLite leaves the index).
-        grown = next((i for i, (start, _) in gone.items() if start == s.start_ts), None)
-        if grown is not None:
-            renamed += gone.pop(grown)[1] != s.place
+        same_start = by_start.get(s.start_ts)
+        if same_start:
+            grown = same_start.pop(0)
+            renamed += gone.pop(grown) != s.place
             grown_rows.append((s.end_ts, s.lat, s.lon, s.n_points, s.place, grown))
         else:
             added.append((member_id, s.start_ts, s.end_ts, s.lat, s.lon, s.n_points, s.place))
