@@ -23,6 +23,18 @@ WALK_PACE_MS = 1.4     # the slowest way to cover a hop: the dwell it implies is
 _CORE_M = 25.0         # fixes at rest wander this much around a place (GPS outdoors, wifi in)
 _GPS_ACC_M = 30.0      # accuracy of a GPS fix in town; worse ones are network positions
 _MAX_WEIGHT_S = 300    # a fix stands for the time to the next one, up to five minutes
+_WALK_IN_S = 20.0      # the approach is judged over this long at least (a 1 Hz fix's noise
+#                        is metres, a walker's 20 s is 15-30 m)...
+_WALK_IN_MAX_S = 90.0  # ... and not over longer steps: a sparse phone's chord says nothing
+#                        of when, within it, the member stopped
+_WALK_IN_MS = 0.6      # the slowest walking (a stroll, a shop's aisle: older adults' slow
+#                        gait 0.6-0.8 m/s, Bohannon 1997), over the 20 s: the member still
+#                        had 12 m to walk; fixes at rest drift far less (the phone may then
+#                        fall quiet, so a later fix says where they stopped, not how fast)
+_WALK_IN_NOISE_M = 10.0  # and never less ground than this (GPS errors at rest are correlated
+#                          over minutes: two fixes 20 s apart drift by metres, not by their
+#                          accuracy), plus the judged fix's slack when it is a network
+#                          position (it wanders that much further at rest: see _slack)
 
 
 def _grow(points: list, i: int, radius: float) -> int:
@@ -91,10 +103,11 @@ def _core(points: list, i: int, last: int):
     (_CORE_M) of the run's median position? The median weighs each fix by the time it
     stands for, so sixty fixes of a one-second walk in do not outvote the few fixes a
     phone reports in ten minutes at the shop."""
-    seg = points[i:last + 1]
-    weights = [min(max(q.ts - p.ts, 1), _MAX_WEIGHT_S) for p, q in zip(seg, seg[1:])] + [1]
-    lat = weighted_median([p.lat for p in seg], weights)
-    lon = weighted_median([p.lon for p in seg], weights)
+    return _near(_centre(points, i, last))
+
+
+def _near(centre: tuple):
+    lat, lon = centre
     return lambda p: distance_m(lat, lon, p.lat, p.lon) <= _CORE_M + _slack(p)
 
 
@@ -107,7 +120,8 @@ def _settle(points: list, i: int, last: int, params: Params, anchored: bool) -> 
     is grown again once from that arrival, so the stay is the same whether the scan anchored
     it on an approaching fix (a rebuild) or on the stay's own start (an incremental update
     from it, `anchored`: its start is known and not trimmed again). If the run from the
-    arrival is too short to be a stay, the stay keeps the scan's start."""
+    arrival is too short to be a stay, the stay keeps the scan's start. The walk in and the
+    walk out inside the core are then taken off it (_off_the_walks)."""
     radius = params.stay_radius_m
     first = i
     if not anchored:
@@ -120,11 +134,62 @@ def _settle(points: list, i: int, last: int, params: Params, anchored: bool) -> 
         # stay, but the member still arrived when they reached its core, not while walking
         # in across the radius. Such a stay is never a resume point (see recompute_from).
         grown = last
-    near = _core(points, first, grown)
+    centre = _centre(points, first, grown)
+    near = _near(centre)
     end = grown
     while end > first and not near(points[end]) and not _falls_silent(points, end, params):
         end -= 1
+    first, end = _off_the_walks(points, first, end, grown, centre, params, anchored)
     return first, end, grown
+
+
+def _off_the_walks(points: list, first: int, end: int, grown: int, centre: tuple,
+                   params: Params, anchored: bool) -> tuple:
+    """(first, end) without the walk in and the walk out inside the core (see _walking),
+    as long as what is left is still a stay (a shorter one keeps its core's edges)."""
+    arrived = first
+    while not anchored and arrived < grown and \
+            _walking(points, arrived, arrived, grown, centre, 1):
+        arrived += 1
+    if quiet_until(points, grown) - points[arrived].ts >= params.stay_min_s:
+        first = arrived
+    left = end
+    while left > first and _walking(points, left, first, left, centre, -1) and \
+            not _falls_silent(points, left, params):
+        left -= 1
+    if quiet_until(points, left) - points[first].ts >= params.stay_min_s:
+        end = left
+    return first, end
+
+
+def _centre(points: list, i: int, last: int) -> tuple:
+    """The place's position: the time-weighted median of the run's fixes (see _core)."""
+    seg = points[i:last + 1]
+    weights = [min(max(q.ts - p.ts, 1), _MAX_WEIGHT_S) for p, q in zip(seg, seg[1:])] + [1]
+    return weighted_median([p.lat for p in seg], weights), \
+        weighted_median([p.lon for p in seg], weights)
+
+
+def _walking(points: list, k: int, lo: int, hi: int, centre: tuple, way: int) -> bool:
+    """Is fix k, inside the place's core, still on the walk in (way 1: the fixes after it
+    come steadily closer to where the member came to rest) or already on the walk out
+    (way -1: the fixes before it were closer)? The core's 25 m is the wander of fixes at
+    rest, and a walker crosses it in about 20 s, so an arrival read at the core's edge
+    comes that early. Fixes at rest drift by metres (plus a network position's slack); a
+    walker closes in on the place by 12 m or more over 20 s."""
+    p = points[k]
+    j = k + way
+    while lo <= j <= hi and abs(points[j].ts - p.ts) < _WALK_IN_S:
+        j += way
+    if not lo <= j <= hi or abs(points[j].ts - p.ts) > _WALK_IN_MAX_S:
+        j -= way      # the phone fell quiet at rest (or the place ends): its last fix before
+    q = points[j]
+    dt = abs(q.ts - p.ts)
+    if j == k or dt < _WALK_IN_S / 2:
+        return False
+    lat, lon = centre
+    closer = distance_m(lat, lon, p.lat, p.lon) - distance_m(lat, lon, q.lat, q.lon)
+    return closer >= max(_WALK_IN_MS * min(dt, _WALK_IN_S), _WALK_IN_NOISE_M + _slack(p))
 
 
 def _falls_silent(points: list, k: int, params: Params) -> bool:

@@ -1,3 +1,4 @@
+import math
 from datetime import datetime, timezone
 
 from simulation.household import simulate_household
@@ -120,3 +121,26 @@ def test_a_wifi_guess_far_off_in_a_stay_makes_no_trip():
     off = Fix(home[6].ts + 420, HOME[0] + 0.0045, HOME[1], 40.0)
     tl = build_timeline(home + [off])
     assert tl.trips == [] and len(tl.stays) == 1
+
+
+def _resting(t0, place, seconds, every=1, acc=8.0):
+    """A phone at rest: GPS errors drift slowly (correlated over minutes), a few metres."""
+    m = 1 / 111_320
+    return [Fix(t0 + k, place[0] + 6 * m * math.sin(k / 40), place[1] + 6 * m * math.cos(k / 55)
+                * 1.45, acc) for k in range(0, seconds + 1, every)]
+
+
+def test_a_walk_in_ends_when_the_walker_stops_not_at_the_place_core():
+    # A 1 Hz logger: the member walks 1 km at 1.3 m/s and stops at the door. The last 25 m
+    # (the wander of fixes at rest, the place's core) take ~19 s to walk: the arrival is
+    # when the fixes stop closing in on the place by 12 m (0.6 m/s over 20 s: the slowest
+    # walk), not when they cross into its core (19 s early, and 19 s late leaving, before).
+    # Leaving, the same: the departure is the last fix before they start walking away.
+    t0 = MIDNIGHT + 8 * 3600
+    dest = _north(HOME, 1000)
+    walk = straight_track(t0, HOME, dest, 770, every=1)[1:-1]
+    points = _resting(t0 - 1800, HOME, 1800) + walk + _resting(t0 + 770, dest, 1800)
+    trip = build_timeline(points).trips[0]
+    assert abs(trip.end_ts - (t0 + 770)) <= 14
+    assert abs(trip.start_ts - t0) <= 14
+    assert [leg.mode for leg in trip.legs] == ["walk"]
