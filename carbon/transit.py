@@ -119,6 +119,11 @@ class TransitIndex:
                 counts[t] = counts.get(t, 0) + 1
         return mode, (max(counts, key=counts.get) if counts else None)
 
+    def follows(self, points: list, mode: str) -> bool:
+        """Whether most of these fixes lie on a route of this mode."""
+        on = sum(1 for p in points if mode in self.modes_on_route(p.lat, p.lon))
+        return len(points) >= 2 and on >= MIN_ON_ROUTE_SHARE * len(points)
+
     def match(self, points: list) -> str | None:
         """The public-transport mode this leg's fixes follow, or None."""
         if len(points) < 3:
