@@ -10,6 +10,9 @@ regime). Default path = what the box does: each day's points.csv is imported by
 phase, as `selfdata import` runs it (the member rebuilt), and trips are read back from the
 trips/legs tables. --pure calls the engine directly (build_timeline). Each data set is scored by score_trips.py (trip F1, coarse
 mode accuracy) and mode_confusion.py (modes by time share: fine, PT vs car, vehicle).
+--gtfs (with --pure) gives each scenario day its town's GTFS feed (simulation/gtfs.py: the
+lines ridden and bus lines along half the streets walked, cycled or driven), as a household
+that imported its network's feed; the real sets have none.
 """
 import argparse
 import csv
