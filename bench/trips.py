@@ -1,6 +1,6 @@
 """Trips and modes on every data set, scored by the shared scorers, beside the targets.
 
-usage: python bench/trips.py [--pure] [--sets emission,aalto,scenarios] [--families a,b]
+usage: python bench/trips.py [--pure [--gtfs]] [--sets emission,aalto,scenarios] [--families a,b]
                              [--regimes a,b] [--seeds N] [--keep DIR] [--matrices] [--days]
 
 Data sets: the 11 e-mission days (coarse truth), the 4 Helsinki participants (fine truth,
@@ -10,6 +10,9 @@ regime). Default path = what the box does: each day's points.csv is imported by
 phase, as `selfdata import` runs it (the member rebuilt), and trips are read back from the
 trips/legs tables. --pure calls the engine directly (build_timeline). Each data set is scored by score_trips.py (trip F1, coarse
 mode accuracy) and mode_confusion.py (modes by time share: fine, PT vs car, vehicle).
+--gtfs (with --pure) gives each scenario day its town's GTFS feed (simulation/gtfs.py: the
+lines ridden and bus lines along half the streets walked, cycled or driven), as a household
+that imported its network's feed; the real sets have none.
 """
 import argparse
 import csv
@@ -24,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from carbon.fix import Fix  # noqa: E402
+from carbon.params import Context  # noqa: E402
 from carbon.timeline import build_timeline  # noqa: E402
 from scoring import mode_confusion, score_trips, shared_dir  # noqa: E402
 
@@ -41,9 +45,23 @@ def read_points(path: str) -> list:
                 for r in csv.DictReader(f)]
 
 
-def detect_trips(points: list) -> list:
+def read_feed(folder: str):
+    """The TransitIndex of a day's GTFS folder (simulation.gtfs), as `selfdata gtfs import`
+    gives the engine; None when the day has none."""
+    from carbon.gtfs import build_transit_index
+    if not os.path.isdir(folder):
+        return None
+    tables = {}
+    for name in ("routes", "trips", "stops", "shapes", "stop_times"):
+        with open(os.path.join(folder, name + ".txt"), newline="") as f:
+            tables[name] = f.read()
+    return build_transit_index(**tables)
+
+
+def detect_trips(points: list, transit=None) -> list:
     """The engine alone: fixes in, trips out (the JSON of `selfdata trips --format json`)."""
-    tl = build_timeline(points)
+    tl = build_timeline(points, context=Context(transit=transit)) if transit is not None \
+        else build_timeline(points)
     return [{"start_ts": t.start_ts, "end_ts": t.end_ts, "distance_m": t.distance_m,
              "legs": [{"start_ts": g.start_ts, "end_ts": g.end_ts, "mode": g.mode,
                        "distance_m": g.distance_m, "confidence": g.confidence}
@@ -57,10 +75,11 @@ def _days(data_dir: str):
             yield day, csv_path
 
 
-def predict_all(data_dir: str, out_dir: str) -> None:
+def predict_all(data_dir: str, out_dir: str, gtfs: bool = False) -> None:
     for day, csv_path in _days(data_dir):
+        transit = read_feed(os.path.join(data_dir, day, "gtfs")) if gtfs else None
         with open(os.path.join(out_dir, day + ".json"), "w") as f:
-            json.dump(detect_trips(read_points(csv_path)), f)
+            json.dump(detect_trips(read_points(csv_path), transit), f)
 
 
 def predict_all_via_store(data_dir: str, out_dir: str) -> None:
@@ -116,11 +135,15 @@ def data_sets(args, tmp: str) -> list:
     return out
 
 
-def evaluate(name: str, kind: str, truth_dir: str, pred_root: str, pure: bool) -> dict:
+def evaluate(name: str, kind: str, truth_dir: str, pred_root: str, pure: bool,
+             gtfs: bool = False) -> dict:
     pred_dir = os.path.join(pred_root, re.sub(r"\W", "_", name))
     os.makedirs(pred_dir, exist_ok=True)
     t = time.perf_counter()
-    (predict_all if pure else predict_all_via_store)(truth_dir, pred_dir)
+    if pure:
+        predict_all(truth_dir, pred_dir, gtfs)
+    else:
+        predict_all_via_store(truth_dir, pred_dir)
     res = {"name": name, "kind": kind, "seconds": time.perf_counter() - t,
            "truth_dir": truth_dir, "pred_dir": pred_dir, **score_trips(truth_dir, pred_dir)}
     conf = mode_confusion(truth_dir, pred_dir)
@@ -226,16 +249,22 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", metavar="DIR", help="keep the predictions (and scenarios) here")
     ap.add_argument("--matrices", action="store_true", help="print every confusion matrix")
     ap.add_argument("--days", action="store_true", help="print the scorer's per-day lines")
+    ap.add_argument("--gtfs", action="store_true",
+                    help="with --pure: give each scenario day its town's GTFS feed "
+                         "(simulation/gtfs.py), as a household that ran `selfdata gtfs import`")
     args = ap.parse_args(argv)
+    if args.gtfs and not args.pure:
+        ap.error("--gtfs needs --pure (the box holds one feed, the suite one a day)")
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or tmp
         os.makedirs(root, exist_ok=True)
         print("path: " + ("engine only (--pure)" if args.pure else
-                          "import -> store -> pipeline -> trips/legs tables"))
+                          "import -> store -> pipeline -> trips/legs tables") +
+              (", scenario days with their GTFS feed" if args.gtfs else ""))
         results = []
         for name, kind, truth_dir in data_sets(args, root):
             results.append(evaluate(name, kind, truth_dir, os.path.join(root, "pred"),
-                                    args.pure))
+                                    args.pure, args.gtfs and kind == "scenario"))
             print_set(results[-1], args.matrices, args.days)
         print_summary(results)
         regime_table(results, root)

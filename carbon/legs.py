@@ -364,13 +364,17 @@ def _activity(points: list) -> dict:
     return {m: s / total for m, s in shares.items()} if total > 0 else {}
 
 
-def _evidence(loglik: dict, seg: list, f, context: Context) -> int | None:
+def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None, None)) -> int | None:
     """GTFS and the phone's own activity, as factors on the likelihood: a route followed
     with halts at its stops is near proof, and a ferry is not believed without one (or
     the member saying they use it); the phone's guess counts when it covers half the leg
-    and is physically believable (phones say "walking" in a slow bus queue)."""
+    and is physically believable (phones say "walking" in a slow bus queue). `ride`: the
+    line the whole ride this leg is a part of follows (_ride_lines), taken when the leg
+    alone is too short to show it and lies on it."""
     line, route_type = context.transit.match_route(seg) if context.transit is not None \
         else (None, None)
+    if line is None and ride[0] is not None and context.transit.follows(seg, ride[0]):
+        line, route_type = ride
     if line in loglik:
         loglik[line] += math.log(TRANSIT_MATCH_FACTOR.get(line, TRANSIT_MATCH_FACTOR["other"]))
     for mode, factor in NEEDS_ROUTE.items():
@@ -392,7 +396,7 @@ _ACTIVITY_COVERS = {"car": ("car", "bus", "tram", "metro", "train"), "bike": ("b
 
 
 def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
-              ranges: dict, boarded: bool, blind_steps: set) -> Leg:
+              ranges: dict, boarded: bool, blind_steps: set, ride: tuple = (None, None)) -> Leg:
     """`boarded`: the member came to this leg on foot (a wait there means something; after
     a halt inside a ride, they may simply have stayed aboard). `blind_steps`: its steps
     that crossed network positions (see _bridge_network_positions)."""
@@ -401,7 +405,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     if boarded:
         f.wait_s = _wait_before(points, a, speeds)
     loglik = leg_loglik(f, ranges)
-    route_type = _evidence(loglik, seg, f, context)
+    route_type = _evidence(loglik, seg, f, context, ride)
     # Windowed speed x time ignores the zig-zag that fix noise adds to slow, dense tracks.
     distance = sum(v * (points[k + 1].ts - points[k].ts) for k, v in zip(range(a, b), speeds[a:b]))
     distance = min(distance, f.distance_m) if distance > 0 else f.distance_m
@@ -415,6 +419,24 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         features["route_type"] = route_type
     return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), "unknown", 0.0, n_points=len(seg),
                features=features, loglik=loglik)
+
+
+def _ride_lines(runs: list, points: list, context: Context) -> list:
+    """Per run, the (mode, route type) of the line followed by the ride it is part of. A
+    ride is cut at every standstill of two minutes or more and at a crawl in a queue,
+    and each part alone may pass too few stops to show that it serves them; the stops
+    are counted over the ride from its first fast run to its last, with what lies between
+    (nobody leaves a bus to walk along its line and board it again). Each run takes the
+    line only if it lies on it itself (`_evidence`). (None, None) without a feed or with
+    fewer than two fast runs."""
+    out = [(None, None)] * len(runs)
+    fast = [k for k, run in enumerate(runs) if run[0]]
+    if context.transit is None or len(fast) < 2:
+        return out
+    k, j = fast[0], fast[-1]
+    line = context.transit.match_route(points[runs[k][1]:runs[j][2] + 1])
+    out[k:j + 1] = [line] * (j + 1 - k)
+    return out
 
 
 def _summary(f) -> dict:
@@ -590,8 +612,10 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     runs = [part for run in runs for part in _split_at_halt(run, core, speeds, dists, params)]
     runs = _split_at_hops(runs, core, dists)
     trip_dt = _median([q.ts - p.ts for p, q in zip(core, core[1:])])
+    rides = _ride_lines(runs, core, context)
     legs = [_make_leg(core, speeds, dists, a, b, trip_acc, trip_dt, context, ranges or RANGES,
-                      k > 0 and not runs[k - 1][0], {j - a for j in bridged if a <= j < b})
+                      k > 0 and not runs[k - 1][0], {j - a for j in bridged if a <= j < b},
+                      rides[k])
             for k, (_, a, b) in enumerate(runs)]
     _stretch(legs[0], points[:lo + 1], steps[:lo], at_start=True)
     _stretch(legs[-1], points[hi:], steps[hi:], at_start=False)

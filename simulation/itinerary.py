@@ -21,6 +21,8 @@ class Itinerary:
         self.samples = []
         self.trips = []
         self._trip = None
+        self.lines = []          # the public-transport network seen on the way (GTFS)
+        self.feed_rng = random.Random(0)   # its own draws: a feed never changes the day
 
     # ---- stays and trips
 
@@ -67,6 +69,24 @@ class Itinerary:
                                          self.xy[1] + f * (xy[1] - self.xy[1]),
                                          length / seconds, "air"))
         self._section("plane", samples, length)
+
+    # ---- the network a household's GTFS feed would hold
+
+    def line(self, route_type: int, route: Route, stops_s: list) -> None:
+        """A line of the town's network along `route` (GTFS route_type: 0 tram, 1 metro,
+        2 rail, 3 bus, 4 ferry), its stops at these distances along it and at both ends
+        (`simulation.gtfs` writes them as a feed)."""
+        spots = sorted({0.0, route.length, *(min(max(s, 0.0), route.length) for s in stops_s)})
+        self.lines.append((route_type, [self.frame.latlon(*p) for p in route.pts],
+                           [self.frame.latlon(*route.at(s)[0]) for s in spots]))
+
+    def bus_line_along(self, route: Route, share: float) -> None:
+        """With probability `share`, a bus line runs along this street route too (stops
+        every 300-500 m): a feed covers the streets everyone drives, cycles and walks, not
+        only the rides taken, so a car that stops near a stop is put to the test."""
+        if self.feed_rng.random() < share:
+            stops = motion.spaced_stops(route.length, self.feed_rng, (300, 500), (0, 0))
+            self.line(3, route, [s for s, _ in stops])
 
     # ---- bookkeeping
 

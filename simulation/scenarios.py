@@ -19,6 +19,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from simulation import motion
+from simulation.gtfs import write_feed
 from simulation.itinerary import Itinerary, heading_to
 from simulation.motion import KINEMATICS as K
 from simulation.phones import REGIMES, observe
@@ -27,6 +28,11 @@ from simulation.routes import Frame, Route, metro_line, point_at, smooth_line, s
 TZ = "Europe/Paris"
 ORIGIN = Frame(46.1591, -1.1520)       # La Rochelle
 FIRST_DAY = datetime(2026, 3, 2, 8, 0, tzinfo=ZoneInfo(TZ))
+# The share of the street routes walked, cycled or driven that a bus line of the town's
+# feed also runs along (Itinerary.bus_line_along): in a French town of La Rochelle's size
+# the bus network covers the main streets, and half of a member's routes sharing one over
+# their whole length is the hard case for a feed (a route followed, stops passed).
+DECOY_SHARE = 0.5
 
 
 @dataclass
@@ -36,6 +42,7 @@ class Day:
     regime: str
     fixes: list          # [(ts, lat, lon, acc)]
     truth: dict
+    lines: list = ()     # the town's GTFS lines seen that day (simulation.gtfs)
 
 
 # ---- building blocks ------------------------------------------------------------------
@@ -53,6 +60,7 @@ def _far(rng: random.Random, xy: tuple, lo: float, hi: float) -> tuple:
 
 def walk(it: Itinerary, rng, xy: tuple, env: str = "street") -> None:
     route = streets(it.xy, xy, rng, block=(60, 180))
+    it.bus_line_along(route, DECOY_SHARE)
     it.leg("walk", route, K["walk"], rng, env=env,
            stops=motion.lights(route, rng, 0.3, (5, 40)))
 
@@ -66,6 +74,7 @@ def walk_for(it: Itinerary, rng, seconds: tuple, env: str = "street") -> None:
 def road(it: Itinerary, rng, label: str, kin, xy: tuple, lights: float, red: tuple,
          stops: list = (), jam: bool = False, block=(80, 250)) -> None:
     route = streets(it.xy, xy, rng, block=block)
+    it.bus_line_along(route, DECOY_SHARE)
     halts = motion.lights(route, rng, lights, red) + list(stops)
     limit = []
     if jam:   # congestion over most of the route: a queue that stops and goes
@@ -175,6 +184,7 @@ def bus_day(it, rng):
         stop_b = _far(rng, xy, 150, 400)
         route = streets(it.xy, stop_b, rng)
         halts = motion.spaced_stops(route.length, rng, (300, 500), (10, 40), 0.8)
+        it.line(3, route, [s for s, _ in halts])
         halts += motion.lights(route, rng, 0.3, (10, 40))
         limit = []
         if jam:   # a congested centre: a third to two thirds of the ride stops and goes
@@ -195,6 +205,7 @@ def tram_day(it, rng):
         it.wait(rng.uniform(60, 480))
         route = streets(it.xy, _far(rng, xy, 100, 300), rng, block=(200, 600))
         halts = motion.spaced_stops(route.length, rng, (400, 600), (15, 30))
+        it.line(0, route, [s for s, _ in halts])
         halts += motion.lights(route, rng, 0.2, (10, 30))
         it.leg("tram", route, K["tram"], rng, stops=halts)
         walk(it, rng, xy)
@@ -214,6 +225,7 @@ def metro_day(it, rng):
         it.wait(rng.uniform(60, 300), env="underground")
         exit_ = _far(rng, xy, 200, 500)
         route, stations = metro_line(it.xy, exit_, rng, open_air=open_air)
+        it.line(1, route, stations)
         dwell = [(s, rng.uniform(20, 40)) for s in stations[1:-1]]
         it.leg("metro", route, K["metro"], rng, stops=dwell, env="rail")
         walk_for(it, rng, (40, 90), env="underground")
@@ -230,6 +242,7 @@ def _train(kin, spacing, dwell, length, radius):
         b = point_at(it.xy, span, rng.uniform(0, 2 * math.pi)) if xy_far is None else xy_far
         route = smooth_line(it.xy, b, rng, radius_m=radius, wiggle_m=0.02 * span)
         stops = motion.spaced_stops(route.length, rng, spacing, dwell)
+        it.line(2, route, [s for s, _ in stops])
         it.leg("train", route, kin, rng, stops=stops, env="rail")
         if station_walk:
             walk(it, rng, _far(rng, it.xy, 300, 900))
@@ -278,8 +291,9 @@ def ferry_day(it, rng):
     def cross(a, b):
         walk(it, rng, a)
         it.wait(rng.uniform(180, 600), env="open")
-        it.leg("boat", smooth_line(it.xy, b, rng, radius_m=400, wiggle_m=300), K["boat"], rng,
-               env="open")
+        lane = smooth_line(it.xy, b, rng, radius_m=400, wiggle_m=300)
+        it.line(4, lane, [])
+        it.leg("boat", lane, K["boat"], rng, env="open")
     with trip(it):
         cross(pier, island)
         walk(it, rng, _far(rng, it.xy, 200, 600))
@@ -287,8 +301,9 @@ def ferry_day(it, rng):
     with trip(it):
         walk(it, rng, island)
         it.wait(rng.uniform(180, 600), env="open")
-        it.leg("boat", smooth_line(it.xy, pier, rng, radius_m=400, wiggle_m=300), K["boat"],
-               rng, env="open")
+        lane = smooth_line(it.xy, pier, rng, radius_m=400, wiggle_m=300)
+        it.line(4, lane, [])
+        it.leg("boat", lane, K["boat"], rng, env="open")
         walk(it, rng, home)
     it.stay(1800)
 
@@ -330,11 +345,13 @@ def bus_metro_day(it, rng):
         it.wait(rng.uniform(60, 400))
         route = streets(it.xy, _far(rng, it.xy, 2500, 6000), rng)
         halts = motion.spaced_stops(route.length, rng, (300, 500), (10, 40), 0.8)
+        it.line(3, route, [s for s, _ in halts])
         it.leg("bus", route, K["bus"], rng, stops=halts)
         walk(it, rng, _far(rng, it.xy, 100, 300))
         walk_for(it, rng, (40, 90), env="underground")
         it.wait(rng.uniform(60, 300), env="underground")
         route, stations = metro_line(it.xy, _far(rng, it.xy, 3000, 8000), rng)
+        it.line(1, route, stations)
         it.leg("metro", route, K["metro"], rng, env="rail",
                stops=[(s, rng.uniform(20, 40)) for s in stations[1:-1]])
         walk_for(it, rng, (40, 90), env="underground")
@@ -375,11 +392,12 @@ def make_day(family: str, regime: str, seed: int) -> Day:
     rng = random.Random(f"{family}/{regime}/{seed}")
     t0 = int(FIRST_DAY.timestamp()) + 86400 * (seed % 28)
     it = Itinerary(ORIGIN, t0)
+    it.feed_rng = random.Random(f"{family}/{regime}/{seed}/feed")
     FAMILIES[family](it, rng)
     tunnel = rng.choice(("silent", "network"))
     fixes = observe(it.samples, REGIMES[regime], ORIGIN, rng, tunnel=tunnel)
     name = f"{family}_{regime}_{seed}"
-    return Day(name, family, regime, fixes, it.truth(name, TZ))
+    return Day(name, family, regime, fixes, it.truth(name, TZ), it.lines)
 
 
 def scenario_days(families=None, regimes=None, seeds: int = 2):
@@ -391,7 +409,8 @@ def scenario_days(families=None, regimes=None, seeds: int = 2):
 
 
 def write_day(day: Day, root: str) -> str:
-    """points.csv + truth.json under root/<day.name>/, as the shared scorers read them."""
+    """points.csv + truth.json under root/<day.name>/, as the shared scorers read them,
+    and the day's GTFS feed in root/<day.name>/gtfs/ (read only when asked for)."""
     folder = os.path.join(root, day.name)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "points.csv"), "w", newline="") as f:
@@ -400,4 +419,5 @@ def write_day(day: Day, root: str) -> str:
         w.writerows(day.fixes)
     with open(os.path.join(folder, "truth.json"), "w") as f:
         json.dump(day.truth, f)
+    write_feed(day.lines, os.path.join(folder, "gtfs"))
     return folder
