@@ -6,6 +6,7 @@ one transaction per batch is what makes thousands of fixes a second affordable o
 from __future__ import annotations
 
 import hashlib
+import operator
 import sqlite3
 import time
 from typing import Iterable, Protocol, Sequence
@@ -40,6 +41,23 @@ def fix_row(device: DeviceRef, fix: Fix, source: str, received: float,
     return (device.id, device.member_id, int(fix.ts), fix.lat, fix.lon, fix.acc, fix.alt,
             fix.vel, fix.cog, fix.batt, fix.activity, source, received, fix.raw,
             stored_location(fix, device.tid, decoded), stored_ghash(fix))
+
+
+_FIELDS = operator.attrgetter(*Fix.__slots__)
+
+
+def hashed(fix: Fix) -> tuple:
+    """A fix's fields then its geohash (``stored_ghash``), as a plain tuple: part of
+    ``fix_row``'s work, made where a file is parsed (``portability.parsing``)."""
+    return (*_FIELDS(fix), stored_ghash(fix))
+
+
+def hashed_row(device: DeviceRef, hashed: tuple, source: str, received: float) -> tuple:
+    """``fix_row`` from ``hashed``'s tuple: the same row, its location text made here."""
+    fix = Fix(*hashed[:-1])
+    return (device.id, device.member_id, int(fix.ts), fix.lat, fix.lon, fix.acc, fix.alt,
+            fix.vel, fix.cog, fix.batt, fix.activity, source, received, fix.raw,
+            stored_location(fix, device.tid), hashed[-1])
 
 
 def insert_fix_rows(conn: sqlite3.Connection, rows: Sequence[tuple]) -> int:
