@@ -98,6 +98,12 @@ def _plain_location(fix, tid: str) -> str | None:
     else:
         ts, lat, lon, acc, alt, cog, batt, vel = (
             _BY_KEY if isinstance(fix, (dict, sqlite3.Row)) else _BY_ATTR)(fix)
+    return plain_location(ts, lat, lon, acc, alt, cog, batt, vel, tid)
+
+
+def plain_location(ts, lat, lon, acc, alt, cog, batt, vel, tid: str) -> str | None:
+    """``_plain_location`` from the values themselves (an import's rows, made from the
+    fields a parsing process sent)."""
     text = f',"lat":{lat!r},"lon":{lon!r},"tst":{int(ts)}'
     if acc is not None:
         text += _key_number(',"acc":', acc)

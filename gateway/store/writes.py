@@ -14,7 +14,7 @@ from typing import Iterable, Protocol, Sequence
 from carbon.fix import Fix
 
 from ..model import Event, Rejection
-from .locations import stored_ghash, stored_location
+from .locations import plain_location, stored_ghash, stored_location
 
 FIX_COLUMNS = ("device_id", "member_id", "ts", "lat", "lon", "acc", "alt", "vel", "cog",
                "batt", "activity", "source", "received_ts", "raw", "loc", "ghash")
@@ -54,10 +54,13 @@ def hashed(fix: Fix) -> tuple:
 
 def hashed_row(device: DeviceRef, hashed: tuple, source: str, received: float) -> tuple:
     """``fix_row`` from ``hashed``'s tuple: the same row, its location text made here."""
-    fix = Fix(*hashed[:-1])
-    return (device.id, device.member_id, int(fix.ts), fix.lat, fix.lon, fix.acc, fix.alt,
-            fix.vel, fix.cog, fix.batt, fix.activity, source, received, fix.raw,
-            stored_location(fix, device.tid), hashed[-1])
+    ts, lat, lon, acc, alt, vel, cog, batt, activity, raw, ghash = hashed
+    loc = None if raw is not None else plain_location(ts, lat, lon, acc, alt, cog, batt, vel,
+                                                      device.tid)
+    if loc is None:     # a raw text to keep, or a number only the general path writes
+        loc = stored_location(Fix(*hashed[:-1]), device.tid)
+    return (device.id, device.member_id, int(ts), lat, lon, acc, alt, vel, cog, batt,
+            activity, source, received, raw, loc, ghash)
 
 
 def insert_fix_rows(conn: sqlite3.Connection, rows: Sequence[tuple]) -> int:
