@@ -19,6 +19,11 @@ holding a lock at the fork would hold it forever in the child): otherwise the fi
 in process, to the same rows. The child dies with the parent (``PR_SET_PDEATHSIG``),
 ignores Ctrl-C (the parent decides what is kept) and leaves by ``os._exit``, so it never
 flushes the parent's buffers nor closes its SQLite connection.
+
+Under an upload's limits (``child.py``) the reader inherits the same kernel limits, each
+process counted on its own: a reader out of memory makes the parent raise ``MemoryError``,
+one killed by a signal (SIGXCPU at the processor limit, the out-of-memory killer) makes the
+parent end by the same signal, so the service reads the same stop as before.
 """
 from __future__ import annotations
 
@@ -34,6 +39,10 @@ from multiprocessing.connection import Connection
 APART_BYTES = 1 << 20
 # Items a message carries: ~300 KB of rows, a few milliseconds of either side's work.
 CHUNK = 1000
+
+
+# Made before any child needs it: when an allocation has failed, nothing more may.
+_MEMORY = pickle.dumps(("memory",))
 
 
 class ReaderFailed(RuntimeError):
@@ -81,8 +90,8 @@ class Apart:
             try:
                 kind, *body = pickle.loads(conn.recv_bytes())
             except EOFError:
-                raise ReaderFailed("the process reading the file ended without a word "
-                                   "(killed?)") from None
+                self._ended_by_signal()
+                raise ReaderFailed("the process reading the file ended without a word") from None
             if kind == "parts":
                 self.counter.count = body[0]
                 yield from body[1]
@@ -91,8 +100,20 @@ class Apart:
                 if self.budget is not None:
                     self.budget.used = used
                 return
+            elif kind == "memory":
+                raise MemoryError("the process reading the file ran out of memory")
             else:
                 raise ReaderFailed(f"the process reading the file failed:\n{body[0]}")
+
+    def _ended_by_signal(self) -> None:
+        """A reader killed by a signal (the kernel's processor limit, SIGXCPU; the
+        out-of-memory killer): this process ends by the same one, so what watches it (an
+        upload's runner) reads the same end as if it had parsed the file itself."""
+        pid, self._pid = self._pid, None
+        _, status, usage = os.wait4(pid, 0)
+        self.cpu, self.peak_kb = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+        if os.WIFSIGNALED(status):
+            os.kill(os.getpid(), os.WTERMSIG(status))
 
     def _reap(self) -> None:
         pid, self._pid = self._pid, None
@@ -113,6 +134,11 @@ def _child(apart: Apart, conn: Connection, parent: int) -> None:
         _die_with(parent)
         _send_all(apart, conn)
         code = 0
+    except MemoryError:
+        try:
+            conn.send_bytes(_MEMORY)
+        except BaseException:
+            pass
     except BaseException:
         try:
             conn.send_bytes(pickle.dumps(("error", traceback.format_exc()[-4000:])))

@@ -200,3 +200,46 @@ def test_an_import_stopped_part_way_leaves_no_reader_and_completes_when_run_agai
     assert report["files"][0]["duplicates_skipped"] == kept
     assert committed(db) == n
     store.close()
+
+
+class _Count:
+    count = 0
+
+
+def test_a_reader_out_of_memory_is_this_process_out_of_memory(tmp_path):
+    # What an upload's child turns into its "needed more memory" stop (child.py).
+    from gateway.portability.parsing import Apart
+
+    def items():
+        yield "one item"
+        yield bytearray(1 << 46)             # 64 TiB: no machine allocates it
+    apart = Apart(items, lambda item: None, (OSError,), _Count())
+    with pytest.raises(MemoryError):
+        list(apart)
+    assert apart.cpu > 0                     # the reader was reaped: no process left
+
+
+_CPU_BOUND = """
+import resource, sys
+from gateway.portability.parsing import Apart
+class Count:
+    count = 0
+def items():
+    yield "started"
+    while True:
+        pass
+resource.setrlimit(resource.RLIMIT_CPU, (2, 30))
+for part in Apart(items, lambda item: None, (OSError,), Count()):
+    print(part, flush=True)
+print("not reached", flush=True)
+"""
+
+
+def test_a_reader_stopped_by_the_processor_limit_stops_this_process_the_same_way(tmp_path):
+    # The kernel's SIGXCPU for the reader: the import process ends by it too, which is
+    # what an upload's runner reads as the processor limit.
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-c", _CPU_BOUND], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == -signal.SIGXCPU, done.stderr
+    assert "not reached" not in done.stdout
