@@ -4,9 +4,9 @@ Storing a Records.json on one core was parsing (ijson, the record to a ``Fix``, 
 Recorder's location text and geohash of its row: about three quarters of the CPU) then
 SQLite's inserts, one after the other. Here the importing process forks once per large
 file (``APART_BYTES``): the child reads the stream it inherits, parses each record into a
-fix and hands its fields and geohash over on a pipe, a thousand at a time, while the
-parent makes the previous ones into rows (the location text) and inserts them: the two
-halves then take about as long. The parent alone writes, commits and reports, exactly as
+fix and hands its fields over on a pipe, a thousand at a time, while the parent makes the
+previous ones into rows (the location text, the geohash) and inserts them: the two halves
+then take about as long. The parent alone writes, commits and reports, exactly as
 before: the child never touches the store, so what is acknowledged, idempotent and
 resumable is what it was (``importing.py``).
 

@@ -139,10 +139,15 @@ def _quoted(text) -> str:
 def stored_ghash(fix) -> str:
     """The geohash; empty for a position no geohash can show (an infinite one), so that
     the backfill still counts the fix as done."""
+    if fix.__class__ is Fix:
+        return position_ghash(fix.lat, fix.lon)
+    return position_ghash(_get(fix, "lat"), _get(fix, "lon"))
+
+
+def position_ghash(lat, lon) -> str:
+    """``stored_ghash`` of a position."""
     try:
-        if fix.__class__ is Fix:
-            return geohash(fix.lat, fix.lon)
-        return geohash(_get(fix, "lat"), _get(fix, "lon"))
+        return geohash(lat, lon)
     except (ValueError, OverflowError):
         return ""
 
