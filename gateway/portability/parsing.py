@@ -40,7 +40,7 @@ from multiprocessing.connection import Connection
 # Smaller files are read in process: a fork costs a few milliseconds, a 4,000-file
 # Takeout would feel it, and a file under 1 MiB stores in well under a second anyway.
 APART_BYTES = 1 << 20
-# Items a message carries: ~300 KB of rows, a few milliseconds of either side's work.
+# Items a message carries: ~100 KB pickled, a few milliseconds of either side's work.
 CHUNK = 1000
 # The pipe's kernel buffer (Linux's F_SETPIPE_SZ; 1 MiB is the default most a user may
 # ask for, /proc/sys/fs/pipe-max-size); where it cannot be set, the default 64 KiB.
@@ -52,7 +52,8 @@ _MEMORY = pickle.dumps(("memory",))
 
 
 class ReaderFailed(RuntimeError):
-    """The reading process failed for a reason no file explains (a bug, memory)."""
+    """The reading process failed for a reason no file explains (a bug; memory is a
+    ``MemoryError``, a signal the same signal here)."""
 
 
 def can_fork() -> bool:
