@@ -2,10 +2,12 @@
 imported as a user runs it (`selfdata import`): the fixes stored, and the trip phase (the
 trip engine over the imported period, stays, trips, legs and footprints written), which
 for a new member runs in a second process beside the storing (gateway/trips/follow.py);
-``--sequential`` runs it after the storing instead, for comparison. CPU is both processes'.
+``--sequential`` runs it after the storing instead, for comparison. The file is parsed in a
+process of its own beside the one that stores it (gateway/portability/parsing.py);
+``--in-process`` parses it in the storing process, for comparison. CPU is every process's.
 
     .venv/bin/python bench/import.py [--points N] [--keep DIR] [--only realistic|never-resting]
-                               [--sequential] [--no-bombs | --only-bombs]
+                               [--sequential] [--in-process] [--no-bombs | --only-bombs]
 
 Two histories, generated in a temporary directory (indented like Takeout's, a third of the
 records with an ``activity`` array, a mix of ``timestamp`` with and without milliseconds):
@@ -54,8 +56,10 @@ with store.transaction() as conn:
     member = accounts.add_member(conn, "bench", None)
 t0, c0 = time.perf_counter(), time.process_time()
 # What `selfdata import` does: Importer.run with its trip phase, which runs in a second
-# process beside the storing (gateway/trips/follow.py) unless --sequential.
-importer = Importer(store, "bench", follow=sys.argv[3] == "follow")
+# process beside the storing (gateway/trips/follow.py) unless --sequential, and the file
+# is parsed in a process of its own (gateway/portability/parsing.py) unless --in-process.
+importer = Importer(store, "bench", follow=sys.argv[3] == "follow",
+                    **({} if sys.argv[4] == "apart" else {"apart_bytes": 1 << 62}))
 report = importer.run([sys.argv[1]])
 t2, c2 = time.perf_counter(), time.process_time()
 child = resource.getrusage(resource.RUSAGE_CHILDREN)     # the trip process, waited for
@@ -63,13 +67,15 @@ hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()
 trips = store.conn.execute("SELECT count(*) FROM trips").fetchone()[0]
 print(json.dumps({"elapsed": t2 - t0, "stored": report.elapsed, "cpu_main": c2 - c0,
                   "cpu_child": child.ru_utime + child.ru_stime, "child_kb": child.ru_maxrss,
-                  "cpu_stored": importer.stored_cpu - c0,
+                  "cpu_stored": importer.stored_cpu - c0, "cpu_parse": importer.apart_cpu,
+                  "parse_kb": importer.apart_kb,
                   "trips": trips, "fixes": report.totals()["fixes_imported"],
                   "rejected": report.totals()["rejected"], "hwm_kb": int(hwm)}))
 """
 
 
-def bench(work: Path, history: str, points: int, skip_json: bool, mode: str) -> None:
+def bench(work: Path, history: str, points: int, skip_json: bool, mode: str,
+          parsing: str) -> None:
     records, db = work / f"Records-{history}.json", work / f"bench-{history}.db"
     for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
         p.unlink(missing_ok=True)
@@ -78,21 +84,26 @@ def bench(work: Path, history: str, points: int, skip_json: bool, mode: str) -> 
     print(f"\n{history}: {points:,} points, {size / 1e6:.0f} MB generated in "
           f"{time.perf_counter() - t0:.1f} s")
     js = None if skip_json else child(CHILD_JSON, records)
-    imp = child(_CHILD_IMPORT, records, db, mode)
+    imp = child(_CHILD_IMPORT, records, db, mode, parsing)
     imp["cpu"] = imp["cpu_main"] + imp["cpu_child"]
     mb = max(imp["hwm_kb"], imp["child_kb"]) / 1024
     if history == "realistic":
         print(f"  fixes stored   : {imp['stored']:6.1f} s wall: "
               f"{'met' if imp['stored'] <= TARGET_S else 'MISSED'} (<= {TARGET_S:.0f} s)")
-    trips = (f"trip process {imp['cpu_child']:.1f} s cpu beside it, then "
+    parse = imp["cpu_parse"]
+    trip_cpu = imp["cpu_child"] - parse        # RUSAGE_CHILDREN: the parsing one too
+    trips = (f"trip process {trip_cpu:.1f} s cpu beside it, then "
              f"{imp['elapsed'] - imp['stored']:.1f} s more wall" if mode == "follow" else
              f"trip phase {imp['elapsed'] - imp['stored']:.1f} s / "
              f"{imp['cpu_main'] - imp['cpu_stored']:.1f} s cpu")
+    stored_cpu = (f"{imp['cpu_stored']:.1f} s cpu" if not parse else
+                  f"{imp['cpu_stored']:.1f} + {parse:.1f} s cpu parsing apart")
     print(f"  import + trips : {imp['elapsed']:6.1f} s wall, {imp['cpu']:6.1f} s cpu in all  "
-          f"({mode}: fixes stored {imp['stored']:.1f} s / {imp['cpu_stored']:.1f} s cpu, {trips}; "
+          f"({mode}: fixes stored {imp['stored']:.1f} s / {stored_cpu}, {trips}; "
           f"{imp['fixes']:,} fixes, {imp['trips']:,} trips)")
     print(f"                   peak RSS {imp['hwm_kb'] / 1024:4.0f} MB importing"
-          + (f", {imp['child_kb'] / 1024:4.0f} MB the trip process" if mode == "follow" else ""))
+          + (f", {imp['parse_kb'] / 1024:4.0f} MB parsing" if parse else "")
+          + (f", {imp['child_kb'] / 1024:4.0f} MB the largest child" if mode == "follow" else ""))
     if js is not None:
         target = TARGET_RATIO[history]
         wall, cpu = imp["elapsed"] / js["elapsed"], imp["cpu"] / js["cpu"]
@@ -158,6 +169,9 @@ def main(argv=None) -> int:
     ap.add_argument("--sequential", action="store_true",
                     help="the trip phase after the storing, in the same process (as before "
                          "gateway/trips/follow.py): for comparison")
+    ap.add_argument("--in-process", action="store_true",
+                    help="the file parsed in the storing process (as before "
+                         "gateway/portability/parsing.py): for comparison")
     group = ap.add_mutually_exclusive_group()
     group.add_argument("--no-bombs", action="store_true", help="only the two histories")
     group.add_argument("--only-bombs", action="store_true", help="only the hostile uploads")
@@ -168,7 +182,8 @@ def main(argv=None) -> int:
         if not args.only_bombs:
             for history in ([args.only] if args.only else ["realistic", "never-resting"]):
                 bench(work, history, args.points, args.skip_json_load,
-                      "sequential" if args.sequential else "follow")
+                      "sequential" if args.sequential else "follow",
+                      "here" if args.in_process else "apart")
         if not args.no_bombs and not args.only:
             run_bombs(work)
     return 0

@@ -8,9 +8,9 @@ fixes, events and rejections (``writes``), what each table is (``tables``) and t
 """
 from .database import Store, connect
 from .writes import (DERIVED_FIX_COLUMNS, FIX_COLUMNS, fill_locations, fix_row, insert_event,
-                     insert_fix_rows, insert_fixes, insert_rejection, payload_head,
-                     prune_rejections)
+                     insert_fix_rows, insert_fixes, insert_rejection, fields,
+                     fields_row, payload_head, prune_rejections)
 
 __all__ = ["Store", "connect", "DERIVED_FIX_COLUMNS", "FIX_COLUMNS", "fill_locations",
            "fix_row", "insert_fix_rows", "insert_fixes", "insert_event", "insert_rejection",
-           "payload_head", "prune_rejections"]
+           "fields", "fields_row", "payload_head", "prune_rejections"]

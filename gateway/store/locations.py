@@ -98,6 +98,12 @@ def _plain_location(fix, tid: str) -> str | None:
     else:
         ts, lat, lon, acc, alt, cog, batt, vel = (
             _BY_KEY if isinstance(fix, (dict, sqlite3.Row)) else _BY_ATTR)(fix)
+    return plain_location(ts, lat, lon, acc, alt, cog, batt, vel, tid)
+
+
+def plain_location(ts, lat, lon, acc, alt, cog, batt, vel, tid: str) -> str | None:
+    """``_plain_location`` from the values themselves (an import's rows, made from the
+    fields a parsing process sent)."""
     text = f',"lat":{lat!r},"lon":{lon!r},"tst":{int(ts)}'
     if acc is not None:
         text += _key_number(',"acc":', acc)
@@ -133,10 +139,15 @@ def _quoted(text) -> str:
 def stored_ghash(fix) -> str:
     """The geohash; empty for a position no geohash can show (an infinite one), so that
     the backfill still counts the fix as done."""
+    if fix.__class__ is Fix:
+        return position_ghash(fix.lat, fix.lon)
+    return position_ghash(_get(fix, "lat"), _get(fix, "lon"))
+
+
+def position_ghash(lat, lon) -> str:
+    """``stored_ghash`` of a position."""
     try:
-        if fix.__class__ is Fix:
-            return geohash(fix.lat, fix.lon)
-        return geohash(_get(fix, "lat"), _get(fix, "lon"))
+        return geohash(lat, lon)
     except (ValueError, OverflowError):
         return ""
 

@@ -6,6 +6,7 @@ one transaction per batch is what makes thousands of fixes a second affordable o
 from __future__ import annotations
 
 import hashlib
+import operator
 import sqlite3
 import time
 from typing import Iterable, Protocol, Sequence
@@ -13,7 +14,7 @@ from typing import Iterable, Protocol, Sequence
 from carbon.fix import Fix
 
 from ..model import Event, Rejection
-from .locations import stored_ghash, stored_location
+from .locations import plain_location, position_ghash, stored_ghash, stored_location
 
 FIX_COLUMNS = ("device_id", "member_id", "ts", "lat", "lon", "acc", "alt", "vel", "cog",
                "batt", "activity", "source", "received_ts", "raw", "loc", "ghash")
@@ -40,6 +41,26 @@ def fix_row(device: DeviceRef, fix: Fix, source: str, received: float,
     return (device.id, device.member_id, int(fix.ts), fix.lat, fix.lon, fix.acc, fix.alt,
             fix.vel, fix.cog, fix.batt, fix.activity, source, received, fix.raw,
             stored_location(fix, device.tid, decoded), stored_ghash(fix))
+
+
+_FIELDS = operator.attrgetter(*Fix.__slots__)
+
+
+def fields(fix: Fix) -> tuple:
+    """A fix's fields as a plain tuple (what pickles fastest): what a parsing process
+    hands over (``portability.parsing``), made into its row by ``fields_row``."""
+    return _FIELDS(fix)
+
+
+def fields_row(device: DeviceRef, fields: tuple, source: str, received: float) -> tuple:
+    """``fix_row`` of the fix with these ``fields``: the same row, without a ``Fix``."""
+    ts, lat, lon, acc, alt, vel, cog, batt, activity, raw = fields
+    loc = None if raw is not None else plain_location(ts, lat, lon, acc, alt, cog, batt, vel,
+                                                      device.tid)
+    if loc is None:     # a raw text to keep, or a number only the general path writes
+        loc = stored_location(Fix(*fields), device.tid)
+    return (device.id, device.member_id, int(ts), lat, lon, acc, alt, vel, cog, batt,
+            activity, source, received, raw, loc, position_ghash(lat, lon))
 
 
 def insert_fix_rows(conn: sqlite3.Connection, rows: Sequence[tuple]) -> int:

@@ -50,6 +50,17 @@ def parse_time(value) -> int:
 
     Raises ValueError with a readable message.
     """
+    if value.__class__ is str and value[4:5] == "-":
+        # The common case, a million times an import: ISO text as it came (what strip()
+        # would change, fromisoformat refuses, and the general path below says why).
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=_UTC)
+            return plausible(int(moment.timestamp()))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return epoch_seconds(value)
     text = str(value).strip()
