@@ -196,8 +196,11 @@ print(json.dumps({"elapsed": elapsed, "cpu": cpu, "n": len(data["locations"]),
 
 def child(code: str, *args) -> dict:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env, check=True,
+    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env,
                          capture_output=True, text=True)
+    if out.returncode:
+        sys.stderr.write(out.stderr[-4000:])
+        raise SystemExit(f"the measured process failed (exit {out.returncode}): its error above")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

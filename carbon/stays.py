@@ -148,10 +148,12 @@ def _off_the_walks(points: list, first: int, end: int, grown: int, centre: tuple
     """(first, end) without the walk in and the walk out inside the core (see _walking),
     as long as what is left is still a stay (a shorter one keeps its core's edges)."""
     arrived = first
-    while not anchored and arrived < grown and \
+    # never past the stay's end: a run whose fixes near the place all come closer still is
+    # a walk through, not an arrival (the stay keeps its core's edges)
+    while not anchored and arrived < end and \
             _walking(points, arrived, arrived, grown, centre, 1):
         arrived += 1
-    if quiet_until(points, grown) - points[arrived].ts >= params.stay_min_s:
+    if quiet_until(points, end) - points[arrived].ts >= params.stay_min_s:
         first = arrived
     left = end
     while left > first and _walking(points, left, first, left, centre, -1) and \

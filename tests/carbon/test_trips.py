@@ -144,3 +144,24 @@ def test_a_walk_in_ends_when_the_walker_stops_not_at_the_place_core():
     assert abs(trip.end_ts - (t0 + 770)) <= 14
     assert abs(trip.start_ts - t0) <= 14
     assert [leg.mode for leg in trip.legs] == ["walk"]
+
+
+def test_a_wander_whose_fixes_all_come_closer_to_its_centre_is_no_empty_stay():
+    """Fourteen fixes of a random walk 20-120 s apart around a 100 m patch (found in
+    bench/import.py's never-resting history): each fix of the run is still "walking in"
+    towards the run's centre, so the arrival was moved past the stay's end and the stay
+    came out with no fix (a division by zero that stopped the import's trip phase)."""
+    rows = [(0, 46.154995, -1.199816, 15.0), (24, 46.154904, -1.200308, 19.0),
+            (119, 46.155342, -1.200445, 14.0), (227, 46.154862, -1.20043, 3.0),
+            (282, 46.154493, -1.200545, 38.0), (317, 46.154704, -1.199883, 13.0),
+            (406, 46.154696, -1.200554, 28.0), (518, 46.154431, -1.199889, 10.0),
+            (619, 46.154478, -1.199894, 7.0), (721, 46.154139, -1.200198, 24.0),
+            (791, 46.154041, -1.200319, 43.0), (865, 46.154424, -1.200991, 30.0),
+            (969, 46.154179, -1.201004, 20.0), (1077, 46.153986, -1.200369, 15.0)]
+    t0 = 1_500_000_000
+    points = [Fix(t0 + dt, lat, lon, acc) for dt, lat, lon, acc in rows]
+    tl = build_timeline(points)
+    assert tl.stays, "18 minutes within 100 m is a stay"
+    for s in tl.stays:
+        assert s.n_points >= 1 and t0 <= s.start_ts <= s.end_ts <= t0 + 1077
+        assert abs(s.lat - 46.1546) < 0.001 and abs(s.lon + 1.2003) < 0.001
