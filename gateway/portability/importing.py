@@ -366,7 +366,8 @@ class Importer:
         report.kind, report.device = kind, device.name
         writer = _Writer(self, report, device, f"import:{kind}")
         items = detect.READERS[kind]
-        if source.size >= self.apart_bytes and parsing.can_fork():
+        # a zip's member (it shares the archive's budget) is read here: see parsing.py
+        if source.size >= self.apart_bytes and source.budget is None and parsing.can_fork():
             read, stopped = self._read_apart(writer, items, source, stream, counter)
         else:
             read, stopped = self._read_here(writer, items, source, stream)

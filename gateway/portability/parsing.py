@@ -23,15 +23,19 @@ in process, to the same rows. The child dies with the parent (``PR_SET_PDEATHSIG
 ignores Ctrl-C (the parent decides what is kept) and leaves by ``os._exit``, so it never
 flushes the parent's buffers nor closes its SQLite connection.
 
-Under an upload's limits (``child.py``) the reader inherits the same kernel limits, each
-process counted on its own: a reader out of memory makes the parent raise ``MemoryError``,
-one killed by a signal (SIGXCPU at the processor limit, the out-of-memory killer) makes the
-parent end by the same signal, so the service reads the same stop as before.
+Under an upload's limits (``child.py``: kernel limits on memory and processor time, which
+Linux counts per process) no reader is forked (``can_fork``): the upload stays within them.
+Nor for a zip's member: the reader's reads would move the archive's file offset, which the
+parent's buffered file would not know, and the next member would be read from the wrong
+place. Where a reader runs, one out of memory makes the parent raise ``MemoryError``, one
+killed by a signal (the out-of-memory killer, SIGKILL) makes the parent end by the same
+signal, so what watches it reads the same end as if it had parsed the file itself.
 """
 from __future__ import annotations
 
 import os
 import pickle
+import resource
 import signal
 import threading
 import traceback
@@ -57,7 +61,13 @@ class ReaderFailed(RuntimeError):
 
 
 def can_fork() -> bool:
-    return hasattr(os, "fork") and threading.active_count() == 1
+    """A reader may be forked: a single thread, and no kernel limit on memory or processor
+    time. Linux counts those per process and a forked child starts its processor time from
+    zero, so under an upload's limits (``child.py``) a reader would double what the upload
+    may take: there the file is read in process, within them."""
+    return hasattr(os, "fork") and threading.active_count() == 1 and \
+        all(resource.getrlimit(limit)[0] == resource.RLIM_INFINITY
+            for limit in (resource.RLIMIT_AS, resource.RLIMIT_CPU))
 
 
 class Apart:
@@ -97,7 +107,7 @@ class Apart:
         while True:
             try:
                 kind, *body = pickle.loads(conn.recv_bytes())
-            except EOFError:
+            except (EOFError, OSError):   # OSError: it died with a message half written
                 self._ended_by_signal()
                 raise ReaderFailed("the process reading the file ended without a word") from None
             if kind == "parts":
