@@ -146,11 +146,16 @@ def carry_bike(legs: list) -> list:
     idx = [k for k, leg in enumerate(legs) if leg.mode in _CYCLES]
     if len(idx) < 2:
         return legs
+    carried = []
     for k in range(idx[0] + 1, idx[-1]):
         if legs[k].mode in FOOT_MODES:
             legs[k].mode = legs[k - 1].mode if legs[k - 1].mode in _CYCLES else \
                 next(legs[j].mode for j in idx if j > k)
             _carried(legs[k])
+            carried.append(k)
+    for k in carried:
+        if any(legs[j].mode == legs[k].mode and j not in carried for j in (k - 1, k + 1)):
+            _walked_in_ride(legs[k])
     return join_same_mode(legs)
 
 
@@ -161,3 +166,16 @@ def _carried(leg: Leg) -> None:
     foot = sum(probs.pop(m, 0.0) for m in FOOT_MODES)
     probs[leg.mode] = probs.get(leg.mode, 0.0) + foot
     leg.probs = probs
+
+
+def _walked_in_ride(leg: Leg) -> None:
+    """A carried stretch about to join a ride: its evidence under every vehicle is the
+    walk's. The decision weighed each vehicle with this stretch walked (a ride, a walk, the
+    same ride: a stop at the lights, a transfer, a bike pushed), so a trip decided again
+    with the joined leg (a connection found after it: carbon.transfers) weighs the same
+    readings. Summed as it was, the stretch's pace (0.6 m/s: no bike's, no bus's) became
+    evidence against the whole ride, and a 2.6 km ride with a stop in it read as a walk."""
+    ll = leg.loglik or {}
+    walked = ll.get("walk")
+    if walked is not None:
+        leg.loglik = {m: v if m in FOOT_MODES else max(v, walked) for m, v in ll.items()}

@@ -1,14 +1,16 @@
 """Phenomena seen on real phones: one wrong fix in a ride, a phone hopping between two
 positions, a cyclist pushing the bike between rides, a ride to the station then the train,
-a train then a ride, a slow-looking ride that no walker could keep up."""
+a train then a ride, a slow-looking ride that no walker could keep up, a ride with a stop
+in it decided again."""
 from dataclasses import replace
 
-from carbon.assign import carry_bike
+from carbon.assign import carry_bike, decide
 from carbon.features import LegFeatures
 from carbon.geo import distance_m
 from carbon.likelihood import leg_loglik, posterior
 from carbon.mode_params import LEG_PRIOR
 from carbon.model import Leg
+from carbon.priors import DEFAULT as DEFAULT_PRIORS
 from carbon.fix import Fix
 from simulation.household import PLACES
 from carbon.timeline import build_timeline
@@ -60,6 +62,37 @@ def test_the_bike_is_pushed_between_two_rides():
     # a walk before the first ride or after the last is a walk
     legs = [_leg("walk", 0, 100, 100), _leg("bike", 100, 500, 1500), _leg("walk", 500, 700, 150)]
     assert [leg.mode for leg in carry_bike(legs)] == ["walk", "bike", "walk"]
+
+
+def _measured(t0, t1, d, loglik):
+    return Leg(t0, t1, d, "unknown", 0.0, n_points=4, loglik=loglik,
+               features={"distance": d, "duration": t1 - t0, "mean": round(d / (t1 - t0), 2)})
+
+
+def test_a_ride_with_a_stop_in_it_is_still_a_ride_when_its_trip_is_decided_again():
+    # e-mission 2015-07-22 seen at one fix per 120 s: a 2.3 km ride, a stop at walking pace
+    # (280 m in 8 minutes: lights, a crossing), the train with the bike, a ride. The stop is
+    # the bike pushed and joins the ride; when a connection found later has the trip decided
+    # again (carbon.transfers), the joined ride must still be a ride: the stop's pace is no
+    # evidence against the bike (it read as a 2.6 km walk, bike time as walk 0.29 -> 0.43).
+    def trip():
+        return [_measured(0, 840, 2330, {"bike": 0.0, "run": -2.0, "tram": -3.0, "bus": -3.0,
+                                         "car": -6.0, "walk": -7.3}),
+                _measured(840, 1320, 280, {"walk": 0.0, "bus": -7.3, "bike": -8.4,
+                                           "tram": -8.9, "run": -17.0}),
+                _measured(1320, 1740, 9530, {"train": 0.0, "car": -0.5, "metro": -2.3,
+                                             "bus": -4.0}),
+                _measured(1740, 2100, 1300, {"bike": 0.0, "run": -2.0, "tram": -3.0,
+                                             "bus": -3.0, "walk": -5.0})]
+    once = decide(trip(), DEFAULT_PRIORS)
+    assert [(g.start_ts, g.end_ts, g.mode) for g in once] == \
+        [(0, 1320, "bike"), (1320, 1740, "train"), (1740, 2100, "bike")]
+    again = decide([Leg(g.start_ts, g.end_ts, g.distance_m, g.mode, g.confidence,
+                        n_points=g.n_points, features=g.features, loglik=dict(g.loglik))
+                    for g in once], DEFAULT_PRIORS)
+    assert [(g.start_ts, g.end_ts, g.mode) for g in again] == \
+        [(g.start_ts, g.end_ts, g.mode) for g in once]
+    assert again[0].confidence > 0.9
 
 
 def test_ride_to_the_station_then_train_without_a_walk_between():
