@@ -176,12 +176,17 @@ def test_an_import_stopped_part_way_leaves_no_reader_and_completes_when_run_agai
         deadline = time.monotonic() + 120
         while committed(db) < 5000 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
+        # Held still at once, so that a busy machine cannot let it finish while this test
+        # looks for its reader (the reader then waits on the full pipe).
+        os.kill(proc.pid, signal.SIGSTOP)
         readers = children(proc.pid)
         assert proc.poll() is None and len(readers) == 1, "the import ended before its test"
+        assert committed(db) < n, "the import ended before its test"
         if how.startswith("SIGKILL"):
             proc.kill()
         else:
-            os.killpg(proc.pid, signal.SIGINT)
+            os.killpg(proc.pid, signal.SIGINT)      # pending until it runs again
+            os.kill(proc.pid, signal.SIGCONT)
         proc.wait(30)
         # The reading process does not outlive the import (its death signal, or reaped).
         deadline = time.monotonic() + 10
