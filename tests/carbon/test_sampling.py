@@ -45,7 +45,6 @@ def test_a_ride_reported_every_second_is_the_ride_reported_every_ten():
 def test_a_ride_reported_every_second_is_as_long_as_the_ride():
     # Summing every 1 Hz step adds each fix's error to the path (a metre a second while
     # standing at a light): the ride read 3-6 % longer than it was, its speed with it.
-    # (Every 5-20 s, the chords cut the corners of the streets instead: a few % short.)
     for seed in range(4):
         it = _ride(seed, cruise=4.6)
         true_m = it.trips[0]["sections"][0]["distance_m"]
