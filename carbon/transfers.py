@@ -106,8 +106,8 @@ def _cover_wait(legs: list, x: Trip, y: Trip) -> None:
     if y.start_ts <= x.end_ts:
         return
     k = next((i for i, g in enumerate(legs) if g.start_ts >= y.start_ts), 0)
-    if k == 0:
-        return          # one leg runs through the stop already
+    if k == 0 or legs[k - 1].end_ts >= y.start_ts:
+        return          # one leg runs through the stop already (the walks either side joined)
     before, after = legs[k - 1], legs[k]
     if before.mode in FOOT_MODES and before.end_ts <= y.start_ts:
         before.end_ts = y.start_ts
