@@ -49,3 +49,23 @@ def test_walks_either_side_of_a_connection_make_no_overlapping_legs():
     legs = _legs(tl)
     assert [m for m, _, _ in legs][-1] in ("train", "metro"), legs
     assert all(x[2] == y[1] for x, y in zip(legs, legs[1:])), legs
+
+
+def test_a_drive_parked_before_a_train_stays_a_drive():
+    # park-and-ride: 6 km by car with lights, 250 m walked to the station, 6 minutes there
+    # (a stay, joined as a connection: a train is boarded after it), 20 km by train. The
+    # joined trip keeps the drive: the train boarded after parking says nothing of it
+    t = T0 + 900
+    parked = _shift(HOME, 0, 60)
+    walk_out = straight_track(t, HOME, parked, 45, every=5)
+    drive, t1, car_park = _ride(t + 70, parked, [1000, 1500, 800, 1200, 1500], 12.0, 40, 5)
+    station = _shift(car_park, 0, 250)
+    walk = straight_track(t1, car_park, station, 190, every=5)
+    wait = still(t1 + 190, station, 360, every=30)
+    train, t2, there = _ride(t1 + 550, station, [5000] * 4, 25.0, 60, 5)
+    pts = still(T0, HOME, 900) + walk_out[:-1] + still(t + 45, parked, 25, every=5)[:-1] + \
+        drive + walk[1:-1] + wait[:-1] + train + still(t2 + 30, there, 900)
+    tl = build_timeline(pts)
+    modes = [m for m, _, _ in _legs(tl)]
+    assert "car" in modes and modes.index("car") < len(modes) - 1, _legs(tl)
+    assert modes[-1] in ("train", "metro"), _legs(tl)
