@@ -60,12 +60,28 @@ def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
     boarded = _with_wait(after.legs[k], wait, priors.ranges, _indoors(stay, after.legs[k]))
     if not _could_be_public(boarded):
         return None
-    legs = decide([_copy(g) for g in before.legs] + [_copy(g) for g in after.legs[:k]] +
-                  [boarded] + [_copy(g) for g in after.legs[k + 1:]], priors, owned)
+    onward = [_copy(g) for g in after.legs[:k]] + [boarded] + \
+        [_copy(g) for g in after.legs[k + 1:]]
+    if _parked(before):
+        legs = [_copy(g) for g in before.legs] + decide(onward, priors, owned)
+    else:
+        legs = decide([_copy(g) for g in before.legs] + onward, priors, owned)
     i = _leg_at(legs, boarded.start_ts)
     if i == 0 or legs[i].start_ts < boarded.start_ts:
         return None     # one mode through the stop: two trips of the same kind, an errand
     return legs if legs[i].mode in PUBLIC else None
+
+
+def _parked(trip: Trip) -> bool:
+    """The trip came in by car alone and ended on foot: park-and-ride. The drive was decided
+    on its own evidence; what the member boards after parking says nothing of how they came,
+    and deciding both as one trip of one kind would make the drive a train ride (a car
+    trip's kind leaves public transport a small share, `mode_params.TRIP_KINDS`). A bike is
+    left to the joint decision: trains carry bikes, and the bike kind allows them."""
+    legs = trip.legs
+    rides = {g.mode for g in legs if g.mode not in FOOT_MODES}
+    return len(legs) >= 2 and legs[-1].mode in FOOT_MODES and bool(rides) and \
+        rides <= CAR_MODES
 
 
 def _first_ride(trip: Trip, params: Params):
@@ -106,8 +122,8 @@ def _cover_wait(legs: list, x: Trip, y: Trip) -> None:
     if y.start_ts <= x.end_ts:
         return
     k = next((i for i, g in enumerate(legs) if g.start_ts >= y.start_ts), 0)
-    if k == 0:
-        return          # one leg runs through the stop already
+    if k == 0 or legs[k - 1].end_ts >= y.start_ts:
+        return          # one leg runs through the stop already (the walks either side joined)
     before, after = legs[k - 1], legs[k]
     if before.mode in FOOT_MODES and before.end_ts <= y.start_ts:
         before.end_ts = y.start_ts
