@@ -85,3 +85,15 @@ def test_a_walk_to_the_pier_and_the_wait_there_are_part_of_the_crossing():
         day = scenarios.make_day("ferry", regime, seed)
         tl = build_timeline([Fix(*f) for f in day.fixes])
         assert len(tl.trips) == len(day.truth["trips"]) == 2, (regime, seed, _modes(tl))
+
+
+def test_a_flight_seen_by_a_sparse_phone_ends_at_the_arrival_terminal():
+    # a fix every 1-2 minutes, none in flight: the first fix after landing is the way out
+    # of the terminal, and the member stopped minutes after it, not half a flight later
+    for seed in range(2):
+        day = scenarios.make_day("plane", "sparse", seed)
+        tl = build_timeline([Fix(*f) for f in day.fixes])
+        landed = next(t for t in day.truth["trips"]
+                      if any(s["mode"] == "plane" for s in t["sections"]))
+        flight = next(t for t in tl.trips if any(g.mode == "plane" for g in t.legs))
+        assert abs(flight.end_ts - landed["end_ts"]) <= 600, (seed, _modes(tl))
