@@ -97,3 +97,19 @@ def test_a_flight_seen_by_a_sparse_phone_ends_at_the_arrival_terminal():
                       if any(s["mode"] == "plane" for s in t["sections"]))
         flight = next(t for t in tl.trips if any(g.mode == "plane" for g in t.legs))
         assert abs(flight.end_ts - landed["end_ts"]) <= 600, (seed, _modes(tl))
+
+
+def test_a_trip_reported_by_distance_ends_alike_before_and_after_the_next_report():
+    # OwnTracks' significant changes: a report every ~500 m, none at the place. The last
+    # report came on the way in; the member stopped within the next 500 m. The trip ends
+    # at the same estimate whether the phone's next report (leaving, 40 minutes later) has
+    # come yet or not, and near when the member arrived.
+    for family, seed in (("train-regional", 0), ("train-highspeed", 1)):
+        day = scenarios.make_day(family, "significant", seed)
+        fixes = sorted((Fix(*f) for f in day.fixes), key=lambda f: f.ts)
+        last = fixes[-1]
+        later = Fix(last.ts + 2400, last.lat + 0.006, last.lon, 20.0)
+        ends = [build_timeline(fixes).trips[-1].end_ts,
+                build_timeline(fixes + [later]).trips[0].end_ts]
+        assert ends[0] == ends[1], (family, seed, ends)
+        assert abs(ends[0] - day.truth["trips"][-1]["end_ts"]) <= 300, (family, seed)
