@@ -81,8 +81,11 @@ def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
     k = _first_ride(after, params)
     if wait > params.transfer_max_s or k is None or not before.legs:
         return None
-    boarded = _with_wait(after.legs[k], wait, priors.ranges, _indoors(stay, after.legs[k]))
-    if k == 0:      # the walk into the stop led to the boarded leg, not to a parked car
+    indoors = _indoors(stay, after.legs[k])
+    boarded = _with_wait(after.legs[k], wait, priors.ranges, indoors)
+    if k == 0 and not indoors:
+        # the walk into a stop at the kerb or the pier led to the boarded leg, not to a
+        # parked car; one into a building led to a shop or a station, which says nothing
         _walked_to(before.legs[-1], boarded)
     if not _could_be_public(boarded):
         return None

@@ -87,6 +87,23 @@ def test_a_walk_to_the_pier_and_the_wait_there_are_part_of_the_crossing():
         assert len(tl.trips) == len(day.truth["trips"]) == 2, (regime, seed, _modes(tl))
 
 
+def test_a_walk_to_a_shop_and_a_drive_away_from_it_are_two_trips():
+    # 700 m on foot, twelve minutes inside, then a drive: the walk led to the shop, not to
+    # a stop, so it says nothing against the car waiting there (a lift, a car parked at
+    # the shop); the drive is not a bus boarded after a wait, and the shop ends a trip
+    def build(it, rng):
+        with scenarios.trip(it):
+            scenarios.walk(it, rng, point_at(it.xy, 700, 0.4))
+        it.stay(720)
+        with scenarios.trip(it):
+            scenarios.walk_for(it, rng, (20, 60))
+            scenarios.road(it, rng, "car", K["car"], point_at(it.xy, 5000, 2.0), 0.5, (10, 50))
+            scenarios.walk_for(it, rng, (20, 60))
+    for seed in range(4):
+        tl = build_timeline(_day(build, "1s", seed))
+        assert len(tl.trips) == 2, (seed, _modes(tl))
+
+
 def test_a_flight_seen_by_a_sparse_phone_ends_at_the_arrival_terminal():
     # a fix every 1-2 minutes, none in flight: the first fix after landing is the way out
     # of the terminal, and the member stopped minutes after it, not half a flight later
