@@ -7,6 +7,7 @@ halts at bus stops), and the mode model then ignores it instead of reading noise
 from dataclasses import dataclass
 
 from carbon.geo import distance_m
+from carbon.speeds import path_metres
 
 STOP_SPEED_MS = 0.8      # below this a vehicle is standing (GPS noise keeps speeds above 0)
 _STOP_MIN_S = 8.0        # shorter dips are noise
@@ -239,7 +240,8 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
     blind_steps: steps across network positions taken out (carbon.legs)."""
     dts = [max(0, q.ts - p.ts) for p, q in zip(points, points[1:])]
     duration = float(points[-1].ts - points[0].ts) if len(points) > 1 else 0.0
-    distance = sum(dists)
+    acc = trip_acc if trip_acc is not None else _median([p.acc or 10.0 for p in points])
+    distance = path_metres(points, dists, acc)
     if not speeds or duration <= 0:
         return LegFeatures(duration, distance, 0, 0, 0, 0, 1, 0, 0, n_fixes=len(points))
     median_dt = trip_dt if trip_dt is not None else _median(dts)
@@ -248,7 +250,6 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
     h85, h95 = _weighted_percentiles(_open_spikes(speeds, dts), weights, (0.85, 0.95))
     stand = sum(w for v, w in zip(speeds, weights) if v < STOP_SPEED_MS)
     km = max(distance / 1000.0, 0.05)
-    acc = trip_acc if trip_acc is not None else _median([p.acc or 10.0 for p in points])
     return LegFeatures(
         duration_s=duration, distance_m=distance, mean_ms=distance / duration,
         p50_ms=p50, p85_ms=p85, p95_ms=p95,

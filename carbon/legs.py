@@ -58,20 +58,48 @@ def _walked_s(dt: float, speed: float, dist: float) -> float:
     return 0.0
 
 
+# The walk to or from the vehicle at a trip's end, with no stay between (to the parked car,
+# from the bike shed, off the bus): a slow run at the trip's end is a walk leg, not absorbed
+# into the ride, when the member moved at walking pace for EDGE_WALK_S or more (a walker
+# covers 1.0-1.7 m/s, Bohannon 1997; the walk from a door to a car parked in the street or
+# a bike shed takes 20 s to a few minutes, and getting in or unlocking 15-60 s more, standing),
+# seen with steps of EDGE_WALK_STEP_S at most, over more ground than the fixes' error. A
+# vehicle at a trip's end passes through walking pace while it leaves or parks: its
+# windowed speed lies in the walking band for about a quarter of the window either side of a
+# standstill, 5-15 s at the 20-60 s windows (`_speed_window`), and a trip neither starts
+# nor ends at a traffic light. A phone stepping 30 s or more shows a 40-90 s walk as one to
+# three chords, which a car leaving a car park gives as well: the walk is not resolved there,
+# and the run is left to the rules for every run (EDGE_WALK_STEP_S). Inside a trip nothing
+# changes: a bus halting at its stops, a car at the lights, stand (no walking-pace motion).
+EDGE_WALK_S = 30.0
+EDGE_WALK_STEP_S = 20.0
+EDGE_WALK_STEPS = 3     # one or two chords at walking pace are also a vehicle's from or
+#                         into a standstill (a fix at rest, the next one in motion)
+EDGE_WALK_M = 25.0      # 30 s at the slowest walking pace (0.8 m/s)...
+EDGE_WALK_ACC = 2.0     # ... and twice the fixes' accuracy: 50 m noise makes a standing
+#                         phone's windowed speed walking pace, never 100 m of ground
+
+
 class _Runs:
     """Runs as a linked list with their evidence from prefix sums, so that absorbing the
     short ones costs O(R log R) on a trip of R runs, not O(R^2)."""
 
-    def __init__(self, runs, points, dists, speeds, params: Params):
-        fast, slow, dist = [0.0], [0.0], [0.0]
+    def __init__(self, runs, points, dists, speeds, params: Params, ends=(False, False),
+                 walk_m: float = 0.0):
+        fast, slow, seen, steps, dist = [0.0], [0.0], [0.0], [0], [0.0]
         for k, v in enumerate(speeds):
             dt = points[k + 1].ts - points[k].ts
             fast.append(fast[-1] + (dt if v >= params.walk_max_ms else 0.0))
             slow.append(slow[-1] + _walked_s(dt, v, dists[k]))
+            walked = STOP_SPEED_MS <= v < params.walk_max_ms and dt <= EDGE_WALK_STEP_S
+            seen.append(seen[-1] + (dt if walked else 0.0))
+            steps.append(steps[-1] + walked)
             dist.append(dist[-1] + dists[k])
         self.fast, self.slow, self.dist, self.params = fast, slow, dist, params
+        self.seen, self.seen_steps = seen, steps
         self.nodes = [[lab, a, b, k - 1, k + 1, True] for k, (lab, a, b) in enumerate(runs)]
         self.nodes[-1][4] = -1
+        self.points, self.ends, self.walk_m = points, ends, walk_m
 
     def evidence(self, k: int) -> float:
         """Time a run gives evidence of its mode. Standing still says nothing: a car at a
@@ -87,9 +115,22 @@ class _Runs:
 
     def short(self, k: int) -> bool:
         lab, a, b = self.nodes[k][:3]
+        if self.edge_walk(k):
+            return False
         if self.evidence(k) < self.params.min_leg_s:
             return True
         return lab and self.dist[b] - self.dist[a] < self.params.min_leg_m
+
+    def edge_walk(self, k: int) -> bool:
+        """Is run k the walk to or from the vehicle at a trip's end (see EDGE_WALK_S)?"""
+        lab, a, b, before, after = self.nodes[k][:5]
+        if lab or not ((before < 0 and self.ends[0]) or (after < 0 and self.ends[1])):
+            return False
+        if self.seen[b] - self.seen[a] < EDGE_WALK_S or \
+                self.seen_steps[b] - self.seen_steps[a] < EDGE_WALK_STEPS:
+            return False
+        p, q = self.points[a], self.points[b]
+        return distance_m(p.lat, p.lon, q.lat, q.lon) >= self.walk_m
 
     def flip(self, k: int) -> int:
         """Give run k its neighbours' label and join equal neighbours; returns the joined run."""
@@ -110,12 +151,15 @@ class _Runs:
         return [[lab, a, b] for lab, a, b, _p, _n, ok in self.nodes if ok]
 
 
-def _absorb_short(runs: list, points, dists, speeds, params: Params) -> list:
+def _absorb_short(runs: list, points, dists, speeds, params: Params,
+                  ends=(False, False), walk_m: float = 0.0) -> list:
     """Runs too short to be a leg take their neighbours' label, the one with the least
-    evidence first, so a long ride is not broken by its stops."""
+    evidence first, so a long ride is not broken by its stops. `ends`: whether the
+    first and the last run reach the trip's start and end on foot, `walk_m`: the ground
+    a walk there must cover to be seen (see EDGE_WALK_S)."""
     if len(runs) < 2:
         return runs
-    rs = _Runs(runs, points, dists, speeds, params)
+    rs = _Runs(runs, points, dists, speeds, params, ends, walk_m)
     heap = [(rs.evidence(k), k) for k in range(len(runs)) if rs.short(k)]
     heapq.heapify(heap)
     count = len(runs)
@@ -608,7 +652,10 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     dists = steps[lo:hi] if len(core) == hi - lo + 1 else step_distances(core)
     speeds = window_speeds(core, _speed_window(params, trip_acc), dists, silence_s=HOP_MIN_S)
     labels = [v >= params.walk_max_ms for v in speeds]
-    runs = _absorb_short(_runs(labels), core, dists, speeds, params)
+    ends = (_walkable(points[:lo + 1], steps[:lo], params),
+            _walkable(points[hi:], steps[hi:], params))
+    walk_m = max(EDGE_WALK_M, EDGE_WALK_ACC * trip_acc)
+    runs = _absorb_short(_runs(labels), core, dists, speeds, params, ends, walk_m)
     runs = [part for run in runs for part in _split_at_halt(run, core, speeds, dists, params)]
     runs = _split_at_hops(runs, core, dists)
     trip_dt = _median([q.ts - p.ts for p, q in zip(core, core[1:])])
@@ -620,6 +667,13 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     _stretch(legs[0], points[:lo + 1], steps[:lo], at_start=True)
     _stretch(legs[-1], points[hi:], steps[hi:], at_start=False)
     return legs
+
+
+def _walkable(edge: list, edge_steps: list, params: Params) -> bool:
+    """Could the member have walked every step between the legs' fixes and the trip's end
+    (a silent hop there is a ride the last leg is stretched over, not a walk)?"""
+    return all(d <= params.walk_max_ms * max(q.ts - p.ts, 1)
+               for p, q, d in zip(edge, edge[1:], edge_steps))
 
 
 def _stretch(leg: Leg, edge: list, edge_steps: list, at_start: bool) -> None:

@@ -29,12 +29,11 @@ from carbon.assign import decide
 from carbon.cleaning import clean
 from carbon.geo import distance_m
 from carbon.legs import split_legs
-from carbon.mode_params import (ACCESS_PRIVATE, ACCESS_WALK_FACTOR, ACCESS_WALK_M, LOOP_MIN_M,
-                                LOOP_PROB, LOOP_RADIUS_M)
+from carbon.mode_params import LOOP_MIN_M, LOOP_PROB, LOOP_RADIUS_M
 from carbon.model import Timeline, Trip
 from carbon.params import DEFAULT_PARAMS, Context, Params
 from carbon.priors import DEFAULT as DEFAULT_PRIORS, learn
-from carbon.transfers import join_transfers
+from carbon.transfers import access_walks, join_transfers
 from carbon.trips import arrival_ts, departure_ts, segment_track
 from carbon import vehicles
 
@@ -56,7 +55,7 @@ def _trip(points: list, a: int, b: int, params: Params, context: Context, priors
     legs[0].start_ts = departure_ts(seg, params)
     legs[-1].end_ts = arrival_ts(seg, params, points[b + 1] if b + 1 < len(points) else None)
     _loop_evidence(legs, seg)
-    _access_walks(legs)
+    access_walks(legs)
     legs = decide(legs, priors, context.owned_modes)
     distance = round(sum(leg.distance_m for leg in legs), 1)
     return Trip(legs[0].start_ts, legs[-1].end_ts, distance, legs,
@@ -79,25 +78,6 @@ def _loop_evidence(legs: list, seg: list) -> None:
                 leg.loglik[m] += math.log(p if loop else 1.0 - p)
             if leg.features is not None:
                 leg.features["loop"] = loop
-
-
-def _access_walks(legs: list) -> None:
-    """A walk of ACCESS_WALK_M or more from the trip's start to its first ride (or from
-    its last ride to the end) says the ride was not the member's own vehicle: a car or a
-    bike waits at the door, a station or a stop is a walk away. The walk must be seen over
-    two steps at least: one step at walking pace between a ride and a place may be the
-    ride and the stop inside one step of a sparse phone."""
-    last = len(legs) - 1
-    for k, j in ((1, 0), (last - 1, last)):
-        if k < 0 or k > last or k == j or not legs[k].loglik or not legs[j].loglik:
-            continue
-        walk = legs[j]
-        if walk.n_points < 3 or walk.distance_m < ACCESS_WALK_M or \
-                max(walk.loglik, key=walk.loglik.get) != "walk":
-            continue
-        for m in ACCESS_PRIVATE:
-            if m in legs[k].loglik:
-                legs[k].loglik[m] += math.log(ACCESS_WALK_FACTOR)
 
 
 def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = None,

@@ -8,12 +8,13 @@ is an errand (a shop, a drop-off), so the two trips stay apart. Whether the next
 public transport is decided by the model with the stop counted as its wait: a car-like
 leg after a long wait at a kerb is more likely a bus.
 """
+import math
 from dataclasses import replace
 
 from carbon.assign import FOOT_MODES, decide
 from carbon.geo import distance_m
 from carbon.likelihood import wait_loglik
-from carbon.mode_params import PUBLIC
+from carbon.mode_params import ACCESS_PRIVATE, ACCESS_WALK_FACTOR, ACCESS_WALK_M, PUBLIC
 from carbon.model import Leg, Stay, Trip
 from carbon.params import DEFAULT_PARAMS, Params
 from carbon.vehicles import CAR_MODES, CYCLE_MODES
@@ -48,6 +49,29 @@ def _with_wait(leg: Leg, seconds: float, ranges, indoors: bool = False) -> Leg:
     return copy
 
 
+def access_walks(legs: list) -> None:
+    """A walk of ACCESS_WALK_M or more from the trip's start to its first ride (or from
+    its last ride to the end) says the ride was not the member's own vehicle: a car or a
+    bike waits at the door, a station or a stop is a walk away."""
+    last = len(legs) - 1
+    for k, j in ((1, 0), (last - 1, last)):
+        if 0 <= k <= last and k != j:
+            _walked_to(legs[j], legs[k])
+
+
+def _walked_to(walk: Leg, ride: Leg) -> None:
+    """The ride was reached (or left) by `walk`: if that is a walk of ACCESS_WALK_M or
+    more, the member's own car and bike are x ACCESS_WALK_FACTOR as likely for it. The
+    walk must be seen over two steps at least: one step at walking pace between a ride
+    and a place may be the ride and the stop inside one step of a sparse phone."""
+    if not walk.loglik or not ride.loglik or walk.n_points < 3 or \
+            walk.distance_m < ACCESS_WALK_M or max(walk.loglik, key=walk.loglik.get) != "walk":
+        return
+    for m in ACCESS_PRIVATE:
+        if m in ride.loglik:
+            ride.loglik[m] += math.log(ACCESS_WALK_FACTOR)
+
+
 def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
                params: Params = DEFAULT_PARAMS):
     """The legs of the joined trip when the stop between `before` and `after` is a
@@ -57,15 +81,36 @@ def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
     k = _first_ride(after, params)
     if wait > params.transfer_max_s or k is None or not before.legs:
         return None
-    boarded = _with_wait(after.legs[k], wait, priors.ranges, _indoors(stay, after.legs[k]))
+    indoors = _indoors(stay, after.legs[k])
+    boarded = _with_wait(after.legs[k], wait, priors.ranges, indoors)
+    if k == 0 and not indoors:
+        # the walk into a stop at the kerb or the pier led to the boarded leg, not to a
+        # parked car; one into a building led to a shop or a station, which says nothing
+        _walked_to(before.legs[-1], boarded)
     if not _could_be_public(boarded):
         return None
-    legs = decide([_copy(g) for g in before.legs] + [_copy(g) for g in after.legs[:k]] +
-                  [boarded] + [_copy(g) for g in after.legs[k + 1:]], priors, owned)
+    onward = [_copy(g) for g in after.legs[:k]] + [boarded] + \
+        [_copy(g) for g in after.legs[k + 1:]]
+    if _parked(before):
+        legs = [_copy(g) for g in before.legs] + decide(onward, priors, owned)
+    else:
+        legs = decide([_copy(g) for g in before.legs] + onward, priors, owned)
     i = _leg_at(legs, boarded.start_ts)
     if i == 0 or legs[i].start_ts < boarded.start_ts:
         return None     # one mode through the stop: two trips of the same kind, an errand
     return legs if legs[i].mode in PUBLIC else None
+
+
+def _parked(trip: Trip) -> bool:
+    """The trip came in by car alone and ended on foot: park-and-ride. The drive was decided
+    on its own evidence; what the member boards after parking says nothing of how they came,
+    and deciding both as one trip of one kind would make the drive a train ride (a car
+    trip's kind leaves public transport a small share, `mode_params.TRIP_KINDS`). A bike is
+    left to the joint decision: trains carry bikes, and the bike kind allows them."""
+    legs = trip.legs
+    rides = {g.mode for g in legs if g.mode not in FOOT_MODES}
+    return len(legs) >= 2 and legs[-1].mode in FOOT_MODES and bool(rides) and \
+        rides <= CAR_MODES
 
 
 def _first_ride(trip: Trip, params: Params):
@@ -106,8 +151,8 @@ def _cover_wait(legs: list, x: Trip, y: Trip) -> None:
     if y.start_ts <= x.end_ts:
         return
     k = next((i for i, g in enumerate(legs) if g.start_ts >= y.start_ts), 0)
-    if k == 0:
-        return          # one leg runs through the stop already
+    if k == 0 or legs[k - 1].end_ts >= y.start_ts:
+        return          # one leg runs through the stop already (the walks either side joined)
     before, after = legs[k - 1], legs[k]
     if before.mode in FOOT_MODES and before.end_ts <= y.start_ts:
         before.end_ts = y.start_ts

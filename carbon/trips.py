@@ -199,16 +199,34 @@ def arrival_ts(seg: list, params: Params = DEFAULT_PARAMS, after=None) -> int:
         return seg[-1].ts      # one hop between two stays: the phone woke at the new place
     p0, p1 = seg[-2], seg[-1]
     if after is None:
-        return p1.ts
+        return p1.ts + _filter_wait(p0, p1)
     if _silent_on_the_way(p0, p1, after, params):
         # a phone that reports every step of distance fell silent before the next one: the
         # member stopped somewhere within that step, on average half of it after p1
-        return int(min(p1.ts + (p1.ts - p0.ts) / 2, quiet_until([p1, after], 0)))
+        return int(min(p1.ts + min(p1.ts - p0.ts, _LAST_STEP_S) / 2,
+                       quiet_until([p1, after], 0)))
     ahead = distance_m(p0.lat, p0.lon, p1.lat, p1.lon) / WALK_PACE_MS
     return int(min(p1.ts, p0.ts + max(ahead, 2 * params.speed_window_s)))
 
 
 _MOVING_MS = 0.5        # a step covered at this pace or more ended on the move
+_LAST_STEP_S = 600.0    # a distance filter's step walked: ~500 m at a slow 0.85 m/s; a
+#                         longer silent step before the stay's first fix was no filter step
+#                         (a flight, a tunnel, a phone off) and says nothing of when, after
+#                         that fix, the member stopped
+
+
+def _filter_wait(p0, p1) -> int:
+    """The data ends on the move at p1. A phone that reports by distance (its last step a
+    filter's, FILTER_STEP_M or more covered moving) has not yet seen the member cover
+    another step: they stopped within it, on average half the last step after p1, as when
+    its next report comes from the way out (_silent_on_the_way); so a trip's end is the
+    same before and after the phone's next report. Another phone saw them last at p1."""
+    dt = p1.ts - p0.ts
+    d = distance_m(p0.lat, p0.lon, p1.lat, p1.lon)
+    if dt <= 0 or d < FILTER_STEP_M or d / dt < _MOVING_MS:
+        return 0
+    return int(min(dt, _LAST_STEP_S) / 2)
 
 
 def _silent_on_the_way(p0, p1, after, params: Params) -> bool:

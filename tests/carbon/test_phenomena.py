@@ -148,7 +148,7 @@ def test_a_metro_ride_underground_is_public_transport():
 def test_a_metro_ride_through_network_positions_is_public_transport():
     # Wi-Fi/cell positions jumping by kilometres, a new one every 15-60 s; positions that
     # claim 30-40 m stay in the track and make the ride zig-zag like a car, but the walk to
-    # the entrance says nobody's car waited there (carbon.timeline._access_walks)
+    # the entrance says nobody's car waited there (carbon.transfers.access_walks)
     _rides_are_public_transport(_metro_days("network"))
 
 
