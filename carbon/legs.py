@@ -613,10 +613,15 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     runs = _split_at_hops(runs, core, dists)
     trip_dt = _median([q.ts - p.ts for p, q in zip(core, core[1:])])
     rides = _ride_lines(runs, core, context)
-    legs = [_make_leg(core, speeds, dists, a, b, trip_acc, trip_dt, context, ranges or RANGES,
-                      k > 0 and not runs[k - 1][0], {j - a for j in bridged if a <= j < b},
-                      rides[k])
-            for k, (_, a, b) in enumerate(runs)]
+    legs = []
+    for k, (_, a, b) in enumerate(runs):
+        # A wait is read where the member boarded after walking there. A slow stretch is
+        # not always a walk: a tram or bus crawling in stop-and-go (bursts between halts,
+        # each too short to stay a fast run) reads as one, and its rider never got off.
+        boarded = k > 0 and not runs[k - 1][0] and _family(legs[-1].loglik) == "foot"
+        legs.append(_make_leg(core, speeds, dists, a, b, trip_acc, trip_dt, context,
+                              ranges or RANGES, boarded, {j - a for j in bridged if a <= j < b},
+                              rides[k]))
     _stretch(legs[0], points[:lo + 1], steps[:lo], at_start=True)
     _stretch(legs[-1], points[hi:], steps[hi:], at_start=False)
     return legs
