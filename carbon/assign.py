@@ -42,7 +42,8 @@ def decide(legs: list, priors, owned: frozenset = frozenset()) -> list:
         return legs
     kinds = _owned_kinds(priors.kinds, owned)
     modes, margs = decode([_masked(leg) for leg in legs], kinds,
-                          [max(_duration(leg), 1) for leg in legs])
+                          [max(_duration(leg), 1) for leg in legs],
+                          [leg.wait_loglik for leg in legs])
     for leg, mode, marg in zip(legs, modes, margs):
         leg.mode, leg.probs = mode, dict(marg)      # whole marginals until _finish
     legs = carry_bike(join_same_mode(legs))

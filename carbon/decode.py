@@ -80,17 +80,23 @@ def _log_weights(kind: dict) -> dict:
     return logp
 
 
-def _marginals(em: list) -> tuple:
-    """(log evidence, [{mode: probability}] per leg) by forward-backward."""
+def _marginals(em: list, waits: list) -> tuple:
+    """(log evidence, [{mode: probability}] per leg) by forward-backward. `waits`: per leg,
+    {mode: log likelihood} of the wait at its boarding point (or None), which counts only
+    where the member walked to it: after a ride (a tram crawling out of its stop, a runner
+    running on) nobody got off, and there was no boarding to wait for."""
+    def step(k, p, m):
+        w = waits[k]
+        return transition(p, m) + (w.get(m, 0.0) if w and p == "walk" != m else 0.0)
     fwd = [dict(em[0])]
-    for row in em[1:]:
+    for k in range(1, len(em)):
         prev = fwd[-1]
-        fwd.append({m: e + _lse([v + transition(p, m) for p, v in prev.items()])
-                    for m, e in row.items()})
+        fwd.append({m: e + _lse([v + step(k, p, m) for p, v in prev.items()])
+                    for m, e in em[k].items()})
     bwd = [dict.fromkeys(em[-1], 0.0)]
     for k in range(len(em) - 2, -1, -1):
         nxt, row_next = bwd[0], em[k + 1]
-        bwd.insert(0, {m: _lse([transition(m, n) + e + nxt[n] for n, e in row_next.items()])
+        bwd.insert(0, {m: _lse([step(k + 1, m, n) + e + nxt[n] for n, e in row_next.items()])
                        for m in em[k]})
     z = _lse(list(fwd[-1].values()))
     margs = []
@@ -99,7 +105,8 @@ def _marginals(em: list) -> tuple:
     return z, margs
 
 
-def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = None) -> tuple:
+def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = None,
+           waits: list | None = None) -> tuple:
     """(modes, marginals) for a trip's legs given each leg's {mode: log likelihood}
     (modes left out or at -inf are impossible for that leg). marginals: per leg
     {mode: probability} by forward-backward within each kind of trip, mixed over the kinds
@@ -119,7 +126,7 @@ def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = 
         em = _emissions(legs_loglik, kind)
         if any(not row for row in em):
             continue
-        z, m = _marginals(em)
+        z, m = _marginals(em, waits or [None] * n)
         evidence[name], margs[name], rows[name] = z + math.log(kind["prior"]), m, em
     if not evidence:
         return ["unknown"] * n, [{"unknown": 1.0} for _ in legs_loglik]

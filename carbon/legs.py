@@ -15,7 +15,7 @@ import math
 from carbon import envelopes
 from carbon.features import SUSTAIN_S, STOP_SPEED_MS, _median, bad_accuracy, leg_features
 from carbon.geo import distance_m
-from carbon.likelihood import leg_loglik, measurable
+from carbon.likelihood import leg_loglik, measurable, wait_loglik
 from carbon.mode_params import ACTIVITY_FACTOR, NEEDS_ROUTE, RANGES, TRANSIT_MATCH_FACTOR
 from carbon.model import Leg
 from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
@@ -446,9 +446,14 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     that crossed network positions (see _bridge_network_positions)."""
     seg = points[a:b + 1]
     f = leg_features(seg, speeds[a:b], dists[a:b], trip_acc, trip_dt, blind_steps)
-    if boarded:
-        f.wait_s = _wait_before(points, a, speeds)
     loglik = leg_loglik(f, ranges)
+    waited = None
+    if boarded:
+        # A slow stretch is not always a walk (a tram crawling out of its stop in stop-and-go
+        # is one, and its rider never got off): the wait counts where the trip's decision
+        # has the member on foot before this leg (carbon.decode), not in the leg itself.
+        f.wait_s = _wait_before(points, a, speeds)
+        waited = wait_loglik(f.wait_s, ranges)
     route_type = _evidence(loglik, seg, f, context, ride)
     # Windowed speed x time ignores the zig-zag that fix noise adds to slow, dense tracks.
     distance = sum(v * (points[k + 1].ts - points[k].ts) for k, v in zip(range(a, b), speeds[a:b]))
@@ -462,7 +467,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     if route_type is not None:
         features["route_type"] = route_type
     return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), "unknown", 0.0, n_points=len(seg),
-               features=features, loglik=loglik)
+               features=features, loglik=loglik, wait_loglik=waited)
 
 
 def _ride_lines(runs: list, points: list, context: Context) -> list:

@@ -33,6 +33,9 @@ class Leg:
     probs: dict | None = None      # {mode: probability} of the leading modes
     features: dict | None = None   # what was measured (carbon.likelihood.measurable)
     loglik: dict | None = None     # {mode: log likelihood}: working data, never stored
+    # {mode: log likelihood} of the wait at its boarding point, which counts only where the
+    # member came to it on foot (carbon.decode): working data, never stored
+    wait_loglik: dict | None = None
 
 
 @dataclass(slots=True)

@@ -1,0 +1,123 @@
+"""Public transport that moves slowly: a tram or a bus crawling in stop-and-go, buses in a
+congested centre seen every minute (issue #9: "a bus in congestion read as bike then car";
+Helsinki dev5's tram 9, whose first minutes crawl, read as a bike)."""
+import csv
+import os
+import random
+
+import pytest
+
+from carbon.fix import Fix
+from carbon.mode_params import PUBLIC
+from carbon.timeline import build_timeline
+from simulation import motion
+from simulation.itinerary import Itinerary
+from simulation.motion import KINEMATICS as K
+from simulation.phones import Regime, observe
+from simulation.routes import streets
+from simulation.scenarios import FIRST_DAY, ORIGIN, trip, walk
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+AALTO = os.path.join(ROOT, "..", "shared", "bench", "aalto")
+if not os.path.isdir(AALTO):
+    AALTO = "/work/shared/bench/aalto"
+DEV5 = os.path.join(AALTO, "aalto_dev5", "points.csv")
+
+
+def _points(path):
+    with open(path, newline="") as f:
+        return [Fix(int(float(r["ts"])), float(r["lat"]), float(r["lon"]),
+                    float(r["acc"]) if r["acc"] else None) for r in csv.DictReader(f)]
+
+
+def _modes_over(tl, a, b):
+    """{mode: seconds} of the legs over [a, b]."""
+    out = {}
+    for trip in tl.trips:
+        for leg in trip.legs:
+            s = min(b, leg.end_ts) - max(a, leg.start_ts)
+            if s > 0:
+                out[leg.mode] = out.get(leg.mode, 0) + s
+    return out
+
+
+@pytest.mark.skipif(not os.path.exists(DEV5), reason="bench data not available")
+def test_a_tram_that_leaves_in_stop_and_go_is_public_transport():
+    # Helsinki dev5, tram 9 Simonkatu -> Länsiterminaali (2 km in 10 minutes, logged by
+    # hand 12:10-12:20 UTC): its first two and a half minutes crawl (5-6 m/s bursts between
+    # halts), which the legs read as a slow stretch; the rider stayed aboard, so the run
+    # after it was boarded from no walk and shows no wait at a stop (a wait of 0 s counted
+    # against every public mode: the ride read as a bike at 0.97)
+    tl = build_timeline(_points(DEV5))
+    seen = _modes_over(tl, 1472213400, 1472214000)
+    public = sum(s for m, s in seen.items() if m in PUBLIC)
+    assert public >= 0.8 * sum(seen.values()), seen
+
+
+# ---- a bus in a congested centre, seen once a minute --------------------------------
+
+EVERY_MINUTE = Regime("60s", (60, 60), stay_every_s=(600, 900))
+
+
+def _ride(seed: int, mode: str) -> tuple:
+    """(fixes, ride seconds, ride metres, {mode: seconds} over the ride): a walk to a stop,
+    a wait, a 5 km ride, a walk, between two long stays, seen every 60 s. "bus": stops
+    every 300-500 m, and a congested centre over half of it (a halt every 20-120 m for 5-40
+    s, as simulation.scenarios.bus_day: median 0.8 m/s, p85 ~6 m/s, the issue's bus);
+    "bike": a steady cyclist at the bus's own average speed, door to door."""
+    rng = random.Random(f"slow-transit/{seed}")
+    it = Itinerary(ORIGIN, int(FIRST_DAY.timestamp()))
+    it.stay(1800)
+    dest = (5000.0, 0.0)
+    with trip(it):
+        walk(it, rng, (200.0, 150.0))
+        if mode == "bus":
+            it.wait(rng.uniform(120, 480))
+        route = streets(it.xy, dest, rng)
+        t0 = it.t
+        if mode == "bus":
+            halts = motion.spaced_stops(route.length, rng, (300, 500), (10, 40), 0.8)
+            a = 0.25 * route.length
+            halts += motion.congestion(route.length, rng, a, a + 0.5 * route.length)
+            it.leg("bus", route, K["bus"], rng, stops=halts,
+                   limit=[(a, a + 0.5 * route.length, 6.0)])
+        else:
+            it.leg("bike", route, K["bike_slow"], rng, cruise=_BUS_AVERAGE[seed])
+        ride = (t0, it.t, route.length)
+        walk(it, rng, (dest[0] + 150.0, 100.0))
+    it.stay(1800)
+    fixes = [Fix(*f) for f in observe(it.samples, EVERY_MINUTE, ORIGIN, rng)]
+    tl = build_timeline(fixes)
+    return ride[1] - ride[0], ride[2], _modes_over(tl, ride[0], ride[1])
+
+
+_BUS_AVERAGE = {}
+
+
+def _bus(seed):
+    seconds, metres, seen = _ride(seed, "bus")
+    _BUS_AVERAGE[seed] = metres / seconds
+    return seconds, seen
+
+
+@pytest.mark.xfail(strict=True, reason="at a fix a minute the jam is a walking-pace stretch "
+                   "between two rides: decoded as a bike pushed between two rides, not as "
+                   "the bus queuing (docs/engine.md, known weaknesses)")
+def test_a_bus_in_a_congested_centre_seen_every_minute_is_a_vehicle():
+    for seed in range(3):
+        seconds, seen = _bus(seed)
+        vehicle = sum(s for m, s in seen.items() if m not in ("walk", "run", "bike", "e-bike"))
+        assert vehicle >= 0.8 * seconds, (seed, seconds, seen)
+
+
+def test_a_steady_cyclist_at_a_congested_bus_average_speed_is_no_vehicle():
+    # the guard for whatever makes the jammed bus above a vehicle: a rider holding the
+    # bus's 2.3-2.6 m/s door to door, steadily, shows none of its stop-and-go (its
+    # two-minute headway is its mean, the bus's 2.7 times it). At 8-9 km/h, steady, for
+    # half an hour the engine reads a run as often as a bike (the issue's slow steady
+    # cycling, a matter of priors): either is a leg on foot or pedalled, not a vehicle
+    for seed in range(3):
+        _bus(seed)
+        seconds, _metres, seen = _ride(seed, "bike")
+        unmotorised = sum(s for m, s in seen.items() if m in ("walk", "run", "bike", "e-bike"))
+        assert unmotorised >= 0.95 * seconds, (seed, _BUS_AVERAGE[seed], seen)
