@@ -368,7 +368,7 @@ class Importer:
         items = detect.READERS[kind]
         # a zip's member (it shares the archive's budget) is read here: see parsing.py
         if source.size >= self.apart_bytes and source.budget is None and parsing.can_fork():
-            read, stopped = self._read_apart(writer, items, source, stream, counter)
+            read, stopped = self._read_apart(writer, kind, source, stream, counter)
         else:
             read, stopped = self._read_here(writer, items, source, stream)
         if stopped is not None:
@@ -390,13 +390,15 @@ class Importer:
             return read, exc
         return read, None
 
-    def _read_apart(self, writer: _Writer, items, source, stream, counter):
+    def _read_apart(self, writer: _Writer, kind: str, source, stream, counter):
         """The same, parsed and made into rows in a forked process (``parsing.py``) while
         this one inserts them."""
         device, tag, received, row = writer.device, writer.source, writer.received, st.fields_row
 
-        def fields(item):          # in the child: the record parsed, as a plain tuple
-            return st.fields(item) if item.__class__ is Fix else None
+        if kind in detect.FIELD_READERS:      # it yields the fields already
+            items, fields = detect.FIELD_READERS[kind], _given_fields
+        else:
+            items, fields = detect.READERS[kind], _fields_of
         apart = parsing.Apart(lambda: items(stream, source.name), fields, STREAM_ERRORS,
                               counter, source.budget)
         for part in apart:
@@ -439,6 +441,16 @@ class Importer:
                 jobs.finish(conn, self.job_id, status, self.report.as_dict(), note)
             else:
                 jobs.keep_report(conn, self.job_id, self.report.as_dict())
+
+
+def _fields_of(item):
+    """In the parsing process: a fix as its fields (a plain tuple), else None."""
+    return st.fields(item) if item.__class__ is Fix else None
+
+
+def _given_fields(item):
+    """The same, for a reader that yields the fields already (``detect.FIELD_READERS``)."""
+    return item if item.__class__ is tuple else None
 
 
 def prepare_member(store, name: str, paths) -> bool:

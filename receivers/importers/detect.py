@@ -61,6 +61,11 @@ READERS = {kind: bounded_reasons(read) for kind, read in {
     owntracks_rec.KIND: owntracks_rec.read,
 }.items()}
 
+# Readers that yield each fix as ``Fix``'s fields (a tuple) rather than a ``Fix``: what a
+# parsing process sends (gateway/portability/parsing.py), without a ``Fix`` made and taken
+# apart again a million times a file. The same records, reasons and order as ``READERS``.
+FIELD_READERS = {google_records.KIND: bounded_reasons(google_records.read_fields)}
+
 _JSON_KEYS = (
     ("locations", google_records.KIND),
     ("timelineObjects", google_semantic.KIND),

@@ -41,23 +41,43 @@ def _activity(rec: dict) -> str | None:
     return best_mode((a.get("type"), a.get("confidence")) for a in first.get("activity") or ())
 
 
-def to_fix(rec: dict) -> Fix:
-    get = rec.get       # a million records a file: each field looked up once, Fix built
-    lat, lon = get("latitudeE7"), get("longitudeE7")        # from positions
-    if lat is None or lon is None:
+def to_fields(rec: dict) -> tuple:
+    """The fix of a record as ``Fix``'s fields in order (ts lat lon acc alt vel cog batt
+    activity raw): what a parsing process hands over (``gateway.portability.parsing``), a
+    million times a file, so built without a ``Fix`` in between."""
+    get = rec.get       # each field looked up once
+    lat, lon = get("latitudeE7"), get("longitudeE7")
+    # The usual record: E7 integers on the globe, not both zero. Their quotient by 1e7 is
+    # then within [-90, 90] and [-180, 180] (division rounds monotonically) and finite:
+    # what _e7 and check_position make of them, without their calls.
+    if (lat.__class__ is int and lon.__class__ is int and -900_000_000 <= lat <= 900_000_000
+            and -1_800_000_000 <= lon <= 1_800_000_000 and (lat or lon)):
+        lat, lon = lat / 1e7, lon / 1e7
+    elif lat is None or lon is None:
         raise ValueError("no coordinates")
-    lat, lon = check_position(_e7(lat), _e7(lon))
+    else:
+        lat, lon = check_position(_e7(lat), _e7(lon))
     stamp = get("timestamp")
     ts = parse_time(stamp) if stamp is not None else _time(rec)
-    # ts lat lon acc alt vel cog batt activity
-    return Fix(ts, lat, lon, get("accuracy"), get("altitude"), get("velocity"), get("heading"),
-               None, _activity(rec) if get("activity") else None)
+    return (ts, lat, lon, get("accuracy"), get("altitude"), get("velocity"), get("heading"),
+            None, _activity(rec) if get("activity") else None, None)
+
+
+def to_fix(rec: dict) -> Fix:
+    return Fix(*to_fields(rec))
 
 
 def read(stream, name: str = ""):
+    """``Fix`` or ``Bad`` for each record."""
+    for item in read_fields(stream, name):
+        yield item if item.__class__ is Bad else Fix(*item)
+
+
+def read_fields(stream, name: str = ""):
+    """``read`` with each fix as its fields (``to_fields``), for a parsing process."""
     for _, i, rec in jsonstream.items(stream, _ARRAYS):
         try:
-            yield to_fix(rec)
+            yield to_fields(rec)
         except (ValueError, TypeError, AttributeError) as exc:
             if isinstance(rec, jsonstream.TooBig):
                 reason = rec.reason

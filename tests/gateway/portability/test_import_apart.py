@@ -278,3 +278,26 @@ def test_under_an_uploads_limits_no_reader_is_forked(tmp_path):
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [0, 3000]
     _, _, rows_apart = imported(tmp_path, "apart", [path], 0)
     assert len(rows_apart) == 3000 == committed(tmp_path / "u.db")
+
+
+def test_records_at_the_edges_of_the_globe_are_read_alike_apart_and_here(tmp_path):
+    """A Records.json read apart goes straight from each record to its fields
+    (``google_records.to_fields``), E7 integers on the globe divided in place: the poles
+    and the antimeridian are kept, a step past them, null island, booleans and floats are
+    what they were, whichever way the file is read."""
+    stamp = lambda i: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(T0 + 60 * i))  # noqa: E731
+    edges = [(900_000_000, 1_800_000_000), (-900_000_000, -1_800_000_000),
+             (900_000_001, 0), (0, -1_800_000_001), (0, 0), (True, 5), (4.5e8, 1.5e8),
+             (1, (1 << 32) - 1_000), ("450000000", 60_000_000)]
+    items = [record(i) for i in range(2000)] + [
+        {"latitudeE7": lat, "longitudeE7": lon, "timestamp": stamp(3000 + k)}
+        for k, (lat, lon) in enumerate(edges)]
+    path = write(tmp_path / "Records.json", {"locations": items})
+    _, report_here, rows_here = imported(tmp_path, "here", [path], HERE)
+    _, report_apart, rows_apart = imported(tmp_path, "apart", [path], 0)
+    assert rows_apart == rows_here and report_apart == report_here
+    kept = {(r[3], r[4]) for r in rows_apart if r[2] >= T0 + 60 * 3000}
+    assert kept == {(90.0, 180.0), (-90.0, -180.0), (1e-7, 5e-7), (45.0, 15.0),
+                    (1e-07, -0.0001), (45.0, 6.0)}
+    assert report_apart["files"][0]["rejected"] == {"coordinates out of range": 2,
+                                                    "null island (0, 0)": 1}

@@ -119,3 +119,21 @@ def test_the_devices_migration_keeps_rows_and_references_and_never_reuses_an_id(
     assert tablet.id > bob.id and member.id > bob.member_id
     assert accounts.accounts_version(store.conn) >= before + 3
     store.close()
+
+
+def test_a_fix_without_altitude_heading_or_activity_is_stored_with_nulls(tmp_path):
+    """None is bound through the adapter the store registers (database.py, for speed): a
+    fix's missing fields must still be NULL, found by IS NULL and read back as None."""
+    from carbon.fix import Fix
+    from gateway import accounts
+    from gateway.store import insert_fixes
+    store = Store(tmp_path / "s.db").open()
+    with store.transaction() as conn:
+        accounts.add_member(conn, "ada", None)
+        device = accounts.add_history_device(conn, "ada", "import")
+        insert_fixes(conn, device, [Fix(1_700_000_000, 46.5, 6.6, 20.0)], "import:test", 1.0)
+    row = store.conn.execute(
+        "SELECT alt, vel, cog, batt, activity, raw, typeof(alt), typeof(activity) FROM fixes "
+        "WHERE alt IS NULL AND activity IS ? AND raw IS NULL", (None,)).fetchone()
+    assert tuple(row) == (None, None, None, None, None, None, "null", "null")
+    store.close()
