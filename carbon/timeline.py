@@ -136,10 +136,11 @@ def _trips(track: list, ranges: list, stays: list, params: Params, context: Cont
         if trip is not None:
             trips.append(trip)
             trip_priors[id(trip)] = mine
-            # a vehicle picked up at the stop waited there before the ride in: the ride
-            # that may have brought it there is no evidence that it was waiting
-            hand[id(trip)] = vehicles.parked_at(waiting, probe.start, probe.start_ts,
-                                                params.stay_radius_m)
+            # the vehicles at hand, and those of them that waited there before the ride in
+            # (picked up after it) rather than came with it (an errand)
+            near = (probe.start, probe.start_ts, params.stay_radius_m)
+            hand[id(trip)] = (vehicles.parked_at(parked, *near),
+                              vehicles.parked_at(waiting, *near))
             waiting, parked = parked, vehicles.after(
                 parked, vehicles.corrected(trip, corrections),
                 vehicles.arrived(stays, starts, probe))
