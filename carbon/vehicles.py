@@ -16,12 +16,13 @@ The state is a belief, not a certainty: the surveys' tours know which trips used
 detection only knows how probable that is. A trip that used the car with probability p
 (its legs' probabilities, or 1 / 0 for a leg the member corrected) leaves it where it
 ended with probability p; with 1 - p it is wherever it was before. So each vehicle is at
-a few spots, each with its probability, and a trip's factor is the factor of each spot
-weighed by it (the earlier decisions marginalised, a forward filter): a 10 km train ride
-that reads 0.75 as a car does not move the car for certain, and the member's real drives
-later keep part of their prior. Pure and deterministic: a rebuild and an incremental
-update agree when the update starts from the same state (`carbon.Context.parked`, or the
-trips before it).
+a few spots, each with its probability, and a trip's kinds of trip are those expected over
+where the vehicles may be: each case's priors (its factors applied, normalised) weighed by
+its probability, the earlier decisions marginalised (a forward filter: the prior of the
+trip given every trip before it). A 10 km train ride that reads 0.7 as a car does not move
+the car for certain, and the member's real drives later keep most of their prior. Pure and
+deterministic: a rebuild and an incremental update agree when the update starts from the
+same state (`carbon.Context.parked`, or the trips before it).
 """
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
@@ -168,18 +169,6 @@ def _within(spot, start, radius_m: float) -> bool:
     return distance_m(spot[0], spot[1], start[0], start[1]) <= radius_m
 
 
-def _factor(spots: tuple, start, ts: int, name: str) -> float | None:
-    """The factor on the kind's prior: AT_HAND or ELSEWHERE for each spot the vehicle may
-    be at, weighed by its probability, 1 for the rest (None: nothing known)."""
-    known = [s for s in spots if _known(s, start, ts)]
-    if not known:
-        return None
-    factor = 1.0 - sum(s[3] for s in known)
-    for s in known:
-        factor += s[3] * (AT_HAND if _within(s, start, NEAR_M) else ELSEWHERE[name])
-    return round(factor, 4)
-
-
 def parked_at(parked: Parked, start, ts: int, radius_m: float) -> frozenset:
     """The kinds of the member's vehicles more likely than not parked within `radius_m`
     of `start` at `ts`."""
@@ -191,21 +180,35 @@ def parked_at(parked: Parked, start, ts: int, radius_m: float) -> frozenset:
 _CACHE: dict = {}
 
 
+def _cases(spots: tuple, start, ts: int, name: str) -> list:
+    """[(probability, factor)]: each spot the vehicle may be at, and not known."""
+    known = [s for s in spots if _known(s, start, ts)]
+    out = [(s[3], AT_HAND if _within(s, start, NEAR_M) else ELSEWHERE[name]) for s in known]
+    return out + [(max(0.0, 1.0 - sum(p for p, _ in out)), 1.0)]
+
+
 def kinds_at(kinds: dict, parked: Parked, start, ts: int) -> dict:
-    """The kinds of trip, their priors moved by which vehicles are at `start` (lat, lon)
-    when the trip leaves at `ts`."""
-    car = _factor(parked.car, start, ts, "car")
-    bike = _factor(parked.bike, start, ts, "bike")
-    if car is None and bike is None:
+    """The kinds of trip leaving `start` (lat, lon) at `ts`, their priors those expected
+    over where the vehicles may be (each case's priors normalised, weighed by its
+    probability; their total kept)."""
+    car = _cases(parked.car, start, ts, "car")
+    bike = _cases(parked.bike, start, ts, "bike")
+    if len(car) == 1 and len(bike) == 1:
         return kinds
-    key = (id(kinds), car, bike)
+    key = (id(kinds), tuple(car), tuple(bike))
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is kinds:
         return hit[1]
-    out = dict(kinds)
-    for name, factor in (("car", car), ("bike", bike)):
-        if factor is not None and name in out:
-            out[name] = dict(out[name], prior=out[name]["prior"] * factor)
+    mixed = dict.fromkeys(kinds, 0.0)
+    for pc, fc in car:
+        for pb, fb in bike:
+            w = {k: v["prior"] * (fc if k == "car" else fb if k == "bike" else 1.0)
+                 for k, v in kinds.items()}
+            z = sum(w.values())
+            for k in kinds:
+                mixed[k] += pc * pb * w[k] / z
+    total = sum(v["prior"] for v in kinds.values())
+    out = {k: dict(v, prior=mixed[k] * total) for k, v in kinds.items()}
     if len(_CACHE) > 64:
         _CACHE.clear()
     _CACHE[key] = (kinds, out)
