@@ -153,7 +153,7 @@ def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
         if isinstance(item, Trip) and len(out) >= 2 and isinstance(out[-1], Stay):
             at_hand, waited = hand.get(id(item), ((), ()))
             picked = _picks_up(item, at_hand, params)
-            if picked:      # not waiting there before the ride in: it brought it, an errand
+            if picked:      # picked up if it waited there; brought by the ride in: an errand
                 mine = trip_priors.get(id(out[-2]), priors)
                 joined = picked in waited and \
                     _picked_up_after(out[-2], item, picked, mine, owned, params)
