@@ -49,7 +49,8 @@ ELSEWHERE = {"car": 0.4, "bike": 0.5}
 # far back the gateway reads to know where the vehicles are.
 STALE_S = 14 * 86400
 # The belief keeps the spots that still matter: below this probability a spot moves a
-# factor by a few per cent at most (what is left is "not known", factor 1).
+# factor by a few per cent at most (what is left is "not known", factor 1). Measured:
+# 0.005 and 8 spots give the same figures on every set (docs/engine.md, round 7).
 MIN_P = 0.02
 MAX_SPOTS = 4
 
