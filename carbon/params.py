@@ -51,6 +51,9 @@ class Context:
         (the gateway passes them when it keeps the corrections elsewhere).
     parked: carbon.vehicles.Parked, where the member's car and bike were left before these
         fixes (the gateway reads it from the trips it stored); None: not known.
+    certain: the member's corrections detection takes as certain about the trips it has
+        decided (a corrected leg moved the car, or did not: carbon.vehicles) without
+        applying them (the gateway applies them afterwards); None: `corrections`.
     """
     owned_modes: frozenset = frozenset()
     transit: Any = None
@@ -60,3 +63,4 @@ class Context:
     vehicle: Any = None
     priors: Any = None     # carbon.priors.Priors; None: learned from `corrections`
     parked: Any = None     # carbon.vehicles.Parked where the vehicles were before the first fix
+    certain: Any = None    # corrections known while detecting; None: `corrections`

@@ -102,7 +102,8 @@ def _trips(track: list, ranges: list, stays: list, params: Params, context: Cont
     """The trips in order, each decided knowing where the member's vehicles were left
     (carbon.vehicles); the priors each was decided with, and the vehicles parked at
     its first fix, for the connections."""
-    parked = context.parked or vehicles.UNKNOWN
+    parked = waiting = context.parked or vehicles.UNKNOWN
+    corrections = vehicles.leg_corrections(_certain(context))
     starts, ends = [s.start_ts for s in stays], [s.end_ts for s in stays]
     trips, trip_priors, hand = [], {}, {}
     for a, b in ranges:
@@ -115,10 +116,20 @@ def _trips(track: list, ranges: list, stays: list, params: Params, context: Cont
         if trip is not None:
             trips.append(trip)
             trip_priors[id(trip)] = mine
-            hand[id(trip)] = vehicles.parked_at(parked, probe.start, probe.start_ts,
-                                                params.stay_radius_m)
-            parked = vehicles.after(parked, trip, vehicles.arrived(stays, starts, probe))
+            # the vehicles at hand, and those of them that waited there before the ride in
+            # (picked up after it) rather than came with it (an errand)
+            near = (probe.start, probe.start_ts, params.stay_radius_m)
+            hand[id(trip)] = (vehicles.parked_at(parked, *near),
+                              vehicles.parked_at(waiting, *near))
+            waiting, parked = parked, vehicles.after(
+                parked, vehicles.corrected(trip, corrections),
+                vehicles.arrived(stays, starts, probe))
     return trips, trip_priors, hand
+
+
+def _certain(context: Context) -> tuple:
+    """The corrections detection knows (see Context.certain)."""
+    return context.corrections if context.certain is None else context.certain
 
 
 def _resume_ts(stays: list, trips: list, params: Params) -> int | None:
@@ -193,7 +204,8 @@ def update_timeline(prev: Timeline, points_since, params: Params = DEFAULT_PARAM
     before = [t for t in prev.trips if t.start_ts < since]
     if before and context.parked is None:   # where the vehicles were left, as a rebuild knows
         context = replace(context, parked=vehicles.from_trips(
-            before, [s for s in prev.stays if s.start_ts <= since]))
+            before, [s for s in prev.stays if s.start_ts <= since],
+            corrections=_certain(context)))
     fresh = detect([p for p in points_since if p.ts >= since - CONTEXT_S], params, context, since)
     stays = [s for s in prev.stays if s.start_ts < since] + fresh.stays
     trips = before + fresh.trips

@@ -173,17 +173,20 @@ def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
     """(stays, trips) with connection stops dissolved into the trips around them.
     trip_priors: {id(trip): priors} a trip was decided with (where the member's vehicles
     were, carbon.vehicles); a joined trip is decided again with those of its first part.
-    hand: {id(trip): the kinds of vehicle parked where it left} (see _picks_up)."""
+    hand: {id(trip): (the kinds of vehicle at hand where it left, those of them that waited
+    there before the ride in)} (see _picks_up)."""
     trip_priors, hand = trip_priors or {}, hand or {}
     seq = sorted(stays + trips, key=lambda item: (item.start_ts, isinstance(item, Trip)))
     out = []
     for item in seq:
         joined = None
         if isinstance(item, Trip) and len(out) >= 2 and isinstance(out[-1], Stay):
-            picked = _picks_up(item, hand.get(id(item), ()), params)
-            if picked:
+            at_hand, waited = hand.get(id(item), ((), ()))
+            picked = _picks_up(item, at_hand, params)
+            if picked:      # picked up if it waited there; brought by the ride in: an errand
                 mine = trip_priors.get(id(out[-2]), priors)
-                joined = _picked_up_after(out[-2], item, picked, mine, owned, params)
+                joined = picked in waited and \
+                    _picked_up_after(out[-2], item, picked, mine, owned, params)
             elif isinstance(out[-2], Trip):
                 mine = trip_priors.get(id(out[-2]), priors)
                 legs = connection(out[-2], out[-1], item, mine, owned, params)

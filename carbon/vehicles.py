@@ -12,13 +12,22 @@ trip that left the vehicle. It moves the *kind* of trip (carbon.mode_params.TRIP
 evidence from the trace still decides, the prior only weighs ambiguous trips (a slow car
 in traffic against a bike, a car against a bus).
 
-The state is where each vehicle was last left: the end of the last trip that used it (its
-detected modes). Pure and deterministic: a rebuild and an incremental update agree when
-the update starts from the same state (`carbon.Context.parked`, or the trips before it).
+The state is a belief, not a certainty: the surveys' tours know which trips used the car,
+detection only knows how probable that is. A trip that used the car with probability p
+(its legs' probabilities, or 1 / 0 for a leg the member corrected) leaves it where it
+ended with probability p; with 1 - p it is wherever it was before. So each vehicle is at
+a few spots, each with its probability, and a trip's kinds of trip are those expected over
+where the vehicles may be: each case's priors (its factors applied, normalised) weighed by
+its probability, the earlier decisions marginalised (a forward filter: the prior of the
+trip given every trip before it). A 10 km train ride that reads 0.7 as a car does not move
+the car for certain, and the member's real drives later keep most of their prior. Pure and
+deterministic: a rebuild and an incremental update agree when the update starts from the
+same state (`carbon.Context.parked`, or the trips before it).
 """
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from carbon.corrections import LEG_MODE, MIN_OVERLAP, _overlap_share
 from carbon.geo import distance_m
 
 CAR_MODES = frozenset({"car", "carpool", "motorcycle"})
@@ -39,34 +48,95 @@ ELSEWHERE = {"car": 0.4, "bike": 0.5}
 # the household (or sold, or lent): where it is is no longer known. This also bounds how
 # far back the gateway reads to know where the vehicles are.
 STALE_S = 14 * 86400
+# The belief keeps the spots that still matter: below this probability a spot moves a
+# factor by a few per cent at most (what is left is "not known", factor 1). Measured:
+# 0.005 and 8 spots give the same figures on every set (docs/engine.md, round 7).
+MIN_P = 0.02
+MAX_SPOTS = 4
 
 
 @dataclass(frozen=True, slots=True)
 class Parked:
-    """(lat, lon, ts) where and when the member last left their car and their bike; None:
-    not known."""
-    car: tuple | None = None
-    bike: tuple | None = None
+    """Where the member's car and bike may be: per vehicle, the spots (lat, lon, ts, p)
+    it may have been left at, latest first, p the probability that it is there (the rest:
+    not known). () : nothing known."""
+    car: tuple = ()
+    bike: tuple = ()
 
 
 UNKNOWN = Parked()
 
 
+def left_at(lat: float, lon: float, ts: int, p: float = 1.0) -> tuple:
+    """A vehicle's belief: left at (lat, lon) at ts with probability p."""
+    return ((lat, lon, ts, p),)
+
+
+def used(trip) -> tuple:
+    """(p_car, p_bike): the probability that the trip used the member's car, their bike.
+    A trip uses one private vehicle (its kind); each leg's probabilities say how likely it
+    was ridden on it, and the likeliest leg says it for the trip. A leg the member
+    corrected is certain."""
+    car = bike = 0.0
+    for leg in trip.legs:
+        if leg.corrected or not leg.probs:
+            probs = {leg.mode: 1.0}
+        else:
+            probs = leg.probs
+        car = max(car, sum(p for m, p in probs.items() if m in CAR_MODES))
+        bike = max(bike, sum(p for m, p in probs.items() if m in CYCLE_MODES))
+    return min(car, 1.0), min(bike, 1.0)
+
+
+def _moved(spots: tuple, spot: tuple, p: float) -> tuple:
+    """The belief once a trip took the vehicle to `spot` with probability p."""
+    if p < MIN_P:
+        return spots
+    rest = tuple((a, b, t, w * (1.0 - p)) for a, b, t, w in spots if w * (1.0 - p) >= MIN_P)
+    return (spot + (p,),) + rest[:MAX_SPOTS - 1]
+
+
 def after(parked: Parked, trip, at) -> Parked:
     """The state once `trip` is over: a vehicle it used is left `at` (lat, lon), where it
-    ended."""
-    modes = {leg.mode for leg in trip.legs}
-    if at is None or not modes & (CAR_MODES | CYCLE_MODES):
+    ended, with the probability that it used it."""
+    if at is None:
+        return parked
+    car, bike = used(trip)
+    if car < MIN_P and bike < MIN_P:
         return parked
     spot = (at[0], at[1], trip.end_ts)
-    return Parked(spot if modes & CAR_MODES else parked.car,
-                  spot if modes & CYCLE_MODES else parked.bike)
+    return Parked(_moved(parked.car, spot, car), _moved(parked.bike, spot, bike))
 
 
-def from_trips(trips, stays, parked: Parked = UNKNOWN) -> Parked:
+def leg_corrections(corrections) -> tuple:
+    """The member's leg corrections in the order they made them (the latest wins)."""
+    return tuple(sorted((c for c in corrections or () if c.kind == LEG_MODE),
+                        key=lambda c: c.created_ts))
+
+
+def corrected(trip, corrections: tuple):
+    """The trip as the member corrected it (`corrections`: leg_corrections): a leg that
+    a correction overlaps, as carbon.corrections matches them, has that mode for certain."""
+    legs = None
+    for c in corrections:
+        if c.end_ts <= trip.start_ts or c.start_ts >= trip.end_ts:
+            continue
+        legs = legs or list(trip.legs)
+        best, share = None, MIN_OVERLAP
+        for k, leg in enumerate(legs):
+            s = _overlap_share(leg.start_ts, leg.end_ts, c.start_ts, c.end_ts)
+            if s >= share:
+                best, share = k, s
+        if best is not None:
+            legs[best] = replace(legs[best], mode=c.value, corrected=True)
+    return trip if legs is None else replace(trip, legs=legs)
+
+
+def from_trips(trips, stays, parked: Parked = UNKNOWN, corrections=()) -> Parked:
     starts = [s.start_ts for s in stays]
+    corrections = leg_corrections(corrections)
     for trip in trips:
-        parked = after(parked, trip, arrived(stays, starts, trip))
+        parked = after(parked, corrected(trip, corrections), arrived(stays, starts, trip))
     return parked
 
 
@@ -93,44 +163,53 @@ _NEXT_S = 600   # a stay this close in time to a trip's end (or start) is where 
 
 def _known(spot, start, ts: int) -> bool:
     """Where the vehicle was left, and recently enough to say it is still there."""
-    return spot is not None and start is not None and ts - spot[2] <= STALE_S
+    return start is not None and ts - spot[2] <= STALE_S
 
 
 def _within(spot, start, radius_m: float) -> bool:
     return distance_m(spot[0], spot[1], start[0], start[1]) <= radius_m
 
 
-def _factor(spot, start, ts: int, name: str) -> float | None:
-    """The factor on the kind's prior: AT_HAND or ELSEWHERE (None: nothing known)."""
-    if not _known(spot, start, ts):
-        return None
-    return AT_HAND if _within(spot, start, NEAR_M) else ELSEWHERE[name]
-
-
 def parked_at(parked: Parked, start, ts: int, radius_m: float) -> frozenset:
-    """The kinds of the member's vehicles parked within `radius_m` of `start` at `ts`."""
-    return frozenset(name for name, spot in (("car", parked.car), ("bike", parked.bike))
-                     if _known(spot, start, ts) and _within(spot, start, radius_m))
+    """The kinds of the member's vehicles more likely than not parked within `radius_m`
+    of `start` at `ts`."""
+    return frozenset(name for name, spots in (("car", parked.car), ("bike", parked.bike))
+                     if sum(s[3] for s in spots
+                            if _known(s, start, ts) and _within(s, start, radius_m)) >= 0.5)
 
 
 _CACHE: dict = {}
 
 
+def _cases(spots: tuple, start, ts: int, name: str) -> list:
+    """[(probability, factor)]: each spot the vehicle may be at, and not known."""
+    known = [s for s in spots if _known(s, start, ts)]
+    out = [(s[3], AT_HAND if _within(s, start, NEAR_M) else ELSEWHERE[name]) for s in known]
+    return out + [(max(0.0, 1.0 - sum(p for p, _ in out)), 1.0)]
+
+
 def kinds_at(kinds: dict, parked: Parked, start, ts: int) -> dict:
-    """The kinds of trip, their priors moved by which vehicles are at `start` (lat, lon)
-    when the trip leaves at `ts`."""
-    car = _factor(parked.car, start, ts, "car")
-    bike = _factor(parked.bike, start, ts, "bike")
-    if car is None and bike is None:
+    """The kinds of trip leaving `start` (lat, lon) at `ts`, their priors those expected
+    over where the vehicles may be (each case's priors normalised, weighed by its
+    probability; their total kept)."""
+    car = _cases(parked.car, start, ts, "car")
+    bike = _cases(parked.bike, start, ts, "bike")
+    if len(car) == 1 and len(bike) == 1:
         return kinds
-    key = (id(kinds), car, bike)
+    key = (id(kinds), tuple(car), tuple(bike))
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is kinds:
         return hit[1]
-    out = dict(kinds)
-    for name, factor in (("car", car), ("bike", bike)):
-        if factor is not None and name in out:
-            out[name] = dict(out[name], prior=out[name]["prior"] * factor)
+    mixed = dict.fromkeys(kinds, 0.0)
+    for pc, fc in car:
+        for pb, fb in bike:
+            w = {k: v["prior"] * (fc if k == "car" else fb if k == "bike" else 1.0)
+                 for k, v in kinds.items()}
+            z = sum(w.values())
+            for k in kinds:
+                mixed[k] += pc * pb * w[k] / z
+    total = sum(v["prior"] for v in kinds.values())
+    out = {k: dict(v, prior=mixed[k] * total) for k, v in kinds.items()}
     if len(_CACHE) > 64:
         _CACHE.clear()
     _CACHE[key] = (kinds, out)

@@ -82,9 +82,10 @@ def load(store, member_id: int) -> MemberContext:
                              boat_g_pkm=household.get("boat_g_pkm") or 0.0)
     from .transit import transit_index
     corrections = load_corrections(conn, member_id)
-    # the member's corrections teach detection itself (their speeds, the modes they use)
+    # the member's corrections teach detection itself (their speeds, the modes they use),
+    # and a corrected leg is certain about where it left the car or the bike
     detect = Context(owned_modes=frozenset(mine.get("owns", ())), transit=transit_index(store),
-                     tz=tz, priors=learn_priors(corrections))
+                     tz=tz, priors=learn_priors(corrections), certain=corrections)
     return MemberContext(detect, vehicle, tz, effective_places(conn, member_id), corrections,
                          load_edits(conn, member_id))
 

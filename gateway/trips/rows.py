@@ -83,9 +83,10 @@ def load_trips(conn, member_id: int, lo: int = LO, hi: int = HI) -> tuple:
 
 
 def parked_before(conn, member_id: int, ts: int):
-    """Where the member's car and bike were left by the trips stored before `ts` (their
-    detected modes, as detection saw them), looking back as far as that still means
-    something (carbon.vehicles.STALE_S)."""
+    """Where the member's car and bike may have been left by the trips stored before `ts`
+    (each leg's probabilities as detection gave them, a corrected leg's mode for certain:
+    what a rebuild knows there), looking back as far as that still means something
+    (carbon.vehicles.STALE_S)."""
     lo = ts - vehicles.STALE_S
     stays = load_stays(conn, member_id, lo, ts + 1)     # up to the stay starting at ts
     return vehicles.from_trips(_ended_trips(conn, member_id, lo, ts), stays)
@@ -93,18 +94,23 @@ def parked_before(conn, member_id: int, ts: int):
 
 def _ended_trips(conn, member_id: int, lo: int, ts: int) -> list:
     """The trips starting in [lo, ts) and over by ts as ``vehicles`` reads them (where and
-    when each ended, its legs' detected modes), without decoding every leg's probabilities
-    and features as ``load_trips`` does: this runs before every month of a rebuild, over
-    two weeks of trips (a thousand and more on a history that never rests)."""
+    when each ended; its legs' detected modes and probabilities, or the member's mode for a
+    corrected leg), without decoding every leg's features as ``load_trips`` does: this
+    runs before every month of a rebuild, over two weeks of trips (a thousand and more on
+    a history that never rests)."""
     cur = conn.cursor()
     cur.row_factory = None
     legs_of: dict[int, list] = {}
     for r in cur.execute(
             "SELECT l.trip_id, l.start_ts, l.end_ts, l.distance_m, l.detected_mode, "
-            "l.detected_confidence FROM legs l JOIN trips t ON t.id = l.trip_id "
+            "l.detected_confidence, l.mode, l.corrected, l.probs FROM legs l "
+            "JOIN trips t ON t.id = l.trip_id "
             "WHERE t.member_id = ? AND t.start_ts >= ? AND t.start_ts < ? AND t.end_ts <= ? "
             "ORDER BY l.trip_id, l.seq", (member_id, lo, ts, ts)):
-        legs_of.setdefault(r[0], []).append(Leg(*r[1:]))
+        fixed = bool(r[7])
+        legs_of.setdefault(r[0], []).append(Leg(
+            r[1], r[2], r[3], r[6] if fixed else r[4], r[5], corrected=fixed,
+            probs=None if fixed else _json(r[8])))
     return [Trip(r[1], r[2], r[3], legs_of.get(r[0], []),
                  start=(r[4], r[5]) if r[4] is not None else None,
                  end=(r[6], r[7]) if r[6] is not None else None)
