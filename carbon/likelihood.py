@@ -3,8 +3,8 @@
 log L(mode) = sum over the features measurable on this leg of weight x log density, each
 density flat over the mode's typical range and Gaussian outside it (carbon.mode_params).
 Features that cannot be measured at this sampling are left out, so a sparse leg is
-decided by what is known (its mean speed and distance), with a likelihood that is flat
-across the modes that could have done it: its confidence says so.
+decided by what is known (its mean speed, its chords' speeds and its distance), with a
+likelihood that is flat across the modes that could have done it: its confidence says so.
 """
 import math
 
@@ -31,9 +31,10 @@ def measurable(f: LegFeatures) -> dict:
     if timed:
         out["cruise"] = f.p85_held_ms
         out["top"] = f.p95_held_ms
-    # a single step (a silent hop) has no two-minute headway of its own: it is its mean
-    if f.sustained_p85_ms is not None and f.median_step_s <= 2 * TIMED_STEP_S and \
-            f.n_fixes >= 3:
+    # The headway is read at any sampling: between fixes 5 minutes apart it is the chord's
+    # speed, what the member averaged over those minutes (a car's stays under the limit, an
+    # intercity train's does not). A single step (a silent hop) has none: it is its mean.
+    if f.sustained_p85_ms is not None and f.n_fixes >= 3:
         out["sustained"] = f.sustained_p85_ms
     # Halts are counted where the phone saw the member: over a ride it mostly did not see
     # (a tunnel), "no halt seen" is no evidence against a metro stopping at every station
