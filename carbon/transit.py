@@ -124,6 +124,14 @@ class TransitIndex:
         on = sum(1 for p in points if mode in self.modes_on_route(p.lat, p.lon))
         return len(points) >= 2 and on >= MIN_ON_ROUTE_SHARE * len(points)
 
+    def route_shares(self, points: list) -> dict:
+        """{mode: share of these fixes within ON_ROUTE_M of one of its lines}."""
+        counts = {}
+        for p in points:
+            for m in self.modes_on_route(p.lat, p.lon):
+                counts[m] = counts.get(m, 0) + 1
+        return {m: n / len(points) for m, n in counts.items()} if points else {}
+
     def match(self, points: list) -> str | None:
         """The public-transport mode this leg's fixes follow, or None."""
         if len(points) < 3:
