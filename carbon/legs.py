@@ -424,7 +424,7 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
     if line in loglik:
         loglik[line] += math.log(TRANSIT_MATCH_FACTOR.get(line, TRANSIT_MATCH_FACTOR["other"]))
     if context.transit is not None and len(seg) >= 3:   # a hop's ends show no line between
-        _off_line(loglik, context.transit.route_shares(seg))
+        _off_line(loglik, context.transit.route_shares(seg), context.transit.line_modes)
     for mode, factor in NEEDS_ROUTE.items():
         if mode in loglik and mode != line and mode not in context.owned_modes:
             loglik[mode] += math.log(factor)
@@ -439,13 +439,15 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
     return route_type
 
 
-def _off_line(loglik: dict, shares: dict) -> None:
+def _off_line(loglik: dict, shares: dict, feed_modes: set) -> None:
     """The feed's route types settle which vehicle of LINE_MODES a leg on its lines is:
-    those whose lines it does not follow are x OFF_LINE_FACTOR (mode_params)."""
+    those whose lines it does not follow are x OFF_LINE_FACTOR (mode_params). Only modes
+    the feed has lines of: a town's trams in one operator's feed say nothing of the buses
+    of another, whose feed was not imported."""
     if not any(shares.get(m, 0.0) >= MIN_ON_ROUTE_SHARE for m in LINE_MODES):
         return
     for m in LINE_MODES:
-        if m in loglik and shares.get(m, 0.0) < LINE_ABSENT_SHARE:
+        if m in loglik and m in feed_modes and shares.get(m, 0.0) < LINE_ABSENT_SHARE:
             loglik[m] += math.log(OFF_LINE_FACTOR)
 
 

@@ -75,8 +75,10 @@ class TransitIndex:
     """Stops and route shapes by mode, indexed on a grid."""
     segments: dict = field(default_factory=dict)   # cell -> [(mode, a, b, route_type)]
     stops: dict = field(default_factory=dict)      # cell -> [(mode, lat, lon)]
+    line_modes: set = field(default_factory=set)   # the modes the feed has lines of
 
     def add_shape(self, mode: str, coords: list, route_type: int | None = None) -> None:
+        self.line_modes.add(mode)
         for a, b in zip(coords, coords[1:]):
             cells = {_cell(*a), _cell(*b)}
             steps = int(distance_m(*a, *b) // 250) + 1   # long segments cross several cells

@@ -40,3 +40,17 @@ def test_a_tram_ride_along_its_line_reads_tram_with_the_feed(regime):
     without = _tram_rides(day, build_timeline(fixes))
     assert not any(g is not None and g.mode == "tram" and g.confidence >= 0.8
                    for _s, g in without)
+
+
+def test_a_feed_without_bus_lines_says_nothing_of_buses():
+    """One operator's feed (its trams) is no evidence against another's buses on the
+    tram's street: only the modes a feed has lines of are taken as absent."""
+    day = make_day("tram", "sparse", 0)
+    fixes = [Fix(*f) for f in day.fixes]
+    trams_only = build_transit_index(**{name[:-4]: rows for name, rows in feed_tables(
+        [line for line in day.lines if line[0] == 0]).items()})
+    for (_s, g), (_s2, g0) in zip(_tram_rides(day, build_timeline(fixes, context=Context(transit=trams_only))),
+                                  _tram_rides(day, build_timeline(fixes))):
+        assert g.loglik["bus"] == pytest.approx(g0.loglik["bus"])
+    full = _tram_rides(day, build_timeline(fixes, context=Context(transit=_feed(day))))
+    assert all(g.loglik["bus"] < g.loglik["tram"] for _s, g in full)
