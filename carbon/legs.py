@@ -16,7 +16,9 @@ from carbon import envelopes
 from carbon.features import SUSTAIN_S, STOP_SPEED_MS, _median, bad_accuracy, leg_features
 from carbon.geo import distance_m
 from carbon.likelihood import leg_loglik, measurable, wait_loglik
-from carbon.mode_params import ACTIVITY_FACTOR, NEEDS_ROUTE, RANGES, TRANSIT_MATCH_FACTOR
+from carbon.transit import MIN_ON_ROUTE_SHARE
+from carbon.mode_params import (ACTIVITY_FACTOR, LINE_ABSENT_SHARE, LINE_MODES, NEEDS_ROUTE,
+                                OFF_LINE_FACTOR, RANGES, TRANSIT_MATCH_FACTOR)
 from carbon.model import Leg
 from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
@@ -421,6 +423,8 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
         line, route_type = ride
     if line in loglik:
         loglik[line] += math.log(TRANSIT_MATCH_FACTOR.get(line, TRANSIT_MATCH_FACTOR["other"]))
+    if context.transit is not None and len(seg) >= 3:   # a hop's ends show no line between
+        _off_line(loglik, context.transit.route_shares(seg), context.transit.line_modes)
     for mode, factor in NEEDS_ROUTE.items():
         if mode in loglik and mode != line and mode not in context.owned_modes:
             loglik[mode] += math.log(factor)
@@ -433,6 +437,18 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
                 if m in loglik:
                     loglik[m] += math.log(ACTIVITY_FACTOR)
     return route_type
+
+
+def _off_line(loglik: dict, shares: dict, feed_modes: set) -> None:
+    """The feed's route types settle which vehicle of LINE_MODES a leg on its lines is:
+    those whose lines it does not follow are x OFF_LINE_FACTOR (mode_params). Only modes
+    the feed has lines of: a town's trams in one operator's feed say nothing of the buses
+    of another, whose feed was not imported."""
+    if not any(shares.get(m, 0.0) >= MIN_ON_ROUTE_SHARE for m in LINE_MODES):
+        return
+    for m in LINE_MODES:
+        if m in loglik and m in feed_modes and shares.get(m, 0.0) < LINE_ABSENT_SHARE:
+            loglik[m] += math.log(OFF_LINE_FACTOR)
 
 
 # "automotive" covers every motor vehicle; "cycling" every pedalled one

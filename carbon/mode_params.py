@@ -195,6 +195,16 @@ SAME_MODE_AGAIN = 0.5       # two legs of one mode split by a halt are joined af
 # A bus or tram line runs along streets cars use too (it must also have halted at its
 # stops: carbon.transit); no road runs along a ferry route or, mostly, a railway.
 TRANSIT_MATCH_FACTOR = {"boat": 1000.0, "train": 1000.0, "other": 100.0}
+# A feed lists every line of its town (GTFS routes.txt, route_type: 0 tram, 1 metro, 3 bus):
+# a tram runs only where its tracks are, a bus along its lines. Where a leg lies on the
+# feed's lines of one of these modes (carbon.transit.MIN_ON_ROUTE_SHARE of its fixes),
+# the feed covers that place, and a mode of these whose lines it does not follow (under
+# LINE_ABSENT_SHARE of its fixes near one) would be a vehicle off its network: a
+# diversion, a line missing from the feed; x 0.1. This decides which vehicle, not whether
+# one: car, bike and walk are untouched (a car on a bus street stays the physics' call).
+LINE_MODES = ("bus", "tram", "metro")
+LINE_ABSENT_SHARE = 0.3
+OFF_LINE_FACTOR = 0.1
 ACTIVITY_FACTOR = 3.0
 # Modes a trace alone cannot show: a ferry moves like a bus on a causeway or a car along
 # the shore; only knowing where its route runs (a GTFS feed) or the member saying so makes

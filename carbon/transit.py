@@ -75,8 +75,10 @@ class TransitIndex:
     """Stops and route shapes by mode, indexed on a grid."""
     segments: dict = field(default_factory=dict)   # cell -> [(mode, a, b, route_type)]
     stops: dict = field(default_factory=dict)      # cell -> [(mode, lat, lon)]
+    line_modes: set = field(default_factory=set)   # the modes the feed has lines of
 
     def add_shape(self, mode: str, coords: list, route_type: int | None = None) -> None:
+        self.line_modes.add(mode)
         for a, b in zip(coords, coords[1:]):
             cells = {_cell(*a), _cell(*b)}
             steps = int(distance_m(*a, *b) // 250) + 1   # long segments cross several cells
@@ -123,6 +125,14 @@ class TransitIndex:
         """Whether most of these fixes lie on a route of this mode."""
         on = sum(1 for p in points if mode in self.modes_on_route(p.lat, p.lon))
         return len(points) >= 2 and on >= MIN_ON_ROUTE_SHARE * len(points)
+
+    def route_shares(self, points: list) -> dict:
+        """{mode: share of these fixes within ON_ROUTE_M of one of its lines}."""
+        counts = {}
+        for p in points:
+            for m in self.modes_on_route(p.lat, p.lon):
+                counts[m] = counts.get(m, 0) + 1
+        return {m: n / len(points) for m, n in counts.items()} if points else {}
 
     def match(self, points: list) -> str | None:
         """The public-transport mode this leg's fixes follow, or None."""
