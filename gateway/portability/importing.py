@@ -368,7 +368,11 @@ class Importer:
         items = detect.READERS[kind]
         # a zip's member (it shares the archive's budget) is read here: see parsing.py
         if source.size >= self.apart_bytes and source.budget is None and parsing.can_fork():
-            read, stopped = self._read_apart(writer, kind, source, stream, counter)
+            try:
+                read, stopped = self._read_apart(writer, kind, source, stream, counter)
+            except parsing.NoReader as exc:     # before the first byte: the same rows here
+                log.warning("import: %s: %s; reading it in this process", source.name, exc)
+                read, stopped = self._read_here(writer, items, source, stream)
         else:
             read, stopped = self._read_here(writer, items, source, stream)
         if stopped is not None:

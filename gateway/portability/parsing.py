@@ -55,6 +55,11 @@ PIPE_BYTES = 1 << 20
 _MEMORY = pickle.dumps(("memory",))
 
 
+class NoReader(OSError):
+    """The reader could not be forked (a full process table, a cgroup's ``pids.max``, no
+    memory for the copy): nothing of the file has been read, so it can be read in process."""
+
+
 class ReaderFailed(RuntimeError):
     """The reading process failed for a reason no file explains (a bug; memory is a
     ``MemoryError``, a signal the same signal here)."""
@@ -90,7 +95,12 @@ class Apart:
         rfd, wfd = os.pipe()
         _widen(wfd)
         parent = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            os.close(rfd)
+            os.close(wfd)
+            raise NoReader(exc.errno, f"no process to read the file: {exc.strerror}") from exc
         if pid == 0:
             os.close(rfd)
             _child(self, Connection(wfd, readable=False), parent)   # never returns

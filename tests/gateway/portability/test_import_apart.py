@@ -280,6 +280,64 @@ def test_under_an_uploads_limits_no_reader_is_forked(tmp_path):
     assert len(rows_apart) == 3000 == committed(tmp_path / "u.db")
 
 
+_NO_FORK = """
+import json, sys
+from gateway import accounts
+from gateway.portability.importing import Importer
+from gateway.store import Store
+store = Store(sys.argv[1]).open()
+with store.transaction() as conn:
+    accounts.add_member(conn, "alice", None)
+sys.stdin.readline()          # moved into the cgroup that allows no second process
+importer = Importer(store, "alice", run_pipeline=False, apart_bytes=0)
+report = importer.run([sys.argv[2]])
+print(json.dumps([importer.files_apart, report.totals()["fixes_imported"]]))
+"""
+
+
+def _pids_cgroup(tmp_path: Path) -> Path | None:
+    """A cgroup (v1 ``pids`` controller) of this test's own, if this machine lets us make one."""
+    root = Path("/sys/fs/cgroup/pids")
+    if not (root / "cgroup.procs").exists() or not os.access(root, os.W_OK):
+        return None
+    group = root / f"selfdata-test-{os.getpid()}-{tmp_path.name}"[:200]
+    try:
+        group.mkdir()
+    except OSError:
+        return None
+    return group
+
+
+def test_a_reader_that_cannot_be_forked_leaves_the_file_read_here(tmp_path):
+    # A full process table (the kernel's, or a cgroup's pids.max on a box that runs the
+    # gateway in one) makes fork() fail: the file is read in process, to the same rows.
+    group = _pids_cgroup(tmp_path)
+    if group is None:
+        pytest.skip("no pids cgroup can be made here")
+    path = write(tmp_path / "Records.json", {"locations": history(3000)})
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([sys.executable, "-c", _NO_FORK, str(tmp_path / "n.db"), str(path)],
+                            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        (group / "pids.max").write_text("1")
+        (group / "cgroup.procs").write_text(str(proc.pid))
+        out, err = proc.communicate("go\n", timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        group.rmdir()
+    assert proc.returncode == 0, err
+    assert json.loads(out.strip().splitlines()[-1]) == [0, 2996]
+    assert "no process to read the file" in err and "reading it in this process" in err
+    _, _, rows_here = imported(tmp_path, "here", [path], HERE)
+    conn = sqlite3.connect(tmp_path / "n.db")
+    rows = [tuple(r) for r in conn.execute(f"SELECT {COLUMNS} FROM fixes ORDER BY ts")]
+    conn.close()
+    assert rows == rows_here
+
+
 def test_records_at_the_edges_of_the_globe_are_read_alike_apart_and_here(tmp_path):
     """A Records.json read apart goes straight from each record to its fields
     (``google_records.to_fields``), E7 integers on the globe divided in place: the poles
