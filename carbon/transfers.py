@@ -11,7 +11,7 @@ leg after a long wait at a kerb is more likely a bus.
 import math
 from dataclasses import replace
 
-from carbon.assign import FOOT_MODES, decide
+from carbon.assign import FOOT_MODES, decide, join_same_mode
 from carbon.geo import distance_m
 from carbon.likelihood import wait_loglik
 from carbon.mode_params import ACCESS_PRIVATE, ACCESS_WALK_FACTOR, ACCESS_WALK_M, PUBLIC
@@ -92,8 +92,8 @@ def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
         return None
     onward = [_copy(g) for g in after.legs[:k]] + [boarded] + \
         [_copy(g) for g in after.legs[k + 1:]]
-    if _parked(before):
-        legs = [_copy(g) for g in before.legs] + decide(onward, priors, owned)
+    if _parked(before):     # its last walk and the onward first one are one walk
+        legs = join_same_mode([_copy(g) for g in before.legs] + decide(onward, priors, owned))
     else:
         legs = decide([_copy(g) for g in before.legs] + onward, priors, owned)
     i = _leg_at(legs, boarded.start_ts)

@@ -142,3 +142,24 @@ def test_a_drive_parked_before_a_train_stays_a_drive():
     modes = [m for m, _, _ in _legs(tl)]
     assert "car" in modes and modes.index("car") < len(modes) - 1, _legs(tl)
     assert modes[-1] in ("train", "metro"), _legs(tl)
+
+
+def test_a_drive_parked_then_a_walk_along_the_platform_is_one_walk_between():
+    # the same, with 150 m walked along the platform after the wait: the walk from the car
+    # park and the one on the platform are one walk between the drive and the train, never
+    # two walk legs in a row
+    t = T0 + 900
+    parked = _shift(HOME, 0, 60)
+    walk_out = straight_track(t, HOME, parked, 45, every=5)
+    drive, t1, car_park = _ride(t + 70, parked, [1000, 1500, 800, 1200, 1500], 12.0, 40, 5)
+    station = _shift(car_park, 0, 250)
+    walk = straight_track(t1, car_park, station, 190, every=5)
+    wait = still(t1 + 190, station, 360, every=30)
+    platform = _shift(station, 150, 0)
+    along = straight_track(t1 + 550, station, platform, 150, every=5)
+    train, t2, there = _ride(t1 + 700, platform, [5000] * 4, 25.0, 60, 5)
+    pts = still(T0, HOME, 900) + walk_out[:-1] + still(t + 45, parked, 25, every=5)[:-1] + \
+        drive + walk[1:-1] + wait[:-1] + along[:-1] + train + still(t2 + 30, there, 900)
+    modes = [m for m, _, _ in _legs(build_timeline(pts))]
+    assert "car" in modes and modes[-1] in ("train", "metro"), modes
+    assert all(a != b for a, b in zip(modes, modes[1:])), modes

@@ -127,7 +127,10 @@ def test_zip_members_are_read_in_process_within_one_decompression_budget(tmp_pat
 
 
 _IMPORT = """
-import sys
+import signal, sys
+# Ctrl-C at a terminal: a shell starts a background job with SIGINT ignored, which Python
+# then keeps (no KeyboardInterrupt); a terminal's foreground command has it.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from gateway.portability.importing import Importer
 from gateway.store import Store
 Importer(Store(sys.argv[1]).open(), "alice", run_pipeline=False).run([sys.argv[2]])
