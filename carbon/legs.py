@@ -417,14 +417,15 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
     and is physically believable (phones say "walking" in a slow bus queue). `ride`: the
     line the whole ride this leg is a part of follows (_ride_lines), taken when the leg
     alone is too short to show it and lies on it."""
-    line, route_type = context.transit.match_route(seg) if context.transit is not None \
-        else (None, None)
-    if line is None and ride[0] is not None and context.transit.follows(seg, ride[0]):
+    feed = context.transit
+    counts = feed.route_counts(seg) if feed is not None else None
+    line, route_type = feed.match_route(seg, counts) if feed is not None else (None, None)
+    if line is None and ride[0] is not None and feed.follows(seg, ride[0]):
         line, route_type = ride
     if line in loglik:
         loglik[line] += math.log(TRANSIT_MATCH_FACTOR.get(line, TRANSIT_MATCH_FACTOR["other"]))
-    if context.transit is not None and len(seg) >= 3:   # a hop's ends show no line between
-        _off_line(loglik, context.transit.route_shares(seg), context.transit.line_modes)
+    if feed is not None and len(seg) >= 3:   # a hop's ends show no line between
+        _off_line(loglik, feed.route_shares(seg, counts), feed.line_modes)
     for mode, factor in NEEDS_ROUTE.items():
         if mode in loglik and mode != line and mode not in context.owned_modes:
             loglik[mode] += math.log(factor)

@@ -109,10 +109,11 @@ class TransitIndex:
         return {m for m, slat, slon in self._near(self.stops, lat, lon)
                 if distance_m(lat, lon, slat, slon) <= AT_STOP_M}
 
-    def match_route(self, points: list) -> tuple:
+    def match_route(self, points: list, counts: dict | None = None) -> tuple:
         """(mode, GTFS route type or None) of the line this leg follows, or (None, None).
-        The route type tells a high-speed line from a regional one (carbon.footprint)."""
-        mode = self.match(points)
+        The route type tells a high-speed line from a regional one (carbon.footprint).
+        ``counts``: ``route_counts(points)``, when the caller has it already."""
+        mode = self.match(points, counts)
         if mode is None:
             return None, None
         counts = {}
@@ -126,22 +127,27 @@ class TransitIndex:
         on = sum(1 for p in points if mode in self.modes_on_route(p.lat, p.lon))
         return len(points) >= 2 and on >= MIN_ON_ROUTE_SHARE * len(points)
 
-    def route_shares(self, points: list) -> dict:
-        """{mode: share of these fixes within ON_ROUTE_M of one of its lines}."""
+    def route_counts(self, points: list) -> dict:
+        """{mode: how many of these fixes lie within ON_ROUTE_M of one of its lines}: the
+        one scan of a leg's fixes that ``match`` and ``route_shares`` both read."""
         counts = {}
         for p in points:
             for m in self.modes_on_route(p.lat, p.lon):
                 counts[m] = counts.get(m, 0) + 1
-        return {m: n / len(points) for m, n in counts.items()} if points else {}
+        return counts
 
-    def match(self, points: list) -> str | None:
+    def route_shares(self, points: list, counts: dict | None = None) -> dict:
+        """{mode: share of these fixes within ON_ROUTE_M of one of its lines}."""
+        if not points:
+            return {}
+        counts = self.route_counts(points) if counts is None else counts
+        return {m: n / len(points) for m, n in counts.items()}
+
+    def match(self, points: list, counts: dict | None = None) -> str | None:
         """The public-transport mode this leg's fixes follow, or None."""
         if len(points) < 3:
             return None
-        counts = {}
-        for p in points:
-            for m in self.modes_on_route(p.lat, p.lon):
-                counts[m] = counts.get(m, 0) + 1
+        counts = self.route_counts(points) if counts is None else counts
         candidates = [m for m, n in counts.items() if n >= MIN_ON_ROUTE_SHARE * len(points)]
         if not candidates:
             return None

@@ -26,3 +26,13 @@ def straight_track(t0, start, end, seconds, every=5, acc=8.0):
 
 def still(t0, place, seconds, every=60, acc=10.0):
     return [Fix(t0 + k * every, place[0], place[1], acc) for k in range(seconds // every + 1)]
+
+
+def shift(place, north_m, east_m=0.0):
+    """The place moved north and east by so many metres (near La Rochelle's latitude)."""
+    return (place[0] + north_m / 111_320.0, place[1] + east_m / 78_000.0)
+
+
+def legs_of(timeline):
+    """Every leg of the timeline as (mode, start, end)."""
+    return [(leg.mode, leg.start_ts, leg.end_ts) for trip in timeline.trips for leg in trip.legs]

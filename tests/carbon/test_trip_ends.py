@@ -7,17 +7,9 @@ from carbon.fix import Fix
 from carbon.timeline import build_timeline
 from simulation.scenarios import make_day
 
-from carbon_helpers import HOME, still, straight_track
+from carbon_helpers import HOME, legs_of, shift, still, straight_track
 
 T0 = 1_772_000_000
-
-
-def _shift(place, north_m, east_m=0.0):
-    return (place[0] + north_m / 111_320.0, place[1] + east_m / 78_000.0)
-
-
-def _legs(tl):
-    return [(leg.mode, leg.start_ts, leg.end_ts) for trip in tl.trips for leg in trip.legs]
 
 
 def _ride(t, start, hops, speed, halt_s, every):
@@ -25,7 +17,7 @@ def _ride(t, start, hops, speed, halt_s, every):
     the last; returns (fixes, end time, end place)."""
     out, here = [], start
     for k, metres in enumerate(hops):
-        there = _shift(here, metres)
+        there = shift(here, metres)
         seconds = int(metres / speed)
         out += straight_track(t, here, there, seconds, every=every)[:-1]
         t += seconds
@@ -40,11 +32,11 @@ def _walk_car_walk(vehicle_ms, hops, every):
     """80 m walked in 60 s to the vehicle, 25 s getting in (unlocking, the seat belt), the
     ride with halts at lights, then 100 m walked in 75 s to the door."""
     t = T0 + 900
-    parked = _shift(HOME, 0, 80)
+    parked = shift(HOME, 0, 80)
     walk_out = straight_track(t, HOME, parked, 60, every=every)
     getting_in = still(t + 60, parked, 25, every=every)
     ride, t_end, there = _ride(t + 85, parked, hops, vehicle_ms, 40, every)
-    door = _shift(there, 0, 100)
+    door = shift(there, 0, 100)
     walk_in = straight_track(t_end, there, door, 75, every=every)
     pts = still(T0, HOME, 900) + walk_out[:-1] + getting_in[:-1] + ride + walk_in + \
         still(t_end + 75 + 60, door, 900)
@@ -61,14 +53,14 @@ def _near(leg, span, slack=20):
 def test_the_walk_to_the_car_and_from_it_are_walk_legs():
     for every in (1, 5):
         pts, out, back = _walk_car_walk(11.0, [900, 1200, 700, 1400], every)
-        legs = _legs(build_timeline(pts))
+        legs = legs_of(build_timeline(pts))
         assert [m for m, _, _ in legs] == ["walk", "car", "walk"], (every, legs)
         assert _near(legs[0], out) and _near(legs[-1], back), (every, legs, out, back)
 
 
 def test_the_walk_from_the_bike_shed_is_a_walk_leg():
     pts, out, back = _walk_car_walk(4.5, [800, 900, 600], 1)
-    legs = _legs(build_timeline(pts))
+    legs = legs_of(build_timeline(pts))
     assert [m for m, _, _ in legs] == ["walk", "bike", "walk"], legs
     assert _near(legs[0], out) and _near(legs[-1], back), (legs, out, back)
 
@@ -77,15 +69,15 @@ def test_a_bus_halting_at_its_stops_is_one_bus_leg():
     # 300 m to the stop, 3 minutes' wait (no stay: shorter than 5 minutes), 4.8 km with a
     # 25 s halt every 400 m (standing, nobody walks), then 150 m to the door
     t = T0 + 900
-    stop = _shift(HOME, 300)
+    stop = shift(HOME, 300)
     walk = straight_track(t, HOME, stop, 230, every=5)
     wait = still(t + 230, stop, 180, every=5)
     bus, t_end, there = _ride(t + 410, stop, [400] * 12, 8.0, 25, 5)
-    door = _shift(there, 150)
+    door = shift(there, 150)
     walk_in = straight_track(t_end, there, door, 115, every=5)
     pts = still(T0, HOME, 900) + walk[:-1] + wait[:-1] + bus + walk_in + \
         still(t_end + 175, door, 900)
-    legs = _legs(build_timeline(pts))
+    legs = legs_of(build_timeline(pts))
     assert [m for m, _, _ in legs] == ["walk", "bus", "walk"], legs
     assert _near(legs[-1], (t_end, t_end + 115)), legs
 
@@ -101,7 +93,7 @@ def test_the_walks_of_a_simulated_car_day_are_walk_legs():
     for a, b in walks:
         read = sum(max(0, min(b, leg.end_ts) - max(a, leg.start_ts))
                    for trip in tl.trips for leg in trip.legs if leg.mode == "walk")
-        assert read >= 0.6 * (b - a), (a, b, _legs(tl))
+        assert read >= 0.6 * (b - a), (a, b, legs_of(tl))
 
 
 def test_walks_either_side_of_a_connection_make_no_overlapping_legs():
@@ -109,17 +101,17 @@ def test_walks_either_side_of_a_connection_make_no_overlapping_legs():
     # along the platform, then 20 km by train: the walks either side of the stay are one
     # walk leg, and the train starts where it ends (it had been moved back over the walk)
     t = T0 + 900
-    station = _shift(HOME, 600)
+    station = shift(HOME, 600)
     walk = straight_track(t, HOME, station, 480, every=5)
     wait = still(t + 480, station, 360, every=30)
-    platform = _shift(station, 0, 150)
+    platform = shift(station, 0, 150)
     along = straight_track(t + 870, station, platform, 150, every=5)
     train, t_end, there = _ride(t + 1020, platform, [5000] * 4, 25.0, 60, 5)
     pts = still(T0, HOME, 900) + walk[:-1] + wait[:-1] + along[:-1] + train + \
         still(t_end + 30, there, 900)
     tl = build_timeline(pts)
-    assert len(tl.trips) == 1, _legs(tl)
-    legs = _legs(tl)
+    assert len(tl.trips) == 1, legs_of(tl)
+    legs = legs_of(tl)
     assert [m for m, _, _ in legs][-1] in ("train", "metro"), legs
     assert all(x[2] == y[1] for x, y in zip(legs, legs[1:])), legs
 
@@ -129,19 +121,19 @@ def test_a_drive_parked_before_a_train_stays_a_drive():
     # (a stay, joined as a connection: a train is boarded after it), 20 km by train. The
     # joined trip keeps the drive: the train boarded after parking says nothing of it
     t = T0 + 900
-    parked = _shift(HOME, 0, 60)
+    parked = shift(HOME, 0, 60)
     walk_out = straight_track(t, HOME, parked, 45, every=5)
     drive, t1, car_park = _ride(t + 70, parked, [1000, 1500, 800, 1200, 1500], 12.0, 40, 5)
-    station = _shift(car_park, 0, 250)
+    station = shift(car_park, 0, 250)
     walk = straight_track(t1, car_park, station, 190, every=5)
     wait = still(t1 + 190, station, 360, every=30)
     train, t2, there = _ride(t1 + 550, station, [5000] * 4, 25.0, 60, 5)
     pts = still(T0, HOME, 900) + walk_out[:-1] + still(t + 45, parked, 25, every=5)[:-1] + \
         drive + walk[1:-1] + wait[:-1] + train + still(t2 + 30, there, 900)
     tl = build_timeline(pts)
-    modes = [m for m, _, _ in _legs(tl)]
-    assert "car" in modes and modes.index("car") < len(modes) - 1, _legs(tl)
-    assert modes[-1] in ("train", "metro"), _legs(tl)
+    modes = [m for m, _, _ in legs_of(tl)]
+    assert "car" in modes and modes.index("car") < len(modes) - 1, legs_of(tl)
+    assert modes[-1] in ("train", "metro"), legs_of(tl)
 
 
 def test_a_drive_parked_then_a_walk_along_the_platform_is_one_walk_between():
@@ -149,17 +141,17 @@ def test_a_drive_parked_then_a_walk_along_the_platform_is_one_walk_between():
     # park and the one on the platform are one walk between the drive and the train, never
     # two walk legs in a row
     t = T0 + 900
-    parked = _shift(HOME, 0, 60)
+    parked = shift(HOME, 0, 60)
     walk_out = straight_track(t, HOME, parked, 45, every=5)
     drive, t1, car_park = _ride(t + 70, parked, [1000, 1500, 800, 1200, 1500], 12.0, 40, 5)
-    station = _shift(car_park, 0, 250)
+    station = shift(car_park, 0, 250)
     walk = straight_track(t1, car_park, station, 190, every=5)
     wait = still(t1 + 190, station, 360, every=30)
-    platform = _shift(station, 150, 0)
+    platform = shift(station, 150, 0)
     along = straight_track(t1 + 550, station, platform, 150, every=5)
     train, t2, there = _ride(t1 + 700, platform, [5000] * 4, 25.0, 60, 5)
     pts = still(T0, HOME, 900) + walk_out[:-1] + still(t + 45, parked, 25, every=5)[:-1] + \
         drive + walk[1:-1] + wait[:-1] + along[:-1] + train + still(t2 + 30, there, 900)
-    modes = [m for m, _, _ in _legs(build_timeline(pts))]
+    modes = [m for m, _, _ in legs_of(build_timeline(pts))]
     assert "car" in modes and modes[-1] in ("train", "metro"), modes
     assert all(a != b for a, b in zip(modes, modes[1:])), modes
