@@ -116,10 +116,10 @@ def test_walks_either_side_of_a_connection_make_no_overlapping_legs():
     assert all(x[2] == y[1] for x, y in zip(legs, legs[1:])), legs
 
 
-def test_a_drive_parked_before_a_train_stays_a_drive():
-    # park-and-ride: 6 km by car with lights, 250 m walked to the station, 6 minutes there
-    # (a stay, joined as a connection: a train is boarded after it), 20 km by train. The
-    # joined trip keeps the drive: the train boarded after parking says nothing of it
+def _park_and_ride(platform_m: float) -> list:
+    """park-and-ride: 6 km by car with lights, 250 m walked to the station, 6 minutes there
+    (a stay, joined as a connection: a train is boarded after it), `platform_m` walked
+    along the platform, then 20 km by train."""
     t = T0 + 900
     parked = shift(HOME, 0, 60)
     walk_out = straight_track(t, HOME, parked, 45, every=5)
@@ -127,31 +127,26 @@ def test_a_drive_parked_before_a_train_stays_a_drive():
     station = shift(car_park, 0, 250)
     walk = straight_track(t1, car_park, station, 190, every=5)
     wait = still(t1 + 190, station, 360, every=30)
-    train, t2, there = _ride(t1 + 550, station, [5000] * 4, 25.0, 60, 5)
-    pts = still(T0, HOME, 900) + walk_out[:-1] + still(t + 45, parked, 25, every=5)[:-1] + \
-        drive + walk[1:-1] + wait[:-1] + train + still(t2 + 30, there, 900)
-    tl = build_timeline(pts)
-    modes = [m for m, _, _ in legs_of(tl)]
-    assert "car" in modes and modes.index("car") < len(modes) - 1, legs_of(tl)
-    assert modes[-1] in ("train", "metro"), legs_of(tl)
+    platform, t_board, along = station, t1 + 550, []
+    if platform_m:
+        platform, t_board = shift(station, platform_m, 0), t1 + 700
+        along = straight_track(t1 + 550, station, platform, 150, every=5)[:-1]
+    train, t2, there = _ride(t_board, platform, [5000] * 4, 25.0, 60, 5)
+    return still(T0, HOME, 900) + walk_out[:-1] + still(t + 45, parked, 25, every=5)[:-1] + \
+        drive + walk[1:-1] + wait[:-1] + along + train + still(t2 + 30, there, 900)
+
+
+def test_a_drive_parked_before_a_train_stays_a_drive():
+    # the joined trip keeps the drive: the train boarded after parking says nothing of it
+    legs = legs_of(build_timeline(_park_and_ride(0)))
+    modes = [m for m, _, _ in legs]
+    assert "car" in modes and modes.index("car") < len(modes) - 1, legs
+    assert modes[-1] in ("train", "metro"), legs
 
 
 def test_a_drive_parked_then_a_walk_along_the_platform_is_one_walk_between():
-    # the same, with 150 m walked along the platform after the wait: the walk from the car
-    # park and the one on the platform are one walk between the drive and the train, never
-    # two walk legs in a row
-    t = T0 + 900
-    parked = shift(HOME, 0, 60)
-    walk_out = straight_track(t, HOME, parked, 45, every=5)
-    drive, t1, car_park = _ride(t + 70, parked, [1000, 1500, 800, 1200, 1500], 12.0, 40, 5)
-    station = shift(car_park, 0, 250)
-    walk = straight_track(t1, car_park, station, 190, every=5)
-    wait = still(t1 + 190, station, 360, every=30)
-    platform = shift(station, 150, 0)
-    along = straight_track(t1 + 550, station, platform, 150, every=5)
-    train, t2, there = _ride(t1 + 700, platform, [5000] * 4, 25.0, 60, 5)
-    pts = still(T0, HOME, 900) + walk_out[:-1] + still(t + 45, parked, 25, every=5)[:-1] + \
-        drive + walk[1:-1] + wait[:-1] + along[:-1] + train + still(t2 + 30, there, 900)
-    modes = [m for m, _, _ in legs_of(build_timeline(pts))]
+    # 150 m walked along the platform after the wait: the walk from the car park and the
+    # one on the platform are one walk between the drive and the train, never two in a row
+    modes = [m for m, _, _ in legs_of(build_timeline(_park_and_ride(150)))]
     assert "car" in modes and modes[-1] in ("train", "metro"), modes
     assert all(a != b for a, b in zip(modes, modes[1:])), modes
