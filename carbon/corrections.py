@@ -54,7 +54,8 @@ def _overlap_share(a0, a1, b0, b1) -> float:
     return overlap / shorter if overlap > 0 else 0.0
 
 
-def _best(items, c: Correction):
+def best_match(items, c: Correction):
+    """The item (trip or leg) the correction overlaps most, by share of the shorter, or None."""
     best, best_share = None, MIN_OVERLAP
     for item in items:
         share = _overlap_share(item.start_ts, item.end_ts, c.start_ts, c.end_ts)
@@ -78,14 +79,14 @@ def apply_corrections(timeline, corrections, recurring: bool = True) -> None:
     ordered = sorted(corrections, key=lambda c: c.created_ts)
     corrected_trips, purposed_trips = set(), set()
     for c in ordered:
-        trip = _best(timeline.trips, c)
+        trip = best_match(timeline.trips, c)
         if trip is None:
             continue
         if c.kind == TRIP_PURPOSE:
             trip.purpose = c.value
             purposed_trips.add(id(trip))
             continue
-        leg = _best(trip.legs, c)
+        leg = best_match(trip.legs, c)
         if leg is not None:
             leg.mode, leg.confidence, leg.corrected = c.value, 1.0, True
             corrected_trips.add(id(trip))

@@ -27,7 +27,7 @@ same state (`carbon.Context.parked`, or the trips before it).
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 
-from carbon.corrections import LEG_MODE, MIN_OVERLAP, _overlap_share
+from carbon.corrections import LEG_MODE, best_match
 from carbon.geo import distance_m
 
 CAR_MODES = frozenset({"car", "carpool", "motorcycle"})
@@ -122,13 +122,10 @@ def corrected(trip, corrections: tuple):
         if c.end_ts <= trip.start_ts or c.start_ts >= trip.end_ts:
             continue
         legs = legs or list(trip.legs)
-        best, share = None, MIN_OVERLAP
-        for k, leg in enumerate(legs):
-            s = _overlap_share(leg.start_ts, leg.end_ts, c.start_ts, c.end_ts)
-            if s >= share:
-                best, share = k, s
+        best = best_match(legs, c)
         if best is not None:
-            legs[best] = replace(legs[best], mode=c.value, corrected=True)
+            k = next(k for k, leg in enumerate(legs) if leg is best)
+            legs[k] = replace(best, mode=c.value, corrected=True)
     return trip if legs is None else replace(trip, legs=legs)
 
 
@@ -205,7 +202,7 @@ def kinds_at(kinds: dict, parked: Parked, start, ts: int) -> dict:
         for pb, fb in bike:
             w = {k: v["prior"] * (fc if k == "car" else fb if k == "bike" else 1.0)
                  for k, v in kinds.items()}
-            z = sum(w.values())
+            z = sum(w.values()) or 1.0      # every prior 0: nothing to weigh
             for k in kinds:
                 mixed[k] += pc * pb * w[k] / z
     total = sum(v["prior"] for v in kinds.values())
