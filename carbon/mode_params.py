@@ -230,8 +230,10 @@ ACCESS_WALK_M = 400.0
 ACCESS_WALK_FACTOR = 0.2
 ACCESS_PRIVATE = ("car", "bike", "e-bike")
 
-# A road vehicle queuing: a bus, a tram in mixed traffic or a car in stop-and-go, whose
-# crawl the legs cut out of its ride as a slow stretch (windowed speed under walking pace).
+# A road vehicle queuing: a bus or a tram in mixed traffic in stop-and-go, whose crawl the
+# legs cut out of its ride as a slow stretch (windowed speed under walking pace). Cars are
+# left out: no generated day gained, and a metro ride cut at a slow stretch read as a car
+# queuing (Helsinki; docs/engine.md, round 8, tried and not kept).
 # A state of the trip model (carbon.decode) reachable only from a leg of that vehicle and
 # left only into the same vehicle: nobody leaves a bus to walk along its line and board it
 # again at once. What it looks like, from traffic flow and bus operations:
@@ -245,8 +247,9 @@ ACCESS_PRIVATE = ("car", "bike", "e-bike")
 #   where the sampling shows them its cruise and peaks reach beyond any walker's (Bohannon
 #   1997: 2.5 m/s at most), and it halts far more often than a walker (a halt every 20-250
 #   m in a queue, against a pedestrian's crossings every 100-300 m, half of them red);
-# * each halt lasts a signal cycle at most (queued vehicles restart within 60-120 s: HCM),
-#   so the vehicle moves on after standing seconds to two minutes, where a rider changing
+# * each halt lasts a red phase, a signal cycle at most (queued vehicles restart within
+#   60-120 s: HCM; QUEUE's "wait", 0-60 s with a sharp tail, is the standing before it
+#   moves on), so the vehicle moves on after seconds to two minutes, where a rider changing
 #   to another bus waits for it (half a headway on average, 2-7 minutes at 5-15 minute
 #   headways, TCQSM; riders arrive at random at headways under ~12 minutes).
 QUEUE_MODES = ("bus", "tram")
