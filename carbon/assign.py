@@ -7,8 +7,9 @@
 4. The member's own vehicles refine a mode within its family (an e-scooter rider's
    "bike-like" leg is an e-scooter).
 """
-from carbon.decode import decode, most_probable
+from carbon.decode import base_mode, decode, most_probable
 from carbon.envelopes import allowed
+from carbon.mode_params import QUEUE_MODES
 from carbon.model import Leg
 from carbon.modes import _fit_to_owned as fit_to_owned
 
@@ -43,9 +44,12 @@ def decide(legs: list, priors, owned: frozenset = frozenset()) -> list:
     kinds = _owned_kinds(priors.kinds, owned)
     modes, margs = decode([_masked(leg) for leg in legs], kinds,
                           [max(_duration(leg), 1) for leg in legs],
-                          [leg.wait_loglik for leg in legs])
+                          [leg.wait_loglik for leg in legs],
+                          [leg.queue_loglik for leg in legs])
     for leg, mode, marg in zip(legs, modes, margs):
-        leg.mode, leg.probs = mode, dict(marg)      # whole marginals until _finish
+        leg.mode, leg.probs = base_mode(mode), dict(marg)      # whole marginals until _finish
+        if mode != leg.mode:
+            _queued_in_ride(leg)
     legs = carry_bike(join_same_mode(legs))
     for leg in legs:
         _recheck(leg)
@@ -158,6 +162,18 @@ def carry_bike(legs: list) -> list:
         if any(legs[j].mode == legs[k].mode and j not in carried for j in (k - 1, k + 1)):
             _walked_in_ride(legs[k])
     return join_same_mode(legs)
+
+
+def _queued_in_ride(leg: Leg) -> None:
+    """A stretch decided as its vehicle queuing, about to join the ride: its evidence under
+    every vehicle that queues on roads is the queue's, so a trip decided again with the
+    joined leg (a connection found after it: carbon.transfers) weighs what this decision
+    weighed, not a bus at walking pace (nor the decided vehicle alone: a bus and a tram in
+    the same queue look alike)."""
+    ll = leg.loglik or {}
+    q = leg.queue_loglik
+    if q is not None:
+        leg.loglik = {m: max(v, q) if m in QUEUE_MODES else v for m, v in ll.items()}
 
 
 def _carried(leg: Leg) -> None:

@@ -9,6 +9,14 @@ weighed by how well they explain the legs, and the legs' modes are the decision 
 probabilities make right for the most time. Each leg gets its mode, the probability of
 that mode (its confidence) and its runners-up, the same probabilities the decision used.
 Modes outside the leg's physical envelope (carbon.envelopes) have probability zero.
+
+A road vehicle's crawl in a queue (mode_params.QUEUE), which the legs cut out of its ride
+as a slow stretch, is a state of its own, `<vehicle>~queue`: entered only from a leg of
+that vehicle and left only into the same vehicle, the wait before moving on read as a
+queue's halt (seconds to a signal cycle) where a walk into the vehicle reads it as a wait
+for a service. A slow stretch between two legs of a bus is then a walk (a transfer: the
+member got off, walked, waited, boarded again) or the bus queuing, each as its evidence
+says; the marginals count the queue as its vehicle.
 """
 import math
 
@@ -31,11 +39,23 @@ def _log(x: float) -> float:
 
 _SAME = math.log(mp.SAME_MODE_AGAIN)
 _OTHER = math.log(mp.VEHICLE_TO_OTHER_VEHICLE)
+QUEUED = {v: v + "~queue" for v in mp.QUEUE_MODES}     # vehicle -> its queue state
+VEHICLE_OF = {q: v for v, q in QUEUED.items()}          # queue state -> its vehicle
+
+
+def base_mode(mode: str) -> str:
+    """The mode a state stands for (a queue state: its vehicle)."""
+    return VEHICLE_OF.get(mode, mode)
 
 
 def transition(prev: str, mode: str) -> float:
     """log factor for `mode` right after `prev`: free through a walk, penalised from one
-    vehicle straight into another, and for the same mode twice (joined afterwards)."""
+    vehicle straight into another, and for the same mode twice (joined afterwards); a
+    queue state only from its vehicle and back into it."""
+    if mode in VEHICLE_OF:
+        return 0.0 if prev == VEHICLE_OF[mode] else NEG
+    if prev in VEHICLE_OF:
+        return 0.0 if mode == VEHICLE_OF[prev] else NEG
     if prev == mode:
         return _SAME
     if prev in FOOT or mode in FOOT:
@@ -46,19 +66,28 @@ def transition(prev: str, mode: str) -> float:
 _PRUNE = 20.0   # a mode this many log units below the leg's best never matters
 
 
-def _emissions(legs_loglik: list, kind: dict) -> list:
+def _emissions(legs_loglik: list, kind: dict, queues: list | None = None) -> list:
     """Per leg, {mode: log emission} within one kind of trip (absent modes impossible;
-    modes hopelessly below the leg's best are left out, which keeps decoding cheap)."""
+    modes hopelessly below the leg's best are left out, which keeps decoding cheap).
+    `queues`: per leg, its log likelihood as a vehicle queuing (or None), which a queue
+    state of each vehicle the kind allows (and the leg's envelope) takes with the share of
+    a walk in that kind: a slow stretch between two rides is a priori as likely the
+    vehicle queuing as the member walking, and its measures and the wait after it decide."""
     logp = _log_weights(kind)
     out = []
-    for ll in legs_loglik:
+    for k, ll in enumerate(legs_loglik):
         row = {}
         for mode, value in ll.items():
             lp = logp.get(mode)
             if lp is not None and value > NEG:
                 row[mode] = value + lp
+        q = queues[k] if queues else None
+        if q is not None and q > NEG and "walk" in logp:
+            for v, state in QUEUED.items():
+                if v in row:
+                    row[state] = q + logp["walk"]
         if row:
-            top = max(row.values())
+            top = max((v for m, v in row.items() if m not in VEHICLE_OF), default=NEG)
             row = {m: v for m, v in row.items() if v >= top - _PRUNE}
         out.append(row)
     return out
@@ -87,26 +116,34 @@ def _marginals(em: list, waits: list) -> tuple:
     running on) nobody got off, and there was no boarding to wait for."""
     def step(k, p, m):
         w = waits[k]
-        return transition(p, m) + (w.get(m, 0.0) if w and p == "walk" != m else 0.0)
-    fwd = [dict(em[0])]
+        if not w:
+            return transition(p, m)
+        if p == "walk" != m:
+            return transition(p, m) + w.get(m, 0.0)
+        if p in VEHICLE_OF:
+            return transition(p, m) + w.get("queue", 0.0)
+        return transition(p, m)
+    # a queue state lies between two legs of its vehicle: never a trip's first or last leg
+    fwd = [{m: (NEG if m in VEHICLE_OF else e) for m, e in em[0].items()}]
     for k in range(1, len(em)):
         prev = fwd[-1]
         fwd.append({m: e + _lse([v + step(k, p, m) for p, v in prev.items()])
                     for m, e in em[k].items()})
-    bwd = [dict.fromkeys(em[-1], 0.0)]
+    bwd = [{m: (NEG if m in VEHICLE_OF else 0.0) for m in em[-1]}]
     for k in range(len(em) - 2, -1, -1):
         nxt, row_next = bwd[0], em[k + 1]
         bwd.insert(0, {m: _lse([step(k + 1, m, n) + e + nxt[n] for n, e in row_next.items()])
                        for m in em[k]})
-    z = _lse(list(fwd[-1].values()))
+    z = _lse([v + bwd[-1][m] for m, v in fwd[-1].items()])
     margs = []
     for f, b in zip(fwd, bwd):
-        margs.append({m: math.exp(f[m] + b[m] - z) for m in f if f[m] + b[m] - z > -50})
+        margs.append({m: math.exp(f[m] + b[m] - z) for m in f
+                      if f[m] > NEG and b[m] > NEG and f[m] + b[m] - z > -50})
     return z, margs
 
 
 def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = None,
-           waits: list | None = None) -> tuple:
+           waits: list | None = None, queues: list | None = None) -> tuple:
     """(modes, marginals) for a trip's legs given each leg's {mode: log likelihood}
     (modes left out or at -inf are impossible for that leg). marginals: per leg
     {mode: probability} by forward-backward within each kind of trip, mixed over the kinds
@@ -118,12 +155,15 @@ def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = 
     time. A Viterbi path of the likeliest kind is not that: a mode shared by several kinds
     (a train) gathers their mass, and the single likeliest sequence can hold a mode below
     its runner-up. So a leg's mode is its most probable one, unless its trip's other legs
-    are of a kind that cannot carry it (a bike ride in a car trip)."""
+    are of a kind that cannot carry it (a bike ride in a car trip).
+    `queues` (per leg, its log likelihood as a vehicle queuing, or None) opens the queue
+    states; a leg decided as one has the state as its mode (`base_mode` gives the
+    vehicle), and its marginals count it as its vehicle."""
     kinds = kinds or mp.TRIP_KINDS
     n = len(legs_loglik)
     evidence, margs, rows = {}, {}, {}
     for name, kind in kinds.items():
-        em = _emissions(legs_loglik, kind)
+        em = _emissions(legs_loglik, kind, queues)
         if any(not row for row in em):
             continue
         z, m = _marginals(em, waits or [None] * n)
@@ -139,7 +179,27 @@ def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = 
             for mode, p in margs[name][k].items():
                 row[mode] = row.get(mode, 0.0) + w * p
         mixed.append(row)
-    return _best_modes(mixed, rows, evidence, weights or [1.0] * n), mixed
+    modes = _best_modes(mixed, rows, evidence, weights or [1.0] * n)
+    return modes, [_folded(row) for row in mixed]
+
+
+def _folded(row: dict) -> dict:
+    """A leg's probabilities with each queue state counted as its vehicle."""
+    if not any(m in VEHICLE_OF for m in row):
+        return row
+    out = {}
+    for mode, p in row.items():
+        out[base_mode(mode)] = out.get(base_mode(mode), 0.0) + p
+    return out
+
+
+def _state(mode: str, row: dict, em_row: dict) -> str:
+    """The state a leg decided as `mode` is in: the vehicle's queue state when the belief
+    has it queuing more than riding."""
+    state = QUEUED.get(mode)
+    if state is not None and state in em_row and row.get(state, 0.0) > row.get(mode, 0.0):
+        return state
+    return mode
 
 
 def most_probable(probs: dict, allowed=None) -> str:
@@ -152,9 +212,12 @@ def _best_modes(mixed: list, rows: dict, evidence: dict, weights: list) -> list:
     """Per kind, each leg's most probable mode among those the kind allows it; the kind
     whose legs are so right for the most expected time (ties: the likelier kind)."""
     best, best_score = None, None
+    folded = [_folded(row) for row in mixed]
     for name in sorted(evidence, key=evidence.get, reverse=True):
-        modes = [most_probable(row, em_row) for row, em_row in zip(mixed, rows[name])]
-        score = round(sum(w * row.get(m, 0.0) for w, row, m in zip(weights, mixed, modes)), 9)
+        modes = [_state(most_probable(frow, dict.fromkeys(base_mode(m) for m in em_row)), row, em_row)
+                 for row, frow, em_row in zip(mixed, folded, rows[name])]
+        score = round(sum(w * frow.get(base_mode(m), 0.0)
+                          for w, frow, m in zip(weights, folded, modes)), 9)
         if best_score is None or score > best_score:
             best, best_score = modes, score
     return best

@@ -58,6 +58,9 @@ class LegFeatures:
     blind_share: float | None = None
     # set by the trip (carbon.legs): standing at the boarding point before this leg
     wait_s: float | None = None
+    # time in the halts counted for stops_per_km: the leg's pace while moving is its
+    # distance over the rest (a walker's 1-2 m/s; a vehicle's bursts between queues)
+    halted_s: float = 0.0
     # set by the trip: the trip comes back to where it started (a run, a ride for its own sake)
     loop: bool = False
 
@@ -250,10 +253,12 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
     h85, h95 = _weighted_percentiles(_open_spikes(speeds, dts), weights, (0.85, 0.95))
     stand = sum(w for v, w in zip(speeds, weights) if v < STOP_SPEED_MS)
     km = max(distance / 1000.0, 0.05)
+    halted = halts(points)
     return LegFeatures(
         duration_s=duration, distance_m=distance, mean_ms=distance / duration,
         p50_ms=p50, p85_ms=p85, p95_ms=p95,
-        stop_share=stand / sum(weights), stops_per_km=len(halts(points)) / km,
+        stop_share=stand / sum(weights), stops_per_km=len(halted) / km,
+        halted_s=float(sum(points[j].ts - points[i].ts for i, j in halted)),
         max_step_s=max(dts) if dts else 0.0,
         sustained_p85_ms=_sustained_p85(points), p85_held_ms=h85, p95_held_ms=h95,
         median_step_s=median_dt, n_fixes=len(points),

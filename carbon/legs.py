@@ -15,10 +15,10 @@ import math
 from carbon import envelopes
 from carbon.features import SUSTAIN_S, STOP_SPEED_MS, _median, bad_accuracy, leg_features
 from carbon.geo import distance_m
-from carbon.likelihood import leg_loglik, measurable, wait_loglik
+from carbon.likelihood import leg_loglik, measurable, queue_loglik, wait_loglik
 from carbon.transit import MIN_ON_ROUTE_SHARE
 from carbon.mode_params import (ACTIVITY_FACTOR, LINE_ABSENT_SHARE, LINE_MODES, NEEDS_ROUTE,
-                                OFF_LINE_FACTOR, RANGES, TRANSIT_MATCH_FACTOR)
+                                OFF_LINE_FACTOR, QUEUE_RANGES, RANGES, TRANSIT_MATCH_FACTOR)
 from carbon.model import Leg
 from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
@@ -464,6 +464,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     seg = points[a:b + 1]
     f = leg_features(seg, speeds[a:b], dists[a:b], trip_acc, trip_dt, blind_steps)
     loglik = leg_loglik(f, ranges)
+    queue_ll = queue_loglik(f, loglik["walk"], ranges) if "walk" in loglik else None
     waited = None
     if boarded:
         # A slow stretch is not always a walk (a tram crawling out of its stop in stop-and-go
@@ -471,6 +472,9 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         # has the member on foot before this leg (carbon.decode), not in the leg itself.
         f.wait_s = _wait_before(points, a, speeds)
         waited = wait_loglik(f.wait_s, ranges)
+        # ... and, after a vehicle's crawl (carbon.decode's queue state), the standing of a
+        # queue moving on: seconds to a signal cycle, not a wait for a service
+        waited["queue"] = wait_loglik(f.wait_s, QUEUE_RANGES, ("queue",))["queue"]
     route_type = _evidence(loglik, seg, f, context, ride)
     # Windowed speed x time ignores the zig-zag that fix noise adds to slow, dense tracks.
     distance = sum(v * (points[k + 1].ts - points[k].ts) for k, v in zip(range(a, b), speeds[a:b]))
@@ -484,7 +488,8 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     if route_type is not None:
         features["route_type"] = route_type
     return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), "unknown", 0.0, n_points=len(seg),
-               features=features, loglik=loglik, wait_loglik=waited)
+               features=features, loglik=loglik, wait_loglik=waited,
+               queue_loglik=queue_ll)
 
 
 def _ride_lines(runs: list, points: list, context: Context) -> list:
@@ -686,6 +691,9 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
                       k > 0 and not runs[k - 1][0], {j - a for j in bridged if a <= j < b},
                       rides[k])
             for k, (_, a, b) in enumerate(runs)]
+    for leg, run in zip(legs, runs):
+        if run[0]:
+            leg.queue_loglik = None    # a vehicle's crawl is a slow stretch (carbon.decode)
     _stretch(legs[0], points[:lo + 1], steps[:lo], at_start=True)
     _stretch(legs[-1], points[hi:], steps[hi:], at_start=False)
     return legs

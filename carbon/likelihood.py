@@ -9,7 +9,8 @@ likelihood that is flat across the modes that could have done it: its confidence
 import math
 
 from carbon.features import DENSE_STEP_S, STATION_HALT_S, TIMED_STEP_S, LegFeatures
-from carbon.mode_params import FEATURES, INFERRED, RANGES, STATIONS_WEIGHT
+from carbon.mode_params import (FEATURES, INFERRED, MOVING_PACE, MOVING_PACE_WEIGHT, QUEUE,
+                                RANGES, STATIONS_WEIGHT, TRANSFER_WALK_M)
 
 _SQRT_2PI_HALF = math.sqrt(2 * math.pi) / 2
 UNSEEN_SHARE = 0.5      # a ride at least half unseen: no halt seen is not "no halt"
@@ -208,3 +209,42 @@ def posterior(loglik: dict, prior: dict) -> dict:
     weights = {m: math.exp(v - top) for m, v in scores.items()}
     total = sum(weights.values())
     return {m: w / total for m, w in weights.items()}
+
+
+def queue_loglik(f: LegFeatures, walk_loglik: float, ranges: dict | None = None) -> float:
+    """log likelihood of the leg as a road vehicle queuing (mode_params.QUEUE), on the same
+    footing as its walk's: the walk's own log likelihood (with whatever else moved it),
+    plus how much likelier the queue makes what was measured than a transfer walk does, on
+    the features both read, on its length (a transfer is short), and on the pace while
+    moving where the halts can be seen (a walker keeps walking pace between crossings, a
+    queue moves in bursts)."""
+    ranges = ranges or RANGES
+    pair = leg_loglik(f, {"walk": ranges["walk"], "queue": [(1.0, QUEUE)]}, ("walk", "queue"))
+    ratio = pair["queue"] - pair["walk"]
+    # the walk this state stands against lies between two rides: a transfer, whose length
+    # is a transfer's (TRANSFER_WALK_M), not any walk's; raising the queue by the walk's
+    # ratio of the two is the same comparison
+    if f.duration_s > 0:
+        w = FEATURES["distance"][1]
+        ratio += w * (_feature_loglik("distance", f.distance_m, ranges["walk"][0][1]["distance"])
+                      - _feature_loglik("distance", f.distance_m, TRANSFER_WALK_M))
+    if f.median_step_s <= DENSE_STEP_S and f.n_fixes >= 8 and f.duration_s > f.halted_s:
+        pace = f.distance_m / (f.duration_s - f.halted_s)
+        ratio += MOVING_PACE_WEIGHT * (_robust("mean", pace, MOVING_PACE["queue"])
+                                       - _robust("mean", pace, MOVING_PACE["walk"]))
+    return walk_loglik + ratio
+
+
+# The pace while moving rests on the halts found, which a missed or a spurious halt moves:
+# its density is mixed with a flat one over every pace a phone reports (0.3-30 m/s, in log
+# units) for PACE_OUTLIER of the legs, so that it tips a walk against a queue by at most
+# ~3 log units and never outweighs everything else the leg shows.
+PACE_OUTLIER = 0.05
+_PACE_FLAT = -math.log(math.log(30.3 / 0.6))
+
+
+def _robust(name: str, value: float, row: tuple) -> float:
+    dens = _feature_loglik(name, value, row)
+    top = max(dens, _PACE_FLAT)
+    return top + math.log((1 - PACE_OUTLIER) * math.exp(dens - top)
+                          + PACE_OUTLIER * math.exp(_PACE_FLAT - top))

@@ -229,3 +229,52 @@ LOOP_RADIUS_M = 250.0
 ACCESS_WALK_M = 400.0
 ACCESS_WALK_FACTOR = 0.2
 ACCESS_PRIVATE = ("car", "bike", "e-bike")
+
+# A road vehicle queuing: a bus or a tram in mixed traffic in stop-and-go, whose crawl the
+# legs cut out of its ride as a slow stretch (windowed speed under walking pace). Cars are
+# left out: no generated day gained, and a metro ride cut at a slow stretch read as a car
+# queuing (Helsinki; docs/engine.md, round 8, tried and not kept).
+# A state of the trip model (carbon.decode) reachable only from a leg of that vehicle and
+# left only into the same vehicle: nobody leaves a bus to walk along its line and board it
+# again at once. What it looks like, from traffic flow and bus operations:
+# * mean speed: queues at signals discharge and re-form; stop-and-go traffic moves at
+#   5-10 km/h (1.4-2.8 m/s) and a bus in a congested centre averages 6-8 km/h on the
+#   slowest routes on record (New York's crosstown M42/M50; central London and Paris at
+#   peak 9-11 km/h: TfL and RATP commercial speeds), down to a crawl at a saturated
+#   junction (0.3-0.5 m/s over a signal cycle: a queue of 100-200 m cleared in 2-4 cycles
+#   of 60-120 s, HCM 2010 ch. 18 / TCQSM 3rd ed. ch. 6);
+# * between halts it moves in bursts (to 15-25 km/h, 4-7 m/s, before the next queue), so
+#   where the sampling shows them its cruise and peaks reach beyond any walker's (Bohannon
+#   1997: 2.5 m/s at most), and it halts far more often than a walker (a halt every 20-250
+#   m in a queue, against a pedestrian's crossings every 100-300 m, half of them red);
+# * each halt lasts a red phase, a signal cycle at most (queued vehicles restart within
+#   60-120 s: HCM; QUEUE's "wait", 0-60 s with a sharp tail, is the standing before it
+#   moves on), so the vehicle moves on after seconds to two minutes, where a rider changing
+#   to another bus waits for it (half a headway on average, 2-7 minutes at 5-15 minute
+#   headways, TCQSM; riders arrive at random at headways under ~12 minutes).
+QUEUE_MODES = ("bus", "tram")
+QUEUE = _r(mean=(0.3, 2.5, 0.4, 0.15), cruise=(0.8, 7.0, 0.4, 0.2), top=(1.0, 9.0, 0.4, 0.2),
+           sustained=(0.5, 3.5, 0.4, 0.2), stops=(3.0, 50.0, 0.5, 0.4),
+           blind=_ROAD_BLIND, wait=(0.0, 60.0, 1.0, 0.3), distance=(30.0, 5000.0, 1.0, 0.5),
+           stations=("poisson", 200.0))
+QUEUE_RANGES = {"queue": [(1.0, QUEUE)]}
+
+# The pace while moving (distance over the time outside the leg's halts), read only where
+# the halts are (a fix every 20 s or finer, carbon.likelihood.queue_loglik): what tells a
+# walker, who keeps 1.0-1.8 m/s between crossings (Bohannon 1997: comfortable 1.27-1.46,
+# at most 2.5), from a vehicle in a queue, which stands half the time and moves in bursts
+# of 3-7 m/s between halts (stop-and-go waves; a bus's queue at a signal discharges at
+# ~2 s headways, accelerating at ~1 m/s2: HCM 2010 ch. 18). Only the queue state and the
+# walk it stands against read it.
+MOVING_PACE = {"walk": (0.9, 2.0, 0.3, 0.12), "queue": (2.0, 8.0, 0.3, 0.2)}
+MOVING_PACE_WEIGHT = 0.7
+
+# A walk between two rides is a transfer, and riders keep those short: the walk at a
+# change weighs about twice the minutes spent aboard (Guo & Wilson 2011, "Assessing the
+# cost of transfer inconvenience in public transport systems: a case study of the London
+# Underground", Transportation Research A 45; Wardman 2004), so changes are planned within
+# a few hundred metres (stops of two lines at one junction, a station's platforms), where
+# access walks reach 500-800 m (El-Geneidy et al. 2014, above). Against the queue state,
+# the walk it stands against between two legs of one vehicle is such a transfer: its length
+# is read with this range instead of a walk's (carbon.likelihood.queue_loglik).
+TRANSFER_WALK_M = (50.0, 800.0, 1.0, 0.5)

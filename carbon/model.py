@@ -36,6 +36,9 @@ class Leg:
     # {mode: log likelihood} of the wait at its boarding point, which counts only where the
     # member came to it on foot (carbon.decode): working data, never stored
     wait_loglik: dict | None = None
+    # log likelihood of the leg as a road vehicle queuing (mode_params.QUEUE), a state of
+    # the trip model between two legs of one vehicle (carbon.decode): working data
+    queue_loglik: float | None = None
 
 
 @dataclass(slots=True)
