@@ -13,6 +13,10 @@ Degradations (each applied to every day's points.csv; the truth is untouched):
               accuracy at least M (a worse receiver that says so)
   noiseMc     the same error, but correlated over a minute (first-order Gauss-Markov,
               tau 60 s), as GPS errors are (multipath and satellite geometry change slowly)
+  noiseMu     (noiseMcu) the same error, the claimed accuracy left as it was: a phone that
+              under-reports its error (not in the default list)
+  accM        no position moved, every claimed accuracy at least M (not in the default
+              list: what the accuracy floor of noiseM does alone)
 Several may be joined with '+', e.g. thin60+noise20.
 """
 import argparse
@@ -34,6 +38,12 @@ from trips import predict_all  # noqa: E402
 DEFAULT = "none,thin30,thin60,thin120,gaps20,noise20,noise50,noise20c,noise50c"
 M_PER_DEG = 111_195.0
 TAU_S = 60.0
+# Phones re-report their last cached position with a new timestamp (Android's fused
+# provider, iOS before the GPS answers: carbon.cleaning.drop_stale), identical to the
+# metre. That is one measurement, with one error: moving the copy by an error of its own
+# turns a repeat into a jump of tens of metres in a few seconds (e-mission 2015-07-22: a
+# 462 m "step" in 9 s at the start of a bike ride, read as a bus).
+REPEATS_KEEP_ERROR = os.environ.get("ROBUSTNESS_FRESH_REPEATS") != "1"
 
 
 def _rows(path: str) -> list:
@@ -63,25 +73,30 @@ def _gaps(rows: list, share: float, rng) -> list:
     return out
 
 
-def _noise(rows: list, rms_m: float, rng, tau_s: float | None = None) -> list:
+def _noise(rows: list, rms_m: float, rng, tau_s: float | None = None,
+           claim: bool = True) -> list:
     sigma = rms_m / math.sqrt(2.0)          # per axis, so that the radial rms is rms_m
-    out, east, north, last = [], 0.0, 0.0, None
+    out, east, north, last, seen = [], 0.0, 0.0, None, None
     for r in rows:
         ts = float(r["ts"])
-        if tau_s is None or last is None:
+        if REPEATS_KEEP_ERROR and seen == (r["lat"], r["lon"]):
+            pass    # a cached position re-reported: the same measurement, the same error
+        elif tau_s is None or last is None:
             east, north = rng.gauss(0, sigma), rng.gauss(0, sigma)
         else:                                # Gauss-Markov: the error wanders, stationary
             a = math.exp(-max(ts - last, 0.0) / tau_s)
             b = sigma * math.sqrt(1 - a * a)
             east, north = a * east + rng.gauss(0, b), a * north + rng.gauss(0, b)
         last = ts
+        seen = (r["lat"], r["lon"])
         lat = float(r["lat"])
         r = dict(r)
         r["lat"] = repr(lat + north / M_PER_DEG)
         per_deg_lon = M_PER_DEG * max(math.cos(math.radians(lat)), 0.01)
         r["lon"] = repr(float(r["lon"]) + east / per_deg_lon)
         acc = float(r["acc"]) if r.get("acc") not in (None, "") else 0.0
-        r["acc"] = repr(max(acc, rms_m))
+        if claim:
+            r["acc"] = repr(max(acc, rms_m))
         out.append(r)
     return out
 
@@ -90,16 +105,20 @@ def degrade(rows: list, spec: str, rng) -> list:
     """rows (points.csv dicts, in time order) degraded by spec ('thin60+noise20', ...)."""
     rows = sorted(rows, key=lambda r: float(r["ts"]))
     for step in spec.split("+"):
-        m = re.fullmatch(r"(none|thin|gaps|noise)(\d*)(c?)", step)
-        if not m or (m.group(1) != "none" and not m.group(2)):
+        m = re.fullmatch(r"(none|thin|gaps|noise|acc)(\d*)(c?)(u?)", step)
+        if not m or (m.group(1) != "none" and not m.group(2)) or \
+                (m.group(1) != "noise" and (m.group(3) or m.group(4))):
             raise SystemExit(f"unknown degradation {step!r} (see --help)")
-        kind, value, corr = m.group(1), float(m.group(2) or 0), m.group(3)
+        kind, value, corr, under = m.group(1), float(m.group(2) or 0), m.group(3), m.group(4)
         if kind == "thin":
             rows = _thin(rows, value, rng)
         elif kind == "gaps":
             rows = _gaps(rows, value / 100.0, rng)
         elif kind == "noise":
-            rows = _noise(rows, value, rng, TAU_S if corr else None)
+            rows = _noise(rows, value, rng, TAU_S if corr else None, claim=not under)
+        elif kind == "acc":
+            rows = [dict(r, acc=repr(max(float(r["acc"]) if r.get("acc") not in (None, "")
+                                         else 0.0, value))) for r in rows]
     return rows
 
 

@@ -183,9 +183,15 @@ _SAME_POSITION_M = 1.0  # re-reports come back identical or rounded; real fixes 
 
 def clean(points, params: Params = DEFAULT_PARAMS) -> list:
     """Sorted, deduplicated, precise, jump-free fixes; the input may be in any order."""
+    return smooth(unsmoothed(points, params))
+
+
+def unsmoothed(points, params: Params = DEFAULT_PARAMS) -> list:
+    """clean's fixes before smooth moves them (the same fixes, one for one): what the
+    phone measured, whose scatter tells its error (carbon.speeds.jitter_m)."""
     track, dists = _drop_jumps(drop_imprecise(sort_dedupe(points), params), params)
     # Usually no jump is dropped: the steps measured for it are drop_stale's too.
-    return smooth(_drop_stale(track, step_metres(track) if dists is None else dists))
+    return _drop_stale(track, step_metres(track) if dists is None else dists)
 
 
 def smooth(points: list) -> list:

@@ -22,7 +22,7 @@ from carbon.mode_params import (ACTIVITY_FACTOR, LINE_ABSENT_SHARE, LINE_MODES, 
 from carbon.model import Leg
 from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
-from carbon.speeds import step_distances, window_speeds
+from carbon.speeds import jitter_m, step_distances, window_speeds
 from carbon.stays import WALK_PACE_MS
 
 _HALT_S = 45.0        # standing this long: time to get off a train and onto a bike
@@ -463,6 +463,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     that crossed network positions (see _bridge_network_positions)."""
     seg = points[a:b + 1]
     f = leg_features(seg, speeds[a:b], dists[a:b], trip_acc, trip_dt, blind_steps)
+    _off_the_zigzag(f, points, speeds, a, b)
     loglik = leg_loglik(f, ranges)
     queue_ll = queue_loglik(f, loglik["walk"], ranges) if "walk" in loglik else None
     waited = None
@@ -490,6 +491,29 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), "unknown", 0.0, n_points=len(seg),
                features=features, loglik=loglik, wait_loglik=waited,
                queue_loglik=queue_ll)
+
+
+# A leg's path is counted between fixes a few claimed accuracies apart (speeds.path_metres);
+# the distance its windowed speeds cover (each window's displacement over its time) cuts
+# the corners inside a window, a few percent on streets: route circuity, the ratio of the
+# network distance to the straight line, is 1.2-1.4 even between a city's origins and
+# destinations kilometres apart (Levinson & El-Geneidy 2009, "The minimum circuity frontier
+# and the journey to work", Regional Science and Urban Economics 39(6); Giacomin & Levinson
+# 2015, Environment and Planning B 42(6)), and less over a window's 25-800 m. A path longer
+# than ZIGZAG_RATIO times the windowed distance is the fixes' zig-zag, not the route: a
+# phone that claims 5 m while its fixes stray 25 m, seen at 1 Hz, walked 4.8 km for 1.2 km.
+ZIGZAG_RATIO = 1.5
+
+
+def _off_the_zigzag(f, points, speeds, a: int, b: int) -> None:
+    """The leg's distance and mean speed from its windowed speeds where its path is
+    mostly zig-zag (see ZIGZAG_RATIO); a hop (one step) keeps its great-circle length."""
+    if b <= a + 1 or f.duration_s <= 0:
+        return
+    windowed = sum(v * (points[k + 1].ts - points[k].ts) for k, v in zip(range(a, b), speeds[a:b]))
+    if 0.0 < windowed and f.distance_m > ZIGZAG_RATIO * windowed:
+        f.distance_m = windowed
+        f.mean_ms = windowed / f.duration_s
 
 
 def _ride_lines(runs: list, points: list, context: Context) -> list:
@@ -657,16 +681,19 @@ def _speed_window(params: Params, acc: float) -> float:
     """Speeds are averaged over long enough a span that the fixes' error is small beside
     the distance covered: a minute for phones whose fixes are 20-40 m off, 20 s for good
     GPS (whose error then costs a quarter of a metre per second), so that a car's speed
-    between two corners is not smeared into its stops."""
+    between two corners is not smeared into its stops. `acc`: the larger of the fixes'
+    claimed accuracy and their jitter (speeds.jitter_m): a window of 3 x the error keeps
+    the speed's error near 0.5 m/s (sqrt(2) s / 3 s), under the walking band's width."""
     return max(20.0, min(params.speed_window_s, 3.0 * acc))
 
 
 def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context | None = None,
-               ranges: dict | None = None) -> list:
+               ranges: dict | None = None, jitter: float | None = None) -> list:
     """Measured legs (mode not yet decided) of a trip whose clean fixes (departure to
     arrival) are given. Legs are read on the fixes out in the open (see _open_span); the
     first and last legs then stretch to the trip's ends, with the distance of the steps
-    they gain."""
+    they gain. `jitter`: the trip's fixes' jitter before smoothing (speeds.jitter_m; None:
+    read from `points`, which smoothing has already steadied to about a third of it)."""
     context = context or Context()
     if len(points) < 2:
         return []
@@ -677,7 +704,11 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     core, bridged = _bridge_network_positions(core, trip_acc)
     # Nothing bridged: the core's steps are the trip's, already measured.
     dists = steps[lo:hi] if len(core) == hi - lo + 1 else step_distances(core)
-    speeds = window_speeds(core, _speed_window(params, trip_acc), dists, silence_s=HOP_MIN_S)
+    # The window averages what the fixes show of their error, or what they claim when
+    # that is more (see speeds.jitter_m): a phone that under-reports its accuracy, or a
+    # street canyon's multipath, gets the window its fixes need.
+    noise = max(trip_acc, jitter_m(core) if jitter is None else jitter)
+    speeds = window_speeds(core, _speed_window(params, noise), dists, silence_s=HOP_MIN_S)
     labels = [v >= params.walk_max_ms for v in speeds]
     ends = (_walkable(points[:lo + 1], steps[:lo], params),
             _walkable(points[hi:], steps[hi:], params))

@@ -54,6 +54,43 @@ def window_speeds(points: list, window_s: float, dists: list | None = None,
     return out
 
 
+JITTER_SPAN_S = 60.0    # triples of fixes within this span show the track's jitter
+_JITTER_MIN = 10        # ... and this many at least are needed to say anything
+
+
+def jitter_m(points: list) -> float:
+    """How far the fixes stray from one another, as the track itself shows it (m): the
+    median distance of each fix from the point interpolated in time between its two
+    neighbours, over triples spanning JITTER_SPAN_S at most (0 with fewer than
+    _JITTER_MIN of them).
+
+    A phone's claimed accuracy is its own estimate of its error, and phones misstate it:
+    in a street canyon multipath throws fixes 20-80 m off while the claimed accuracy
+    stays at 5-10 m, a receiver may claim 5 m and wander 20, and a phone that stamps its
+    fixes late makes a moving track zig-zag along itself whatever its accuracy (Helsinki's
+    Android phones: 130, 96, 35, 80, 39 m in consecutive 10 s steps of one steady drive).
+    Each inflates a speed between fixes as position error does. For independent errors
+    of radial rms s, the middle fix's residual (e_i - (e_a + e_b) / 2 for a fix midway) is a
+    2-D Gaussian of mean square 1.5 s^2, whose median is ~1.0 s: the figure reads as the
+    rms of the error that changes from fix to fix. An error correlated over minutes
+    (satellite geometry, the simulator's 5-minute process) moves the three fixes together
+    and cancels out of it, as it does out of a speed. The member's own motion adds its
+    curvature (a turn, a start from a stop), which the median over a trip mostly leaves
+    out, and which can only widen the window (carbon.legs._speed_window)."""
+    out = []
+    for a, p, b in zip(points, points[1:], points[2:]):
+        span = b.ts - a.ts
+        if span > JITTER_SPAN_S or p.ts <= a.ts or b.ts <= p.ts:
+            continue
+        w = (p.ts - a.ts) / span
+        out.append(distance_m(a.lat + w * (b.lat - a.lat), a.lon + w * (b.lon - a.lon),
+                              p.lat, p.lon))
+    if len(out) < _JITTER_MIN:
+        return 0.0
+    out.sort()
+    return out[len(out) // 2]
+
+
 def _bounded(ts: list, a: int, b: int, k: int, silence_s: float) -> tuple:
     """The window [a, b] of step k without what lies beyond a silence of `silence_s` or
     more on either side of it: the phone saw nothing of the member then (a metro's tunnel,

@@ -26,9 +26,10 @@ import math
 from dataclasses import replace
 
 from carbon.assign import decide
-from carbon.cleaning import clean
+from carbon.cleaning import smooth, unsmoothed
 from carbon.geo import distance_m
 from carbon.legs import split_legs
+from carbon.speeds import jitter_m
 from carbon.mode_params import LOOP_MIN_M, LOOP_PROB, LOOP_RADIUS_M
 from carbon.model import Timeline, Trip
 from carbon.params import DEFAULT_PARAMS, Context, Params
@@ -47,9 +48,12 @@ def priors_for(context: Context):
     return learn(context.corrections) if context.corrections else DEFAULT_PRIORS
 
 
-def _trip(points: list, a: int, b: int, params: Params, context: Context, priors) -> Trip:
+def _trip(points: list, a: int, b: int, params: Params, context: Context, priors,
+          raw: list | None = None) -> Trip:
+    """`raw`: the track before smoothing, fix for fix (its scatter is the fixes' jitter)."""
     seg = points[a:b + 1]
-    legs = split_legs(seg, params, context, priors.ranges)
+    jitter = jitter_m(raw[a:b + 1]) if raw is not None else None
+    legs = split_legs(seg, params, context, priors.ranges, jitter)
     if not legs:
         return None
     legs[0].start_ts = departure_ts(seg, params)
@@ -86,19 +90,21 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
     With `since`, fixes before it only serve as cleaning context."""
     context = context or Context()
     priors = priors_for(context)
-    track = clean(points, params)
+    raw = unsmoothed(points, params)
+    track = smooth(raw)
     if since is not None:
+        raw = [p for p in raw if p.ts >= since]      # one for one with the track's fixes
         track = [p for p in track if p.ts >= since]
     stays, ranges = segment_track(track, params, anchored=since is not None,
                                   places=tuple(context.places))
-    trips, trip_priors, hand = _trips(track, ranges, stays, params, context, priors)
+    trips, trip_priors, hand = _trips(track, ranges, stays, params, context, priors, raw)
     stays, trips = join_transfers(stays, trips, priors, context.owned_modes, params,
                                   trip_priors, hand)
     return Timeline(stays, trips, _resume_ts(stays, trips, params))
 
 
 def _trips(track: list, ranges: list, stays: list, params: Params, context: Context,
-           priors) -> tuple:
+           priors, raw: list | None = None) -> tuple:
     """The trips in order, each decided knowing where the member's vehicles were left
     (carbon.vehicles); the priors each was decided with, and the vehicles parked at
     its first fix, for the connections."""
@@ -112,7 +118,7 @@ def _trips(track: list, ranges: list, stays: list, params: Params, context: Cont
         kinds = vehicles.kinds_at(priors.kinds, parked, vehicles.left(stays, ends, probe),
                                  probe.start_ts)
         mine = priors if kinds is priors.kinds else replace(priors, kinds=kinds)
-        trip = _trip(track, a, b, params, context, mine)
+        trip = _trip(track, a, b, params, context, mine, raw)
         if trip is not None:
             trips.append(trip)
             trip_priors[id(trip)] = mine
