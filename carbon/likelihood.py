@@ -19,6 +19,20 @@ UNSEEN_SHARE = 0.5      # a ride at least half unseen: no halt seen is not "no h
 # (a car's zero), so there a count of none is no evidence; halts it does see still count.
 METRO_DWELL_MAX_S = 40.0
 DWELL_SEEN_STEP_S = (METRO_DWELL_MAX_S - STATION_HALT_S[0]) / 2
+# Halts are seen only where the phone saw the member: over a ride partly unseen (a tunnel,
+# network positions), the halts counted are those of the seen part, so they are read per
+# km seen, not per km ridden (a metro's four stops seen on the 4 km of a 10 km ride out of
+# its tunnel are a stop every kilometre seen, a metro's spacing, not one every 2.5 km, a
+# commuter train's). Never less than this share of the ride: a blind share is itself an
+# estimate, and a halt or two seen on the last tenth of a ride says little of the rest.
+MIN_SEEN_SHARE = 0.2
+
+
+def seen_share(f: LegFeatures) -> float:
+    """The share of the leg the phone saw (1 - its blind share; 1 when not known)."""
+    if f.blind_share is None:
+        return 1.0
+    return max(MIN_SEEN_SHARE, 1.0 - f.blind_share)
 
 
 def measurable(f: LegFeatures) -> dict:
@@ -42,7 +56,7 @@ def measurable(f: LegFeatures) -> dict:
     unseen = f.blind_share is not None and f.blind_share >= UNSEEN_SHARE
     if f.median_step_s <= DENSE_STEP_S and f.distance_m >= 400 and f.n_fixes >= 8 \
             and not (unseen and f.stops_per_km == 0):
-        out["stops"] = f.stops_per_km
+        out["stops"] = f.stops_per_km / seen_share(f)
     if f.station_halts is not None and not ((unseen or f.median_step_s > DWELL_SEEN_STEP_S)
                                             and f.station_halts == 0):
         out["stations"] = f.station_halts
