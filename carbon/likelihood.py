@@ -23,7 +23,8 @@ DWELL_SEEN_STEP_S = (METRO_DWELL_MAX_S - STATION_HALT_S[0]) / 2
 # network positions), the halts counted are those of the seen part, so they are read per
 # km seen, not per km ridden (a metro's four stops seen on the 4 km of a 10 km ride out of
 # its tunnel are a stop every kilometre seen, a metro's spacing, not one every 2.5 km, a
-# commuter train's). Never less than this share of the ride: a blind share is itself an
+# commuter train's); station halts likewise, their count model's expectation over the km
+# seen. Never less than this share of the ride: a blind share is itself an
 # estimate, and a halt or two seen on the last tenth of a ride says little of the rest.
 MIN_SEEN_SHARE = 0.2
 
@@ -107,7 +108,8 @@ def contributions(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) ->
                      for k, v in values.items()}
             parts["component"] = math.log(share)
             if halts is not None:
-                parts["stations"] = STATIONS_WEIGHT * _count_loglik(halts, f.distance_m,
+                parts["stations"] = STATIONS_WEIGHT * _count_loglik(halts,
+                                                                    f.distance_m * seen_share(f),
                                                                     row["stations"])
             if best is None or sum(parts.values()) > sum(best.values()):
                 best = parts
@@ -125,13 +127,14 @@ def leg_loglik(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> di
     u = {k: (v if FEATURES[k][0] is None else math.log(v + FEATURES[k][0]))
          for k, v in values.items()}
     shaped = _shape_only(u)
+    seen_m = f.distance_m * seen_share(f)
     out = {}
     for mode, comps in table:
         best, terms = -math.inf, []
         for log_share, rows, stations in comps:
             total = log_share
             if halts is not None:
-                total += STATIONS_WEIGHT * _count_loglik(halts, f.distance_m, stations)
+                total += STATIONS_WEIGHT * _count_loglik(halts, seen_m, stations)
             for k, x in u.items():
                 a, b, s_lo, s_hi, w_logz, w = rows[k]
                 if x < a:

@@ -136,3 +136,11 @@ def test_halts_per_km_are_read_per_km_the_phone_saw():
     # seen), not a commuter train's (0.4 per km ridden); read per km ridden, a train's
     mode, why = _ride_alone(_metro_half_underground(800.0))
     assert mode == "metro", why
+
+
+def test_station_halts_are_expected_over_the_km_the_phone_saw():
+    # four stations 1.2 km apart seen in the 6 km out in the open, then 6 km underground:
+    # four halts are what a metro shows over 6 km seen (a station every 0.7-1.5 km), where
+    # over the 12 km ridden they were a commuter train's count (a station every 1.5-5 km)
+    mode, why = _ride_alone(_metro_half_underground(1200.0))
+    assert mode == "metro", why
