@@ -9,7 +9,7 @@ likelihood that is flat across the modes that could have done it: its confidence
 import math
 
 from carbon.features import DENSE_STEP_S, STATION_HALT_S, TIMED_STEP_S, LegFeatures
-from carbon.mode_params import FEATURES, INFERRED, RANGES, STATIONS_WEIGHT
+from carbon.mode_params import FEATURES, INFERRED, RANGES, SILENT_TRAIN_FACTOR, STATIONS_WEIGHT
 
 _SQRT_2PI_HALF = math.sqrt(2 * math.pi) / 2
 UNSEEN_SHARE = 0.5      # a ride at least half unseen: no halt seen is not "no halt"
@@ -148,6 +148,8 @@ def leg_loglik(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> di
             best = max(best, total)
         out[mode] = best if len(terms) == 1 else \
             best + math.log(sum(math.exp(t - best) for t in terms))
+    if f.silent_share and "train" in out and f.duration_s >= 120:
+        out["train"] += f.silent_share * math.log(SILENT_TRAIN_FACTOR)
     return out
 
 
