@@ -42,7 +42,12 @@ def measurable(f: LegFeatures) -> dict:
     if f.duration_s > 0:
         out["mean"] = f.mean_ms
         out["distance"] = f.distance_m
-    timed = f.median_step_s <= TIMED_STEP_S and f.n_fixes >= 4
+    # Cruising and peak speeds are read where the phone saw the member move: over a ride
+    # it saw nothing of for most of the time (a tunnel), the few steps it did see are the
+    # stations and the walks to the platform, and the tunnel's one long step says how fast
+    # the member went on average (its mean, its headway), not how fast they cruised.
+    silent = f.silent_share is not None and f.silent_share >= UNSEEN_SHARE
+    timed = f.median_step_s <= TIMED_STEP_S and f.n_fixes >= 4 and not silent
     if timed:
         out["cruise"] = f.p85_held_ms
         out["top"] = f.p95_held_ms

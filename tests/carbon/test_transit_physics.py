@@ -175,3 +175,38 @@ def test_a_ride_a_dense_phone_saw_nothing_of_is_underground():
     # a phone that reports every two minutes may just have slept through the same ride
     hop2 = max(split_legs(_silent_ride(12000.0, 12.0, step_s=120)), key=lambda g: g.distance_m)
     assert "silent" not in hop2.features, hop2.features
+
+
+
+def _slow_to_the_platform_then_silent() -> list:
+    """What a Helsinki phone showed of a metro ride (aalto_dev5): a fix every 10 s along
+    2.5 minutes of a slow walk to the platform (0.8 m/s), nothing for 200 s and 1.15 km,
+    one position, nothing for 316 s and 2.6 km, then the standing and shuffling out."""
+    out, t, x = [], T0, 0.0
+    for _ in range(15):
+        t += 10
+        x += 8.0
+        out.append(Fix(t, LAT0, _east(x), 5.0))
+    for dt, dx in ((200, 1150.0), (316, 2600.0)):
+        t += dt
+        x += dx
+        out.append(Fix(t, LAT0, _east(x), 30.0))
+    for _ in range(12):
+        t += 10
+        x += 12.0
+        out.append(Fix(t, LAT0, _east(x), 10.0))
+    return out
+
+
+def test_a_ride_mostly_unseen_is_not_read_by_the_speed_of_what_was_seen():
+    # the walk to the platform, too slow to be a leg of its own, is the only part of the
+    # ride the phone saw moving: its walking pace was the ride's "cruise" (the tunnel's one
+    # long step says how fast the member went on average, not how fast they cruised), and
+    # the ride a car's (car 0.79, metro 0.12 on its own)
+    from carbon.likelihood import posterior
+    from carbon.mode_params import LEG_PRIOR
+    ride = max(split_legs(_slow_to_the_platform_then_silent()), key=lambda g: g.distance_m)
+    assert ride.features.get("silent", 0) >= 0.5 and "cruise" not in ride.features, \
+        ride.features
+    probs = posterior(ride.loglik, LEG_PRIOR)
+    assert max(probs, key=probs.get) == "metro", (probs, ride.features)
