@@ -206,16 +206,6 @@ LINE_MODES = ("bus", "tram", "metro")
 LINE_ABSENT_SHARE = 0.3
 OFF_LINE_FACTOR = 0.1
 ACTIVITY_FACTOR = 3.0
-# A ride through which a phone that reports every few seconds saw nothing at all (no GPS,
-# no network position: carbon.features.SILENT_STEPS) was underground. Metros mostly are
-# (Beijing's ~85 % of its route-km, Paris's and Helsinki's most of theirs in the centre);
-# commuter and regional rail mostly is not (city-centre tunnels and a few long ones,
-# Helsinki's 8 km Ring Rail under the airport among them), and a GNSS receiver still sees
-# the sky through a coach's windows, if worse. The train is x SILENT_TRAIN_FACTOR as
-# likely per whole ride silent (x SILENT_TRAIN_FACTOR ** share over part of it): far milder
-# than the ratio of underground shares, because phones do stop reporting on trains (one
-# of Helsinki's six train rides is a silent hop).
-SILENT_TRAIN_FACTOR = 0.3
 # Modes a trace alone cannot show: a ferry moves like a bus on a causeway or a car along
 # the shore; only knowing where its route runs (a GTFS feed) or the member saying so makes
 # it believable. Their likelihood is multiplied by this unless a route matched.

@@ -138,46 +138,6 @@ def test_halts_per_km_are_read_per_km_the_phone_saw():
     assert mode == "metro", why
 
 
-def test_station_halts_are_expected_over_the_km_the_phone_saw():
-    # four stations 1.2 km apart seen in the 6 km out in the open, then 6 km underground:
-    # four halts are what a metro shows over 6 km seen (a station every 0.7-1.5 km), where
-    # over the 12 km ridden they were a commuter train's count (a station every 1.5-5 km)
-    mode, why = _ride_alone(_metro_half_underground(1200.0))
-    assert mode == "metro", why
-
-
-def _silent_ride(metres: float, speed: float, step_s: int = 3) -> list:
-    """A walk to a station (a fix every `step_s`), nothing at all for a ride of `metres` at
-    `speed` door to door, then the walk out: a GPS logger underground."""
-    out, t = [], T0
-    for k in range(120):                       # 2 minutes of walking in
-        t += step_s
-        out.append(Fix(t, LAT0, _east(1.3 * step_s * k), 8.0))
-    x = 1.3 * step_s * 119
-    t += int(metres / speed)
-    for k in range(120):                       # and out
-        t += step_s
-        out.append(Fix(t, LAT0, _east(x + metres + 1.3 * step_s * k), 8.0))
-    return out
-
-
-def test_a_ride_a_dense_phone_saw_nothing_of_is_underground():
-    # a phone reporting every 3 s loses every signal for 12 km at 12 m/s (43 km/h), then
-    # reports again: no GPS, not even a network position, is a tunnel, which a metro rides
-    # and a commuter train mostly does not; that speed and length alone are a train's as
-    # much as a metro's (on its own: train 0.59, metro 0.40 before; now metro 0.68)
-    from carbon.likelihood import posterior
-    from carbon.mode_params import LEG_PRIOR
-    hop = max(split_legs(_silent_ride(12000.0, 12.0)), key=lambda g: g.distance_m)
-    assert hop.features.get("silent") == 1.0, hop.features
-    probs = posterior(hop.loglik, LEG_PRIOR)
-    assert max(probs, key=probs.get) == "metro", probs
-    # a phone that reports every two minutes may just have slept through the same ride
-    hop2 = max(split_legs(_silent_ride(12000.0, 12.0, step_s=120)), key=lambda g: g.distance_m)
-    assert "silent" not in hop2.features, hop2.features
-
-
-
 def _slow_to_the_platform_then_silent() -> list:
     """What a Helsinki phone showed of a metro ride (aalto_dev5): a fix every 10 s along
     2.5 minutes of a slow walk to the platform (0.8 m/s), nothing for 200 s and 1.15 km,
