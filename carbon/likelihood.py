@@ -104,8 +104,15 @@ def _feature_loglik(name: str, value: float, row: tuple, shape_only: bool = Fals
 def contributions(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> dict:
     """{mode: {feature: weighted log density}} under each mode's best-fitting component
     (plus "component": its log share): what each measurable feature says."""
+    return contributions_of(measurable(f), f.distance_m, ranges, modes)
+
+
+def contributions_of(values: dict, distance_m: float, ranges: dict | None = None,
+                     modes=INFERRED) -> dict:
+    """The same from the measurable features themselves (`values`, as a leg reports them in
+    `Leg.features`; other keys are ignored) and the leg's distance."""
     ranges = ranges or RANGES
-    values = measurable(f)
+    values = {k: v for k, v in values.items() if k in FEATURES or k == "stations"}
     halts = values.pop("stations", None)
     shaped = _shape_only(values)
     out = {}
@@ -116,7 +123,7 @@ def contributions(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) ->
                      for k, v in values.items()}
             parts["component"] = math.log(share)
             if halts is not None:
-                parts["stations"] = STATIONS_WEIGHT * _count_loglik(halts, f.distance_m,
+                parts["stations"] = STATIONS_WEIGHT * _count_loglik(halts, distance_m,
                                                                     row["stations"])
             if best is None or sum(parts.values()) > sum(best.values()):
                 best = parts
