@@ -1,6 +1,7 @@
-"""Why each leg got its mode: the engine's legs of a scenario day or a real day, each beside
-the truth it covers, its probabilities, what it measured, and what every measurable feature
-says under each candidate mode (carbon.likelihood.contributions_of: weighted log densities
+"""Why each leg got its mode, and what each of its features says under each candidate mode.
+
+The engine's legs of a scenario day or a real day, each beside the truth it covers, its
+probabilities, what it measured, and what every measurable feature says under each mode (carbon.likelihood.contributions_of: weighted log densities
 of the mode's best-fitting component, plus the component's log share). The wait at the
 boarding point is shown with them but counts only where the member came to the leg on foot
 (carbon.decode), and the trip's kinds and priors then weigh the modes (Leg.probs).
