@@ -28,6 +28,12 @@ TIMED_STEP_S = 75.0      # windowed speeds mean something at this sampling or fi
 STATION_HALT_S = (15.0, 420.0)
 _CRUISING_MS = 15.0      # ... between stretches at a speed no town traffic keeps
 SPARSE_BLIND_STEP_S = 150.0   # silences still mean something at a fix every 1-2 minutes
+# A phone that reports every few seconds and then nothing at all, not even a network
+# position, for minutes while the member covers kilometres has lost every signal: it is
+# underground (or in flight mode). Counted from this many of its usual steps, and only for
+# a phone stepping DENSE_STEP_S or less (one reporting every minute or two may simply sleep).
+SILENT_STEPS = 10.0
+SILENT_MIN_S = 60.0
 
 
 @dataclass(slots=True)
@@ -56,6 +62,10 @@ class LegFeatures:
     # share of the leg's time the phone could not see the member (moving unobserved, or
     # only network positions): underground (None: the phone samples too sparsely to tell)
     blind_share: float | None = None
+    # share of the leg's time in silences with no fix at all (no network position either)
+    # while moving, at a phone that otherwise reports every few seconds (None: a sparser
+    # phone, whose silences may be sleep)
+    silent_share: float | None = None
     # set by the trip (carbon.legs): standing at the boarding point before this leg
     wait_s: float | None = None
     # time in the halts counted for stops_per_km: the leg's pace while moving is its
@@ -225,6 +235,23 @@ def _blind_share(points: list, median_dt: float, median_acc: float, blind_steps=
     return blind / total if total > 0 else None
 
 
+def _silent_share(points: list, median_dt: float, blind_steps=()):
+    """Share of the time in steps with no fix at all over ground no walker covers, from a
+    phone that usually steps `median_dt` <= DENSE_STEP_S (see SILENT_STEPS). Steps across
+    network positions taken out (`blind_steps`) are not silent: the phone saw something."""
+    total = points[-1].ts - points[0].ts if len(points) > 1 else 0
+    if median_dt > DENSE_STEP_S or total <= 0:
+        return None
+    gap = max(SILENT_MIN_S, SILENT_STEPS * median_dt)
+    silent = 0.0
+    for k, (p, q) in enumerate(zip(points, points[1:])):
+        dt = q.ts - p.ts
+        if dt >= gap and k not in blind_steps and \
+                distance_m(p.lat, p.lon, q.lat, q.lon) > 2.5 * dt:
+            silent += dt
+    return silent / total
+
+
 def bad_accuracy(median_acc: float) -> float:
     """Accuracy beyond which a fix is a network position for this phone (a Wi-Fi or cell
     guess where its GPS usually reports `median_acc`)."""
@@ -263,4 +290,5 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
         sustained_p85_ms=_sustained_p85(points), p85_held_ms=h85, p95_held_ms=h95,
         median_step_s=median_dt, n_fixes=len(points),
         station_halts=_station_halts(points, speeds, distance, median_dt),
-        blind_share=_blind_share(points, median_dt, acc, blind_steps))
+        blind_share=_blind_share(points, median_dt, acc, blind_steps),
+        silent_share=_silent_share(points, median_dt, blind_steps))

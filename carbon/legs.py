@@ -537,6 +537,8 @@ def _ride_lines(runs: list, points: list, context: Context) -> list:
 def _summary(f) -> dict:
     out = {k: round(v, 2) for k, v in measurable(f).items()}
     out["duration"] = round(f.duration_s)
+    if f.silent_share:
+        out["silent"] = round(f.silent_share, 2)
     if f.sustained_p85_ms is not None:
         out["sustained"] = round(f.sustained_p85_ms, 2)
     return out

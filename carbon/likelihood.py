@@ -20,6 +20,24 @@ UNSEEN_SHARE = 0.5      # a ride at least half unseen: no halt seen is not "no h
 # (a car's zero), so there a count of none is no evidence; halts it does see still count.
 METRO_DWELL_MAX_S = 40.0
 DWELL_SEEN_STEP_S = (METRO_DWELL_MAX_S - STATION_HALT_S[0]) / 2
+# Halts are seen only where the phone saw the member: over a ride partly unseen (a tunnel,
+# network positions), the halts counted are those of the seen part, so they are read per
+# km seen, not per km ridden (a metro's four stops seen on the 4 km of a 10 km ride out of
+# its tunnel are a stop every kilometre seen, a metro's spacing, not one every 2.5 km, a
+# commuter train's). Never less than this share of the ride: a blind share is itself an
+# estimate, and a halt or two seen on the last tenth of a ride says little of the rest.
+# Station halts keep their count over the km ridden: read over the km seen (round 8,
+# engine-metro) they made a metro of a dense phone's ride through network positions
+# (scenario metro dense 0.651 -> 0.926), but made public transport surer everywhere, and
+# more connections joined where e-mission's truth ends a trip (docs/engine.md, tried).
+MIN_SEEN_SHARE = 0.2
+
+
+def seen_share(f: LegFeatures) -> float:
+    """The share of the leg the phone saw (1 - its blind share; 1 when not known)."""
+    if f.blind_share is None:
+        return 1.0
+    return max(MIN_SEEN_SHARE, 1.0 - f.blind_share)
 
 
 def measurable(f: LegFeatures) -> dict:
@@ -28,7 +46,12 @@ def measurable(f: LegFeatures) -> dict:
     if f.duration_s > 0:
         out["mean"] = f.mean_ms
         out["distance"] = f.distance_m
-    timed = f.median_step_s <= TIMED_STEP_S and f.n_fixes >= 4
+    # Cruising and peak speeds are read where the phone saw the member move: over a ride
+    # it saw nothing of for most of the time (a tunnel), the few steps it did see are the
+    # stations and the walks to the platform, and the tunnel's one long step says how fast
+    # the member went on average (its mean, its headway), not how fast they cruised.
+    silent = f.silent_share is not None and f.silent_share >= UNSEEN_SHARE
+    timed = f.median_step_s <= TIMED_STEP_S and f.n_fixes >= 4 and not silent
     if timed:
         out["cruise"] = f.p85_held_ms
         out["top"] = f.p95_held_ms
@@ -43,7 +66,7 @@ def measurable(f: LegFeatures) -> dict:
     unseen = f.blind_share is not None and f.blind_share >= UNSEEN_SHARE
     if f.median_step_s <= DENSE_STEP_S and f.distance_m >= 400 and f.n_fixes >= 8 \
             and not (unseen and f.stops_per_km == 0):
-        out["stops"] = f.stops_per_km
+        out["stops"] = f.stops_per_km / seen_share(f)
     if f.station_halts is not None and not ((unseen or f.median_step_s > DWELL_SEEN_STEP_S)
                                             and f.station_halts == 0):
         out["stations"] = f.station_halts
@@ -82,8 +105,15 @@ def _feature_loglik(name: str, value: float, row: tuple, shape_only: bool = Fals
 def contributions(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> dict:
     """{mode: {feature: weighted log density}} under each mode's best-fitting component
     (plus "component": its log share): what each measurable feature says."""
+    return contributions_of(measurable(f), f.distance_m, ranges, modes)
+
+
+def contributions_of(values: dict, distance_m: float, ranges: dict | None = None,
+                     modes=INFERRED) -> dict:
+    """The same from the measurable features themselves (`values`, as a leg reports them in
+    `Leg.features`; other keys are ignored) and the leg's distance."""
     ranges = ranges or RANGES
-    values = measurable(f)
+    values = {k: v for k, v in values.items() if k in FEATURES or k == "stations"}
     halts = values.pop("stations", None)
     shaped = _shape_only(values)
     out = {}
@@ -94,7 +124,7 @@ def contributions(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) ->
                      for k, v in values.items()}
             parts["component"] = math.log(share)
             if halts is not None:
-                parts["stations"] = STATIONS_WEIGHT * _count_loglik(halts, f.distance_m,
+                parts["stations"] = STATIONS_WEIGHT * _count_loglik(halts, distance_m,
                                                                     row["stations"])
             if best is None or sum(parts.values()) > sum(best.values()):
                 best = parts

@@ -93,3 +93,80 @@ def test_a_phone_too_coarse_to_see_a_dwell_counts_no_missing_station():
     assert f30.station_halts == 0 and "stations" not in measurable(f30)
     f10 = _features([f for f in _metro_with_dwells(40) if (f.ts - T0) % 10 == 0])
     assert f10.station_halts and measurable(f10)["stations"] == f10.station_halts
+
+
+
+def _metro_half_underground(spacing_m: float, tunnel_m: float = 6000.0) -> list:
+    """A metro seen by a phone every 10 s out in the open (four stations `spacing_m`
+    apart, 25 s dwells, 20 m/s between them), then underground for `tunnel_m`: network
+    positions every 20 s, claiming 300 m, scattered by up to a kilometre around the line, at
+    a commercial speed of 11 m/s (40 km/h), and the exit seen again on the line (under ten
+    minutes underground: not a hop of its own)."""
+    import random
+    rng = random.Random(7)
+    open_air = [f for f in _metro_with_dwells(25, stations=4, spacing_m=spacing_m)
+                if (f.ts - T0) % 10 == 0]
+    last = open_air[-1]
+    s0 = (last.lon - LON0) * M_PER_DEG * math.cos(math.radians(LAT0))
+    out, t, s = list(open_air), last.ts, s0
+    for k in range(1, int(tunnel_m / 11.0 / 20.0)):
+        t += 20
+        s = s0 + 11.0 * 20 * k
+        out.append(Fix(t, _north(rng.uniform(-1000, 1000)), _east(s + rng.uniform(-1000, 1000)),
+                       300.0))
+    for k in range(6):          # out of the tunnel: braking into the terminus
+        t += 10
+        out.append(Fix(t, LAT0, _east(s0 + tunnel_m + 100.0 * k), 5.0))
+    return out
+
+
+def _ride_alone(points) -> tuple:
+    """The longest leg's most probable mode on its own evidence, and its features."""
+    from carbon.likelihood import posterior
+    from carbon.mode_params import LEG_PRIOR
+    ride = max(split_legs(points), key=lambda g: g.distance_m)
+    assert ride.distance_m > 9000 and ride.features["blind"] > 0.4, ride.features
+    probs = posterior(ride.loglik, LEG_PRIOR)
+    return max(probs, key=probs.get), (probs, ride.features)
+
+
+def test_halts_per_km_are_read_per_km_the_phone_saw():
+    # four halts seen in the 4 km out in the open, a station every 800 m, then 6 km
+    # underground with only network positions: the halts seen are a metro's (1.25 per km
+    # seen), not a commuter train's (0.4 per km ridden); read per km ridden, a train's
+    mode, why = _ride_alone(_metro_half_underground(800.0))
+    assert mode == "metro", why
+
+
+def _slow_to_the_platform_then_silent() -> list:
+    """What a Helsinki phone showed of a metro ride (aalto_dev5): a fix every 10 s along
+    2.5 minutes of a slow walk to the platform (0.8 m/s), nothing for 200 s and 1.15 km,
+    one position, nothing for 316 s and 2.6 km, then the standing and shuffling out."""
+    out, t, x = [], T0, 0.0
+    for _ in range(15):
+        t += 10
+        x += 8.0
+        out.append(Fix(t, LAT0, _east(x), 5.0))
+    for dt, dx in ((200, 1150.0), (316, 2600.0)):
+        t += dt
+        x += dx
+        out.append(Fix(t, LAT0, _east(x), 30.0))
+    for _ in range(12):
+        t += 10
+        x += 12.0
+        out.append(Fix(t, LAT0, _east(x), 10.0))
+    return out
+
+
+def test_a_ride_mostly_unseen_is_not_read_by_the_speed_of_what_was_seen():
+    # the walk to the platform, too slow to be a leg of its own, is the only part of the
+    # ride the phone saw moving: its walking pace was the ride's "cruise" (the tunnel's one
+    # long step says how fast the member went on average, not how fast they cruised), and
+    # the ride a car's (car 0.79, metro 0.12 on its own)
+    from carbon.likelihood import posterior
+    from carbon.mode_params import LEG_PRIOR
+    ride = max(split_legs(_slow_to_the_platform_then_silent()), key=lambda g: g.distance_m)
+    assert ride.features.get("silent", 0) >= 0.5 and "cruise" not in ride.features, \
+        ride.features
+    probs = posterior(ride.loglik, LEG_PRIOR)
+    assert max(probs, key=probs.get) == "metro", (probs, ride.features)
