@@ -169,8 +169,7 @@ def member_places(conn, member_id: int) -> tuple[list, list]:
     (``pipeline.refresh_places``): detection given them would depend on the runs before it
     (a first import has none, the rebuild after it has them; the live path has those
     found so far, a rebuild those of the whole history), so the same fixes would give other
-    stays and trips by when they were computed, and a halt it dissolved can never become
-    the stay that would have made a place there. The member's own places are input, as
+    stays and trips by when they were computed. The member's own places are input, as
     their corrections are: the same for every run."""
     from carbon.places import PLACE_RADIUS_M
     from carbon.geo import distance_m
