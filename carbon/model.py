@@ -74,3 +74,8 @@ class Timeline:
     # trip left it) and too long to be a connection, so nothing before it can change when
     # later fixes arrive. None: recompute from the first fix.
     resume_ts: int | None = None
+    # Where the member's car and bike may be at resume_ts (carbon.vehicles.Parked), as
+    # detection knew it when it reached the first trip after it: the state an update from
+    # resume_ts starts from (Context.parked), so that it decides those trips with the
+    # priors a rebuild gives them. None: not known (no resume point).
+    parked: object = None

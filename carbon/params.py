@@ -45,7 +45,8 @@ class Context:
     tz: a tzinfo for local-time rules (home at night, work in the day); default Europe/Paris.
     corrections: the member's corrections (carbon.corrections.Correction), applied after
         detection so that they survive rebuilds and teach recurring trips.
-    places: the member's places (carbon.places.Place), to name trip ends and infer purposes.
+    places: the member's places (carbon.places.Place), to name trip ends and infer purposes;
+        a stop at one is a stay, never a halt in a ride (carbon.trips._halt_in_ride).
     vehicle: carbon.footprint.MemberSettings; when given, every leg gets its footprint.
     priors: carbon.priors.Priors to use instead of those learned from `corrections`
         (the gateway passes them when it keeps the corrections elsewhere).

@@ -97,22 +97,26 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
         track = [p for p in track if p.ts >= since]
     stays, ranges = segment_track(track, params, anchored=since is not None,
                                   places=tuple(context.places))
-    trips, trip_priors, hand = _trips(track, ranges, stays, params, context, priors, raw)
+    trips, trip_priors, hand, states = _trips(track, ranges, stays, params, context, priors,
+                                              raw)
     stays, trips = join_transfers(stays, trips, priors, context.owned_modes, params,
                                   trip_priors, hand)
-    return Timeline(stays, trips, _resume_ts(stays, trips, params))
+    resume = _resume_ts(stays, trips, params)
+    return Timeline(stays, trips, resume, _parked_at(states, resume))
 
 
 def _trips(track: list, ranges: list, stays: list, params: Params, context: Context,
            priors, raw: list | None = None) -> tuple:
     """The trips in order, each decided knowing where the member's vehicles were left
     (carbon.vehicles); the priors each was decided with, and the vehicles parked at
-    its first fix, for the connections."""
+    its first fix, for the connections; and the states the belief went through
+    ([(a trip's first fix's ts, the belief before it)], then the belief after the last)."""
     parked = waiting = context.parked or vehicles.UNKNOWN
     corrections = vehicles.leg_corrections(_certain(context))
     starts, ends = [s.start_ts for s in stays], [s.end_ts for s in stays]
-    trips, trip_priors, hand = [], {}, {}
+    trips, trip_priors, hand, states = [], {}, {}, []
     for a, b in ranges:
+        states.append((track[a].ts, parked))
         probe = Trip(track[a].ts, track[b].ts, 0.0, [], start=(track[a].lat, track[a].lon),
                      end=(track[b].lat, track[b].lon))
         kinds = vehicles.kinds_at(priors.kinds, parked, vehicles.left(stays, ends, probe),
@@ -130,7 +134,18 @@ def _trips(track: list, ranges: list, stays: list, params: Params, context: Cont
             waiting, parked = parked, vehicles.after(
                 parked, vehicles.corrected(trip, corrections),
                 vehicles.arrived(stays, starts, probe))
-    return trips, trip_priors, hand
+    states.append((None, parked))
+    return trips, trip_priors, hand, states
+
+
+def _parked_at(states: list, ts: int | None):
+    """The belief as detection had it at `ts` (a resume point: a long stay's start, every
+    trip before it over): the one before the first trip starting at or after ts, which
+    every later trip was decided from. The trips detected before ``join_transfers``
+    count, as the filter ran over them, not the joined ones a store keeps."""
+    if ts is None:
+        return None
+    return next(parked for start, parked in states if start is None or start >= ts)
 
 
 def _certain(context: Context) -> tuple:
@@ -202,13 +217,21 @@ def extend_stay(prev: Timeline, fix, params: Params = DEFAULT_PARAMS) -> bool:
 def update_timeline(prev: Timeline, points_since, params: Params = DEFAULT_PARAMS,
                     context: Context | None = None, since: int | None = None) -> Timeline:
     """prev with everything from `since` (default prev.resume_ts) recomputed from points_since,
-    which must hold every fix with ts >= since - CONTEXT_S (older ones are ignored)."""
+    which must hold every fix with ts >= since - CONTEXT_S (older ones are ignored). From
+    prev.resume_ts, the trips are decided from prev.parked, where detection believed the
+    vehicles were there (a caller whose leg corrections before it changed since passes
+    Context.parked instead, or rebuilds); from elsewhere, from a belief read back from
+    prev's trips."""
     context = context or Context()
     since = prev.resume_ts if since is None else since
     if since is None:
         return build_timeline(points_since, params, context)
     before = [t for t in prev.trips if t.start_ts < since]
-    if before and context.parked is None:   # where the vehicles were left, as a rebuild knows
+    if context.parked is None and prev.parked is not None and since == prev.resume_ts:
+        # where the vehicles were left, as the detection that found the resume point knew
+        # it: what a rebuild from the first fix knows there
+        context = replace(context, parked=prev.parked)
+    elif before and context.parked is None:   # else read back from the trips (an estimate)
         context = replace(context, parked=vehicles.from_trips(
             before, [s for s in prev.stays if s.start_ts <= since],
             corrections=_certain(context)))
@@ -216,4 +239,5 @@ def update_timeline(prev: Timeline, points_since, params: Params = DEFAULT_PARAM
     stays = [s for s in prev.stays if s.start_ts < since] + fresh.stays
     trips = before + fresh.trips
     resume = fresh.resume_ts if fresh.resume_ts is not None else since
-    return _finish(Timeline(stays, trips, resume), context)
+    parked = fresh.parked if fresh.resume_ts is not None else context.parked
+    return _finish(Timeline(stays, trips, resume, parked), context)

@@ -22,7 +22,10 @@ its probability, the earlier decisions marginalised (a forward filter: the prior
 trip given every trip before it). A 10 km train ride that reads 0.7 as a car does not move
 the car for certain, and the member's real drives later keep most of their prior. Pure and
 deterministic: a rebuild and an incremental update agree when the update starts from the
-same state (`carbon.Context.parked`, or the trips before it).
+same state: the one detection had at the resume point (`carbon.Timeline.parked`, which
+`update_timeline` and the gateway's pipeline_state keep, handed back as
+`carbon.Context.parked`). Read back from the trips before it (`from_trips`), it is only an
+estimate: those are the trips as joined and decided again, not the ones the filter ran over.
 """
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace

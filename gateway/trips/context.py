@@ -40,7 +40,8 @@ class MemberContext:
     index, the time zone) and what is applied after detection (places, corrections, vehicle
     settings for footprints), kept apart so that the engine's own guess is stored first."""
 
-    detect: Context                      # what detection itself uses (vehicles, transit)
+    detect: Context                      # what detection itself uses (vehicles, transit,
+    #                                      the member's own places)
     vehicle: MemberSettings
     tz: object
     places: list = field(default_factory=list)
@@ -83,11 +84,13 @@ def load(store, member_id: int) -> MemberContext:
     from .transit import transit_index
     corrections = load_corrections(conn, member_id)
     # the member's corrections teach detection itself (their speeds, the modes they use),
-    # and a corrected leg is certain about where it left the car or the bike
+    # and a corrected leg is certain about where it left the car or the bike; the places
+    # the member named tell a stop there from a halt in a ride (carbon.trips._halt_in_ride)
+    own, places = member_places(conn, member_id)
     detect = Context(owned_modes=frozenset(mine.get("owns", ())), transit=transit_index(store),
-                     tz=tz, priors=learn_priors(corrections), certain=corrections)
-    return MemberContext(detect, vehicle, tz, effective_places(conn, member_id), corrections,
-                         load_edits(conn, member_id))
+                     tz=tz, priors=learn_priors(corrections), certain=corrections,
+                     places=tuple(own))
+    return MemberContext(detect, vehicle, tz, places, corrections, load_edits(conn, member_id))
 
 
 def _zone(name: str):
@@ -154,6 +157,20 @@ def shape(stays: list, trips: list, mc: MemberContext) -> tuple[list, list]:
 def effective_places(conn, member_id: int) -> list:
     """The member's own places, then detected ones that are not near one of theirs; a label
     the member gave (home, work) is taken away from any detected place."""
+    return member_places(conn, member_id)[1]
+
+
+def member_places(conn, member_id: int) -> tuple[list, list]:
+    """(the places the member named or merged, the effective places: those, then the
+    detected ones as ``effective_places`` says).
+
+    Detection reads only the first (``MemberContext.detect.places``). The detected places
+    are the engine's own output, found from the stays a previous run stored
+    (``pipeline.refresh_places``): detection given them would depend on the runs before it
+    (a first import has none, the rebuild after it has them; the live path has those
+    found so far, a rebuild those of the whole history), so the same fixes would give other
+    stays and trips by when they were computed. The member's own places are input, as
+    their corrections are: the same for every run."""
     from carbon.places import PLACE_RADIUS_M
     from carbon.geo import distance_m
     rows = conn.execute("SELECT * FROM places WHERE member_id = ? ORDER BY source DESC, id",
@@ -170,7 +187,7 @@ def effective_places(conn, member_id: int) -> list:
         if p.label in taken:
             p.label = None
         out.append(p)
-    return out
+    return mine, out
 
 
 def _merged(rows) -> list:

@@ -12,6 +12,13 @@ Incremental contract (carbon/timeline.py), as the gateway applies it:
 * `rebuild_member` recomputes everything from the first stored fix (rows older than that,
   whose fixes retention deleted, are kept).
 
+Where the member's vehicles are at the resume point (carbon.vehicles) is the engine's own
+output (`Timeline.parked`), kept with `resume_ts` in pipeline_state: the next run, and the
+next month of a rebuild, decide the trips after it from the same belief a rebuild from the
+first fix has there, so the live path stores the rebuild's modes and confidences. Without
+one (a window recomputed inside the history, a leg corrected before the resume point, a
+store older than m0013) it is read back from the stored trips (`rows.parked_before`).
+
 Fixes are read a month at a time and only the fixes after the latest resume point are
 carried over, so memory stays bounded by about a month of one member's fixes. Each month
 is written in one transaction (a long rebuild never holds the write lock for long: the
@@ -20,6 +27,7 @@ applied after detection each time, so it survives every rebuild.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -27,7 +35,7 @@ import time
 from dataclasses import dataclass, replace
 from itertools import starmap
 
-from carbon import DEFAULT_PARAMS
+from carbon import DEFAULT_PARAMS, vehicles
 from carbon.factors import CURRENT_VERSION
 from carbon.model import Timeline
 from carbon.places import find_places
@@ -73,6 +81,41 @@ def _save_state(conn, member_id: int, **values) -> None:
     values["updated_ts"] = int(time.time())
     conn.execute(f"UPDATE pipeline_state SET {', '.join(k + ' = ?' for k in values)} "
                  "WHERE member_id = ?", (*values.values(), member_id))
+
+
+def _vehicles_json(parked, at: int | None, mc) -> str | None:
+    """The engine's belief of where the member's vehicles are at the resume point `at`
+    (``Timeline.parked``), for pipeline_state.parked: kept with the resume point so that the
+    next run starts from what detection knew there, as a rebuild does, instead of reading
+    it back from the stored trips (which are joined and decided again: other trips)."""
+    if parked is None or at is None:
+        return None
+    # compact: the row is rewritten by every live run (~350 bytes for four spots a vehicle)
+    return json.dumps({"at": at, "corrections": _corrections_key(mc, at),
+                       "car": parked.car, "bike": parked.bike}, separators=(",", ":"))
+
+
+def _stored_vehicles(state: dict | None, since: int | None, mc):
+    """The belief stored with the resume point `since`, or None (none stored, another
+    point, or a leg correction before it since: then it is read back from the stored
+    trips, where that correction is certain)."""
+    text = state.get("parked") if state and since is not None else None
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        if data["at"] != since or data["corrections"] != _corrections_key(mc, since):
+            return None
+        return vehicles.Parked(tuple(map(tuple, data["car"])), tuple(map(tuple, data["bike"])))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _corrections_key(mc, at: int) -> str:
+    """What the member's leg corrections before `at` were when the belief was computed."""
+    seen = [(c.start_ts, c.end_ts, c.value, c.created_ts)
+            for c in vehicles.leg_corrections(mc.detect.certain) if c.start_ts < at]
+    return hashlib.sha256(repr(seen).encode()).hexdigest()[:16]
 
 
 def _resume_point(conn, member_id: int, state: dict | None) -> int | None:
@@ -164,8 +207,9 @@ def _count(conn, member_id: int, lo: int, hi: int) -> int:
 # ----- detection and storing
 
 def _detect(window: list, since: int | None, mc, parked=None) -> Timeline:
-    """`parked`: where the member's car and bike were left before `since` (read from the
-    trips stored before it: what a rebuild from the first fix knows there, carbon.vehicles)."""
+    """`parked`: where the member's car and bike were left before `since` (carbon.vehicles:
+    the engine's own belief there, ``Timeline.parked``, kept from the run that found
+    `since`, else read back from the trips stored before it)."""
     if since is None:
         return build_timeline(window, DEFAULT_PARAMS, mc.detect)
     detect = replace(mc.detect, parked=parked)
@@ -223,10 +267,12 @@ class Hold:
 
 def _recompute(store, member_id: int, since, until, mc, progress=None,
                last_fix_id: int | None = None, hold: Hold | None = None,
-               months=_months) -> tuple:
+               months=_months, parked=None) -> tuple:
     """Detect and store from `since` (a long stay's start; None: the first fix) up to the
-    long stay starting at until[0] (None: the end). Returns (resume_ts, to_the_end, held):
-    the new resume point is only known when the recomputation ran to the end. With
+    long stay starting at until[0] (None: the end). `parked`: the engine's belief of where
+    the vehicles were at `since` (None: read back from the stored trips). Returns
+    (resume_ts, to_the_end, vehicles, held): the new resume point, and the belief there
+    (pipeline_state.parked), are only known when the recomputation ran to the end. With
     ``last_fix_id``, the state that outcome makes is saved in the last write's commit,
     unless ``hold`` held that write back (held: True)."""
     def state_of(outcome: tuple) -> dict | None:
@@ -237,16 +283,21 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
     last = HI if until is None else until[1] + CONTEXT_S
     total, done = _count(conn, member_id, first, last), 0
     written = _rebuild_floor(conn, member_id) if since is None else since  # rows before: final
-    resume, carry, tl, chunk_since = since, [], None, since
+    resume, carry, tl, chunk_since, chunk_parked = since, [], None, since, parked
     for chunk in months(conn, member_id, first, last):
         window = carry + chunk
         done += len(chunk)
         chunk_since = resume
-        parked = None if resume is None else parked_before(conn, member_id, resume)
+        if resume is not None and parked is None:
+            parked = parked_before(conn, member_id, resume)
+        chunk_parked = parked
         tl = _detect(window, resume, mc, parked)
         cut = tl.resume_ts
+        # the next month starts from the belief detection had at the cut (a forced cut,
+        # inside the movement, has none: read back)
+        parked = tl.parked
         if _carried(window, cut) > MAX_CARRY:
-            cut = _forced_cut(tl, window)
+            cut, parked = _forced_cut(tl, window), None
             log.warning("member %d: %d fixes since the last long stay; cutting the timeline at %d "
                         "to bound memory", member_id, len(window), cut)
         final = cut if cut is not None else written
@@ -263,23 +314,25 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
         if progress:
             progress(done, total)
     if tl is None:          # no fixes left in the range (an erasure): nothing derived either
-        outcome = None, until is None
+        outcome = None, until is None, None
         _store(store, member_id, written, HI if until is None else until[0], Timeline(), mc,
                state_of(outcome))
         return (*outcome, False)
     if until is None:
-        outcome = tl.resume_ts, True
+        outcome = tl.resume_ts, True, _vehicles_json(tl.parked, tl.resume_ts, mc)
         stored = _store(store, member_id, written, HI, tl, mc, state_of(outcome), hold)
         return (*outcome, not stored)
     if any(s.start_ts == until[0] for s in tl.stays) or written == until[0]:
-        outcome = None, False
+        # the trips before the resume point changed: the belief stored there, computed
+        # from the ones before, no longer holds (read back from the stored trips next time)
+        outcome = None, False, None
         _store(store, member_id, written, until[0], tl, mc, state_of(outcome))
         return (*outcome, False)
     # The batch changed the stay the window was to end at: carry on to the end instead.
     log.info("member %d: the window ending at %d changed its last stay; recomputing to the "
              "end", member_id, until[0])
     return _recompute(store, member_id, chunk_since, None, mc, progress, last_fix_id, hold,
-                      months)
+                      months, chunk_parked)
 
 
 def _forced_cut(tl, window) -> int:
@@ -311,8 +364,8 @@ def _rebuild_floor(conn, member_id: int) -> int:
 
 
 def _state_values(outcome: tuple, last_fix_id=None) -> dict:
-    resume, to_the_end = outcome
-    values = {"resume_ts": resume} if to_the_end else {}
+    resume, to_the_end, parked = outcome
+    values = {"resume_ts": resume, "parked": parked} if to_the_end else {"parked": None}
     if last_fix_id is not None:
         values["last_fix_id"] = last_fix_id
     return values
@@ -345,7 +398,7 @@ def _rebuild(store, member_id: int, progress=None) -> dict:
     with store.transaction() as c:
         _save_state(c, member_id)
     mc = member_context.load(store, member_id)
-    outcome = _recompute(store, member_id, None, None, mc, progress)[:2]
+    outcome = _recompute(store, member_id, None, None, mc, progress)[:3]
     result = _finish_rebuild(store, member_id, outcome, mc, max_id, older)
     if older:
         log.info("member %d: %d legs moved to factor table %s (from %s)", member_id,
@@ -376,7 +429,7 @@ def follow_import(store, member_id: int, feed, progress=None) -> dict:
         # were read: a live fix committed while they were being computed stays unseen (the
         # next run computes it), as ``_rebuild`` reads its ``max_id`` before it starts.
         feed.on_end = lambda: _max_fix_id(conn)
-        outcome = _recompute(store, member_id, None, None, mc, progress, months=months)[:2]
+        outcome = _recompute(store, member_id, None, None, mc, progress, months=months)[:3]
         max_id = feed.at_end if feed.at_end is not None else _max_fix_id(conn)
         return _finish_rebuild(store, member_id, outcome, mc, max_id, older)
 
@@ -428,7 +481,8 @@ def process_range(store, member_id: int, start_ts: int, end_ts: int, progress=No
         resume = _resume_point(conn, member_id, state)
         since, until = _window(conn, member_id, int(start_ts), int(end_ts), resume)
         mc = member_context.load(store, member_id)
-        outcome = _recompute(store, member_id, since, until, mc, progress)[:2]
+        outcome = _recompute(store, member_id, since, until, mc, progress,
+                             parked=_stored_vehicles(state, since, mc))[:3]
         # When every fix added since the live path last ran lies in this range, it need not
         # look at them again.
         outside = conn.execute("SELECT 1 FROM fixes WHERE id > ? AND id <= ? AND +member_id = ? "
@@ -466,7 +520,7 @@ def process_new(store, member_id: int, hold_s: float = 0) -> int:
         mc = member_context.load(store, member_id)
         hold = Hold(state["updated_ts"], hold_s, state["resume_ts"]) if hold_s > 0 else None
         *outcome, held = _recompute(store, member_id, since, until, mc, last_fix_id=max_id,
-                                    hold=hold)
+                                    hold=hold, parked=_stored_vehicles(state, since, mc))
         if not held:
             _after(store, member_id, tuple(outcome), mc, max_id, state_saved=True)
         return n

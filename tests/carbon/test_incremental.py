@@ -26,6 +26,26 @@ def test_fix_by_fix_updates_give_the_full_rebuild():
     assert updates > 10          # most updates were incremental, not rebuilds
 
 
+def test_updates_decide_every_leg_as_the_rebuild_does():
+    """Each update starts from the belief of where the vehicles are that the detection
+    which found its resume point had (Timeline.parked), not one read back from the trips
+    before it (joined and decided again: other trips): every leg gets the rebuild's
+    probabilities, so the same confidence (before, 4 of these 14 trips differed)."""
+    points = _points()
+    full = build_timeline(points)
+    cut = len(points) // 3
+    tl = build_timeline(points[:cut])
+    for k in range(cut, len(points), 97):
+        since = tl.resume_ts
+        tl = update_timeline(tl, [p for p in points[:k + 97] if since is None or p.ts >= since - CONTEXT_S])
+        assert tl.parked is not None or tl.resume_ts is None
+    def decided(timeline):
+        return [(t.start_ts, [(l.mode, l.confidence, l.probs) for l in t.legs])
+                for t in timeline.trips]
+    assert decided(tl) == decided(full)
+    assert any(l.confidence < 0.9 for t in full.trips for l in t.legs)
+
+
 def test_late_batch_recomputes_its_window():
     points = _points()
     full = build_timeline(points)
