@@ -168,3 +168,16 @@ def test_a_steady_cyclist_at_a_congested_bus_average_speed_is_no_vehicle():
         seconds, _metres, seen = _ride(seed, "bike")
         unmotorised = sum(s for m, s in seen.items() if m in ("walk", "run", "bike", "e-bike"))
         assert unmotorised >= 0.95 * seconds, (seed, _BUS_AVERAGE[seed], seen)
+
+
+def test_a_slow_stretch_after_a_bus_with_a_walk_after_it_is_no_bus_queue():
+    """A bus queuing lies between two legs of that bus (carbon.decode's queue state). Each
+    leg decided on its own belief could call a slow stretch the bus queuing while the leg
+    after it is decided a walk: the member walked off the bus, and the stretch is a walk."""
+    from carbon.decode import VEHICLE_OF, decode
+    bus = {"car": -12.0, "bus": -2.0, "walk": -12.0}
+    slow = {"car": -12.0, "bus": -12.0, "walk": -12.0}
+    on_foot = {"car": -8.0, "bus": -8.0, "walk": 0.0}
+    modes, _ = decode([bus, slow, on_foot], queues=[None, -3.0, None])
+    assert modes[0] == "bus" and modes[2] == "walk", modes
+    assert modes[1] not in VEHICLE_OF, modes
