@@ -83,11 +83,13 @@ def _noise(rows: list, rms_m: float, rng, tau_s: float | None = None,
             pass    # a cached position re-reported: the same measurement, the same error
         elif tau_s is None or last is None:
             east, north = rng.gauss(0, sigma), rng.gauss(0, sigma)
+            last = ts
         else:                                # Gauss-Markov: the error wanders, stationary
+            # (over the time since the error was last drawn: a repeat drew none)
             a = math.exp(-max(ts - last, 0.0) / tau_s)
             b = sigma * math.sqrt(1 - a * a)
             east, north = a * east + rng.gauss(0, b), a * north + rng.gauss(0, b)
-        last = ts
+            last = ts
         seen = (r["lat"], r["lon"])
         lat = float(r["lat"])
         r = dict(r)

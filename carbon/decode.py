@@ -51,9 +51,10 @@ def base_mode(mode: str) -> str:
 def transition(prev: str, mode: str) -> float:
     """log factor for `mode` right after `prev`: free through a walk, penalised from one
     vehicle straight into another, and for the same mode twice (joined afterwards); a
-    queue state only from its vehicle and back into it."""
+    queue state only from its vehicle (at the odds of a jam to a change,
+    mode_params.QUEUE_SHARE) and back into it."""
     if mode in VEHICLE_OF:
-        return 0.0 if prev == VEHICLE_OF[mode] else NEG
+        return _QUEUE_IN if prev == VEHICLE_OF[mode] else NEG
     if prev in VEHICLE_OF:
         return 0.0 if mode == VEHICLE_OF[prev] else NEG
     if prev == mode:
@@ -63,6 +64,7 @@ def transition(prev: str, mode: str) -> float:
     return _OTHER
 
 
+_QUEUE_IN = math.log(mp.QUEUE_SHARE / (1.0 - mp.QUEUE_SHARE))   # against the walk's 1
 _PRUNE = 20.0   # a mode this many log units below the leg's best never matters
 
 
@@ -71,8 +73,9 @@ def _emissions(legs_loglik: list, kind: dict, queues: list | None = None) -> lis
     modes hopelessly below the leg's best are left out, which keeps decoding cheap).
     `queues`: per leg, its log likelihood as a vehicle queuing (or None), which a queue
     state of each vehicle the kind allows (and the leg's envelope) takes with the share of
-    a walk in that kind: a slow stretch between two rides is a priori as likely the
-    vehicle queuing as the member walking, and its measures and the wait after it decide."""
+    a walk in that kind, and the transition into it QUEUE_SHARE / (1 - QUEUE_SHARE) of the
+    walk's (`transition`, mode_params.QUEUE_SHARE: the share of slow stretches between two
+    rides of the vehicle that are jams); its measures and the wait after it decide."""
     logp = _log_weights(kind)
     out = []
     for k, ll in enumerate(legs_loglik):
@@ -120,8 +123,8 @@ def _marginals(em: list, waits: list) -> tuple:
             return transition(p, m)
         if p == "walk" != m:
             return transition(p, m) + w.get(m, 0.0)
-        if p in VEHICLE_OF:
-            return transition(p, m) + w.get("queue", 0.0)
+        if p in VEHICLE_OF:     # a queue moving on (a state's own reading, if it has one)
+            return transition(p, m) + w.get(p, w.get("queue", 0.0))
         return transition(p, m)
     # a queue state lies between two legs of its vehicle: never a trip's first or last leg
     fwd = [{m: (NEG if m in VEHICLE_OF else e) for m, e in em[0].items()}]
@@ -202,6 +205,21 @@ def _state(mode: str, row: dict, em_row: dict) -> str:
     return mode
 
 
+def _unqueued(modes: list, mixed: list, em_rows: list) -> None:
+    """A leg decided as a queue state whose decided neighbours are not both its vehicle
+    takes its best mode outside the queue states (each leg decided on its own marginals can
+    leave a crawl with no ride of its vehicle on one side, which the model never allows)."""
+    for k, mode in enumerate(modes):
+        vehicle = VEHICLE_OF.get(mode)
+        if vehicle is None:
+            continue
+        if 0 < k < len(modes) - 1 and base_mode(modes[k - 1]) == vehicle == modes[k + 1]:
+            continue
+        options = [m for m in em_rows[k] if m not in VEHICLE_OF]
+        if options:
+            modes[k] = most_probable(mixed[k], options)
+
+
 def most_probable(probs: dict, allowed=None) -> str:
     """The most probable of a leg's modes (among `allowed`, if given)."""
     options = list(allowed if allowed is not None else probs)
@@ -216,6 +234,7 @@ def _best_modes(mixed: list, rows: dict, evidence: dict, weights: list) -> list:
     for name in sorted(evidence, key=evidence.get, reverse=True):
         modes = [_state(most_probable(frow, dict.fromkeys(base_mode(m) for m in em_row)), row, em_row)
                  for row, frow, em_row in zip(mixed, folded, rows[name])]
+        _unqueued(modes, mixed, rows[name])
         score = round(sum(w * frow.get(base_mode(m), 0.0)
                           for w, frow, m in zip(weights, folded, modes)), 9)
         if best_score is None or score > best_score:

@@ -465,6 +465,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     f = leg_features(seg, speeds[a:b], dists[a:b], trip_acc, trip_dt, blind_steps)
     _off_the_zigzag(f, points, speeds, a, b)
     loglik = leg_loglik(f, ranges)
+    # read off the measures alone, before `_evidence` below moves the modes' likelihoods
     queue_ll = queue_loglik(f, loglik["walk"], ranges) if "walk" in loglik else None
     waited = None
     if boarded:
@@ -512,6 +513,8 @@ def _off_the_zigzag(f, points, speeds, a: int, b: int) -> None:
         return
     windowed = sum(v * (points[k + 1].ts - points[k].ts) for k, v in zip(range(a, b), speeds[a:b]))
     if 0.0 < windowed and f.distance_m > ZIGZAG_RATIO * windowed:
+        # the halts per km on the same distance (features.leg_features: over 50 m at least)
+        f.stops_per_km *= max(f.distance_m, 50.0) / max(windowed, 50.0)
         f.distance_m = windowed
         f.mean_ms = windowed / f.duration_s
 

@@ -243,8 +243,9 @@ def posterior(loglik: dict, prior: dict) -> dict:
 
 def queue_loglik(f: LegFeatures, walk_loglik: float, ranges: dict | None = None) -> float:
     """log likelihood of the leg as a road vehicle queuing (mode_params.QUEUE), on the same
-    footing as its walk's: the walk's own log likelihood (with whatever else moved it),
-    plus how much likelier the queue makes what was measured than a transfer walk does, on
+    footing as its walk's: the walk's log likelihood from the leg's measures (`walk_loglik`
+    as carbon.legs passes it, before `_evidence` adds a feed's line or the phone's
+    activity: neither reaches this state), plus how much likelier the queue makes what was measured than a transfer walk does, on
     the features both read, on its length (a transfer is short), and on the pace while
     moving where the halts can be seen (a walker keeps walking pace between crossings, a
     queue moves in bursts)."""

@@ -246,13 +246,29 @@ ACCESS_PRIVATE = ("car", "bike", "e-bike")
 # * between halts it moves in bursts (to 15-25 km/h, 4-7 m/s, before the next queue), so
 #   where the sampling shows them its cruise and peaks reach beyond any walker's (Bohannon
 #   1997: 2.5 m/s at most), and it halts far more often than a walker (a halt every 20-250
-#   m in a queue, against a pedestrian's crossings every 100-300 m, half of them red);
+#   m in a queue, 4-50 per km, QUEUE's "stops" range with its soft lower edge at 3, against a pedestrian's crossings every 100-300 m, half of them red);
 # * each halt lasts a red phase, a signal cycle at most (queued vehicles restart within
 #   60-120 s: HCM; QUEUE's "wait", 0-60 s with a sharp tail, is the standing before it
 #   moves on), so the vehicle moves on after seconds to two minutes, where a rider changing
 #   to another bus waits for it (half a headway on average, 2-7 minutes at 5-15 minute
 #   headways, TCQSM; riders arrive at random at headways under ~12 minutes).
 QUEUE_MODES = ("bus", "tram")
+# A slow stretch between two rides of a bus (tram) is either a change (the member got off,
+# walked, waited, boarded again) or the vehicle in a jam; QUEUE_SHARE is the share of such
+# stretches that are jams, the prior split between the vehicle's queue state and the walk
+# (carbon.decode). The walk keeps the weight it has after any vehicle (riders change off a
+# bus as often as off a metro), so the queue state takes QUEUE_SHARE / (1 - QUEUE_SHARE)
+# of it: a bus is followed by a slow stretch more often than a metro or a train, whose
+# rights of way never crawl at walking pace, because it also jams. 0.5: as often a jam as
+# a change. Both are of the same order per urban bus ride: a change on ~0.3-0.4 of public
+# transport journeys (1.3-1.4 boardings per journey in European travel surveys, HSL's
+# among them), about half of them to the same mode; signal and congestion delay 10-20 %
+# of a bus's running time in city traffic (TCQSM 3rd ed. ch. 6), part of it at walking
+# pace for a minute or more at saturated junctions. Sharing the walk's own weight instead
+# (a bus followed by a slow stretch no more often than a metro) was measured and not kept
+# (docs/engine.md, round 8, queue-fix). Cars and bikes also crawl and have no queue state:
+# against them the bus and the tram keep an edge at a slow stretch (a known weakness).
+QUEUE_SHARE = 0.5
 QUEUE = _r(mean=(0.3, 2.5, 0.4, 0.15), cruise=(0.8, 7.0, 0.4, 0.2), top=(1.0, 9.0, 0.4, 0.2),
            sustained=(0.5, 3.5, 0.4, 0.2), stops=(3.0, 50.0, 0.5, 0.4),
            blind=_ROAD_BLIND, wait=(0.0, 60.0, 1.0, 0.3), distance=(30.0, 5000.0, 1.0, 0.5),

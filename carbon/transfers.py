@@ -14,7 +14,8 @@ from dataclasses import replace
 from carbon.assign import FOOT_MODES, decide, join_same_mode
 from carbon.geo import distance_m
 from carbon.likelihood import wait_loglik
-from carbon.mode_params import ACCESS_PRIVATE, ACCESS_WALK_FACTOR, ACCESS_WALK_M, PUBLIC
+from carbon.mode_params import (ACCESS_PRIVATE, ACCESS_WALK_FACTOR, ACCESS_WALK_M, PUBLIC,
+                                QUEUE_MODES, QUEUE_RANGES)
 from carbon.model import Leg, Stay, Trip
 from carbon.params import DEFAULT_PARAMS, Params
 from carbon.vehicles import CAR_MODES, CYCLE_MODES
@@ -84,6 +85,18 @@ def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
         return None
     indoors = _indoors(stay, after.legs[k])
     boarded = _with_wait(after.legs[k], wait, priors.ranges, indoors)
+    if k == 0:
+        # A trip's first leg is never "boarded" (carbon.legs), so it brings no wait to read
+        # on the path where the stop was the vehicle queuing (carbon.decode's queue state:
+        # the before trip's last slow stretch a crawl, the same vehicle on after it). The
+        # stop's minutes are read there as a queue's halt, seconds to a signal cycle
+        # (mode_params.QUEUE), in place of the wait for a service `_with_wait` read for
+        # every path: a queue state reads its own, keyed by its name (decode.step).
+        standing = wait_loglik(wait, QUEUE_RANGES, ("queue",))["queue"]
+        service = {m: boarded.loglik[m] - (after.legs[k].loglik or {}).get(m, 0.0)
+                   for m in QUEUE_MODES if m in (boarded.loglik or {})}
+        boarded.wait_loglik = dict(boarded.wait_loglik or {}, **{
+            m + "~queue": standing - v for m, v in service.items()})
     if k == 0 and not indoors:
         # the walk into a stop at the kerb or the pier led to the boarded leg, not to a
         # parked car; one into a building led to a shop or a station, which says nothing

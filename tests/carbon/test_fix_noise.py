@@ -5,7 +5,6 @@ fix where its original was (bench/robustness.py)."""
 import math
 import os
 import random
-import sys
 
 from carbon.fix import Fix
 from carbon.speeds import jitter_m
@@ -82,11 +81,11 @@ def test_a_walk_seen_every_second_by_a_phone_that_under_reports_is_a_walk():
         assert legs[0].distance_m < 1.3 * 1.3 * 900, seed
 
 
-def test_the_degraded_days_keep_a_repeated_fix_where_its_original_is():
+def test_the_degraded_days_keep_a_repeated_fix_where_its_original_is(monkeypatch):
     """A phone re-reports its cached position identically (carbon.cleaning.drop_stale):
     one measurement, one error. The bench's noise moves both copies alike, so a repeat
     stays a repeat instead of a jump of tens of metres in a few seconds."""
-    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    monkeypatch.syspath_prepend(os.path.join(ROOT, "bench"))
     import robustness
     rows = [{"ts": str(T0 + k * 10), "lat": "46.16", "lon": "-1.15", "acc": "8"} for k in range(3)]
     rows += [{"ts": str(T0 + 30 + k * 10), "lat": repr(46.16 + 0.001 * (k + 1)), "lon": "-1.15",

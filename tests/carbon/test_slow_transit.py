@@ -168,3 +168,40 @@ def test_a_steady_cyclist_at_a_congested_bus_average_speed_is_no_vehicle():
         seconds, _metres, seen = _ride(seed, "bike")
         unmotorised = sum(s for m, s in seen.items() if m in ("walk", "run", "bike", "e-bike"))
         assert unmotorised >= 0.95 * seconds, (seed, _BUS_AVERAGE[seed], seen)
+
+
+def test_a_slow_stretch_after_a_bus_with_a_walk_after_it_is_no_bus_queue():
+    """A bus queuing lies between two legs of that bus (carbon.decode's queue state). Each
+    leg decided on its own belief could call a slow stretch the bus queuing while the leg
+    after it is decided a walk: the member walked off the bus, and the stretch is a walk."""
+    from carbon.decode import VEHICLE_OF, decode
+    bus = {"car": -12.0, "bus": -2.0, "walk": -12.0}
+    slow = {"car": -12.0, "bus": -12.0, "walk": -12.0}
+    on_foot = {"car": -8.0, "bus": -8.0, "walk": 0.0}
+    modes, _ = decode([bus, slow, on_foot], queues=[None, -3.0, None])
+    assert modes[0] == "bus" and modes[2] == "walk", modes
+    assert modes[1] not in VEHICLE_OF, modes
+
+
+def _leg(a, b, metres, loglik, queue=None):
+    from carbon.model import Leg
+    return Leg(a, b, metres, "unknown", 0.0, n_points=(b - a) // 10, features={"acc": 8.0},
+               loglik=dict(loglik), queue_loglik=queue)
+
+
+def test_a_stop_of_minutes_between_two_bus_trips_is_no_bus_queue():
+    """Two trips decided as one across a stop (carbon.transfers.connection): a bus ride
+    ending in a slow stretch, five minutes standing, a bus ride. A queue's halt lasts
+    seconds to a signal cycle; five minutes at a stop is the member waiting for the next
+    bus, so the slow stretch before it is a walk to that stop, not the first bus queuing."""
+    from carbon.model import Stay, Trip
+    from carbon.priors import DEFAULT
+    from carbon.transfers import connection
+    ride = {"bus": 0.0, "tram": -3.0, "car": -4.0, "walk": -40.0, "bike": -12.0}
+    slow = {"walk": -3.0, "bus": -25.0, "tram": -25.0, "car": -25.0, "bike": -8.0}
+    before = Trip(0, 900, 4300.0, [_leg(0, 600, 4000.0, ride), _leg(600, 900, 300.0, slow, -2.5)])
+    stop = Stay(900, 1200, 60.17, 24.94, 30, acc=8.0)
+    after = Trip(1200, 1800, 4000.0, [_leg(1200, 1800, 4000.0, ride)])
+    legs = connection(before, stop, after, DEFAULT, frozenset())
+    assert legs is not None
+    assert [leg.mode for leg in legs] == ["bus", "walk", "bus"], [(g.mode, g.probs) for g in legs]
