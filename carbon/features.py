@@ -5,6 +5,7 @@ measured at this sampling is None (a phone reporting every 5 minutes says nothin
 halts at bus stops), and the mode model then ignores it instead of reading noise.
 """
 from dataclasses import dataclass
+from operator import sub
 
 from carbon.geo import distance_m
 from carbon.speeds import path_metres
@@ -268,14 +269,17 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
     """Features of fixes points[0..n] whose n steps have the given speeds and distances.
     trip_acc / trip_dt: the trip's median accuracy and step (what this phone usually does);
     blind_steps: steps across network positions taken out (carbon.legs)."""
-    dts = [max(0, q.ts - p.ts) for p, q in zip(points, points[1:])]
+    # max(0, dt) and min(dt, 120) spelt as their comparisons (the same values and types,
+    # without a call a step: this runs over every fix of every leg)
+    ts = [p.ts for p in points]
+    dts = [d if d > 0 else 0 for d in map(sub, ts[1:], ts)]
     duration = float(points[-1].ts - points[0].ts) if len(points) > 1 else 0.0
     acc = trip_acc if trip_acc is not None else _median([p.acc or 10.0 for p in points])
     distance = path_metres(points, dists, acc)
     if not speeds or duration <= 0:
         return LegFeatures(duration, distance, 0, 0, 0, 0, 1, 0, 0, n_fixes=len(points))
     median_dt = trip_dt if trip_dt is not None else _median(dts)
-    weights = [min(dt, 120) or 1 for dt in dts]   # a long gap says little about speed
+    weights = [(120 if 120 < dt else dt) or 1 for dt in dts]   # a long gap says little about speed
     p50, p85, p95 = _weighted_percentiles(speeds, weights, (0.5, 0.85, 0.95))
     h85, h95 = _weighted_percentiles(_open_spikes(speeds, dts), weights, (0.85, 0.95))
     stand = sum(w for v, w in zip(speeds, weights) if v < STOP_SPEED_MS)

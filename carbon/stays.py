@@ -8,6 +8,7 @@ a short hop: trackers sleep while the phone is still and wake a few hundred metr
 member stayed at the run's place for the silence minus the time to walk the hop.
 """
 import math
+from operator import sub
 
 from carbon.geo import METRES_PER_DEGREE_LAT, distance_m
 from carbon.params import DEFAULT_PARAMS, Params
@@ -164,10 +165,19 @@ def _off_the_walks(points: list, first: int, end: int, grown: int, centre: tuple
     return first, end
 
 
+def step_weights(seg: list, cap) -> list:
+    """``min(max(q.ts - p.ts, 1), cap)`` of each step p -> q of seg: the time a fix stands
+    for. The same values and types as those calls (each spelt as its comparison: max(d, 1)
+    is 1 when 1 > d, else d), without two calls a fix: this runs over every fix of every
+    stay, twice, then for the stay's accuracy."""
+    ts = [p.ts for p in seg]
+    return [cap if cap < (x := (1 if 1 > d else d)) else x for d in map(sub, ts[1:], ts)]
+
+
 def _centre(points: list, i: int, last: int) -> tuple:
     """The place's position: the time-weighted median of the run's fixes (see _core)."""
     seg = points[i:last + 1]
-    weights = [min(max(q.ts - p.ts, 1), _MAX_WEIGHT_S) for p, q in zip(seg, seg[1:])] + [1]
+    weights = step_weights(seg, _MAX_WEIGHT_S) + [1]
     return weighted_median([p.lat for p in seg], weights), \
         weighted_median([p.lon for p in seg], weights)
 

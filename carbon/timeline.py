@@ -23,6 +23,8 @@ Everything that starts before `since` is kept as it was; the caller must pass *a
 `since - CONTEXT_S` to now (not only the new ones).
 """
 import math
+import operator
+from bisect import bisect_left
 from dataclasses import replace
 
 from carbon.assign import decide
@@ -38,6 +40,7 @@ from carbon.transfers import access_walks, join_transfers
 from carbon.trips import arrival_ts, departure_ts, segment_track
 from carbon import vehicles
 
+_TS = operator.attrgetter("ts")
 CONTEXT_S = 600   # fixes this long before `since` are needed to clean the first ones alike
 
 
@@ -93,8 +96,11 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
     raw = unsmoothed(points, params)
     track = smooth(raw)
     if since is not None:
-        raw = [p for p in raw if p.ts >= since]      # one for one with the track's fixes
-        track = [p for p in track if p.ts >= since]
+        # the clean track is in strictly increasing time: the fixes from `since` on are
+        # a suffix, found by bisection rather than a comparison a fix; `raw` is one for
+        # one with the track's fixes
+        start = bisect_left(track, since, key=_TS)
+        raw, track = raw[start:], track[start:]
     stays, ranges = segment_track(track, params, anchored=since is not None,
                                   places=tuple(context.places))
     trips, trip_priors, hand, states = _trips(track, ranges, stays, params, context, priors,

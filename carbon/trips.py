@@ -9,7 +9,7 @@ place), and dropped when it never gets `min_trip_m` from where it left (GPS wand
 from carbon.geo import distance_m
 from carbon.model import Stay
 from carbon.params import DEFAULT_PARAMS, Params
-from carbon.stays import WALK_PACE_MS, find_stays, quiet_until, weighted_median
+from carbon.stays import WALK_PACE_MS, find_stays, quiet_until, step_weights, weighted_median
 
 
 def make_stay(points: list, first: int, last: int) -> Stay:
@@ -25,9 +25,11 @@ def make_stay(points: list, first: int, last: int) -> Stay:
 def _acc(seg: list) -> float | None:
     """The stay's accuracy over its time (a fix weighs the time it stands for, so the
     dense fixes of the walk in do not outvote the few reported inside)."""
-    rows = [(p.acc, min(max(q.ts - p.ts, 1), 300)) for p, q in zip(seg, seg[1:])
-            if p.acc is not None]
-    return round(weighted_median([a for a, _ in rows], [w for _, w in rows]), 1) if rows else None
+    accs, weights = [p.acc for p in seg[:-1]], step_weights(seg, 300)   # a fix a step
+    if None in accs:        # the steps of fixes without an accuracy left out
+        kept = [k for k, a in enumerate(accs) if a is not None]
+        accs, weights = [accs[k] for k in kept], [weights[k] for k in kept]
+    return round(weighted_median(accs, weights), 1) if accs else None
 
 
 def _moves(stays: list, n: int) -> list:

@@ -49,6 +49,8 @@ CHUNK = 1000
 # The pipe's kernel buffer (Linux's F_SETPIPE_SZ; 1 MiB is the default most a user may
 # ask for, /proc/sys/fs/pipe-max-size); where it cannot be set, the default 64 KiB.
 PIPE_BYTES = 1 << 20
+# The reader runs at a lower priority than the processes it feeds (see the module's end).
+READER_NICE = 10
 
 
 # Made before any child needs it: when an allocation has failed, nothing more may.
@@ -168,6 +170,7 @@ def _child(apart: Apart, conn: Connection, parent: int) -> None:
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _die_with(parent)
+        _lower_priority()
         _send_all(apart, conn)
         code = 0
     except MemoryError:
@@ -230,3 +233,12 @@ def _die_with(parent: int) -> None:
         pass
     if os.getppid() != parent:
         os._exit(1)
+
+
+def _lower_priority() -> None:
+    """Run niced: the import's trip process, which runs beside the storing (trips/follow.py)
+    and is its longest chain of work, then gets a core of its own where cores are short."""
+    try:
+        os.nice(READER_NICE)
+    except OSError:
+        pass

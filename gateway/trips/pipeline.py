@@ -30,8 +30,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import operator
 import threading
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from itertools import starmap
 
@@ -308,7 +310,7 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
             written = final
         if cut is not None:
             resume = cut
-            carry = [p for p in window if p.ts >= resume - CONTEXT_S]
+            carry = window[_from(window, resume - CONTEXT_S):]
         else:
             carry = window
         if progress:
@@ -348,7 +350,18 @@ def _carried(window, cut) -> int:
     """How many fixes the next month would carry from this window."""
     if cut is None:
         return len(window)
-    return sum(1 for p in window if p.ts >= cut - CONTEXT_S)
+    return len(window) - _from(window, cut - CONTEXT_S)
+
+
+_TS = operator.attrgetter("ts")
+
+
+def _from(window: list, ts: int) -> int:
+    """Index of the window's first fix at or after ts. A window is in time order: the
+    fixes carried (a suffix of the last one) then a month read ``ORDER BY ts``, all later
+    than them; so the fixes from ts on are a suffix, found by bisection (these ran a
+    comparison a fix, over every window, twice a month)."""
+    return bisect_left(window, ts, key=_TS)
 
 
 def _rebuild_floor(conn, member_id: int) -> int:
@@ -429,9 +442,30 @@ def follow_import(store, member_id: int, feed, progress=None) -> dict:
         # were read: a live fix committed while they were being computed stays unseen (the
         # next run computes it), as ``_rebuild`` reads its ``max_id`` before it starts.
         feed.on_end = lambda: _max_fix_id(conn)
-        outcome = _recompute(store, member_id, None, None, mc, progress, months=months)[:3]
+        # The months are committed without an fsync each, as the import's batches are
+        # (synchronous NORMAL: atomic and in order, none lost if this process dies), and
+        # leave the WAL's checkpoints (two fsyncs each) to the importing process, which
+        # commits several times a second meanwhile: this process is the import's longest
+        # chain of work. The state is saved only after them, in a FULL commit whose fsync
+        # of the WAL puts every month before it on the card; a power cut before that
+        # leaves no state, and the next run rebuilds the member from their fixes, as after
+        # a kill.
+        checkpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        _synchronous(conn, "NORMAL")
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            outcome = _recompute(store, member_id, None, None, mc, progress, months=months)[:3]
+        finally:
+            conn.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
+            _synchronous(conn, "FULL")
         max_id = feed.at_end if feed.at_end is not None else _max_fix_id(conn)
         return _finish_rebuild(store, member_id, outcome, mc, max_id, older)
+
+
+def _synchronous(conn, level: str) -> None:
+    """SQLite refuses to change it inside a transaction (never open between months)."""
+    if not conn.in_transaction:
+        conn.execute(f"PRAGMA synchronous = {level}")
 
 
 def _max_fix_id(conn) -> int:

@@ -165,3 +165,21 @@ def test_a_wander_whose_fixes_all_come_closer_to_its_centre_is_no_empty_stay():
     for s in tl.stays:
         assert s.n_points >= 1 and t0 <= s.start_ts <= s.end_ts <= t0 + 1077
         assert abs(s.lat - 46.1546) < 0.001 and abs(s.lon + 1.2003) < 0.001
+
+
+def test_a_stays_accuracy_is_read_from_the_fixes_that_give_one_weighed_by_their_time():
+    """A stay's accuracy (what tells an indoor stop from a platform, carbon.transfers) is
+    the time-weighted median of its fixes' accuracies: a fix without one is left out, and
+    a fix stands for the time to the next (at most five minutes), so the minutes indoors
+    outweigh the dense GPS fixes of the walk in."""
+    from carbon.trips import make_stay
+    t = 1_700_000_000
+    walk_in = [Fix(t + k, 46.16, -1.15, acc=5.0) for k in range(60)]            # a minute
+    indoors = [Fix(t + 60 + 240 * k, 46.16, -1.15, acc=None if k % 3 else 65.0)
+               for k in range(12)]                                               # 48 min
+    stay = make_stay(walk_in + indoors, 0, len(walk_in) + len(indoors) - 1)
+    assert stay.acc == 65.0
+    # without the fixes indoors that give one, the walk in is all the evidence left
+    bare = [Fix(p.ts, p.lat, p.lon) for p in indoors]
+    assert make_stay(walk_in + bare, 0, len(walk_in) + len(bare) - 1).acc == 5.0
+    assert make_stay(bare, 0, len(bare) - 1).acc is None

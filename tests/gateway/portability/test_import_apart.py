@@ -362,3 +362,21 @@ def test_records_at_the_edges_of_the_globe_are_read_alike_apart_and_here(tmp_pat
                     (1e-07, -0.0001), (45.0, 6.0)}
     assert report_apart["files"][0]["rejected"] == {"coordinates out of range": 2,
                                                     "null island (0, 0)": 1}
+
+
+def test_the_reader_runs_at_a_lower_priority_than_the_import_it_feeds():
+    """Where cores are short (two, for the reader, the storing and the trip process of a
+    first import), the trip process, the import's longest chain of work, gets one of its
+    own: the reader is niced, and only waits when the others have work."""
+    from gateway.portability import parsing
+
+    class Counter:
+        count = 0
+
+    apart = parsing.Apart(lambda: iter([os.getpriority(os.PRIO_PROCESS, 0)]),
+                          lambda nice: (nice,), (ValueError,), Counter())
+    seen = [row for part in apart for row in part]
+    here = os.getpriority(os.PRIO_PROCESS, 0)
+    assert seen == [(min(19, here + parsing.READER_NICE),)]
+    assert parsing.READER_NICE > 0
+    assert os.getpriority(os.PRIO_PROCESS, 0) == here      # this process keeps its own
