@@ -28,6 +28,20 @@ class Params:
     walk_max_ms: float = 2.2          # brisk walking is 1.8 m/s
     min_leg_s: float = 120.0          # a leg shorter than this is absorbed by its neighbours
     min_leg_m: float = 150.0
+    # A flight's phone is in flight mode from gate to gate, so a silent hop says nothing of
+    # when, within it, the member left the last place it saw: the block time does. Short-haul
+    # block time = taxi out, climb, descent and taxi in (~25 min: Eurocontrol CODA puts
+    # European taxi-out at 10-15 min and taxi-in at 5-8 min, plus ~5 min of climb and descent
+    # beyond cruise) plus the distance at an airliner's ~800 km/h cruise (220 m/s).
+    flight_fixed_s: float = 1500.0
+    flight_cruise_ms: float = 220.0
+    # ... give or take this (taxi-out alone spans 5-25 min between airports and hours): a
+    # fix before the hop closer to the estimate than this was the gate, the member left then
+    flight_spread_s: float = 600.0
+    # After the gate: deplaning a narrow-body (150-180 seats at ~20 a minute: 8-9 min for
+    # the cabin, half of it on average) and the jet bridge; the phone's first fix after
+    # flight mode comes at the gate or on the taxiway, before the member left the plane.
+    deplane_s: float = 300.0
 
 
 DEFAULT_PARAMS = Params()

@@ -64,10 +64,44 @@ def _trip(points: list, a: int, b: int, params: Params, context: Context, priors
     _loop_evidence(legs, seg)
     access_walks(legs)
     legs = decide(legs, priors, context.owned_modes)
+    _flight_ends(legs, seg, points[b + 1] if b + 1 < len(points) else None, params)
     distance = round(sum(leg.distance_m for leg in legs), 1)
     return Trip(legs[0].start_ts, legs[-1].end_ts, distance, legs,
                 start=(round(seg[0].lat, 6), round(seg[0].lon, 6)),
                 end=(round(seg[-1].lat, 6), round(seg[-1].lon, 6)))
+
+
+def _flight_ends(legs: list, seg: list, after, params: Params) -> None:
+    """A trip that begins (ends) with a flight seen as one silent hop: the phone was in flight
+    mode from gate to gate, so the member left the last fix before the hop no earlier than
+    the flight's block time before the first fix after it (params.flight_fixed_s +
+    distance / flight_cruise_ms) and after that last fix: the trip starts then, if later.
+    When the first fix after the hop ends the trip, the member left the plane
+    params.deplane_s after it (never past the next fix). Both ends only move later, and
+    within the hop (the departure airport's fixes before it stay with the trip's place)."""
+    steps = [(distance_m(p.lat, p.lon, q.lat, q.lon), k) for k, (p, q) in
+             enumerate(zip(seg, seg[1:]))]
+    if not steps:
+        return
+    d, k = max(steps)
+    p, q = seg[k], seg[k + 1]
+    if q.ts <= p.ts:
+        return
+    first, last = legs[0], legs[-1]
+    before = [f for f in seg[:k] if f.ts >= first.start_ts]
+    if (first.mode == "plane" and first.start_ts <= p.ts and q.ts <= first.end_ts
+            and all(distance_m(f.lat, f.lon, p.lat, p.lon) <= 2 * params.stay_radius_m
+                    for f in before)):
+        # the leg's fixes before the hop are at the departure airport: the member was still
+        # there at p, and took off no later than the block time before q
+        left = q.ts - (params.flight_fixed_s + d / params.flight_cruise_ms)
+        if left - p.ts > params.flight_spread_s:    # p is older than the block time can tell
+            first.start_ts = int(left)
+    if last.mode == "plane" and k + 1 == len(seg) - 1 and last.end_ts <= q.ts:
+        end = q.ts + params.deplane_s
+        if after is not None:
+            end = min(end, after.ts)
+        last.end_ts = int(max(last.end_ts, end))
 
 
 def _loop_evidence(legs: list, seg: list) -> None:

@@ -132,3 +132,20 @@ def test_a_trip_reported_by_distance_ends_alike_before_and_after_the_next_report
         ends = [before.end_ts, same.end_ts]
         assert ends[0] == ends[1], (family, seed, ends)
         assert abs(ends[0] - day.truth["trips"][-1]["end_ts"]) <= 300, (family, seed)
+
+
+def test_a_flight_after_a_long_silence_at_the_airport_starts_near_take_off():
+    # OwnTracks' significant changes: the member is at the airport (a stay there), then
+    # nothing while they wait and fly (flight mode), then the landing fix ~490 km away. A silence
+    # of 1 h 50 min is not a flight of 1 h 50 min: gate to gate takes about an hour, so the
+    # trip starts after the wait at the airport, and ends once the member is off the plane,
+    # before the next fix.
+    dep, arr = (46.1790, -1.1950), (45.7256, 5.0811)    # La Rochelle and Lyon airports
+    landed = T0 + 110 * 60
+    fixes = [Fix(T0 - 1800, dep[0] + 0.0002, dep[1], 15.0), Fix(T0, *dep, 20.0),
+             Fix(landed, *arr, 30.0), Fix(landed + 2400, arr[0] + 0.006, arr[1], 20.0),
+             Fix(landed + 2700, arr[0] + 0.03, arr[1], 15.0)]
+    tl = build_timeline(fixes)
+    flight = next(t for t in tl.trips if any(g.mode == "plane" for g in t.legs))
+    assert T0 + 30 * 60 <= flight.start_ts <= landed - 45 * 60, _modes(tl)
+    assert landed + 60 <= flight.end_ts < landed + 2400, _modes(tl)
