@@ -79,6 +79,8 @@ def _flight_ends(legs: list, seg: list, after, params: Params) -> None:
     When the first fix after the hop ends the trip, the member left the plane
     params.deplane_s after it (never past the next fix). Both ends only move later, and
     within the hop (the departure airport's fixes before it stay with the trip's place)."""
+    if legs[0].mode != "plane" and legs[-1].mode != "plane":
+        return                  # most trips: not a fix pair measured for them
     steps = [(distance_m(p.lat, p.lon, q.lat, q.lon), k) for k, (p, q) in
              enumerate(zip(seg, seg[1:]))]
     if not steps:
