@@ -132,11 +132,12 @@ def _marginals(em: list, waits: list) -> tuple:
         prev = fwd[-1]
         fwd.append({m: e + _lse([v + step(k, p, m) for p, v in prev.items()])
                     for m, e in em[k].items()})
-    bwd = [{m: (NEG if m in VEHICLE_OF else 0.0) for m in em[-1]}]
+    bwd = [{m: (NEG if m in VEHICLE_OF else 0.0) for m in em[-1]}]     # built from the end
     for k in range(len(em) - 2, -1, -1):
-        nxt, row_next = bwd[0], em[k + 1]
-        bwd.insert(0, {m: _lse([step(k + 1, m, n) + e + nxt[n] for n, e in row_next.items()])
-                       for m in em[k]})
+        nxt, row_next = bwd[-1], em[k + 1]
+        bwd.append({m: _lse([step(k + 1, m, n) + e + nxt[n] for n, e in row_next.items()])
+                    for m in em[k]})
+    bwd.reverse()
     z = _lse([v + bwd[-1][m] for m, v in fwd[-1].items()])
     margs = []
     for f, b in zip(fwd, bwd):
@@ -182,8 +183,8 @@ def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = 
             for mode, p in margs[name][k].items():
                 row[mode] = row.get(mode, 0.0) + w * p
         mixed.append(row)
-    modes = _best_modes(mixed, rows, evidence, weights or [1.0] * n)
-    return modes, [_folded(row) for row in mixed]
+    folded = [_folded(row) for row in mixed]
+    return _best_modes(mixed, folded, rows, evidence, weights or [1.0] * n), folded
 
 
 def _folded(row: dict) -> dict:
@@ -226,13 +227,14 @@ def most_probable(probs: dict, allowed=None) -> str:
     return max(options, key=lambda m: probs.get(m, 0.0))
 
 
-def _best_modes(mixed: list, rows: dict, evidence: dict, weights: list) -> list:
+def _best_modes(mixed: list, folded: list, rows: dict, evidence: dict, weights: list) -> list:
     """Per kind, each leg's most probable mode among those the kind allows it; the kind
-    whose legs are so right for the most expected time (ties: the likelier kind)."""
+    whose legs are so right for the most expected time (ties: the likelier kind).
+    `folded`: `mixed` with each queue state counted as its vehicle (`_folded`)."""
     best, best_score = None, None
-    folded = [_folded(row) for row in mixed]
     for name in sorted(evidence, key=evidence.get, reverse=True):
-        modes = [_state(most_probable(frow, dict.fromkeys(base_mode(m) for m in em_row)), row, em_row)
+        modes = [_state(most_probable(frow, dict.fromkeys(base_mode(m) for m in em_row)),
+                        row, em_row)
                  for row, frow, em_row in zip(mixed, folded, rows[name])]
         _unqueued(modes, mixed, rows[name])
         score = round(sum(w * frow.get(base_mode(m), 0.0)

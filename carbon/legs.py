@@ -15,10 +15,11 @@ import math
 from carbon import envelopes
 from carbon.features import SUSTAIN_S, STOP_SPEED_MS, _median, bad_accuracy, leg_features
 from carbon.geo import distance_m
-from carbon.likelihood import leg_loglik, measurable, queue_loglik, wait_loglik
+from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
+                               wait_loglik)
 from carbon.transit import MIN_ON_ROUTE_SHARE
 from carbon.mode_params import (ACTIVITY_FACTOR, LINE_ABSENT_SHARE, LINE_MODES, NEEDS_ROUTE,
-                                OFF_LINE_FACTOR, QUEUE_RANGES, RANGES, TRANSIT_MATCH_FACTOR)
+                                OFF_LINE_FACTOR, RANGES, TRANSIT_MATCH_FACTOR)
 from carbon.model import Leg
 from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
@@ -463,7 +464,10 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     that crossed network positions (see _bridge_network_positions)."""
     seg = points[a:b + 1]
     f = leg_features(seg, speeds[a:b], dists[a:b], trip_acc, trip_dt, blind_steps)
-    _off_the_zigzag(f, points, speeds, a, b)
+    # Windowed speed x time ignores the zig-zag that fix noise adds to slow, dense tracks.
+    windowed = sum(v * (points[k + 1].ts - points[k].ts) for k, v in zip(range(a, b), speeds[a:b]))
+    if b > a + 1:
+        _off_the_zigzag(f, windowed)
     loglik = leg_loglik(f, ranges)
     # read off the measures alone, before `_evidence` below moves the modes' likelihoods
     queue_ll = queue_loglik(f, loglik["walk"], ranges) if "walk" in loglik else None
@@ -476,11 +480,9 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         waited = wait_loglik(f.wait_s, ranges)
         # ... and, after a vehicle's crawl (carbon.decode's queue state), the standing of a
         # queue moving on: seconds to a signal cycle, not a wait for a service
-        waited["queue"] = wait_loglik(f.wait_s, QUEUE_RANGES, ("queue",))["queue"]
+        waited["queue"] = queue_wait_loglik(f.wait_s)
     route_type = _evidence(loglik, seg, f, context, ride)
-    # Windowed speed x time ignores the zig-zag that fix noise adds to slow, dense tracks.
-    distance = sum(v * (points[k + 1].ts - points[k].ts) for k, v in zip(range(a, b), speeds[a:b]))
-    distance = min(distance, f.distance_m) if distance > 0 else f.distance_m
+    distance = min(windowed, f.distance_m) if windowed > 0 else f.distance_m
     if b == a + 1:
         distance = f.distance_m     # one step (a hop): its great-circle length
     features = _summary(f)
@@ -506,12 +508,12 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
 ZIGZAG_RATIO = 1.5
 
 
-def _off_the_zigzag(f, points, speeds, a: int, b: int) -> None:
-    """The leg's distance and mean speed from its windowed speeds where its path is
-    mostly zig-zag (see ZIGZAG_RATIO); a hop (one step) keeps its great-circle length."""
-    if b <= a + 1 or f.duration_s <= 0:
+def _off_the_zigzag(f, windowed: float) -> None:
+    """The leg's distance and mean speed from the distance its windowed speeds cover
+    (`windowed`) where its path is mostly zig-zag (see ZIGZAG_RATIO); the caller leaves a
+    hop (one step) its great-circle length."""
+    if f.duration_s <= 0:
         return
-    windowed = sum(v * (points[k + 1].ts - points[k].ts) for k, v in zip(range(a, b), speeds[a:b]))
     if 0.0 < windowed and f.distance_m > ZIGZAG_RATIO * windowed:
         # the halts per km on the same distance (features.leg_features: over 50 m at least)
         f.stops_per_km *= max(f.distance_m, 50.0) / max(windowed, 50.0)

@@ -10,7 +10,7 @@ import math
 
 from carbon.features import DENSE_STEP_S, STATION_HALT_S, TIMED_STEP_S, LegFeatures
 from carbon.mode_params import (FEATURES, INFERRED, MOVING_PACE, MOVING_PACE_WEIGHT, QUEUE,
-                                RANGES, STATIONS_WEIGHT, TRANSFER_WALK_M)
+                                QUEUE_RANGES, RANGES, STATIONS_WEIGHT, TRANSFER_WALK_M)
 
 _SQRT_2PI_HALF = math.sqrt(2 * math.pi) / 2
 UNSEEN_SHARE = 0.5      # a ride at least half unseen: no halt seen is not "no halt"
@@ -239,6 +239,12 @@ def posterior(loglik: dict, prior: dict) -> dict:
     weights = {m: math.exp(v - top) for m, v in scores.items()}
     total = sum(weights.values())
     return {m: w / total for m, w in weights.items()}
+
+
+def queue_wait_loglik(seconds: float) -> float:
+    """log likelihood of standing `seconds` as a queue moving on (mode_params.QUEUE's wait:
+    seconds to a signal cycle), where a walk into a vehicle reads a wait for a service."""
+    return wait_loglik(seconds, QUEUE_RANGES, ("queue",))["queue"]
 
 
 def queue_loglik(f: LegFeatures, walk_loglik: float, ranges: dict | None = None) -> float:

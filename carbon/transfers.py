@@ -13,9 +13,9 @@ from dataclasses import replace
 
 from carbon.assign import FOOT_MODES, decide, join_same_mode
 from carbon.geo import distance_m
-from carbon.likelihood import wait_loglik
+from carbon.likelihood import queue_wait_loglik, wait_loglik
 from carbon.mode_params import (ACCESS_PRIVATE, ACCESS_WALK_FACTOR, ACCESS_WALK_M, PUBLIC,
-                                QUEUE_MODES, QUEUE_RANGES)
+                                QUEUE_MODES)
 from carbon.model import Leg, Stay, Trip
 from carbon.params import DEFAULT_PARAMS, Params
 from carbon.vehicles import CAR_MODES, CYCLE_MODES
@@ -92,7 +92,7 @@ def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
         # stop's minutes are read there as a queue's halt, seconds to a signal cycle
         # (mode_params.QUEUE), in place of the wait for a service `_with_wait` read for
         # every path: a queue state reads its own, keyed by its name (decode.step).
-        standing = wait_loglik(wait, QUEUE_RANGES, ("queue",))["queue"]
+        standing = queue_wait_loglik(wait)
         service = {m: boarded.loglik[m] - (after.legs[k].loglik or {}).get(m, 0.0)
                    for m in QUEUE_MODES if m in (boarded.loglik or {})}
         boarded.wait_loglik = dict(boarded.wait_loglik or {}, **{
@@ -148,7 +148,8 @@ def _could_be_public(leg: Leg) -> bool:
 def _copy(leg: Leg) -> Leg:
     return Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
                n_points=leg.n_points, probs=leg.probs, features=leg.features,
-               loglik=dict(leg.loglik or {}), wait_loglik=leg.wait_loglik, queue_loglik=leg.queue_loglik)
+               loglik=dict(leg.loglik or {}), wait_loglik=leg.wait_loglik,
+               queue_loglik=leg.queue_loglik)
 
 
 def _leg_at(legs: list, ts: int) -> int:
