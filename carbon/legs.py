@@ -220,10 +220,13 @@ def _split_at_halt(run, points, speeds, dists, params: Params) -> list:
 def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
     """A ride on a vehicle no cyclist keeps up with, then a bike ridden off it (a folding
     bike off the train), or the other way round: the member stood or walked between, for
-    _HALT_S or more, but a walk that short is absorbed. Cut at the span whose one side no
-    pedalled mode's envelope allows and whose other side reads as pedalled, the one
-    leaving the pedalled side longest (nearest the vehicle: a red light in the ride off
-    the train is not where the member got off); a walk there is a leg of its own. A bus
+    _OFF_HALT_S or more, but a walk that short is absorbed; a phone stepping a minute or
+    more may show no halt at all, only its steps leaving a bike's pace (_speed_changes).
+    Cut at the span whose one side no pedalled mode's envelope allows and whose other side
+    reads as pedalled (and, below _HALT_S, is seen riding: _seen_riding), a standstill seen
+    before a change of pace, the one leaving the pedalled side longest (nearest the
+    vehicle: a red light in the ride off the train is not where the member got off); a
+    walk there is a leg of its own. A bus
     or a car in town moves at speeds a bike reaches, so its slow stretches are never cut
     here (nor even measured: a cheap bound first says whether a side could be beyond)."""
     lab, a, b = run
@@ -235,13 +238,17 @@ def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
             sum(dists[a:b]) <= _BIKE.max_distance_m:
         return [run]
     bound = _Bounds(points, dists, a, b)
+    seen_riding = _seen_riding(points, speeds, a, b, params)
     candidates = []     # (the ridden side's duration, span, beyond side, ridden side)
-    for h0, h1 in _standing_spans(points, speeds, dists, a, b, params.walk_max_ms):
+    spans = _standing_spans(points, speeds, dists, a, b, params.walk_max_ms, _OFF_HALT_S)
+    for h0, h1 in spans + _speed_changes(points, dists, a, b):
         left, right = (a, h0), (h1, b)
         if not (_long_enough(points, dists, *left, params) and
                 _long_enough(points, dists, *right, params)):
             continue
         for beyond, ridden in ((left, right), (right, left)):
+            if points[h1].ts - points[h0].ts < _HALT_S and not seen_riding(*ridden):
+                continue    # a short halt or none: the ride itself must be seen
             if bound.rideable(*ridden) and bound.maybe_beyond(*beyond):
                 candidates.append((points[ridden[1]].ts - points[ridden[0]].ts, (h0, h1),
                                    beyond, ridden))
@@ -251,13 +258,76 @@ def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
         if (x, y) not in measured:
             measured[x, y] = leg_features(points[x:y + 1], speeds[x:y], dists[x:y])
         return measured[x, y]
-    # the span leaving the ridden side longest, i.e. nearest the vehicle, that holds
-    for _, (h0, h1), beyond, ridden in sorted(candidates, key=lambda c: -c[0]):
+    # a standstill seen first (where the member got off), a change of pace only where none
+    # holds; among them the one leaving the ridden side longest, i.e. nearest the vehicle
+    for _, (h0, h1), beyond, ridden in sorted(candidates, key=lambda c: (c[1][0] == c[1][1],
+                                                                         -c[0])):
         if _pedalled(features(*ridden)) and _unpedalled(features(*beyond)):
             walked = sum(dists[h0:h1]) / max(points[h1].ts - points[h0].ts, 1) >= STOP_SPEED_MS
             return [[lab, a, h0], [False, h0, h1], [lab, h1, b]] if walked else \
                 [[lab, a, h0], [lab, h0, b]]
     return [run]
+
+
+# Off a train with a bike: the doors open, the member steps down with it and wheels it along
+# the platform to the exit, 20 s at the least (a platform is 100-300 m long, walked at
+# ~1 m/s pushing a bike). The windowed speed (20-60 s windows, _speed_window) reads the
+# ride's pace into the first and last quarter-window of it, so a 40 s walk off a 1 s phone
+# shows as ~30 s under walking pace: _HALT_S, time to stand and then get going, missed it.
+_OFF_HALT_S = 20.0
+# ... and from the doors to the street: a regional train's platform is 100-300 m long, and
+# the member walks from where their coach stopped to its exit, pushing the bike at ~1 m/s:
+# tens of seconds to two minutes. A step of a minute or more can hold all of it.
+_HIDDEN_WALK_S = 60.0
+# One or two chords at a cyclist's pace are also a vehicle's arrival and the walk away from
+# it in one step (EDGE_WALK_STEPS): a ride is seen pedalling over three steps at least.
+_RIDDEN_STEPS = 3
+
+
+def _speed_changes(points, dists, a: int, b: int) -> list:
+    """Zero-length spans (h, h) at the fixes where the phone's own steps go from faster
+    than any bike is ridden to slower, or back: a phone stepping a minute or more shows
+    the train's arrival, the walk off it and the first metres on the bike in one chord,
+    and no standstill (the walk is inside the chord). Only where the slower step is long
+    enough to hide that walk (_HIDDEN_WALK_S): a phone stepping seconds shows it
+    (_standing_spans), one stepping 10-30 s shows part of it, and there a network
+    position's jump beside a walk to the metro's platform is no change of vehicle. The
+    chord itself is offered to either side (a cut at each of its ends): it is the train's
+    braking and the walk, or mostly the ride after it, and the sides' reading decides."""
+    def dt(k):
+        return max(points[k + 1].ts - points[k].ts, 1)
+
+    def fast(k):
+        return dists[k] > _BIKE.max_mean_ms * dt(k)
+    out = []
+    for h in range(a + 1, b):
+        if fast(h - 1) != fast(h):
+            slow = h if fast(h - 1) else h - 1      # the chord that may hold the walk...
+            if dt(slow) >= _HIDDEN_WALK_S:
+                out += [h, slow + 1 if slow == h else slow]
+    return [(h, h) for h in sorted(set(out)) if a < h < b]
+
+
+def _seen_riding(points, speeds, a: int, b: int, params: Params):
+    """Is x..y (inside a..b) seen riding: above walking pace for min_leg_s over
+    _RIDDEN_STEPS steps or more, by GPS (a bike is ridden in the open; underground a network
+    position's jumps are no pace), not across a phone's silence (a metro's tunnel in one
+    step of many usual ones, _HOP_STEPS)? A wait on a platform among network positions'
+    jumps, or the chord of a train's arrival and the walk away, is not."""
+    usual = _median([points[k + 1].ts - points[k].ts for k in range(a, b)])
+    gps = bad_accuracy(_median([p.acc or 10.0 for p in points[a:b + 1]]))
+    moving, steps = [0.0], [0]
+    for k in range(a, b):
+        dt = points[k + 1].ts - points[k].ts
+        seen = speeds[k] >= params.walk_max_ms and dt <= _HOP_STEPS * usual and \
+            max(points[k].acc or 10.0, points[k + 1].acc or 10.0) < gps
+        moving.append(moving[-1] + (dt if seen else 0.0))
+        steps.append(steps[-1] + seen)
+
+    def seen(x: int, y: int) -> bool:
+        return moving[y - a] - moving[x - a] >= params.min_leg_s and \
+            steps[y - a] - steps[x - a] >= _RIDDEN_STEPS
+    return seen
 
 
 def _unpedalled(f) -> bool:
@@ -355,9 +425,10 @@ def _kinds_differ(points, speeds, dists, a, h0, h1, b, params: Params) -> bool:
     return sorted(sides) == ["cycle", "motor"]
 
 
-def _standing_spans(points, speeds, dists, a: int, b: int, below: float = STOP_SPEED_MS) -> list:
-    """(first, end) steps of each standstill of _HALT_S or more strictly inside a..b
-    (`below`: each span of _HALT_S or more under that speed)."""
+def _standing_spans(points, speeds, dists, a: int, b: int, below: float = STOP_SPEED_MS,
+                    min_s: float = _HALT_S) -> list:
+    """(first, end) steps of each standstill of `min_s` or more strictly inside a..b
+    (`below`: each span of `min_s` or more under that speed)."""
     # standing: the windowed speed or the step's own (a window of sparse fixes reaches
     # into the ride on either side of a short halt)
     def standing(k):
@@ -370,7 +441,7 @@ def _standing_spans(points, speeds, dists, a: int, b: int, below: float = STOP_S
         j = k
         while j < b and standing(j):
             j += 1
-        if k > a and j < b and points[j].ts - points[k].ts >= _HALT_S:
+        if k > a and j < b and points[j].ts - points[k].ts >= min_s:
             out.append((k, j))
         k = j
     return out
