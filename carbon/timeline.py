@@ -38,7 +38,7 @@ from carbon.params import DEFAULT_PARAMS, Context, Params
 from carbon.priors import DEFAULT as DEFAULT_PRIORS, learn
 from carbon.transfers import access_walks, join_transfers
 from carbon.trips import arrival_ts, departure_ts, segment_track
-from carbon import vehicles
+from carbon import silence, vehicles
 
 _TS = operator.attrgetter("ts")
 CONTEXT_S = 600   # fixes this long before `since` are needed to clean the first ones alike
@@ -52,8 +52,10 @@ def priors_for(context: Context):
 
 
 def _trip(points: list, a: int, b: int, params: Params, context: Context, priors,
-          raw: list | None = None) -> Trip:
-    """`raw`: the track before smoothing, fix for fix (its scatter is the fixes' jitter)."""
+          raw: list | None = None, unsettled: list | None = None) -> Trip:
+    """`raw`: the track before smoothing, fix for fix (its scatter is the fixes' jitter).
+    `unsettled`: gets the trip's first fix's ts when its decision read fixes after it that
+    are not all in yet (carbon.silence: a rebuild with later fixes could decide it again)."""
     seg = points[a:b + 1]
     jitter = jitter_m(raw[a:b + 1]) if raw is not None else None
     legs = split_legs(seg, params, context, priors.ranges, jitter)
@@ -62,6 +64,11 @@ def _trip(points: list, a: int, b: int, params: Params, context: Context, priors
     legs[0].start_ts = departure_ts(seg, params)
     legs[-1].end_ts = arrival_ts(seg, params, points[b + 1] if b + 1 < len(points) else None)
     _loop_evidence(legs, seg)
+    if silence.dark_hops(seg):
+        step, settled = silence.phone_step(points, a, b)
+        if not settled and unsettled is not None:
+            unsettled.append(seg[0].ts)
+        silence.weigh(legs, seg, step if settled else None)
     access_walks(legs)
     legs = decide(legs, priors, context.owned_modes)
     _flight_ends(legs, seg, points[b + 1] if b + 1 < len(points) else None, params)
@@ -139,16 +146,17 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
         raw, track = raw[start:], track[start:]
     stays, ranges = segment_track(track, params, anchored=since is not None,
                                   places=tuple(context.places))
+    unsettled = []
     trips, trip_priors, hand, states = _trips(track, ranges, stays, params, context, priors,
-                                              raw)
+                                              raw, unsettled)
     stays, trips = join_transfers(stays, trips, priors, context.owned_modes, params,
                                   trip_priors, hand)
-    resume = _resume_ts(stays, trips, params)
+    resume = _resume_ts(stays, trips, params, min(unsettled) if unsettled else None)
     return Timeline(stays, trips, resume, _parked_at(states, resume))
 
 
 def _trips(track: list, ranges: list, stays: list, params: Params, context: Context,
-           priors, raw: list | None = None) -> tuple:
+           priors, raw: list | None = None, unsettled: list | None = None) -> tuple:
     """The trips in order, each decided knowing where the member's vehicles were left
     (carbon.vehicles); the priors each was decided with, and the vehicles parked at
     its first fix, for the connections; and the states the belief went through
@@ -164,7 +172,7 @@ def _trips(track: list, ranges: list, stays: list, params: Params, context: Cont
         kinds = vehicles.kinds_at(priors.kinds, parked, vehicles.left(stays, ends, probe),
                                  probe.start_ts)
         mine = priors if kinds is priors.kinds else replace(priors, kinds=kinds)
-        trip = _trip(track, a, b, params, context, mine, raw)
+        trip = _trip(track, a, b, params, context, mine, raw, unsettled)
         if trip is not None:
             trips.append(trip)
             trip_priors[id(trip)] = mine
@@ -195,11 +203,14 @@ def _certain(context: Context) -> tuple:
     return context.corrections if context.certain is None else context.certain
 
 
-def _resume_ts(stays: list, trips: list, params: Params) -> int | None:
+def _resume_ts(stays: list, trips: list, params: Params, open_ts: int | None = None) -> int | None:
+    """`open_ts`: the first fix of the earliest trip a later fix may still decide again
+    (carbon.silence): the restart is no later than the stay before it."""
     last_departure = trips[-1].start_ts if trips else None
     for stay in reversed(stays):
         if last_departure is not None and last_departure >= stay.end_ts and \
-                stay.duration_s > params.transfer_max_s:
+                stay.duration_s > params.transfer_max_s and \
+                (open_ts is None or stay.end_ts <= open_ts):
             return stay.start_ts
     return None
 
