@@ -529,10 +529,12 @@ _ACTIVITY_COVERS = {"car": ("car", "bus", "tram", "metro", "train"), "bike": ("b
 
 
 def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
-              ranges: dict, boarded: bool, blind_steps: set, ride: tuple = (None, None)) -> Leg:
+              ranges: dict, boarded: bool, blind_steps: set, ride: tuple = (None, None),
+              opening=None) -> Leg:
     """`boarded`: the member came to this leg on foot (a wait there means something; after
     a halt inside a ride, they may simply have stayed aboard). `blind_steps`: its steps
-    that crossed network positions (see _bridge_network_positions)."""
+    that crossed network positions (see _bridge_network_positions). `opening`: the trip's
+    first leg, the place's fix it left from (see _opening_wait)."""
     seg = points[a:b + 1]
     f = leg_features(seg, speeds[a:b], dists[a:b], trip_acc, trip_dt, blind_steps)
     # Windowed speed x time ignores the zig-zag that fix noise adds to slow, dense tracks.
@@ -552,6 +554,8 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         # ... and, after a vehicle's crawl (carbon.decode's queue state), the standing of a
         # queue moving on: seconds to a signal cycle, not a wait for a service
         waited["queue"] = queue_wait_loglik(f.wait_s)
+    if opening is not None and not boarded:
+        _opening_wait(f, loglik, points, speeds, a, b, ranges, opening)
     route_type = _evidence(loglik, seg, f, context, ride)
     distance = min(windowed, f.distance_m) if windowed > 0 else f.distance_m
     if b == a + 1:
@@ -618,6 +622,33 @@ def _summary(f) -> dict:
     if f.sustained_p85_ms is not None:
         out["sustained"] = round(f.sustained_p85_ms, 2)
     return out
+
+
+# A car or a bike is kept at the door, in the street or the shed: a minute's walk (the
+# access walk's argument, mode_params.ACCESS_WALK_M); a stand nearer the place left may be
+# the member getting in, or the phone still at home.
+_DOOR_M = 100.0
+
+
+def _opening_wait(f, loglik: dict, points: list, speeds: list, a: int, b: int,
+                  ranges: dict, origin) -> None:
+    """A trip's first leg that opens standing, beyond the place the member left, for
+    _HALT_S or more: they got there on foot (a walk the phone did not see, between a fix
+    at home and one at the stop) and stood, which is a wait at a boarding point, read as
+    one (nobody waits minutes beside their own car or bike, riders wait for a service:
+    mode_params' wait ranges). With no walk leg before it, the trip model cannot read it at
+    a boarding (carbon.decode), so it joins the leg's own likelihood."""
+    k = a
+    while k < b and speeds[k] < STOP_SPEED_MS:
+        k += 1
+    stood = points[k].ts - points[a].ts
+    if k == a or k >= b or stood < _HALT_S or \
+            distance_m(origin.lat, origin.lon, points[a].lat, points[a].lon) < _DOOR_M:
+        return
+    f.wait_s = float(stood)
+    for m, v in wait_loglik(stood, ranges).items():
+        if m in loglik:
+            loglik[m] += v
 
 
 def _wait_before(points: list, a: int, speeds: list) -> float:
@@ -798,7 +829,7 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     rides = _ride_lines(runs, core, context)
     legs = [_make_leg(core, speeds, dists, a, b, trip_acc, trip_dt, context, ranges or RANGES,
                       k > 0 and not runs[k - 1][0], {j - a for j in bridged if a <= j < b},
-                      rides[k])
+                      rides[k], opening=points[0] if k == 0 else None)
             for k, (_, a, b) in enumerate(runs)]
     for leg, run in zip(legs, runs):
         if run[0]:

@@ -3,7 +3,7 @@
 import math
 import random
 
-from carbon.corrections import correct_leg
+from carbon.corrections import LEARNED_CONFIDENCE, correct_leg
 from carbon.params import Context
 from carbon.fix import Fix
 from carbon.priors import learn
@@ -131,3 +131,34 @@ def test_sparse_e_bike_rides_are_unsure_until_the_member_says_so():
     learned = build_timeline(points, context=Context(corrections=corrections))
     later = _main_modes(learned)[4:]
     assert later.count("e-bike") >= 7, later
+
+
+def _tram_days(days: int, regime: str, seed: int = 3) -> list:
+    """A member who takes the tram to a different place each day and back (walk to the
+    stop, wait, ride with a halt at every stop 400-600 m apart, walk): the scenario
+    family's day, repeated, so nothing is learned from recurring trips."""
+    rng = random.Random(seed)
+    it = Itinerary(scenarios.ORIGIN, T0)
+    for _day in range(days):
+        scenarios.tram_day(it, rng)
+        it.stay(30000)
+    return [Fix(*f) for f in observe(it.samples, REGIMES[regime], scenarios.ORIGIN, rng)]
+
+
+def test_a_corrected_tram_ride_teaches_that_this_member_rides_trams():
+    # Without a feed a tram moves like a bus in town (the model's ranges are a bus's, and
+    # the bus is the commoner vehicle): every ride reads bus or car, which states the
+    # member's CO2 at a bus's or a car's footprint. One ride corrected to tram makes the
+    # member's trams likelier than their buses (carbon.priors: x1.5 to, x0.6 from), and
+    # their later rides elsewhere, never corrected, read tram.
+    points = _tram_days(6, "dense")
+    tl = build_timeline(points)
+    mains = [max(t.legs, key=lambda g: g.distance_m) for t in tl.trips]
+    assert len(mains) >= 11 and "tram" not in [g.mode for g in mains], [g.mode for g in mains]
+    c = correct_leg(tl.trips[0], mains[0], "tram")
+    assert c.was in ("bus", "car")
+    learned = build_timeline(points, context=Context(corrections=(c,)))
+    later = [max(t.legs, key=lambda g: g.distance_m) for t in learned.trips[1:]]
+    assert [g.mode for g in later].count("tram") >= 0.75 * len(later), [g.mode for g in later]
+    # learned from how the member travels, not copied from a similar trip
+    assert not any(g.corrected or g.confidence >= LEARNED_CONFIDENCE for g in later)

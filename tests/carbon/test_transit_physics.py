@@ -170,3 +170,19 @@ def test_a_ride_mostly_unseen_is_not_read_by_the_speed_of_what_was_seen():
         ride.features
     probs = posterior(ride.loglik, LEG_PRIOR)
     assert max(probs, key=probs.get) == "metro", (probs, ride.features)
+
+
+def test_a_sparse_bus_trip_that_opens_waiting_at_the_stop_reads_one_bus_ride():
+    """A phone reporting every 1-2 minutes saw nothing of the walk from the door to the
+    stop, then the member standing there ~2 minutes before the ride (bus family, sparse,
+    seed 1's second trip): the trip's first leg opens with a wait 100 m or more from the
+    place left, which nobody spends beside their own car (carbon.legs._opening_wait).
+    Before, that stand counted for nothing and the ride read bus, walk, bus, walk."""
+    from carbon.fix import Fix
+    from carbon.timeline import build_timeline
+    from simulation.scenarios import make_day
+    day = make_day("bus", "sparse", 1)
+    tl = build_timeline([Fix(*f) for f in day.fixes])
+    second = tl.trips[1]
+    assert [g.mode for g in second.legs] == ["bus", "walk"], [g.mode for g in second.legs]
+    assert second.legs[0].features.get("wait", 0) >= 60
