@@ -39,8 +39,19 @@ def _masked(leg: Leg) -> dict:
 
 def decide(legs: list, priors, owned: frozenset = frozenset()) -> list:
     """The trip's legs with modes, confidences and runners-up; equal neighbours joined."""
+    return decide_parts(legs, priors, owned, len(legs))[0]
+
+
+def decide_parts(legs: list, priors, owned: frozenset, cut: int, between=None) -> tuple:
+    """The legs decided as one trip (one kind, one path through the modes), then finished
+    as two: legs[:cut] and legs[cut:], no leg joined across the cut (one journey the member
+    made in two trips: carbon.transfers). `between`: a leg on foot at the cut, in the
+    decision only (the member got off there)."""
     if not legs:
-        return legs
+        return legs, []
+    if between is not None:
+        first, second = decide_parts(legs[:cut] + [between] + legs[cut:], priors, owned, cut)
+        return first, second[1:]
     kinds = _owned_kinds(priors.kinds, owned)
     modes, margs = decode([_masked(leg) for leg in legs], kinds,
                           [max(_duration(leg), 1) for leg in legs],
@@ -50,6 +61,10 @@ def decide(legs: list, priors, owned: frozenset = frozenset()) -> list:
         leg.mode, leg.probs = base_mode(mode), dict(marg)      # whole marginals until _finish
         if mode != leg.mode:
             _queued_in_ride(leg)
+    return _finished(legs[:cut], owned), _finished(legs[cut:], owned)
+
+
+def _finished(legs: list, owned: frozenset) -> list:
     legs = carry_bike(join_same_mode(legs))
     for leg in legs:
         _recheck(leg)

@@ -6,12 +6,14 @@ Only a scheduled departure makes people wait: a short stop followed by public tr
 Nobody waits five minutes for their own car or bike: a stop of a few minutes before one
 is an errand (a shop, a drop-off), so the two trips stay apart. Whether the next leg is
 public transport is decided by the model with the stop counted as its wait: a car-like
-leg after a long wait at a kerb is more likely a bus.
+leg after a long wait at a kerb is more likely a bus. A change between two public-transport
+rides that the joint decision runs one mode through stays two trips (a 5-minute dwell ends
+a trip in e-mission's convention), both decided as the one journey (_changed).
 """
 import math
 from dataclasses import replace
 
-from carbon.assign import FOOT_MODES, decide, join_same_mode
+from carbon.assign import FOOT_MODES, decide, decide_parts, join_same_mode
 from carbon.geo import distance_m
 from carbon.likelihood import queue_wait_loglik, wait_loglik
 from carbon.mode_params import (ACCESS_PRIVATE, ACCESS_WALK_FACTOR, ACCESS_WALK_M, PUBLIC,
@@ -79,6 +81,13 @@ def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
     """The legs of the joined trip when the stop between `before` and `after` is a
     connection (public transport boarded after it, maybe after a short walk to the
     platform), else None."""
+    found = _connect(before, stay, after, priors, owned, params)
+    return found if isinstance(found, list) else None
+
+
+def _connect(before: Trip, stay: Stay, after: Trip, priors, owned, params: Params):
+    """connection's legs; or, for a change between two rides of one public mode, the
+    (before, after) legs decided as one journey and kept as two trips (_changed); or None."""
     wait = after.start_ts - before.end_ts
     k = _first_ride(after, params)
     if wait > params.transfer_max_s or k is None or not before.legs:
@@ -111,8 +120,39 @@ def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
         legs = decide([_copy(g) for g in before.legs] + onward, priors, owned)
     i = _leg_at(legs, boarded.start_ts)
     if i == 0 or legs[i].start_ts < boarded.start_ts:
-        return None     # one mode through the stop: two trips of the same kind, an errand
+        # one mode through the stop: two trips of the same kind, an errand (drive, shop,
+        # drive on); or a change between two public-transport rides, kept as two trips
+        return _changed(before, onward, boarded, legs[i], priors, owned)
     return legs if legs[i].mode in PUBLIC else None
+
+
+def _changed(before: Trip, onward: list, boarded: Leg, through: Leg, priors, owned):
+    """(before's legs, after's legs) when the stop between two public-transport rides is a
+    change (bus, stop, bus; metro, stop, bus), else None. The joint decision ran one mode
+    through the stop, which for a car is an errand (drive, shop, drive on: nobody waits
+    minutes for their own car). It is a change of vehicles when the member got off public
+    transport (the ride before the stop reads so on its own), the mode run through is a
+    public one, and the trip after the stop, decided alone with the stop as its wait, boards
+    public transport too: a member off a bus has no car of their own at the stop, and a
+    wait of minutes at it is one for the next service (headways of 2-15 minutes).
+    The stop stays a stay (a 5-minute dwell ends a trip in e-mission's convention and in GPS
+    surveys': docs/engine.md, "whose convention"), but both trips are decided as the one
+    journey they are, with the member on foot at the stop (`off`): decided alone, a ride
+    after a wait reads as whatever its chords resemble (a metro at a fix a minute as a car),
+    and run through without a walk between, two rides of different kinds (a train, then a
+    bus) would be pulled into one (a mode kept costs less than a change)."""
+    rides = [g for g in before.legs if g.mode not in FOOT_MODES]
+    if through.mode not in PUBLIC or not rides or rides[-1].mode not in PUBLIC:
+        return None
+    alone = decide([_copy(g) for g in onward], priors, owned)
+    if alone[_leg_at(alone, boarded.start_ts)].mode not in PUBLIC:
+        return None
+    off = None
+    if before.legs[-1].mode not in FOOT_MODES and onward[0] is boarded:
+        off = Leg(before.end_ts, boarded.start_ts, 0.0, "walk", 1.0, n_points=0,
+                  loglik={"walk": 0.0})
+    legs = [_copy(g) for g in before.legs] + [_copy(g) for g in onward]
+    return decide_parts(legs, priors, owned, len(before.legs), off)
 
 
 def _parked(trip: Trip) -> bool:
@@ -203,8 +243,12 @@ def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
                     _picked_up_after(out[-2], item, picked, mine, owned, params)
             elif isinstance(out[-2], Trip):
                 mine = trip_priors.get(id(out[-2]), priors)
-                legs = connection(out[-2], out[-1], item, mine, owned, params)
-                joined = legs and _join(out[-2], item, legs)
+                legs = _connect(out[-2], out[-1], item, mine, owned, params)
+                if isinstance(legs, tuple):     # a change kept as two trips
+                    out[-2] = replace(out[-2], legs=legs[0])
+                    trip_priors[id(out[-2])] = mine
+                    item = _retrip(item, legs[1], trip_priors)
+                joined = isinstance(legs, list) and _join(out[-2], item, legs)
             else:
                 mine = trip_priors.get(id(item), priors)
                 joined = _boarded_from_stay(out[-2], out[-1], item, mine, owned, params)
@@ -216,6 +260,14 @@ def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
         else:
             out.append(item)
     return [s for s in out if isinstance(s, Stay)], [t for t in out if isinstance(t, Trip)]
+
+
+def _retrip(trip: Trip, legs: list, trip_priors: dict) -> Trip:
+    """The trip with its legs decided again, keeping the priors it was decided with."""
+    out = replace(trip, legs=legs)
+    if id(trip) in trip_priors:
+        trip_priors[id(out)] = trip_priors[id(trip)]
+    return out
 
 
 def _picks_up(trip: Trip, at_hand, params: Params) -> str | None:
