@@ -13,7 +13,8 @@ import heapq
 import math
 
 from carbon import envelopes
-from carbon.features import SUSTAIN_S, STOP_SPEED_MS, _median, bad_accuracy, leg_features
+from carbon.features import (_HALT_MS, _LONE_STEP_S, SUSTAIN_S, STOP_SPEED_MS, _median,
+                             bad_accuracy, leg_features)
 from carbon.geo import distance_m
 from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
                                wait_loglik)
@@ -45,6 +46,21 @@ def _runs(labels: list) -> list:
     return runs
 
 
+# A step of STOOD_STEP_S or more whose own ends lie closer than a halting vehicle's creep
+# (features._HALT_MS, 0.6 m/s; a walker covers 1.0-1.7 m/s, Bohannon 1997) is standing,
+# whatever its windowed speed says: the window (20-60 s, _speed_window) reaches the motion
+# before and after it, so a car at a red light between two fast stretches reads walking
+# pace over the whole halt when a dense phone reports it in two or three steps (it drops
+# most fixes while standing). GPS error is correlated over minutes (a standing phone drifts
+# a metre or so a second at most), so a walker's 5 s step keeps most of its 5-8 m. Steps
+# shorter than STOOD_STEP_S carry the window's speed (features._LONE_STEP_S).
+STOOD_STEP_S = _LONE_STEP_S
+
+
+def _stood(dt: float, dist: float) -> bool:
+    return dt >= STOOD_STEP_S and dist < _HALT_MS * dt
+
+
 SEEN_WALK_M = 300.0   # a step this long was covered, whatever its pace: no fix noise at rest
 #                       reaches it (cleaning drops guesses worse than 200 m)
 
@@ -55,7 +71,7 @@ def _walked_s(dt: float, speed: float, dist: float) -> float:
     a wait at a crossing or a stop as one 500 m step over ten minutes), the time it takes
     to walk its length, which it certainly holds; a standstill, none."""
     if speed >= STOP_SPEED_MS:
-        return dt
+        return 0.0 if _stood(dt, dist) else dt
     if dist >= SEEN_WALK_M:
         return min(dt, dist / WALK_PACE_MS)
     return 0.0
@@ -94,7 +110,8 @@ class _Runs:
             dt = points[k + 1].ts - points[k].ts
             fast.append(fast[-1] + (dt if v >= params.walk_max_ms else 0.0))
             slow.append(slow[-1] + _walked_s(dt, v, dists[k]))
-            walked = STOP_SPEED_MS <= v < params.walk_max_ms and dt <= EDGE_WALK_STEP_S
+            walked = STOP_SPEED_MS <= v < params.walk_max_ms and dt <= EDGE_WALK_STEP_S \
+                and not _stood(dt, dists[k])
             seen.append(seen[-1] + (dt if walked else 0.0))
             steps.append(steps[-1] + walked)
             dist.append(dist[-1] + dists[k])

@@ -193,3 +193,21 @@ def test_a_drive_reported_every_500_m_ends_after_its_last_fix():
         arrival = day.truth["trips"][0]["end_ts"]
         last = max(f[0] for f in day.fixes if f[0] < arrival)
         assert last < tl.trips[0].end_ts <= arrival + 300, _modes(tl)
+
+
+def test_a_red_light_before_parking_is_no_walk_that_makes_the_drive_a_bike_ride():
+    """A dense phone drops most fixes while standing, so a car halted at a red light just
+    before it parks shows the halt as two or three steps of a metre or two, whose windowed
+    speed (the motion on both sides blended in) is walking pace: counted as walking, they
+    made the light, the last block and the walk in a walk leg of their own at 2.5 m/s, which
+    reads as a bike and took the whole 6 km drive with it (car_dense_5: bike 0.43)."""
+    day = scenarios.make_day("car", "dense", 5)
+    tl = build_timeline([Fix(*f) for f in day.fixes])
+    drives = [s for t in day.truth["trips"] for s in t["sections"] if s["mode"] == "car"]
+    for drive in drives:
+        covering = [g for t in tl.trips for g in t.legs
+                    if min(g.end_ts, drive["end_ts"]) - max(g.start_ts, drive["start_ts"]) > 0]
+        car_s = sum(min(g.end_ts, drive["end_ts"]) - max(g.start_ts, drive["start_ts"])
+                    for g in covering if g.mode == "car")
+        assert car_s >= 0.9 * (drive["end_ts"] - drive["start_ts"]), _modes(tl)
+        assert not [g for g in covering if g.mode in ("bike", "e-bike", "run")], _modes(tl)
