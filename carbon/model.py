@@ -79,3 +79,7 @@ class Timeline:
     # resume_ts starts from (Context.parked), so that it decides those trips with the
     # priors a rebuild gives them. None: not known (no resume point).
     parked: object = None
+    # The first fix of the earliest trip decided with fixes after it that are not all in yet
+    # (carbon.silence.phone_step): a caller that stores a window ending before those fixes
+    # must run on to the end (gateway.trips.pipeline._recompute). None: no such trip.
+    open_ts: int | None = None

@@ -45,6 +45,11 @@ MAX_MOVING_STEP_S = 600.0   # ... and one this short was the phone reporting (le
 AFTER_STEPS = 5
 AFTER_S = 6 * 3600.0
 MIN_STEPS = 3
+# The fixes after the last one read that its cleaning looks at (carbon.cleaning: drop_imprecise
+# 5 fixes and one more for the interleaved test, then drop_jumps, drop_stale and smooth one
+# each, each on the last's output): until these are in, a later fix may drop or move a fix
+# read, and the count read can change.
+READ_MARGIN = 10
 
 
 def _moving_steps(fixes) -> list:
@@ -58,18 +63,21 @@ def _moving_steps(fixes) -> list:
 
 
 def phone_step(track: list, a: int, b: int) -> tuple:
-    """(the phone's median step while moving or None, settled?) from the trip's fixes
+    """(the phone's median step while moving or None, settled?, read_to) from the trip's fixes
     track[a..b], and when they show fewer than MIN_STEPS, from the fixes after it (see the
-    module's docstring)."""
+    module's docstring). read_to: the ts from which the fixes read are final (READ_MARGIN
+    fixes after the last one read; math.inf while they are not all in): a resume point
+    between the trip and it would freeze a decision a later fix can change."""
     steps = _moving_steps(track[a:b + 1])
     if len(steps) >= MIN_STEPS:
-        return _median(steps), True
+        return _median(steps), True, track[b].ts
     end, j = track[b].ts, b
     while j + 1 < len(track) and len(steps) < AFTER_STEPS and track[j + 1].ts <= end + AFTER_S:
         steps += _moving_steps(track[j:j + 2])
         j += 1
     settled = len(steps) >= AFTER_STEPS or track[-1].ts > end + AFTER_S
-    return (_median(steps) if len(steps) >= MIN_STEPS else None), settled
+    read_to = track[j + READ_MARGIN].ts if settled and j + READ_MARGIN < len(track) else math.inf
+    return (_median(steps) if len(steps) >= MIN_STEPS else None), settled, read_to
 
 
 def dark_hops(seg: list) -> list:

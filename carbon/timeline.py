@@ -54,8 +54,9 @@ def priors_for(context: Context):
 def _trip(points: list, a: int, b: int, params: Params, context: Context, priors,
           raw: list | None = None, unsettled: list | None = None) -> Trip:
     """`raw`: the track before smoothing, fix for fix (its scatter is the fixes' jitter).
-    `unsettled`: gets the trip's first fix's ts when its decision read fixes after it that
-    are not all in yet (carbon.silence: a rebuild with later fixes could decide it again)."""
+    `unsettled`: gets (the trip's first fix's ts, read_to) when its decision read fixes after
+    it (carbon.silence.phone_step): no resume point between the two, as a later fix up to
+    read_to (math.inf: not all in yet) could decide it again."""
     seg = points[a:b + 1]
     jitter = jitter_m(raw[a:b + 1]) if raw is not None else None
     legs = split_legs(seg, params, context, priors.ranges, jitter)
@@ -65,9 +66,9 @@ def _trip(points: list, a: int, b: int, params: Params, context: Context, priors
     legs[-1].end_ts = arrival_ts(seg, params, points[b + 1] if b + 1 < len(points) else None)
     _loop_evidence(legs, seg)
     if silence.dark_hops(seg):
-        step, settled = silence.phone_step(points, a, b)
-        if not settled and unsettled is not None:
-            unsettled.append(seg[0].ts)
+        step, settled, read_to = silence.phone_step(points, a, b)
+        if read_to > seg[-1].ts and unsettled is not None:
+            unsettled.append((seg[0].ts, read_to))
         silence.weigh(legs, seg, step if settled else None)
     access_walks(legs)
     legs = decide(legs, priors, context.owned_modes)
@@ -151,8 +152,9 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
                                               raw, unsettled)
     stays, trips = join_transfers(stays, trips, priors, context.owned_modes, params,
                                   trip_priors, hand)
-    resume = _resume_ts(stays, trips, params, min(unsettled) if unsettled else None)
-    return Timeline(stays, trips, resume, _parked_at(states, resume))
+    resume = _resume_ts(stays, trips, params, unsettled)
+    open_ts = min((first for first, upto in unsettled if upto == math.inf), default=None)
+    return Timeline(stays, trips, resume, _parked_at(states, resume), open_ts)
 
 
 def _trips(track: list, ranges: list, stays: list, params: Params, context: Context,
@@ -203,14 +205,14 @@ def _certain(context: Context) -> tuple:
     return context.corrections if context.certain is None else context.certain
 
 
-def _resume_ts(stays: list, trips: list, params: Params, open_ts: int | None = None) -> int | None:
-    """`open_ts`: the first fix of the earliest trip a later fix may still decide again
-    (carbon.silence): the restart is no later than the stay before it."""
+def _resume_ts(stays: list, trips: list, params: Params, held: list = ()) -> int | None:
+    """`held`: (first fix, read_to) of the trips whose decision read fixes after them up to
+    read_to (carbon.silence): the restart is at a stay before such a trip or after read_to."""
     last_departure = trips[-1].start_ts if trips else None
     for stay in reversed(stays):
         if last_departure is not None and last_departure >= stay.end_ts and \
                 stay.duration_s > params.transfer_max_s and \
-                (open_ts is None or stay.end_ts <= open_ts):
+                all(stay.end_ts <= first or stay.start_ts >= upto for first, upto in held):
             return stay.start_ts
     return None
 
@@ -238,11 +240,14 @@ def build_timeline(points, params: Params = DEFAULT_PARAMS, context: Context | N
 def recompute_from(tl: Timeline, ts: int, params: Params = DEFAULT_PARAMS) -> int | None:
     """Where to restart for fixes at or after ts: the start of the last stay starting at or
     before ts and lasting stay_min_s from its start (a shorter one is a short stop whose
-    start is its arrival, not where its run began: detection from there would not see it);
-    None means rebuild from the first fix."""
+    start is its arrival, not where its run began: detection from there would not see it),
+    and no later than tl.resume_ts (after it everything is provisional: a trip there may
+    still wait for later fixes, carbon.silence); None means rebuild from the first fix."""
+    if tl.resume_ts is None:
+        return None
     start = None
     for stay in tl.stays:
-        if stay.start_ts > ts:
+        if stay.start_ts > min(ts, tl.resume_ts):
             break
         if stay.duration_s >= params.stay_min_s:
             start = stay.start_ts
@@ -293,4 +298,4 @@ def update_timeline(prev: Timeline, points_since, params: Params = DEFAULT_PARAM
     trips = before + fresh.trips
     resume = fresh.resume_ts if fresh.resume_ts is not None else since
     parked = fresh.parked if fresh.resume_ts is not None else context.parked
-    return _finish(Timeline(stays, trips, resume, parked), context)
+    return _finish(Timeline(stays, trips, resume, parked, fresh.open_ts), context)

@@ -122,10 +122,13 @@ def _corrections_key(mc, at: int) -> str:
 
 def _resume_point(conn, member_id: int, state: dict | None) -> int | None:
     """The stored resume_ts if its stay is still there; else the last long stay a trip
-    left (an erasure may have removed the one recorded); None: rebuild."""
-    if state and state["resume_ts"] is not None and conn.execute(
-            "SELECT 1 FROM stays WHERE member_id = ? AND start_ts = ?",
-            (member_id, state["resume_ts"])).fetchone():
+    left (an erasure may have removed the one recorded); None: rebuild. A stored None is
+    the engine's answer (no stay closed early enough, or a trip before every one still open,
+    carbon.silence), not a stay gone: the last long stay a trip left may be after that trip."""
+    if not state or state["resume_ts"] is None:
+        return None
+    if conn.execute("SELECT 1 FROM stays WHERE member_id = ? AND start_ts = ?",
+                    (member_id, state["resume_ts"])).fetchone():
         return state["resume_ts"]
     row = conn.execute(
         "SELECT max(s.start_ts) FROM stays s WHERE s.member_id = ? AND s.end_ts - s.start_ts > ? "
@@ -324,15 +327,18 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
         outcome = tl.resume_ts, True, _vehicles_json(tl.parked, tl.resume_ts, mc)
         stored = _store(store, member_id, written, HI, tl, mc, state_of(outcome), hold)
         return (*outcome, not stored)
-    if any(s.start_ts == until[0] for s in tl.stays) or written == until[0]:
+    held = tl.open_ts is not None and tl.open_ts < until[0]
+    if not held and (any(s.start_ts == until[0] for s in tl.stays) or written == until[0]):
         # the trips before the resume point changed: the belief stored there, computed
         # from the ones before, no longer holds (read back from the stored trips next time)
         outcome = None, False, None
         _store(store, member_id, written, until[0], tl, mc, state_of(outcome))
         return (*outcome, False)
-    # The batch changed the stay the window was to end at: carry on to the end instead.
-    log.info("member %d: the window ending at %d changed its last stay; recomputing to the "
-             "end", member_id, until[0])
+    # The batch changed the stay the window was to end at, or a trip before it waits for
+    # fixes after the window (a silence read as a flight, carbon.silence): carry on to the
+    # end instead.
+    log.info("member %d: the window ending at %d changed its last stay or left a trip open; "
+             "recomputing to the end", member_id, until[0])
     return _recompute(store, member_id, chunk_since, None, mc, progress, last_fix_id, hold,
                       months, chunk_parked)
 
