@@ -49,9 +49,15 @@ def decide_parts(legs: list, priors, owned: frozenset, cut: int, between=None) -
     decision only (the member got off there)."""
     if not legs:
         return legs, []
-    if between is not None:
-        first, second = decide_parts(legs[:cut] + [between] + legs[cut:], priors, owned, cut)
-        return first, second[1:]
+    # `between` is decoded with the journey and left out of both parts: finished in the
+    # second, a walk-like leg after it would be joined into it and that trip lose its leg
+    _decoded(legs[:cut] + ([between] if between is not None else []) + legs[cut:],
+             priors, owned)
+    return _finished(legs[:cut], owned), _finished(legs[cut:], owned)
+
+
+def _decoded(legs: list, priors, owned: frozenset) -> None:
+    """Each leg takes its mode on the trip's one path and its marginals."""
     kinds = _owned_kinds(priors.kinds, owned)
     modes, margs = decode([_masked(leg) for leg in legs], kinds,
                           [max(_duration(leg), 1) for leg in legs],
@@ -61,7 +67,6 @@ def decide_parts(legs: list, priors, owned: frozenset, cut: int, between=None) -
         leg.mode, leg.probs = base_mode(mode), dict(marg)      # whole marginals until _finish
         if mode != leg.mode:
             _queued_in_ride(leg)
-    return _finished(legs[:cut], owned), _finished(legs[cut:], owned)
 
 
 def _finished(legs: list, owned: frozenset) -> list:

@@ -243,8 +243,7 @@ def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
     spans = _standing_spans(points, speeds, dists, a, b, params.walk_max_ms, _OFF_HALT_S)
     for h0, h1 in spans + _speed_changes(points, dists, a, b):
         left, right = (a, h0), (h1, b)
-        if not (_long_enough(points, dists, *left, params) and
-                _long_enough(points, dists, *right, params)):
+        if not (bound.long_enough(*left, params) and bound.long_enough(*right, params)):
             continue
         for beyond, ridden in ((left, right), (right, left)):
             if points[h1].ts - points[h0].ts < _HALT_S and not seen_riding(*ridden):
@@ -260,8 +259,8 @@ def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
         return measured[x, y]
     # a standstill seen first (where the member got off), a change of pace only where none
     # holds; among them the one leaving the ridden side longest, i.e. nearest the vehicle
-    for _, (h0, h1), beyond, ridden in sorted(candidates, key=lambda c: (c[1][0] == c[1][1],
-                                                                         -c[0])):
+    order = sorted(candidates, key=lambda c: (c[1][0] == c[1][1], -c[0]))
+    for _, (h0, h1), beyond, ridden in order[:_MEASURED]:
         if _pedalled(features(*ridden)) and _unpedalled(features(*beyond)):
             walked = sum(dists[h0:h1]) / max(points[h1].ts - points[h0].ts, 1) >= STOP_SPEED_MS
             return [[lab, a, h0], [False, h0, h1], [lab, h1, b]] if walked else \
@@ -282,6 +281,14 @@ _HIDDEN_WALK_S = 60.0
 # One or two chords at a cyclist's pace are also a vehicle's arrival and the walk away from
 # it in one step (EDGE_WALK_STEPS): a ride is seen pedalling over three steps at least.
 _RIDDEN_STEPS = 3
+
+
+# The candidates measured, nearest the vehicle first. A member gets off a vehicle at one
+# place; a ride offering dozens is a vehicle's own stop-and-go at a fix a minute (a car
+# whose chords straddle a bike's pace between lights), and measuring each of its sides
+# (leg_features, O(n)) made a day's drive quadratic. The bound never binds on the benches:
+# at most 33 candidates to a ride, the one kept at most 8th (docs/engine.md, change-fix).
+_MEASURED = 64
 
 
 def _speed_changes(points, dists, a: int, b: int) -> list:
@@ -350,7 +357,7 @@ class _Bounds:
     window inside the stretch (features._sustained_p85 reads the same windows)."""
 
     def __init__(self, points, dists, a: int, b: int):
-        self.points, self.a, self.b = points, a, b
+        self.points, self.dists, self.a, self.b = points, dists, a, b
         self.path = [0.0]
         for k in range(a, b):
             self.path.append(self.path[-1] + dists[k])
@@ -393,6 +400,16 @@ class _Bounds:
             k = x - self.a
             headway = self.suffix[k] if k < len(self.suffix) else 0.0
         return headway > _BIKE.max_sustained_ms
+
+    def long_enough(self, x: int, y: int, params: Params) -> bool:
+        """_long_enough from the prefix sums; the sum itself only where their rounding
+        could decide (a length within a nanometre per kilometre of the limit)."""
+        if self.points[y].ts - self.points[x].ts < params.min_leg_s:
+            return False
+        length = self.path[y - self.a] - self.path[x - self.a]
+        if abs(length - params.min_leg_m) > 1e-9 * (self.path[-1] + 1.0):
+            return length >= params.min_leg_m
+        return _long_enough(self.points, self.dists, x, y, params)
 
     def rideable(self, x: int, y: int) -> bool:
         """Could a pedalled mode's envelope hold x..y at all (its mean and length)?"""

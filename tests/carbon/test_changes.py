@@ -116,3 +116,15 @@ def test_helsinki_metros_after_a_change_seen_once_a_minute_are_no_car():
                     car += overlap if g.mode == "car" else 0
     assert total > 0
     assert car <= 0.4 * total, (car, total)     # 0.36 (0.47 when decided alone)
+
+
+def test_a_walk_after_a_change_keeps_its_own_trip():
+    # decided as one journey with the member on foot at the stop (transfers._changed): a
+    # trip after the stop that comes out on foot keeps its leg, not joined into that walk
+    from carbon.assign import decide_parts
+    before = [_leg(0, 300, 350.0, WALK), _leg(300, 1200, 6000.0, BUS)]
+    after = [_leg(1620, 1920, 300.0, WALK)]
+    off = Leg(1200, 1620, 0.0, "walk", 1.0, n_points=0, loglik={"walk": 0.0})
+    first, second = decide_parts(before + after, DEFAULT, frozenset(), 2, off)
+    assert [g.mode for g in first] == ["walk", "bus"]
+    assert [(g.mode, g.start_ts, g.end_ts) for g in second] == [("walk", 1620, 1920)]

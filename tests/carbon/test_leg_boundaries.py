@@ -86,3 +86,27 @@ def test_after_alighting_a_long_stop_before_riding_on_is_a_stay():
     tl = build_timeline(pts)
     assert [t.main_mode for t in tl.trips] in (["train", "bike"], ["car", "bike"]), tl.trips
     assert tl.trips[0].end_ts <= arrive + 60 and tl.trips[1].start_ts >= arrive + 300
+
+
+def test_a_day_of_driving_at_a_fix_a_minute_is_not_measured_at_every_change_of_pace(monkeypatch):
+    # a car whose minute chords alternate 13 and 8 m/s (a bike's 12 m/s mean limit between
+    # them) offers a cut off the train at every step: each measured side is O(n), so a day
+    # of it took seconds; measured nearest the vehicle first, a bounded number of them
+    import math
+    import random
+    import carbon.legs as legs
+    from carbon.fix import Fix
+    from carbon.timeline import build_timeline
+    rng, lat, lon, heading, pts = random.Random(0), 45.0, 0.0, 0.0, []
+    for k in range(1440):
+        pts.append(Fix(1_772_000_000 + k * 60, lat, lon, 10.0))
+        v = 13.0 if k % 2 else 8.0
+        heading += rng.gauss(0, 0.3)
+        lat += v * 60 * math.cos(heading) / 111_200
+        lon += v * 60 * math.sin(heading) / (111_200 * math.cos(math.radians(lat)))
+    calls = []
+    real = legs.leg_features
+    monkeypatch.setattr(legs, "leg_features", lambda *a, **k: calls.append(1) or real(*a, **k))
+    tl = build_timeline(pts)
+    assert len(tl.trips) == 1 and len(tl.trips[0].legs) == 1
+    assert len(calls) <= 2 * legs._MEASURED + 10, len(calls)
