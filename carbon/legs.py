@@ -655,9 +655,7 @@ def _opening_wait(f, loglik: dict, points: list, speeds: list, a: int, b: int,
     one (nobody waits minutes beside their own car or bike, riders wait for a service:
     mode_params' wait ranges). With no walk leg before it, the trip model cannot read it at
     a boarding (carbon.decode), so it joins the leg's own likelihood."""
-    k = a
-    while k < b and speeds[k] < STOP_SPEED_MS:
-        k += 1
+    k = _standstill_end(speeds, a, b)
     stood = points[k].ts - points[a].ts
     if k == a or k >= b or stood < _HALT_S or \
             distance_m(origin.lat, origin.lon, points[a].lat, points[a].lon) < _DOOR_M:
@@ -680,10 +678,16 @@ def _wait_before(points: list, a: int, speeds: list) -> float:
         if distance_m(p.lat, p.lon, q.lat, q.lon) > max(_WAIT_RADIUS_M, 1.5 * (q.acc or 0.0)):
             break
         j -= 1
+    return float(points[_standstill_end(speeds, a, len(speeds))].ts - points[j].ts)
+
+
+def _standstill_end(speeds: list, a: int, end: int) -> int:
+    """The first fix from a on (at most end) where the member moves: a leg cut at a halt
+    opens with the standstill, which belongs to the wait before it."""
     k = a
-    while k < len(speeds) and speeds[k] < STOP_SPEED_MS:
+    while k < end and speeds[k] < STOP_SPEED_MS:
         k += 1
-    return float(points[k].ts - points[j].ts)
+    return k
 
 
 def _open_span(points: list, radius: float, steps: list) -> tuple:

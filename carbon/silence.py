@@ -28,6 +28,8 @@ import math
 from carbon import envelopes
 from carbon.features import SILENT_STEPS, _median
 from carbon.geo import distance_m
+from carbon.legs import HOP_MIN_S
+from carbon.params import DEFAULT_PARAMS
 
 # 40 minutes: longer than any rail tunnel takes (above), shorter than any flight's silence
 # (boarding to landing: at least ~45 minutes for the shortest scheduled hops, taxi-out alone
@@ -40,8 +42,8 @@ DARK_MIN_S = 2400.0
 # the share of long rides lost whole; one in twenty is an assumed order of magnitude
 # (docs/engine.md, round 9 engine-hop: 0.02 and 0.1 measured alike).
 DARK_SHARE = 0.05
-MOVING_MS = 2.2           # a step this fast was ridden (Params.walk_max_ms)
-MAX_MOVING_STEP_S = 600.0   # ... and one this short was the phone reporting (legs.HOP_MIN_S)
+MOVING_MS = DEFAULT_PARAMS.walk_max_ms   # a step faster than brisk walking was ridden
+MAX_MOVING_STEP_S = HOP_MIN_S             # ... and one shorter than a hop was the phone reporting
 AFTER_STEPS = 5
 AFTER_S = 6 * 3600.0
 MIN_STEPS = 3
@@ -54,12 +56,14 @@ READ_MARGIN = 10
 
 def _moving_steps(fixes) -> list:
     """The steps over which the member rode and the phone reported (not a silence)."""
-    out = []
-    for p, q in zip(fixes, fixes[1:]):
-        dt = q.ts - p.ts
-        if 0 < dt < MAX_MOVING_STEP_S and distance_m(p.lat, p.lon, q.lat, q.lon) >= MOVING_MS * dt:
-            out.append(dt)
-    return out
+    return [q.ts - p.ts for p, q in zip(fixes, fixes[1:])
+            if q.ts - p.ts < MAX_MOVING_STEP_S and _ridden_step(p, q)]
+
+
+def _ridden_step(p, q) -> bool:
+    """The step p -> q went faster than a walk."""
+    dt = q.ts - p.ts
+    return dt > 0 and distance_m(p.lat, p.lon, q.lat, q.lon) >= MOVING_MS * dt
 
 
 def phone_step(track: list, a: int, b: int) -> tuple:
@@ -100,9 +104,7 @@ def dark_hops(seg: list) -> list:
 def _ridden(seg: list, k: int) -> bool:
     if k < 0 or k + 1 >= len(seg):
         return False                    # the trip's end: a place, where a flight starts
-    p, q = seg[k], seg[k + 1]
-    dt = q.ts - p.ts
-    return dt > 0 and distance_m(p.lat, p.lon, q.lat, q.lon) >= MOVING_MS * dt
+    return _ridden_step(seg[k], seg[k + 1])
 
 
 def weigh(legs: list, seg: list, step: float | None) -> None:
