@@ -210,6 +210,25 @@ ACTIVITY_FACTOR = 3.0
 # the shore; only knowing where its route runs (a GTFS feed) or the member saying so makes
 # it believable. Their likelihood is multiplied by this unless a route matched.
 NEEDS_ROUTE = {"boat": 1e-3}
+# ... but for a crossing that shows what a ferry does and a road vehicle at 4-15 m/s does
+# not: boarded after a wait at the terminal (a service, not one's own car or bike: riders
+# wait minutes at a pier), then 10 minutes or more and 3 km or more without a single halt,
+# seen often enough for a halt to show (steps of 20 s or less on average, the length of a
+# red light or a stop's dwell, 10-60 s) over half its time at least; a silence of more
+# than a minute counts only when its chord keeps CROSSING_GAP_PACE of the ride's median
+# speed (a bus's stops every 300-500 m cost it a third or more of its cruising pace), and
+# network positions (a tunnel) never. In town a car, a bus or a
+# bike meets a signal, a stop or a give-way every few hundred metres (urban junction
+# spacing 100-400 m), so ten minutes of it unbroken is open water, a motorway (too fast
+# for a boat's envelope) or a long path. Such a ride is x CROSSING_FACTOR, not x 1/1000.
+CROSSING_WAIT_S = 120.0
+CROSSING_MIN_S = 600.0
+CROSSING_MIN_M = 3000.0
+CROSSING_MAX_STEP_S = 20.0
+CROSSING_MAX_GAP_S = 60.0
+CROSSING_GAP_PACE = 0.85
+CROSSING_SEEN_SHARE = 0.5
+CROSSING_FACTOR = 1.0
 
 # A trip back to where it started, without a stop: done for its own sake. P(loop | mode),
 # from what such trips are (runs and strolls are mostly loops; commutes, errands and
