@@ -18,10 +18,11 @@ from carbon.geo import distance_m
 from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
                                wait_loglik)
 from carbon.transit import MIN_ON_ROUTE_SHARE
-from carbon.mode_params import (ACTIVITY_FACTOR, CROSSING_FACTOR, CROSSING_GAP_PACE, CROSSING_MAX_GAP_S,
-                                CROSSING_MAX_STEP_S, CROSSING_SEEN_SHARE,
-                                CROSSING_MIN_M, CROSSING_MIN_S, CROSSING_WAIT_S, LINE_ABSENT_SHARE, LINE_MODES, NEEDS_ROUTE,
-                                OFF_LINE_FACTOR, RANGES, TRANSIT_MATCH_FACTOR)
+from carbon.mode_params import (ACTIVITY_FACTOR, CROSSING_FACTOR, CROSSING_GAP_PACE,
+                                CROSSING_MAX_GAP_S, CROSSING_MAX_STEP_S, CROSSING_MIN_M,
+                                CROSSING_MIN_S, CROSSING_SEEN_SHARE, CROSSING_WAIT_S,
+                                LINE_ABSENT_SHARE, LINE_MODES, NEEDS_ROUTE, OFF_LINE_FACTOR,
+                                RANGES, TRANSIT_MATCH_FACTOR)
 from carbon.model import Leg
 from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
@@ -622,8 +623,8 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         features["hop"] = True
     if route_type is not None:
         features["route_type"] = route_type
-    if f.unbroken:
-        features["unbroken"] = True     # a wait read later (carbon.transfers) may lift it
+    if f.unbroken and not lift:
+        features["unbroken"] = True     # a wait read later (carbon.transfers) may lift it, once
     return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), "unknown", 0.0, n_points=len(seg),
                features=features, loglik=loglik, wait_loglik=waited,
                queue_loglik=queue_ll)

@@ -212,15 +212,16 @@ ACTIVITY_FACTOR = 3.0
 NEEDS_ROUTE = {"boat": 1e-3}
 # ... but for a crossing that shows what a ferry does and a road vehicle at 4-15 m/s does
 # not: boarded after a wait at the terminal (a service, not one's own car or bike: riders
-# wait minutes at a pier), then 10 minutes or more and 3 km or more without a single halt,
-# seen often enough for a halt to show (steps of 20 s or less on average, the length of a
-# red light or a stop's dwell, 10-60 s) over half its time at least; a silence of more
-# than a minute counts only when its chord keeps CROSSING_GAP_PACE of the ride's median
-# speed (a bus's stops every 300-500 m cost it a third or more of its cruising pace), and
-# network positions (a tunnel) never. In town a car, a bus or a
-# bike meets a signal, a stop or a give-way every few hundred metres (urban junction
-# spacing 100-400 m), so ten minutes of it unbroken is open water, a motorway (too fast
-# for a boat's envelope) or a long path. Such a ride is x CROSSING_FACTOR, not x 1/1000.
+# wait minutes at a pier, boarding closes minutes before the departure), then 10 minutes
+# and 3 km or more without a single halt. On land at those speeds a car, a bus or a bike
+# meets a signal, a stop or a give-way every few hundred metres (signals every 200-800 m on
+# urban arterials: the 1/8-1/2 mile spacing of access-management practice; bus stops every
+# 300-500 m), so ten minutes unbroken is open water, a motorway (too fast for the boat's
+# speeds) or a long path. It must be seen often enough for a halt to show: steps of 20 s
+# or less on average (a red light or a stop's dwell lasts 10-60 s) over half its time at
+# least; a silence of more than a minute counts only when its chord keeps CROSSING_GAP_PACE
+# of the ride's median speed (a bus's stops every 300-500 m cost it a third or more of its
+# cruising pace), network positions (a tunnel) never. Such a ride is x CROSSING_FACTOR.
 CROSSING_WAIT_S = 120.0
 CROSSING_MIN_S = 600.0
 CROSSING_MIN_M = 3000.0
