@@ -74,6 +74,7 @@ class LegFeatures:
     halted_s: float = 0.0
     # set by the trip: the trip comes back to where it started (a run, a ride for its own sake)
     loop: bool = False
+    unbroken: bool = False  # no halt for ten minutes, a mode needing a route (carbon.legs)
 
 
 def _weighted_percentiles(values: list, weights: list, qs: tuple) -> list:

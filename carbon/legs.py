@@ -18,8 +18,11 @@ from carbon.geo import distance_m
 from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
                                wait_loglik)
 from carbon.transit import MIN_ON_ROUTE_SHARE
-from carbon.mode_params import (ACTIVITY_FACTOR, LINE_ABSENT_SHARE, LINE_MODES, NEEDS_ROUTE,
-                                OFF_LINE_FACTOR, RANGES, TRANSIT_MATCH_FACTOR)
+from carbon.mode_params import (ACTIVITY_FACTOR, CROSSING_FACTOR, CROSSING_GAP_PACE,
+                                CROSSING_MAX_GAP_S, CROSSING_MAX_STEP_S, CROSSING_MIN_M,
+                                CROSSING_MIN_S, CROSSING_SEEN_SHARE, CROSSING_WAIT_S,
+                                LINE_ABSENT_SHARE, LINE_MODES, NEEDS_ROUTE, OFF_LINE_FACTOR,
+                                RANGES, TRANSIT_MATCH_FACTOR)
 from carbon.model import Leg
 from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
@@ -518,6 +521,8 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
     for mode, factor in NEEDS_ROUTE.items():
         if mode in loglik and mode != line and mode not in context.owned_modes:
             loglik[mode] += math.log(factor)
+            if _unbroken(f, seg):
+                f.unbroken = True
     shares = _activity(seg)
     if shares:
         mode, share = max(shares.items(), key=lambda kv: kv[1])
@@ -527,6 +532,35 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
                 if m in loglik:
                     loglik[m] += math.log(ACTIVITY_FACTOR)
     return route_type
+
+
+def _unbroken(f, seg: list) -> bool:
+    """Ten minutes and 3 km or more without one halt, seen closely enough to tell
+    (mode_params.CROSSING_*): with a wait before it, a ferry's crossing. A silence is
+    taken only at the ride's own pace: a halt or a detour inside it would slow its chord."""
+    if f.duration_s < CROSSING_MIN_S or f.distance_m < CROSSING_MIN_M or f.halted_s > 0 \
+            or f.stops_per_km > 0 or len(seg) < 3:
+        return False
+    bad_acc = bad_accuracy(_median([p.acc or 10.0 for p in seg]))
+    if any((p.acc or 0.0) > bad_acc for p in seg):
+        return False        # network positions: a tunnel, or fixes that could hide a halt
+    seen_s, seen_steps = 0.0, 0
+    for p, q in zip(seg, seg[1:]):
+        dt = q.ts - p.ts
+        if dt <= CROSSING_MAX_GAP_S:
+            seen_s, seen_steps = seen_s + dt, seen_steps + 1
+        elif distance_m(p.lat, p.lon, q.lat, q.lon) < CROSSING_GAP_PACE * f.p50_ms * dt:
+            return False
+    return seen_steps > 0 and seen_s / seen_steps <= CROSSING_MAX_STEP_S and \
+        seen_s >= CROSSING_SEEN_SHARE * f.duration_s
+
+
+def crossing_lift(unbroken: bool, wait_s) -> dict:
+    """What a wait of `wait_s` before an unbroken ride whose mode needs a route gives back
+    of NEEDS_ROUTE: the terminal's wait and the crossing together (mode_params)."""
+    if not unbroken or (wait_s or 0.0) < CROSSING_WAIT_S:
+        return {}
+    return {m: math.log(CROSSING_FACTOR / factor) for m, factor in NEEDS_ROUTE.items()}
 
 
 def _off_line(loglik: dict, shares: dict, feed_modes: set) -> None:
@@ -574,6 +608,12 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     if opening is not None and not boarded:
         _opening_wait(f, loglik, points, speeds, a, b, ranges, opening)
     route_type = _evidence(loglik, seg, f, context, ride)
+    lift = crossing_lift(f.unbroken, f.wait_s)
+    for m, v in lift.items():
+        if waited is not None and m in waited:
+            waited[m] += v          # read where the decode has the member wait on foot
+        elif opening is not None and m in loglik:
+            loglik[m] += v          # the opening wait is in the leg's own likelihood
     distance = min(windowed, f.distance_m) if windowed > 0 else f.distance_m
     if b == a + 1:
         distance = f.distance_m     # one step (a hop): its great-circle length
@@ -583,6 +623,8 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         features["hop"] = True
     if route_type is not None:
         features["route_type"] = route_type
+    if f.unbroken and not lift:
+        features["unbroken"] = True     # a wait read later (carbon.transfers) may lift it, once
     return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), "unknown", 0.0, n_points=len(seg),
                features=features, loglik=loglik, wait_loglik=waited,
                queue_loglik=queue_ll)

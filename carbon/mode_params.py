@@ -210,6 +210,26 @@ ACTIVITY_FACTOR = 3.0
 # the shore; only knowing where its route runs (a GTFS feed) or the member saying so makes
 # it believable. Their likelihood is multiplied by this unless a route matched.
 NEEDS_ROUTE = {"boat": 1e-3}
+# ... but for a crossing that shows what a ferry does and a road vehicle at 4-15 m/s does
+# not: boarded after a wait at the terminal (a service, not one's own car or bike: riders
+# wait minutes at a pier, boarding closes minutes before the departure), then 10 minutes
+# and 3 km or more without a single halt. On land at those speeds a car, a bus or a bike
+# meets a signal, a stop or a give-way every few hundred metres (signals every 200-800 m on
+# urban arterials: the 1/8-1/2 mile spacing of access-management practice; bus stops every
+# 300-500 m), so ten minutes unbroken is open water, a motorway (too fast for the boat's
+# speeds) or a long path. It must be seen often enough for a halt to show: steps of 20 s
+# or less on average (a red light or a stop's dwell lasts 10-60 s) over half its time at
+# least; a silence of more than a minute counts only when its chord keeps CROSSING_GAP_PACE
+# of the ride's median speed (a bus's stops every 300-500 m cost it a third or more of its
+# cruising pace), network positions (a tunnel) never. Such a ride is x CROSSING_FACTOR.
+CROSSING_WAIT_S = 120.0
+CROSSING_MIN_S = 600.0
+CROSSING_MIN_M = 3000.0
+CROSSING_MAX_STEP_S = 20.0
+CROSSING_MAX_GAP_S = 60.0
+CROSSING_GAP_PACE = 0.85
+CROSSING_SEEN_SHARE = 0.5
+CROSSING_FACTOR = 1.0
 
 # A trip back to where it started, without a stop: done for its own sake. P(loop | mode),
 # from what such trips are (runs and strolls are mostly loops; commutes, errands and

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from carbon.assign import FOOT_MODES, decide, decide_parts, join_same_mode
 from carbon.geo import distance_m
+from carbon.legs import crossing_lift
 from carbon.likelihood import queue_wait_loglik, wait_loglik
 from carbon.mode_params import (ACCESS_PRIVATE, ACCESS_WALK_FACTOR, ACCESS_WALK_M, PUBLIC,
                                 QUEUE_MODES)
@@ -46,6 +47,9 @@ def _with_wait(leg: Leg, seconds: float, ranges, indoors: bool = False) -> Leg:
     if indoors:
         neutral = wait_loglik(seconds, ranges, ("walk",))["walk"]
         extra = {m: (v if m in _STATIONS else neutral) for m, v in extra.items()}
+    # a ferry's terminal, waiting room or quay, then a crossing without a halt (carbon.legs)
+    for m, v in crossing_lift((leg.features or {}).get("unbroken", False), seconds).items():
+        extra[m] = extra.get(m, 0.0) + v
     copy = Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
                n_points=leg.n_points, features=dict(leg.features or {}, wait=round(seconds)),
                loglik={m: v + extra.get(m, 0.0) for m, v in (leg.loglik or {}).items()},

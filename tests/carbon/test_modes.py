@@ -115,3 +115,22 @@ def test_sea_bus_with_a_ferry_route():
     index = _feed(4, route, route)
     points, _ = leg_points("boat", start=route[0], end=route[1], route=route)
     assert main_modes(build_timeline(points, context=Context(transit=index))) == ["boat"]
+
+
+def _crossings(day):
+    return [s for t in day.truth["trips"] for s in t["sections"] if s["mode"] == "boat"]
+
+
+@pytest.mark.parametrize("regime,seed", [("1s", 1), ("1s", 3), ("dense", 2)])
+def test_a_ferry_crossing_reads_as_a_boat_without_a_feed(regime, seed):
+    # a walk to the pier, minutes of waiting there, then 10-30 minutes at 6-8 m/s with no
+    # halt at all: no feed says where the ferry runs, the crossing itself does (1 s seed 1
+    # was an e-bike and a bus before: the wait was read only once the trips were joined)
+    from simulation.scenarios import make_day
+    day = make_day("ferry", regime, seed)
+    tl = build_timeline([Fix(*f) for f in day.fixes])
+    for s in _crossings(day):
+        legs = [g for t in tl.trips for g in t.legs
+                if min(g.end_ts, s["end_ts"]) - max(g.start_ts, s["start_ts"]) > 0.8 * (s["end_ts"] - s["start_ts"])]
+        assert [g.mode for g in legs] == ["boat"], (s, [(g.mode, g.probs) for g in legs])
+
