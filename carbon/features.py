@@ -296,3 +296,34 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
         station_halts=_station_halts(points, speeds, distance, median_dt),
         blind_share=_blind_share(points, median_dt, acc, blind_steps),
         silent_share=_silent_share(points, median_dt, blind_steps))
+
+
+# A phone at a place reports rarely (Google's Timeline every 10-30 minutes at a stay, its
+# network positions dropped), on the move every 1-2 minutes: the step leaving the place then
+# spans the dwell before the departure. A step at least DWELL_STEPS times the steps after it
+# and DWELL_MIN_S long, slower than them, held standing time the ride did not take.
+DWELL_STEPS = 2.0    # as legs._CATCH_UP: twice the phone's usual step is not its moving cadence
+DWELL_MIN_S = 240.0  # two of a sparse phone's 2-minute steps; dense phones never qualify
+_DWELL_NEXT = 3      # the pace right after leaving: 3 steps, 3-6 minutes of a sparse phone
+
+
+def opening_dwell_s(points: list) -> float:
+    """Seconds of standing at the place inside the first step of points (a trip's or its
+    first leg's fixes, from the place's last fix): the member covered that step at no less
+    than the pace the next steps show (nobody drives off slower than they go on; a walk
+    from the door to the car is seconds of it), so the rest of the step was spent before
+    leaving. 0 when the first step is the phone's usual cadence or no slower than the next."""
+    if len(points) < 3:
+        return 0.0
+    p0, p1 = points[0], points[1]
+    dt0 = p1.ts - p0.ts
+    nxt = points[1:2 + _DWELL_NEXT]
+    dts = [q.ts - p.ts for p, q in zip(nxt, nxt[1:])]
+    t_next = sum(dts)
+    if t_next <= 0 or dt0 < DWELL_MIN_S or dt0 < DWELL_STEPS * _median(dts):
+        return 0.0
+    pace = sum(distance_m(p.lat, p.lon, q.lat, q.lon) for p, q in zip(nxt, nxt[1:])) / t_next
+    d0 = distance_m(p0.lat, p0.lon, p1.lat, p1.lon)
+    if pace <= 0 or d0 / dt0 >= pace:
+        return 0.0
+    return float(dt0 - d0 / pace)
