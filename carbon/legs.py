@@ -15,7 +15,6 @@ import math
 from carbon import envelopes
 from carbon.features import (SUSTAIN_S, STOP_SPEED_MS, _median, bad_accuracy, leg_features,
                              opening_dwell_s)
-from carbon.fix import Fix
 from carbon.geo import distance_m
 from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
                                wait_loglik)
@@ -549,7 +548,7 @@ _ACTIVITY_COVERS = {"car": ("car", "bus", "tram", "metro", "train"), "bike": ("b
 
 def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
               ranges: dict, boarded: bool, blind_steps: set, ride: tuple = (None, None),
-              opening=None, closing=None) -> Leg:
+              opening=None) -> Leg:
     """`boarded`: the member came to this leg on foot (a wait there means something; after
     a halt inside a ride, they may simply have stayed aboard). `blind_steps`: its steps
     that crossed network positions (see _bridge_network_positions). `opening`: the trip's
@@ -562,9 +561,6 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         _off_the_zigzag(f, windowed)
     if opening is not None and seg[0].ts == opening.ts:
         _without_dwell(f, seg)
-    if closing is not None and seg[-1].ts == closing.ts:
-        # the same at the place reached: its first fix may come minutes after the arrival
-        _without_dwell(f, [Fix(-p.ts, p.lat, p.lon, p.acc) for p in reversed(seg)])
     loglik = leg_loglik(f, ranges)
     # read off the measures alone, before `_evidence` below moves the modes' likelihoods
     queue_ll = queue_loglik(f, loglik["walk"], ranges) if "walk" in loglik else None
@@ -868,8 +864,7 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     rides = _ride_lines(runs, core, context)
     legs = [_make_leg(core, speeds, dists, a, b, trip_acc, trip_dt, context, ranges or RANGES,
                       k > 0 and not runs[k - 1][0], {j - a for j in bridged if a <= j < b},
-                      rides[k], opening=points[0] if k == 0 else None,
-                      closing=points[-1] if k == len(runs) - 1 else None)
+                      rides[k], opening=points[0] if k == 0 else None)
             for k, (_, a, b) in enumerate(runs)]
     for leg, run in zip(legs, runs):
         if run[0]:
