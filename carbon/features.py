@@ -298,16 +298,18 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
         silent_share=_silent_share(points, median_dt, blind_steps))
 
 
-# A phone at a place reports rarely (Google's Timeline every 10-30 minutes at a stay, its
-# network positions dropped), on the move every 1-2 minutes: the step leaving the place then
+# A phone at a place reports rarely (the suite's sparse regime: every 10-30 minutes at a stay,
+# a third of its fixes network positions the cleaning drops), on the move every 1-2 minutes:
+# the step leaving the place then
 # spans the dwell before the departure. A step at least DWELL_STEPS times the steps after it
 # and DWELL_MIN_S long, slower than them, held standing time the ride did not take.
 DWELL_STEPS = 2.0    # as legs._CATCH_UP: twice the phone's usual step is not its moving cadence
-DWELL_MIN_S = 240.0  # two of a sparse phone's 2-minute steps; dense phones never qualify
+DWELL_MIN_S = 240.0  # two of a sparse phone's 2-minute steps (shorter: the cadence itself)
 DWELL_PACE_S = 180.0  # the pace right after leaving, over 3 minutes or more (2-3 sparse steps)
-_DWELL_STEPS_MAX = 12
+_DWELL_STEPS_MAX = 12  # a dense phone's 3 minutes at 15 s steps
 # The straight line that gives the pace must be beyond the scatter of its two ends: each
-# fix is off by up to its claimed accuracy (1 sigma), so a line shorter than twice their sum
+# fix is off by about its claimed accuracy (Android's is a 68 % radius), so a line shorter
+# than twice their sum
 # can be half scatter (a phone left on a table at 50 m accuracy "walks" 150 m in 3 minutes)
 DWELL_SCATTER = 2.0
 
