@@ -300,17 +300,17 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
 
 # A phone at a place reports rarely (the suite's sparse regime: every 10-30 minutes at a stay,
 # a third of its fixes network positions the cleaning drops), on the move every 1-2 minutes:
-# the step leaving the place then
-# spans the dwell before the departure. A step at least DWELL_STEPS times the steps after it
-# and DWELL_MIN_S long, slower than them, held standing time the ride did not take.
+# the step leaving the place then spans the dwell before the departure. A step at least
+# DWELL_STEPS times the steps after it and DWELL_MIN_S long, slower than them, held standing
+# time the ride did not take.
 DWELL_STEPS = 2.0    # as legs._CATCH_UP: twice the phone's usual step is not its moving cadence
 DWELL_MIN_S = 240.0  # two of a sparse phone's 2-minute steps (shorter: the cadence itself)
 DWELL_PACE_S = 180.0  # the pace right after leaving, over 3 minutes or more (2-3 sparse steps)
 _DWELL_STEPS_MAX = 12  # a dense phone's 3 minutes at 15 s steps
 # The straight line that gives the pace must be beyond the scatter of its two ends: each
 # fix is off by about its claimed accuracy (Android's is a 68 % radius), so a line shorter
-# than twice their sum
-# can be half scatter (a phone left on a table at 50 m accuracy "walks" 150 m in 3 minutes)
+# than twice their sum can be half scatter (a phone left at a place at 50 m accuracy
+# "walked" 172 m in 134 s: e-mission shankari_2016-09-03 under bench/robustness.py noise50)
 DWELL_SCATTER = 2.0
 
 
