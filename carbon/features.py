@@ -297,3 +297,49 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
         station_halts=_station_halts(points, speeds, distance, median_dt),
         blind_share=_blind_share(points, median_dt, acc, blind_steps),
         silent_share=_silent_share(points, median_dt, blind_steps))
+
+
+# A phone at a place reports rarely (the suite's sparse regime: every 10-30 minutes at a stay,
+# a third of its fixes network positions the cleaning drops), on the move every 1-2 minutes:
+# the step leaving the place then spans the dwell before the departure. A step at least
+# DWELL_STEPS times the steps after it and DWELL_MIN_S long, slower than them, held standing
+# time the ride did not take.
+DWELL_STEPS = 2.0    # as legs._CATCH_UP: twice the phone's usual step is not its moving cadence
+DWELL_MIN_S = 240.0  # two of a sparse phone's 2-minute steps (shorter: the cadence itself)
+DWELL_PACE_S = 180.0  # the pace right after leaving, over 3 minutes or more (2-3 sparse steps)
+_DWELL_STEPS_MAX = 12  # a dense phone's 3 minutes at 15 s steps
+# The straight line that gives the pace must be beyond the scatter of its two ends: each
+# fix is off by about its claimed accuracy (Android's is a 68 % radius), so a line shorter
+# than twice their sum can be half scatter (a phone left at a place at 50 m accuracy
+# "walked" 172 m in 134 s: e-mission shankari_2016-09-03 under bench/robustness.py noise50)
+DWELL_SCATTER = 2.0
+
+
+def opening_dwell_s(points: list) -> float:
+    """Seconds of standing at the place inside the first step of points (a trip's or its
+    first leg's fixes, from the place's last fix): the member covered that step at no less
+    than the pace right after it (nobody drives off slower than they go on; a walk from the
+    door to the car is seconds of it), so the rest of the step was spent before leaving.
+    The pace is the straight line over DWELL_PACE_S or more after the step: a lower bound
+    on the road's, which the fixes' jitter inflates far less than a sum of short steps.
+    0 when the first step is the phone's usual cadence or no slower than what follows."""
+    if len(points) < 3:
+        return 0.0
+    p0, p1 = points[0], points[1]
+    dt0 = p1.ts - p0.ts
+    k = 2
+    while k < len(points) - 1 and k <= _DWELL_STEPS_MAX and points[k].ts - p1.ts < DWELL_PACE_S:
+        k += 1
+    nxt = points[1:k + 1]
+    span = nxt[-1].ts - p1.ts
+    dts = [q.ts - p.ts for p, q in zip(nxt, nxt[1:])]
+    if span <= 0 or dt0 < DWELL_MIN_S or dt0 < DWELL_STEPS * _median(dts):
+        return 0.0
+    seen = distance_m(p1.lat, p1.lon, nxt[-1].lat, nxt[-1].lon)
+    if seen < DWELL_SCATTER * ((p1.acc or 10.0) + (nxt[-1].acc or 10.0)):
+        return 0.0    # a standing phone's scatter, not a pace
+    pace = seen / span
+    d0 = distance_m(p0.lat, p0.lon, p1.lat, p1.lon)
+    if d0 / dt0 >= pace:
+        return 0.0
+    return float(dt0 - d0 / pace)
