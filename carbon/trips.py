@@ -72,8 +72,19 @@ def _reports_by_distance(points: list, k: int, b: int, to_stay: bool) -> bool:
     if not far(k):
         return False
     if k + 1 == b:
-        return to_stay
+        return to_stay or _left_a_filtered_stay(points, k, far)
     return far(k + 1)
+
+
+def _left_a_filtered_stay(points: list, k: int, far) -> bool:
+    """The data ends with one fix a filter's step from a stay that was itself one filter
+    report (reached 400 m or more from the fix before it, then silence): a phone that
+    reports only by distance saw the member leave and cover ~500 m. Its next report, from
+    wherever the member is now, makes that fix a stay and the hop a trip (the hop reaches
+    the next stay); the trip is read the same before that report comes. A phone that
+    reports at places shows the stay by more than one fix, and a lone fix there stays a
+    passive update."""
+    return k + 2 == len(points) and k >= 1 and far(k - 1)
 
 
 def _wake_hop(points: list, k: int, a: int, b: int, from_stay: bool, to_stay: bool,
