@@ -183,3 +183,17 @@ def test_a_lone_fix_after_a_stay_seen_by_several_fixes_is_no_trip():
     at_shop = [_north_m(out, 0, out.ts + k * 600) for k in range(5)]
     lone = _north_m(out, -520, out.ts + 2400 + 3600)
     assert len(build_timeline([home] + at_shop + [lone]).trips) == 1
+
+
+def test_a_stroll_reported_by_distance_starts_when_the_member_set_off():
+    # A distance filter's reports are 500 m apart in space and as far apart in time as the
+    # member takes: a stroll at 0.9 m/s is reported every ~9 minutes. The first report out
+    # of home came 520 m out; the member set off 520 m / 0.9 m/s before it, not the 6
+    # minutes a brisk 1.4 m/s walk would give.
+    home = Fix(T0, 46.16, -1.15, 10.0)
+    set_off = T0 + 1800
+    first = _north_m(home, 520, set_off + 578)
+    second = _north_m(first, 500, first.ts + 556)
+    trip = build_timeline([home, first, second]).trips[0]
+    assert abs(trip.start_ts - set_off) <= 30
+    assert _modes(build_timeline([home, first, second])) == [["walk"]]
