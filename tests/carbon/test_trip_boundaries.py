@@ -197,3 +197,18 @@ def test_a_stroll_reported_by_distance_starts_when_the_member_set_off():
     trip = build_timeline([home, first, second]).trips[0]
     assert abs(trip.start_ts - set_off) <= 30
     assert _modes(build_timeline([home, first, second])) == [["walk"]]
+
+
+def test_a_phone_reporting_by_distance_shows_no_wait_at_the_stop():
+    # A report every ~500 m cannot show a standstill: the walk to the stop, the wait and the
+    # first minutes aboard lie inside one step, so no ride is read as boarded without a wait
+    # (a 0 s wait counts against every service). A phone stepping 5-20 s shows the wait.
+    for family in ("bus", "tram", "metro", "bus-metro", "train-regional"):
+        for seed in (0, 1):
+            day = scenarios.make_day(family, "significant", seed)
+            tl = build_timeline([Fix(*f) for f in day.fixes])
+            waits = [g.features.get("wait") for t in tl.trips for g in t.legs]
+            assert all(w is None for w in waits), (family, seed, waits)
+    day = scenarios.make_day("bus", "dense", 0)
+    tl = build_timeline([Fix(*f) for f in day.fixes])
+    assert [g.features.get("wait", 0) >= 300 for g in tl.trips[0].legs if g.mode == "bus"] == [True]
