@@ -29,6 +29,7 @@ from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
 from carbon.speeds import jitter_m, step_distances, window_speeds
 from carbon.stays import WALK_PACE_MS
+from carbon.trips import FILTER_STEP_M
 
 _HALT_S = 45.0        # standing this long: time to get off a train and onto a bike
 LONG_HALT_S = 120.0   # no vehicle stands this long on the way except at a station, in a jam
@@ -599,7 +600,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     # read off the measures alone, before `_evidence` below moves the modes' likelihoods
     queue_ll = queue_loglik(f, loglik["walk"], ranges) if "walk" in loglik else None
     waited = None
-    if boarded:
+    if boarded and not _boarding_unseen(points, a, b):
         # A slow stretch is not always a walk (a tram crawling out of its stop in stop-and-go
         # is one, and its rider never got off): the wait counts where the trip's decision
         # has the member on foot before this leg (carbon.decode), not in the leg itself.
@@ -720,6 +721,20 @@ def _opening_wait(f, loglik: dict, points: list, speeds: list, a: int, b: int,
     for m, v in wait_loglik(stood, ranges).items():
         if m in loglik:
             loglik[m] += v
+
+
+def _boarding_unseen(points: list, a: int, b: int) -> bool:
+    """A phone that reports only by distance (~500 m, both the step to the leg's first fix
+    and the leg's first step are such reports) cannot show a standstill: the walk to the
+    stop, the wait and the first minutes aboard lie inside one step, and a wait of 0 s
+    read off it is no evidence against a service. A phone stepping by time that covered
+    400 m on both sides of the fix was moving there: the member boarded inside the step
+    before it, and no wait was seen either."""
+    if a < 1 or b < a + 1:
+        return False
+    p, q, r = points[a - 1], points[a], points[a + 1]
+    return distance_m(p.lat, p.lon, q.lat, q.lon) >= FILTER_STEP_M and \
+        distance_m(q.lat, q.lon, r.lat, r.lon) >= FILTER_STEP_M
 
 
 def _wait_before(points: list, a: int, speeds: list) -> float:

@@ -72,8 +72,19 @@ def _reports_by_distance(points: list, k: int, b: int, to_stay: bool) -> bool:
     if not far(k):
         return False
     if k + 1 == b:
-        return to_stay
+        return to_stay or _left_a_filtered_stay(points, k, far)
     return far(k + 1)
+
+
+def _left_a_filtered_stay(points: list, k: int, far) -> bool:
+    """The data ends with one fix a filter's step from a stay that was itself one filter
+    report (reached 400 m or more from the fix before it, then silence): a phone that
+    reports only by distance saw the member leave and cover ~500 m. Its next report, from
+    wherever the member is now, makes that fix a stay and the hop a trip (the hop reaches
+    the next stay); the trip is read the same before that report comes. A phone that
+    reports at places shows the stay by more than one fix, and a lone fix there stays a
+    passive update."""
+    return k + 2 == len(points) and k >= 1 and far(k - 1)
 
 
 def _wake_hop(points: list, k: int, a: int, b: int, from_stay: bool, to_stay: bool,
@@ -188,8 +199,28 @@ def departure_ts(seg: list, params: Params = DEFAULT_PARAMS) -> int:
     if len(seg) < 2:
         return seg[0].ts
     p0, p1 = seg[0], seg[1]
-    back = distance_m(p0.lat, p0.lon, p1.lat, p1.lon) / WALK_PACE_MS
-    return int(max(p0.ts, p1.ts - back))
+    out = distance_m(p0.lat, p0.lon, p1.lat, p1.lon)
+    return int(max(p0.ts, p1.ts - out / _own_pace(seg, out)))
+
+
+def _own_pace(seg: list, out: float) -> float:
+    """The pace the member walked out of the place at. A distance filter reports the moment
+    the member is another ~500 m on (and not within its 5-minute floor), so when the hop out
+    and the next step are both its reports, the next step's length over its time is the
+    member's own pace, and walkers range 0.6-1.6 m/s (Bohannon 1997): a stroll's first
+    500 m took 8 minutes, not 6. A next step faster than a brisk walk was ridden (the walk
+    out was at most that brisk pace); any other phone's next step says nothing of it."""
+    if len(seg) < 3 or out < FILTER_STEP_M:
+        return WALK_PACE_MS
+    p1, p2 = seg[1], seg[2]
+    d, dt = distance_m(p1.lat, p1.lon, p2.lat, p2.lon), p2.ts - p1.ts
+    if dt <= 0 or d < FILTER_STEP_M:
+        return WALK_PACE_MS
+    return min(WALK_PACE_MS, max(_SLOW_WALK_MS, d / dt))
+
+
+_SLOW_WALK_MS = 0.6     # the slowest walking (older adults' slow gait 0.6-0.8 m/s, Bohannon
+#                         1997): a next step slower held a wait, whose pace is no walk's
 
 
 def arrival_ts(seg: list, params: Params = DEFAULT_PARAMS, after=None) -> int:

@@ -149,3 +149,66 @@ def test_a_flight_after_a_long_silence_at_the_airport_starts_near_take_off():
     flight = next(t for t in tl.trips if any(g.mode == "plane" for g in t.legs))
     assert T0 + 30 * 60 <= flight.start_ts <= landed - 45 * 60, _modes(tl)
     assert landed + 60 <= flight.end_ts < landed + 2400, _modes(tl)
+
+
+def _north_m(fix, metres, ts, acc=20.0):
+    return Fix(ts, fix.lat + metres / 111_000, fix.lon, acc)
+
+
+def test_a_walk_home_reported_by_distance_is_a_trip_before_the_next_report():
+    # OwnTracks' significant changes: the monitoring starts at home (a fix at once), the
+    # walk out is reported 520 m away, the phone is silent at the shop, and the walk home is
+    # reported from home 40 minutes later: the data ends there. That last report is the
+    # member having covered ~500 m, a walk home; the next morning's report (500 m out)
+    # would make it the stay's first fix, and the trip is the same before and after it.
+    home = Fix(T0, 46.16, -1.15, 10.0)
+    out = _north_m(home, 520, T0 + 1800 + 400)
+    back = _north_m(out, -520, out.ts + 2400 + 400)
+    tl = build_timeline([home, out, back])
+    assert _modes(tl) == [["walk"], ["walk"]]
+    walk_home = tl.trips[-1]
+    assert walk_home.end_ts == back.ts
+    assert back.ts - 600 <= walk_home.start_ts <= back.ts - 250     # 520 m walked
+    morning = _north_m(back, 520, back.ts + 12 * 3600)
+    later = build_timeline([home, out, back, morning]).trips
+    assert (later[1].start_ts, later[1].end_ts) == (walk_home.start_ts, walk_home.end_ts)
+
+
+def test_a_lone_fix_after_a_stay_seen_by_several_fixes_is_no_trip():
+    # The same last fix from a phone that reports at the place (a fix every 10 minutes at
+    # the shop), then silent for an hour: no distance filter fired, and a lone fix
+    # elsewhere with nothing after it is a passive update.
+    home = Fix(T0, 46.16, -1.15, 10.0)
+    out = _north_m(home, 520, T0 + 1800 + 400)
+    at_shop = [_north_m(out, 0, out.ts + k * 600) for k in range(5)]
+    lone = _north_m(out, -520, out.ts + 2400 + 3600)
+    assert len(build_timeline([home] + at_shop + [lone]).trips) == 1
+
+
+def test_a_stroll_reported_by_distance_starts_when_the_member_set_off():
+    # A distance filter's reports are 500 m apart in space and as far apart in time as the
+    # member takes: a stroll at 0.9 m/s is reported every ~9 minutes. The first report out
+    # of home came 520 m out; the member set off 520 m / 0.9 m/s before it, not the 6
+    # minutes a brisk 1.4 m/s walk would give.
+    home = Fix(T0, 46.16, -1.15, 10.0)
+    set_off = T0 + 1800
+    first = _north_m(home, 520, set_off + 578)
+    second = _north_m(first, 500, first.ts + 556)
+    trip = build_timeline([home, first, second]).trips[0]
+    assert abs(trip.start_ts - set_off) <= 30
+    assert _modes(build_timeline([home, first, second])) == [["walk"]]
+
+
+def test_a_phone_reporting_by_distance_shows_no_wait_at_the_stop():
+    # A report every ~500 m cannot show a standstill: the walk to the stop, the wait and the
+    # first minutes aboard lie inside one step, so no ride is read as boarded without a wait
+    # (a 0 s wait counts against every service). A phone stepping 5-20 s shows the wait.
+    for family in ("bus", "tram", "metro", "bus-metro", "train-regional"):
+        for seed in (0, 1):
+            day = scenarios.make_day(family, "significant", seed)
+            tl = build_timeline([Fix(*f) for f in day.fixes])
+            waits = [g.features.get("wait") for t in tl.trips for g in t.legs]
+            assert all(w is None for w in waits), (family, seed, waits)
+    day = scenarios.make_day("bus", "dense", 0)
+    tl = build_timeline([Fix(*f) for f in day.fixes])
+    assert [g.features.get("wait", 0) >= 300 for g in tl.trips[0].legs if g.mode == "bus"] == [True]
