@@ -743,11 +743,6 @@ def _rode(p, q) -> bool:
     return dt >= HOP_MIN_S and d >= HOP_MIN_M and d > 2.5 * dt
 
 
-# Median errors of a phone's positions: A-GPS 8 m, Wi-Fi 74 m, cell 600 m (Zandbergen 2009,
-# "Accuracy of iPhone locations", Transactions in GIS 13(s1)). A trip whose median fix
-# claims more than about their geometric middle is on cell positions as its normal state
-# (a location history sampled every minute or so): there a network position is no tunnel.
-CELL_GRADE_M = 200.0
 _DENSE_BRIDGE_S = 30.0   # at this step or finer, every trip's network positions are bridged
 
 
@@ -756,14 +751,12 @@ def _bridge_network_positions(core: list, trip_acc: float) -> list:
     cell guesses jump by hundreds of metres to kilometres): their zig-zag would make a 5 km
     metro ride 30 km long at 60 m/s. What is left is a silence from the tunnel's entry to
     its exit, which the legs read like any other (blind, mean speed end to end). At a fix
-    every 1-2 minutes too, from a phone whose fixes are GPS or Wi-Fi (CELL_GRADE_M): a
-    tunnel then shows as a few positions kilometres off the way (a 10 km metro read 15 km
-    at a car's 16 m/s sustained); without them it is the silence of several usual steps
-    that `features._blind_share` reads at that sampling, while a road's odd network fix,
-    once out, leaves one step of two or three minutes, too short to be blind."""
+    every 1-2 minutes too: a tunnel then shows as a few positions kilometres off the way
+    (a 10 km metro read 15 km at a car's 16 m/s sustained); without them it is the silence
+    of several usual steps that `features._blind_share` reads at that sampling. There only
+    runs of two or more go, between ends a ride apart (_keep_unridden_runs)."""
     step = _median([q.ts - p.ts for p, q in zip(core, core[1:])]) if len(core) >= 3 else 0
-    if len(core) < 3 or step > SPARSE_BLIND_STEP_S or \
-            (step > _DENSE_BRIDGE_S and trip_acc > CELL_GRADE_M):
+    if len(core) < 3 or step > SPARSE_BLIND_STEP_S:
         return core, set()
     bad = bad_accuracy(trip_acc)
     jumped = _jumps(core)
@@ -786,9 +779,10 @@ def _bridge_network_positions(core: list, trip_acc: float) -> list:
 def _keep_unridden_runs(core: list, off: list) -> None:
     """Clears `off` on each run of network positions whose own fixes on either side are
     closer than a ride covers in that time (2.5 m/s, `_rode`'s pace): a tunnel's entry and
-    exit are a station or more apart, while the phone of a member waiting in a hall or a
-    coach shows that run between two fixes near one another, and bridged it would read
-    as minutes of walking."""
+    exit are a station or more apart. Between two fixes near one another the member stayed
+    (a hall, a building) or went and came back, which those ends cannot tell: bridged, the
+    run would read as minutes of walking (aalto_dev8 thinned to 120 s: 27 minutes of a
+    train ride read as a 390 m walk), so the positions stay, as they did at this sampling."""
     k = 0
     while k < len(off):
         if not off[k]:
