@@ -15,6 +15,8 @@ import math
 from carbon import envelopes
 from carbon.features import (SUSTAIN_S, STOP_SPEED_MS, _median, bad_accuracy, leg_features,
                              opening_dwell_s)
+from carbon.features import (SPARSE_BLIND_STEP_S, SUSTAIN_S, STOP_SPEED_MS, _median, bad_accuracy,
+                             leg_features)
 from carbon.geo import distance_m
 from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
                                wait_loglik)
@@ -813,22 +815,59 @@ def _rode(p, q) -> bool:
     return dt >= HOP_MIN_S and d >= HOP_MIN_M and d > 2.5 * dt
 
 
+_DENSE_BRIDGE_S = 30.0   # at this step or finer, every trip's network positions are bridged
+
+
 def _bridge_network_positions(core: list, trip_acc: float) -> list:
     """Without the fixes that are network positions for this phone (underground, Wi-Fi and
     cell guesses jump by hundreds of metres to kilometres): their zig-zag would make a 5 km
     metro ride 30 km long at 60 m/s. What is left is a silence from the tunnel's entry to
-    its exit, which the legs read like any other (blind, mean speed end to end)."""
-    if len(core) < 3 or _median([q.ts - p.ts for p, q in zip(core, core[1:])]) > 30.0:
+    its exit, which the legs read like any other (blind, mean speed end to end). At a fix
+    every 1-2 minutes too: a tunnel then shows as a few positions kilometres off the way
+    (a 10 km metro read 15 km at a car's 16 m/s sustained); without them it is the silence
+    of several usual steps that `features._blind_share` reads at that sampling. There only
+    runs of two or more go, between ends a ride apart (_keep_unridden_runs)."""
+    step = _median([q.ts - p.ts for p, q in zip(core, core[1:])]) if len(core) >= 3 else 0
+    if len(core) < 3 or step > SPARSE_BLIND_STEP_S:
         return core, set()
     bad = bad_accuracy(trip_acc)
     jumped = _jumps(core)
+    off = [(p.acc or 0.0) > bad or k in jumped for k, p in enumerate(core)]
+    if step > _DENSE_BRIDGE_S:
+        # a tunnel lasts several of these steps; a lone network fix between two of the
+        # phone's own is a moment in a street, and taking it out would only double a step
+        off = [o and ((k > 0 and off[k - 1]) or (k + 1 < len(off) and off[k + 1]))
+               for k, o in enumerate(off)]
+        _keep_unridden_runs(core, off)
     kept, bridged = [], set()
     for k, p in enumerate(core):
-        if k in (0, len(core) - 1) or ((p.acc or 0.0) <= bad and k not in jumped):
+        if k in (0, len(core) - 1) or not off[k]:
             kept.append(p)
         elif kept:
             bridged.add(len(kept) - 1)       # the step leaving kept[-1] crosses the tunnel
     return (kept, bridged) if len(kept) >= 2 else (core, set())
+
+
+def _keep_unridden_runs(core: list, off: list) -> None:
+    """Clears `off` on each run of network positions whose own fixes on either side are
+    closer than a ride covers in that time (2.5 m/s, `_rode`'s pace): a tunnel's entry and
+    exit are a station or more apart. Between two fixes near one another the member stayed
+    (a hall, a building) or went and came back, which those ends cannot tell: bridged, the
+    run would read as minutes of walking (aalto_dev8 thinned to 120 s: 27 minutes of a
+    train ride read as a 390 m walk), so the positions stay, as they did at this sampling."""
+    k = 0
+    while k < len(off):
+        if not off[k]:
+            k += 1
+            continue
+        j = k
+        while j + 1 < len(off) and off[j + 1]:
+            j += 1
+        if 0 < k and j + 1 < len(core):
+            p, q = core[k - 1], core[j + 1]
+            if _hop(p, q) <= 2.5 * (q.ts - p.ts):
+                off[k:j + 1] = [False] * (j + 1 - k)
+        k = j + 1
 
 
 # A fix this far off the way between its neighbours, and this many times its own claimed
