@@ -13,10 +13,8 @@ import heapq
 import math
 
 from carbon import envelopes
-from carbon.features import (SUSTAIN_S, STOP_SPEED_MS, _median, bad_accuracy, leg_features,
-                             opening_dwell_s)
 from carbon.features import (SPARSE_BLIND_STEP_S, SUSTAIN_S, STOP_SPEED_MS, _median, bad_accuracy,
-                             leg_features)
+                             leg_features, opening_dwell_s)
 from carbon.geo import distance_m
 from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
                                wait_loglik)
