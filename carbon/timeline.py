@@ -132,9 +132,10 @@ def _loop_evidence(legs: list, seg: list) -> None:
 
 
 def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = None,
-           since: int | None = None) -> Timeline:
+           since: int | None = None, earlier: list = ()) -> Timeline:
     """Stays, trips and legs with inferred modes; nothing member-specific applied yet.
-    With `since`, fixes before it only serve as cleaning context."""
+    With `since`, fixes before it only serve as cleaning context; `earlier`: the stays
+    before it (where the first trip may have left from, carbon.vehicles.left)."""
     context = context or Context()
     priors = priors_for(context)
     raw = unsmoothed(points, params)
@@ -148,13 +149,13 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
     stays, ranges = segment_track(track, params, anchored=since is not None,
                                   places=tuple(context.places))
     unsettled = []
-    trips, trip_priors, hand, states = _trips(track, ranges, stays, params, context, priors,
-                                              raw, unsettled)
+    trips, trip_priors, hand, states = _trips(track, ranges, list(earlier) + stays, params,
+                                              context, priors, raw, unsettled)
     stays, trips = join_transfers(stays, trips, priors, context.owned_modes, params,
                                   trip_priors, hand)
     resume = _resume_ts(stays, trips, params, unsettled)
     open_ts = min((first for first, upto in unsettled if upto == math.inf), default=None)
-    return Timeline(stays, trips, resume, _parked_at(states, resume), open_ts)
+    return Timeline(stays, trips, resume, _parked_at(states, resume), open_ts, tuple(states))
 
 
 def _trips(track: list, ranges: list, stays: list, params: Params, context: Context,
@@ -289,13 +290,21 @@ def update_timeline(prev: Timeline, points_since, params: Params = DEFAULT_PARAM
         # where the vehicles were left, as the detection that found the resume point knew
         # it: what a rebuild from the first fix knows there
         context = replace(context, parked=prev.parked)
+    elif context.parked is None and prev.beliefs and prev.beliefs[0][0] is not None \
+            and prev.beliefs[0][0] < since:
+        # a late batch: the belief detection had before the first trip from `since` on,
+        # the rebuild's too when the fixes before `since` are as they were
+        context = replace(context, parked=_parked_at(prev.beliefs, since))
     elif before and context.parked is None:   # else read back from the trips (an estimate)
         context = replace(context, parked=vehicles.from_trips(
             before, [s for s in prev.stays if s.start_ts <= since],
             corrections=_certain(context)))
-    fresh = detect([p for p in points_since if p.ts >= since - CONTEXT_S], params, context, since)
-    stays = [s for s in prev.stays if s.start_ts < since] + fresh.stays
+    kept = [s for s in prev.stays if s.start_ts < since]
+    fresh = detect([p for p in points_since if p.ts >= since - CONTEXT_S], params, context, since,
+                   kept[-1:])
+    stays = kept + fresh.stays
     trips = before + fresh.trips
     resume = fresh.resume_ts if fresh.resume_ts is not None else since
     parked = fresh.parked if fresh.resume_ts is not None else context.parked
-    return _finish(Timeline(stays, trips, resume, parked, fresh.open_ts), context)
+    beliefs = tuple(b for b in prev.beliefs if b[0] is not None and b[0] < since) + fresh.beliefs
+    return _finish(Timeline(stays, trips, resume, parked, fresh.open_ts, beliefs), context)
