@@ -30,7 +30,9 @@ from simulation.scenarios import FAMILIES, make_day  # noqa: E402
 
 
 def history(family: str, regime: str, seed: int, days: int = 1) -> list:
-    """The family's day then days - 1 others' (chosen by seed), each moved to the next date."""
+    """The family's day then days - 1 others' (chosen by seed), each moved to the next date
+    and to where the day before ended (a day does not always end where it began: without
+    this the phone would jump hundreds of km overnight)."""
     rng = random.Random(f"{family}/{regime}/{seed}/history")
     names = [family] + [rng.choice(list(FAMILIES)) for _ in range(days - 1)]
     out, t0 = [], None
@@ -39,7 +41,10 @@ def history(family: str, regime: str, seed: int, days: int = 1) -> list:
         first = day.fixes[0][0]
         t0 = first if t0 is None else t0
         shift = t0 + 86400 * k - first
-        out += [Fix(int(ts) + shift, lat, lon, acc) for ts, lat, lon, acc in day.fixes]
+        dlat, dlon = (out[-1].lat - day.fixes[0][1], out[-1].lon - day.fixes[0][2]) if out \
+            else (0.0, 0.0)
+        out += [Fix(int(ts) + shift, round(lat + dlat, 6), round(lon + dlon, 6), acc)
+                for ts, lat, lon, acc in day.fixes]
     return sorted({f.ts: f for f in out}.values(), key=lambda f: f.ts)
 
 

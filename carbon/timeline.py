@@ -239,20 +239,23 @@ def build_timeline(points, params: Params = DEFAULT_PARAMS, context: Context | N
 
 
 def recompute_from(tl: Timeline, ts: int, params: Params = DEFAULT_PARAMS) -> int | None:
-    """Where to restart for fixes at or after ts: the start of the last stay starting at or
-    before ts and lasting stay_min_s from its start (a shorter one is a short stop whose
-    start is its arrival, not where its run began: detection from there would not see it),
+    """Where to restart for fixes at or after ts: the start of the stay before the last stay
+    starting at or before ts, both lasting stay_min_s from their start (a shorter one is a
+    short stop whose start is its arrival, not where its run began: detection from there
+    would not see it),
     and no later than tl.resume_ts (after it everything is provisional: a trip there may
     still wait for later fixes, carbon.silence); None means rebuild from the first fix."""
     if tl.resume_ts is None:
         return None
-    start = None
+    starts = []
     for stay in tl.stays:
         if stay.start_ts > min(ts, tl.resume_ts):
             break
         if stay.duration_s >= params.stay_min_s:
-            start = stay.start_ts
-    return start
+            starts.append(stay.start_ts)
+    # the stay found may be the one the late fixes fall in: they move its centre, so where
+    # its first fixes are within its radius, so its start; only the stay before it is kept
+    return starts[-2] if len(starts) >= 2 else None
 
 
 def extend_stay(prev: Timeline, fix, params: Params = DEFAULT_PARAMS) -> bool:
