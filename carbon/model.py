@@ -83,3 +83,7 @@ class Timeline:
     # (carbon.silence.phone_step): a caller that stores a window ending before those fixes
     # must run on to the end (gateway.trips.pipeline._recompute). None: no such trip.
     open_ts: int | None = None
+    # [(a detected trip's first fix's ts, the belief before it)], oldest first, then
+    # (None, the belief after the last): what an update from any stay (a late batch,
+    # carbon.timeline.recompute_from) starts from, as a rebuild has it there. (): not known.
+    beliefs: tuple = ()

@@ -132,9 +132,10 @@ def _loop_evidence(legs: list, seg: list) -> None:
 
 
 def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = None,
-           since: int | None = None) -> Timeline:
+           since: int | None = None, earlier: list = ()) -> Timeline:
     """Stays, trips and legs with inferred modes; nothing member-specific applied yet.
-    With `since`, fixes before it only serve as cleaning context."""
+    With `since`, fixes before it only serve as cleaning context; `earlier`: the stays
+    before it (where the first trip may have left from, carbon.vehicles.left)."""
     context = context or Context()
     priors = priors_for(context)
     raw = unsmoothed(points, params)
@@ -148,13 +149,13 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
     stays, ranges = segment_track(track, params, anchored=since is not None,
                                   places=tuple(context.places))
     unsettled = []
-    trips, trip_priors, hand, states = _trips(track, ranges, stays, params, context, priors,
-                                              raw, unsettled)
+    trips, trip_priors, hand, states = _trips(track, ranges, list(earlier) + stays, params,
+                                              context, priors, raw, unsettled)
     stays, trips = join_transfers(stays, trips, priors, context.owned_modes, params,
                                   trip_priors, hand)
     resume = _resume_ts(stays, trips, params, unsettled)
     open_ts = min((first for first, upto in unsettled if upto == math.inf), default=None)
-    return Timeline(stays, trips, resume, _parked_at(states, resume), open_ts)
+    return Timeline(stays, trips, resume, _parked_at(states, resume), open_ts, tuple(states))
 
 
 def _trips(track: list, ranges: list, stays: list, params: Params, context: Context,
@@ -238,20 +239,23 @@ def build_timeline(points, params: Params = DEFAULT_PARAMS, context: Context | N
 
 
 def recompute_from(tl: Timeline, ts: int, params: Params = DEFAULT_PARAMS) -> int | None:
-    """Where to restart for fixes at or after ts: the start of the last stay starting at or
-    before ts and lasting stay_min_s from its start (a shorter one is a short stop whose
-    start is its arrival, not where its run began: detection from there would not see it),
+    """Where to restart for fixes at or after ts: the start of the stay before the last stay
+    starting at or before ts, both lasting stay_min_s from their start (a shorter one is a
+    short stop whose start is its arrival, not where its run began: detection from there
+    would not see it),
     and no later than tl.resume_ts (after it everything is provisional: a trip there may
     still wait for later fixes, carbon.silence); None means rebuild from the first fix."""
     if tl.resume_ts is None:
         return None
-    start = None
+    starts = []
     for stay in tl.stays:
         if stay.start_ts > min(ts, tl.resume_ts):
             break
         if stay.duration_s >= params.stay_min_s:
-            start = stay.start_ts
-    return start
+            starts.append(stay.start_ts)
+    # the stay found may be the one the late fixes fall in: they move its centre, so where
+    # its first fixes are within its radius, so its start; only the stay before it is kept
+    return starts[-2] if len(starts) >= 2 else None
 
 
 def extend_stay(prev: Timeline, fix, params: Params = DEFAULT_PARAMS) -> bool:
@@ -289,13 +293,21 @@ def update_timeline(prev: Timeline, points_since, params: Params = DEFAULT_PARAM
         # where the vehicles were left, as the detection that found the resume point knew
         # it: what a rebuild from the first fix knows there
         context = replace(context, parked=prev.parked)
+    elif context.parked is None and prev.beliefs and prev.beliefs[0][0] is not None \
+            and prev.beliefs[0][0] < since:
+        # a late batch: the belief detection had before the first trip from `since` on,
+        # the rebuild's too when the fixes before `since` are as they were
+        context = replace(context, parked=_parked_at(prev.beliefs, since))
     elif before and context.parked is None:   # else read back from the trips (an estimate)
         context = replace(context, parked=vehicles.from_trips(
             before, [s for s in prev.stays if s.start_ts <= since],
             corrections=_certain(context)))
-    fresh = detect([p for p in points_since if p.ts >= since - CONTEXT_S], params, context, since)
-    stays = [s for s in prev.stays if s.start_ts < since] + fresh.stays
+    kept = [s for s in prev.stays if s.start_ts < since]
+    fresh = detect([p for p in points_since if p.ts >= since - CONTEXT_S], params, context, since,
+                   kept[-1:])
+    stays = kept + fresh.stays
     trips = before + fresh.trips
     resume = fresh.resume_ts if fresh.resume_ts is not None else since
     parked = fresh.parked if fresh.resume_ts is not None else context.parked
-    return _finish(Timeline(stays, trips, resume, parked, fresh.open_ts), context)
+    beliefs = tuple(b for b in prev.beliefs if b[0] is not None and b[0] < since) + fresh.beliefs
+    return _finish(Timeline(stays, trips, resume, parked, fresh.open_ts, beliefs), context)

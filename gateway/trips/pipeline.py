@@ -211,14 +211,25 @@ def _count(conn, member_id: int, lo: int, hi: int) -> int:
 
 # ----- detection and storing
 
-def _detect(window: list, since: int | None, mc, parked=None) -> Timeline:
+def _detect(window: list, since: int | None, mc, parked=None, earlier=()) -> Timeline:
     """`parked`: where the member's car and bike were left before `since` (carbon.vehicles:
     the engine's own belief there, ``Timeline.parked``, kept from the run that found
-    `since`, else read back from the trips stored before it)."""
+    `since`, else read back from the trips stored before it). `earlier`: the stay before
+    `since`, which the first trip after it may have left (carbon.vehicles.left)."""
     if since is None:
         return build_timeline(window, DEFAULT_PARAMS, mc.detect)
     detect = replace(mc.detect, parked=parked)
-    return update_timeline(Timeline([], [], since), window, DEFAULT_PARAMS, detect, since=since)
+    return update_timeline(Timeline(list(earlier), [], since), window, DEFAULT_PARAMS, detect,
+                           since=since)
+
+
+def _stay_before(conn, member_id: int, ts: int | None) -> list:
+    """[the stored stay starting last before ts], or []."""
+    if ts is None:
+        return []
+    row = conn.execute("SELECT max(start_ts) FROM stays WHERE member_id = ? AND start_ts < ?",
+                       (member_id, ts)).fetchone()
+    return [] if row[0] is None else load_stays(conn, member_id, row[0], row[0] + 1)[:1]
 
 
 def _store(store, member_id: int, lo: int, hi: int, tl: Timeline, mc,
@@ -289,6 +300,7 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
     total, done = _count(conn, member_id, first, last), 0
     written = _rebuild_floor(conn, member_id) if since is None else since  # rows before: final
     resume, carry, tl, chunk_since, chunk_parked = since, [], None, since, parked
+    earlier = None          # the stay before `resume` (read from the store the first time)
     for chunk in months(conn, member_id, first, last):
         window = carry + chunk
         done += len(chunk)
@@ -296,7 +308,9 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
         if resume is not None and parked is None:
             parked = parked_before(conn, member_id, resume)
         chunk_parked = parked
-        tl = _detect(window, resume, mc, parked)
+        if earlier is None:
+            earlier = _stay_before(conn, member_id, resume)
+        tl = _detect(window, resume, mc, parked, earlier)
         cut = tl.resume_ts
         # the next month starts from the belief detection had at the cut (a forced cut,
         # inside the movement, has none: read back)
@@ -312,7 +326,7 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
             _store(store, member_id, written, final, tl, mc)
             written = final
         if cut is not None:
-            resume = cut
+            resume, earlier = cut, [s for s in tl.stays if s.start_ts < cut][-1:]
             carry = window[_from(window, resume - CONTEXT_S):]
         else:
             carry = window

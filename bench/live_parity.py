@@ -1,0 +1,150 @@
+"""The live path against a rebuild (docs/engine.md, "Incremental processing (contract)").
+
+usage: python bench/live_parity.py [--families a,b] [--regimes 1s,dense] [--seeds N]
+                                   [--days D] [--batch N]
+
+For every scenario family x sampling regime x seed (simulation/scenarios.py), a history of
+D days (the family's day, then D-1 days of other families, each on the next date, so the
+member's vehicles are carried from day to day), fed to carbon.timeline three ways:
+  all     build_timeline of every fix (the rebuild),
+  fixes   one fix at a time (extend_stay, else update_timeline from resume_ts), in batches
+          of --batch fixes on the 1 s regime (one at a time there costs minutes a day),
+  late    random batches in time order, a few of them held back and delivered hours late
+          (recompute_from + update_timeline since), as an offline phone uploads;
+and compares the trips (start, end, each leg's mode and probabilities) and, where the
+resume points agree, where the vehicles are believed to be (Timeline.parked). Prints each
+divergence and a count; exit status 1 if any.
+"""
+import argparse
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from carbon.fix import Fix  # noqa: E402
+from carbon.timeline import (CONTEXT_S, build_timeline, extend_stay,  # noqa: E402
+                             recompute_from, update_timeline)
+from simulation.phones import REGIMES  # noqa: E402
+from simulation.scenarios import FAMILIES, make_day  # noqa: E402
+
+
+def history(family: str, regime: str, seed: int, days: int = 1) -> list:
+    """The family's day then days - 1 others' (chosen by seed), each moved to the next date
+    and to where the day before ended (a day does not always end where it began: without
+    this the phone would jump hundreds of km overnight)."""
+    rng = random.Random(f"{family}/{regime}/{seed}/history")
+    names = [family] + [rng.choice(list(FAMILIES)) for _ in range(days - 1)]
+    out, t0 = [], None
+    for k, name in enumerate(names):
+        day = make_day(name, regime, seed)
+        first = day.fixes[0][0]
+        t0 = first if t0 is None else t0
+        shift = t0 + 86400 * k - first
+        dlat, dlon = (out[-1].lat - day.fixes[0][1], out[-1].lon - day.fixes[0][2]) if out \
+            else (0.0, 0.0)
+        out += [Fix(int(ts) + shift, round(lat + dlat, 6), round(lon + dlon, 6), acc)
+                for ts, lat, lon, acc in day.fixes]
+    return sorted({f.ts: f for f in out}.values(), key=lambda f: f.ts)
+
+
+def shape(tl) -> list:
+    return [(t.start_ts, t.end_ts, [(g.mode, tuple(sorted((m, round(p, 3)) for m, p in
+                                                             (g.probs or {}).items())))
+                                    for g in t.legs]) for t in tl.trips]
+
+
+def _window(have: list, since):
+    return have if since is None else [p for p in have if p.ts >= since - CONTEXT_S]
+
+
+def fix_by_fix(fixes: list, batch: int = 1):
+    have = list(fixes[:batch])
+    tl = build_timeline(have)
+    for k in range(batch, len(fixes), batch):
+        new = fixes[k:k + batch]
+        have += new
+        if len(new) == 1 and extend_stay(tl, new[0]):
+            continue
+        tl = update_timeline(tl, _window(have, tl.resume_ts))
+    return update_timeline(tl, _window(have, tl.resume_ts)), have
+
+
+def late_batches(fixes: list, rng: random.Random, held: int = 2):
+    """Batches of 1 to 200 fixes in time order; `held` of them arrive only after the
+    batches that follow them for one to six hours of fixes."""
+    cuts, k = [], 0
+    while k < len(fixes):
+        n = rng.choice((1, 1, 3, 10, 50, 200))
+        cuts.append(fixes[k:k + n])
+        k += n
+    order = list(range(len(cuts)))
+    for _ in range(held):
+        j = rng.randrange(len(order))
+        b = order.pop(j)
+        ts = cuts[b][-1].ts + rng.randint(3600, 6 * 3600)
+        later = next((i for i in range(j, len(order)) if cuts[order[i]][0].ts > ts), len(order))
+        order.insert(later, b)
+    have, tl = [], None
+    for b in order:
+        batch = cuts[b]
+        late = have and batch[0].ts < have[-1].ts
+        have = sorted(have + batch, key=lambda f: f.ts)
+        if tl is None:
+            tl = build_timeline(have)
+        elif late:
+            since = recompute_from(tl, batch[0].ts)
+            tl = update_timeline(tl, _window(have, since), since=since) if since is not None \
+                else build_timeline(have)
+        else:
+            tl = update_timeline(tl, _window(have, tl.resume_ts))
+    return tl
+
+
+def compare(label: str, tl, full) -> list:
+    out = []
+    a, b = shape(tl), shape(full)
+    if a != b:
+        for x, y in zip(a + [None] * len(b), b + [None] * len(a)):
+            if x != y:
+                out.append(f"{label}: live {x} rebuild {y}")
+                break
+        out.append(f"{label}: {len(a)} trips live, {len(b)} rebuild, "
+                   f"{sum(x != y for x, y in zip(a, b))} differ")
+    return out
+
+
+def check(family: str, regime: str, seed: int, days: int, batch: int) -> list:
+    fixes = history(family, regime, seed, days)
+    full = build_timeline(fixes)
+    tl, _ = fix_by_fix(fixes, batch if regime == "1s" else 1)
+    out = compare("fixes", tl, full)
+    out += compare("late", late_batches(fixes, random.Random(seed)), full)
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--families")
+    ap.add_argument("--regimes")
+    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--days", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=30)
+    args = ap.parse_args(argv)
+    families = args.families.split(",") if args.families else list(FAMILIES)
+    regimes = args.regimes.split(",") if args.regimes else list(REGIMES)
+    bad = total = 0
+    for family in families:
+        for regime in regimes:
+            for seed in range(args.seeds):
+                total += 1
+                diffs = check(family, regime, seed, args.days, args.batch)
+                bad += bool(diffs)
+                for d in diffs:
+                    print(f"{family:16s} {regime:11s} {seed}  {d}", flush=True)
+    print(f"{bad} of {total} histories diverge")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
