@@ -80,6 +80,12 @@ def _walked_s(dt: float, speed: float, dist: float) -> float:
 # and the run is left to the rules for every run (EDGE_WALK_STEP_S). Inside a trip nothing
 # changes: a bus halting at its stops, a car at the lights, stand (no walking-pace motion).
 EDGE_WALK_S = 30.0
+# A fast run that covered this much ground at this pace or more is a ride however short
+# (_Runs.ridden): a runner's sustained top is ~4.8 m/s (mode_params' run), elite 1500 m
+# pace 7 m/s; 300 m is beyond any fix noise at rest (SEEN_WALK_M).
+RIDDEN_M = SEEN_WALK_M
+RIDDEN_MS = 6.0
+RIDDEN_STEP_S = 45.0   # steps of a minute or more (a sparse phone): a minute of riding is one chord
 EDGE_WALK_STEP_S = 20.0
 EDGE_WALK_STEPS = 3     # one or two chords at walking pace are also a vehicle's from or
 #                         into a standstill (a fix at rest, the next one in motion)
@@ -93,7 +99,7 @@ class _Runs:
     short ones costs O(R log R) on a trip of R runs, not O(R^2)."""
 
     def __init__(self, runs, points, dists, speeds, params: Params, ends=(False, False),
-                 walk_m: float = 0.0):
+                 walk_m: float = 0.0, unseen=frozenset()):
         fast, slow, seen, steps, dist = [0.0], [0.0], [0.0], [0], [0.0]
         for k, v in enumerate(speeds):
             dt = points[k + 1].ts - points[k].ts
@@ -108,6 +114,7 @@ class _Runs:
         self.nodes = [[lab, a, b, k - 1, k + 1, True] for k, (lab, a, b) in enumerate(runs)]
         self.nodes[-1][4] = -1
         self.points, self.ends, self.walk_m = points, ends, walk_m
+        self.unseen = unseen
 
     def evidence(self, k: int) -> float:
         """Time a run gives evidence of its mode. Standing still says nothing: a car at a
@@ -123,11 +130,26 @@ class _Runs:
 
     def short(self, k: int) -> bool:
         lab, a, b = self.nodes[k][:3]
-        if self.edge_walk(k):
+        if self.edge_walk(k) or (lab and self.ridden(a, b)):
             return False
         if self.evidence(k) < self.params.min_leg_s:
             return True
         return lab and self.dist[b] - self.dist[a] < self.params.min_leg_m
+
+    def ridden(self, a: int, b: int) -> bool:
+        """Did a fast run cover ground no one on foot covers in its time (RIDDEN_M at
+        RIDDEN_MS or more)? At a fix every 1-2 minutes a bus pulling out of its stop, or
+        its burst between two halts of a jam, is one or two chords: under the two minutes
+        of evidence a leg needs, yet 490 m in 64 s is no walker's, no runner's (a
+        recreational runner's top is under 5 m/s) and no fix noise at rest (cleaning drops
+        guesses worse than 200 m): it is the vehicle the slow stretch beside it belongs to."""
+        pts = self.points
+        if any(pts[j + 1].ts - pts[j].ts < RIDDEN_STEP_S or j in self.unseen
+               for j in range(a, b)):
+            return False    # seen fix by fix (its evidence time is what it shows), or a
+            #                 step across a tunnel or to a network position (no GPS chord)
+        ground = self.dist[b] - self.dist[a]
+        return ground >= RIDDEN_M and ground >= RIDDEN_MS * (pts[b].ts - pts[a].ts)
 
     def edge_walk(self, k: int) -> bool:
         """Is run k the walk to or from the vehicle at a trip's end (see EDGE_WALK_S)?"""
@@ -160,14 +182,15 @@ class _Runs:
 
 
 def _absorb_short(runs: list, points, dists, speeds, params: Params,
-                  ends=(False, False), walk_m: float = 0.0) -> list:
+                  ends=(False, False), walk_m: float = 0.0, unseen=frozenset()) -> list:
     """Runs too short to be a leg take their neighbours' label, the one with the least
     evidence first, so a long ride is not broken by its stops. `ends`: whether the
     first and the last run reach the trip's start and end on foot, `walk_m`: the ground
-    a walk there must cover to be seen (see EDGE_WALK_S)."""
+    a walk there must cover to be seen (see EDGE_WALK_S); `unseen`: the steps that are no
+    GPS chord (see _Runs.ridden)."""
     if len(runs) < 2:
         return runs
-    rs = _Runs(runs, points, dists, speeds, params, ends, walk_m)
+    rs = _Runs(runs, points, dists, speeds, params, ends, walk_m, unseen)
     heap = [(rs.evidence(k), k) for k in range(len(runs)) if rs.short(k)]
     heapq.heapify(heap)
     count = len(runs)
@@ -951,7 +974,11 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     ends = (_walkable(points[:lo + 1], steps[:lo], params),
             _walkable(points[hi:], steps[hi:], params))
     walk_m = max(EDGE_WALK_M, EDGE_WALK_ACC * trip_acc)
-    runs = _absorb_short(_runs(labels), core, dists, speeds, params, ends, walk_m)
+    # steps that are no GPS chord: across a tunnel (bridged) or to a network position
+    bad = bad_accuracy(trip_acc)
+    unseen = set(bridged) | {k for k in range(len(core) - 1)
+                             if max(core[k].acc or 0.0, core[k + 1].acc or 0.0) > bad}
+    runs = _absorb_short(_runs(labels), core, dists, speeds, params, ends, walk_m, unseen)
     runs = [part for run in runs for part in _split_at_halt(run, core, speeds, dists, params)]
     runs = _split_at_hops(runs, core, dists)
     trip_dt = _median([q.ts - p.ts for p, q in zip(core, core[1:])])
