@@ -304,7 +304,7 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
 # the step leaving the place then spans the dwell before the departure. A step at least
 # DWELL_STEPS times the steps after it and DWELL_MIN_S long, slower than them, held standing
 # time the ride did not take.
-DWELL_STEPS = 2.0    # as legs._CATCH_UP: twice the phone's usual step is not its moving cadence
+DWELL_STEPS = 2.0    # twice the phone's usual step is not its moving cadence (legs._CATCH_UP too)
 DWELL_MIN_S = 240.0  # two of a sparse phone's 2-minute steps (shorter: the cadence itself)
 DWELL_PACE_S = 180.0  # the pace right after leaving, over 3 minutes or more (2-3 sparse steps)
 _DWELL_STEPS_MAX = 12  # a dense phone's 3 minutes at 15 s steps
@@ -320,8 +320,9 @@ def opening_dwell_s(points: list) -> float:
     first leg's fixes, from the place's last fix): the member covered that step at no less
     than the pace right after it (nobody drives off slower than they go on; a walk from the
     door to the car is seconds of it), so the rest of the step was spent before leaving.
-    The pace is the straight line over DWELL_PACE_S or more after the step: a lower bound
-    on the road's, which the fixes' jitter inflates far less than a sum of short steps.
+    The pace is the straight line over DWELL_PACE_S after the step (less when the leg ends
+    sooner): a lower bound on the road's, which the fixes' jitter inflates far less than a
+    sum of short steps.
     0 when the first step is the phone's usual cadence or no slower than what follows."""
     if len(points) < 3:
         return 0.0

@@ -13,8 +13,8 @@ import heapq
 import math
 
 from carbon import envelopes
-from carbon.features import (SPARSE_BLIND_STEP_S, SUSTAIN_S, STOP_SPEED_MS, _median, bad_accuracy,
-                             leg_features, opening_dwell_s)
+from carbon.features import (DWELL_STEPS, SPARSE_BLIND_STEP_S, SUSTAIN_S, STOP_SPEED_MS, _median,
+                             bad_accuracy, leg_features, opening_dwell_s)
 from carbon.geo import distance_m
 from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
                                wait_loglik)
@@ -33,6 +33,7 @@ from carbon.trips import FILTER_STEP_M
 
 _HALT_S = 45.0        # standing this long: time to get off a train and onto a bike
 LONG_HALT_S = 120.0   # no vehicle stands this long on the way except at a station, in a jam
+RODE_MS = 2.5         # ground covered faster than this between two fixes was ridden, not walked
 HOP_MIN_S = 600.0     # a silence this long, while covering ground, is a leg of its own...
 HOP_MIN_M = 2000.0    # ... over at least this distance...
 _HOP_STEPS = 5.0      # ... and far longer than the phone's usual step
@@ -503,7 +504,7 @@ def _split_at_hops(runs: list, points, dists) -> list:
         start = a
         for k in range(a, b):
             if dts[k] >= max(HOP_MIN_S, _HOP_STEPS * usual) and dists[k] >= HOP_MIN_M and \
-                    dists[k] > 2.5 * dts[k]:
+                    dists[k] > RODE_MS * dts[k]:
                 if k > start:
                     out.append([lab, start, k])
                 out.append([True, k, k + 1])
@@ -527,13 +528,15 @@ def _activity(points: list) -> dict:
     return {m: s / total for m, s in shares.items()} if total > 0 else {}
 
 
-def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None, None)) -> int | None:
+def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None, None),
+              tunnel: bool = False) -> int | None:
     """GTFS and the phone's own activity, as factors on the likelihood: a route followed
     with halts at its stops is near proof, and a ferry is not believed without one (or
     the member saying they use it); the phone's guess counts when it covers half the leg
     and is physically believable (phones say "walking" in a slow bus queue). `ride`: the
     line the whole ride this leg is a part of follows (_ride_lines), taken when the leg
-    alone is too short to show it and lies on it."""
+    alone is too short to show it and lies on it. `tunnel`: steps of the leg crossed network
+    positions taken out (_bridge_network_positions), which could hide its halts."""
     feed = context.transit
     counts = feed.route_counts(seg) if feed is not None else None
     line, route_type = feed.match_route(seg, counts) if feed is not None else (None, None)
@@ -546,7 +549,7 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
     for mode, factor in NEEDS_ROUTE.items():
         if mode in loglik and mode != line and mode not in context.owned_modes:
             loglik[mode] += math.log(factor)
-            if _unbroken(f, seg):
+            if not tunnel and _unbroken(f, seg):
                 f.unbroken = True
     shares = _activity(seg)
     if shares:
@@ -634,7 +637,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         waited["queue"] = queue_wait_loglik(f.wait_s)
     if opening is not None and not boarded:
         _opening_wait(f, loglik, points, speeds, a, b, ranges, opening)
-    route_type = _evidence(loglik, seg, f, context, ride)
+    route_type = _evidence(loglik, seg, f, context, ride, bool(blind_steps))
     lift = crossing_lift(f.unbroken, f.wait_s)
     for m, v in lift.items():
         if waited is not None and m in waited:
@@ -822,7 +825,7 @@ def _open_span(points: list, radius: float, steps: list) -> tuple:
     return (lo, hi) if hi - lo >= 2 else (0, n - 1)
 
 
-_CATCH_UP = 2.0   # a step this many times the phone's median step is a catch-up hop
+_CATCH_UP = DWELL_STEPS   # a step this many times the phone's median step is a catch-up hop
 _TIMED_EDGE_S = 30.0  # steps this short leaving a place were timed, not caught up
 
 
@@ -833,7 +836,7 @@ def _hop(p, q) -> float:
 def _rode(p, q) -> bool:
     """A silent step that is a ride (see _split_at_hops), not a phone asleep at the place."""
     d, dt = _hop(p, q), q.ts - p.ts
-    return dt >= HOP_MIN_S and d >= HOP_MIN_M and d > 2.5 * dt
+    return dt >= HOP_MIN_S and d >= HOP_MIN_M and d > RODE_MS * dt
 
 
 _DENSE_BRIDGE_S = 30.0   # at this step or finer, every trip's network positions are bridged
@@ -871,7 +874,7 @@ def _bridge_network_positions(core: list, trip_acc: float) -> list:
 
 def _keep_unridden_runs(core: list, off: list) -> None:
     """Clears `off` on each run of network positions whose own fixes on either side are
-    closer than a ride covers in that time (2.5 m/s, `_rode`'s pace): a tunnel's entry and
+    closer than a ride covers in that time (RODE_MS): a tunnel's entry and
     exit are a station or more apart. Between two fixes near one another the member stayed
     (a hall, a building) or went and came back, which those ends cannot tell: bridged, the
     run would read as minutes of walking (aalto_dev8 thinned to 120 s: 27 minutes of a
@@ -886,7 +889,7 @@ def _keep_unridden_runs(core: list, off: list) -> None:
             j += 1
         if 0 < k and j + 1 < len(core):
             p, q = core[k - 1], core[j + 1]
-            if _hop(p, q) <= 2.5 * (q.ts - p.ts):
+            if _hop(p, q) <= RODE_MS * (q.ts - p.ts):
                 off[k:j + 1] = [False] * (j + 1 - k)
         k = j + 1
 

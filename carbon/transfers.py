@@ -51,10 +51,18 @@ def _with_wait(leg: Leg, seconds: float, ranges, indoors: bool = False) -> Leg:
     for m, v in crossing_lift((leg.features or {}).get("unbroken", False), seconds).items():
         extra[m] = extra.get(m, 0.0) + v
     copy = Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
-               n_points=leg.n_points, features=dict(leg.features or {}, wait=round(seconds)),
+               n_points=leg.n_points, features=_lifted(leg.features, seconds),
                loglik={m: v + extra.get(m, 0.0) for m, v in (leg.loglik or {}).items()},
                wait_loglik=leg.wait_loglik, queue_loglik=leg.queue_loglik)
     return copy
+
+
+def _lifted(features, seconds: float) -> dict:
+    """The copy's features: its wait, and no "unbroken" flag once the wait has read it
+    (the crossing's lift is given once, as carbon.legs gives it at a wait of its own)."""
+    out = dict(features or {}, wait=round(seconds))
+    out.pop("unbroken", None)
+    return out
 
 
 def access_walks(legs: list) -> None:

@@ -9,7 +9,7 @@ place), and dropped when it never gets `min_trip_m` from where it left (GPS wand
 from carbon.geo import distance_m
 from carbon.model import Stay
 from carbon.params import DEFAULT_PARAMS, Params
-from carbon.stays import WALK_PACE_MS, find_stays, quiet_until, step_weights, weighted_median
+from carbon.stays import _WALK_IN_MS, WALK_PACE_MS, find_stays, quiet_until, step_weights, weighted_median
 
 
 def make_stay(points: list, first: int, last: int) -> Stay:
@@ -216,11 +216,8 @@ def _own_pace(seg: list, out: float) -> float:
     d, dt = distance_m(p1.lat, p1.lon, p2.lat, p2.lon), p2.ts - p1.ts
     if dt <= 0 or d < FILTER_STEP_M:
         return WALK_PACE_MS
-    return min(WALK_PACE_MS, max(_SLOW_WALK_MS, d / dt))
-
-
-_SLOW_WALK_MS = 0.6     # the slowest walking (older adults' slow gait 0.6-0.8 m/s, Bohannon
-#                         1997): a next step slower held a wait, whose pace is no walk's
+    # slower than the slowest walking (stays._WALK_IN_MS) the next step held a wait
+    return min(WALK_PACE_MS, max(_WALK_IN_MS, d / dt))
 
 
 def arrival_ts(seg: list, params: Params = DEFAULT_PARAMS, after=None) -> int:
