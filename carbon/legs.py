@@ -745,8 +745,17 @@ def _filter_chords(points: list, dists: list, a: int, b: int, trip_dt: float) ->
         for k in range(a, b))
 
 
+_TURN_ACC_SHARE = 0.2   # a fix off by a fifth of a chord turns it by ~11 degrees (x 1.005);
+#                         a cell position's 500 m+ on a 500 m chord could turn it any way
+
+
 def _turn(p, q, r) -> float | None:
-    """The angle (radians, 0-pi) the chord q->r turns from p->q (None: a chord of nothing)."""
+    """The angle (radians, 0-pi) the chord q->r turns from p->q (None: a chord of nothing,
+    or one whose fixes are too coarse for its direction to mean anything)."""
+    worst = max(x.acc or 0.0 for x in (p, q, r))
+    if worst > _TURN_ACC_SHARE * min(distance_m(p.lat, p.lon, q.lat, q.lon),
+                                     distance_m(q.lat, q.lon, r.lat, r.lon)):
+        return None
     kx = metres_per_degree_lon(q.lat)
     ux, uy = (q.lon - p.lon) * kx, q.lat - p.lat
     vx, vy = (r.lon - q.lon) * kx, r.lat - q.lat
@@ -779,7 +788,7 @@ def _chord_loglik(f, ranges: dict, bend: float) -> dict:
     (~2.0 m/s, Hreljac 1993, J Biomech 26:63); a straight ride is read as it was seen."""
     if bend <= 1.0:
         return leg_loglik(f, ranges)
-    c = bend
+    c = bend        # every pace and the length alike: the path is c times the chords
     return leg_loglik(dataclasses.replace(
         f, distance_m=f.distance_m * c, mean_ms=f.mean_ms * c, p50_ms=f.p50_ms * c,
         p85_ms=f.p85_ms * c, p95_ms=f.p95_ms * c, p85_held_ms=f.p85_held_ms * c,

@@ -247,3 +247,16 @@ def test_a_run_round_a_loop_reported_by_distance_is_one_run():
     assert 1.3 < _path_over_chords(loop, d, 1, len(loop) - 2) < 1.45    # 810 / 585 = 1.38
     line = [_north_m(home, 585 * k, T0 + 300 * k, 8.0) for k in range(8)]
     assert _path_over_chords(line, step_distances(line), 0, 7) == 1.0
+
+
+def test_coarse_reports_bend_no_chord():
+    # Cell positions (600 m) 300 m either side of a straight walk turn its chords 100 degrees
+    # back and forth: their direction means nothing, and the walk is read on its chords.
+    # The same zig-zag at GPS accuracy is a path that bent.
+    from carbon.legs import _path_over_chords
+    from carbon.speeds import step_distances
+    home = Fix(T0, 46.16, -1.15, 10.0)
+    for acc, bent in ((600.0, False), (8.0, True)):
+        zig = [Fix(T0 + 385 * k, home.lat + 500 * k / 111_000,
+                   home.lon + (300 if k % 2 else -300) / 77_000, acc) for k in range(7)]
+        assert (_path_over_chords(zig, step_distances(zig), 1, 5) > 1.1) == bent, acc
