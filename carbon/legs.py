@@ -9,13 +9,14 @@ covers (a flight, a phone asleep on a train) is a leg of its own. Each leg then 
 features and its likelihood under every mode (carbon.likelihood).
 """
 import bisect
+import dataclasses
 import heapq
 import math
 
 from carbon import envelopes
 from carbon.features import (DWELL_STEPS, SPARSE_BLIND_STEP_S, SUSTAIN_S, STOP_SPEED_MS, _median,
                              bad_accuracy, leg_features, opening_dwell_s)
-from carbon.geo import distance_m
+from carbon.geo import _M_PER_DEG as _M_PER_DEG_LAT, distance_m, metres_per_degree_lon
 from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
                                wait_loglik)
 from carbon.transit import MIN_ON_ROUTE_SHARE
@@ -622,7 +623,8 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         _off_the_zigzag(f, windowed)
     if opening is not None and seg[0].ts == opening.ts:
         _without_dwell(f, seg)
-    loglik = leg_loglik(f, ranges)
+    loglik = _chord_loglik(f, ranges, _path_over_chords(points, dists, a, b)) \
+        if _filter_chords(points, dists, a, b, trip_dt) else leg_loglik(f, ranges)
     # read off the measures alone, before `_evidence` below moves the modes' likelihoods
     queue_ll = queue_loglik(f, loglik["walk"], ranges) if "walk" in loglik else None
     waited = None
@@ -747,6 +749,78 @@ def _opening_wait(f, loglik: dict, points: list, speeds: list, a: int, b: int,
     for m, v in wait_loglik(stood, ranges).items():
         if m in loglik:
             loglik[m] += v
+
+
+# A distance filter's step is a straight line between two reports ~500 m or more apart,
+# minutes long: the member's path between them was longer, and so was their pace. How much
+# the path bent shows in the chords themselves: on a path of steady curvature each chord
+# turns from the one before by the arc it spans, and an arc of angle t is (t/2)/sin(t/2)
+# times its chord (a quarter turn 1.11, a half-loop 1.57). A street route's chords run on
+# nearly straight (no change); a loop's or an out-and-back's 5-minute chords turn 120-180
+# degrees and cut 20-60 % of the way.
+_CHORD_LONG_S = 240.0   # the filter's 5-minute floor, less the phone's timing slack
+_MAX_BEND = math.pi     # a chord turned back on itself: the path went round half a loop
+
+
+def _filter_chords(points: list, dists: list, a: int, b: int, trip_dt: float) -> bool:
+    """Is every step of this leg a distance filter's report (FILTER_STEP_M or more apart,
+    minutes apart, on a phone whose usual step is that long: not a dense phone's silence in
+    a tunnel): only chords of the member's path, never its curves, were seen?"""
+    return b > a and trip_dt >= _CHORD_LONG_S and all(
+        dists[k] >= FILTER_STEP_M and points[k + 1].ts - points[k].ts >= _CHORD_LONG_S
+        for k in range(a, b))
+
+
+_TURN_ACC_SHARE = 0.2   # a fix off by a fifth of a chord turns it by ~11 degrees (x 1.005);
+#                         a cell position's 500 m+ on a 500 m chord could turn it any way
+
+
+def _turn(p, q, r) -> float | None:
+    """The angle (radians, 0-pi) the chord q->r turns from p->q (None: a chord of nothing,
+    or one whose fixes are too coarse for its direction to mean anything)."""
+    worst = max(x.acc or 0.0 for x in (p, q, r))
+    if worst > _TURN_ACC_SHARE * min(distance_m(p.lat, p.lon, q.lat, q.lon),
+                                     distance_m(q.lat, q.lon, r.lat, r.lon)):
+        return None
+    kx = metres_per_degree_lon(q.lat)
+    ux, uy = (q.lon - p.lon) * kx, q.lat - p.lat
+    vx, vy = (r.lon - q.lon) * kx, r.lat - q.lat
+    uy, vy = uy * _M_PER_DEG_LAT, vy * _M_PER_DEG_LAT
+    nu, nv = math.hypot(ux, uy), math.hypot(vx, vy)
+    if nu == 0 or nv == 0:
+        return None
+    return math.acos(max(-1.0, min(1.0, (ux * vx + uy * vy) / (nu * nv))))
+
+
+def _path_over_chords(points: list, dists: list, a: int, b: int) -> float:
+    """How much longer than its chords the leg's path was: each step's arc over its chord
+    from the turns at its two ends (the fixes either side of the leg count: the bend goes
+    on through them), weighted by the steps' lengths."""
+    path = chords = 0.0
+    for k in range(a, b):
+        turns = [t for t in (_turn(points[k - 1], points[k], points[k + 1]) if k >= 1 else None,
+                             _turn(points[k], points[k + 1], points[k + 2])
+                             if k + 2 < len(points) else None) if t is not None]
+        half = min(_MAX_BEND, sum(turns) / len(turns)) / 2 if turns else 0.0
+        path += dists[k] * (half / math.sin(half) if half > 1e-6 else 1.0)
+        chords += dists[k]
+    return path / chords if chords > 0 else 1.0
+
+
+def _chord_loglik(f, ranges: dict, bend: float) -> dict:
+    """{mode: log likelihood} of a leg seen only in chords, its paces and length read on
+    the path they imply (`bend`: path over chords). A run round a loop seen at 2.0 m/s on
+    its chords went at 2.6-3 m/s, past the pace people change from walking to running
+    (~2.0 m/s, Hreljac 1993, J Biomech 26:63); a straight ride is read as it was seen."""
+    if bend <= 1.0:
+        return leg_loglik(f, ranges)
+    c = bend        # every pace and the length alike: the path is c times the chords
+    return leg_loglik(dataclasses.replace(
+        f, distance_m=f.distance_m * c, mean_ms=f.mean_ms * c, p50_ms=f.p50_ms * c,
+        p85_ms=f.p85_ms * c, p95_ms=f.p95_ms * c, p85_held_ms=f.p85_held_ms * c,
+        p95_held_ms=f.p95_held_ms * c,
+        sustained_p85_ms=None if f.sustained_p85_ms is None else f.sustained_p85_ms * c),
+        ranges)
 
 
 def _boarding_unseen(points: list, a: int, b: int) -> bool:

@@ -2,6 +2,7 @@
 journey). A trip ends at an activity, a stop of five minutes or more (e-mission's dwell
 rule, the travel surveys' activity); a wait for a scheduled vehicle is part of the journey.
 Each test builds a day with the physics of it (simulation/) and counts the trips."""
+import math
 import random
 
 from carbon.fix import Fix
@@ -212,3 +213,50 @@ def test_a_phone_reporting_by_distance_shows_no_wait_at_the_stop():
     day = scenarios.make_day("bus", "dense", 0)
     tl = build_timeline([Fix(*f) for f in day.fixes])
     assert [g.features.get("wait", 0) >= 300 for g in tl.trips[0].legs if g.mode == "bus"] == [True]
+
+
+def _loop_reports(centre, radius_m, pace_ms, laps, start_ts):
+    """A distance filter's reports (every 300 s, each 500 m or more from the last) of a
+    member going round a circle at `pace_ms`, starting and ending at its southern point."""
+    def at(arc_m):
+        a = arc_m / radius_m - math.pi / 2
+        return (centre.lat + radius_m * math.sin(a) / 111_000,
+                centre.lon + radius_m * math.cos(a) / (111_000 * math.cos(math.radians(centre.lat))))
+    total = 2 * math.pi * radius_m * laps
+    out = []
+    for k in range(1, int(total / pace_ms // 300) + 1):
+        lat, lon = at(k * 300 * pace_ms)
+        out.append(Fix(start_ts + k * 300, lat, lon, 8.0))
+    return out
+
+
+def test_a_run_round_a_loop_reported_by_distance_is_one_run():
+    # A jog at 2.7 m/s, three laps of a 300 m-radius loop from home, reported every 5
+    # minutes: each 810 m arc turns 155 degrees and its chord is 585 m, 1.95 m/s, a brisk
+    # walk's pace on the chord (read so, a walk). The chords turning back on themselves say
+    # the path bent: the pace was a runner's. The same chords on a straight line are read
+    # as they were seen.
+    centre = Fix(T0, 46.16, -1.15, 10.0)
+    home = _north_m(centre, -300, T0, 10.0)
+    loop = _loop_reports(centre, 300.0, 2.7, 3.01, T0 + 3600)
+    tl = build_timeline([home] + loop + [_north_m(loop[-1], 0, loop[-1].ts + 7200, 10.0)])
+    assert _modes(tl)[0] == ["run"], _modes(tl)
+    from carbon.legs import _path_over_chords
+    from carbon.speeds import step_distances
+    d = step_distances(loop)
+    assert 1.3 < _path_over_chords(loop, d, 1, len(loop) - 2) < 1.45    # 810 / 585 = 1.38
+    line = [_north_m(home, 585 * k, T0 + 300 * k, 8.0) for k in range(8)]
+    assert _path_over_chords(line, step_distances(line), 0, 7) == 1.0
+
+
+def test_coarse_reports_bend_no_chord():
+    # Cell positions (600 m) 300 m either side of a straight walk turn its chords 100 degrees
+    # back and forth: their direction means nothing, and the walk is read on its chords.
+    # The same zig-zag at GPS accuracy is a path that bent.
+    from carbon.legs import _path_over_chords
+    from carbon.speeds import step_distances
+    home = Fix(T0, 46.16, -1.15, 10.0)
+    for acc, bent in ((600.0, False), (8.0, True)):
+        zig = [Fix(T0 + 385 * k, home.lat + 500 * k / 111_000,
+                   home.lon + (300 if k % 2 else -300) / 77_000, acc) for k in range(7)]
+        assert (_path_over_chords(zig, step_distances(zig), 1, 5) > 1.1) == bent, acc
