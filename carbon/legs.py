@@ -17,7 +17,7 @@ from carbon.features import (SPARSE_BLIND_STEP_S, SUSTAIN_S, STOP_SPEED_MS, _med
                              leg_features, opening_dwell_s)
 from carbon.geo import distance_m
 from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
-                               wait_loglik)
+                               ride_loglik, ride_terms, wait_loglik)
 from carbon.transit import MIN_ON_ROUTE_SHARE
 from carbon.mode_params import (ACTIVITY_FACTOR, CROSSING_FACTOR, CROSSING_GAP_PACE,
                                 CROSSING_MAX_GAP_S, CROSSING_MAX_STEP_S, CROSSING_MIN_M,
@@ -596,7 +596,8 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         _off_the_zigzag(f, windowed)
     if opening is not None and seg[0].ts == opening.ts:
         _without_dwell(f, seg)
-    loglik = leg_loglik(f, ranges)
+    terms = ((ride_terms(f, ranges), f.distance_m),)
+    loglik = ride_loglik(terms)
     # read off the measures alone, before `_evidence` below moves the modes' likelihoods
     queue_ll = queue_loglik(f, loglik["walk"], ranges) if "walk" in loglik else None
     waited = None
@@ -631,7 +632,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         features["unbroken"] = True     # a wait read later (carbon.transfers) may lift it, once
     return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), "unknown", 0.0, n_points=len(seg),
                features=features, loglik=loglik, wait_loglik=waited,
-               queue_loglik=queue_ll)
+               queue_loglik=queue_ll, terms=terms)
 
 
 # A leg's path is counted between fixes a few claimed accuracies apart (speeds.path_metres);
