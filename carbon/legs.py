@@ -18,7 +18,7 @@ from carbon.features import (DWELL_STEPS, SPARSE_BLIND_STEP_S, SUSTAIN_S, STOP_S
                              bad_accuracy, leg_features, opening_dwell_s)
 from carbon.geo import _M_PER_DEG as _M_PER_DEG_LAT, distance_m, metres_per_degree_lon
 from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
-                               wait_loglik)
+                               ride_loglik, ride_terms, wait_loglik)
 from carbon.transit import MIN_ON_ROUTE_SHARE
 from carbon.mode_params import (ACTIVITY_FACTOR, CROSSING_FACTOR, CROSSING_GAP_PACE,
                                 CROSSING_MAX_GAP_S, CROSSING_MAX_STEP_S, CROSSING_MIN_M,
@@ -623,8 +623,10 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         _off_the_zigzag(f, windowed)
     if opening is not None and seg[0].ts == opening.ts:
         _without_dwell(f, seg)
-    loglik = _chord_loglik(f, ranges, _path_over_chords(points, dists, a, b)) \
-        if _filter_chords(points, dists, a, b, trip_dt) else leg_loglik(f, ranges)
+    read = _on_the_path(f, _path_over_chords(points, dists, a, b)) \
+        if _filter_chords(points, dists, a, b, trip_dt) else f
+    terms = ((ride_terms(read, ranges), read.distance_m),)
+    loglik = ride_loglik(terms)
     # read off the measures alone, before `_evidence` below moves the modes' likelihoods
     queue_ll = queue_loglik(f, loglik["walk"], ranges) if "walk" in loglik else None
     waited = None
@@ -659,7 +661,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         features["unbroken"] = True     # a wait read later (carbon.transfers) may lift it, once
     return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), "unknown", 0.0, n_points=len(seg),
                features=features, loglik=loglik, wait_loglik=waited,
-               queue_loglik=queue_ll)
+               queue_loglik=queue_ll, terms=terms)
 
 
 # A leg's path is counted between fixes a few claimed accuracies apart (speeds.path_metres);
@@ -807,20 +809,19 @@ def _path_over_chords(points: list, dists: list, a: int, b: int) -> float:
     return path / chords if chords > 0 else 1.0
 
 
-def _chord_loglik(f, ranges: dict, bend: float) -> dict:
-    """{mode: log likelihood} of a leg seen only in chords, its paces and length read on
-    the path they imply (`bend`: path over chords). A run round a loop seen at 2.0 m/s on
-    its chords went at 2.6-3 m/s, past the pace people change from walking to running
-    (~2.0 m/s, Hreljac 1993, J Biomech 26:63); a straight ride is read as it was seen."""
+def _on_the_path(f, bend: float):
+    """The features a leg seen only in chords is read by: its paces and length on the path
+    they imply (`bend`: path over chords). A run round a loop seen at 2.0 m/s on its chords
+    went at 2.6-3 m/s, past the pace people change from walking to running (~2.0 m/s,
+    Hreljac 1993, J Biomech 26:63); a straight ride is read as it was seen."""
     if bend <= 1.0:
-        return leg_loglik(f, ranges)
+        return f
     c = bend        # every pace and the length alike: the path is c times the chords
-    return leg_loglik(dataclasses.replace(
+    return dataclasses.replace(
         f, distance_m=f.distance_m * c, mean_ms=f.mean_ms * c, p50_ms=f.p50_ms * c,
         p85_ms=f.p85_ms * c, p95_ms=f.p95_ms * c, p85_held_ms=f.p85_held_ms * c,
         p95_held_ms=f.p95_held_ms * c,
-        sustained_p85_ms=None if f.sustained_p85_ms is None else f.sustained_p85_ms * c),
-        ranges)
+        sustained_p85_ms=None if f.sustained_p85_ms is None else f.sustained_p85_ms * c)
 
 
 def _boarding_unseen(points: list, a: int, b: int) -> bool:

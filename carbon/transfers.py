@@ -53,7 +53,7 @@ def _with_wait(leg: Leg, seconds: float, ranges, indoors: bool = False) -> Leg:
     copy = Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
                n_points=leg.n_points, features=_lifted(leg.features, seconds),
                loglik={m: v + extra.get(m, 0.0) for m, v in (leg.loglik or {}).items()},
-               wait_loglik=leg.wait_loglik, queue_loglik=leg.queue_loglik)
+               wait_loglik=leg.wait_loglik, queue_loglik=leg.queue_loglik, terms=leg.terms)
     return copy
 
 
@@ -126,10 +126,14 @@ def _connect(before: Trip, stay: Stay, after: Trip, priors, owned, params: Param
         return None
     onward = [_copy(g) for g in after.legs[:k]] + [boarded] + \
         [_copy(g) for g in after.legs[k + 1:]]
+    # decided on copies: joining legs changes them in place, and `_changed` decides `onward`
+    # again (decided as it was, a ride joined here was joined there a second time: a 40 km
+    # metro read as 67 km, its footprint with it)
     if _parked(before):     # its last walk and the onward first one are one walk
-        legs = join_same_mode([_copy(g) for g in before.legs] + decide(onward, priors, owned))
+        legs = join_same_mode([_copy(g) for g in before.legs] +
+                              decide([_copy(g) for g in onward], priors, owned))
     else:
-        legs = decide([_copy(g) for g in before.legs] + onward, priors, owned)
+        legs = decide([_copy(g) for g in before.legs + onward], priors, owned)
     i = _leg_at(legs, boarded.start_ts)
     if i == 0 or legs[i].start_ts < boarded.start_ts:
         # one mode through the stop: two trips of the same kind, an errand (drive, shop,
@@ -201,7 +205,7 @@ def _copy(leg: Leg) -> Leg:
     return Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
                n_points=leg.n_points, probs=leg.probs, features=leg.features,
                loglik=dict(leg.loglik or {}), wait_loglik=leg.wait_loglik,
-               queue_loglik=leg.queue_loglik)
+               queue_loglik=leg.queue_loglik, terms=leg.terms)
 
 
 def _leg_at(legs: list, ts: int) -> int:
