@@ -9,7 +9,6 @@
 """
 from carbon.decode import base_mode, decode, most_probable
 from carbon.envelopes import allowed
-from carbon.likelihood import ride_loglik
 from carbon.mode_params import QUEUE_MODES
 from carbon.model import Leg
 from carbon.modes import _fit_to_owned as fit_to_owned
@@ -144,7 +143,7 @@ def _absorb(prev: Leg, leg: Leg) -> None:
     prev.distance_m = round(prev.distance_m + leg.distance_m, 1)
     prev.n_points += leg.n_points - 1
     if prev.loglik and leg.loglik:
-        prev.loglik, prev.terms = _joined_loglik(prev, leg)
+        prev.loglik = {m: v + leg.loglik[m] for m, v in prev.loglik.items() if m in leg.loglik}
     a, b = prev.features or {}, leg.features or {}
     merged = dict(a)
     if "sustained" in a or "sustained" in b:
@@ -154,32 +153,6 @@ def _absorb(prev: Leg, leg: Leg) -> None:
     if merged["duration"] > 0:
         merged["mean"] = round(prev.distance_m / merged["duration"], 2)
     prev.features = merged
-
-
-def _joined_loglik(a: Leg, b: Leg) -> tuple:
-    """The evidence of two parts of one ride, and the joined leg's parts (Leg.terms). The
-    parts' measures add up (what the phone saw of each, each in its own regime: a drive
-    crosses town and motorway), but the ride has one length: summed part by part, a 76 km
-    ride cut in four paid a metro's length prior (0.7-25 km) for 7-27 km four times and
-    never for 76 km. So each part's regime judges the whole ride's length, weighed by the
-    part's share of it (the length counted once in all). What a part's likelihood holds
-    beyond its measures (a feed's line, a wait, the phone's activity) still adds up; a part
-    without terms (a queue, a stretch walked: not its own measures) adds as it is, its
-    length counted in the ride's."""
-    summed = {m: v + b.loglik[m] for m, v in a.loglik.items() if m in b.loglik}
-    mine = [_parts(g) for g in (a, b)]
-    if not any(t is not None for p in mine for t, _d in p):
-        return summed, None
-    before = [ride_loglik(p) for p in mine]
-    joined = mine[0] + mine[1]
-    after = ride_loglik(joined)
-    return {m: v - sum(x.get(m, 0.0) for x in before) + after[m] if m in after else v
-            for m, v in summed.items()}, joined
-
-
-def _parts(leg: Leg) -> tuple:
-    """The leg's parts as ((ride_terms or None, distance), ...)."""
-    return leg.terms if leg.terms is not None else ((None, leg.distance_m),)
 
 
 def _time_mix(a: Leg, b: Leg) -> dict:
@@ -221,7 +194,6 @@ def _queued_in_ride(leg: Leg) -> None:
     q = leg.queue_loglik
     if q is not None:
         leg.loglik = {m: max(v, q) if m in QUEUE_MODES else v for m, v in ll.items()}
-        leg.terms = None        # no longer its own measures: it adds to the ride as it is
 
 
 def _carried(leg: Leg) -> None:
@@ -244,4 +216,3 @@ def _walked_in_ride(leg: Leg) -> None:
     walked = ll.get("walk")
     if walked is not None:
         leg.loglik = {m: v if m in FOOT_MODES else max(v, walked) for m, v in ll.items()}
-        leg.terms = None

@@ -18,7 +18,7 @@ from carbon.features import (DWELL_STEPS, SPARSE_BLIND_STEP_S, SUSTAIN_S, STOP_S
                              bad_accuracy, leg_features, opening_dwell_s)
 from carbon.geo import _M_PER_DEG as _M_PER_DEG_LAT, distance_m, metres_per_degree_lon
 from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
-                               ride_loglik, ride_terms, wait_loglik)
+                               wait_loglik)
 from carbon.transit import MIN_ON_ROUTE_SHARE
 from carbon.mode_params import (ACTIVITY_FACTOR, CROSSING_FACTOR, CROSSING_GAP_PACE,
                                 CROSSING_MAX_GAP_S, CROSSING_MAX_STEP_S, CROSSING_MIN_M,
@@ -625,8 +625,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         _without_dwell(f, seg)
     read = _on_the_path(f, _path_over_chords(points, dists, a, b)) \
         if _filter_chords(points, dists, a, b, trip_dt) else f
-    terms = ((ride_terms(read, ranges), read.distance_m),)
-    loglik = ride_loglik(terms)
+    loglik = leg_loglik(read, ranges)
     # read off the measures alone, before `_evidence` below moves the modes' likelihoods
     queue_ll = queue_loglik(f, loglik["walk"], ranges) if "walk" in loglik else None
     waited = None
@@ -661,7 +660,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         features["unbroken"] = True     # a wait read later (carbon.transfers) may lift it, once
     return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), "unknown", 0.0, n_points=len(seg),
                features=features, loglik=loglik, wait_loglik=waited,
-               queue_loglik=queue_ll, terms=terms)
+               queue_loglik=queue_ll)
 
 
 # A leg's path is counted between fixes a few claimed accuracies apart (speeds.path_metres);

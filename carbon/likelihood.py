@@ -136,69 +136,33 @@ def leg_loglik(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> di
     """{mode: log likelihood} of this leg's measurable features, a mixture over the mode's
     components; `ranges` may carry the member's own (carbon.priors) in place of the
     defaults."""
-    return ride_loglik(((ride_terms(f, ranges, modes), f.distance_m),))
-
-
-def ride_terms(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> dict:
-    """{mode: [(log share, log likelihood of all but the distance, distance row or None)]}
-    per component: what the parts of one ride add up (carbon.assign joins them), leaving
-    what belongs to the ride as a whole, its length, to `ride_loglik`."""
     table = _compiled(ranges or RANGES, modes)
     values = measurable(f)
     halts = values.pop("stations", None)
     u = {k: (v if FEATURES[k][0] is None else math.log(v + FEATURES[k][0]))
-         for k, v in values.items() if k != "distance"}
-    shaped = _shape_only(u)          # the distance is no speed feature
+         for k, v in values.items()}
+    shaped = _shape_only(u)
     out = {}
     for mode, comps in table:
-        terms = []
+        best, terms = -math.inf, []
         for log_share, rows, stations in comps:
-            total = 0.0
+            total = log_share
             if halts is not None:
                 total += STATIONS_WEIGHT * _count_loglik(halts, f.distance_m, stations)
             for k, x in u.items():
-                total += _row_loglik(x, rows[k], k in shaped)
-            terms.append((log_share, total, rows["distance"] if "distance" in values else None))
-        out[mode] = terms
+                a, b, s_lo, s_hi, w_logz, w = rows[k]
+                if x < a:
+                    d = (a - x) / s_lo
+                    total -= w * 0.5 * d * d
+                elif x > b:
+                    d = (x - b) / s_hi
+                    total -= w * 0.5 * d * d
+                total -= w_logz * (_SECONDARY if k in shaped else 1.0)
+            terms.append(total)
+            best = max(best, total)
+        out[mode] = best if len(terms) == 1 else \
+            best + math.log(sum(math.exp(t - best) for t in terms))
     return out
-
-
-def _row_loglik(x: float, row: tuple, shaped: bool) -> float:
-    a, b, s_lo, s_hi, w_logz, w = row
-    d = (a - x) / s_lo if x < a else (x - b) / s_hi if x > b else 0.0
-    return -w * 0.5 * d * d - w_logz * (_SECONDARY if shaped else 1.0)
-
-
-def ride_loglik(parts: tuple) -> dict:
-    """{mode: log likelihood} of one ride of several parts, ((ride_terms or None,
-    distance), ...): each part mixed over the mode's components (its regime), the ride's
-    whole length judged by each part's regime with the part's share of the length as its
-    weight (counted once in all). One part: `leg_loglik`. A part without terms (None)
-    counts in the ride's length only."""
-    total = sum(d for _t, d in parts)
-    x = _distance_u(total)
-    out = {}
-    for terms, d in parts:
-        if terms is None:
-            continue
-        share = d / total if total > 0 else 1.0 / len(parts)
-        for mode, comps in terms.items():
-            out[mode] = out.get(mode, 0.0) + _mix([
-                s + rest + (share * _row_loglik(x, drow, False) if drow is not None else 0.0)
-                for s, rest, drow in comps])
-    modes = [set(t) for t, _d in parts if t is not None]
-    return {m: v for m, v in out.items() if all(m in k for k in modes)}
-
-
-def _distance_u(distance_m: float) -> float:
-    off = FEATURES["distance"][0]
-    return distance_m if off is None else math.log(max(distance_m, 0.0) + off)
-
-
-def _mix(totals: list) -> float:
-    """log sum exp: a mixture over a mode's components."""
-    best = max(totals)
-    return best if len(totals) == 1 else best + math.log(sum(math.exp(t - best) for t in totals))
 
 
 # The speed features all measure much the same thing, how fast the member went: a narrow

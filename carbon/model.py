@@ -39,11 +39,6 @@ class Leg:
     # log likelihood of the leg as a road vehicle queuing (mode_params.QUEUE), a state of
     # the trip model between two legs of one vehicle (carbon.decode): working data
     queue_loglik: float | None = None
-    # ((likelihood.ride_terms or None, distance), ...) of the parts of one ride the leg is:
-    # what they add up to, the ride's length judged once (carbon.assign). None: its
-    # likelihood is not its own measures' (a queue's, a stretch walked): it adds as it is.
-    # Working data, never stored
-    terms: tuple | None = None
 
 
 @dataclass(slots=True)
