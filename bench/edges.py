@@ -16,6 +16,13 @@ distance-weighted recall. Then e-mission's own Android trip end replayed from ea
 reference trip's first fix (its DwellSegmentationTimeFilter: 5 minutes, 9 points, 100 m;
 the end is the fix at the smaller of the median indices of the last five minutes' fixes
 and of the last ten), against the reference ends and this engine's.
+Then the same no-leg time by cause (round 10): (a) in a reference trip no detected leg
+overlaps (a whole trip missed), (b) before the first or after the last detected leg that
+overlaps its reference trip (the trip's edges), (c) between two of them (a stop inside the
+reference trip read as a stay, or a gap between legs), each with the part whose good fixes
+progress at a walker's pace (0.5 m/s or more, first to last, over 30 s or more); and every
+stay the engine finds with a stretch of 120-240 s whose good fixes move steadily away from
+its first at 0.5-1.8 m/s (never back by more than 10 m): a slow walk read as a dwell.
 """
 import argparse
 import bisect
@@ -144,6 +151,67 @@ def replay_ends(root: str, pred_dir: str) -> tuple:
     return replayed, engine
 
 
+WALKER_MS = (0.5, 1.8)   # a stroll to a brisk walk (Bohannon 1997: 0.6-1.6 m/s), GPS slack
+STRETCH_S = 120          # a stretch long enough for GPS wander (metres) to be no walk
+
+
+def _net_ms(fixes: list, x: float, y: float):
+    """The pace from the span's first good fix to its last (None: under 30 s of them)."""
+    good = [f for f in fixes if x - 1 <= f[0] <= y + 1 and f[3] <= GOOD_ACC_M]
+    if len(good) < 2 or good[-1][0] - good[0][0] < 30:
+        return None
+    return distance_m(good[0][1], good[0][2], good[-1][1], good[-1][2]) / (good[-1][0] - good[0][0])
+
+
+def by_cause(root: str, pred_dir: str, mode: str) -> dict:
+    """{cause: [seconds, seconds progressing at a walker's pace]} of mode's no-leg time."""
+    out = {c: [0.0, 0.0] for c in ("(a) whole trip missed", "(b) trip edges",
+                                   "(c) between two detected legs")}
+    for day in _day_files(root):
+        fixes = _fixes(root, day)
+        pred = json.load(open(os.path.join(pred_dir, day + ".json")))
+        legs = [(l["start_ts"], l["end_ts"], l["mode"]) for p in pred for l in p["legs"]]
+        for g in json.load(open(os.path.join(root, day, "truth.json")))["trips"]:
+            mine = [l for l in legs if l[1] > g["start_ts"] and l[0] < g["end_ts"]]
+            for s in (s for s in g["sections"] if s["mode"] == mode):
+                for x, y in _uncovered(s["start_ts"], s["end_ts"], legs):
+                    if not mine:
+                        cause = "(a) whole trip missed"
+                    elif y <= min(l[0] for l in mine) + 1 or x >= max(l[1] for l in mine) - 1:
+                        cause = "(b) trip edges"
+                    else:
+                        cause = "(c) between two detected legs"
+                    v = _net_ms(fixes, x, y)
+                    out[cause][0] += y - x
+                    out[cause][1] += (y - x) if v is not None and v >= WALKER_MS[0] else 0.0
+    return out
+
+
+def walking_stays(root: str) -> list:
+    """(day, stay start, end, pace, stretch s) of each stay with a steady walker's stretch."""
+    from carbon.params import DEFAULT_PARAMS
+    from carbon.stays import find_stays
+    from carbon.timeline import smooth, unsmoothed
+    from trips import read_points
+    found = []
+    for day in _day_files(root):
+        raw = read_points(os.path.join(root, day, "points.csv"))
+        track = smooth(unsmoothed(raw, DEFAULT_PARAMS))
+        for f, l in find_stays(track):
+            seg = [p for p in track[f:l + 1] if (p.acc or 0) <= GOOD_ACC_M]
+            for i, p in enumerate(seg):
+                q = next((q for q in seg[i + 1:] if q.ts - p.ts >= STRETCH_S), None)
+                if q is None or q.ts - p.ts > 2 * STRETCH_S:
+                    continue
+                ds = [distance_m(p.lat, p.lon, r.lat, r.lon) for r in seg if p.ts <= r.ts <= q.ts]
+                v = ds[-1] / (q.ts - p.ts)
+                steady = all(b >= a - 10 for a, b in zip(ds, ds[1:]))   # never back 10 m
+                if WALKER_MS[0] <= v <= WALKER_MS[1] and steady:
+                    found.append((day, track[f].ts, track[l].ts, round(v, 2), q.ts - p.ts))
+                    break
+    return found
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--modes", default="WALK,BIKE")
@@ -164,11 +232,23 @@ def main(argv=None) -> int:
                 print(f"  {cat:24s} {sec:6.0f} s  {sec / secs:.3f} of the time  "
                       f"+{w / weight:.3f} recall if covered")
         replayed, engine = replay_ends(root, pred_dir)
+        causes = {m: by_cause(root, pred_dir, m) for m in sorted(totals)}
     near = sum(abs(d) <= 30 for d in replayed)
     print(f"Android trip ends: e-mission's rule replayed lands within 30 s of the reference on "
           f"{near} of {len(replayed)} (quartiles of replayed - reference "
           f"{[round(q) for q in statistics.quantiles(replayed, n=4)]} s); the reference ends "
           f"after this engine's by {[round(q) for q in statistics.quantiles(engine, n=4)]} s")
+    for mode, cells in causes.items():
+        secs = totals[mode][0]
+        print(f"{mode} no-leg time by cause:")
+        for cause, (sec, walking) in sorted(cells.items()):
+            print(f"  {cause:32s} {sec:6.0f} s  {sec / secs:.3f} of the time; at a walker's "
+                  f"pace {walking:5.0f} s ({walking / secs:.3f})")
+    stays = walking_stays(root)
+    print(f"stays with a steady {WALKER_MS[0]}-{WALKER_MS[1]} m/s stretch of {STRETCH_S} s or "
+          f"more: {len(stays)}")
+    for day, a, b, v, dt in stays:
+        print(f"  {day} stay {a}-{b} ({b - a} s): {v} m/s over {dt} s")
     return 0
 
 
