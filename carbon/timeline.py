@@ -37,7 +37,7 @@ from carbon.model import Timeline, Trip
 from carbon.params import DEFAULT_PARAMS, Context, Params
 from carbon.priors import DEFAULT as DEFAULT_PRIORS, learn
 from carbon.transfers import access_walks, join_transfers
-from carbon.trips import arrival_ts, departure_ts, segment_track
+from carbon.trips import arrival_ts, departure_ts, read_before_stay, segment_track
 from carbon import silence, vehicles
 
 _TS = operator.attrgetter("ts")
@@ -153,7 +153,10 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
                                               context, priors, raw, unsettled)
     stays, trips = join_transfers(stays, trips, priors, context.owned_modes, params,
                                   trip_priors, hand)
-    resume = _resume_ts(stays, trips, params, unsettled)
+    # a trip read from the fix before the stay it leaves: no restart at that stay either
+    lone = read_before_stay(track, ranges)
+    resume = _resume_ts(stays, trips, params,
+                        unsettled + ([(lone, math.inf)] if lone is not None else []))
     open_ts = min((first for first, upto in unsettled if upto == math.inf), default=None)
     return Timeline(stays, trips, resume, _parked_at(states, resume), open_ts, tuple(states))
 
@@ -208,7 +211,9 @@ def _certain(context: Context) -> tuple:
 
 def _resume_ts(stays: list, trips: list, params: Params, held: list = ()) -> int | None:
     """`held`: (first fix, read_to) of the trips whose decision read fixes after them up to
-    read_to (carbon.silence): the restart is at a stay before such a trip or after read_to."""
+    read_to (carbon.silence), or read the fix before the stay it left (read_to: math.inf,
+    carbon.trips.read_before_stay): the restart is at a stay before such a trip or after
+    read_to."""
     last_departure = trips[-1].start_ts if trips else None
     for stay in reversed(stays):
         if last_departure is not None and last_departure >= stay.end_ts and \

@@ -87,6 +87,22 @@ def _left_a_filtered_stay(points: list, k: int, far) -> bool:
     return k + 2 == len(points) and k >= 1 and far(k - 1)
 
 
+def read_before_stay(points: list, ranges: list) -> int | None:
+    """The first fix's ts of the stay the last trip leaves when that trip may be the lone
+    last report of `_left_a_filtered_stay`, else None. Its reading depends on the fix before
+    the stay, which detection restarting at the stay no longer has (carbon.timeline: the
+    window holds only CONTEXT_S before it): no restart there until the next report, which
+    reads the hop without it (it reaches a stay or is a second filter step)."""
+    if not ranges:
+        return None
+    s, e = ranges[-1]
+    if not (e == s + 1 == len(points) - 1 and s >= 1):
+        return None
+    steps = [distance_m(p.lat, p.lon, q.lat, q.lon) for p, q in
+             ((points[s - 1], points[s]), (points[s], points[e]))]
+    return points[s].ts if min(steps) >= FILTER_STEP_M else None
+
+
 def _wake_hop(points: list, k: int, a: int, b: int, from_stay: bool, to_stay: bool,
               params: Params) -> bool:
     """Is the silent step k -> k+1 the phone asleep at a stay rather than missing data?

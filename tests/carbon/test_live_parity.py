@@ -49,3 +49,26 @@ def test_a_late_batch_inside_a_stay_lets_the_stay_start_move():
     full = build_timeline(fixes)
     assert [(s.start_ts, s.end_ts) for s in tl.stays] == [(s.start_ts, s.end_ts) for s in full.stays]
     assert lp.shape(tl) == lp.shape(full)
+
+
+def test_the_walk_home_a_distance_filter_reported_reads_live_as_in_a_rebuild():
+    # OwnTracks' significant changes (tests/carbon/test_trip_boundaries.py): home, a report
+    # 520 m out, silence at the shop, a report back home, the data ends. The walk home is
+    # read from how the shop was reached (a filter's step from the fix before it), a fix the
+    # live path restarting at the shop would not have (only CONTEXT_S before it): it must
+    # restart before the shop. Before: the live path lost the walk home (one trip, not two)
+    # on a re-sync of the same fixes, or on a junk fix (5 km accuracy) the cleaning drops.
+    from carbon.fix import Fix
+    from carbon.timeline import CONTEXT_S, update_timeline
+    t0 = 1_772_000_000
+    home = Fix(t0, 46.16, -1.15, 10.0)
+    out = Fix(t0 + 2200, home.lat + 520 / 111_000, home.lon, 20.0)
+    back = Fix(out.ts + 2800, home.lat, home.lon, 20.0)
+    junk = Fix(back.ts + 300, home.lat, home.lon, 5000.0)
+    full = build_timeline([home, out, back])
+    assert len(full.trips) == 2
+    for fixes in ([home, out, back], [home, out, back, junk]):
+        since = full.resume_ts
+        window = fixes if since is None else [p for p in fixes if p.ts >= since - CONTEXT_S]
+        assert lp.shape(update_timeline(full, window)) == lp.shape(build_timeline(fixes))
+    assert full.resume_ts is None or full.resume_ts < out.ts     # not at the shop

@@ -30,3 +30,26 @@ def test_a_ride_out_of_the_resume_stay_is_stored_as_the_rebuild_decides_it(box):
     assert len(live) > 5
     pipeline.rebuild_member(box.store, alice)
     assert live == [tuple(r) for r in _legs(box, "alice")]
+
+
+def test_the_walk_home_a_distance_filter_reported_stays_stored_after_a_junk_fix(box):
+    # OwnTracks' significant changes: home, a report 520 m out, silence at the shop, a
+    # report back home (the walk home, read from how the shop was reached), then a fix the
+    # cleaning drops (5 km accuracy). The run after it restarts from the stored resume
+    # point: before, that was the shop, whose window lacks the fix before it, and the walk
+    # home was deleted (one trip stored, the rebuild two).
+    from carbon.fix import Fix
+    t0 = 1_772_000_000
+    home = Fix(t0, 46.16, -1.15, 10.0)
+    out = Fix(t0 + 2200, home.lat + 520 / 111_000, home.lon, 20.0)
+    back = Fix(out.ts + 2800, home.lat, home.lon, 20.0)
+    alice = box.ids["alice"]
+    box.add("alice", [home, out, back])
+    pipeline.process_new(box.store, alice)
+    assert len(box.trips("alice")) == 2
+    box.add("alice", [Fix(back.ts + 300, home.lat, home.lon, 5000.0)])
+    pipeline.process_new(box.store, alice)
+    live = box.trips("alice")
+    pipeline.rebuild_member(box.store, alice)
+    assert live == box.trips("alice")
+    assert len(live) == 2
