@@ -627,7 +627,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         if _filter_chords(points, dists, a, b, trip_dt) else f
     loglik = leg_loglik(read, ranges)
     # read off the measures alone, before `_evidence` below moves the modes' likelihoods
-    queue_ll = queue_loglik(f, loglik["walk"], ranges) if "walk" in loglik else None
+    queue_ll = queue_loglik(read, loglik["walk"], ranges) if "walk" in loglik else None
     waited = None
     if boarded and not _boarding_unseen(points, a, b):
         # A slow stretch is not always a walk (a tram crawling out of its stop in stop-and-go
