@@ -48,20 +48,22 @@ def _with_wait(leg: Leg, seconds: float, ranges, indoors: bool = False) -> Leg:
         neutral = wait_loglik(seconds, ranges, ("walk",))["walk"]
         extra = {m: (v if m in _STATIONS else neutral) for m, v in extra.items()}
     # a ferry's terminal, waiting room or quay, then a crossing without a halt (carbon.legs)
-    for m, v in crossing_lift((leg.features or {}).get("unbroken", False), seconds).items():
+    lift = crossing_lift((leg.features or {}).get("unbroken", False), seconds)
+    for m, v in lift.items():
         extra[m] = extra.get(m, 0.0) + v
     copy = Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
-               n_points=leg.n_points, features=_lifted(leg.features, seconds),
+               n_points=leg.n_points, features=_lifted(leg.features, seconds, bool(lift)),
                loglik={m: v + extra.get(m, 0.0) for m, v in (leg.loglik or {}).items()},
                wait_loglik=leg.wait_loglik, queue_loglik=leg.queue_loglik)
     return copy
 
 
-def _lifted(features, seconds: float) -> dict:
-    """The copy's features: its wait, and no "unbroken" flag once the wait has read it
-    (the crossing's lift is given once, as carbon.legs gives it at a wait of its own)."""
+def _lifted(features, seconds: float, lifted: bool) -> dict:
+    """The copy's features: its wait, and no "unbroken" flag once the wait has given the
+    crossing's lift (given once, as carbon.legs gives it at a wait of its own)."""
     out = dict(features or {}, wait=round(seconds))
-    out.pop("unbroken", None)
+    if lifted:
+        out.pop("unbroken", None)
     return out
 
 
