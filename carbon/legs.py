@@ -30,7 +30,7 @@ from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
 from carbon.speeds import jitter_m, step_distances, window_speeds
 from carbon.stays import WALK_PACE_MS
-from carbon.trips import FILTER_STEP_M
+from carbon.trips import FILTER_STEP_M, filter_step
 
 _HALT_S = 45.0        # standing this long: time to get off a train and onto a bike
 LONG_HALT_S = 120.0   # no vehicle stands this long on the way except at a station, in a jam
@@ -832,9 +832,7 @@ def _boarding_unseen(points: list, a: int, b: int) -> bool:
     before it, and no wait was seen either."""
     if a < 1 or b < a + 1:
         return False
-    p, q, r = points[a - 1], points[a], points[a + 1]
-    return distance_m(p.lat, p.lon, q.lat, q.lon) >= FILTER_STEP_M and \
-        distance_m(q.lat, q.lon, r.lat, r.lon) >= FILTER_STEP_M
+    return filter_step(points[a - 1], points[a]) and filter_step(points[a], points[a + 1])
 
 
 def _wait_before(points: list, a: int, speeds: list) -> float:

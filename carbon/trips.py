@@ -66,17 +66,19 @@ def _reports_by_distance(points: list, k: int, b: int, to_stay: bool) -> bool:
     distance filter reports only once the member is ~500 m from its last report, indoors or
     not, and then again only every ~500 m: the hop out of the place is such a step, and so
     is the next one (or the hop reaches the next stay: the whole trip in one report)."""
-    def far(i):
-        p, q = points[i], points[i + 1]
-        return distance_m(p.lat, p.lon, q.lat, q.lon) >= FILTER_STEP_M
-    if not far(k):
+    if not filter_step(points[k], points[k + 1]):
         return False
     if k + 1 == b:
-        return to_stay or _left_a_filtered_stay(points, k, far)
-    return far(k + 1)
+        return to_stay or _left_a_filtered_stay(points, k)
+    return filter_step(points[k + 1], points[k + 2])
 
 
-def _left_a_filtered_stay(points: list, k: int, far) -> bool:
+def filter_step(p, q) -> bool:
+    """Is p -> q as long as a distance filter's step between two reports?"""
+    return distance_m(p.lat, p.lon, q.lat, q.lon) >= FILTER_STEP_M
+
+
+def _left_a_filtered_stay(points: list, k: int) -> bool:
     """The data ends with one fix a filter's step from a stay that was itself one filter
     report (reached 400 m or more from the fix before it, then silence): a phone that
     reports only by distance saw the member leave and cover ~500 m. Its next report, from
@@ -84,7 +86,7 @@ def _left_a_filtered_stay(points: list, k: int, far) -> bool:
     the next stay); the trip is read the same before that report comes. A phone that
     reports at places shows the stay by more than one fix, and a lone fix there stays a
     passive update."""
-    return k + 2 == len(points) and k >= 1 and far(k - 1)
+    return k + 2 == len(points) and k >= 1 and filter_step(points[k - 1], points[k])
 
 
 def read_before_stay(points: list, ranges: list) -> int | None:
@@ -96,11 +98,8 @@ def read_before_stay(points: list, ranges: list) -> int | None:
     if not ranges:
         return None
     s, e = ranges[-1]
-    if not (e == s + 1 == len(points) - 1 and s >= 1):
-        return None
-    steps = [distance_m(p.lat, p.lon, q.lat, q.lon) for p, q in
-             ((points[s - 1], points[s]), (points[s], points[e]))]
-    return points[s].ts if min(steps) >= FILTER_STEP_M else None
+    lone = e == s + 1 and _left_a_filtered_stay(points, s) and filter_step(points[s], points[e])
+    return points[s].ts if lone else None
 
 
 def _wake_hop(points: list, k: int, a: int, b: int, from_stay: bool, to_stay: bool,

@@ -36,3 +36,14 @@ def shift(place, north_m, east_m=0.0):
 def legs_of(timeline):
     """Every leg of the timeline as (mode, start, end)."""
     return [(leg.mode, leg.start_ts, leg.end_ts) for trip in timeline.trips for leg in trip.legs]
+
+
+def modes_over(timeline, a: int, b: int) -> dict:
+    """{mode: seconds} of the timeline's legs over [a, b]."""
+    out = {}
+    for trip in timeline.trips:
+        for leg in trip.legs:
+            s = min(b, leg.end_ts) - max(a, leg.start_ts)
+            if s > 0:
+                out[leg.mode] = out.get(leg.mode, 0) + s
+    return out

@@ -8,6 +8,7 @@ import random
 import pytest
 
 from carbon.fix import Fix
+from carbon_helpers import modes_over
 from carbon.mode_params import PUBLIC
 from carbon.timeline import build_timeline
 from simulation import motion
@@ -30,17 +31,6 @@ def _points(path):
                     float(r["acc"]) if r["acc"] else None) for r in csv.DictReader(f)]
 
 
-def _modes_over(tl, a, b):
-    """{mode: seconds} of the legs over [a, b]."""
-    out = {}
-    for trip in tl.trips:
-        for leg in trip.legs:
-            s = min(b, leg.end_ts) - max(a, leg.start_ts)
-            if s > 0:
-                out[leg.mode] = out.get(leg.mode, 0) + s
-    return out
-
-
 @pytest.mark.skipif(not os.path.exists(DEV5), reason="bench data not available")
 def test_a_tram_that_leaves_in_stop_and_go_is_public_transport():
     # Helsinki dev5, tram 9 Simonkatu -> Länsiterminaali (2 km in 10 minutes, logged by
@@ -49,7 +39,7 @@ def test_a_tram_that_leaves_in_stop_and_go_is_public_transport():
     # after it was boarded from no walk and shows no wait at a stop (a wait of 0 s counted
     # against every public mode: the ride read as a bike at 0.97)
     tl = build_timeline(_points(DEV5))
-    seen = _modes_over(tl, 1472213400, 1472214000)
+    seen = modes_over(tl, 1472213400, 1472214000)
     public = sum(s for m, s in seen.items() if m in PUBLIC)
     assert public >= 0.8 * sum(seen.values()), seen
 
@@ -88,7 +78,7 @@ def _ride(seed: int, mode: str, regime: Regime = EVERY_MINUTE) -> tuple:
     it.stay(1800)
     fixes = [Fix(*f) for f in observe(it.samples, regime, ORIGIN, rng)]
     tl = build_timeline(fixes)
-    return ride[1] - ride[0], ride[2], _modes_over(tl, ride[0], ride[1])
+    return ride[1] - ride[0], ride[2], modes_over(tl, ride[0], ride[1])
 
 
 _BUS_AVERAGE = {}
@@ -133,7 +123,7 @@ def _change(seed: int, regime: Regime) -> tuple:
         walk(it, rng, (it.xy[0] + 150.0, it.xy[1] + 100.0))
     it.stay(1800)
     tl = build_timeline([Fix(*f) for f in observe(it.samples, regime, ORIGIN, rng)])
-    return span, _modes_over(tl, *span)
+    return span, modes_over(tl, *span)
 
 
 def test_a_change_between_two_buses_stays_a_walk():

@@ -2,21 +2,11 @@
 (490 m in 64 s) is the bus, not a moment of the walk to the stop (carbon.legs._Runs.ridden),
 so the crawl after it lies between two legs of the bus and reads as the bus queuing."""
 from carbon.fix import Fix
+from carbon_helpers import modes_over
 from carbon.timeline import build_timeline
 from simulation.scenarios import make_day
 
 M_PER_DEG = 111_195.0
-
-
-def _over(tl, a: int, b: int) -> dict:
-    """{mode: seconds} of the legs over [a, b]."""
-    out = {}
-    for trip in tl.trips:
-        for leg in trip.legs:
-            s = min(b, leg.end_ts) - max(a, leg.start_ts)
-            if s > 0:
-                out[leg.mode] = out.get(leg.mode, 0) + s
-    return out
 
 
 def test_a_bus_that_pulls_out_into_a_jam_seen_every_minute_is_one_bus_ride():
@@ -28,7 +18,7 @@ def test_a_bus_that_pulls_out_into_a_jam_seen_every_minute_is_one_bus_ride():
     day = make_day("bus", "sparse", 0)
     ride = next(s for t in day.truth["trips"] for s in t["sections"] if s["mode"] == "bus")
     tl = build_timeline([Fix(*f) for f in day.fixes])
-    seen = _over(tl, ride["start_ts"], ride["end_ts"])
+    seen = modes_over(tl, ride["start_ts"], ride["end_ts"])
     assert seen.get("bus", 0) >= 0.8 * (ride["end_ts"] - ride["start_ts"]), seen
 
 
@@ -55,5 +45,5 @@ def test_a_walk_seen_every_minute_with_one_fix_off_the_way_stays_a_walk():
     # the guard: a fix 400 m off a walk makes two 60 s chords of 6.7 m/s, out and back;
     # they are one wrong fix (carbon.legs._jumps), not a ride
     tl = build_timeline(_walk_with_a_jump(400.0))
-    seen = _over(tl, 1800, 3000)
+    seen = modes_over(tl, 1800, 3000)
     assert seen.get("walk", 0) >= 0.9 * sum(seen.values()), seen
