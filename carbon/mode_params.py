@@ -205,6 +205,16 @@ TRANSIT_MATCH_FACTOR = {"boat": 1000.0, "train": 1000.0, "other": 100.0}
 LINE_MODES = ("bus", "tram", "metro")
 LINE_ABSENT_SHARE = 0.3
 OFF_LINE_FACTOR = 0.1
+# Fixes minutes apart show no halt at a stop, only whether they lie on a line's shape in
+# order (carbon.transit.TransitIndex.line_path). A bus, a tram or a metro ridden lies on
+# its line always; a car, a bike or a walker follows some line of the town over most of a
+# trip as often as the line's mode covers the streets it uses. A French town's bus network
+# runs its main streets (simulation.scenarios.DECOY_SHARE: half of one's routes), a ratio
+# of ~1/0.5 = 2-3; tram and metro networks are a tenth of the bus network's length
+# (Bordeaux 77 km of tram against ~1,300 km of bus routes, Lyon 4 metro lines for 130 bus
+# lines: the operators' network facts, TBM, TCL), so following one over a trip is ~10
+# times likelier ridden than driven. Never the x100 of stops seen served (TRANSIT_MATCH_FACTOR).
+SPARSE_LINE_FACTOR = {"tram": 10.0, "metro": 10.0}
 ACTIVITY_FACTOR = 3.0
 # Modes a trace alone cannot show: a ferry moves like a bus on a causeway or a car along
 # the shore; only knowing where its route runs (a GTFS feed) or the member saying so makes
