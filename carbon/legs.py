@@ -548,7 +548,9 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
     and is physically believable (phones say "walking" in a slow bus queue). `ride`: the
     line the whole ride this leg is a part of follows (_ride_lines), taken when the leg
     alone is too short to show it and lies on it. `tunnel`: steps of the leg crossed network
-    positions taken out (_bridge_network_positions), which could hide its halts."""
+    positions taken out (_bridge_network_positions), which could hide its halts.
+    `sparse_line`: the line a leg too sparse to show halts follows in order (_sparse_line),
+    worth mode_params.SPARSE_LINE_FACTOR where no stops were seen served."""
     feed = context.transit
     counts = feed.route_counts(seg) if feed is not None else None
     line, route_type = feed.match_route(seg, counts) if feed is not None else (None, None)
