@@ -19,12 +19,12 @@ from carbon.features import (DWELL_STEPS, SPARSE_BLIND_STEP_S, SUSTAIN_S, STOP_S
 from carbon.geo import _M_PER_DEG as _M_PER_DEG_LAT, distance_m, metres_per_degree_lon
 from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
                                wait_loglik)
-from carbon.transit import MIN_ON_ROUTE_SHARE
+from carbon.transit import MAX_HALT_STEP_S, MIN_ON_ROUTE_SHARE
 from carbon.mode_params import (ACTIVITY_FACTOR, CROSSING_FACTOR, CROSSING_GAP_PACE,
                                 CROSSING_MAX_GAP_S, CROSSING_MAX_STEP_S, CROSSING_MIN_M,
                                 CROSSING_MIN_S, CROSSING_SEEN_SHARE, CROSSING_WAIT_S,
                                 LINE_ABSENT_SHARE, LINE_MODES, NEEDS_ROUTE, OFF_LINE_FACTOR,
-                                RANGES, TRANSIT_MATCH_FACTOR)
+                                RANGES, SPARSE_LINE_FACTOR, TRANSIT_MATCH_FACTOR)
 from carbon.model import Leg
 from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
@@ -529,15 +529,28 @@ def _activity(points: list) -> dict:
     return {m: s / total for m, s in shares.items()} if total > 0 else {}
 
 
+def _sparse_line(seg: list, context: Context) -> tuple:
+    """(mode, path over chords) of the feed's line a leg seen too sparsely to show its
+    halts (its median step longer than transit.MAX_HALT_STEP_S) follows in order, else
+    (None, None): carbon.transit.TransitIndex.line_path."""
+    if context.transit is None or len(seg) < 2:
+        return None, None
+    if _median([q.ts - p.ts for p, q in zip(seg, seg[1:])]) <= MAX_HALT_STEP_S:
+        return None, None
+    return context.transit.line_path(seg)
+
+
 def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None, None),
-              tunnel: bool = False) -> int | None:
+              tunnel: bool = False, sparse_line: str | None = None) -> int | None:
     """GTFS and the phone's own activity, as factors on the likelihood: a route followed
     with halts at its stops is near proof, and a ferry is not believed without one (or
     the member saying they use it); the phone's guess counts when it covers half the leg
     and is physically believable (phones say "walking" in a slow bus queue). `ride`: the
     line the whole ride this leg is a part of follows (_ride_lines), taken when the leg
     alone is too short to show it and lies on it. `tunnel`: steps of the leg crossed network
-    positions taken out (_bridge_network_positions), which could hide its halts."""
+    positions taken out (_bridge_network_positions), which could hide its halts.
+    `sparse_line`: the line a leg too sparse to show halts follows in order (_sparse_line),
+    worth mode_params.SPARSE_LINE_FACTOR where no stops were seen served."""
     feed = context.transit
     counts = feed.route_counts(seg) if feed is not None else None
     line, route_type = feed.match_route(seg, counts) if feed is not None else (None, None)
@@ -545,6 +558,8 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
         line, route_type = ride
     if line in loglik:
         loglik[line] += math.log(TRANSIT_MATCH_FACTOR.get(line, TRANSIT_MATCH_FACTOR["other"]))
+    elif sparse_line in SPARSE_LINE_FACTOR and sparse_line in loglik:
+        loglik[sparse_line] += math.log(SPARSE_LINE_FACTOR[sparse_line])
     if feed is not None and len(seg) >= 3:   # a hop's ends show no line between
         _off_line(loglik, feed.route_shares(seg, counts), feed.line_modes)
     for mode, factor in NEEDS_ROUTE.items():
@@ -623,8 +638,11 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         _off_the_zigzag(f, windowed)
     if opening is not None and seg[0].ts == opening.ts:
         _without_dwell(f, seg)
-    read = _on_the_path(f, _path_over_chords(points, dists, a, b)) \
-        if _filter_chords(points, dists, a, b, trip_dt) else f
+    sparse_line, shape_bend = _sparse_line(seg, context)
+    if _filter_chords(points, dists, a, b, trip_dt):
+        read = _on_the_path(f, _path_over_chords(points, dists, a, b))
+    else:   # a line's shape between fixes minutes apart is the path they cut the corners of
+        read = _on_the_path(f, shape_bend or 1.0)
     loglik = leg_loglik(read, ranges)
     # read off the measures alone, before `_evidence` below moves the modes' likelihoods
     queue_ll = queue_loglik(read, loglik["walk"], ranges) if "walk" in loglik else None
@@ -640,7 +658,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         waited["queue"] = queue_wait_loglik(f.wait_s)
     if opening is not None and not boarded:
         _opening_wait(f, loglik, points, speeds, a, b, ranges, opening)
-    route_type = _evidence(loglik, seg, f, context, ride, bool(blind_steps))
+    route_type = _evidence(loglik, seg, f, context, ride, bool(blind_steps), sparse_line)
     lift = crossing_lift(f.unbroken, f.wait_s)
     for m, v in lift.items():
         if waited is not None and m in waited:

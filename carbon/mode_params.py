@@ -205,6 +205,17 @@ TRANSIT_MATCH_FACTOR = {"boat": 1000.0, "train": 1000.0, "other": 100.0}
 LINE_MODES = ("bus", "tram", "metro")
 LINE_ABSENT_SHARE = 0.3
 OFF_LINE_FACTOR = 0.1
+# Fixes minutes apart show no halt at a stop, only whether they lie on a line's shape in
+# order (carbon.transit.TransitIndex.line_path). A tram or a metro ridden lies on its line
+# always; a car, a bike or a walker follows one over most of a trip only as often as the
+# line's network covers the streets they use: tram and metro networks are a tenth or less
+# of a town's bus network (Bordeaux: 4 tram lines, ~77 km, beside ~80 bus lines; Lyon: 4
+# metro lines beside ~130 bus lines; approximate operator figures, TBM, TCL), so following
+# one is ~10 times likelier ridden than driven or cycled. A bus line runs along half of
+# one's streets (simulation.scenarios.DECOY_SHARE), a ratio of 2 at most: a bike at 3-5 m/s
+# on a bus street already reads bus 0.2-0.3 by its speeds, and x 2 turned a tenth of the
+# suite's sparse bike time into bus (docs/engine.md, round 11): no factor for the bus.
+SPARSE_LINE_FACTOR = {"tram": 10.0, "metro": 10.0}
 ACTIVITY_FACTOR = 3.0
 # Modes a trace alone cannot show: a ferry moves like a bus on a causeway or a car along
 # the shore; only knowing where its route runs (a GTFS feed) or the member saying so makes

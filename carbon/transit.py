@@ -19,6 +19,21 @@ _EXTENDED = ((100, 200, "train"), (200, 300, "bus"), (400, 500, "metro"), (700, 
 ON_ROUTE_M = 40.0         # GPS error plus half a street
 AT_STOP_M = 50.0
 MIN_ON_ROUTE_SHARE = 0.7
+# Fixes minutes apart (a distance filter's ~500 m, a location history's 1-2 minutes) show no
+# halt, and their chords cut the line's corners: they are matched to a line as map-matching
+# matches sparse GPS to roads (Lou et al. 2009, "Map-matching for low-sampling-rate GPS
+# trajectories", ACM GIS; Newson & Krumm 2009): each fix near the line's shape, within its
+# error (its claimed accuracy up to SPARSE_ON_ROUTE_M: a parallel street lies a block,
+# 80-250 m, away), in order along it; the length along the shape between them is the path
+# ridden. A fix coarser than that (Wi-Fi, a cell) tells nothing either way.
+SPARSE_ON_ROUTE_M = 80.0
+# ... but a leg mostly seen coarsely (a metro's network positions between two street fixes)
+# has no path shown: half its fixes at least must lie on the line
+SPARSE_SEEN_SHARE = 0.5
+SPARSE_BACK_M = 100.0      # two fixes' errors along the line: a step "back" that small is noise
+# A shape longer than this between two fixes is not the way they went (a line looping off
+# while the member cut across): route circuity between places is 1.2-1.4 (carbon.legs)
+MAX_LINE_DETOUR = 1.8
 MIN_STOPS_SERVED = 2
 # A bus, a tram or a metro stops at most of the stops it passes: trams and metros at every
 # one, urban buses at all but the request stops nobody asked for (the suite's buses skip a
@@ -60,6 +75,11 @@ def _cell(lat: float, lon: float) -> tuple:
 
 def _segment_distance(lat, lon, a, b) -> float:
     """Metres from a point to segment a-b (local flat projection)."""
+    return _projection(lat, lon, a, b)[0]
+
+
+def _projection(lat, lon, a, b) -> tuple:
+    """(metres from a point to segment a-b, the share of a-b where its foot lies)."""
     kx = metres_per_degree_lon(lat)
     ax, ay = (a[1] - lon) * kx, (a[0] - lat) * METRES_PER_DEGREE_LAT
     bx, by = (b[1] - lon) * kx, (b[0] - lat) * METRES_PER_DEGREE_LAT
@@ -67,26 +87,31 @@ def _segment_distance(lat, lon, a, b) -> float:
     seg2 = dx * dx + dy * dy
     t = 0.0 if seg2 == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / seg2))
     px, py = ax + t * dx, ay + t * dy
-    return (px * px + py * py) ** 0.5
+    return (px * px + py * py) ** 0.5, t
 
 
 @dataclass
 class TransitIndex:
     """Stops and route shapes by mode, indexed on a grid."""
-    segments: dict = field(default_factory=dict)   # cell -> [(mode, a, b, route_type)]
+    segments: dict = field(default_factory=dict)   # cell -> [(mode, a, b, route_type, shape, k)]
     stops: dict = field(default_factory=dict)      # cell -> [(mode, lat, lon)]
     line_modes: set = field(default_factory=set)   # the modes the feed has lines of
+    along: list = field(default_factory=list)      # per shape: metres along it at each point
 
     def add_shape(self, mode: str, coords: list, route_type: int | None = None) -> None:
         self.line_modes.add(mode)
+        shape, cum = len(self.along), [0.0]
         for a, b in zip(coords, coords[1:]):
+            cum.append(cum[-1] + distance_m(*a, *b))
+        self.along.append(cum)
+        for k, (a, b) in enumerate(zip(coords, coords[1:])):
             cells = {_cell(*a), _cell(*b)}
             steps = int(distance_m(*a, *b) // 250) + 1   # long segments cross several cells
-            for k in range(1, steps):
-                f = k / steps
+            for n in range(1, steps):
+                f = n / steps
                 cells.add(_cell(a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])))
             for c in cells:
-                self.segments.setdefault(c, []).append((mode, a, b, route_type))
+                self.segments.setdefault(c, []).append((mode, a, b, route_type, shape, k))
 
     def add_stop(self, mode: str, lat: float, lon: float) -> None:
         self.stops.setdefault(_cell(lat, lon), []).append((mode, lat, lon))
@@ -98,11 +123,11 @@ class TransitIndex:
                 yield from grid.get((ci + di, cj + dj), ())
 
     def modes_on_route(self, lat: float, lon: float) -> set:
-        return {m for m, a, b, _t in self._near(self.segments, lat, lon)
+        return {m for m, a, b, _t, _s, _k in self._near(self.segments, lat, lon)
                 if _segment_distance(lat, lon, a, b) <= ON_ROUTE_M}
 
     def _types_on_route(self, lat: float, lon: float, mode: str) -> set:
-        return {t for m, a, b, t in self._near(self.segments, lat, lon)
+        return {t for m, a, b, t, _s, _k in self._near(self.segments, lat, lon)
                 if m == mode and t is not None and _segment_distance(lat, lon, a, b) <= ON_ROUTE_M}
 
     def modes_at_stop(self, lat: float, lon: float) -> set:
@@ -160,6 +185,41 @@ class TransitIndex:
             _tail(n, max(n, passed.get(best, 0)), CHANCE_HALT_AT_STOP) <= CHANCE_MAX
         return best if ok else None
 
+    def _on_shapes(self, p, tol: float) -> dict:
+        """{shape: (mode, metres along it)} of the shapes passing within `tol` of fix p,
+        at the foot of its nearest segment on each."""
+        best = {}
+        for m, a, b, _t, shape, k in self._near(self.segments, p.lat, p.lon):
+            d, t = _projection(p.lat, p.lon, a, b)
+            if d <= tol and (shape not in best or d < best[shape][0]):
+                cum = self.along[shape]
+                best[shape] = (d, m, cum[k] + t * (cum[k + 1] - cum[k]))
+        return {s: (m, x) for s, (_d, m, x) in best.items()}
+
+    def line_path(self, points: list) -> tuple:
+        """(mode, path over chords) of the line whose one shape these sparse fixes follow
+        in order (see SPARSE_ON_ROUTE_M): MIN_ON_ROUTE_SHARE of the fixes fine enough to
+        tell, two at least and half of all, lie near it; their positions along it never step back beyond
+        SPARSE_BACK_M; the length along it between the first and the last over the chords
+        between them (the path ridden, if ridden there), within MAX_LINE_DETOUR.
+        (None, None) when no shape is followed."""
+        fine = [p for p in points if (p.acc or 0.0) <= SPARSE_ON_ROUTE_M]
+        if len(fine) < 2:
+            return None, None
+        seen = {}
+        for i, p in enumerate(fine):
+            for shape, (m, x) in self._on_shapes(p, max(ON_ROUTE_M, p.acc or 0.0)).items():
+                seen.setdefault(shape, (m, []))[1].append((i, x))
+        best = (None, None, 0)
+        for m, hits in seen.values():
+            if len(hits) < max(2, MIN_ON_ROUTE_SHARE * len(fine), SPARSE_SEEN_SHARE * len(points)) \
+                    or len(hits) < best[2]:
+                continue
+            bend = _ordered_bend(fine, hits)
+            if bend is not None and (len(hits) > best[2] or bend < best[1]):
+                best = (m, bend, len(hits))
+        return best[0], best[1]
+
     def _stops_near(self, lat: float, lon: float, modes: set):
         return [(m, slat, slon) for m, slat, slon in self._near(self.stops, lat, lon)
                 if m in modes and distance_m(lat, lon, slat, slon) <= AT_STOP_M]
@@ -181,6 +241,26 @@ class TransitIndex:
             if v < STOP_SPEED_MS or (q.ts - p.ts >= _HIDDEN_HALT_S and v < _HIDDEN_HALT_PACE * pace):
                 served.update(near)
         return _per_mode(served), _per_mode(passed)
+
+
+def _ordered_bend(fine: list, hits: list) -> float | None:
+    """Path along the shape over the chords between the first and the last of `hits`
+    ([(index in fine, metres along)]), or None if they are not in order along it (either
+    way: a shape is one direction, the other often runs the same streets) or the shape
+    detours beyond MAX_LINE_DETOUR."""
+    xs = [x for _i, x in hits]
+    sign = 1.0 if xs[-1] >= xs[0] else -1.0
+    top = xs[0]
+    for x in xs[1:]:
+        if sign * (x - top) < -SPARSE_BACK_M:
+            return None
+        top = x if sign * (x - top) > 0 else top
+    i, j = hits[0][0], hits[-1][0]
+    chords = sum(distance_m(p.lat, p.lon, q.lat, q.lon) for p, q in zip(fine[i:j], fine[i + 1:j + 1]))
+    path = abs(xs[-1] - xs[0])
+    if chords <= 0 or path > MAX_LINE_DETOUR * chords:
+        return None
+    return path / chords
 
 
 def _per_mode(stops: set) -> dict:
