@@ -4,6 +4,8 @@ its pace halted nowhere (carbon.legs._paced), and after a wait at the pier it is
 import math
 import random
 
+import pytest
+
 from carbon import Fix, build_timeline
 from tests.carbon.carbon_helpers import HOME, modes_over, shift
 
@@ -91,3 +93,20 @@ def test_a_paced_ride_without_a_wait_is_not_a_boat():
     for seed in range(3):
         tl, a, b = _day(seed, wait_s=0)
         assert _share(tl, "boat", a, b) < 0.2, (seed, modes_over(tl, a, b))
+
+
+def _taxi(day):
+    return [s for t in day.truth["trips"] for s in t["sections"] if s["mode"] == "car"]
+
+
+@pytest.mark.parametrize("seed", [3, 7])
+def test_the_taxi_from_the_arrival_airport_stays_a_car(seed):
+    # a phone reporting every minute or two, asleep in the terminal: the time there is seen
+    # by one indoor position, then the car leaves. That stay was read as a kerb's wait for a
+    # bus (a one-fix stay had no accuracy, so it was never "indoors")
+    from simulation.scenarios import make_day
+    day = make_day("plane", "sparse", seed)
+    tl = build_timeline([Fix(*f) for f in day.fixes])
+    for s in _taxi(day):
+        a, b = s["start_ts"], s["end_ts"]
+        assert _share(tl, "car", a, b) > 0.8, modes_over(tl, a, b)
