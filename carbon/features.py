@@ -75,6 +75,9 @@ class LegFeatures:
     # set by the trip: the trip comes back to where it started (a run, a ride for its own sake)
     loop: bool = False
     unbroken: bool = False  # no halt for ten minutes, a mode needing a route (carbon.legs)
+    # seen only every minute or two, yet every step at the ride's own pace for ten minutes
+    # and 3 km or more: no halt hid in any of them (carbon.legs._paced)
+    paced: bool = False
 
 
 def _weighted_percentiles(values: list, weights: list, qs: tuple) -> list:

@@ -14,15 +14,18 @@ import heapq
 import math
 
 from carbon import envelopes
-from carbon.features import (DWELL_STEPS, SPARSE_BLIND_STEP_S, SUSTAIN_S, STOP_SPEED_MS, _median,
-                             bad_accuracy, leg_features, opening_dwell_s)
+from carbon.features import (DENSE_STEP_S, DWELL_STEPS, SPARSE_BLIND_STEP_S, SUSTAIN_S,
+                             STOP_SPEED_MS, _median, bad_accuracy, leg_features,
+                             opening_dwell_s)
 from carbon.geo import _M_PER_DEG as _M_PER_DEG_LAT, distance_m, metres_per_degree_lon
 from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
                                wait_loglik)
 from carbon.transit import MAX_HALT_STEP_S, MIN_ON_ROUTE_SHARE
 from carbon.mode_params import (ACTIVITY_FACTOR, CROSSING_FACTOR, CROSSING_GAP_PACE,
                                 CROSSING_MAX_GAP_S, CROSSING_MAX_STEP_S, CROSSING_MIN_M,
-                                CROSSING_MIN_S, CROSSING_SEEN_SHARE, CROSSING_WAIT_S,
+                                CROSSING_MIN_S, CROSSING_PACED_MAX_GAP,
+                                CROSSING_PACED_MAX_STEP_S, CROSSING_PACED_STEPS,
+                                CROSSING_SEEN_SHARE, CROSSING_WAIT_S,
                                 LINE_ABSENT_SHARE, LINE_MODES, NEEDS_ROUTE, OFF_LINE_FACTOR,
                                 RANGES, SPARSE_LINE_FACTOR, TRANSIT_MATCH_FACTOR)
 from carbon.model import Leg
@@ -582,6 +585,8 @@ def _unbroken(f, seg: list) -> bool:
     """Ten minutes and 3 km or more without one halt, seen closely enough to tell
     (mode_params.CROSSING_*): with a wait before it, a ferry's crossing. A silence is
     taken only at the ride's own pace: a halt or a detour inside it would slow its chord."""
+    if f.paced:
+        return True         # seen every minute or two, and no step lost its pace
     if f.duration_s < CROSSING_MIN_S or f.distance_m < CROSSING_MIN_M or f.halted_s > 0 \
             or f.stops_per_km > 0 or len(seg) < 3:
         return False
@@ -597,6 +602,29 @@ def _unbroken(f, seg: list) -> bool:
             return False
     return seen_steps > 0 and seen_s / seen_steps <= CROSSING_MAX_STEP_S and \
         seen_s >= CROSSING_SEEN_SHARE * f.duration_s
+
+
+def _paced(f, seg: list, usual_dt) -> bool:
+    """A ride seen only every minute or two whose every step kept its pace: no halt hid in
+    any (mode_params.CROSSING_PACED_*). A network position shows nothing (the step runs on
+    to the next GPS fix), nor does a silence (a tunnel: none may last long). The first and
+    the last step hold the boarding and the alighting (a vessel leaves and berths at a
+    walk), so only the steps between are read."""
+    if f.duration_s < CROSSING_MIN_S or f.distance_m < CROSSING_MIN_M or \
+            len(seg) - 1 < CROSSING_PACED_STEPS or \
+            not DENSE_STEP_S < f.median_step_s <= CROSSING_PACED_MAX_STEP_S:
+        return False
+    gap = CROSSING_PACED_MAX_GAP * (usual_dt or f.median_step_s)
+    if any(not 0 < q.ts - p.ts <= gap for p, q in zip(seg, seg[1:])):
+        return False
+    bad_acc = bad_accuracy(_median([p.acc or 10.0 for p in seg]))
+    seen = [seg[0]] + [p for p in seg[1:-1] if (p.acc or 0.0) <= bad_acc] + [seg[-1]]
+    paces = [distance_m(p.lat, p.lon, q.lat, q.lon) / (q.ts - p.ts)
+             for p, q in zip(seen, seen[1:])]
+    inner = paces[1:-1]
+    median = _median(paces)
+    return len(inner) >= CROSSING_PACED_STEPS - 2 and median > 0 and \
+        min(inner) >= CROSSING_GAP_PACE * median
 
 
 def crossing_lift(unbroken: bool, wait_s) -> dict:
@@ -639,6 +667,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     if opening is not None and seg[0].ts == opening.ts:
         _without_dwell(f, seg)
     sparse_line, shape_bend = _sparse_line(seg, context)
+    f.paced = not blind_steps and _paced(f, seg, trip_dt)
     if _filter_chords(points, dists, a, b, trip_dt):
         read = _on_the_path(f, _path_over_chords(points, dists, a, b))
     else:   # a line's shape between fixes minutes apart is the path they cut the corners of

@@ -55,6 +55,10 @@ def measurable(f: LegFeatures) -> dict:
     if timed:
         out["cruise"] = f.p85_held_ms
         out["top"] = f.p95_held_ms
+    elif f.paced:
+        # ... and a ride seen every minute or two that halted nowhere (carbon.legs._paced)
+        # moved at its steps' pace all along: that pace is its cruise
+        out["cruise"] = f.p85_held_ms
     # The headway is read at any sampling: between fixes 5 minutes apart it is the chord's
     # speed, what the member averaged over those minutes (a car's stays under the limit, an
     # intercity train's does not). A single step (a silent hop) has none: it is its mean.
@@ -67,6 +71,12 @@ def measurable(f: LegFeatures) -> dict:
     if f.median_step_s <= DENSE_STEP_S and f.distance_m >= 400 and f.n_fixes >= 8 \
             and not (unseen and f.stops_per_km == 0):
         out["stops"] = f.stops_per_km / seen_share(f)
+    elif f.paced:
+        # A halt at a stop, a light or a station costs a step of a minute or two a third of
+        # its chord or more; a ride whose every step kept its pace halted nowhere
+        # (carbon.legs._paced): no stop, and no station either
+        out["stops"] = 0.0
+        out["stations"] = 0
     if f.station_halts is not None and not ((unseen or f.median_step_s > DWELL_SEEN_STEP_S)
                                             and f.station_halts == 0):
         out["stations"] = f.station_halts

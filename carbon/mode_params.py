@@ -241,6 +241,19 @@ CROSSING_MAX_GAP_S = 60.0
 CROSSING_GAP_PACE = 0.85
 CROSSING_SEEN_SHARE = 0.5
 CROSSING_FACTOR = 1.0
+# A phone reporting only every minute or two cannot show a halt, but it shows what a halt
+# costs: a bus stop's dwell (10-30 s) with its braking and starting again (another 10-20 s)
+# takes a third or more out of a 60-120 s step's chord, a red light as much. So a ride of
+# CROSSING_MIN_S and CROSSING_MIN_M or more whose every step, CROSSING_PACED_STEPS of them
+# at least, keeps CROSSING_GAP_PACE of the ride's median speed halted nowhere: no stop, no
+# signal, no give-way over ten minutes (open water, a motorway, a railway between
+# stations). A step longer than CROSSING_PACED_MAX_GAP of the phone's usual ones is a
+# silence (a tunnel) and shows nothing. Only at steps of CROSSING_PACED_MAX_STEP_S or less:
+# a halt costing 30-50 s falls under CROSSING_GAP_PACE of a step's chord up to ~200-330 s,
+# so a phone reporting every five minutes or by distance (~500 m) would hide it.
+CROSSING_PACED_STEPS = 6
+CROSSING_PACED_MAX_GAP = 3.0
+CROSSING_PACED_MAX_STEP_S = 150.0
 
 # A trip back to where it started, without a stop: done for its own sake. P(loop | mode),
 # from what such trips are (runs and strolls are mostly loops; commutes, errands and

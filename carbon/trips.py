@@ -24,7 +24,10 @@ def make_stay(points: list, first: int, last: int) -> Stay:
 
 def _acc(seg: list) -> float | None:
     """The stay's accuracy over its time (a fix weighs the time it stands for, so the
-    dense fixes of the walk in do not outvote the few reported inside)."""
+    dense fixes of the walk in do not outvote the few reported inside). A stay seen by
+    one fix (a phone asleep at the place until it left) has that fix's accuracy."""
+    if len(seg) == 1:
+        return seg[0].acc
     accs, weights = [p.acc for p in seg[:-1]], step_weights(seg, 300)   # a fix a step
     if None in accs:        # the steps of fixes without an accuracy left out
         kept = [k for k, a in enumerate(accs) if a is not None]
