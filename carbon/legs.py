@@ -68,6 +68,24 @@ def _walked_s(dt: float, speed: float, dist: float) -> float:
     return 0.0
 
 
+def _netted_past_a_walk(dt: float, dist: float) -> bool:
+    """Is this step a chord of minutes (a distance filter's ~500 m report at its 5-minute
+    floor) whose straight line alone is faster than a walker's usual pace? Its speed is a lower bound of the member's: the path between two
+    fixes minutes apart bends (streets, a loop) and is never shorter than the chord. A
+    walker nets 1.4 m/s or more over minutes only walking briskly and straight (comfortable
+    gait 1.3-1.5 m/s, Bohannon 1997), while a runner or a vehicle beside it nets that on any
+    bend: a filter reports a walk at 1.4 m/s after 500 / 1.4 = 357 s, past the floor, and a
+    run or a drive at the floor itself. So such a chord inside a trip, between two
+    faster runs, is no evidence the member got off or slowed to a walk (run_significant_3's
+    318 s of 504 m, car_significant_2's 300 s of 534 m were cut off as walks); one closed
+    later, by distance (392 s for 497 m), still is, and so is one at a trip's end, where
+    the walk to or from the vehicle is (`_Runs.evidence`). Only on a phone whose usual
+    step is that long (`_absorb_short`'s `filtered`): a dense phone's silence of minutes is
+    no report at a floor, and may hold a walk, a wait and a ride (Helsinki dev1's 400 s
+    transfer between two metros, 668 m, read as a bus with it)."""
+    return dt >= _CHORD_LONG_S and dist >= FILTER_STEP_M and dist > WALK_PACE_MS * dt
+
+
 # The walk to or from the vehicle at a trip's end, with no stay between (to the parked car,
 # from the bike shed, off the bus): a slow run at the trip's end is a walk leg, not absorbed
 # into the ride, when the member moved at walking pace for EDGE_WALK_S or more (a walker
@@ -101,17 +119,20 @@ class _Runs:
     short ones costs O(R log R) on a trip of R runs, not O(R^2)."""
 
     def __init__(self, runs, points, dists, speeds, params: Params, ends=(False, False),
-                 walk_m: float = 0.0, unseen=frozenset()):
-        fast, slow, seen, steps, dist = [0.0], [0.0], [0.0], [0], [0.0]
+                 walk_m: float = 0.0, unseen=frozenset(), filtered: bool = False):
+        fast, slow, inner, seen, steps, dist = [0.0], [0.0], [0.0], [0.0], [0], [0.0]
         for k, v in enumerate(speeds):
             dt = points[k + 1].ts - points[k].ts
             fast.append(fast[-1] + (dt if v >= params.walk_max_ms else 0.0))
             slow.append(slow[-1] + _walked_s(dt, v, dists[k]))
+            netted = filtered and _netted_past_a_walk(dt, dists[k])
+            inner.append(inner[-1] + (0.0 if netted else slow[-1] - slow[-2]))
             walked = STOP_SPEED_MS <= v < params.walk_max_ms and dt <= EDGE_WALK_STEP_S
             seen.append(seen[-1] + (dt if walked else 0.0))
             steps.append(steps[-1] + walked)
             dist.append(dist[-1] + dists[k])
         self.fast, self.slow, self.dist, self.params = fast, slow, dist, params
+        self.inner = inner      # a slow run's evidence between two faster ones
         self.seen, self.seen_steps = seen, steps
         self.nodes = [[lab, a, b, k - 1, k + 1, True] for k, (lab, a, b) in enumerate(runs)]
         self.nodes[-1][4] = -1
@@ -125,9 +146,12 @@ class _Runs:
         pace, and a fast run only its time above it: once a fast run has absorbed a short
         slow one (the member standing at the door), that time is no evidence of a vehicle,
         or one 60 s jump of a wifi fix at the end of a walk would grow into a two-minute
-        "ride"."""
-        lab, a, b = self.nodes[k][:3]
-        prefix = self.fast if lab else self.slow
+        "ride". Between two fast runs a chord of minutes netted past a walk is none
+        (`_netted_past_a_walk`)."""
+        lab, a, b, before, after = self.nodes[k][:5]
+        if lab:
+            return self.fast[b] - self.fast[a]
+        prefix = self.inner if before >= 0 and after >= 0 else self.slow
         return prefix[b] - prefix[a]
 
     def short(self, k: int) -> bool:
@@ -184,15 +208,17 @@ class _Runs:
 
 
 def _absorb_short(runs: list, points, dists, speeds, params: Params,
-                  ends=(False, False), walk_m: float = 0.0, unseen=frozenset()) -> list:
+                  ends=(False, False), walk_m: float = 0.0, unseen=frozenset(),
+                  filtered: bool = False) -> list:
     """Runs too short to be a leg take their neighbours' label, the one with the least
     evidence first, so a long ride is not broken by its stops. `ends`: whether the
     first and the last run reach the trip's start and end on foot, `walk_m`: the ground
     a walk there must cover to be seen (see EDGE_WALK_S); `unseen`: the steps that are no
-    GPS chord (see _Runs.ridden)."""
+    GPS chord (see _Runs.ridden); `filtered`: the trip's usual step is a distance
+    filter's (see _netted_past_a_walk)."""
     if len(runs) < 2:
         return runs
-    rs = _Runs(runs, points, dists, speeds, params, ends, walk_m, unseen)
+    rs = _Runs(runs, points, dists, speeds, params, ends, walk_m, unseen, filtered)
     heap = [(rs.evidence(k), k) for k in range(len(runs)) if rs.short(k)]
     heapq.heapify(heap)
     count = len(runs)
@@ -1053,10 +1079,12 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     bad = bad_accuracy(trip_acc)
     unseen = set(bridged) | {k for k in range(len(core) - 1)
                              if max(core[k].acc or 0.0, core[k + 1].acc or 0.0) > bad}
-    runs = _absorb_short(_runs(labels), core, dists, speeds, params, ends, walk_m, unseen)
+    trip_dt = _median([q.ts - p.ts for p, q in zip(core, core[1:])])
+    # a phone whose usual step is a distance filter's (see _netted_past_a_walk)
+    runs = _absorb_short(_runs(labels), core, dists, speeds, params, ends, walk_m, unseen,
+                         filtered=trip_dt >= _CHORD_LONG_S)
     runs = [part for run in runs for part in _split_at_halt(run, core, speeds, dists, params)]
     runs = _split_at_hops(runs, core, dists)
-    trip_dt = _median([q.ts - p.ts for p, q in zip(core, core[1:])])
     rides = _ride_lines(runs, core, context)
     legs = [_make_leg(core, speeds, dists, a, b, trip_acc, trip_dt, context, ranges or RANGES,
                       k > 0 and not runs[k - 1][0], {j - a for j in bridged if a <= j < b},

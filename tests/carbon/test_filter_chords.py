@@ -1,0 +1,53 @@
+"""A distance filter's chords between faster ones (issue #9, OwnTracks significant changes:
+a report once the member is ~500 m from the last one, never within 5 minutes of it). A
+chord is a lower bound of the member's pace: the path between two reports bends. A chord
+at the 5-minute floor netted faster than a walker's usual pace is no evidence of a walk
+between two faster runs; one the filter closed later, by distance, can be."""
+from carbon.fix import Fix
+from carbon.legs import _netted_past_a_walk
+from carbon.timeline import build_timeline
+
+from tests.carbon.carbon_helpers import modes_over
+
+T0 = 1_772_000_000
+
+
+def _north(p, metres, ts):
+    return Fix(ts, p.lat + metres / 111_000, p.lon, 8.0)
+
+
+def _reports(steps, start_ts):
+    """home, then (seconds, metres) steps north from the first report 520 m out, then the
+    member stays where the last report is (its next report an hour later, 520 m back)."""
+    home = Fix(T0, 46.16, -1.15, 8.0)
+    out = [home, _north(home, 520, start_ts)]
+    for dt, d in steps:
+        out.append(_north(out[-1], d, out[-1].ts + dt))
+    out.append(_north(out[-1], -520, out[-1].ts + 3600))
+    return out
+
+
+def test_a_run_reported_at_the_floor_is_not_cut_by_a_chord_round_a_bend():
+    # A run at ~2.6 m/s (780 m per 5 minutes on the chord); one report 510 m on after 5
+    # minutes: 1.7 m/s on the chord, a walker's only if brisk and dead straight, a runner's
+    # round any block. Before: cut run / walk / run, the middle five minutes a walk.
+    steps = [(300, 780)] * 3 + [(300, 510)] + [(300, 780)] * 3
+    fixes = _reports(steps, T0 + 3600)
+    tl = build_timeline(fixes)
+    assert tl.trips[0].end_ts >= fixes[-2].ts       # one run to where the member stayed
+    a, b = fixes[4].ts, fixes[5].ts        # the slow chord
+    over = modes_over(tl, a, b)
+    assert over.get("walk", 0) == 0, over
+
+
+def test_a_chord_closed_by_distance_or_at_a_trips_end_still_counts_as_walked():
+    # 500 m in 420 s: the member was within 500 m of the last report for 7 minutes, which a
+    # walker at 1.2 m/s is; 500 m in 300 s nets 1.67 m/s, past a walker's usual 1.3-1.5.
+    assert not _netted_past_a_walk(420, 500)
+    assert _netted_past_a_walk(300, 500)
+    assert not _netted_past_a_walk(60, 120)     # a sparse phone's minute: seen, not a chord
+    # the same floor chord at the trip's end is the walk from the vehicle: it keeps its time
+    steps = [(300, 780)] * 4 + [(300, 510)]
+    fixes = _reports(steps, T0 + 3600)
+    tl = build_timeline(fixes)
+    assert len(tl.trips[0].legs) == 2, [[g.mode for g in t.legs] for t in tl.trips]
