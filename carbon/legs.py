@@ -319,8 +319,13 @@ def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
     for _, (h0, h1), beyond, ridden in order[:_MEASURED]:
         if _pedalled(features(*ridden)) and _unpedalled(features(*beyond)):
             walked = sum(dists[h0:h1]) / max(points[h1].ts - points[h0].ts, 1) >= STOP_SPEED_MS
-            return [[lab, a, h0], [False, h0, h1], [lab, h1, b]] if walked else \
+            parts = [[lab, a, h0], [False, h0, h1], [lab, h1, b]] if walked else \
                 [[lab, a, h0], [lab, h0, b]]
+            # the vehicle's side may have a ride at its other end too (to the train and off
+            # it): where the phone shows no halt there either, that cut is this rule's too
+            i = 0 if beyond[0] == a else len(parts) - 1
+            parts[i:i + 1] = _split_off_the_train(parts[i], points, speeds, dists, params)
+            return parts
     return [run]
 
 
@@ -337,6 +342,11 @@ _HIDDEN_WALK_S = 60.0
 # One or two chords at a cyclist's pace are also a vehicle's arrival and the walk away from
 # it in one step (EDGE_WALK_STEPS): a ride is seen pedalling over three steps at least.
 _RIDDEN_STEPS = 3
+# ... but a distance filter's step holds the whole arrival: the train's braking, the walk
+# off it (20 s-2 min, _HIDDEN_WALK_S) and the first metres ridden lie in the one chord of
+# five minutes that leaves the train's pace, and the next report comes five minutes or more
+# later, 500 m or more on: a second such chord at a cyclist's pace is all ridden.
+_RIDDEN_CHORDS = 2
 
 
 # The candidates measured, nearest the vehicle first. A member gets off a vehicle at one
@@ -373,11 +383,13 @@ def _speed_changes(points, dists, a: int, b: int) -> list:
 
 def _seen_riding(points, speeds, a: int, b: int, params: Params):
     """Is x..y (inside a..b) seen riding: above walking pace for min_leg_s over
-    _RIDDEN_STEPS steps or more, by GPS (a bike is ridden in the open; underground a network
+    _RIDDEN_STEPS steps or more (_RIDDEN_CHORDS on a phone whose usual step is a distance
+    filter's), by GPS (a bike is ridden in the open; underground a network
     position's jumps are no pace), not across a phone's silence (a metro's tunnel in one
     step of many usual ones, _HOP_STEPS)? A wait on a platform among network positions'
     jumps, or the chord of a train's arrival and the walk away, is not."""
     usual = _median([points[k + 1].ts - points[k].ts for k in range(a, b)])
+    need = _RIDDEN_CHORDS if usual >= _CHORD_LONG_S else _RIDDEN_STEPS
     gps = bad_accuracy(_median([p.acc or 10.0 for p in points[a:b + 1]]))
     moving, steps = [0.0], [0]
     for k in range(a, b):
@@ -389,7 +401,7 @@ def _seen_riding(points, speeds, a: int, b: int, params: Params):
 
     def seen(x: int, y: int) -> bool:
         return moving[y - a] - moving[x - a] >= params.min_leg_s and \
-            steps[y - a] - steps[x - a] >= _RIDDEN_STEPS
+            steps[y - a] - steps[x - a] >= need
     return seen
 
 
