@@ -319,14 +319,31 @@ def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
     for _, (h0, h1), beyond, ridden in order[:_MEASURED]:
         if _pedalled(features(*ridden)) and _unpedalled(features(*beyond)):
             walked = sum(dists[h0:h1]) / max(points[h1].ts - points[h0].ts, 1) >= STOP_SPEED_MS
-            parts = [[lab, a, h0], [False, h0, h1], [lab, h1, b]] if walked else \
-                [[lab, a, h0], [lab, h0, b]]
+            if walked and _ridden_chords(points, dists, h0, h1):
+                # the walk off the train is inside a filter's chord the ride netted past a
+                # walker's pace: the chord is the ride's (its walk unresolved)
+                cut = h0 if beyond[0] == a else h1
+                parts = [[lab, a, cut], [lab, cut, b]]
+            elif walked:
+                parts = [[lab, a, h0], [False, h0, h1], [lab, h1, b]]
+            else:
+                parts = [[lab, a, h0], [lab, h0, b]]
             # the vehicle's side may have a ride at its other end too (to the train and off
             # it): where the phone shows no halt there either, that cut is this rule's too
             i = 0 if beyond[0] == a else len(parts) - 1
             parts[i:i + 1] = _split_off_the_train(parts[i], points, speeds, dists, params)
             return parts
     return [run]
+
+
+def _ridden_chords(points, dists, h0: int, h1: int) -> bool:
+    """Is the span h0..h1 a distance filter's chords at their floor, each netted past a
+    walker's pace (_netted_past_a_walk), on a phone whose usual step is a filter's? The
+    walk off the train (20 s-2 min) is inside the first of them, most of it ridden."""
+    usual = _median([points[k + 1].ts - points[k].ts for k in range(max(h0 - 2, 0),
+                                                                   min(h1 + 2, len(points) - 1))])
+    return h1 > h0 and usual >= _CHORD_LONG_S and all(
+        _netted_past_a_walk(points[k + 1].ts - points[k].ts, dists[k]) for k in range(h0, h1))
 
 
 # Off a train with a bike: the doors open, the member steps down with it and wheels it along

@@ -72,9 +72,11 @@ def test_the_ride_off_the_train_reported_by_distance_is_mostly_a_bike_leg():
     # Significant changes: the train's braking, the walk off it and the first metres ridden
     # are one 5-minute chord, and the ride home two or three more at 3-4 m/s. Two chords
     # of a cyclist's pace after the one that left the train's are all ridden, and a ride
-    # to the train cut off first leaves the ride off it to cut too. Before: the ride home
-    # was train kilometres on 5 of these 8 days (0.31 of its time a bike; 0.65 after).
-    assert _pedalled_share("significant", lambda rides: rides[-1:]) >= 0.55
+    # to the train cut off first leaves the ride off it to cut too; the chord that left the
+    # train's pace at 1.9-2.2 m/s holds the walk off it but is mostly ridden, not a walk
+    # leg. Before: the ride home was train kilometres on 5 of these 8 days (0.31 of its
+    # time a bike; 0.65 with the two chords and the second cut, 0.87 with the chord ridden).
+    assert _pedalled_share("significant", lambda rides: rides[-1:]) >= 0.8
 
 
 def test_a_ride_to_and_off_the_train_seen_every_minute_or_two_is_cut_at_both_ends():
