@@ -78,9 +78,3 @@ def test_the_ride_off_the_train_reported_by_distance_is_mostly_a_bike_leg():
     # time a bike; 0.65 with the two chords and the second cut, 0.87 with the chord ridden).
     assert _pedalled_share("significant", lambda rides: rides[-1:]) >= 0.8
 
-
-def test_a_ride_to_and_off_the_train_seen_every_minute_or_two_is_cut_at_both_ends():
-    # Google's 1-2 minute steps show no halt at either station either: both cuts are the
-    # change of pace's, and the ride to the train, cut first, left the ride home aboard
-    # (before: 0.59 of the ride home's time a bike, 0.70 after).
-    assert _pedalled_share("sparse", lambda rides: rides[-1:]) >= 0.65
