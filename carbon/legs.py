@@ -70,19 +70,22 @@ def _walked_s(dt: float, speed: float, dist: float) -> float:
 
 def _netted_past_a_walk(dt: float, dist: float) -> bool:
     """Is this step a chord of minutes (a distance filter's ~500 m report at its 5-minute
-    floor) whose straight line alone is faster than a walker's usual pace? Its speed is a lower bound of the member's: the path between two
-    fixes minutes apart bends (streets, a loop) and is never shorter than the chord. A
-    walker nets 1.4 m/s or more over minutes only walking briskly and straight (comfortable
-    gait 1.3-1.5 m/s, Bohannon 1997), while a runner or a vehicle beside it nets that on any
-    bend: a filter reports a walk at 1.4 m/s after 500 / 1.4 = 357 s, past the floor, and a
-    run or a drive at the floor itself. So such a chord inside a trip, between two
-    faster runs, is no evidence the member got off or slowed to a walk (run_significant_3's
-    318 s of 504 m, car_significant_2's 300 s of 534 m were cut off as walks); one closed
-    later, by distance (392 s for 497 m), still is, and so is one at a trip's end, where
-    the walk to or from the vehicle is (`_Runs.evidence`). Only on a phone whose usual
-    step is that long (`_absorb_short`'s `filtered`): a dense phone's silence of minutes is
-    no report at a floor, and may hold a walk, a wait and a ride (Helsinki dev1's 400 s
-    transfer between two metros, 668 m, read as a bus with it)."""
+    floor) whose straight line alone is faster than a walker's usual pace? Its speed is a
+    lower bound of the member's: the path between two fixes minutes apart bends (streets, a
+    loop) and is never shorter than the chord. A walker nets 1.4 m/s or more over minutes
+    only walking briskly and straight (comfortable gait 1.3-1.5 m/s, Bohannon 1997), while
+    a runner or a vehicle beside it nets that on any bend: a filter reports a walk at 1.4
+    m/s after 500 / 1.4 = 357 s, past the floor, and a run or a drive at the floor itself.
+    So such a chord inside a trip, between two faster runs, is no evidence of a walk
+    (run_significant_3's 318 s of 504 m, car_significant_2's 300 s of 534 m were cut off as
+    walks). It may still hold a stop (a ride to the station, the walk in and the wait: 119
+    s, 24 s and 157 s netted 1.64 m/s): where the vehicle beyond it is no bike's, the
+    change of pace cuts there (_split_off_the_train). One closed later, by distance (392 s
+    for 497 m), is evidence, and so is one at a trip's end, where the walk to or from the
+    vehicle is (`_Runs.evidence`). Only on a phone whose usual step is that long
+    (`_absorb_short`'s `filtered`): a dense phone's silence of minutes is no report at a
+    floor, and may hold a walk, a wait and a ride (Helsinki dev1's 400 s transfer between
+    two metros, 668 m, read as a bus with it)."""
     return dt >= _CHORD_LONG_S and dist >= FILTER_STEP_M and dist > WALK_PACE_MS * dt
 
 
