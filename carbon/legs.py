@@ -71,6 +71,27 @@ def _walked_s(dt: float, speed: float, dist: float) -> float:
     return 0.0
 
 
+def _netted_past_a_walk(dt: float, dist: float) -> bool:
+    """Is this step a chord of minutes (a distance filter's ~500 m report at its 5-minute
+    floor) whose straight line alone is faster than a walker's usual pace? Its speed is a
+    lower bound of the member's: the path between two fixes minutes apart bends (streets, a
+    loop) and is never shorter than the chord. A walker nets 1.4 m/s or more over minutes
+    only walking briskly and straight (comfortable gait 1.3-1.5 m/s, Bohannon 1997), while
+    a runner or a vehicle beside it nets that on any bend: a filter reports a walk at 1.4
+    m/s after 500 / 1.4 = 357 s, past the floor, and a run or a drive at the floor itself.
+    So such a chord inside a trip, between two faster runs, is no evidence of a walk
+    (run_significant_3's 318 s of 504 m, car_significant_2's 300 s of 534 m were cut off as
+    walks). It may still hold a stop (a ride to the station, the walk in and the wait: 119
+    s, 24 s and 157 s netted 1.64 m/s): where the vehicle beyond it is no bike's, the
+    change of pace cuts there (_split_off_the_train). One closed later, by distance (392 s
+    for 497 m), is evidence, and so is one at a trip's end, where the walk to or from the
+    vehicle is (`_Runs.evidence`). Only on a phone whose usual step is that long
+    (`_absorb_short`'s `filtered`): a dense phone's silence of minutes is no report at a
+    floor, and may hold a walk, a wait and a ride (Helsinki dev1's 400 s transfer between
+    two metros, 668 m, read as a bus with it)."""
+    return dt >= _CHORD_LONG_S and dist >= FILTER_STEP_M and dist > WALK_PACE_MS * dt
+
+
 # The walk to or from the vehicle at a trip's end, with no stay between (to the parked car,
 # from the bike shed, off the bus): a slow run at the trip's end is a walk leg, not absorbed
 # into the ride, when the member moved at walking pace for EDGE_WALK_S or more (a walker
@@ -104,17 +125,20 @@ class _Runs:
     short ones costs O(R log R) on a trip of R runs, not O(R^2)."""
 
     def __init__(self, runs, points, dists, speeds, params: Params, ends=(False, False),
-                 walk_m: float = 0.0, unseen=frozenset()):
-        fast, slow, seen, steps, dist = [0.0], [0.0], [0.0], [0], [0.0]
+                 walk_m: float = 0.0, unseen=frozenset(), filtered: bool = False):
+        fast, slow, inner, seen, steps, dist = [0.0], [0.0], [0.0], [0.0], [0], [0.0]
         for k, v in enumerate(speeds):
             dt = points[k + 1].ts - points[k].ts
             fast.append(fast[-1] + (dt if v >= params.walk_max_ms else 0.0))
             slow.append(slow[-1] + _walked_s(dt, v, dists[k]))
+            netted = filtered and _netted_past_a_walk(dt, dists[k])
+            inner.append(inner[-1] + (0.0 if netted else slow[-1] - slow[-2]))
             walked = STOP_SPEED_MS <= v < params.walk_max_ms and dt <= EDGE_WALK_STEP_S
             seen.append(seen[-1] + (dt if walked else 0.0))
             steps.append(steps[-1] + walked)
             dist.append(dist[-1] + dists[k])
         self.fast, self.slow, self.dist, self.params = fast, slow, dist, params
+        self.inner = inner      # a slow run's evidence between two faster ones
         self.seen, self.seen_steps = seen, steps
         self.nodes = [[lab, a, b, k - 1, k + 1, True] for k, (lab, a, b) in enumerate(runs)]
         self.nodes[-1][4] = -1
@@ -128,9 +152,12 @@ class _Runs:
         pace, and a fast run only its time above it: once a fast run has absorbed a short
         slow one (the member standing at the door), that time is no evidence of a vehicle,
         or one 60 s jump of a wifi fix at the end of a walk would grow into a two-minute
-        "ride"."""
-        lab, a, b = self.nodes[k][:3]
-        prefix = self.fast if lab else self.slow
+        "ride". Between two fast runs a chord of minutes netted past a walk is none
+        (`_netted_past_a_walk`)."""
+        lab, a, b, before, after = self.nodes[k][:5]
+        if lab:
+            return self.fast[b] - self.fast[a]
+        prefix = self.inner if before >= 0 and after >= 0 else self.slow
         return prefix[b] - prefix[a]
 
     def short(self, k: int) -> bool:
@@ -187,15 +214,17 @@ class _Runs:
 
 
 def _absorb_short(runs: list, points, dists, speeds, params: Params,
-                  ends=(False, False), walk_m: float = 0.0, unseen=frozenset()) -> list:
+                  ends=(False, False), walk_m: float = 0.0, unseen=frozenset(),
+                  filtered: bool = False) -> list:
     """Runs too short to be a leg take their neighbours' label, the one with the least
     evidence first, so a long ride is not broken by its stops. `ends`: whether the
     first and the last run reach the trip's start and end on foot, `walk_m`: the ground
     a walk there must cover to be seen (see EDGE_WALK_S); `unseen`: the steps that are no
-    GPS chord (see _Runs.ridden)."""
+    GPS chord (see _Runs.ridden); `filtered`: the trip's usual step is a distance
+    filter's (see _netted_past_a_walk)."""
     if len(runs) < 2:
         return runs
-    rs = _Runs(runs, points, dists, speeds, params, ends, walk_m, unseen)
+    rs = _Runs(runs, points, dists, speeds, params, ends, walk_m, unseen, filtered)
     heap = [(rs.evidence(k), k) for k in range(len(runs)) if rs.short(k)]
     heapq.heapify(heap)
     count = len(runs)
@@ -296,9 +325,36 @@ def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
     for _, (h0, h1), beyond, ridden in order[:_MEASURED]:
         if _pedalled(features(*ridden)) and _unpedalled(features(*beyond)):
             walked = sum(dists[h0:h1]) / max(points[h1].ts - points[h0].ts, 1) >= STOP_SPEED_MS
-            return [[lab, a, h0], [False, h0, h1], [lab, h1, b]] if walked else \
-                [[lab, a, h0], [lab, h0, b]]
+            if walked and _ridden_chords(points, dists, h0, h1):
+                # the walk off the train is inside a filter's chord the ride netted past a
+                # walker's pace: the chord is the ride's (its walk unresolved)
+                cut = h0 if beyond[0] == a else h1
+                parts = [[lab, a, cut], [lab, cut, b]]
+            elif walked:
+                parts = [[lab, a, h0], [False, h0, h1], [lab, h1, b]]
+            else:
+                parts = [[lab, a, h0], [lab, h0, b]]
+            # the vehicle's side may have a ride at its other end too (to the train and off
+            # it): a distance filter's phone shows no halt at either station (the wait at
+            # the first is inside a chord the ride netted past a walk: _netted_past_a_walk),
+            # so that cut is this rule's too. Not at 1-2 minute steps, where a car's town
+            # stretches either side of a motorway read pedalled as well (car-highway sparse,
+            # eight seeds, 0.574 -> 0.449 with it)
+            if _median([points[k + 1].ts - points[k].ts for k in range(a, b)]) >= _CHORD_LONG_S:
+                i = 0 if beyond[0] == a else len(parts) - 1
+                parts[i:i + 1] = _split_off_the_train(parts[i], points, speeds, dists, params)
+            return parts
     return [run]
+
+
+def _ridden_chords(points, dists, h0: int, h1: int) -> bool:
+    """Is the span h0..h1 a distance filter's chords at their floor, each netted past a
+    walker's pace (_netted_past_a_walk), on a phone whose usual step is a filter's? The
+    walk off the train (20 s-2 min) is inside the first of them, most of it ridden."""
+    usual = _median([points[k + 1].ts - points[k].ts for k in range(max(h0 - 2, 0),
+                                                                   min(h1 + 2, len(points) - 1))])
+    return h1 > h0 and usual >= _CHORD_LONG_S and all(
+        _netted_past_a_walk(points[k + 1].ts - points[k].ts, dists[k]) for k in range(h0, h1))
 
 
 # Off a train with a bike: the doors open, the member steps down with it and wheels it along
@@ -314,6 +370,11 @@ _HIDDEN_WALK_S = 60.0
 # One or two chords at a cyclist's pace are also a vehicle's arrival and the walk away from
 # it in one step (EDGE_WALK_STEPS): a ride is seen pedalling over three steps at least.
 _RIDDEN_STEPS = 3
+# ... but a distance filter's step holds the whole arrival: the train's braking, the walk
+# off it (20 s-2 min, _HIDDEN_WALK_S) and the first metres ridden lie in the one chord of
+# five minutes that leaves the train's pace, and the next report comes five minutes or more
+# later, 500 m or more on: a second such chord at a cyclist's pace is all ridden.
+_RIDDEN_CHORDS = 2
 
 
 # The candidates measured, nearest the vehicle first. A member gets off a vehicle at one
@@ -350,11 +411,13 @@ def _speed_changes(points, dists, a: int, b: int) -> list:
 
 def _seen_riding(points, speeds, a: int, b: int, params: Params):
     """Is x..y (inside a..b) seen riding: above walking pace for min_leg_s over
-    _RIDDEN_STEPS steps or more, by GPS (a bike is ridden in the open; underground a network
+    _RIDDEN_STEPS steps or more (_RIDDEN_CHORDS on a phone whose usual step is a distance
+    filter's), by GPS (a bike is ridden in the open; underground a network
     position's jumps are no pace), not across a phone's silence (a metro's tunnel in one
     step of many usual ones, _HOP_STEPS)? A wait on a platform among network positions'
     jumps, or the chord of a train's arrival and the walk away, is not."""
     usual = _median([points[k + 1].ts - points[k].ts for k in range(a, b)])
+    need = _RIDDEN_CHORDS if usual >= _CHORD_LONG_S else _RIDDEN_STEPS
     gps = bad_accuracy(_median([p.acc or 10.0 for p in points[a:b + 1]]))
     moving, steps = [0.0], [0]
     for k in range(a, b):
@@ -366,7 +429,7 @@ def _seen_riding(points, speeds, a: int, b: int, params: Params):
 
     def seen(x: int, y: int) -> bool:
         return moving[y - a] - moving[x - a] >= params.min_leg_s and \
-            steps[y - a] - steps[x - a] >= _RIDDEN_STEPS
+            steps[y - a] - steps[x - a] >= need
     return seen
 
 
@@ -1100,10 +1163,12 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     bad = bad_accuracy(trip_acc)
     unseen = set(bridged) | {k for k in range(len(core) - 1)
                              if max(core[k].acc or 0.0, core[k + 1].acc or 0.0) > bad}
-    runs = _absorb_short(_runs(labels), core, dists, speeds, params, ends, walk_m, unseen)
+    trip_dt = _median([q.ts - p.ts for p, q in zip(core, core[1:])])
+    # a phone whose usual step is a distance filter's (see _netted_past_a_walk)
+    runs = _absorb_short(_runs(labels), core, dists, speeds, params, ends, walk_m, unseen,
+                         filtered=trip_dt >= _CHORD_LONG_S)
     runs = [part for run in runs for part in _split_at_halt(run, core, speeds, dists, params)]
     runs = _split_at_hops(runs, core, dists)
-    trip_dt = _median([q.ts - p.ts for p, q in zip(core, core[1:])])
     rides = _ride_lines(runs, core, context)
     legs = [_make_leg(core, speeds, dists, a, b, trip_acc, trip_dt, context, ranges or RANGES,
                       k > 0 and not runs[k - 1][0], {j - a for j in bridged if a <= j < b},
