@@ -11,14 +11,20 @@ member's vehicles are carried from day to day), fed to carbon.timeline three way
           of --batch fixes on the 1 s regime (one at a time there costs minutes a day),
   late    random batches in time order, a few of them held back and delivered hours late
           (recompute_from + update_timeline since), as an offline phone uploads;
-and compares the trips (start, end, each leg's mode and probabilities) and, where the
-resume points agree, where the vehicles are believed to be (Timeline.parked). Prints each
+and compares the trips (start, end, each leg's mode and probabilities). Prints each
 divergence and a count; exit status 1 if any.
+
+With --gateway, the same late batches go through the gateway instead (a real SQLite store:
+each batch stored as ingest stores it, then pipeline.process_new), and what is stored
+(every trip's start and end, each leg's mode, confidence and probabilities) is compared
+with what pipeline.rebuild_member stores from the same fixes.
 """
 import argparse
+import json
 import os
 import random
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -70,9 +76,9 @@ def fix_by_fix(fixes: list, batch: int = 1):
     return update_timeline(tl, _window(have, tl.resume_ts)), have
 
 
-def late_batches(fixes: list, rng: random.Random, held: int = 2):
-    """Batches of 1 to 200 fixes in time order; `held` of them arrive only after the
-    batches that follow them for one to six hours of fixes."""
+def late_order(fixes: list, rng: random.Random, held: int = 2) -> list:
+    """Batches of 1 to 200 fixes in time order, in the order they arrive: `held` of them
+    only after the batches that follow them for one to six hours of fixes."""
     cuts, k = [], 0
     while k < len(fixes):
         n = rng.choice((1, 1, 3, 10, 50, 200))
@@ -85,9 +91,13 @@ def late_batches(fixes: list, rng: random.Random, held: int = 2):
         ts = cuts[b][-1].ts + rng.randint(3600, 6 * 3600)
         later = next((i for i in range(j, len(order)) if cuts[order[i]][0].ts > ts), len(order))
         order.insert(later, b)
+    return [cuts[b] for b in order]
+
+
+def late_batches(fixes: list, rng: random.Random, held: int = 2):
+    """The batches of `late_order` fed to the engine as they arrive."""
     have, tl = [], None
-    for b in order:
-        batch = cuts[b]
+    for batch in late_order(fixes, rng, held):
         late = have and batch[0].ts < have[-1].ts
         have = sorted(have + batch, key=lambda f: f.ts)
         if tl is None:
@@ -102,8 +112,48 @@ def late_batches(fixes: list, rng: random.Random, held: int = 2):
 
 
 def compare(label: str, tl, full) -> list:
+    return _differ(label, shape(tl), shape(full))
+
+
+def stored(conn, member_id: int) -> list:
+    """The member's stored trips as `shape` reads a timeline's."""
+    out = {}
+    for r in conn.execute(
+            "SELECT t.start_ts, t.end_ts, l.detected_mode, l.detected_confidence, l.probs FROM "
+            "trips t JOIN legs l ON l.trip_id = t.id WHERE t.member_id = ? "
+            "ORDER BY t.start_ts, l.seq", (member_id,)):
+        probs = json.loads(r[4]) if r[4] else {}
+        out.setdefault((r[0], r[1]), []).append(
+            (r[2], round(r[3], 3), tuple(sorted((m, round(p, 3)) for m, p in probs.items()))))
+    return [(a, b, legs) for (a, b), legs in out.items()]
+
+
+def gateway_late(fixes: list, rng: random.Random) -> list:
+    """The late batches through a real store and the live path, then a rebuild of the same
+    store: the differences between the two."""
+    from gateway import accounts
+    from gateway.store import Store, insert_fixes
+    from gateway.trips import pipeline
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(os.path.join(tmp, "selfdata.db")).open()
+        try:
+            with store.transaction() as conn:
+                member = accounts.add_member(conn, "alice", None).id
+                device = accounts.add_device(conn, "alice", "phone")[0]
+            for batch in late_order(fixes, rng):
+                with store.transaction() as conn:
+                    insert_fixes(conn, device, batch, "owntracks-http")
+                pipeline.process_new(store, member)
+            live = stored(store.conn, member)
+            pipeline.rebuild_member(store, member)
+            full = stored(store.conn, member)
+        finally:
+            store.close()
+    return _differ("gateway", live, full)
+
+
+def _differ(label: str, a: list, b: list) -> list:
     out = []
-    a, b = shape(tl), shape(full)
     if a != b:
         for x, y in zip(a + [None] * len(b), b + [None] * len(a)):
             if x != y:
@@ -114,8 +164,11 @@ def compare(label: str, tl, full) -> list:
     return out
 
 
-def check(family: str, regime: str, seed: int, days: int, batch: int) -> list:
+def check(family: str, regime: str, seed: int, days: int, batch: int,
+          gateway: bool = False) -> list:
     fixes = history(family, regime, seed, days)
+    if gateway:
+        return gateway_late(fixes, random.Random(seed))
     full = build_timeline(fixes)
     tl, _ = fix_by_fix(fixes, batch if regime == "1s" else 1)
     out = compare("fixes", tl, full)
@@ -130,6 +183,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--days", type=int, default=3)
     ap.add_argument("--batch", type=int, default=30)
+    ap.add_argument("--gateway", action="store_true",
+                    help="the late batches through a real store and pipeline.process_new")
     args = ap.parse_args(argv)
     families = args.families.split(",") if args.families else list(FAMILIES)
     regimes = args.regimes.split(",") if args.regimes else list(REGIMES)
@@ -138,7 +193,7 @@ def main(argv=None) -> int:
         for regime in regimes:
             for seed in range(args.seeds):
                 total += 1
-                diffs = check(family, regime, seed, args.days, args.batch)
+                diffs = check(family, regime, seed, args.days, args.batch, args.gateway)
                 bad += bool(diffs)
                 for d in diffs:
                     print(f"{family:16s} {regime:11s} {seed}  {d}", flush=True)

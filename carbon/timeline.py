@@ -42,6 +42,10 @@ from carbon import silence, vehicles
 
 _TS = operator.attrgetter("ts")
 CONTEXT_S = 600   # fixes this long before `since` are needed to clean the first ones alike
+# How far behind the resume point a late batch still restarts from the belief detection had
+# there (Timeline.beliefs): a phone's queue held back for hours or days, never weeks; where
+# a vehicle was two weeks ago says nothing any more either (carbon.vehicles.STALE_S).
+BELIEFS_S = vehicles.STALE_S
 
 
 def priors_for(context: Context):
@@ -204,6 +208,14 @@ def _parked_at(states: list, ts: int | None):
     return next(parked for start, parked in states if start is None or start >= ts)
 
 
+def belief_at(tl: Timeline, ts: int):
+    """Where detection believed the member's vehicles were at a stay starting at `ts`, as it
+    decided the trips after it (what an update from that stay starts from). `ts` must be
+    at or after where `tl`'s detection started (its first belief is the one it started
+    from); None: no beliefs."""
+    return _parked_at(tl.beliefs, ts) if tl.beliefs else None
+
+
 def _certain(context: Context) -> tuple:
     """The corrections detection knows (see Context.certain)."""
     return context.corrections if context.certain is None else context.certain
@@ -314,5 +326,10 @@ def update_timeline(prev: Timeline, points_since, params: Params = DEFAULT_PARAM
     trips = before + fresh.trips
     resume = fresh.resume_ts if fresh.resume_ts is not None else since
     parked = fresh.parked if fresh.resume_ts is not None else context.parked
-    beliefs = tuple(b for b in prev.beliefs if b[0] is not None and b[0] < since) + fresh.beliefs
+    # bounded as the late batches it serves are: one from further back than BELIEFS_S
+    # before the resume point starts from a belief read back from the trips (update_timeline's
+    # fallback), and a live timeline carries no more beliefs than that span's trips
+    horizon = resume - BELIEFS_S
+    beliefs = tuple(b for b in prev.beliefs if b[0] is not None and horizon <= b[0] < since) \
+        + fresh.beliefs
     return _finish(Timeline(stays, trips, resume, parked, fresh.open_ts, beliefs), context)

@@ -5,19 +5,22 @@ Incremental contract (carbon/timeline.py), as the gateway applies it:
 * new fixes (`process_new`) recompute from `resume_ts`, the start of the member's last
   closed long stay, to the end: the open end of the timeline;
 * a batch that falls earlier (`process_range`, a phone's queue arriving late, an import,
-  an erasure) recomputes the window it falls into: from the last long stay that ended
-  before its first fix to the first long stay that starts after its last fix; rows outside
-  that window are not touched. If the window's last stay comes out differently (the batch
-  changed it), the recomputation simply runs on to the end;
+  an erasure) recomputes the window it falls into: from where carbon.timeline.recompute_from
+  restarts (the stay before the last stay starting at or before its first fix, both lasting
+  stay_min_s) to the first long stay that starts after its last fix; rows outside that
+  window are not touched. If the window's last stay, or the belief of where the vehicles
+  are there, comes out differently (the batch changed it), the recomputation runs on to
+  the end;
 * `rebuild_member` recomputes everything from the first stored fix (rows older than that,
   whose fixes retention deleted, are kept).
 
 Where the member's vehicles are at the resume point (carbon.vehicles) is the engine's own
 output (`Timeline.parked`), kept with `resume_ts` in pipeline_state: the next run, and the
 next month of a rebuild, decide the trips after it from the same belief a rebuild from the
-first fix has there, so the live path stores the rebuild's modes and confidences. Without
-one (a window recomputed inside the history, a leg corrected before the resume point, a
-store older than m0013) it is read back from the stored trips (`rows.parked_before`).
+first fix has there, so the live path stores the rebuild's modes and confidences. The belief
+at every stay a late batch may restart from is kept with that stay (stays.parked, m0014).
+Without one (a leg corrected before the point since, a store older than m0013 / m0014, a
+forced cut) it is read back from the stored trips (`rows.parked_before`).
 
 Fixes are read a month at a time and only the fixes after the latest resume point are
 carried over, so memory stays bounded by about a month of one member's fixes. Each month
@@ -42,7 +45,7 @@ from carbon.factors import CURRENT_VERSION
 from carbon.model import Timeline
 from carbon.places import find_places
 from carbon.fix import Fix
-from carbon.timeline import CONTEXT_S, build_timeline, update_timeline
+from carbon.timeline import CONTEXT_S, belief_at, build_timeline, update_timeline
 
 from . import context as member_context
 from .rows import HI, LO, detected_of, load_stays, load_trips, parked_before, write_range
@@ -51,6 +54,11 @@ log = logging.getLogger(__name__)
 
 MONTH_S = 31 * 86400
 LONG_STAY_S = DEFAULT_PARAMS.transfer_max_s     # a stay longer than this is a safe cut
+# a stay a late batch may restart from (carbon.timeline.recompute_from): its belief is kept
+STAY_MIN_S = DEFAULT_PARAMS.stay_min_s
+# pipeline_state outcome: the window stopped at a stay whose belief came out as stored, so
+# the trips after it, and the belief kept with the resume point, hold
+KEEP = object()
 # Fixes carried from one month to the next while no long stay closes the timeline (a
 # tracker that never rests, a trace with no nights at home): past this, a cut is forced so
 # memory stays bounded on a Pi Zero (about 100 bytes a point) and each month is not
@@ -93,8 +101,7 @@ def _vehicles_json(parked, at: int | None, mc) -> str | None:
     if parked is None or at is None:
         return None
     # compact: the row is rewritten by every live run (~350 bytes for four spots a vehicle)
-    return json.dumps({"at": at, "corrections": _corrections_key(mc, at),
-                       "car": parked.car, "bike": parked.bike}, separators=(",", ":"))
+    return _belief_json(parked, at, _corrections_key(mc, at))
 
 
 def _stored_vehicles(state: dict | None, since: int | None, mc):
@@ -102,6 +109,12 @@ def _stored_vehicles(state: dict | None, since: int | None, mc):
     point, or a leg correction before it since: then it is read back from the stored
     trips, where that correction is certain)."""
     text = state.get("parked") if state and since is not None else None
+    return _vehicles_of(text, since, mc)
+
+
+def _vehicles_of(text: str | None, since: int, mc):
+    """The belief `_vehicles_json` wrote for the point `since`, or None (none, another point,
+    or a leg correction before it since)."""
     if not text:
         return None
     try:
@@ -111,6 +124,45 @@ def _stored_vehicles(state: dict | None, since: int | None, mc):
         return vehicles.Parked(tuple(map(tuple, data["car"])), tuple(map(tuple, data["bike"])))
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _belief_at(conn, member_id: int, state: dict | None, since: int | None, mc):
+    """Where the vehicles were at `since` as detection had it: kept with the resume point,
+    else with the stay starting there (stays.parked, m0014: a late batch's window); None:
+    read back from the stored trips."""
+    if since is None:
+        return None
+    kept = _stored_vehicles(state, since, mc)
+    if kept is not None:
+        return kept
+    row = conn.execute("SELECT parked FROM stays WHERE member_id = ? AND start_ts = ?",
+                       (member_id, since)).fetchone()
+    return _vehicles_of(row[0], since, mc) if row else None
+
+
+def _stay_beliefs(tl: Timeline, stays: list, mc) -> list:
+    """[(the belief JSON, start_ts)] of the stays lasting STAY_MIN_S or more: where a late
+    batch may restart (stays.parked). The key of the corrections before each is computed
+    once per number of corrections before it (a rebuild stores thousands of stays)."""
+    keys: dict = {}
+    starts = sorted(c.start_ts for c in vehicles.leg_corrections(mc.detect.certain))
+    out = []
+    for s in stays:
+        if s.duration_s < STAY_MIN_S:
+            continue
+        parked = belief_at(tl, s.start_ts)
+        if parked is None:
+            continue
+        n = bisect_left(starts, s.start_ts)
+        if n not in keys:
+            keys[n] = _corrections_key(mc, s.start_ts)
+        out.append((_belief_json(parked, s.start_ts, keys[n]), s.start_ts))
+    return out
+
+
+def _belief_json(parked, at: int, key: str) -> str:
+    return json.dumps({"at": at, "corrections": key, "car": parked.car, "bike": parked.bike},
+                      separators=(",", ":"))
 
 
 def _corrections_key(mc, at: int) -> str:
@@ -137,18 +189,24 @@ def _resume_point(conn, member_id: int, state: dict | None) -> int | None:
     return row[0] if state and row else None
 
 
-def _window(conn, member_id: int, lo_ts: int, hi_ts: int, resume: int | None):
-    """(since, until) for fixes in [lo_ts, hi_ts]: since = start of the last long stay that
-    ended before lo_ts (None: from the first fix); until = (start, end) of the first long
-    stay starting after hi_ts, at or before the resume point (None: to the end)."""
+def _window(conn, member_id: int, lo_ts: int, hi_ts: int, resume: int | None,
+            late: bool = True):
+    """(since, until) for fixes in [lo_ts, hi_ts]. New fixes after every fix computed before
+    (not `late`) and after the resume point: since = the resume point, until None. Else as
+    carbon.timeline.recompute_from: since = the start of the stay before the last stay
+    starting at or before lo_ts (and the resume point), both lasting STAY_MIN_S (the late
+    fixes may fall in the last one and move its start; None: from the first fix); until =
+    (start, end) of the first long stay starting after hi_ts, at or before the resume
+    point (None: to the end)."""
     if resume is None:
         return None, None
-    if lo_ts >= resume:
+    if lo_ts >= resume and not late:
         return resume, None
-    row = conn.execute(
-        "SELECT max(start_ts) FROM stays WHERE member_id = ? AND end_ts < ? AND "
-        "end_ts - start_ts > ? AND start_ts <= ?", (member_id, lo_ts, LONG_STAY_S, resume)).fetchone()
-    since = row[0]
+    rows = conn.execute(
+        "SELECT start_ts FROM stays WHERE member_id = ? AND start_ts <= ? AND "
+        "end_ts - start_ts >= ? ORDER BY start_ts DESC LIMIT 2",
+        (member_id, min(lo_ts, resume), STAY_MIN_S)).fetchall()
+    since = rows[1][0] if len(rows) == 2 else None
     row = conn.execute(
         "SELECT start_ts, end_ts FROM stays WHERE member_id = ? AND start_ts > ? AND "
         "end_ts - start_ts > ? AND start_ts <= ? ORDER BY start_ts LIMIT 1",
@@ -242,6 +300,7 @@ def _store(store, member_id: int, lo: int, hi: int, tl: Timeline, mc,
     state included, so the next run computes those fixes again. Returns False then."""
     stays = [s for s in tl.stays if lo <= s.start_ts < hi]
     trips = [t for t in tl.trips if lo <= t.start_ts < hi]
+    beliefs = _stay_beliefs(tl, stays, mc)
     stays, trips = member_context.shape(stays, trips, mc)
     detected = detected_of(trips)
     member_context.finish(stays, trips, mc)
@@ -252,6 +311,9 @@ def _store(store, member_id: int, lo: int, hi: int, tl: Timeline, mc,
         if hold is not None and hold.allows(changes, state):
             conn.execute("ROLLBACK")
             return False
+        # a column outside every index, written only where it changed (the SD card's wear)
+        conn.executemany("UPDATE stays SET parked = ? WHERE member_id = ? AND start_ts = ? "
+                         "AND parked IS NOT ?", [(b, member_id, ts, b) for b, ts in beliefs])
         if state is not None:
             _save_state(conn, member_id, **state)
     except BaseException:
@@ -342,19 +404,31 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
         stored = _store(store, member_id, written, HI, tl, mc, state_of(outcome), hold)
         return (*outcome, not stored)
     held = tl.open_ts is not None and tl.open_ts < until[0]
-    if not held and (any(s.start_ts == until[0] for s in tl.stays) or written == until[0]):
-        # the trips before the resume point changed: the belief stored there, computed
-        # from the ones before, no longer holds (read back from the stored trips next time)
-        outcome = None, False, None
+    if not held and (any(s.start_ts == until[0] for s in tl.stays) or written == until[0]) \
+            and _same_belief(conn, member_id, tl, until[0], mc):
+        # the trips after the window were decided from the belief it ends with, as a rebuild
+        # decides them: they hold, and so does the belief kept with the resume point
+        outcome = None, False, KEEP
         _store(store, member_id, written, until[0], tl, mc, state_of(outcome))
         return (*outcome, False)
-    # The batch changed the stay the window was to end at, or a trip before it waits for
+    # The batch changed the stay the window was to end at, or where the vehicles are there
+    # (the trips after it were decided from another belief), or a trip before it waits for
     # fixes after the window (a silence read as a flight, carbon.silence): carry on to the
     # end instead.
-    log.info("member %d: the window ending at %d changed its last stay or left a trip open; "
-             "recomputing to the end", member_id, until[0])
+    log.info("member %d: the window ending at %d changed its last stay, the vehicles there or "
+             "left a trip open; recomputing to the end", member_id, until[0])
     return _recompute(store, member_id, chunk_since, None, mc, progress, last_fix_id, hold,
                       months, chunk_parked)
+
+
+def _same_belief(conn, member_id: int, tl: Timeline, at: int, mc) -> bool:
+    """Whether the belief at the stay starting at `at` comes out of `tl` as it is stored
+    (stays.parked; a stay stored without one, before m0014, is not known: False)."""
+    row = conn.execute("SELECT parked FROM stays WHERE member_id = ? AND start_ts = ?",
+                       (member_id, at)).fetchone()
+    parked = belief_at(tl, at)
+    return bool(row and row[0] and parked is not None) and \
+        row[0] == _belief_json(parked, at, _corrections_key(mc, at))
 
 
 def _forced_cut(tl, window) -> int:
@@ -398,7 +472,10 @@ def _rebuild_floor(conn, member_id: int) -> int:
 
 def _state_values(outcome: tuple, last_fix_id=None) -> dict:
     resume, to_the_end, parked = outcome
-    values = {"resume_ts": resume, "parked": parked} if to_the_end else {"parked": None}
+    if to_the_end:
+        values = {"resume_ts": resume, "parked": parked}
+    else:
+        values = {} if parked is KEEP else {"parked": None}
     if last_fix_id is not None:
         values["last_fix_id"] = last_fix_id
     return values
@@ -536,7 +613,7 @@ def process_range(store, member_id: int, start_ts: int, end_ts: int, progress=No
         since, until = _window(conn, member_id, int(start_ts), int(end_ts), resume)
         mc = member_context.load(store, member_id)
         outcome = _recompute(store, member_id, since, until, mc, progress,
-                             parked=_stored_vehicles(state, since, mc))[:3]
+                             parked=_belief_at(conn, member_id, state, since, mc))[:3]
         # When every fix added since the live path last ran lies in this range, it need not
         # look at them again.
         outside = conn.execute("SELECT 1 FROM fixes WHERE id > ? AND id <= ? AND +member_id = ? "
@@ -570,11 +647,15 @@ def process_new(store, member_id: int, hold_s: float = 0) -> int:
         if not n:
             return 0
         resume = _resume_point(conn, member_id, state)
-        since, until = _window(conn, member_id, lo, hi, resume)
+        # late: fixes computed before are later than some of these (a phone's queue)
+        late = conn.execute("SELECT 1 FROM fixes WHERE member_id = ? AND ts > ? AND id <= ? "
+                            "LIMIT 1", (member_id, lo, cursor)).fetchone() is not None
+        since, until = _window(conn, member_id, lo, hi, resume, late)
         mc = member_context.load(store, member_id)
         hold = Hold(state["updated_ts"], hold_s, state["resume_ts"]) if hold_s > 0 else None
         *outcome, held = _recompute(store, member_id, since, until, mc, last_fix_id=max_id,
-                                    hold=hold, parked=_stored_vehicles(state, since, mc))
+                                    hold=hold, parked=_belief_at(conn, member_id, state,
+                                                                 since, mc))
         if not held:
             _after(store, member_id, tuple(outcome), mc, max_id, state_saved=True)
         return n

@@ -87,7 +87,8 @@ def parked_before(conn, member_id: int, ts: int):
     (each leg's probabilities as detection gave them, a corrected leg's mode for certain:
     what a rebuild knows there), looking back as far as that still means something
     (carbon.vehicles.STALE_S). An estimate: the engine's own belief, kept with the resume
-    point (pipeline_state.parked), is read first; this is for when there is none."""
+    point (pipeline_state.parked) and with each stay (stays.parked), is read first; this
+    is for when there is none."""
     lo = ts - vehicles.STALE_S
     stays = load_stays(conn, member_id, lo, ts + 1)     # up to the stay starting at ts
     return vehicles.from_trips(_ended_trips(conn, member_id, lo, ts), stays)

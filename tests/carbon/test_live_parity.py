@@ -72,3 +72,31 @@ def test_the_walk_home_a_distance_filter_reported_reads_live_as_in_a_rebuild():
         window = fixes if since is None else [p for p in fixes if p.ts >= since - CONTEXT_S]
         assert lp.shape(update_timeline(full, window)) == lp.shape(build_timeline(fixes))
     assert full.resume_ts is None or full.resume_ts < out.ts     # not at the shop
+
+
+def test_a_live_timeline_keeps_beliefs_for_two_weeks_only_and_still_reads_as_a_rebuild():
+    # Timeline.beliefs serve late batches; a timeline updated for weeks (a box's, a
+    # month-by-month rebuild) keeps those of the last BELIEFS_S before its resume point,
+    # not one per trip since the first fix (the Pi Zero's 512 MB); a batch held back for
+    # hours of the last day still restarts from the belief detection had there
+    from carbon.timeline import BELIEFS_S, CONTEXT_S, recompute_from, update_timeline
+    fixes = lp.history("bike", "sparse", 0, 20)
+    last_day = [f for f in fixes if f.ts >= fixes[-1].ts - 86400]
+    held = last_day[len(last_day) // 3:len(last_day) // 3 + 20]
+    given = [f for f in fixes if f not in held]
+    tl, k = None, 0
+    while k < len(given):
+        n = next((i for i in range(k, len(given)) if given[i].ts >= given[k].ts + 86400),
+                 len(given))
+        have = given[:n]
+        tl = build_timeline(have) if tl is None else update_timeline(
+            tl, [p for p in have if tl.resume_ts is None or p.ts >= tl.resume_ts - CONTEXT_S])
+        k = n
+    full = build_timeline(fixes)
+    kept = [ts for ts, _ in tl.beliefs if ts is not None]
+    assert kept and min(kept) >= tl.resume_ts - BELIEFS_S
+    assert len(kept) < len(full.beliefs) - 1          # the rebuild's has one per trip
+    since = recompute_from(tl, held[0].ts)
+    assert since is not None and since > fixes[0].ts + BELIEFS_S
+    tl = update_timeline(tl, [p for p in fixes if p.ts >= since - CONTEXT_S], since=since)
+    assert lp.shape(tl) == lp.shape(full)
