@@ -216,6 +216,7 @@ OFF_LINE_FACTOR = 0.1
 # on a bus street already reads bus 0.2-0.3 by its speeds, and x 2 turned a tenth of the
 # suite's sparse bike time into bus (docs/engine.md, round 11): no factor for the bus.
 SPARSE_LINE_FACTOR = {"tram": 10.0, "metro": 10.0}
+SPARSE_FILTER_LINE_FACTOR = {"tram": 1.0, "metro": 10.0}
 ACTIVITY_FACTOR = 3.0
 # Modes a trace alone cannot show: a ferry moves like a bus on a causeway or a car along
 # the shore; only knowing where its route runs (a GTFS feed) or the member saying so makes
