@@ -29,6 +29,7 @@ def observed_day(family: str, regime: str, seed: int) -> sc.Day:
     rng = random.Random(f"{family}/1s/{seed}")
     it = Itinerary(sc.ORIGIN, int(sc.FIRST_DAY.timestamp()) + 86400 * (seed % 28))
     it.feed_rng = random.Random(f"{family}/1s/{seed}/feed")
+    it.tram_rng = random.Random(f"{family}/1s/{seed}/tram")
     sc.FAMILIES[family](it, rng)
     seen = random.Random(f"{family}/{regime}/{seed}/observed")
     tunnel = seen.choice(("silent", "network"))

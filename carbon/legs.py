@@ -27,7 +27,8 @@ from carbon.mode_params import (ACTIVITY_FACTOR, CROSSING_FACTOR, CROSSING_GAP_P
                                 CROSSING_PACED_MAX_STEP_S, CROSSING_PACED_STEPS,
                                 CROSSING_SEEN_SHARE, CROSSING_WAIT_S,
                                 LINE_ABSENT_SHARE, LINE_MODES, NEEDS_ROUTE, OFF_LINE_FACTOR,
-                                RANGES, SPARSE_LINE_FACTOR, TRANSIT_MATCH_FACTOR)
+                                RANGES, SPARSE_FILTER_LINE_FACTOR, SPARSE_LINE_FACTOR,
+                                TRANSIT_MATCH_FACTOR)
 from carbon.model import Leg
 from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
@@ -606,8 +607,24 @@ def _sparse_line(seg: list, context: Context) -> tuple:
     return context.transit.line_path(seg)
 
 
+def _sparse_line_factor(seg: list, context: Context, line: str | None, filtered: bool) -> float:
+    """What following a tram's or a metro's line at sparse steps is worth
+    (mode_params.SPARSE_LINE_FACTOR): a car or a bike runs along a tram line as often as
+    the trams run its streets (simulation.scenarios.TRAM_DECOY_SHARE), and at a bike's
+    4-5 m/s its paces are a tram's, so the line alone is not a tram. At a clock's steps the
+    tram shows what the car and the bike do not: its fixes lie at the line's stops, where
+    it dwells (transit.TransitIndex.dwells_shown). A distance filter reports by distance
+    moved, never during a dwell: there the line is worth SPARSE_FILTER_LINE_FACTOR."""
+    if line not in SPARSE_LINE_FACTOR:
+        return 1.0
+    if filtered:
+        return SPARSE_FILTER_LINE_FACTOR[line]
+    return SPARSE_LINE_FACTOR[line] if context.transit.dwells_shown(seg, line) else 1.0
+
+
 def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None, None),
-              tunnel: bool = False, sparse_line: str | None = None) -> int | None:
+              tunnel: bool = False, sparse_line: str | None = None,
+              line_factor: float = 1.0) -> int | None:
     """GTFS and the phone's own activity, as factors on the likelihood: a route followed
     with halts at its stops is near proof, and a ferry is not believed without one (or
     the member saying they use it); the phone's guess counts when it covers half the leg
@@ -616,7 +633,7 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
     alone is too short to show it and lies on it. `tunnel`: steps of the leg crossed network
     positions taken out (_bridge_network_positions), which could hide its halts.
     `sparse_line`: the line a leg too sparse to show halts follows in order (_sparse_line),
-    worth mode_params.SPARSE_LINE_FACTOR where no stops were seen served."""
+    worth `line_factor` (_sparse_line_factor) where no stops were seen served."""
     feed = context.transit
     counts = feed.route_counts(seg) if feed is not None else None
     line, route_type = feed.match_route(seg, counts) if feed is not None else (None, None)
@@ -624,8 +641,8 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
         line, route_type = ride
     if line in loglik:
         loglik[line] += math.log(TRANSIT_MATCH_FACTOR.get(line, TRANSIT_MATCH_FACTOR["other"]))
-    elif sparse_line in SPARSE_LINE_FACTOR and sparse_line in loglik:
-        loglik[sparse_line] += math.log(SPARSE_LINE_FACTOR[sparse_line])
+    elif sparse_line in loglik and line_factor != 1.0:
+        loglik[sparse_line] += math.log(line_factor)
     if feed is not None and len(seg) >= 3:   # a hop's ends show no line between
         _off_line(loglik, feed.route_shares(seg, counts), feed.line_modes)
     for mode, factor in NEEDS_ROUTE.items():
@@ -731,10 +748,12 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         _without_dwell(f, seg)
     sparse_line, shape_bend = _sparse_line(seg, context)
     f.paced = not blind_steps and _paced(f, seg, trip_dt)
-    if _filter_chords(points, dists, a, b, trip_dt):
+    filtered = _filter_chords(points, dists, a, b, trip_dt)
+    if filtered:
         read = _on_the_path(f, _path_over_chords(points, dists, a, b))
     else:   # a line's shape between fixes minutes apart is the path they cut the corners of
         read = _on_the_path(f, shape_bend or 1.0)
+    line_factor = _sparse_line_factor(seg, context, sparse_line, filtered)
     loglik = leg_loglik(read, ranges)
     # read off the measures alone, before `_evidence` below moves the modes' likelihoods
     queue_ll = queue_loglik(read, loglik["walk"], ranges) if "walk" in loglik else None
@@ -750,7 +769,8 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         waited["queue"] = queue_wait_loglik(f.wait_s)
     if opening is not None and not boarded:
         _opening_wait(f, loglik, points, speeds, a, b, ranges, opening)
-    route_type = _evidence(loglik, seg, f, context, ride, bool(blind_steps), sparse_line)
+    route_type = _evidence(loglik, seg, f, context, ride, bool(blind_steps), sparse_line,
+                           line_factor)
     lift = crossing_lift(f.unbroken, f.wait_s)
     for m, v in lift.items():
         if waited is not None and m in waited:

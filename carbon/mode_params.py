@@ -216,6 +216,14 @@ OFF_LINE_FACTOR = 0.1
 # on a bus street already reads bus 0.2-0.3 by its speeds, and x 2 turned a tenth of the
 # suite's sparse bike time into bus (docs/engine.md, round 11): no factor for the bus.
 SPARSE_LINE_FACTOR = {"tram": 10.0, "metro": 10.0}
+# ... and a tram line shows a tram only with its dwells at the stops, which fixes at a
+# clock's steps catch (carbon.transit.SPARSE_CHANCE_AT_STOP): trams run the main streets
+# cars and bikes use (Helsinki, Amsterdam, Melbourne, Lyon; simulation.scenarios
+# .TRAM_DECOY_SHARE), and at a bike's 4-5 m/s a street tram's pace is no different. A
+# distance filter takes no fix during a dwell: there a tram line is worth nothing (x 10
+# turned most bikes along one into trams, x 3 half of them and gained no tram: docs/
+# engine.md, round 11 tram-decoys). No metro decoy in the suite: its x 10 is untested.
+SPARSE_FILTER_LINE_FACTOR = {"tram": 1.0, "metro": 10.0}
 ACTIVITY_FACTOR = 3.0
 # Modes a trace alone cannot show: a ferry moves like a bus on a causeway or a car along
 # the shore; only knowing where its route runs (a GTFS feed) or the member saying so makes

@@ -23,6 +23,7 @@ class Itinerary:
         self._trip = None
         self.lines = []          # the public-transport network seen on the way (GTFS)
         self.feed_rng = random.Random(0)   # its own draws: a feed never changes the day
+        self.tram_rng = random.Random(1)   # the tram lines' own: they never change the buses
 
     # ---- stays and trips
 
@@ -87,6 +88,16 @@ class Itinerary:
         if self.feed_rng.random() < share:
             stops = motion.spaced_stops(route.length, self.feed_rng, (300, 500), (0, 0))
             self.line(3, route, [s for s, _ in stops])
+
+    def tram_line_along(self, route: Route, share: float) -> None:
+        """With probability `share`, a tram line runs along this street route too (stops
+        every 400-600 m, as a ridden tram's): in a tram town the trams run the main
+        streets that cars and bikes use (Helsinki, Amsterdam, Melbourne, Lyon), so a car
+        or a bike following a tram line's shape at sparse steps is put to the test. Its
+        own draws (`tram_rng`): the bus lines of the feed are the same with or without."""
+        if self.tram_rng.random() < share:
+            stops = motion.spaced_stops(route.length, self.tram_rng, (400, 600), (0, 0))
+            self.line(0, route, [s for s, _ in stops])
 
     # ---- bookkeeping
 

@@ -33,6 +33,17 @@ FIRST_DAY = datetime(2026, 3, 2, 8, 0, tzinfo=ZoneInfo(TZ))
 # the bus network covers the main streets, and half of a member's routes sharing one over
 # their whole length is the hard case for a feed (a route followed, stops passed).
 DECOY_SHARE = 0.5
+# The share of those routes that a tram line runs along over their whole length
+# (Itinerary.tram_line_along), as in a tram town: Helsinki has ~39 km of double track
+# (2017, 11 lines, Wikipedia "Helsinki tram network") in a city street network of the
+# order of 1,200 km, ~3 % of the streets' length, but the trams run the arterials
+# (Mannerheimintie, Hämeentie), and arterials, a fifth of an urban network's length, carry
+# about two thirds of its traffic (FHWA functional classification: urban arterials
+# ~15-25 % of mileage, ~60-70 % of vehicle-miles), so ~3 x 3.5 ~ 10-12 % of the
+# street-kilometres driven or cycled in such a town are beside a tram (Amsterdam ~200 km
+# of tram track, Melbourne ~250 km of double track and Lyon's ~70 km are of the same order
+# against their street networks). 0.15: the hard case, whole routes on the line.
+TRAM_DECOY_SHARE = 0.15
 
 
 @dataclass
@@ -61,6 +72,7 @@ def _far(rng: random.Random, xy: tuple, lo: float, hi: float) -> tuple:
 def walk(it: Itinerary, rng, xy: tuple, env: str = "street") -> None:
     route = streets(it.xy, xy, rng, block=(60, 180))
     it.bus_line_along(route, DECOY_SHARE)
+    it.tram_line_along(route, TRAM_DECOY_SHARE)
     it.leg("walk", route, K["walk"], rng, env=env,
            stops=motion.lights(route, rng, 0.3, (5, 40)))
 
@@ -75,6 +87,7 @@ def road(it: Itinerary, rng, label: str, kin, xy: tuple, lights: float, red: tup
          stops: list = (), jam: bool = False, block=(80, 250)) -> None:
     route = streets(it.xy, xy, rng, block=block)
     it.bus_line_along(route, DECOY_SHARE)
+    it.tram_line_along(route, TRAM_DECOY_SHARE)
     halts = motion.lights(route, rng, lights, red) + list(stops)
     limit = []
     if jam:   # congestion over most of the route: a queue that stops and goes
@@ -393,6 +406,7 @@ def make_day(family: str, regime: str, seed: int) -> Day:
     t0 = int(FIRST_DAY.timestamp()) + 86400 * (seed % 28)
     it = Itinerary(ORIGIN, t0)
     it.feed_rng = random.Random(f"{family}/{regime}/{seed}/feed")
+    it.tram_rng = random.Random(f"{family}/{regime}/{seed}/tram")
     FAMILIES[family](it, rng)
     tunnel = rng.choice(("silent", "network"))
     fixes = observe(it.samples, REGIMES[regime], ORIGIN, rng, tunnel=tunnel)

@@ -1,8 +1,8 @@
 """Fixes minutes apart with the town's feed (carbon.transit.TransitIndex.line_path): the
 fixes, not the chords between them, lie on a line's shape, in order along it, and the shape
-between them is the path ridden. A tram ridden under significant changes (a fix every
-~500 m / 5 minutes, no halt seen) reads tram over its ride; a car driven along a bus line
-stays a car."""
+between them is the path ridden. A tram line followed under significant changes (a fix
+every ~500 m / 5 minutes, no halt seen) is no evidence of a tram; a car driven along a bus
+line stays a car."""
 import pytest
 
 from carbon.fix import Fix
@@ -29,7 +29,10 @@ def _share(tl, s, mode):
 
 
 @pytest.mark.parametrize("seed", [1, 3])
-def test_a_tram_ridden_under_significant_changes_reads_tram_with_the_feed(seed):
+def test_a_tram_line_followed_at_a_distance_filters_steps_is_no_evidence(seed):
+    """A distance filter reports by distance moved, never during a dwell at a stop: a
+    tram and a bike on the tram's street show the same (tests/carbon/test_tram_decoys.py),
+    so the ride reads as it does without the feed (round 11, tram-decoys)."""
     day = make_day("tram", "significant", seed)
     fixes = [Fix(*f) for f in day.fixes]
     with_feed = build_timeline(fixes, context=Context(transit=_feed(day)))
@@ -37,8 +40,7 @@ def test_a_tram_ridden_under_significant_changes_reads_tram_with_the_feed(seed):
     rides = _sections(day, "tram")
     assert rides
     for s in rides:
-        assert _share(with_feed, s, "tram") >= 0.6
-        assert _share(without, s, "tram") == 0.0    # without the feed nothing says tram
+        assert _share(with_feed, s, "tram") == _share(without, s, "tram") == 0.0
 
 
 @pytest.mark.parametrize("regime,seed", [("sparse", 0), ("sparse", 1), ("sparse", 3),

@@ -40,12 +40,17 @@ def test_the_feed_holds_each_kind_of_line_ridden(tmp_path):
 
 
 def test_the_feed_never_changes_the_day(monkeypatch):
-    """The feed draws from its own generator: the day is the same with every street on a
-    bus line or none, so figures with and without a feed are of the same days."""
+    """The feed draws from its own generators: the day is the same with every street on a
+    bus or a tram line or none, so figures with and without a feed are of the same days,
+    and the bus lines are the same with the tram lines or without."""
     monkeypatch.setattr(scenarios, "DECOY_SHARE", 0.0)
+    monkeypatch.setattr(scenarios, "TRAM_DECOY_SHARE", 0.0)
     none = make_day("car", "dense", 0)
     monkeypatch.setattr(scenarios, "DECOY_SHARE", 1.0)
+    buses = make_day("car", "dense", 0)
+    monkeypatch.setattr(scenarios, "TRAM_DECOY_SHARE", 1.0)
     every = make_day("car", "dense", 0)
-    assert none.fixes == every.fixes and none.truth == every.truth
+    assert none.fixes == every.fixes == buses.fixes and none.truth == every.truth
     assert not none.lines
-    assert every.lines and {t for t, _shape, _stops in every.lines} == {3}
+    assert every.lines and {t for t, _shape, _stops in every.lines} == {0, 3}
+    assert [line for line in every.lines if line[0] == 3] == buses.lines
