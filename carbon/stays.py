@@ -140,8 +140,48 @@ def _settle(points: list, i: int, last: int, params: Params, anchored: bool) -> 
     end = grown
     while end > first and not near(points[end]) and not _falls_silent(points, end, params):
         end -= 1
+    first, end = _off_the_ride(points, first, end, params, anchored)
     first, end = _off_the_walks(points, first, end, grown, centre, params, anchored)
     return first, end, grown
+
+
+def _off_the_ride(points: list, first: int, end: int, params: Params, anchored: bool) -> tuple:
+    """(first, end) without the way out and the way in that lie inside the radius wherever
+    they head: a car parked 30-80 m from the shop is walked to and then driven off, often
+    back past the door (the street it faces), and a phone reporting every few seconds shows
+    that stretch on the move (_on_the_move), which no one at rest is, so the member had left
+    before it, as long as what is left is still a stay. _off_the_walks then takes what is
+    left of a walk heading straight out."""
+    left = end
+    while left > first and _on_the_move(points, left, first, -1):
+        left -= 1
+    if left < end and quiet_until(points, left) - points[first].ts >= params.stay_min_s:
+        end = left
+    arrived = first
+    while not anchored and arrived < end and _on_the_move(points, arrived, end, 1):
+        arrived += 1
+    if arrived > first and quiet_until(points, end) - points[arrived].ts >= params.stay_min_s:
+        first = arrived
+    return first, end
+
+
+def _on_the_move(points: list, k: int, bound: int, way: int) -> bool:
+    """Was fix k reached (way -1) or left (way 1) on the move: within the _WALK_IN_S
+    around it (up to _WALK_IN_MAX_S where the phone steps longer), a fix further from it
+    than fixes at rest drift (_WALK_IN_NOISE_M, plus a network position's slack) and
+    than the slowest walking pace covers? The furthest fix, not the chord's end: a car
+    driven back past the door ends its chord where the walk to it began. A sparser phone's
+    chord may hold a stand and a walk: not judged."""
+    p = points[k]
+    j, ground = k, 0.0
+    while j != bound and abs(points[j].ts - p.ts) < _WALK_IN_S:
+        j += way
+        ground = max(ground, distance_m(p.lat, p.lon, points[j].lat, points[j].lon))
+    dt = abs(points[j].ts - p.ts)
+    if dt < _WALK_IN_S or dt > _WALK_IN_MAX_S:
+        return False
+    return ground >= _WALK_IN_MS * dt and \
+        ground >= _WALK_IN_NOISE_M + _slack(p) + _slack(points[j])
 
 
 def _off_the_walks(points: list, first: int, end: int, grown: int, centre: tuple,
