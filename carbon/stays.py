@@ -12,6 +12,7 @@ from operator import sub
 
 from carbon.geo import METRES_PER_DEGREE_LAT, distance_m
 from carbon.params import DEFAULT_PARAMS, Params
+from carbon.speeds import jitter_m
 
 _STRAY_TOLERANCE = 1   # fixes allowed outside the radius before the run is over...
 _STRAY_MAX_M = 400.0   # ... unless the run is one fix so far and the next is this far and
@@ -32,6 +33,7 @@ _WALK_IN_MS = 0.6      # the slowest walking (a stroll, a shop's aisle: older ad
 #                        gait 0.6-0.8 m/s, Bohannon 1997), over the 20 s: the member still
 #                        had 12 m to walk; fixes at rest drift far less (the phone may then
 #                        fall quiet, so a later fix says where they stopped, not how fast)
+_RIDE_JITTERS = 4.0    # the furthest of ~20 fixes strays up to ~4 times their fix-to-fix error
 _WALK_IN_NOISE_M = 10.0  # and never less ground than this (GPS errors at rest are correlated
 #                          over minutes: two fixes 20 s apart drift by metres, not by their
 #                          accuracy), plus the judged fix's slack when it is a network
@@ -151,27 +153,30 @@ def _off_the_ride(points: list, first: int, end: int, params: Params, anchored: 
     back past the door (the street it faces), and a phone reporting every few seconds shows
     that stretch on the move (_on_the_move), which no one at rest is, so the member had left
     before it, as long as what is left is still a stay. _off_the_walks then takes what is
-    left of a walk heading straight out."""
+    left of a walk heading straight out. A phone whose fixes stray from one another (the
+    track's own jitter, carbon.speeds.jitter_m) shows motion that is not there: the ground
+    must then exceed what _RIDE_JITTERS of that jitter throw a fix."""
+    noise = _WALK_IN_NOISE_M + _RIDE_JITTERS * jitter_m(points[first:end + 1])
     left = end
-    while left > first and _on_the_move(points, left, first, -1):
+    while left > first and _on_the_move(points, left, first, -1, noise):
         left -= 1
     if left < end and quiet_until(points, left) - points[first].ts >= params.stay_min_s:
         end = left
     arrived = first
-    while not anchored and arrived < end and _on_the_move(points, arrived, end, 1):
+    while not anchored and arrived < end and _on_the_move(points, arrived, end, 1, noise):
         arrived += 1
     if arrived > first and quiet_until(points, end) - points[arrived].ts >= params.stay_min_s:
         first = arrived
     return first, end
 
 
-def _on_the_move(points: list, k: int, bound: int, way: int) -> bool:
+def _on_the_move(points: list, k: int, bound: int, way: int, noise: float) -> bool:
     """Was fix k reached (way -1) or left (way 1) on the move: within the _WALK_IN_S
     around it (up to _WALK_IN_MAX_S where the phone steps longer), a fix further from it
-    than fixes at rest drift (_WALK_IN_NOISE_M, plus a network position's slack) and
-    than the slowest walking pace covers? The furthest fix, not the chord's end: a car
-    driven back past the door ends its chord where the walk to it began. A sparser phone's
-    chord may hold a stand and a walk: not judged."""
+    than fixes at rest stray (`noise`) and than the slowest walking pace covers, both
+    fixes claiming GPS accuracy? The furthest fix, not the chord's end: a car driven back
+    past the door ends its chord where the walk to it began. A sparser phone's chord may
+    hold a stand and a walk: not judged."""
     p = points[k]
     j, ground = k, 0.0
     while j != bound and abs(points[j].ts - p.ts) < _WALK_IN_S:
@@ -180,8 +185,10 @@ def _on_the_move(points: list, k: int, bound: int, way: int) -> bool:
     dt = abs(points[j].ts - p.ts)
     if dt < _WALK_IN_S or dt > _WALK_IN_MAX_S:
         return False
-    return ground >= _WALK_IN_MS * dt and \
-        ground >= _WALK_IN_NOISE_M + _slack(p) + _slack(points[j])
+    q = points[j]
+    if max(p.acc or 0.0, q.acc or 0.0) > _GPS_ACC_M:
+        return False    # a fix that says it may be 30 m off cannot show a 30-80 m walk
+    return ground >= _WALK_IN_MS * dt and ground >= noise
 
 
 def _off_the_walks(points: list, first: int, end: int, grown: int, centre: tuple,
