@@ -33,7 +33,7 @@ _WALK_IN_MS = 0.6      # the slowest walking (a stroll, a shop's aisle: older ad
 #                        gait 0.6-0.8 m/s, Bohannon 1997), over the 20 s: the member still
 #                        had 12 m to walk; fixes at rest drift far less (the phone may then
 #                        fall quiet, so a later fix says where they stopped, not how fast)
-_RIDE_JITTERS = 4.0    # the furthest of ~20 fixes strays up to ~4 times their fix-to-fix error
+_AT_REST_JITTERS = 4.0    # the furthest of ~20 fixes strays up to ~4 times their fix-to-fix error
 _WALK_IN_NOISE_M = 10.0  # and never less ground than this (GPS errors at rest are correlated
 #                          over minutes: two fixes 20 s apart drift by metres, not by their
 #                          accuracy), plus the judged fix's slack when it is a network
@@ -155,8 +155,8 @@ def _off_the_ride(points: list, first: int, end: int, params: Params, anchored: 
     before it, as long as what is left is still a stay. _off_the_walks then takes what is
     left of a walk heading straight out. A phone whose fixes stray from one another (the
     track's own jitter, carbon.speeds.jitter_m) shows motion that is not there: the ground
-    must then exceed what _RIDE_JITTERS of that jitter throw a fix."""
-    noise = _WALK_IN_NOISE_M + _RIDE_JITTERS * jitter_m(points[first:end + 1])
+    must then exceed what _AT_REST_JITTERS of that jitter throw a fix."""
+    noise = _WALK_IN_NOISE_M + _AT_REST_JITTERS * jitter_m(points[first:end + 1])
     left = end
     while left > first and _on_the_move(points, left, first, -1, noise):
         left -= 1
