@@ -153,21 +153,36 @@ def _off_the_ride(points: list, first: int, end: int, params: Params, anchored: 
     back past the door (the street it faces), and a phone reporting every few seconds shows
     that stretch on the move (_on_the_move), which no one at rest is, so the member had left
     before it, as long as what is left is still a stay. _off_the_walks then takes what is
-    left of a walk heading straight out. A phone whose fixes stray from one another (the
-    track's own jitter, carbon.speeds.jitter_m) shows motion that is not there: the ground
-    must then exceed what _AT_REST_JITTERS of that jitter throw a fix."""
-    noise = _WALK_IN_NOISE_M + _AT_REST_JITTERS * jitter_m(points[first:end + 1])
+    left of a walk heading straight out."""
     left = end
-    while left > first and _on_the_move(points, left, first, -1, noise):
-        left -= 1
+    if _on_the_move(points, end, first, -1, _WALK_IN_NOISE_M):
+        noise = _at_rest_noise(points, first, end, -1)
+        while left > first and _on_the_move(points, left, first, -1, noise):
+            left -= 1
     if left < end and quiet_until(points, left) - points[first].ts >= params.stay_min_s:
         end = left
     arrived = first
-    while not anchored and arrived < end and _on_the_move(points, arrived, end, 1, noise):
-        arrived += 1
+    if not anchored and _on_the_move(points, first, end, 1, _WALK_IN_NOISE_M):
+        noise = _at_rest_noise(points, first, end, 1)
+        while arrived < end and _on_the_move(points, arrived, end, 1, noise):
+            arrived += 1
     if arrived > first and quiet_until(points, end) - points[arrived].ts >= params.stay_min_s:
         first = arrived
     return first, end
+
+
+def _at_rest_noise(points: list, first: int, end: int, way: int) -> float:
+    """How far a fix of this stay may stray at rest: _WALK_IN_NOISE_M plus _AT_REST_JITTERS
+    times the track's own fix-to-fix error (carbon.speeds.jitter_m) over the stay's last
+    (way -1) or first (way 1) _MAX_WEIGHT_S: a phone whose fixes stray from one another
+    shows motion that is not there, and the phone's error near the departure is the one
+    that matters (and a day at home at 1 Hz is not read again for it)."""
+    k = end if way < 0 else first
+    j = k
+    while first <= j + way <= end and abs(points[j + way].ts - points[k].ts) < _MAX_WEIGHT_S:
+        j += way
+    lo, hi = min(j, k), max(j, k)
+    return _WALK_IN_NOISE_M + _AT_REST_JITTERS * jitter_m(points[lo:hi + 1])
 
 
 def _on_the_move(points: list, k: int, bound: int, way: int, noise: float) -> bool:
