@@ -270,7 +270,7 @@ class TransitIndex:
             passed.update(near)
             if v < STOP_SPEED_MS or (q.ts - p.ts >= _HIDDEN_HALT_S and v < _HIDDEN_HALT_PACE * pace):
                 served.update(near)
-        return _per_mode(served), _per_mode(passed)
+        return _per_place(served), _per_place(passed)
 
 
 def _ordered_bend(fine: list, hits: list) -> float | None:
@@ -293,10 +293,18 @@ def _ordered_bend(fine: list, hits: list) -> float | None:
     return path / chords
 
 
-def _per_mode(stops: set) -> dict:
-    out = {}
-    for m, _lat, _lon in stops:
-        out[m] = out.get(m, 0) + 1
+def _per_place(stops: set) -> dict:
+    """{mode: how many places these stops are at}: a halt serves one place, whatever number
+    of stops the feed has there (both directions of a street, several lines meeting at a
+    shop's or a home's corner, each line's terminus), so the chance model counts one event
+    where one halt stood near five stops, not five (a car parking by a corner of stops was
+    "serving" five of them); stops within AT_STOP_M of one counted are the same place."""
+    out, kept = {}, {}
+    for m, lat, lon in sorted(stops):
+        here = kept.setdefault(m, [])
+        if all(distance_m(lat, lon, a, b) > AT_STOP_M for a, b in here):
+            here.append((lat, lon))
+            out[m] = out.get(m, 0) + 1
     return out
 
 
