@@ -272,7 +272,22 @@ def recompute_from(tl: Timeline, ts: int, params: Params = DEFAULT_PARAMS) -> in
             starts.append(stay.start_ts)
     # the stay found may be the one the late fixes fall in: they move its centre, so where
     # its first fixes are within its radius, so its start; only the stay before it is kept
-    return starts[-2] if len(starts) >= 2 else None
+    if len(starts) < 2:
+        return None
+    if _beliefs_trimmed_before(tl, starts[-2]):
+        return None     # where the vehicles were then is no longer known: rebuild, not guess
+    return starts[-2]
+
+
+def _beliefs_trimmed_before(tl: Timeline, ts: int) -> bool:
+    """Whether update_timeline dropped the beliefs a restart at ts would start from (those
+    older than BELIEFS_S before the resume point): a trip before ts with no belief kept at
+    or before ts. Reading the vehicles back from the trips there is an estimate that a
+    rebuild does not make (the trips were joined and decided again since)."""
+    if not tl.beliefs or not tl.trips or tl.trips[0].start_ts >= ts:
+        return False
+    first = tl.beliefs[0][0]       # None: the belief detection started from, never dropped
+    return first is not None and first >= ts   # update_timeline reads beliefs older than ts
 
 
 def extend_stay(prev: Timeline, fix, params: Params = DEFAULT_PARAMS) -> bool:
@@ -326,9 +341,9 @@ def update_timeline(prev: Timeline, points_since, params: Params = DEFAULT_PARAM
     trips = before + fresh.trips
     resume = fresh.resume_ts if fresh.resume_ts is not None else since
     parked = fresh.parked if fresh.resume_ts is not None else context.parked
-    # bounded as the late batches it serves are: one from further back than BELIEFS_S
-    # before the resume point starts from a belief read back from the trips (update_timeline's
-    # fallback), and a live timeline carries no more beliefs than that span's trips
+    # bounded as the late batches it serves are: for one from further back than BELIEFS_S
+    # before the resume point recompute_from says rebuild, so a live timeline carries no
+    # more beliefs than that span's trips
     horizon = resume - BELIEFS_S
     beliefs = tuple(b for b in prev.beliefs if b[0] is not None and horizon <= b[0] < since) \
         + fresh.beliefs

@@ -74,6 +74,34 @@ def test_the_walk_home_a_distance_filter_reported_reads_live_as_in_a_rebuild():
     assert full.resume_ts is None or full.resume_ts < out.ts     # not at the shop
 
 
+def _fed_a_day_at_a_time(given):
+    from carbon.timeline import CONTEXT_S, update_timeline
+    tl, k = None, 0
+    while k < len(given):
+        n = next((i for i in range(k, len(given)) if given[i].ts >= given[k].ts + 86400),
+                 len(given))
+        have = given[:n]
+        tl = build_timeline(have) if tl is None else update_timeline(
+            tl, [p for p in have if tl.resume_ts is None or p.ts >= tl.resume_ts - CONTEXT_S])
+        k = n
+    return tl
+
+
+def test_a_batch_older_than_the_beliefs_kept_rebuilds_instead_of_guessing():
+    # a phone's queue released 16 days late, past the two weeks of beliefs a live timeline
+    # keeps: recompute_from says rebuild (None) rather than restart from a belief read back
+    # from the joined trips, so the day ends as a rebuild (the review of round 11: bus
+    # dense 0 read car 0.688 / train 0.312 live against 0.597 / 0.403 rebuilt, 9 of 29
+    # trips apart, with the restart taken)
+    from carbon.timeline import recompute_from
+    fixes = lp.history("bus", "dense", 0, 20)
+    start = next(i for i, f in enumerate(fixes) if f.ts >= fixes[-1].ts - 16 * 86400)
+    held = fixes[start:start + 30]
+    tl = _fed_a_day_at_a_time([f for f in fixes if f not in held])
+    assert recompute_from(tl, held[0].ts) is None
+    assert recompute_from(tl, fixes[-1].ts - 86400) is not None   # a day late still restarts
+
+
 def test_a_live_timeline_keeps_beliefs_for_two_weeks_only_and_still_reads_as_a_rebuild():
     # Timeline.beliefs serve late batches; a timeline updated for weeks (a box's, a
     # month-by-month rebuild) keeps those of the last BELIEFS_S before its resume point,
