@@ -16,7 +16,10 @@ that vehicle and left only into the same vehicle, the wait before moving on read
 queue's halt (seconds to a signal cycle) where a walk into the vehicle reads it as a wait
 for a service. A slow stretch between two legs of a bus is then a walk (a transfer: the
 member got off, walked, waited, boarded again) or the bus queuing, each as its evidence
-says; the marginals count the queue as its vehicle.
+says; the marginals count the queue as its vehicle. A car in stop-and-go
+(mode_params.JAM) is the state `car~jam`: entered from the car, left into it, and chained
+(a jam cut into crawls and bursts is one jam); between two drives a slow stretch is the car
+crawling or a stop (a walk from the car and back), never another vehicle.
 """
 import math
 
@@ -40,7 +43,9 @@ def _log(x: float) -> float:
 _SAME = math.log(mp.SAME_MODE_AGAIN)
 _OTHER = math.log(mp.VEHICLE_TO_OTHER_VEHICLE)
 QUEUED = {v: v + "~queue" for v in mp.QUEUE_MODES}     # vehicle -> its queue state
-VEHICLE_OF = {q: v for v, q in QUEUED.items()}          # queue state -> its vehicle
+JAMMED = {v: v + "~jam" for v in mp.JAM_MODES}          # vehicle -> its jam state
+VEHICLE_OF = {q: v for v, q in (*QUEUED.items(), *JAMMED.items())}   # state -> its vehicle
+_CHAINED = frozenset(JAMMED.values())                  # states that may follow themselves
 
 
 def base_mode(mode: str) -> str:
@@ -54,7 +59,9 @@ def transition(prev: str, mode: str) -> float:
     queue state only from its vehicle (at the odds of a jam to a change,
     mode_params.QUEUE_SHARE) and back into it."""
     if mode in VEHICLE_OF:
-        return _QUEUE_IN if prev == VEHICLE_OF[mode] else NEG
+        if prev == VEHICLE_OF[mode]:
+            return _JAM_IN if mode in _CHAINED else _QUEUE_IN
+        return 0.0 if prev == mode and mode in _CHAINED else NEG
     if prev in VEHICLE_OF:
         return 0.0 if mode == VEHICLE_OF[prev] else NEG
     if prev == mode:
@@ -65,17 +72,21 @@ def transition(prev: str, mode: str) -> float:
 
 
 _QUEUE_IN = math.log(mp.QUEUE_SHARE / (1.0 - mp.QUEUE_SHARE))   # against the walk's 1
+_JAM_IN = math.log(mp.JAM_SHARE)
 _PRUNE = 20.0   # a mode this many log units below the leg's best never matters
 
 
-def _emissions(legs_loglik: list, kind: dict, queues: list | None = None) -> list:
+def _emissions(legs_loglik: list, kind: dict, queues: list | None = None,
+               jams: list | None = None) -> list:
     """Per leg, {mode: log emission} within one kind of trip (absent modes impossible;
     modes hopelessly below the leg's best are left out, which keeps decoding cheap).
     `queues`: per leg, its log likelihood as a vehicle queuing (or None), which a queue
     state of each vehicle the kind allows (and the leg's envelope) takes with the share of
     a walk in that kind, and the transition into it QUEUE_SHARE / (1 - QUEUE_SHARE) of the
     walk's (`transition`, mode_params.QUEUE_SHARE: the share of slow stretches between two
-    rides of the vehicle that are jams); its measures and the wait after it decide."""
+    rides of the vehicle that are jams); its measures and the wait after it decide.
+    `jams`: per leg, its log likelihood as a car in stop-and-go (or None), which the car's
+    jam state takes with the car's share of the kind's legs (JAM_SHARE on entering it)."""
     logp = _log_weights(kind)
     out = []
     for k, ll in enumerate(legs_loglik):
@@ -89,6 +100,11 @@ def _emissions(legs_loglik: list, kind: dict, queues: list | None = None) -> lis
             for v, state in QUEUED.items():
                 if v in row:
                     row[state] = q + logp["walk"]
+        j = jams[k] if jams else None
+        if j is not None and j > NEG:
+            for v, state in JAMMED.items():
+                if v in row:
+                    row[state] = j + logp[v]
         if row:
             top = max((v for m, v in row.items() if m not in VEHICLE_OF), default=NEG)
             row = {m: v for m, v in row.items() if v >= top - _PRUNE}
@@ -147,7 +163,8 @@ def _marginals(em: list, waits: list) -> tuple:
 
 
 def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = None,
-           waits: list | None = None, queues: list | None = None) -> tuple:
+           waits: list | None = None, queues: list | None = None,
+           jams: list | None = None) -> tuple:
     """(modes, marginals) for a trip's legs given each leg's {mode: log likelihood}
     (modes left out or at -inf are impossible for that leg). marginals: per leg
     {mode: probability} by forward-backward within each kind of trip, mixed over the kinds
@@ -167,7 +184,7 @@ def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = 
     n = len(legs_loglik)
     evidence, margs, rows = {}, {}, {}
     for name, kind in kinds.items():
-        em = _emissions(legs_loglik, kind, queues)
+        em = _emissions(legs_loglik, kind, queues, jams)
         if any(not row for row in em):
             continue
         z, m = _marginals(em, waits or [None] * n)
@@ -200,9 +217,9 @@ def _folded(row: dict) -> dict:
 def _state(mode: str, row: dict, em_row: dict) -> str:
     """The state a leg decided as `mode` is in: the vehicle's queue state when the belief
     has it queuing more than riding."""
-    state = QUEUED.get(mode)
-    if state is not None and state in em_row and row.get(state, 0.0) > row.get(mode, 0.0):
-        return state
+    for state in (QUEUED.get(mode), JAMMED.get(mode)):
+        if state is not None and state in em_row and row.get(state, 0.0) > row.get(mode, 0.0):
+            return state
     return mode
 
 
@@ -214,7 +231,13 @@ def _unqueued(modes: list, mixed: list, em_rows: list) -> None:
         vehicle = VEHICLE_OF.get(mode)
         if vehicle is None:
             continue
-        if 0 < k < len(modes) - 1 and base_mode(modes[k - 1]) == vehicle == modes[k + 1]:
+        left, right = k - 1, k + 1
+        while mode in _CHAINED and left >= 0 and modes[left] == mode:
+            left -= 1
+        while mode in _CHAINED and right < len(modes) and modes[right] == mode:
+            right += 1
+        if left >= 0 and right < len(modes) and base_mode(modes[left]) == vehicle == \
+                modes[right]:
             continue
         options = [m for m in em_rows[k] if m not in VEHICLE_OF]
         if options:

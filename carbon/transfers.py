@@ -54,7 +54,8 @@ def _with_wait(leg: Leg, seconds: float, ranges, indoors: bool = False) -> Leg:
     copy = Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
                n_points=leg.n_points, features=_lifted(leg.features, seconds, bool(lift)),
                loglik={m: v + extra.get(m, 0.0) for m, v in (leg.loglik or {}).items()},
-               wait_loglik=leg.wait_loglik, queue_loglik=leg.queue_loglik)
+               wait_loglik=leg.wait_loglik, queue_loglik=leg.queue_loglik,
+               jam_loglik=leg.jam_loglik)
     return copy
 
 
@@ -207,7 +208,7 @@ def _copy(leg: Leg) -> Leg:
     return Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
                n_points=leg.n_points, probs=leg.probs, features=leg.features,
                loglik=dict(leg.loglik or {}), wait_loglik=leg.wait_loglik,
-               queue_loglik=leg.queue_loglik)
+               queue_loglik=leg.queue_loglik, jam_loglik=leg.jam_loglik)
 
 
 def _leg_at(legs: list, ts: int) -> int:
