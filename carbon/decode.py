@@ -162,6 +162,45 @@ def _marginals(em: list, waits: list) -> tuple:
     return z, margs
 
 
+def _slow(jams: list, k: int) -> bool:
+    return jams[k] is not None and jams[k] > NEG
+
+
+def _drive(loglik: dict) -> bool:
+    """The leg reads as a car's drive by its own measures: no rail ride (mode_params.
+    JAM_NOT_DRIVES) strongly more likely, a likelihood ratio of ten (Jeffreys' "strong"),
+    a sparse phone's chords of a metro reading near-ties with a road's."""
+    car = loglik.get("car", NEG)
+    return car > NEG and all(car >= loglik.get(m, NEG) - mp.JAM_DRIVE_LOG_RATIO
+                             for m in mp.JAM_NOT_DRIVES)
+
+
+def _crawled(legs_loglik: list, jams: list | None) -> list | None:
+    """`jams` with the jam state closed over each run of slow legs that reads as the member
+    on foot at least as well as the car crawling (the runs' log likelihoods summed, a jam
+    cut into pieces being one jam). Between two drives a slow stretch is a stop (the member
+    walked from the car, or changed vehicles) or the car crawling; the state is there for
+    the stretches no walk explains, a pace held or bursts no walker shows. Where a walk
+    explains the stretch as well, its measures say nothing of a jam, and its prior alone
+    lent the car kind a tenth of the walk's mass: every transfer walk between two metro
+    rides a sparse phone reads near-ties with a car (Helsinki at a fix every 1-2 minutes,
+    walk -1.5 against the crawl's -2.0; docs/engine.md, round 11, car-seeds-2)."""
+    if not jams:
+        return jams
+    n, out, k = len(jams), list(jams), 0
+    while k < n:
+        end = k
+        while end < n and _slow(jams, end):
+            end += 1
+        crawl = sum(jams[i] for i in range(k, end))
+        walk = sum(legs_loglik[i].get("walk", NEG) for i in range(k, end))
+        drives = 0 < k and end < n and _drive(legs_loglik[k - 1]) and _drive(legs_loglik[end])
+        if end > k and (crawl <= walk or not drives):
+            out[k:end] = [None] * (end - k)
+        k = max(end, k + 1)
+    return out
+
+
 def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = None,
            waits: list | None = None, queues: list | None = None,
            jams: list | None = None) -> tuple:
@@ -183,6 +222,7 @@ def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = 
     kinds = kinds or mp.TRIP_KINDS
     n = len(legs_loglik)
     evidence, margs, rows = {}, {}, {}
+    jams = _crawled(legs_loglik, jams)
     for name, kind in kinds.items():
         em = _emissions(legs_loglik, kind, queues, jams)
         if any(not row for row in em):

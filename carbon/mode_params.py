@@ -14,6 +14,7 @@ fitted to one data set.
 
 RANGES: mode -> [(share, {feature: (lo, hi, soft_lo, soft_hi)})], in the feature's own units.
 """
+import math
 
 # The modes the model tells apart from a trace. e-scooter, motorcycle and carpool move like
 # an e-bike or a car: the member's vehicles decide (carbon.modes._fit_to_owned).
@@ -323,6 +324,12 @@ JAM_SHARE = 0.1
 JAM = _like(QUEUE, cruise=(2.0, 7.0, 0.15, 0.2), top=(2.5, 9.0, 0.15, 0.2))
 JAM_RANGES = {"jam": [(1.0, JAM)]}
 JAM_MAX_MEAN_MS = 2.5
+# The drives either side of a jam must read as a car's by their own measures: no rail ride
+# strongly likelier (a likelihood ratio of ten, Jeffreys' "strong evidence"; carbon.decode.
+# _crawled). A slow stretch between a car-like leg and a metro's is a metro's halt or a
+# change, never a car crawling: the car cannot go on as a metro.
+JAM_NOT_DRIVES = ("metro", "train")
+JAM_DRIVE_LOG_RATIO = math.log(10.0)
 
 # The pace while moving (distance over the time outside the leg's halts), read only where
 # the halts are (a fix every 20 s or finer, carbon.likelihood.queue_loglik): what tells a

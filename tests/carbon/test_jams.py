@@ -94,3 +94,44 @@ def test_a_walk_from_the_car_and_back_between_two_drives_stays_a_walk():
         walk = [s for t in it.trips for s in t["sections"] if s["mode"] == "walk"][1]
         over = modes_over(tl, walk["start_ts"] + 20, walk["end_ts"] - 20)
         assert over.get("walk", 0) >= 0.7 * sum(over.values()), over
+
+
+# The jam state is the car crawling between two drives: only a stretch no walk explains, and
+# only between legs a car's drive explains, may open it (carbon.decode._crawled). Elsewhere
+# its prior would lend the car kind evidence of its own: a sparse phone's metro journeys,
+# whose rides read near-ties with a car, became car trips through their transfer walks.
+from carbon.decode import decode  # noqa: E402
+
+_DRIVE = {"car": -3.0, "metro": -3.4, "train": -3.6, "bus": -4.0}
+_METRO = {"metro": -3.5, "train": -4.0, "car": -6.2, "bus": -6.0}
+_WALK = {"walk": -1.5, "bike": -4.0, "bus": -6.0, "tram": -6.0, "car": -20.0}
+_CRAWL = {"walk": -9.0, "bike": -3.0, "bus": -4.0, "tram": -4.0, "car": -20.0}
+
+
+def _margs(legs, jams):
+    return decode(legs, weights=[600] * len(legs), jams=jams)[1]
+
+
+def test_a_walk_between_two_car_like_rides_lends_the_car_kind_nothing():
+    # at a fix every two minutes a transfer walk reads the member on foot better than a
+    # crawl: the jam state must not add the car kind a tenth of the walk's mass
+    legs = [_DRIVE, _WALK, _DRIVE]
+    with_jam = _margs(legs, [None, -2.0, None])
+    without = _margs(legs, None)
+    for a, b in zip(with_jam, without):
+        assert a.get("car", 0.0) <= b.get("car", 0.0) + 1e-9, (with_jam, without)
+
+
+def test_a_crawl_no_walker_keeps_between_two_drives_is_the_car():
+    legs = [_DRIVE, _CRAWL, _DRIVE]
+    mode = decode(legs, weights=[600] * 3, jams=[None, -1.0, None])[0][1]
+    assert mode == "car~jam" or mode == "car", mode
+
+
+def test_no_jam_between_a_car_like_ride_and_a_metro_ride():
+    # a slow stretch between a car-like leg and one that reads clearly as a metro is the
+    # metro halting or a change: the car cannot go on as a metro
+    legs = [_DRIVE, _CRAWL, _METRO]
+    with_jam = _margs(legs, [None, -1.0, None])
+    without = _margs(legs, None)
+    assert with_jam[1].get("car", 0.0) <= without[1].get("car", 0.0) + 1e-9, with_jam
