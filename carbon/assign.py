@@ -7,13 +7,14 @@
 4. The member's own vehicles refine a mode within its family (an e-scooter rider's
    "bike-like" leg is an e-scooter).
 """
-from carbon.decode import base_mode, decode, most_probable
+from carbon.decode import JAMMED, base_mode, decode, most_probable
 from carbon.envelopes import allowed
 from carbon.mode_params import QUEUE_MODES
 from carbon.model import Leg
 from carbon.modes import _fit_to_owned as fit_to_owned
 
 _CYCLES = ("bike", "e-bike", "e-scooter")
+JAMMED_STATES = frozenset(JAMMED.values())
 FOOT_MODES = ("walk", "run")
 _TOP = 3                     # runners-up kept with each leg
 
@@ -62,11 +63,12 @@ def _decoded(legs: list, priors, owned: frozenset) -> None:
     modes, margs = decode([_masked(leg) for leg in legs], kinds,
                           [max(_duration(leg), 1) for leg in legs],
                           [leg.wait_loglik for leg in legs],
-                          [leg.queue_loglik for leg in legs])
+                          [leg.queue_loglik for leg in legs],
+                          [leg.jam_loglik for leg in legs])
     for leg, mode, marg in zip(legs, modes, margs):
         leg.mode, leg.probs = base_mode(mode), dict(marg)      # whole marginals until _finish
         if mode != leg.mode:
-            _queued_in_ride(leg)
+            _queued_in_ride(leg, mode)
 
 
 def _finished(legs: list, owned: frozenset) -> list:
@@ -184,13 +186,17 @@ def carry_bike(legs: list) -> list:
     return join_same_mode(legs)
 
 
-def _queued_in_ride(leg: Leg) -> None:
+def _queued_in_ride(leg: Leg, state: str) -> None:
     """A stretch decided as its vehicle queuing, about to join the ride: its evidence under
     every vehicle that queues on roads is the queue's, so a trip decided again with the
     joined leg (a connection found after it: carbon.transfers) weighs what this decision
     weighed, not a bus at walking pace (nor the decided vehicle alone: a bus and a tram in
     the same queue look alike)."""
     ll = leg.loglik or {}
+    if state in JAMMED_STATES:      # a car's crawl: its evidence as the car is the jam's
+        if leg.jam_loglik is not None and "car" in ll:
+            leg.loglik = dict(ll, car=max(ll["car"], leg.jam_loglik))
+        return
     q = leg.queue_loglik
     if q is not None:
         leg.loglik = {m: max(v, q) if m in QUEUE_MODES else v for m, v in ll.items()}

@@ -16,7 +16,10 @@ that vehicle and left only into the same vehicle, the wait before moving on read
 queue's halt (seconds to a signal cycle) where a walk into the vehicle reads it as a wait
 for a service. A slow stretch between two legs of a bus is then a walk (a transfer: the
 member got off, walked, waited, boarded again) or the bus queuing, each as its evidence
-says; the marginals count the queue as its vehicle.
+says; the marginals count the queue as its vehicle. A car in stop-and-go
+(mode_params.JAM) is the state `car~jam`: entered from the car, left into it, and chained
+(a jam cut into crawls and bursts is one jam); between two drives a slow stretch is the car
+crawling or a stop (a walk from the car and back), never another vehicle.
 """
 import math
 
@@ -40,7 +43,9 @@ def _log(x: float) -> float:
 _SAME = math.log(mp.SAME_MODE_AGAIN)
 _OTHER = math.log(mp.VEHICLE_TO_OTHER_VEHICLE)
 QUEUED = {v: v + "~queue" for v in mp.QUEUE_MODES}     # vehicle -> its queue state
-VEHICLE_OF = {q: v for v, q in QUEUED.items()}          # queue state -> its vehicle
+JAMMED = {v: v + "~jam" for v in mp.JAM_MODES}          # vehicle -> its jam state
+VEHICLE_OF = {q: v for v, q in (*QUEUED.items(), *JAMMED.items())}   # state -> its vehicle
+_CHAINED = frozenset(JAMMED.values())                  # states that may follow themselves
 
 
 def base_mode(mode: str) -> str:
@@ -54,7 +59,9 @@ def transition(prev: str, mode: str) -> float:
     queue state only from its vehicle (at the odds of a jam to a change,
     mode_params.QUEUE_SHARE) and back into it."""
     if mode in VEHICLE_OF:
-        return _QUEUE_IN if prev == VEHICLE_OF[mode] else NEG
+        if prev == VEHICLE_OF[mode]:
+            return _JAM_IN if mode in _CHAINED else _QUEUE_IN
+        return 0.0 if prev == mode and mode in _CHAINED else NEG
     if prev in VEHICLE_OF:
         return 0.0 if mode == VEHICLE_OF[prev] else NEG
     if prev == mode:
@@ -65,17 +72,21 @@ def transition(prev: str, mode: str) -> float:
 
 
 _QUEUE_IN = math.log(mp.QUEUE_SHARE / (1.0 - mp.QUEUE_SHARE))   # against the walk's 1
+_JAM_IN = math.log(mp.JAM_SHARE)
 _PRUNE = 20.0   # a mode this many log units below the leg's best never matters
 
 
-def _emissions(legs_loglik: list, kind: dict, queues: list | None = None) -> list:
+def _emissions(legs_loglik: list, kind: dict, queues: list | None = None,
+               jams: list | None = None) -> list:
     """Per leg, {mode: log emission} within one kind of trip (absent modes impossible;
     modes hopelessly below the leg's best are left out, which keeps decoding cheap).
     `queues`: per leg, its log likelihood as a vehicle queuing (or None), which a queue
     state of each vehicle the kind allows (and the leg's envelope) takes with the share of
     a walk in that kind, and the transition into it QUEUE_SHARE / (1 - QUEUE_SHARE) of the
     walk's (`transition`, mode_params.QUEUE_SHARE: the share of slow stretches between two
-    rides of the vehicle that are jams); its measures and the wait after it decide."""
+    rides of the vehicle that are jams); its measures and the wait after it decide.
+    `jams`: per leg, its log likelihood as a car in stop-and-go (or None), which the car's
+    jam state takes with the car's share of the kind's legs (JAM_SHARE on entering it)."""
     logp = _log_weights(kind)
     out = []
     for k, ll in enumerate(legs_loglik):
@@ -89,6 +100,11 @@ def _emissions(legs_loglik: list, kind: dict, queues: list | None = None) -> lis
             for v, state in QUEUED.items():
                 if v in row:
                     row[state] = q + logp["walk"]
+        j = jams[k] if jams else None
+        if j is not None and j > NEG:
+            for v, state in JAMMED.items():
+                if v in row:
+                    row[state] = j + logp[v]
         if row:
             top = max((v for m, v in row.items() if m not in VEHICLE_OF), default=NEG)
             row = {m: v for m, v in row.items() if v >= top - _PRUNE}
@@ -146,8 +162,48 @@ def _marginals(em: list, waits: list) -> tuple:
     return z, margs
 
 
+def _slow(jams: list, k: int) -> bool:
+    return jams[k] is not None and jams[k] > NEG
+
+
+def _drive(loglik: dict) -> bool:
+    """The leg reads as a car's drive by its own measures: no rail ride (mode_params.
+    JAM_NOT_DRIVES) strongly more likely, a likelihood ratio of ten (Jeffreys' "strong"),
+    a sparse phone's chords of a metro reading near-ties with a road's."""
+    car = loglik.get("car", NEG)
+    return car > NEG and all(car >= loglik.get(m, NEG) - mp.JAM_DRIVE_LOG_RATIO
+                             for m in mp.JAM_NOT_DRIVES)
+
+
+def _crawled(legs_loglik: list, jams: list | None) -> list | None:
+    """`jams` with the jam state closed over each run of slow legs that reads as the member
+    on foot at least as well as the car crawling (the runs' log likelihoods summed, a jam
+    cut into pieces being one jam). Between two drives a slow stretch is a stop (the member
+    walked from the car, or changed vehicles) or the car crawling; the state is there for
+    the stretches no walk explains, a pace held or bursts no walker shows. Where a walk
+    explains the stretch as well, its measures say nothing of a jam, and its prior alone
+    lent the car kind a tenth of the walk's mass: every transfer walk between two metro
+    rides a sparse phone reads near-ties with a car (Helsinki at a fix every 1-2 minutes,
+    walk -1.5 against the crawl's -2.0; docs/engine.md, round 11, car-seeds-2)."""
+    if not jams:
+        return jams
+    n, out, k = len(jams), list(jams), 0
+    while k < n:
+        end = k
+        while end < n and _slow(jams, end):
+            end += 1
+        crawl = sum(jams[i] for i in range(k, end))
+        walk = sum(legs_loglik[i].get("walk", NEG) for i in range(k, end))
+        drives = 0 < k and end < n and _drive(legs_loglik[k - 1]) and _drive(legs_loglik[end])
+        if end > k and (crawl <= walk or not drives):
+            out[k:end] = [None] * (end - k)
+        k = max(end, k + 1)
+    return out
+
+
 def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = None,
-           waits: list | None = None, queues: list | None = None) -> tuple:
+           waits: list | None = None, queues: list | None = None,
+           jams: list | None = None) -> tuple:
     """(modes, marginals) for a trip's legs given each leg's {mode: log likelihood}
     (modes left out or at -inf are impossible for that leg). marginals: per leg
     {mode: probability} by forward-backward within each kind of trip, mixed over the kinds
@@ -166,8 +222,9 @@ def decode(legs_loglik: list, kinds: dict | None = None, weights: list | None = 
     kinds = kinds or mp.TRIP_KINDS
     n = len(legs_loglik)
     evidence, margs, rows = {}, {}, {}
+    jams = _crawled(legs_loglik, jams)
     for name, kind in kinds.items():
-        em = _emissions(legs_loglik, kind, queues)
+        em = _emissions(legs_loglik, kind, queues, jams)
         if any(not row for row in em):
             continue
         z, m = _marginals(em, waits or [None] * n)
@@ -200,9 +257,9 @@ def _folded(row: dict) -> dict:
 def _state(mode: str, row: dict, em_row: dict) -> str:
     """The state a leg decided as `mode` is in: the vehicle's queue state when the belief
     has it queuing more than riding."""
-    state = QUEUED.get(mode)
-    if state is not None and state in em_row and row.get(state, 0.0) > row.get(mode, 0.0):
-        return state
+    for state in (QUEUED.get(mode), JAMMED.get(mode)):
+        if state is not None and state in em_row and row.get(state, 0.0) > row.get(mode, 0.0):
+            return state
     return mode
 
 
@@ -214,7 +271,13 @@ def _unqueued(modes: list, mixed: list, em_rows: list) -> None:
         vehicle = VEHICLE_OF.get(mode)
         if vehicle is None:
             continue
-        if 0 < k < len(modes) - 1 and base_mode(modes[k - 1]) == vehicle == modes[k + 1]:
+        left, right = k - 1, k + 1
+        while mode in _CHAINED and left >= 0 and modes[left] == mode:
+            left -= 1
+        while mode in _CHAINED and right < len(modes) and modes[right] == mode:
+            right += 1
+        if left >= 0 and right < len(modes) and base_mode(modes[left]) == vehicle == \
+                modes[right]:
             continue
         options = [m for m in em_rows[k] if m not in VEHICLE_OF]
         if options:

@@ -18,7 +18,7 @@ from carbon.features import (DENSE_STEP_S, DWELL_STEPS, SPARSE_BLIND_STEP_S, SUS
                              STOP_SPEED_MS, _median, bad_accuracy, leg_features,
                              opening_dwell_s)
 from carbon.geo import _M_PER_DEG as _M_PER_DEG_LAT, distance_m, metres_per_degree_lon
-from carbon.likelihood import (leg_loglik, measurable, queue_loglik, queue_wait_loglik,
+from carbon.likelihood import (jam_loglik, leg_loglik, measurable, queue_loglik, queue_wait_loglik,
                                wait_loglik)
 from carbon.transit import MAX_HALT_STEP_S, MIN_ON_ROUTE_SHARE
 from carbon.mode_params import (ACTIVITY_FACTOR, CROSSING_FACTOR, CROSSING_GAP_PACE,
@@ -790,7 +790,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         features["unbroken"] = True     # a wait read later (carbon.transfers) may lift it, once
     return Leg(seg[0].ts, seg[-1].ts, round(distance, 1), "unknown", 0.0, n_points=len(seg),
                features=features, loglik=loglik, wait_loglik=waited,
-               queue_loglik=queue_ll)
+               queue_loglik=queue_ll, jam_loglik=jam_loglik(read))
 
 
 # A leg's path is counted between fixes a few claimed accuracies apart (speeds.path_metres);

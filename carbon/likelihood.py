@@ -9,8 +9,9 @@ likelihood that is flat across the modes that could have done it: its confidence
 import math
 
 from carbon.features import DENSE_STEP_S, STATION_HALT_S, TIMED_STEP_S, LegFeatures
-from carbon.mode_params import (FEATURES, INFERRED, MOVING_PACE, MOVING_PACE_WEIGHT, QUEUE,
-                                QUEUE_RANGES, RANGES, STATIONS_WEIGHT, TRANSFER_WALK_M)
+from carbon.mode_params import (FEATURES, INFERRED, JAM_MAX_MEAN_MS, JAM_RANGES, MOVING_PACE,
+                                MOVING_PACE_WEIGHT, QUEUE, QUEUE_RANGES, RANGES, STATIONS_WEIGHT,
+                                TRANSFER_WALK_M)
 
 _SQRT_2PI_HALF = math.sqrt(2 * math.pi) / 2
 UNSEEN_SHARE = 0.5      # a ride at least half unseen: no halt seen is not "no halt"
@@ -255,6 +256,13 @@ def queue_wait_loglik(seconds: float) -> float:
     """log likelihood of standing `seconds` as a queue moving on (mode_params.QUEUE's wait:
     seconds to a signal cycle), where a walk into a vehicle reads a wait for a service."""
     return wait_loglik(seconds, QUEUE_RANGES, ("queue",))["queue"]
+
+
+def jam_loglik(f: LegFeatures) -> float:
+    """log likelihood of the leg's measures as a car in stop-and-go (mode_params.JAM)."""
+    if f.mean_ms > JAM_MAX_MEAN_MS:
+        return -math.inf
+    return leg_loglik(f, JAM_RANGES, ("jam",))["jam"]
 
 
 def queue_loglik(f: LegFeatures, walk_loglik: float, ranges: dict | None = None) -> float:

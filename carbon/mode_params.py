@@ -14,6 +14,7 @@ fitted to one data set.
 
 RANGES: mode -> [(share, {feature: (lo, hi, soft_lo, soft_hi)})], in the feature's own units.
 """
+import math
 
 # The modes the model tells apart from a trace. e-scooter, motorcycle and carpool move like
 # an e-bike or a car: the member's vehicles decide (carbon.modes._fit_to_owned).
@@ -283,9 +284,10 @@ ACCESS_WALK_FACTOR = 0.2
 ACCESS_PRIVATE = ("car", "bike", "e-bike")
 
 # A road vehicle queuing: a bus or a tram in mixed traffic in stop-and-go, whose crawl the
-# legs cut out of its ride as a slow stretch (windowed speed under walking pace). Cars are
-# left out: no generated day gained, and a metro ride cut at a slow stretch read as a car
-# queuing (Helsinki; docs/engine.md, round 8, tried and not kept).
+# legs cut out of its ride as a slow stretch (windowed speed under walking pace). A car's
+# crawl is the jam state below (JAM), chained and between two drives: as a bus's queue (one
+# state, at QUEUE_SHARE's odds) no generated day gained and a Helsinki metro ride cut at a
+# slow stretch read as a car queuing (docs/engine.md, round 8, tried and not kept).
 # A state of the trip model (carbon.decode) reachable only from a leg of that vehicle and
 # left only into the same vehicle: nobody leaves a bus to walk along its line and board it
 # again at once. What it looks like, from traffic flow and bus operations:
@@ -326,6 +328,40 @@ QUEUE = _r(mean=(0.3, 2.5, 0.4, 0.15), cruise=(0.8, 7.0, 0.4, 0.2), top=(1.0, 9.
            blind=_ROAD_BLIND, wait=(0.0, 60.0, 1.0, 0.3), distance=(30.0, 5000.0, 1.0, 0.5),
            stations=("poisson", 200.0))
 QUEUE_RANGES = {"queue": [(1.0, QUEUE)]}
+
+# A car in stop-and-go (a motorway jam, a saturated junction): a state of the trip model
+# (carbon.decode, `car~jam`) between two drives of one trip, entered from the car, left
+# into it, and chained (a jam the legs cut into crawls and bursts is one jam). Between two
+# drives a stretch at walking or cycling pace is the car crawling or a stop (the member
+# walked from the car and back), never another vehicle: nobody leaves the car on a
+# motorway to ride a bicycle or board a bus, and finds it again at the other end. Without
+# drives on both sides (a whole town drive in a jam) the leg reads by its own speeds (a
+# bike's, often: docs/engine.md, known weaknesses). It moves as QUEUE does, the same road
+# and the same physics (its bursts below): stop-and-go waves on motorways stand inside each
+# jam and run at 20-50 km/h between them (Kerner & Rehborn 1996; Treiterer's aerial observations), a
+# queue at a saturated junction clears over signal cycles (HCM 2010 ch. 18). JAM_SHARE:
+# the share of slow stretches between two drives that are the car in a jam, an order of
+# magnitude (congestion and signal delay are 10-30 % of urban driving time in the TomTom
+# and INRIX indices; the rest of those stretches are stops, lights and walks from the car),
+# paid on entering the jam and not again for its pieces. Cars queuing as a bus does (one
+# state between two legs, at QUEUE_SHARE's odds) were tried in round 8 and not kept; the
+# queue they had to cross was the motorway's crawl, cut into several legs (round 11).
+JAM_MODES = ("car",)
+JAM_SHARE = 0.1
+# Its bursts: a queue moves on above any walker's pace between its halts (walking cruise
+# at most 2.0 m/s, peaks 2.5: Bohannon 1997), so where the sampling shows them the state
+# reads a walker's windowed speeds as no crawl (QUEUE leaves that to the walk it is compared
+# with); and a crawl is slower than walking's top on average (JAM_MAX_MEAN_MS, the pace at
+# which the legs cut a slow stretch out of a ride): a faster leg is the drive itself.
+JAM = _like(QUEUE, cruise=(2.0, 7.0, 0.15, 0.2), top=(2.5, 9.0, 0.15, 0.2))
+JAM_RANGES = {"jam": [(1.0, JAM)]}
+JAM_MAX_MEAN_MS = 2.5
+# The drives either side of a jam must read as a car's by their own measures: no rail ride
+# strongly likelier (a likelihood ratio of ten, Jeffreys' "strong evidence"; carbon.decode.
+# _crawled). A slow stretch between a car-like leg and a metro's is a metro's halt or a
+# change, never a car crawling: the car cannot go on as a metro.
+JAM_NOT_DRIVES = ("metro", "train")
+JAM_DRIVE_LOG_RATIO = math.log(10.0)
 
 # The pace while moving (distance over the time outside the leg's halts), read only where
 # the halts are (a fix every 20 s or finer, carbon.likelihood.queue_loglik): what tells a

@@ -39,6 +39,9 @@ class Leg:
     # log likelihood of the leg as a road vehicle queuing (mode_params.QUEUE), a state of
     # the trip model between two legs of one vehicle (carbon.decode): working data
     queue_loglik: float | None = None
+    # log likelihood of the leg as a car in stop-and-go (mode_params.JAM), a state of the
+    # trip model between two drives (carbon.decode): working data
+    jam_loglik: float | None = None
 
 
 @dataclass(slots=True)

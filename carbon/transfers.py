@@ -54,7 +54,8 @@ def _with_wait(leg: Leg, seconds: float, ranges, indoors: bool = False) -> Leg:
     copy = Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
                n_points=leg.n_points, features=_lifted(leg.features, seconds, bool(lift)),
                loglik={m: v + extra.get(m, 0.0) for m, v in (leg.loglik or {}).items()},
-               wait_loglik=leg.wait_loglik, queue_loglik=leg.queue_loglik)
+               wait_loglik=leg.wait_loglik, queue_loglik=leg.queue_loglik,
+               jam_loglik=leg.jam_loglik)
     return copy
 
 
@@ -135,7 +136,8 @@ def _connect(before: Trip, stay: Stay, after: Trip, priors, owned, params: Param
         legs = join_same_mode([_copy(g) for g in before.legs] +
                               decide([_copy(g) for g in onward], priors, owned))
     else:
-        legs = decide([_copy(g) for g in before.legs + onward], priors, owned)
+        legs = decide(_at_stop([_copy(g) for g in before.legs + onward], len(before.legs)),
+                      priors, owned)
     i = _leg_at(legs, boarded.start_ts)
     if i == 0 or legs[i].start_ts < boarded.start_ts:
         # one mode through the stop: two trips of the same kind, an errand (drive, shop,
@@ -207,7 +209,20 @@ def _copy(leg: Leg) -> Leg:
     return Leg(leg.start_ts, leg.end_ts, leg.distance_m, leg.mode, leg.confidence,
                n_points=leg.n_points, probs=leg.probs, features=leg.features,
                loglik=dict(leg.loglik or {}), wait_loglik=leg.wait_loglik,
-               queue_loglik=leg.queue_loglik)
+               queue_loglik=leg.queue_loglik, jam_loglik=leg.jam_loglik)
+
+
+def _at_stop(legs: list, k: int) -> list:
+    """`legs`, joined at a stop that ended a trip before legs[k], with the legs either side
+    of the stop not read as the car's jam (carbon.decode's `car~jam`): a jam lies inside one
+    drive, where the car halts for seconds to a signal cycle and moves on; a stop long enough
+    to end a trip, between a slow stretch and a ride, is the member out of the vehicle, and
+    the question asked here is whether they boarded a service there. Read as a crawl, the
+    slow ride before a change (a tram at 2.5 m/s) made the rides either side one car
+    (Helsinki dev1 at a fix every 30 s: docs/engine.md, round 11, car-seeds-2)."""
+    for g in legs[max(k - 1, 0):k + 1]:
+        g.jam_loglik = None
+    return legs
 
 
 def _leg_at(legs: list, ts: int) -> int:
