@@ -6,7 +6,8 @@ Only a scheduled departure makes people wait: a short stop followed by public tr
 Nobody waits five minutes for their own car or bike: a stop of a few minutes before one
 is an errand (a shop, a drop-off), so the two trips stay apart. Whether the next leg is
 public transport is decided by the model with the stop counted as its wait: a car-like
-leg after a long wait at a kerb is more likely a bus. A change between two public-transport
+leg after a long wait at a kerb is more likely a bus (with the town's feed, only at a stop of
+a line the leg then follows: _unserved). A change between two public-transport
 rides that the joint decision runs one mode through stays two trips (a 5-minute dwell ends
 a trip in e-mission's convention), both decided as the one journey (_changed).
 """
@@ -37,7 +38,10 @@ def _unserved(stop: Stay, leg: Leg, feed) -> frozenset:
     (`feed`: its TransitIndex and the track), a wait at the kerb is one for a bus or a tram
     only where a line of it stops and the ride boarded there follows that line
     (transit.TransitIndex.waited_for). Elsewhere the minutes stood there are an errand,
-    whatever is boarded after them. Modes the feed has no lines of: it says nothing."""
+    whatever is boarded after them: a connection on these modes is refused, and the stop
+    stays a stay. Modes the feed has no lines of: it says nothing. (The wait's likelihood
+    is left as it is: read for them as for the member's car, a tram ride's minutes at work
+    before the walk to its stop turned it into a metro the feed has no lines of.)"""
     transit, track = feed or (None, ())
     modes = [m for m in KERB_MODES if transit is not None and m in transit.line_modes]
     if not modes:
@@ -61,19 +65,13 @@ def _indoors(stop: Stay, leg: Leg) -> bool:
         stop.acc > max(_INDOOR_ACC[0], _INDOOR_ACC[1] * moving)
 
 
-def _with_wait(leg: Leg, seconds: float, ranges, indoors: bool = False,
-               unserved: frozenset = frozenset()) -> Leg:
+def _with_wait(leg: Leg, seconds: float, ranges, indoors: bool = False) -> Leg:
     """A copy of the leg whose likelihood includes standing `seconds` before boarding (a
-    wait indoors says nothing of a bus or tram: it is no evidence for or against them).
-    `unserved` (_unserved): modes no line of which stops there, for which the stop was no
-    wait for a service: it reads for them as for the member's own car (an errand)."""
+    wait indoors says nothing of a bus or tram: it is no evidence for or against them)."""
     extra = wait_loglik(seconds, ranges)
     if indoors:
         neutral = wait_loglik(seconds, ranges, ("walk",))["walk"]
         extra = {m: (v if m in _STATIONS else neutral) for m, v in extra.items()}
-    for m in unserved:
-        if m in extra:
-            extra[m] = min(extra[m], extra.get("car", extra[m]))
     # a ferry's terminal, waiting room or quay, then a crossing without a halt (carbon.legs)
     lift = crossing_lift((leg.features or {}).get("unbroken", False), seconds)
     for m, v in lift.items():
@@ -136,7 +134,7 @@ def _connect(before: Trip, stay: Stay, after: Trip, priors, owned, params: Param
         return None
     indoors = _indoors(stay, after.legs[k])
     unserved = _unserved(stay, after.legs[k], feed)
-    boarded = _with_wait(after.legs[k], wait, priors.ranges, indoors, unserved)
+    boarded = _with_wait(after.legs[k], wait, priors.ranges, indoors)
     if k == 0:
         # A trip's first leg is never "boarded" (carbon.legs), so it brings no wait to read
         # on the path where the stop was the vehicle queuing (carbon.decode's queue state:
@@ -374,7 +372,7 @@ def _boarded_from_stay(place: Stay, stop: Stay, trip: Trip, priors, owned,
         return None
     unserved = _unserved(stop, trip.legs[k], feed)
     boarded = _with_wait(trip.legs[k], stop.duration_s, priors.ranges,
-                         _indoors(stop, trip.legs[k]), unserved)
+                         _indoors(stop, trip.legs[k]))
     if not _could_be_public(boarded):
         return None
     legs = decide([_copy(g) for g in trip.legs[:k]] + [boarded] +
