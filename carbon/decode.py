@@ -42,6 +42,7 @@ def _log(x: float) -> float:
 
 _SAME = math.log(mp.SAME_MODE_AGAIN)
 _OTHER = math.log(mp.VEHICLE_TO_OTHER_VEHICLE)
+_CAR_AFTER_KERB = math.log(mp.CAR_AFTER_KERB)
 QUEUED = {v: v + "~queue" for v in mp.QUEUE_MODES}     # vehicle -> its queue state
 JAMMED = {v: v + "~jam" for v in mp.JAM_MODES}          # vehicle -> its jam state
 VEHICLE_OF = {q: v for v, q in (*QUEUED.items(), *JAMMED.items())}   # state -> its vehicle
@@ -68,6 +69,8 @@ def transition(prev: str, mode: str) -> float:
         return _SAME
     if prev in FOOT or mode in FOOT:
         return 0.0
+    if prev in mp.KERB_MODES and mode in mp.OWN_CAR_MODES:
+        return _OTHER + _CAR_AFTER_KERB
     return _OTHER
 
 

@@ -190,6 +190,17 @@ LEG_PRIOR = leg_prior()
 # follows another without a stop or a walk between; segmentation can miss a short one).
 VEHICLE_TO_OTHER_VEHICLE = 0.2
 SAME_MODE_AGAIN = 0.5       # two legs of one mode split by a halt are joined afterwards
+# A member who got off a bus or a tram stands at a kerb stop in town, where they drive on
+# only if their own car was parked there: their car does not appear in the middle of a
+# journey by bus (park-and-ride sites are at rail and metro stations and airports, which
+# also have pick-up lanes: a plane or a train then a car is common, and left free). Bus
+# park-and-ride is a few per cent of bus journeys at most, and at a trip's start, where the
+# car is known to be at hand, carbon.vehicles.kinds_at already weighs the car kind. So a
+# car straight after a bus or a tram, with no stop between, is this share as likely as
+# another vehicle after it (VEHICLE_TO_OTHER_VEHICLE).
+KERB_MODES = ("bus", "tram")     # waited for at the kerb, at its stop (carbon.transfers)
+OWN_CAR_MODES = ("car",)
+CAR_AFTER_KERB = 0.1
 
 # What else may move a leg: a GTFS route followed with halts at its stops, the phone's own
 # activity guess when physically believable.

@@ -156,7 +156,7 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
     trips, trip_priors, hand, states = _trips(track, ranges, list(earlier) + stays, params,
                                               context, priors, raw, unsettled)
     stays, trips = join_transfers(stays, trips, priors, context.owned_modes, params,
-                                  trip_priors, hand)
+                                  trip_priors, hand, (context.transit, track))
     # a trip read from the fix before the stay it leaves: no restart at that stay either
     lone = read_before_stay(track, ranges)
     resume = _resume_ts(stays, trips, params,

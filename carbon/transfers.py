@@ -6,19 +6,21 @@ Only a scheduled departure makes people wait: a short stop followed by public tr
 Nobody waits five minutes for their own car or bike: a stop of a few minutes before one
 is an errand (a shop, a drop-off), so the two trips stay apart. Whether the next leg is
 public transport is decided by the model with the stop counted as its wait: a car-like
-leg after a long wait at a kerb is more likely a bus. A change between two public-transport
+leg after a long wait at a kerb is more likely a bus (with the town's feed, only at a stop of
+a line the leg then follows: _unserved). A change between two public-transport
 rides that the joint decision runs one mode through stays two trips (a 5-minute dwell ends
 a trip in e-mission's convention), both decided as the one journey (_changed).
 """
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
 
 from carbon.assign import FOOT_MODES, decide, decide_parts, join_same_mode
 from carbon.geo import distance_m
 from carbon.legs import crossing_lift
 from carbon.likelihood import queue_wait_loglik, wait_loglik
-from carbon.mode_params import (ACCESS_PRIVATE, ACCESS_WALK_FACTOR, ACCESS_WALK_M, PUBLIC,
-                                QUEUE_MODES)
+from carbon.mode_params import (ACCESS_PRIVATE, ACCESS_WALK_FACTOR, ACCESS_WALK_M, KERB_MODES,
+                                PUBLIC, QUEUE_MODES)
 from carbon.model import Leg, Stay, Trip
 from carbon.params import DEFAULT_PARAMS, Params
 from carbon.vehicles import CAR_MODES, CYCLE_MODES
@@ -29,6 +31,29 @@ MOTOR_MODES = frozenset({"car", "carpool", "motorcycle", "bus", "tram", "train",
 
 _INDOOR_ACC = (20.0, 1.5)   # metres, and x the phone's accuracy on the move
 _STATIONS = ("train", "metro", "plane")   # waited for inside a building
+
+
+def _unserved(stop: Stay, leg: Leg, feed) -> frozenset:
+    """The kerb modes the feed says nobody waited for at this stop: with a town's feed
+    (`feed`: its TransitIndex and the track), a wait at the kerb is one for a bus or a tram
+    only where a line of it stops and the ride boarded there follows that line
+    (transit.TransitIndex.waited_for). Elsewhere the minutes stood there are an errand,
+    whatever is boarded after them: a connection on these modes is refused, and the stop
+    stays a stay. Modes the feed has no lines of: it says nothing. (The wait's likelihood
+    is left as it is: read for them as for the member's car, a tram ride's minutes at work
+    before the walk to its stop turned it into a metro the feed has no lines of.)"""
+    transit, track = feed or (None, ())
+    modes = [m for m in KERB_MODES if transit is not None and m in transit.line_modes]
+    if not modes:
+        return frozenset()
+    fixes = track[bisect_left(track, leg.start_ts, key=_ts):
+                  bisect_right(track, leg.end_ts, key=_ts)]
+    places = [(stop.lat, stop.lon)] + [(p.lat, p.lon) for p in fixes[:1]]
+    return frozenset(m for m in modes if not transit.waited_for(places, fixes, m))
+
+
+def _ts(fix) -> int:
+    return fix.ts
 
 
 def _indoors(stop: Stay, leg: Leg) -> bool:
@@ -92,15 +117,16 @@ def _walked_to(walk: Leg, ride: Leg) -> None:
 
 
 def connection(before: Trip, stay: Stay, after: Trip, priors, owned,
-               params: Params = DEFAULT_PARAMS):
+               params: Params = DEFAULT_PARAMS, feed=None):
     """The legs of the joined trip when the stop between `before` and `after` is a
     connection (public transport boarded after it, maybe after a short walk to the
-    platform), else None."""
-    found = _connect(before, stay, after, priors, owned, params)
+    platform), else None. `feed`: (TransitIndex, track) when the town's feed is known."""
+    found = _connect(before, stay, after, priors, owned, params, feed)
     return found if isinstance(found, list) else None
 
 
-def _connect(before: Trip, stay: Stay, after: Trip, priors, owned, params: Params):
+def _connect(before: Trip, stay: Stay, after: Trip, priors, owned, params: Params,
+             feed=None):
     """connection's legs; or, for a change between two rides of one public mode, the
     (before, after) legs decided as one journey and kept as two trips (_changed); or None."""
     wait = after.start_ts - before.end_ts
@@ -108,6 +134,7 @@ def _connect(before: Trip, stay: Stay, after: Trip, priors, owned, params: Param
     if wait > params.transfer_max_s or k is None or not before.legs:
         return None
     indoors = _indoors(stay, after.legs[k])
+    unserved = _unserved(stay, after.legs[k], feed)
     boarded = _with_wait(after.legs[k], wait, priors.ranges, indoors)
     if k == 0:
         # A trip's first leg is never "boarded" (carbon.legs), so it brings no wait to read
@@ -143,7 +170,9 @@ def _connect(before: Trip, stay: Stay, after: Trip, priors, owned, params: Param
         # one mode through the stop: two trips of the same kind, an errand (drive, shop,
         # drive on); or a change between two public-transport rides, kept as two trips
         return _changed(before, onward, boarded, legs[i], priors, owned)
-    return legs if legs[i].mode in PUBLIC else None
+    # a bus or a tram where none of its lines stops, or boarded to ride off its lines:
+    # the minutes at the kerb were no wait for it, and the stop stays a stay
+    return legs if legs[i].mode in PUBLIC and legs[i].mode not in unserved else None
 
 
 def _changed(before: Trip, onward: list, boarded: Leg, through: Leg, priors, owned):
@@ -256,12 +285,13 @@ def _join(x: Trip, y: Trip, legs: list) -> Trip:
 
 def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
                    params: Params = DEFAULT_PARAMS, trip_priors: dict | None = None,
-                   hand: dict | None = None) -> tuple:
+                   hand: dict | None = None, feed=None) -> tuple:
     """(stays, trips) with connection stops dissolved into the trips around them.
     trip_priors: {id(trip): priors} a trip was decided with (where the member's vehicles
     were, carbon.vehicles); a joined trip is decided again with those of its first part.
     hand: {id(trip): (the kinds of vehicle at hand where it left, those of them that waited
-    there before the ride in)} (see _picks_up)."""
+    there before the ride in)} (see _picks_up). feed: (the town's TransitIndex, the track)
+    or None (see _unserved)."""
     trip_priors, hand = trip_priors or {}, hand or {}
     seq = sorted(stays + trips, key=lambda item: (item.start_ts, isinstance(item, Trip)))
     out = []
@@ -276,7 +306,7 @@ def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
                     _picked_up_after(out[-2], item, picked, mine, owned, params)
             elif isinstance(out[-2], Trip):
                 mine = trip_priors.get(id(out[-2]), priors)
-                legs = _connect(out[-2], out[-1], item, mine, owned, params)
+                legs = _connect(out[-2], out[-1], item, mine, owned, params, feed)
                 if isinstance(legs, tuple):     # a change kept as two trips
                     out[-2] = replace(out[-2], legs=legs[0])
                     trip_priors[id(out[-2])] = mine
@@ -284,7 +314,8 @@ def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
                 joined = isinstance(legs, list) and _join(out[-2], item, legs)
             else:
                 mine = trip_priors.get(id(item), priors)
-                joined = _boarded_from_stay(out[-2], out[-1], item, mine, owned, params)
+                joined = _boarded_from_stay(out[-2], out[-1], item, mine, owned, params,
+                                            feed)
             if joined:
                 trip_priors[id(joined)] = mine
         if joined:
@@ -346,7 +377,7 @@ def _rode_in(trip: Trip, picked: str) -> bool:
 
 
 def _boarded_from_stay(place: Stay, stop: Stay, trip: Trip, priors, owned,
-                       params: Params):
+                       params: Params, feed=None):
     """A walk too short to be a trip of its own (to a stop 150 m from the door), then a wait
     there: two stays in a row, the second short. When the trip after them is public
     transport with that wait, the short stay was its stop: the trip starts at the place,
@@ -354,13 +385,15 @@ def _boarded_from_stay(place: Stay, stop: Stay, trip: Trip, priors, owned,
     k = _first_ride(trip, params)
     if stop.duration_s > params.transfer_max_s or k is None:
         return None
+    unserved = _unserved(stop, trip.legs[k], feed)
     boarded = _with_wait(trip.legs[k], stop.duration_s, priors.ranges,
                          _indoors(stop, trip.legs[k]))
     if not _could_be_public(boarded):
         return None
     legs = decide([_copy(g) for g in trip.legs[:k]] + [boarded] +
                   [_copy(g) for g in trip.legs[k + 1:]], priors, owned)
-    if legs[_leg_at(legs, boarded.start_ts)].mode not in PUBLIC:
+    mode = legs[_leg_at(legs, boarded.start_ts)].mode
+    if mode not in PUBLIC or mode in unserved:
         return None
     gap = distance_m(place.lat, place.lon, stop.lat, stop.lon)
     walk = Leg(place.end_ts, trip.start_ts, round(gap, 1), "walk", 0.8, n_points=stop.n_points)

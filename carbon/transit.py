@@ -250,6 +250,30 @@ class TransitIndex:
         k, n = self.fixes_at_stops(points, mode)
         return n > 0 and _tail(k, n, SPARSE_CHANCE_AT_STOP) <= CHANCE_MAX
 
+    def waited_for(self, places: list, points: list, mode: str) -> bool:
+        """Could a member standing at one of `places` ((lat, lon): where they stood, where
+        the ride began) have waited there for a `mode` of the feed's lines and ridden it on?
+        A service is waited for at its stop (a stop of the mode within AT_STOP_M), and the
+        ride boarded there follows a line that passes that stop: MIN_ON_ROUTE_SHARE of the
+        ride's fixes fine enough to tell (SPARSE_ON_ROUTE_M) lie on one of the shapes
+        passing the stop, each within its error. A car driven off after an errand leaves
+        from a kerb with no line or along streets no line from there takes."""
+        fine = [p for p in points if (p.acc or 0.0) <= SPARSE_ON_ROUTE_M]
+        if not fine:
+            return True     # nothing to tell: the feed says nothing against the wait
+        shapes = set()
+        for lat, lon in places:
+            if self._stops_near(lat, lon, {mode}):
+                shapes.update(s for m, a, b, _t, s, _k in self._near(self.segments, lat, lon)
+                              if m == mode and _segment_distance(lat, lon, a, b) <= AT_STOP_M)
+        if not shapes:
+            return False
+        on = {s: 0 for s in shapes}
+        for p in fine:
+            for s in self._on_shapes(p, max(ON_ROUTE_M, p.acc or 0.0)).keys() & shapes:
+                on[s] += 1
+        return max(on.values()) >= MIN_ON_ROUTE_SHARE * len(fine)
+
     def _stops_near(self, lat: float, lon: float, modes: set):
         return [(m, slat, slon) for m, slat, slon in self._near(self.stops, lat, lon)
                 if m in modes and distance_m(lat, lon, slat, slon) <= AT_STOP_M]
