@@ -146,6 +146,9 @@ def _absorb(prev: Leg, leg: Leg) -> None:
     prev.n_points += leg.n_points - 1
     if prev.loglik and leg.loglik:
         prev.loglik = {m: v + leg.loglik[m] for m, v in prev.loglik.items() if m in leg.loglik}
+    # the joined ride is a queue's or a jam's crawl only if every part of it reads one
+    prev.queue_loglik = _both(prev.queue_loglik, leg.queue_loglik)
+    prev.jam_loglik = _both(prev.jam_loglik, leg.jam_loglik)
     a, b = prev.features or {}, leg.features or {}
     merged = dict(a)
     if "sustained" in a or "sustained" in b:
@@ -155,6 +158,10 @@ def _absorb(prev: Leg, leg: Leg) -> None:
     if merged["duration"] > 0:
         merged["mean"] = round(prev.distance_m / merged["duration"], 2)
     prev.features = merged
+
+
+def _both(x: float | None, y: float | None) -> float | None:
+    return None if x is None or y is None else x + y
 
 
 def _time_mix(a: Leg, b: Leg) -> dict:

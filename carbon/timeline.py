@@ -286,7 +286,7 @@ def _beliefs_trimmed_before(tl: Timeline, ts: int) -> bool:
     rebuild does not make (the trips were joined and decided again since)."""
     if not tl.beliefs or not tl.trips or tl.trips[0].start_ts >= ts:
         return False
-    first = tl.beliefs[0][0]       # None: the belief detection started from, never dropped
+    first = tl.beliefs[0][0]       # None only as the last entry (after the last trip)
     return first is not None and first >= ts   # update_timeline reads beliefs older than ts
 
 

@@ -200,7 +200,8 @@ def _changed(before: Trip, onward: list, boarded: Leg, through: Leg, priors, own
     if before.legs[-1].mode not in FOOT_MODES and onward[0] is boarded:
         off = Leg(before.end_ts, boarded.start_ts, 0.0, "walk", 1.0, n_points=0,
                   loglik={"walk": 0.0})
-    legs = [_copy(g) for g in before.legs] + [_copy(g) for g in onward]
+    legs = _at_stop([_copy(g) for g in before.legs] + [_copy(g) for g in onward],
+                    len(before.legs))   # as in _connect: no car jam through the stop
     return decide_parts(legs, priors, owned, len(before.legs), off)
 
 
