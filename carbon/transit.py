@@ -294,7 +294,8 @@ class TransitIndex:
             passed.update(near)
             if v < STOP_SPEED_MS or (q.ts - p.ts >= _HIDDEN_HALT_S and v < _HIDDEN_HALT_PACE * pace):
                 served.update(near)
-        return _per_place(served), _per_place(passed)
+        place = _places(passed)     # served is a subset: counted on the same places
+        return _count({place[s] for s in served}), _count(set(place.values()))
 
 
 def _ordered_bend(fine: list, hits: list) -> float | None:
@@ -317,18 +318,30 @@ def _ordered_bend(fine: list, hits: list) -> float | None:
     return path / chords
 
 
-def _per_place(stops: set) -> dict:
-    """{mode: how many places these stops are at}: a halt serves one place, whatever number
-    of stops the feed has there (both directions of a street, several lines meeting at a
-    shop's or a home's corner, each line's terminus), so the chance model counts one event
-    where one halt stood near five stops, not five (a car parking by a corner of stops was
-    "serving" five of them); stops within AT_STOP_M of one counted are the same place."""
+def _places(stops: set) -> dict:
+    """{stop: (mode, lat, lon) of the place it is at}: a halt serves one place, whatever
+    number of stops the feed has there (both directions of a street, several lines meeting
+    at a shop's or a home's corner, each line's terminus), so the chance model counts one
+    event where one halt stood near five stops, not five (a car parking by a corner of stops
+    was "serving" five of them); a stop within AT_STOP_M of a place's first stop is at it.
+    The stops served and passed are counted on the same places, so no more places are ever
+    served than passed."""
     out, kept = {}, {}
     for m, lat, lon in sorted(stops):
         here = kept.setdefault(m, [])
-        if all(distance_m(lat, lon, a, b) > AT_STOP_M for a, b in here):
-            here.append((lat, lon))
-            out[m] = out.get(m, 0) + 1
+        at = next(((a, b) for a, b in here if distance_m(lat, lon, a, b) <= AT_STOP_M), None)
+        if at is None:
+            at = (lat, lon)
+            here.append(at)
+        out[(m, lat, lon)] = (m,) + at
+    return out
+
+
+def _count(places: set) -> dict:
+    """{mode: how many of these places}."""
+    out = {}
+    for m, _lat, _lon in places:
+        out[m] = out.get(m, 0) + 1
     return out
 
 

@@ -1,4 +1,4 @@
-"""A halt serves one place, however many stops a feed has there (carbon.transit._per_place).
+"""A halt serves one place, however many stops a feed has there (carbon.transit._places).
 
 Round 11 (errand-stops): a car parked by a corner where several lines stop (a shop's, a
 home's) stands there as it leaves and as it parks; counted stop by stop, those two halts
@@ -71,3 +71,17 @@ def test_a_car_at_the_lights_by_two_twinned_stops_is_not_a_bus():
     feed = _feed(4000, 400, twins=True)
     lights = [k * 400 + 200 for k in range(9)] + [1205, 2805]
     assert feed.match(_drive(4000, 11.0, stand_s=(5, 5), halts=lights)) is None
+
+
+def test_stops_served_are_counted_on_the_places_passed():
+    # a stop R, and one 30 m north and 35 m west of it, one 30 m north and 35 m east (each
+    # 46 m from R, 70 m apart): passed, all three are R's place (within AT_STOP_M of it);
+    # served, the two outer ones must count as that one place too. Counted apart they were
+    # two places served of one passed (the round 11 review), a chance test's "2 of 1"
+    from carbon.transit import _count, _places
+    lat, lon = 46.16, -1.15
+    north, side = 30 / 111_000, 35 / 77_200
+    r, x, y = ("bus", lat, lon), ("bus", lat + north, lon - side), ("bus", lat + north, lon + side)
+    place = _places({r, x, y})
+    assert _count(set(place.values())) == {"bus": 1}
+    assert _count({place[x], place[y]}) == {"bus": 1}
