@@ -353,7 +353,7 @@ def _cut_off_the_train(lab, a: int, b: int, h0: int, h1: int, beyond, points, di
     """Run a..b cut at span h0..h1: a walk there is a leg of its own, a standstill joins the
     ride after it."""
     walked = sum(dists[h0:h1]) / max(points[h1].ts - points[h0].ts, 1) >= STOP_SPEED_MS
-    if walked and _ridden_chords(points, dists, h0, h1):
+    if walked and _ridden_chords(points, dists, a, b, h0, h1):
         # the walk off the train is inside a filter's chord the ride netted past a
         # walker's pace: the chord is the ride's (its walk unresolved)
         cut = h0 if beyond[0] == a else h1
@@ -363,12 +363,14 @@ def _cut_off_the_train(lab, a: int, b: int, h0: int, h1: int, beyond, points, di
     return [[lab, a, h0], [lab, h0, b]]
 
 
-def _ridden_chords(points, dists, h0: int, h1: int) -> bool:
-    """Is the span h0..h1 a distance filter's chords at their floor, each netted past a
-    walker's pace (_netted_past_a_walk), on a phone whose usual step is a filter's? The
-    walk off the train (20 s-2 min) is inside the first of them, most of it ridden."""
-    usual = _median([points[k + 1].ts - points[k].ts for k in range(max(h0 - 2, 0),
-                                                                   min(h1 + 2, len(points) - 1))])
+def _ridden_chords(points, dists, a: int, b: int, h0: int, h1: int) -> bool:
+    """Is the span h0..h1 of run a..b a distance filter's chords at their floor, each netted
+    past a walker's pace (_netted_past_a_walk), on a phone whose usual step there is a
+    filter's? The walk off the train (20 s-2 min) is inside the first of them, most of it
+    ridden. The usual step is read on the run's own steps around the span: a neighbouring
+    run's (a stay's silence, a walk's) says nothing of how this ride was reported."""
+    usual = _median([points[k + 1].ts - points[k].ts for k in range(max(h0 - 2, a),
+                                                                   min(h1 + 2, b))])
     return h1 > h0 and usual >= _CHORD_LONG_S and all(
         _netted_past_a_walk(points[k + 1].ts - points[k].ts, dists[k]) for k in range(h0, h1))
 

@@ -84,18 +84,6 @@ def _cell(lat: float, lon: float) -> tuple:
     return int(lat // CELL_DEG), int(lon // CELL_DEG)
 
 
-def _projection(lat, lon, alat, alon, blat, blon) -> tuple:
-    """(metres from a point to segment a-b, the share of a-b where its foot lies)."""
-    kx = metres_per_degree_lon(lat)
-    ax, ay = (alon - lon) * kx, (alat - lat) * METRES_PER_DEGREE_LAT
-    bx, by = (blon - lon) * kx, (blat - lat) * METRES_PER_DEGREE_LAT
-    dx, dy = bx - ax, by - ay
-    seg2 = dx * dx + dy * dy
-    t = 0.0 if seg2 == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / seg2))
-    px, py = ax + t * dx, ay + t * dy
-    return (px * px + py * py) ** 0.5, t
-
-
 @dataclass
 class TransitIndex:
     """Stops and route shapes by mode, indexed on a grid.
@@ -105,8 +93,8 @@ class TransitIndex:
     (8 bytes each, metres along its shape at each point), `shape_of` naming each point's
     shape, whose mode and route type are in `shape_mode`/`shape_type`. A segment is the id of
     its first point (its last is id + 1, on the same shape); a grid cell holds the ids of the
-    segments crossing it. 600 shapes x 1000 points: 96 MB as tuples per cell, ~20 MB so
-    (bench/transit_index.py)."""
+    segments crossing it. 600 shapes x 1000 points: 158 MB held with tuples per cell (their
+    coordinates' tuples included), 21 MB so (bench/transit_index.py)."""
     segments: dict = field(default_factory=dict)   # cell -> array of segment ids
     stops: dict = field(default_factory=dict)      # cell -> [(mode, lat, lon)]
     line_modes: set = field(default_factory=set)   # the modes the feed has lines of
@@ -141,13 +129,28 @@ class TransitIndex:
                     ids = self.segments[c] = array("i")
                 ids.append(first + k)
 
-    def _segments_near(self, lat: float, lon: float):
-        """(segment id, metres from (lat, lon) to it, share of it where the foot lies) of the
-        segments in the 3 x 3 cells around."""
-        la, lo = self.lat, self.lon
-        for g in self._near(self.segments, lat, lon):
-            d, t = _projection(lat, lon, la[g], lo[g], la[g + 1], lo[g + 1])
-            yield g, d, t
+    def _segments_near(self, lat: float, lon: float, tol: float) -> list:
+        """[(segment id, metres from (lat, lon) to it, share of it where the foot lies)] of
+        the segments in the 3 x 3 cells around that pass within `tol`, in the cells' order,
+        on a local flat projection. Written out in one loop: a feed's cell holds hundreds of
+        segments, each read on every fix of a leg."""
+        la, lo, grid = self.lat, self.lon, self.segments
+        kx, ky = metres_per_degree_lon(lat), METRES_PER_DEGREE_LAT
+        ci, cj = _cell(lat, lon)
+        hits = []
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                for g in grid.get((ci + di, cj + dj), ()):
+                    ax, ay = (lo[g] - lon) * kx, (la[g] - lat) * ky
+                    bx, by = (lo[g + 1] - lon) * kx, (la[g + 1] - lat) * ky
+                    dx, dy = bx - ax, by - ay
+                    seg2 = dx * dx + dy * dy
+                    t = 0.0 if seg2 == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / seg2))
+                    px, py = ax + t * dx, ay + t * dy
+                    d = (px * px + py * py) ** 0.5
+                    if d <= tol:
+                        hits.append((g, d, t))
+        return hits
 
     def add_stop(self, mode: str, lat: float, lon: float) -> None:
         self.stops.setdefault(_cell(lat, lon), []).append((mode, lat, lon))
@@ -160,12 +163,12 @@ class TransitIndex:
 
     def modes_on_route(self, lat: float, lon: float) -> set:
         modes, shape_of = self.shape_mode, self.shape_of
-        return {modes[shape_of[g]] for g, d, _t in self._segments_near(lat, lon) if d <= ON_ROUTE_M}
+        return {modes[shape_of[g]] for g, _d, _t in self._segments_near(lat, lon, ON_ROUTE_M)}
 
     def _types_on_route(self, lat: float, lon: float, mode: str) -> set:
         modes, types, shape_of = self.shape_mode, self.shape_type, self.shape_of
-        return {types[shape_of[g]] for g, d, _t in self._segments_near(lat, lon)
-                if modes[shape_of[g]] == mode and types[shape_of[g]] is not None and d <= ON_ROUTE_M}
+        return {types[shape_of[g]] for g, _d, _t in self._segments_near(lat, lon, ON_ROUTE_M)
+                if modes[shape_of[g]] == mode and types[shape_of[g]] is not None}
 
     def modes_at_stop(self, lat: float, lon: float) -> set:
         return {m for m, slat, slon in self._near(self.stops, lat, lon)
@@ -226,9 +229,9 @@ class TransitIndex:
         """{shape: (mode, metres along it)} of the shapes passing within `tol` of fix p,
         at the foot of its nearest segment on each."""
         best, cum = {}, self.along
-        for g, d, t in self._segments_near(p.lat, p.lon):
+        for g, d, t in self._segments_near(p.lat, p.lon, tol):
             shape = self.shape_of[g]
-            if d <= tol and (shape not in best or d < best[shape][0]):
+            if shape not in best or d < best[shape][0]:
                 best[shape] = (d, self.shape_mode[shape], cum[g] + t * (cum[g + 1] - cum[g]))
         return {s: (m, x) for s, (_d, m, x) in best.items()}
 

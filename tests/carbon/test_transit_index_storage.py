@@ -5,9 +5,21 @@ tuples and lists, scanned whole (the storage before; no grid, no flat arrays).""
 import pytest
 
 from carbon.fix import Fix
-from carbon.geo import distance_m
-from carbon.transit import ON_ROUTE_M, TransitIndex, _projection, route_type_mode
+from carbon.geo import METRES_PER_DEGREE_LAT, distance_m, metres_per_degree_lon
+from carbon.transit import ON_ROUTE_M, TransitIndex, route_type_mode
 from simulation.scenarios import make_day
+
+
+def _projection(lat, lon, a, b):
+    """(metres from a point to segment a-b, the share of a-b where its foot lies)."""
+    kx = metres_per_degree_lon(lat)
+    ax, ay = (a[1] - lon) * kx, (a[0] - lat) * METRES_PER_DEGREE_LAT
+    bx, by = (b[1] - lon) * kx, (b[0] - lat) * METRES_PER_DEGREE_LAT
+    dx, dy = bx - ax, by - ay
+    seg2 = dx * dx + dy * dy
+    t = 0.0 if seg2 == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / seg2))
+    px, py = ax + t * dx, ay + t * dy
+    return (px * px + py * py) ** 0.5, t
 
 
 class _Plain(TransitIndex):
@@ -27,7 +39,7 @@ class _Plain(TransitIndex):
     def _hits(self, lat, lon):
         for shape, (m, t, pts, cum) in enumerate(self.plain):
             for k, (a, b) in enumerate(zip(pts, pts[1:])):
-                d, f = _projection(lat, lon, *a, *b)
+                d, f = _projection(lat, lon, a, b)
                 yield shape, m, t, d, cum[k] + f * (cum[k + 1] - cum[k])
 
     def modes_on_route(self, lat, lon):
