@@ -28,7 +28,8 @@ from carbon.mode_params import (ACTIVITY_FACTOR, CROSSING_FACTOR, CROSSING_GAP_P
                                 CROSSING_SEEN_SHARE, CROSSING_WAIT_S,
                                 LINE_ABSENT_SHARE, LINE_MODES, NEEDS_ROUTE, OFF_LINE_FACTOR,
                                 RANGES, SPARSE_FILTER_LINE_FACTOR, SPARSE_LINE_FACTOR,
-                                TRANSIT_MATCH_FACTOR)
+                                TRANSIT_MATCH_FACTOR, UNREPORTED_ACC_M,
+                                WALKER_USUAL_PACE_MS)
 from carbon.model import Leg
 from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
@@ -90,7 +91,7 @@ def _netted_past_a_walk(dt: float, dist: float) -> bool:
     (`_absorb_short`'s `filtered`): a dense phone's silence of minutes is no report at a
     floor, and may hold a walk, a wait and a ride (Helsinki dev1's 400 s transfer between
     two metros, 668 m, read as a bus with it)."""
-    return dt >= _CHORD_LONG_S and dist >= FILTER_STEP_M and dist > WALK_PACE_MS * dt
+    return dt >= _CHORD_LONG_S and dist >= FILTER_STEP_M and dist > WALKER_USUAL_PACE_MS * dt
 
 
 # The walk to or from the vehicle at a trip's end, with no stay between (to the parked car,
@@ -300,6 +301,36 @@ def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
     if fastest <= min(_BIKE.max_mean_ms, _BIKE.max_sustained_ms) and \
             sum(dists[a:b]) <= _BIKE.max_distance_m:
         return [run]
+    measured = {}
+
+    def features(x, y):
+        if (x, y) not in measured:
+            measured[x, y] = leg_features(points[x:y + 1], speeds[x:y], dists[x:y])
+        return measured[x, y]
+    for (h0, h1), beyond, ridden in _off_train_candidates(points, speeds, dists, a, b, params):
+        if _pedalled(features(*ridden)) and _unpedalled(features(*beyond)):
+            parts = _cut_off_the_train(lab, a, b, h0, h1, beyond, points, dists)
+            # the vehicle's part may hold a second ride too (to the train and off it): a
+            # distance filter's phone shows no halt at either station (the wait at the first
+            # is inside a chord the ride netted past a walk: _netted_past_a_walk), so that
+            # cut is this rule's too. The part is searched again whole, by the same test
+            # (one side pedalled, the other beyond a bike), not only near its other end,
+            # where that ride is expected: the vehicle's end just cut leaves no bike there.
+            # Not at 1-2 minute steps, where a car's town stretches either side of a
+            # motorway read pedalled as well (car-highway sparse, eight seeds, 0.574 ->
+            # 0.449 with it)
+            if _median([points[k + 1].ts - points[k].ts for k in range(a, b)]) >= _CHORD_LONG_S:
+                i = 0 if beyond[0] == a else len(parts) - 1
+                parts[i:i + 1] = _split_off_the_train(parts[i], points, speeds, dists, params)
+            return parts
+    return [run]
+
+
+def _off_train_candidates(points, speeds, dists, a: int, b: int, params: Params) -> list:
+    """[(span, beyond side, ridden side)] where run a..b may change from a vehicle to a
+    bike, in the order _split_off_the_train tries them (_MEASURED at most): a standstill
+    seen first (where the member got off), a change of pace only where none holds; among
+    them the one leaving the ridden side longest, i.e. nearest the vehicle."""
     bound = _Bounds(points, dists, a, b)
     seen_riding = _seen_riding(points, speeds, a, b, params)
     candidates = []     # (the ridden side's duration, span, beyond side, ridden side)
@@ -314,46 +345,32 @@ def _split_off_the_train(run, points, speeds, dists, params: Params) -> list:
             if bound.rideable(*ridden) and bound.maybe_beyond(*beyond):
                 candidates.append((points[ridden[1]].ts - points[ridden[0]].ts, (h0, h1),
                                    beyond, ridden))
-    measured = {}
-
-    def features(x, y):
-        if (x, y) not in measured:
-            measured[x, y] = leg_features(points[x:y + 1], speeds[x:y], dists[x:y])
-        return measured[x, y]
-    # a standstill seen first (where the member got off), a change of pace only where none
-    # holds; among them the one leaving the ridden side longest, i.e. nearest the vehicle
     order = sorted(candidates, key=lambda c: (c[1][0] == c[1][1], -c[0]))
-    for _, (h0, h1), beyond, ridden in order[:_MEASURED]:
-        if _pedalled(features(*ridden)) and _unpedalled(features(*beyond)):
-            walked = sum(dists[h0:h1]) / max(points[h1].ts - points[h0].ts, 1) >= STOP_SPEED_MS
-            if walked and _ridden_chords(points, dists, h0, h1):
-                # the walk off the train is inside a filter's chord the ride netted past a
-                # walker's pace: the chord is the ride's (its walk unresolved)
-                cut = h0 if beyond[0] == a else h1
-                parts = [[lab, a, cut], [lab, cut, b]]
-            elif walked:
-                parts = [[lab, a, h0], [False, h0, h1], [lab, h1, b]]
-            else:
-                parts = [[lab, a, h0], [lab, h0, b]]
-            # the vehicle's side may have a ride at its other end too (to the train and off
-            # it): a distance filter's phone shows no halt at either station (the wait at
-            # the first is inside a chord the ride netted past a walk: _netted_past_a_walk),
-            # so that cut is this rule's too. Not at 1-2 minute steps, where a car's town
-            # stretches either side of a motorway read pedalled as well (car-highway sparse,
-            # eight seeds, 0.574 -> 0.449 with it)
-            if _median([points[k + 1].ts - points[k].ts for k in range(a, b)]) >= _CHORD_LONG_S:
-                i = 0 if beyond[0] == a else len(parts) - 1
-                parts[i:i + 1] = _split_off_the_train(parts[i], points, speeds, dists, params)
-            return parts
-    return [run]
+    return [c[1:] for c in order[:_MEASURED]]
 
 
-def _ridden_chords(points, dists, h0: int, h1: int) -> bool:
-    """Is the span h0..h1 a distance filter's chords at their floor, each netted past a
-    walker's pace (_netted_past_a_walk), on a phone whose usual step is a filter's? The
-    walk off the train (20 s-2 min) is inside the first of them, most of it ridden."""
-    usual = _median([points[k + 1].ts - points[k].ts for k in range(max(h0 - 2, 0),
-                                                                   min(h1 + 2, len(points) - 1))])
+def _cut_off_the_train(lab, a: int, b: int, h0: int, h1: int, beyond, points, dists) -> list:
+    """Run a..b cut at span h0..h1: a walk there is a leg of its own, a standstill joins the
+    ride after it."""
+    walked = sum(dists[h0:h1]) / max(points[h1].ts - points[h0].ts, 1) >= STOP_SPEED_MS
+    if walked and _ridden_chords(points, dists, a, b, h0, h1):
+        # the walk off the train is inside a filter's chord the ride netted past a
+        # walker's pace: the chord is the ride's (its walk unresolved)
+        cut = h0 if beyond[0] == a else h1
+        return [[lab, a, cut], [lab, cut, b]]
+    if walked:
+        return [[lab, a, h0], [False, h0, h1], [lab, h1, b]]
+    return [[lab, a, h0], [lab, h0, b]]
+
+
+def _ridden_chords(points, dists, a: int, b: int, h0: int, h1: int) -> bool:
+    """Is the span h0..h1 of run a..b a distance filter's chords at their floor, each netted
+    past a walker's pace (_netted_past_a_walk), on a phone whose usual step there is a
+    filter's? The walk off the train (20 s-2 min) is inside the first of them, most of it
+    ridden. The usual step is read on the run's own steps around the span: a neighbouring
+    run's (a stay's silence, a walk's) says nothing of how this ride was reported."""
+    usual = _median([points[k + 1].ts - points[k].ts for k in range(max(h0 - 2, a),
+                                                                   min(h1 + 2, b))])
     return h1 > h0 and usual >= _CHORD_LONG_S and all(
         _netted_past_a_walk(points[k + 1].ts - points[k].ts, dists[k]) for k in range(h0, h1))
 
@@ -670,8 +687,9 @@ def _unbroken(f, seg: list) -> bool:
     if f.duration_s < CROSSING_MIN_S or f.distance_m < CROSSING_MIN_M or f.halted_s > 0 \
             or f.stops_per_km > 0 or len(seg) < 3:
         return False
-    bad_acc = bad_accuracy(_median([p.acc or 10.0 for p in seg]))
-    if any((p.acc or 0.0) > bad_acc for p in seg):
+    acc = [p.acc or UNREPORTED_ACC_M for p in seg]
+    bad_acc = bad_accuracy(_median(acc))
+    if any(a > bad_acc for a in acc):
         return False        # network positions: a tunnel, or fixes that could hide a halt
     seen_s, seen_steps = 0.0, 0
     for p, q in zip(seg, seg[1:]):
@@ -697,8 +715,11 @@ def _paced(f, seg: list, usual_dt) -> bool:
     gap = CROSSING_PACED_MAX_GAP * (usual_dt or f.median_step_s)
     if any(not 0 < q.ts - p.ts <= gap for p, q in zip(seg, seg[1:])):
         return False
-    bad_acc = bad_accuracy(_median([p.acc or 10.0 for p in seg]))
-    seen = [seg[0]] + [p for p in seg[1:-1] if (p.acc or 0.0) <= bad_acc] + [seg[-1]]
+    # a fix without accuracy is a GPS fix (UNREPORTED_ACC_M) both in the phone's usual
+    # accuracy and when telling its network positions
+    acc = [p.acc or UNREPORTED_ACC_M for p in seg]
+    bad_acc = bad_accuracy(_median(acc))
+    seen = [seg[0]] + [p for p, a in zip(seg[1:-1], acc[1:-1]) if a <= bad_acc] + [seg[-1]]
     paces = [distance_m(p.lat, p.lon, q.lat, q.lon) / (q.ts - p.ts)
              for p, q in zip(seen, seen[1:])]
     inner = paces[1:-1]

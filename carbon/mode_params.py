@@ -77,6 +77,14 @@ _TRAIN = _r(mean=(8.0, 20.0, 0.3, 0.15), cruise=(15.0, 30.0, 0.25, 0.15),
             stops=(0.0, 0.4, 0.5, 0.5), blind=(0.0, 1.0, 0.1, 0.1), wait=(60.0, 1200.0, 0.8, 0.5),
             distance=(2000.0, 60000.0, 0.7, 0.5), stations=("geometric", 3.0))
 
+# A walker's usual pace over minutes, walking on (not the slowest way to cover a hop,
+# stays.WALK_PACE_MS, which bounds a dwell): comfortable gait 1.27-1.46 m/s, Bohannon 1997
+# (Age Ageing 26:15). legs._netted_past_a_walk: a chord netted past it is no walk's.
+WALKER_USUAL_PACE_MS = 1.4
+# A fix that reports no accuracy (a GPX or NMEA logger's) is read as a GPS fix, 10 m: a
+# phone's network positions always carry their radius (30-100 m+, cleaning), GPS 5-10 m.
+UNREPORTED_ACC_M = 10.0
+
 # mode -> [(share of its legs, ranges)]: modes with distinct regimes (a car in town and on
 # a motorway) are mixtures, so that neither regime pays for the width of the other.
 RANGES = {

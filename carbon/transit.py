@@ -6,6 +6,7 @@ fixes lie near a route of that mode and it stood still at that mode's stops; a c
 street passes stops without stopping, a bus stops at them.
 """
 import math
+from array import array
 from dataclasses import dataclass, field
 
 from carbon.features import STOP_SPEED_MS
@@ -83,37 +84,39 @@ def _cell(lat: float, lon: float) -> tuple:
     return int(lat // CELL_DEG), int(lon // CELL_DEG)
 
 
-def _segment_distance(lat, lon, a, b) -> float:
-    """Metres from a point to segment a-b (local flat projection)."""
-    return _projection(lat, lon, a, b)[0]
-
-
-def _projection(lat, lon, a, b) -> tuple:
-    """(metres from a point to segment a-b, the share of a-b where its foot lies)."""
-    kx = metres_per_degree_lon(lat)
-    ax, ay = (a[1] - lon) * kx, (a[0] - lat) * METRES_PER_DEGREE_LAT
-    bx, by = (b[1] - lon) * kx, (b[0] - lat) * METRES_PER_DEGREE_LAT
-    dx, dy = bx - ax, by - ay
-    seg2 = dx * dx + dy * dy
-    t = 0.0 if seg2 == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / seg2))
-    px, py = ax + t * dx, ay + t * dy
-    return (px * px + py * py) ** 0.5, t
-
-
 @dataclass
 class TransitIndex:
-    """Stops and route shapes by mode, indexed on a grid."""
-    segments: dict = field(default_factory=dict)   # cell -> [(mode, a, b, route_type, shape, k)]
+    """Stops and route shapes by mode, indexed on a grid.
+
+    Kept in memory for the service's life (gateway.trips.transit) on a 512 MB board, so the
+    shapes are stored flat: every shape's points one after another in `lat`/`lon`/`along`
+    (8 bytes each, metres along its shape at each point), `shape_of` naming each point's
+    shape, whose mode and route type are in `shape_mode`/`shape_type`. A segment is the id of
+    its first point (its last is id + 1, on the same shape); a grid cell holds the ids of the
+    segments crossing it. 600 shapes x 1000 points: 158 MB held with tuples per cell (their
+    coordinates' tuples included), 21 MB so (bench/transit_index.py)."""
+    segments: dict = field(default_factory=dict)   # cell -> array of segment ids
     stops: dict = field(default_factory=dict)      # cell -> [(mode, lat, lon)]
     line_modes: set = field(default_factory=set)   # the modes the feed has lines of
-    along: list = field(default_factory=list)      # per shape: metres along it at each point
+    lat: array = field(default_factory=lambda: array("d"))
+    lon: array = field(default_factory=lambda: array("d"))
+    along: array = field(default_factory=lambda: array("d"))
+    shape_of: array = field(default_factory=lambda: array("i"))
+    shape_mode: list = field(default_factory=list)
+    shape_type: list = field(default_factory=list)
 
     def add_shape(self, mode: str, coords: list, route_type: int | None = None) -> None:
         self.line_modes.add(mode)
-        shape, cum = len(self.along), [0.0]
+        shape, first = len(self.shape_mode), len(self.lat)
+        self.shape_mode.append(mode)
+        self.shape_type.append(route_type)
+        cum = [0.0]
         for a, b in zip(coords, coords[1:]):
             cum.append(cum[-1] + distance_m(*a, *b))
-        self.along.append(cum)
+        self.lat.extend(lat for lat, _lon in coords)
+        self.lon.extend(lon for _lat, lon in coords)
+        self.along.extend(cum[:len(coords)])
+        self.shape_of.extend(array("i", [shape]) * len(coords))
         for k, (a, b) in enumerate(zip(coords, coords[1:])):
             cells = {_cell(*a), _cell(*b)}
             steps = int(distance_m(*a, *b) // 250) + 1   # long segments cross several cells
@@ -121,7 +124,33 @@ class TransitIndex:
                 f = n / steps
                 cells.add(_cell(a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])))
             for c in cells:
-                self.segments.setdefault(c, []).append((mode, a, b, route_type, shape, k))
+                ids = self.segments.get(c)
+                if ids is None:
+                    ids = self.segments[c] = array("i")
+                ids.append(first + k)
+
+    def _segments_near(self, lat: float, lon: float, tol: float) -> list:
+        """[(segment id, metres from (lat, lon) to it, share of it where the foot lies)] of
+        the segments in the 3 x 3 cells around that pass within `tol`, in the cells' order,
+        on a local flat projection. Written out in one loop: a feed's cell holds hundreds of
+        segments, each read on every fix of a leg."""
+        la, lo, grid = self.lat, self.lon, self.segments
+        kx, ky = metres_per_degree_lon(lat), METRES_PER_DEGREE_LAT
+        ci, cj = _cell(lat, lon)
+        hits = []
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                for g in grid.get((ci + di, cj + dj), ()):
+                    ax, ay = (lo[g] - lon) * kx, (la[g] - lat) * ky
+                    bx, by = (lo[g + 1] - lon) * kx, (la[g + 1] - lat) * ky
+                    dx, dy = bx - ax, by - ay
+                    seg2 = dx * dx + dy * dy
+                    t = 0.0 if seg2 == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / seg2))
+                    px, py = ax + t * dx, ay + t * dy
+                    d = (px * px + py * py) ** 0.5
+                    if d <= tol:
+                        hits.append((g, d, t))
+        return hits
 
     def add_stop(self, mode: str, lat: float, lon: float) -> None:
         self.stops.setdefault(_cell(lat, lon), []).append((mode, lat, lon))
@@ -133,12 +162,13 @@ class TransitIndex:
                 yield from grid.get((ci + di, cj + dj), ())
 
     def modes_on_route(self, lat: float, lon: float) -> set:
-        return {m for m, a, b, _t, _s, _k in self._near(self.segments, lat, lon)
-                if _segment_distance(lat, lon, a, b) <= ON_ROUTE_M}
+        modes, shape_of = self.shape_mode, self.shape_of
+        return {modes[shape_of[g]] for g, _d, _t in self._segments_near(lat, lon, ON_ROUTE_M)}
 
     def _types_on_route(self, lat: float, lon: float, mode: str) -> set:
-        return {t for m, a, b, t, _s, _k in self._near(self.segments, lat, lon)
-                if m == mode and t is not None and _segment_distance(lat, lon, a, b) <= ON_ROUTE_M}
+        modes, types, shape_of = self.shape_mode, self.shape_type, self.shape_of
+        return {types[shape_of[g]] for g, _d, _t in self._segments_near(lat, lon, ON_ROUTE_M)
+                if modes[shape_of[g]] == mode and types[shape_of[g]] is not None}
 
     def modes_at_stop(self, lat: float, lon: float) -> set:
         return {m for m, slat, slon in self._near(self.stops, lat, lon)
@@ -198,12 +228,11 @@ class TransitIndex:
     def _on_shapes(self, p, tol: float) -> dict:
         """{shape: (mode, metres along it)} of the shapes passing within `tol` of fix p,
         at the foot of its nearest segment on each."""
-        best = {}
-        for m, a, b, _t, shape, k in self._near(self.segments, p.lat, p.lon):
-            d, t = _projection(p.lat, p.lon, a, b)
-            if d <= tol and (shape not in best or d < best[shape][0]):
-                cum = self.along[shape]
-                best[shape] = (d, m, cum[k] + t * (cum[k + 1] - cum[k]))
+        best, cum = {}, self.along
+        for g, d, t in self._segments_near(p.lat, p.lon, tol):
+            shape = self.shape_of[g]
+            if shape not in best or d < best[shape][0]:
+                best[shape] = (d, self.shape_mode[shape], cum[g] + t * (cum[g + 1] - cum[g]))
         return {s: (m, x) for s, (_d, m, x) in best.items()}
 
     def line_path(self, points: list) -> tuple:
