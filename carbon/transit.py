@@ -228,8 +228,11 @@ class TransitIndex:
     def _on_shapes(self, p, tol: float) -> dict:
         """{shape: (mode, metres along it)} of the shapes passing within `tol` of fix p,
         at the foot of its nearest segment on each."""
+        return self._on_shapes_at(p.lat, p.lon, tol)
+
+    def _on_shapes_at(self, lat: float, lon: float, tol: float) -> dict:
         best, cum = {}, self.along
-        for g, d, t in self._segments_near(p.lat, p.lon, tol):
+        for g, d, t in self._segments_near(lat, lon, tol):
             shape = self.shape_of[g]
             if shape not in best or d < best[shape][0]:
                 best[shape] = (d, self.shape_mode[shape], cum[g] + t * (cum[g + 1] - cum[g]))
@@ -293,8 +296,8 @@ class TransitIndex:
         shapes = set()
         for lat, lon in places:
             if self._stops_near(lat, lon, {mode}):
-                shapes.update(s for m, a, b, _t, s, _k in self._near(self.segments, lat, lon)
-                              if m == mode and _segment_distance(lat, lon, a, b) <= AT_STOP_M)
+                shapes.update(s for s, (m, _x) in self._on_shapes_at(lat, lon, AT_STOP_M).items()
+                              if m == mode)
         if not shapes:
             return False
         on = {s: 0 for s in shapes}
