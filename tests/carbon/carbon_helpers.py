@@ -1,6 +1,11 @@
 """Shared builders for the carbon tests (plain functions, no fixtures magic)."""
+import random
+
 from carbon.fix import Fix
+from simulation import scenarios
 from simulation.household import PLACES, Phone, simulate_leg
+from simulation.itinerary import Itinerary
+from simulation.phones import REGIMES, observe
 
 HOME, OFFICE, PERIGNY = PLACES["home"], PLACES["alice_work"], PLACES["bob_work"]
 
@@ -47,3 +52,14 @@ def modes_over(timeline, a: int, b: int) -> dict:
             if s > 0:
                 out[leg.mode] = out.get(leg.mode, 0) + s
     return out
+
+
+def itinerary_day(build, regime, seed, t0=1_772_000_000):
+    """(fixes, itinerary) of a day built by `build(it, rng)` between two half-hour stays at
+    the suite's origin, seen under sampling `regime`."""
+    rng = random.Random(seed)
+    it = Itinerary(scenarios.ORIGIN, t0)
+    it.stay(1800)
+    build(it, rng)
+    it.stay(1800)
+    return [Fix(*f) for f in observe(it.samples, REGIMES[regime], scenarios.ORIGIN, rng)], it

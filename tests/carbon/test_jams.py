@@ -2,29 +2,21 @@
 walking or cycling pace are the car crawling (decode's `car~jam` state, chained over the
 pieces the legs cut a jam into), never a bike ride or a bus between two trains; a walk from
 the parked car and back stays a walk."""
-import random
 
 from carbon.fix import Fix
 from carbon.timeline import build_timeline
 from simulation import motion, scenarios
-from simulation.itinerary import Itinerary
 from simulation.motion import KINEMATICS as K
-from simulation.phones import REGIMES, observe
 from simulation.routes import Route, point_at, smooth_line, streets
 
-from tests.carbon.carbon_helpers import modes_over
+from tests.carbon.carbon_helpers import itinerary_day, modes_over
 
 T0 = 1_772_000_000
 
 
 def _day(build, regime="1s", seed=0):
-    rng = random.Random(seed)
-    it = Itinerary(scenarios.ORIGIN, T0)
-    it.stay(1800)
-    build(it, rng)
-    it.stay(1800)
-    fixes = observe(it.samples, REGIMES[regime], scenarios.ORIGIN, rng)
-    return build_timeline([Fix(*f) for f in fixes]), it
+    fixes, it = itinerary_day(build, regime, seed, T0)
+    return build_timeline(fixes), it
 
 
 def _span(it, mode):

@@ -111,15 +111,7 @@ def test_a_live_timeline_keeps_beliefs_for_two_weeks_only_and_still_reads_as_a_r
     fixes = lp.history("bike", "sparse", 0, 20)
     last_day = [f for f in fixes if f.ts >= fixes[-1].ts - 86400]
     held = last_day[len(last_day) // 3:len(last_day) // 3 + 20]
-    given = [f for f in fixes if f not in held]
-    tl, k = None, 0
-    while k < len(given):
-        n = next((i for i in range(k, len(given)) if given[i].ts >= given[k].ts + 86400),
-                 len(given))
-        have = given[:n]
-        tl = build_timeline(have) if tl is None else update_timeline(
-            tl, [p for p in have if tl.resume_ts is None or p.ts >= tl.resume_ts - CONTEXT_S])
-        k = n
+    tl = _fed_a_day_at_a_time([f for f in fixes if f not in held])
     full = build_timeline(fixes)
     kept = [ts for ts, _ in tl.beliefs if ts is not None]
     assert kept and min(kept) >= tl.resume_ts - BELIEFS_S

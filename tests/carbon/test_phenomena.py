@@ -1,28 +1,21 @@
 """What went wrong on the unseen days (issue #9), one phenomenon each, on simulated traces
 that have the physics of it (simulation/). Each asserts what the member would notice."""
-import random
 
-from carbon.geo import haversine_m
 from carbon.fix import Fix
 from carbon.timeline import build_timeline
-from simulation import motion, scenarios
-from simulation.itinerary import Itinerary
+from simulation import scenarios
 from simulation.motion import KINEMATICS as K
-from simulation.phones import REGIMES, observe
 from simulation.routes import point_at, smooth_line, streets
+
+from tests.carbon.carbon_helpers import itinerary_day
 
 T0 = 1_772_000_000
 
 
 def _day(build, regime="dense", seed=0):
     """Fixes of a day built by `build(it, rng)`, with the trip truth."""
-    rng = random.Random(seed)
-    it = Itinerary(scenarios.ORIGIN, T0)
-    it.stay(1800)
-    build(it, rng)
-    it.stay(1800)
-    fixes = observe(it.samples, REGIMES[regime], scenarios.ORIGIN, rng)
-    return [Fix(*f) for f in fixes], it.trips
+    fixes, it = itinerary_day(build, regime, seed, T0)
+    return fixes, it.trips
 
 
 def _modes(tl):
