@@ -12,7 +12,6 @@ from operator import sub
 
 from carbon.geo import METRES_PER_DEGREE_LAT, distance_m
 from carbon.params import DEFAULT_PARAMS, Params
-from carbon.speeds import jitter_m
 
 _STRAY_TOLERANCE = 1   # fixes allowed outside the radius before the run is over...
 _STRAY_MAX_M = 400.0   # ... unless the run is one fix so far and the next is this far and
@@ -33,7 +32,6 @@ _WALK_IN_MS = 0.6      # the slowest walking (a stroll, a shop's aisle: older ad
 #                        gait 0.6-0.8 m/s, Bohannon 1997), over the 20 s: the member still
 #                        had 12 m to walk; fixes at rest drift far less (the phone may then
 #                        fall quiet, so a later fix says where they stopped, not how fast)
-_AT_REST_JITTERS = 4.0    # the furthest of ~20 fixes strays up to ~4 times their fix-to-fix error
 _WALK_IN_NOISE_M = 10.0  # and never less ground than this (GPS errors at rest are correlated
 #                          over minutes: two fixes 20 s apart drift by metres, not by their
 #                          accuracy), plus the judged fix's slack when it is a network
@@ -142,68 +140,8 @@ def _settle(points: list, i: int, last: int, params: Params, anchored: bool) -> 
     end = grown
     while end > first and not near(points[end]) and not _falls_silent(points, end, params):
         end -= 1
-    first, end = _off_the_ride(points, first, end, params, anchored)
     first, end = _off_the_walks(points, first, end, grown, centre, params, anchored)
     return first, end, grown
-
-
-def _off_the_ride(points: list, first: int, end: int, params: Params, anchored: bool) -> tuple:
-    """(first, end) without the way out and the way in that lie inside the radius wherever
-    they head: a car parked 30-80 m from the shop is walked to and then driven off, often
-    back past the door (the street it faces), and a phone reporting every few seconds shows
-    that stretch on the move (_on_the_move), which no one at rest is, so the member had left
-    before it, as long as what is left is still a stay. _off_the_walks then takes what is
-    left of a walk heading straight out."""
-    left = end
-    if _on_the_move(points, end, first, -1, _WALK_IN_NOISE_M):
-        noise = _at_rest_noise(points, first, end, -1)
-        while left > first and _on_the_move(points, left, first, -1, noise):
-            left -= 1
-    if left < end and quiet_until(points, left) - points[first].ts >= params.stay_min_s:
-        end = left
-    arrived = first
-    if not anchored and _on_the_move(points, first, end, 1, _WALK_IN_NOISE_M):
-        noise = _at_rest_noise(points, first, end, 1)
-        while arrived < end and _on_the_move(points, arrived, end, 1, noise):
-            arrived += 1
-    if arrived > first and quiet_until(points, end) - points[arrived].ts >= params.stay_min_s:
-        first = arrived
-    return first, end
-
-
-def _at_rest_noise(points: list, first: int, end: int, way: int) -> float:
-    """How far a fix of this stay may stray at rest: _WALK_IN_NOISE_M plus _AT_REST_JITTERS
-    times the track's own fix-to-fix error (carbon.speeds.jitter_m) over the stay's last
-    (way -1) or first (way 1) _MAX_WEIGHT_S: a phone whose fixes stray from one another
-    shows motion that is not there, and the phone's error near the departure is the one
-    that matters (and a day at home at 1 Hz is not read again for it)."""
-    k = end if way < 0 else first
-    j = k
-    while first <= j + way <= end and abs(points[j + way].ts - points[k].ts) < _MAX_WEIGHT_S:
-        j += way
-    lo, hi = min(j, k), max(j, k)
-    return _WALK_IN_NOISE_M + _AT_REST_JITTERS * jitter_m(points[lo:hi + 1])
-
-
-def _on_the_move(points: list, k: int, bound: int, way: int, noise: float) -> bool:
-    """Was fix k reached (way -1) or left (way 1) on the move: within the _WALK_IN_S
-    around it (up to _WALK_IN_MAX_S where the phone steps longer), a fix further from it
-    than fixes at rest stray (`noise`) and than the slowest walking pace covers, both
-    fixes claiming GPS accuracy? The furthest fix, not the chord's end: a car driven back
-    past the door ends its chord where the walk to it began. A sparser phone's chord may
-    hold a stand and a walk: not judged."""
-    p = points[k]
-    j, ground = k, 0.0
-    while j != bound and abs(points[j].ts - p.ts) < _WALK_IN_S:
-        j += way
-        ground = max(ground, distance_m(p.lat, p.lon, points[j].lat, points[j].lon))
-    dt = abs(points[j].ts - p.ts)
-    if dt < _WALK_IN_S or dt > _WALK_IN_MAX_S:
-        return False
-    q = points[j]
-    if max(p.acc or 0.0, q.acc or 0.0) > _GPS_ACC_M:
-        return False    # a fix that says it may be 30 m off cannot show a 30-80 m walk
-    return ground >= _WALK_IN_MS * dt and ground >= noise
 
 
 def _off_the_walks(points: list, first: int, end: int, grown: int, centre: tuple,
