@@ -687,8 +687,7 @@ def _unbroken(f, seg: list) -> bool:
     if f.duration_s < CROSSING_MIN_S or f.distance_m < CROSSING_MIN_M or f.halted_s > 0 \
             or f.stops_per_km > 0 or len(seg) < 3:
         return False
-    acc = [p.acc or UNREPORTED_ACC_M for p in seg]
-    bad_acc = bad_accuracy(_median(acc))
+    acc, bad_acc = _accuracies(seg)
     if any(a > bad_acc for a in acc):
         return False        # network positions: a tunnel, or fixes that could hide a halt
     seen_s, seen_steps = 0.0, 0
@@ -700,6 +699,14 @@ def _unbroken(f, seg: list) -> bool:
             return False
     return seen_steps > 0 and seen_s / seen_steps <= CROSSING_MAX_STEP_S and \
         seen_s >= CROSSING_SEEN_SHARE * f.duration_s
+
+
+def _accuracies(seg: list) -> tuple:
+    """(each fix's accuracy, the accuracy beyond which a fix of this ride is a network
+    position): a fix without one is a GPS fix (UNREPORTED_ACC_M), both in the phone's usual
+    accuracy and when telling its network positions."""
+    acc = [p.acc or UNREPORTED_ACC_M for p in seg]
+    return acc, bad_accuracy(_median(acc))
 
 
 def _paced(f, seg: list, usual_dt) -> bool:
@@ -715,10 +722,7 @@ def _paced(f, seg: list, usual_dt) -> bool:
     gap = CROSSING_PACED_MAX_GAP * (usual_dt or f.median_step_s)
     if any(not 0 < q.ts - p.ts <= gap for p, q in zip(seg, seg[1:])):
         return False
-    # a fix without accuracy is a GPS fix (UNREPORTED_ACC_M) both in the phone's usual
-    # accuracy and when telling its network positions
-    acc = [p.acc or UNREPORTED_ACC_M for p in seg]
-    bad_acc = bad_accuracy(_median(acc))
+    acc, bad_acc = _accuracies(seg)
     seen = [seg[0]] + [p for p, a in zip(seg[1:-1], acc[1:-1]) if a <= bad_acc] + [seg[-1]]
     paces = [distance_m(p.lat, p.lon, q.lat, q.lon) / (q.ts - p.ts)
              for p, q in zip(seen, seen[1:])]

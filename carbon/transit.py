@@ -225,12 +225,9 @@ class TransitIndex:
             _tail(n, max(n, passed.get(best, 0)), CHANCE_HALT_AT_STOP) <= CHANCE_MAX
         return best if ok else None
 
-    def _on_shapes(self, p, tol: float) -> dict:
-        """{shape: (mode, metres along it)} of the shapes passing within `tol` of fix p,
+    def _on_shapes(self, lat: float, lon: float, tol: float) -> dict:
+        """{shape: (mode, metres along it)} of the shapes passing within `tol` of (lat, lon),
         at the foot of its nearest segment on each."""
-        return self._on_shapes_at(p.lat, p.lon, tol)
-
-    def _on_shapes_at(self, lat: float, lon: float, tol: float) -> dict:
         best, cum = {}, self.along
         for g, d, t in self._segments_near(lat, lon, tol):
             shape = self.shape_of[g]
@@ -245,12 +242,13 @@ class TransitIndex:
         SPARSE_BACK_M; the length along it between the first and the last over the chords
         between them (the path ridden, if ridden there), within MAX_LINE_DETOUR.
         (None, None) when no shape is followed."""
-        fine = [p for p in points if (p.acc or 0.0) <= SPARSE_ON_ROUTE_M]
+        fine = _fine(points)
         if len(fine) < 2:
             return None, None
         seen = {}
         for i, p in enumerate(fine):
-            for shape, (m, x) in self._on_shapes(p, max(ON_ROUTE_M, p.acc or 0.0)).items():
+            near = self._on_shapes(p.lat, p.lon, max(ON_ROUTE_M, p.acc or 0.0))
+            for shape, (m, x) in near.items():
                 seen.setdefault(shape, (m, []))[1].append((i, x))
         best = (None, None, 0)
         for m, hits in seen.values():
@@ -268,7 +266,7 @@ class TransitIndex:
         leg at a stop (see SPARSE_CHANCE_AT_STOP). A fix at the stop the fix before was
         at does not count again: a dwell (15-40 s) never spans two steps of 1-2 minutes,
         a member standing there (a trip's start read into its leg) does."""
-        fine = [p for p in points if (p.acc or 0.0) <= SPARSE_ON_ROUTE_M]
+        fine = _fine(points)
         k, before = 0, set()
         for p in fine:
             near = set(self._stops_near(p.lat, p.lon, {mode}))
@@ -290,19 +288,19 @@ class TransitIndex:
         ride's fixes fine enough to tell (SPARSE_ON_ROUTE_M) lie on one of the shapes
         passing the stop, each within its error. A car driven off after an errand leaves
         from a kerb with no line or along streets no line from there takes."""
-        fine = [p for p in points if (p.acc or 0.0) <= SPARSE_ON_ROUTE_M]
+        fine = _fine(points)
         if not fine:
             return True     # nothing to tell: the feed says nothing against the wait
         shapes = set()
         for lat, lon in places:
             if self._stops_near(lat, lon, {mode}):
-                shapes.update(s for s, (m, _x) in self._on_shapes_at(lat, lon, AT_STOP_M).items()
+                shapes.update(s for s, (m, _x) in self._on_shapes(lat, lon, AT_STOP_M).items()
                               if m == mode)
         if not shapes:
             return False
         on = {s: 0 for s in shapes}
         for p in fine:
-            for s in self._on_shapes(p, max(ON_ROUTE_M, p.acc or 0.0)).keys() & shapes:
+            for s in self._on_shapes(p.lat, p.lon, max(ON_ROUTE_M, p.acc or 0.0)).keys() & shapes:
                 on[s] += 1
         return max(on.values()) >= MIN_ON_ROUTE_SHARE * len(fine)
 
@@ -328,6 +326,11 @@ class TransitIndex:
                 served.update(near)
         place = _places(passed)     # served is a subset: counted on the same places
         return _count({place[s] for s in served}), _count(set(place.values()))
+
+
+def _fine(points: list) -> list:
+    """The fixes fine enough to tell whether they lie on a line (SPARSE_ON_ROUTE_M)."""
+    return [p for p in points if (p.acc or 0.0) <= SPARSE_ON_ROUTE_M]
 
 
 def _ordered_bend(fine: list, hits: list) -> float | None:

@@ -45,9 +45,9 @@ class _Plain(TransitIndex):
     def modes_on_route(self, lat, lon):
         return {m for _s, m, _t, d, _x in self._hits(lat, lon) if d <= ON_ROUTE_M}
 
-    def _on_shapes(self, p, tol):
+    def _on_shapes(self, lat, lon, tol):
         best = {}
-        for shape, m, _t, d, x in self._hits(p.lat, p.lon):
+        for shape, m, _t, d, x in self._hits(lat, lon):
             if d <= tol and (shape not in best or d < best[shape][0]):
                 best[shape] = (d, m, x)
         return {s: (m, x) for s, (_d, m, x) in best.items()}
@@ -71,7 +71,7 @@ def test_the_flat_index_answers_as_the_plain_one(family, regime, seed):
     assert any(compact.modes_on_route(p.lat, p.lon) for p in fixes)   # the day runs on its lines
     for p in fixes[::7]:
         assert compact.modes_on_route(p.lat, p.lon) == plain.modes_on_route(p.lat, p.lon)
-        got, want = compact._on_shapes(p, 80.0), plain._on_shapes(p, 80.0)
+        got, want = compact._on_shapes(p.lat, p.lon, 80.0), plain._on_shapes(p.lat, p.lon, 80.0)
         assert got.keys() == want.keys()
         for s in got:
             assert got[s][0] == want[s][0] and got[s][1] == pytest.approx(want[s][1], abs=1e-6)
