@@ -298,14 +298,15 @@ def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
     out, landed = [], False
     for item in seq:
         joined = None
-        if isinstance(item, Trip) and len(out) >= 2 and isinstance(out[-1], Stay) and \
-                not landed:
+        if isinstance(item, Trip) and len(out) >= 2 and isinstance(out[-1], Stay):
             at_hand, waited = hand.get(id(item), ((), ()))
             picked = _picks_up(item, at_hand, params)
             if picked:      # picked up if it waited there; brought by the ride in: an errand
                 mine = trip_priors.get(id(out[-2]), priors)
                 joined = picked in waited and \
                     _picked_up_after(out[-2], item, picked, mine, owned, params)
+            elif landed:    # at the arrival airport: no wait for a service (_landed)
+                pass
             elif isinstance(out[-2], Trip):
                 mine = trip_priors.get(id(out[-2]), priors)
                 legs = _connect(out[-2], out[-1], item, mine, owned, params, feed)
