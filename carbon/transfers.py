@@ -295,7 +295,7 @@ def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
     or None (see _unserved)."""
     trip_priors, hand = trip_priors or {}, hand or {}
     seq = sorted(stays + trips, key=lambda item: (item.start_ts, isinstance(item, Trip)))
-    out = []
+    out, landed = [], False
     for item in seq:
         joined = None
         if isinstance(item, Trip) and len(out) >= 2 and isinstance(out[-1], Stay):
@@ -305,6 +305,8 @@ def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
                 mine = trip_priors.get(id(out[-2]), priors)
                 joined = picked in waited and \
                     _picked_up_after(out[-2], item, picked, mine, owned, params)
+            elif landed:    # at the arrival airport: no wait for a service (_landed)
+                pass
             elif isinstance(out[-2], Trip):
                 mine = trip_priors.get(id(out[-2]), priors)
                 legs = _connect(out[-2], out[-1], item, mine, owned, params, feed)
@@ -324,7 +326,24 @@ def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
             out[-1:] = [joined] if isinstance(out[-1], Trip) else [out[-1], joined]
         else:
             out.append(item)
+        landed = _landed(item, landed, params)
     return [s for s in out if isinstance(s, Stay)], [t for t in out if isinstance(t, Trip)]
+
+
+def _landed(item, landed: bool, params: Params) -> bool:
+    """Is the member, after `item`, still at the airport a flight brought them to (their
+    last ride a plane, only walks and stops shorter than a connection's since)? The time
+    there is deplaning, passport control and baggage claim (20-45 minutes, seen as stops and
+    terminal walks by a sparse phone), waited whatever the member leaves by: taxis, lifts
+    and hire cars as often as buses and trains. So a stop there is no wait for a service
+    and joins no connection: the arrival airport's stay ends the flight's trip (as in the
+    surveys', e-mission's and trackintel's conventions: "whose convention"), and the ride
+    out is decided on its own (read as a kerb's wait, a taxi's 15-17 minutes made it a bus:
+    docs/engine.md, round 12 airport-rail)."""
+    if isinstance(item, Stay):
+        return landed and item.duration_s <= params.transfer_max_s
+    rides = [g.mode for g in item.legs if g.mode not in FOOT_MODES]
+    return rides[-1] == "plane" if rides else landed
 
 
 def _retrip(trip: Trip, legs: list, trip_priors: dict) -> Trip:
