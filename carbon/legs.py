@@ -683,11 +683,9 @@ def _unbroken(f, seg: list) -> bool:
     """Ten minutes and 3 km or more without one halt, seen closely enough to tell
     (mode_params.CROSSING_*): with a wait before it, a ferry's crossing. A silence is
     taken only at the ride's own pace: a halt or a detour inside it would slow its chord.
-    And it runs straight from shore to shore, as no land route does (_straight)."""
-    if not _straight(seg):
-        return False
-    if f.paced:
-        return True         # seen every minute or two, and no step lost its pace
+    And it runs straight from shore to shore, as a land route seldom does (_straight)."""
+    if f.paced:             # seen every minute or two, and no step lost its pace
+        return _straight(seg)
     if f.duration_s < CROSSING_MIN_S or f.distance_m < CROSSING_MIN_M or f.halted_s > 0 \
             or f.stops_per_km > 0 or len(seg) < 3:
         return False
@@ -702,7 +700,7 @@ def _unbroken(f, seg: list) -> bool:
         elif distance_m(p.lat, p.lon, q.lat, q.lon) < CROSSING_GAP_PACE * f.p50_ms * dt:
             return False
     return seen_steps > 0 and seen_s / seen_steps <= CROSSING_MAX_STEP_S and \
-        seen_s >= CROSSING_SEEN_SHARE * f.duration_s
+        seen_s >= CROSSING_SEEN_SHARE * f.duration_s and _straight(seg)
 
 
 def _straight(seg: list) -> bool:
