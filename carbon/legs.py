@@ -25,6 +25,7 @@ from carbon.mode_params import (ACTIVITY_FACTOR, CROSSING_FACTOR, CROSSING_GAP_P
                                 CROSSING_MAX_GAP_S, CROSSING_MAX_STEP_S, CROSSING_MIN_M,
                                 CROSSING_MIN_S, CROSSING_PACED_MAX_GAP,
                                 CROSSING_PACED_MAX_STEP_S, CROSSING_PACED_STEPS,
+                                CROSSING_CHORD_M, CROSSING_MAX_DETOUR,
                                 CROSSING_SEEN_SHARE, CROSSING_WAIT_S,
                                 LINE_ABSENT_SHARE, LINE_MODES, NEEDS_ROUTE, OFF_LINE_FACTOR,
                                 RANGES, SPARSE_FILTER_LINE_FACTOR, SPARSE_LINE_FACTOR,
@@ -681,9 +682,10 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
 def _unbroken(f, seg: list) -> bool:
     """Ten minutes and 3 km or more without one halt, seen closely enough to tell
     (mode_params.CROSSING_*): with a wait before it, a ferry's crossing. A silence is
-    taken only at the ride's own pace: a halt or a detour inside it would slow its chord."""
-    if f.paced:
-        return True         # seen every minute or two, and no step lost its pace
+    taken only at the ride's own pace: a halt or a detour inside it would slow its chord.
+    And it runs straight from shore to shore, as a land route seldom does (_straight)."""
+    if f.paced:             # seen every minute or two, and no step lost its pace
+        return _straight(seg)
     if f.duration_s < CROSSING_MIN_S or f.distance_m < CROSSING_MIN_M or f.halted_s > 0 \
             or f.stops_per_km > 0 or len(seg) < 3:
         return False
@@ -698,7 +700,22 @@ def _unbroken(f, seg: list) -> bool:
         elif distance_m(p.lat, p.lon, q.lat, q.lon) < CROSSING_GAP_PACE * f.p50_ms * dt:
             return False
     return seen_steps > 0 and seen_s / seen_steps <= CROSSING_MAX_STEP_S and \
-        seen_s >= CROSSING_SEEN_SHARE * f.duration_s
+        seen_s >= CROSSING_SEEN_SHARE * f.duration_s and _straight(seg)
+
+
+def _straight(seg: list) -> bool:
+    """The ride's path over chords of CROSSING_CHORD_M or more (the fixes' noise and a
+    street grid's blocks cut off) is at most CROSSING_MAX_DETOUR times its ends' distance
+    (mode_params): a fairway runs straight from pier to pier, a land route bends.
+    Network positions are stepped over."""
+    acc, bad_acc = _accuracies(seg)
+    kept = [seg[0]]
+    for p, a in zip(seg[1:-1], acc[1:-1]):
+        if a <= bad_acc and distance_m(kept[-1].lat, kept[-1].lon, p.lat, p.lon) >= CROSSING_CHORD_M:
+            kept.append(p)
+    kept.append(seg[-1])
+    path = sum(distance_m(p.lat, p.lon, q.lat, q.lon) for p, q in zip(kept, kept[1:]))
+    return path <= CROSSING_MAX_DETOUR * distance_m(seg[0].lat, seg[0].lon, seg[-1].lat, seg[-1].lon)
 
 
 def _accuracies(seg: list) -> tuple:

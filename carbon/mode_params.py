@@ -282,6 +282,19 @@ CROSSING_FACTOR = 1.0
 CROSSING_PACED_STEPS = 6
 CROSSING_PACED_MAX_GAP = 3.0
 CROSSING_PACED_MAX_STEP_S = 150.0
+# ... and it runs straight: a fairway crosses open water from pier to pier, near the
+# straight line but for the way out of a harbour or round a mole, while a land route bends:
+# the road distance between two points is 1.2-1.4 times their distance (route circuity:
+# Ballou, Rahardja & Sakai 2002, "Selected country circuity factors for road travel
+# distance estimation", Transportation Research A 36(9), 1.12-1.42 by country; Levinson &
+# El-Geneidy 2009, 1.2-1.4 between a city's homes and workplaces kilometres apart). A long
+# path, a country road or a motorway at a boat's speeds (a steady 4-10 m/s for ten minutes
+# and more, after a wait) is the land's straightest: a crossing's path over chords of
+# CROSSING_CHORD_M or more (the fixes' noise and a grid's blocks cut off) is at most
+# CROSSING_MAX_DETOUR times its chord. The simulator's crossings: 1.00-1.06 (8 seeds, every
+# regime), its land legs that met the rest of it bike 1.01-1.20 (round 12, paced-land).
+CROSSING_CHORD_M = 250.0
+CROSSING_MAX_DETOUR = 1.1
 
 # A trip back to where it started, without a stop: done for its own sake. P(loop | mode),
 # from what such trips are (runs and strolls are mostly loops; commutes, errands and
