@@ -151,8 +151,9 @@ def _absorb(prev: Leg, leg: Leg) -> None:
     prev.jam_loglik = _both(prev.jam_loglik, leg.jam_loglik)
     a, b = prev.features or {}, leg.features or {}
     merged = dict(a)
-    if "sustained" in a or "sustained" in b:
-        merged["sustained"] = max(a.get("sustained", 0.0), b.get("sustained", 0.0))
+    for k in ("sustained", "chord_top"):    # the fastest either part held
+        if k in a or k in b:
+            merged[k] = max(a.get(k, 0.0), b.get(k, 0.0))
     merged["distance"] = prev.distance_m
     merged["duration"] = _duration(prev)
     if merged["duration"] > 0:

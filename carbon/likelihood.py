@@ -60,6 +60,11 @@ def measurable(f: LegFeatures) -> dict:
         # ... and a ride seen every minute or two that halted nowhere (carbon.legs._paced)
         # moved at its steps' pace all along: that pace is its cruise
         out["cruise"] = f.p85_held_ms
+    elif f.n_fixes >= 4 and not silent:
+        # ... and elsewhere the fastest speed two of its chords held (2-4 minutes between
+        # fixes a minute or more apart) is a floor under its peaks: above an assistance cap
+        # it is no pedelec's (EN 15194: 25 km/h), whatever its halts (see _row)
+        out["chord_top"] = f.p95_held_ms
     # The headway is read at any sampling: between fixes 5 minutes apart it is the chord's
     # speed, what the member averaged over those minutes (a car's stays under the limit, an
     # intercity train's does not). A single step (a silent hop) has none: it is its mean.
@@ -107,10 +112,16 @@ def _flat_top(u: float, a: float, b: float, s_lo: float, s_hi: float,
 def _feature_loglik(name: str, value: float, row: tuple, shape_only: bool = False) -> float:
     offset, _weight = FEATURES[name]
     lo, hi, s_lo, s_hi = row
-    if offset is None:
-        return _flat_top(value, lo, hi, s_lo, s_hi, shape_only)
-    return _flat_top(math.log(value + offset), math.log(lo + offset), math.log(hi + offset),
-                     s_lo, s_hi, shape_only)
+    if offset is not None:
+        value, lo, hi = (math.log(x + offset) for x in (value, lo, hi))
+    if name in BOUNDS_ONLY:     # its tails alone: 0 within the range
+        return _flat_top(value, lo, hi, s_lo, s_hi) - _flat_top(lo, lo, hi, s_lo, s_hi)
+    return _flat_top(value, lo, hi, s_lo, s_hi, shape_only)
+
+
+# Features read as a bound only (`_row`): no density within the range, so that a mode with
+# a narrow range gains nothing from them, and one the value exceeds pays its tail.
+BOUNDS_ONLY = frozenset({"chord_top"})
 
 
 def contributions(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> dict:
@@ -131,7 +142,7 @@ def contributions_of(values: dict, distance_m: float, ranges: dict | None = None
     for mode in modes:
         best = None
         for share, row in ranges[mode]:
-            parts = {k: FEATURES[k][1] * _feature_loglik(k, v, row[k], k in shaped)
+            parts = {k: FEATURES[k][1] * _feature_loglik(k, v, _row(row, k), k in shaped)
                      for k, v in values.items()}
             parts["component"] = math.log(share)
             if halts is not None:
@@ -205,20 +216,31 @@ def _compiled(ranges: dict, modes) -> list:
         comps = []
         for share, row in ranges[mode]:
             rows = {}
-            for k, value in row.items():
-                if k not in FEATURES:
+            for k in FEATURES:
+                if k not in row and not (k == "chord_top" and "top" in row):
                     continue
-                lo, hi, s_lo, s_hi = value
+                lo, hi, s_lo, s_hi = _row(row, k)
                 off, w = FEATURES[k]
                 a, b = (lo, hi) if off is None else (math.log(lo + off), math.log(hi + off))
                 z = (b - a) + (s_lo + s_hi) * _SQRT_2PI_HALF
-                rows[k] = (a, b, s_lo, s_hi, w * math.log(z), w)
+                rows[k] = (a, b, s_lo, s_hi, 0.0 if k in BOUNDS_ONLY else w * math.log(z), w)
             comps.append((math.log(share), rows, row["stations"]))
         table.append((mode, comps))
     if len(_CACHE) > 64:
         _CACHE.clear()
     _CACHE[key] = (ranges, table)
     return table
+
+
+def _row(row: dict, feature: str) -> tuple:
+    """A component's range for a feature: the chords' top is read against the top's upper
+    limit alone (flat from 0: a chord between fixes a minute or two apart averages a light's
+    halt and cuts the corners, so a low one is no evidence against a fast mode; a high one
+    held over two chords is a speed the member kept for minutes)."""
+    if feature == "chord_top":
+        _lo, hi, _s_lo, s_hi = row["top"]
+        return (0.0, hi, 1.0, s_hi)
+    return row[feature]
 
 
 def _count_loglik(k: int, distance_m: float, model: tuple) -> float:

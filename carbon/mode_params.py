@@ -29,6 +29,10 @@ FEATURES = {
     "cruise": (0.3, 0.7),      # p85 of speeds, single wrong fixes capped (features._open_spikes)
     "top": (0.3, 0.5),         # p95 of the same: the peaks
     "sustained": (0.3, 0.5),   # p85 of two-minute headway
+    # p95 of the chords' speeds (each capped by its faster neighbour) where the fixes are a
+    # minute or more apart: a speed kept over two chords, read against the top's upper limit
+    # only (a chord cuts corners and averages the halts: it says nothing of a slow peak)
+    "chord_top": (0.3, 0.5),
     "stops": (0.3, 0.7),       # halts of 8-150 s per km (dense sampling only)
     "blind": (None, 0.6),      # share of time unseen or seen only by network positions
     "wait": (30.0, 1.0),       # seconds standing at the boarding point
