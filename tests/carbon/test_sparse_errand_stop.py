@@ -1,8 +1,8 @@
 """A car parked for an errand, seen by one fix of a phone stepping by the clock, is a stay
 when the step after that fix, read at the pace driven after it, held five minutes there
-(carbon.stays._held_until). Walked at 1.4 m/s the step would leave only three minutes at the
-shop (no stay, and the two drives read as one slow ride, a bike); nobody drives off slower
-than they go on, so the rest of the step was spent parked."""
+(carbon.stays._held_before_a_drive). Walked at 1.4 m/s the step would leave only three
+minutes at the shop (no stay, and the two drives read as one slow ride, a bike); nobody
+drives off slower than they go on, so the rest of the step was spent parked."""
 from carbon.fix import Fix
 from carbon.timeline import build_timeline
 from simulation.scenarios import make_day
