@@ -10,6 +10,7 @@ member stayed at the run's place for the silence minus the time to walk the hop.
 import math
 from operator import sub
 
+from carbon.features import DWELL_MIN_S, opening_dwell_s
 from carbon.geo import METRES_PER_DEGREE_LAT, distance_m
 from carbon.params import DEFAULT_PARAMS, Params
 
@@ -209,6 +210,26 @@ def _falls_silent(points: list, k: int, params: Params) -> bool:
     return quiet_until(points, k) - points[k].ts >= params.stay_min_s
 
 
+def _held_before_a_drive(points: list, i: int, last: int, params: Params) -> bool:
+    """Did the run i..last last stay_min_s once the step after its last fix is read at the
+    pace driven after it (features.opening_dwell_s), not walked (quiet_until)? A car parked
+    for an errand, seen by one fix of a phone stepping by the clock (every 1-2 minutes on
+    the move, rarely at a place), then a long step netted slower than a walk and chords at
+    a vehicle's pace after it: nobody drives off slower than they go on, so the rest of the
+    step was spent at the fix (errands_sparse_1: 463 s to the next fix 374 m on, 6 m/s after
+    it; walked, the stop was 196 s, no stay; driven, 400 s: the truth is 403). A step netted
+    at walking pace or more may have been walked (a walk ends at a vehicle's door as well as
+    at a shop), and a distance filter's next step is its 5-minute floor (DWELL_MIN_S or
+    more): its report came on the way, short of where the member waited (a platform)."""
+    if last + 2 >= len(points) or points[last + 1].ts - points[i].ts < params.stay_min_s:
+        return False    # the step after the run cannot hold what it lacks
+    p, q, r = points[last], points[last + 1], points[last + 2]
+    if distance_m(p.lat, p.lon, q.lat, q.lon) >= WALK_PACE_MS * (q.ts - p.ts) or \
+            r.ts - q.ts >= DWELL_MIN_S:
+        return False
+    return p.ts + opening_dwell_s(points[last:]) - points[i].ts >= params.stay_min_s
+
+
 def find_stays(points: list, params: Params = DEFAULT_PARAMS, anchored: bool = False) -> list:
     """(first, last) index pairs of the stays in a clean, ordered track. `anchored`: the
     track starts with a stay's first fix (an incremental update from that stay)."""
@@ -216,7 +237,8 @@ def find_stays(points: list, params: Params = DEFAULT_PARAMS, anchored: bool = F
     i, n = 0, len(points)
     while i < n:
         last = _grow(points, i, params.stay_radius_m)
-        if quiet_until(points, last) - points[i].ts >= params.stay_min_s:
+        if quiet_until(points, last) - points[i].ts >= params.stay_min_s or \
+                _held_before_a_drive(points, i, last, params):
             first, end, grown = _settle(points, i, last, params, anchored and i == 0)
             stays.append((first, end))
             i = grown + 1
