@@ -35,6 +35,15 @@ def _rows(table):
     return iter(table)
 
 
+def _column(table, name: str):
+    """One column of the table, a row at a time (for text without a dict a row)."""
+    if not isinstance(table, str):
+        return (r[name] for r in _rows(table))
+    rows = csv.reader(_lines(table))
+    k = next(rows, [name]).index(name)
+    return (r[k] for r in rows if r)
+
+
 def build_transit_index(routes, trips, stops, shapes=None, stop_times=None) -> TransitIndex:
     """routes/trips/stops/shapes/stop_times: CSV text or lists of dicts (GTFS column names)."""
     route_mode, route_kind = {}, {}
@@ -70,7 +79,7 @@ def _shapes(table, kept):
     points are held at a time, but the format does not require it: a first pass counts
     each shape's rows, so a shape whose rows are scattered is held until its last one (as
     points, never the rows' dicts), and the index is the same as from a sorted file."""
-    left = Counter(sid for r in _rows(table) if (sid := r["shape_id"]) in kept)
+    left = Counter(sid for sid in _column(table, "shape_id") if sid in kept)
     points, order = {}, deque()
     for r in _rows(table):
         sid = r["shape_id"]
