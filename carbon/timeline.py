@@ -256,38 +256,56 @@ def build_timeline(points, params: Params = DEFAULT_PARAMS, context: Context | N
 
 
 def recompute_from(tl: Timeline, ts: int, params: Params = DEFAULT_PARAMS) -> int | None:
-    """Where to restart for fixes at or after ts: the start of the stay before the last stay
-    starting at or before ts, both lasting stay_min_s from their start (a shorter one is a
-    short stop whose start is its arrival, not where its run began: detection from there
-    would not see it),
-    and no later than tl.resume_ts (after it everything is provisional: a trip there may
-    still wait for later fixes, carbon.silence); None means rebuild from the first fix."""
-    if tl.resume_ts is None:
+    """Where to restart `tl` for fixes at or after ts (``restart_stay`` over its stays);
+    None means rebuild from the first fix."""
+    def last_starts(bound: int, n: int) -> list:
+        starts = []
+        for stay in tl.stays:
+            if stay.start_ts > bound:
+                break
+            if stay.duration_s >= params.stay_min_s:
+                starts.append(stay.start_ts)
+        return starts[-n:]
+    return restart_stay(last_starts, ts, tl.resume_ts, _forgotten(tl))
+
+
+def restart_stay(last_starts, ts: int, resume_ts: int | None,
+                 forgotten: tuple | None = None) -> int | None:
+    """The one restart rule of a late batch whose first fix is at ts, for a timeline in
+    memory (``recompute_from``) and a store's stays (the gateway's window): the start of the
+    stay before the last stay starting at or before ts, both lasting stay_min_s from their
+    start (a shorter one is a short stop whose start is its arrival, not where its run
+    began: detection from there would not see it), and no later than resume_ts (after it
+    everything is provisional: a trip there may still wait for later fixes,
+    carbon.silence). None: rebuild from the first fix.
+
+    `last_starts(bound, n)`: the starts, in time order, of the last n stays lasting
+    stay_min_s that start at or before bound (a list's tail, or one query of a store).
+    `forgotten`: (after, upto), where a restart has no belief of the vehicles kept
+    (``_forgotten``); None: every one is kept (the gateway's stays.parked)."""
+    if resume_ts is None:
         return None
-    starts = []
-    for stay in tl.stays:
-        if stay.start_ts > min(ts, tl.resume_ts):
-            break
-        if stay.duration_s >= params.stay_min_s:
-            starts.append(stay.start_ts)
+    starts = last_starts(min(ts, resume_ts), 2)
     # the stay found may be the one the late fixes fall in: they move its centre, so where
     # its first fixes are within its radius, so its start; only the stay before it is kept
     if len(starts) < 2:
         return None
-    if _beliefs_trimmed_before(tl, starts[-2]):
+    since = starts[-2]
+    if forgotten is not None and forgotten[0] < since <= forgotten[1]:
         return None     # where the vehicles were then is no longer known: rebuild, not guess
-    return starts[-2]
+    return since
 
 
-def _beliefs_trimmed_before(tl: Timeline, ts: int) -> bool:
-    """Whether update_timeline dropped the beliefs a restart at ts would start from (those
-    older than BELIEFS_S before the resume point): a trip before ts with no belief kept at
-    or before ts. Reading the vehicles back from the trips there is an estimate that a
-    rebuild does not make (the trips were joined and decided again since)."""
-    if not tl.beliefs or not tl.trips or tl.trips[0].start_ts >= ts:
-        return False
+def _forgotten(tl: Timeline) -> tuple | None:
+    """(after, upto): the restarts whose beliefs update_timeline dropped (those older than
+    BELIEFS_S before the resume point): after a trip (its start: after) with no belief kept
+    at or before them (the first kept: upto; update_timeline reads beliefs older than the
+    restart). Reading the vehicles back from the trips there is an estimate that a rebuild
+    does not make (the trips were joined and decided again since). None: none dropped."""
+    if not tl.beliefs or not tl.trips:
+        return None
     first = tl.beliefs[0][0]       # None only as the last entry (after the last trip)
-    return first is not None and first >= ts   # update_timeline reads beliefs older than ts
+    return None if first is None else (tl.trips[0].start_ts, first)
 
 
 def extend_stay(prev: Timeline, fix, params: Params = DEFAULT_PARAMS) -> bool:

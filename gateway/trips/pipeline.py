@@ -5,10 +5,10 @@ Incremental contract (carbon/timeline.py), as the gateway applies it:
 * new fixes (`process_new`) recompute from `resume_ts`, the start of the member's last
   closed long stay, to the end: the open end of the timeline;
 * a batch that falls earlier (`process_range`, a phone's queue arriving late, an import,
-  an erasure) recomputes the window it falls into: from where carbon.timeline.recompute_from
-  restarts (the stay before the last stay starting at or before its first fix, both lasting
-  stay_min_s) to the first long stay that starts after its last fix; rows outside that
-  window are not touched. If the window's last stay, or the belief of where the vehicles
+  an erasure) recomputes the window it falls into: from where carbon.timeline.restart_stay
+  restarts (the one rule recompute_from applies too: the stay before the last stay starting
+  at or before its first fix, both lasting stay_min_s) to the first long stay that starts
+  after its last fix; rows outside that window are not touched. If the window's last stay, or the belief of where the vehicles
   are there, comes out differently (the batch changed it), the recomputation runs on to
   the end;
 * `rebuild_member` recomputes everything from the first stored fix (rows older than that,
@@ -45,7 +45,8 @@ from carbon.factors import CURRENT_VERSION
 from carbon.model import Timeline
 from carbon.places import find_places
 from carbon.fix import Fix
-from carbon.timeline import CONTEXT_S, belief_at, build_timeline, update_timeline
+from carbon.timeline import (CONTEXT_S, belief_at, build_timeline, restart_stay,
+                             update_timeline)
 
 from . import context as member_context
 from .rows import HI, LO, detected_of, load_stays, load_trips, parked_before, write_range
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 
 MONTH_S = 31 * 86400
 LONG_STAY_S = DEFAULT_PARAMS.transfer_max_s     # a stay longer than this is a safe cut
-# a stay a late batch may restart from (carbon.timeline.recompute_from): its belief is kept
+# a stay a late batch may restart from (carbon.timeline.restart_stay): its belief is kept
 STAY_MIN_S = DEFAULT_PARAMS.stay_min_s
 # pipeline_state outcome: the window stopped at a stay whose belief came out as stored, so
 # the trips after it, and the belief kept with the resume point, hold
@@ -192,26 +193,31 @@ def _resume_point(conn, member_id: int, state: dict | None) -> int | None:
 def _window(conn, member_id: int, lo_ts: int, hi_ts: int, resume: int | None,
             late: bool = True):
     """(since, until) for fixes in [lo_ts, hi_ts]. New fixes after every fix computed before
-    (not `late`) and after the resume point: since = the resume point, until None. Else as
-    carbon.timeline.recompute_from: since = the start of the stay before the last stay
-    starting at or before lo_ts (and the resume point), both lasting STAY_MIN_S (the late
-    fixes may fall in the last one and move its start; None: from the first fix); until =
-    (start, end) of the first long stay starting after hi_ts, at or before the resume
-    point (None: to the end)."""
+    (not `late`) and after the resume point: since = the resume point, until None. Else
+    since = carbon.timeline.restart_stay over the stored stays, the engine's own restart
+    rule (None: from the first fix; the gateway keeps every such stay's belief, so none is
+    forgotten); until = (start, end) of the first long stay starting after hi_ts, at or
+    before the resume point (None: to the end)."""
     if resume is None:
         return None, None
     if lo_ts >= resume and not late:
         return resume, None
-    rows = conn.execute(
-        "SELECT start_ts FROM stays WHERE member_id = ? AND start_ts <= ? AND "
-        "end_ts - start_ts >= ? ORDER BY start_ts DESC LIMIT 2",
-        (member_id, min(lo_ts, resume), STAY_MIN_S)).fetchall()
-    since = rows[1][0] if len(rows) == 2 else None
+    since = restart_stay(lambda bound, n: _last_starts(conn, member_id, bound, n), lo_ts, resume)
     row = conn.execute(
         "SELECT start_ts, end_ts FROM stays WHERE member_id = ? AND start_ts > ? AND "
         "end_ts - start_ts > ? AND start_ts <= ? ORDER BY start_ts LIMIT 1",
         (member_id, hi_ts, LONG_STAY_S, resume)).fetchone()
     return since, (tuple(row) if row else None)
+
+
+def _last_starts(conn, member_id: int, bound: int, n: int) -> list:
+    """The starts, in time order, of the member's last n stored stays lasting STAY_MIN_S
+    that start at or before bound (``restart_stay``'s question of the store)."""
+    rows = conn.execute(
+        "SELECT start_ts FROM stays WHERE member_id = ? AND start_ts <= ? AND "
+        "end_ts - start_ts >= ? ORDER BY start_ts DESC LIMIT ?",
+        (member_id, bound, STAY_MIN_S, n)).fetchall()
+    return [r[0] for r in reversed(rows)]
 
 
 # ----- reading fixes
@@ -357,10 +363,41 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
         return None if last_fix_id is None else _state_values(outcome, last_fix_id)
 
     conn = store.conn
+    written = _rebuild_floor(conn, member_id) if since is None else since  # rows before: final
+    tl, written, last_since, last_parked = _through_months(
+        store, member_id, since, until, mc, progress, months, parked, written)
+    if tl is None:          # no fixes left in the range (an erasure): nothing derived either
+        outcome = None, until is None, None
+        _store(store, member_id, written, HI if until is None else until[0], Timeline(), mc,
+               state_of(outcome))
+        return (*outcome, False)
+    if until is None:
+        outcome = tl.resume_ts, True, _vehicles_json(tl.parked, tl.resume_ts, mc)
+        stored = _store(store, member_id, written, HI, tl, mc, state_of(outcome), hold)
+        return (*outcome, not stored)
+    if _window_holds(conn, member_id, tl, written, until[0], mc):
+        # the trips after the window were decided from the belief it ends with, as a rebuild
+        # decides them: they hold, and so does the belief kept with the resume point
+        outcome = None, False, KEEP
+        _store(store, member_id, written, until[0], tl, mc, state_of(outcome))
+        return (*outcome, False)
+    log.info("member %d: the window ending at %d changed its last stay, the vehicles there or "
+             "left a trip open; recomputing to the end", member_id, until[0])
+    return _recompute(store, member_id, last_since, None, mc, progress, last_fix_id, hold,
+                      months, last_parked)
+
+
+def _through_months(store, member_id: int, since, until, mc, progress, months, parked,
+                    written: int) -> tuple:
+    """Detect month by month from `since`, each month from where the last one's cut left
+    it, and store what each settles (``_store_settled``). Returns (the last month's
+    timeline, None when no fix is left; where the rows are written to; where the last
+    month's detection started and the belief it started from: a window that does not
+    hold runs on to the end from there)."""
+    conn = store.conn
     first = LO if since is None else since - CONTEXT_S
     last = HI if until is None else until[1] + CONTEXT_S
     total, done = _count(conn, member_id, first, last), 0
-    written = _rebuild_floor(conn, member_id) if since is None else since  # rows before: final
     resume, carry, tl, chunk_since, chunk_parked = since, [], None, since, parked
     earlier = None          # the stay before `resume` (read from the store the first time)
     for chunk in months(conn, member_id, first, last):
@@ -373,20 +410,8 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
         if earlier is None:
             earlier = _stay_before(conn, member_id, resume)
         tl = _detect(window, resume, mc, parked, earlier)
-        cut = tl.resume_ts
-        # the next month starts from the belief detection had at the cut (a forced cut,
-        # inside the movement, has none: read back)
-        parked = tl.parked
-        if _carried(window, cut) > MAX_CARRY:
-            cut, parked = _forced_cut(tl, window), None
-            log.warning("member %d: %d fixes since the last long stay; cutting the timeline at %d "
-                        "to bound memory", member_id, len(window), cut)
-        final = cut if cut is not None else written
-        if until is not None:
-            final = min(final, until[0])
-        if final > written:
-            _store(store, member_id, written, final, tl, mc)
-            written = final
+        cut, parked = _month_cut(tl, window, member_id)
+        written = _store_settled(store, member_id, written, cut, until, tl, mc)
         if cut is not None:
             resume, earlier = cut, [s for s in tl.stays if s.start_ts < cut][-1:]
             carry = window[_from(window, resume - CONTEXT_S):]
@@ -394,31 +419,41 @@ def _recompute(store, member_id: int, since, until, mc, progress=None,
             carry = window
         if progress:
             progress(done, total)
-    if tl is None:          # no fixes left in the range (an erasure): nothing derived either
-        outcome = None, until is None, None
-        _store(store, member_id, written, HI if until is None else until[0], Timeline(), mc,
-               state_of(outcome))
-        return (*outcome, False)
-    if until is None:
-        outcome = tl.resume_ts, True, _vehicles_json(tl.parked, tl.resume_ts, mc)
-        stored = _store(store, member_id, written, HI, tl, mc, state_of(outcome), hold)
-        return (*outcome, not stored)
-    held = tl.open_ts is not None and tl.open_ts < until[0]
-    if not held and (any(s.start_ts == until[0] for s in tl.stays) or written == until[0]) \
-            and _same_belief(conn, member_id, tl, until[0], mc):
-        # the trips after the window were decided from the belief it ends with, as a rebuild
-        # decides them: they hold, and so does the belief kept with the resume point
-        outcome = None, False, KEEP
-        _store(store, member_id, written, until[0], tl, mc, state_of(outcome))
-        return (*outcome, False)
-    # The batch changed the stay the window was to end at, or where the vehicles are there
-    # (the trips after it were decided from another belief), or a trip before it waits for
-    # fixes after the window (a silence read as a flight, carbon.silence): carry on to the
-    # end instead.
-    log.info("member %d: the window ending at %d changed its last stay, the vehicles there or "
-             "left a trip open; recomputing to the end", member_id, until[0])
-    return _recompute(store, member_id, chunk_since, None, mc, progress, last_fix_id, hold,
-                      months, chunk_parked)
+    return tl, written, chunk_since, chunk_parked
+
+
+def _month_cut(tl: Timeline, window: list, member_id: int) -> tuple:
+    """(where the next month starts, the belief detection had there): the timeline's resume
+    point, or a forced cut when too many fixes would be carried (inside the movement: no
+    belief, read back)."""
+    if _carried(window, tl.resume_ts) <= MAX_CARRY:
+        return tl.resume_ts, tl.parked
+    cut = _forced_cut(tl, window)
+    log.warning("member %d: %d fixes since the last long stay; cutting the timeline at %d "
+                "to bound memory", member_id, len(window), cut)
+    return cut, None
+
+
+def _store_settled(store, member_id: int, written: int, cut, until, tl: Timeline, mc) -> int:
+    """Store the rows from `written` to the month's cut (to the window's end at most): what
+    no later month changes. Returns where the stored rows reach now."""
+    final = cut if cut is not None else written
+    if until is not None:
+        final = min(final, until[0])
+    if final > written:
+        _store(store, member_id, written, final, tl, mc)
+        return final
+    return written
+
+
+def _window_holds(conn, member_id: int, tl: Timeline, written: int, end: int, mc) -> bool:
+    """Whether the window ends as stored: its last stay still starts at `end`, no trip
+    before it waits for fixes after the window (a silence read as a flight, carbon.silence)
+    and the belief of the vehicles there came out as stored. Else the batch changed what
+    the trips after it were decided from: the caller carries on to the end."""
+    held = tl.open_ts is not None and tl.open_ts < end
+    return not held and (any(s.start_ts == end for s in tl.stays) or written == end) \
+        and _same_belief(conn, member_id, tl, end, mc)
 
 
 def _same_belief(conn, member_id: int, tl: Timeline, at: int, mc) -> bool:

@@ -54,6 +54,16 @@ def _csv(header: tuple, rows) -> str:
     return out.getvalue()
 
 
+def _shape_rows(rows, kept: dict, points: list):
+    """The rows of shapes.txt whose shape a kept trip follows, streamed from the zip's
+    member into the reduced table's text (a city's million rows are never all held: they
+    were, as tuples, 10 times the index); points[0] counts them."""
+    for r in rows:
+        if r["shape_id"] in kept:
+            points[0] += 1
+            yield r["shape_id"], r["shape_pt_sequence"], r["shape_pt_lat"], r["shape_pt_lon"]
+
+
 def read_feed(path) -> dict:
     """The reduced tables of a GTFS zip (CSV text) and a summary of what they hold."""
     import zipfile           # when a feed is imported, not with every run of the engine
@@ -91,8 +101,9 @@ def _reduce(zf, members) -> dict:
         if mode:
             served.add((r["stop_id"], mode))
     del trip_mode
-    shape_rows = [(r["shape_id"], r["shape_pt_sequence"], r["shape_pt_lat"], r["shape_pt_lon"])
-                  for r in _rows(zf, members, "shapes.txt") if r["shape_id"] in shape_trip]
+    points = [0]            # shape points kept, counted as they are written
+    shapes = _csv(("shape_id", "shape_pt_sequence", "shape_pt_lat", "shape_pt_lon"),
+                  _shape_rows(_rows(zf, members, "shapes.txt"), shape_trip, points))
     stop_rows = [(r["stop_id"], r["stop_lat"], r["stop_lon"])
                  for r in _rows(zf, members, "stops.txt") if r.get("stop_lat") and r.get("stop_lon")]
     kept_trips = {tid: (rid, sid) for sid, (rid, tid) in shape_trip.items()}
@@ -105,11 +116,10 @@ def _reduce(zf, members) -> dict:
         "trips": _csv(("route_id", "trip_id", "shape_id"),
                       [(rid, tid, sid) for tid, (rid, sid) in kept_trips.items()]),
         "stops": _csv(("stop_id", "stop_lat", "stop_lon"), stop_rows),
-        "shapes": _csv(("shape_id", "shape_pt_sequence", "shape_pt_lat", "shape_pt_lon"),
-                       shape_rows),
+        "shapes": shapes,
         "stop_times": _csv(("trip_id", "stop_id"), [(rep[m], s) for s, m in sorted(served)]),
         "summary": {"routes": len(route_mode), "modes": modes, "stops": len(stop_rows),
-                    "shapes": len(shape_trip), "shape_points": len(shape_rows),
+                    "shapes": len(shape_trip), "shape_points": points[0],
                     "stops_served": len({s for s, _ in served})},
     }
 

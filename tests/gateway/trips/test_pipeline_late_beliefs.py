@@ -51,3 +51,21 @@ def test_each_stay_a_late_batch_may_restart_from_keeps_its_belief(box):
     assert long and all(r[2] and f'"at":{r[0]},' in r[2] for r in long)
     # the vehicles the ferry day left somewhere are in them
     assert any('"bike":[[' in r[2] or '"car":[[' in r[2] for r in long)
+
+
+def test_a_late_window_starts_where_the_engine_restarts(box):
+    # one rule (carbon.timeline.restart_stay) over the timeline and over the stored stays
+    from carbon.timeline import build_timeline, recompute_from
+    fixes = live_parity.history("ferry", "dense", 0, 3)
+    alice = box.ids["alice"]
+    box.add("alice", fixes)
+    pipeline.rebuild_member(box.store, alice)
+    tl = build_timeline(fixes)
+    conn = box.store.conn
+    resume = pipeline._resume_point(conn, alice, pipeline._state(conn, alice))
+    assert resume == tl.resume_ts is not None
+    probes = [f.ts for f in fixes[::50]]
+    sinces = [pipeline._window(conn, alice, ts, ts, resume)[0] for ts in probes]
+    assert sinces == [recompute_from(tl, ts) for ts in probes]
+    assert len({s for s in sinces if s is not None}) >= 2     # two stays, and rebuilds
+    assert None in sinces
