@@ -27,7 +27,7 @@ def _lines(text: str):
 
 def _rows(table):
     """The table's rows as dicts, one at a time: CSV text parsed as it is read, or the rows
-    given (any iterable of dicts; `shapes` must be one that can be read twice, a list)."""
+    given (any iterable of dicts; `_shapes` reads its table twice and lists an iterator)."""
     if table is None:
         return iter(())
     if isinstance(table, str):
@@ -78,7 +78,11 @@ def _shapes(table, kept):
     seen before it is given. shapes.txt is usually grouped by shape_id, then one shape's
     points are held at a time, but the format does not require it: a first pass counts
     each shape's rows, so a shape whose rows are scattered is held until its last one (as
-    points, never the rows' dicts), and the index is the same as from a sorted file."""
+    points, never the rows' dicts), and the index is the same as from a sorted file. The
+    order kept costs memory on a scattered file: every shape first seen after one that is
+    still open waits for it (one stray row of the first shape at the end holds them all)."""
+    if table is not None and not isinstance(table, (str, list, tuple)):
+        table = list(table)     # two passes: a one-shot iterator would give no shape at all
     left = Counter(sid for sid in _column(table, "shape_id") if sid in kept)
     points, order = {}, deque()
     for r in _rows(table):

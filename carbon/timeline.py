@@ -282,7 +282,8 @@ def restart_stay(last_starts, ts: int, resume_ts: int | None,
     `last_starts(bound, n)`: the starts, in time order, of the last n stays lasting
     stay_min_s that start at or before bound (a list's tail, or one query of a store).
     `forgotten`: (after, upto), where a restart has no belief of the vehicles kept
-    (``_forgotten``); None: every one is kept (the gateway's stays.parked)."""
+    (``_forgotten``); None: every one is kept (the gateway's stays.parked, which asks
+    for a rebuild itself where a stay stored before m0014 has none)."""
     if resume_ts is None:
         return None
     starts = last_starts(min(ts, resume_ts), 2)

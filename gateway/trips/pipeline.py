@@ -195,19 +195,31 @@ def _window(conn, member_id: int, lo_ts: int, hi_ts: int, resume: int | None,
     """(since, until) for fixes in [lo_ts, hi_ts]. New fixes after every fix computed before
     (not `late`) and after the resume point: since = the resume point, until None. Else
     since = carbon.timeline.restart_stay over the stored stays, the engine's own restart
-    rule (None: from the first fix; the gateway keeps every such stay's belief, so none is
-    forgotten); until = (start, end) of the first long stay starting after hi_ts, at or
+    rule (None: from the first fix; the gateway keeps every such stay's belief in
+    stays.parked, so none is forgotten, except a stay stored before m0014, whose NULL
+    says rebuild); until = (start, end) of the first long stay starting after hi_ts, at or
     before the resume point (None: to the end)."""
     if resume is None:
         return None, None
     if lo_ts >= resume and not late:
         return resume, None
     since = restart_stay(lambda bound, n: _last_starts(conn, member_id, bound, n), lo_ts, resume)
+    if since is not None and since != resume and _unparked(conn, member_id, since):
+        since = None    # where the vehicles were then was never stored: rebuild, not guess
     row = conn.execute(
         "SELECT start_ts, end_ts FROM stays WHERE member_id = ? AND start_ts > ? AND "
         "end_ts - start_ts > ? AND start_ts <= ? ORDER BY start_ts LIMIT 1",
         (member_id, hi_ts, LONG_STAY_S, resume)).fetchone()
     return since, (tuple(row) if row else None)
+
+
+def _unparked(conn, member_id: int, start_ts: int) -> bool:
+    """Whether the stored stay starting at start_ts has no belief of the vehicles: a stay
+    stored before m0014 (``stays.parked`` NULL until the member's next rebuild), where the
+    engine's rule (a forgotten belief) says rebuild."""
+    row = conn.execute("SELECT parked IS NULL FROM stays WHERE member_id = ? AND start_ts = ?",
+                       (member_id, start_ts)).fetchone()
+    return bool(row and row[0])
 
 
 def _last_starts(conn, member_id: int, bound: int, n: int) -> list:

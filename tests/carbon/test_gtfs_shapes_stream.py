@@ -81,3 +81,13 @@ def test_building_from_text_never_holds_every_row():
     tracemalloc.stop()
     assert len(index.lat) == 60 * 400
     assert peak < 2 * held
+
+
+def test_shapes_given_as_a_one_shot_iterator_are_all_read():
+    # the rows of a csv.DictReader or a generator can be read once; the two passes list them
+    rows = [{"shape_id": s, "shape_pt_sequence": str(n), "shape_pt_lat": str(lat),
+             "shape_pt_lon": str(lon)} for s, n, lat, lon in _line(0) + _line(1)]
+    once = build_transit_index(ROUTES, TRIPS, STOPS, iter(rows))
+    listed = build_transit_index(ROUTES, TRIPS, STOPS, rows)
+    assert len(once.lat) == len(listed.lat) == 80
+    assert once.modes_on_route(60.17, 24.92) == {"bus", "tram"}

@@ -69,3 +69,20 @@ def test_a_late_window_starts_where_the_engine_restarts(box):
     assert sinces == [recompute_from(tl, ts) for ts in probes]
     assert len({s for s in sinces if s is not None}) >= 2     # two stays, and rebuilds
     assert None in sinces
+
+
+def test_a_store_from_before_the_beliefs_were_kept_rebuilds_where_it_has_none(box):
+    # stays stored before m0014 carry no belief (parked NULL): the window must not guess
+    # where the vehicles were from the trips, as the engine would not (it rebuilds)
+    fixes = live_parity.history("e-bike", "significant", 0, 3)
+    alice = box.ids["alice"]
+    batches = live_parity.late_order(fixes, random.Random(0))
+    for k, batch in enumerate(batches):
+        if k == len(batches) // 2:
+            with box.store.transaction() as conn:
+                conn.execute("UPDATE stays SET parked = NULL")
+        box.add("alice", batch)
+        pipeline.process_new(box.store, alice)
+    live = live_parity.stored(box.store.conn, alice)
+    pipeline.rebuild_member(box.store, alice)
+    assert live == live_parity.stored(box.store.conn, alice)
