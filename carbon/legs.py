@@ -121,6 +121,17 @@ EDGE_WALK_STEPS = 3     # one or two chords at walking pace are also a vehicle's
 EDGE_WALK_M = 25.0      # 30 s at the slowest walking pace (0.8 m/s)...
 EDGE_WALK_ACC = 2.0     # ... and twice the fixes' accuracy: 50 m noise makes a standing
 #                         phone's windowed speed walking pace, never 100 m of ground
+# Between two rides a walk shorter than min_leg_s is kept when it went out from the parked
+# vehicle and came back to it (_Runs.out_and_back: a cash machine, a parcel dropped off, a
+# shop 60-90 m from the car; docs/engine.md, known weaknesses of round 11): a car parked
+# does not move, so the next drive starts where the last one stopped (within the fixes'
+# error), and the member walked away from it at 1-1.6 m/s. A car crawling in a queue moves
+# on along its road and never comes back to where it slowed down; a bus halting at its stop
+# stands (no ground covered); a multipath excursion jumps out and back in a second or two.
+# A short errand: 60-90 m each way at a slow 1.0 m/s and a minute standing is 240 s; over
+# minutes, fixes with 50 m of correlated noise wander 100 m out and back around a bus at
+# its stop (Helsinki noise50c: slow runs of 5-13 minutes read so).
+OUT_AND_BACK_MAX_S = 2 * LONG_HALT_S
 
 
 class _Runs:
@@ -128,7 +139,8 @@ class _Runs:
     short ones costs O(R log R) on a trip of R runs, not O(R^2)."""
 
     def __init__(self, runs, points, dists, speeds, params: Params, ends=(False, False),
-                 walk_m: float = 0.0, unseen=frozenset(), filtered: bool = False):
+                 walk_m: float = 0.0, unseen=frozenset(), filtered: bool = False,
+                 out_m: float = 0.0):
         fast, slow, inner, seen, steps, dist = [0.0], [0.0], [0.0], [0.0], [0], [0.0]
         for k, v in enumerate(speeds):
             dt = points[k + 1].ts - points[k].ts
@@ -147,6 +159,7 @@ class _Runs:
         self.nodes[-1][4] = -1
         self.points, self.ends, self.walk_m = points, ends, walk_m
         self.unseen = unseen
+        self.out_m = max(walk_m, out_m)    # the reach of a walk from the car and back
 
     def evidence(self, k: int) -> float:
         """Time a run gives evidence of its mode. Standing still says nothing: a car at a
@@ -165,7 +178,7 @@ class _Runs:
 
     def short(self, k: int) -> bool:
         lab, a, b = self.nodes[k][:3]
-        if self.edge_walk(k) or (lab and self.ridden(a, b)):
+        if self.edge_walk(k) or self.out_and_back(k) or (lab and self.ridden(a, b)):
             return False
         if self.evidence(k) < self.params.min_leg_s:
             return True
@@ -197,6 +210,29 @@ class _Runs:
         p, q = self.points[a], self.points[b]
         return distance_m(p.lat, p.lon, q.lat, q.lon) >= self.walk_m
 
+    def out_and_back(self, k: int) -> bool:
+        """Is slow run k, between two rides, a walk from the parked vehicle and back to it
+        (see OUT_AND_BACK_M)? Walked for EDGE_WALK_S or more, as at a trip's end, it went
+        `out_m` or more from both of its ends, which lie closer together than that reach,
+        and reached its far point no faster than a walk (a multipath excursion jumps)."""
+        lab, a, b, before, after = self.nodes[k][:5]
+        if lab or before < 0 or after < 0 or self.seen[b] - self.seen[a] < EDGE_WALK_S or \
+                self.seen_steps[b] - self.seen_steps[a] < EDGE_WALK_STEPS:
+            return False
+        pts = self.points
+        p, q = pts[a], pts[b]
+        if q.ts - p.ts > OUT_AND_BACK_MAX_S:
+            return False
+        far, reach = a, 0.0
+        for j in range(a + 1, b):
+            r = pts[j]
+            d = min(distance_m(p.lat, p.lon, r.lat, r.lon), distance_m(q.lat, q.lon, r.lat, r.lon))
+            if d > reach:
+                far, reach = j, d
+        walk = self.params.walk_max_ms
+        return reach >= self.out_m and distance_m(p.lat, p.lon, q.lat, q.lon) < reach and \
+            min(pts[far].ts - p.ts, q.ts - pts[far].ts) * walk >= reach
+
     def flip(self, k: int) -> int:
         """Give run k its neighbours' label and join equal neighbours; returns the joined run."""
         node = self.nodes[k]
@@ -218,16 +254,17 @@ class _Runs:
 
 def _absorb_short(runs: list, points, dists, speeds, params: Params,
                   ends=(False, False), walk_m: float = 0.0, unseen=frozenset(),
-                  filtered: bool = False) -> list:
+                  filtered: bool = False, out_m: float = 0.0) -> list:
     """Runs too short to be a leg take their neighbours' label, the one with the least
     evidence first, so a long ride is not broken by its stops. `ends`: whether the
     first and the last run reach the trip's start and end on foot, `walk_m`: the ground
     a walk there must cover to be seen (see EDGE_WALK_S); `unseen`: the steps that are no
     GPS chord (see _Runs.ridden); `filtered`: the trip's usual step is a distance
-    filter's (see _netted_past_a_walk)."""
+    filter's (see _netted_past_a_walk); `out_m`: the reach of a walk from the parked
+    vehicle and back (see _Runs.out_and_back)."""
     if len(runs) < 2:
         return runs
-    rs = _Runs(runs, points, dists, speeds, params, ends, walk_m, unseen, filtered)
+    rs = _Runs(runs, points, dists, speeds, params, ends, walk_m, unseen, filtered, out_m)
     heap = [(rs.evidence(k), k) for k in range(len(runs)) if rs.short(k)]
     heapq.heapify(heap)
     count = len(runs)
@@ -1228,7 +1265,8 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     trip_dt = _median([q.ts - p.ts for p, q in zip(core, core[1:])])
     # a phone whose usual step is a distance filter's (see _netted_past_a_walk)
     runs = _absorb_short(_runs(labels), core, dists, speeds, params, ends, walk_m, unseen,
-                         filtered=trip_dt >= _CHORD_LONG_S)
+                         filtered=trip_dt >= _CHORD_LONG_S,
+                         out_m=EDGE_WALK_ACC * noise)
     runs = [part for run in runs for part in _split_at_halt(run, core, speeds, dists, params)]
     runs = _split_at_hops(runs, core, dists)
     rides = _ride_lines(runs, core, context)
