@@ -11,11 +11,17 @@ member's vehicles are carried from day to day), fed to carbon.timeline three way
           of --batch fixes on the 1 s regime (one at a time there costs minutes a day),
   late    random batches in time order, a few of them held back and delivered hours late
           (recompute_from + update_timeline since), as an offline phone uploads;
+  restart every restart recompute_from gives for a late fix at a stay's or a trip's start
+          or end (update_timeline since, from the rebuild): random batches rarely start one
+          at a short stop (5-20 min), such as an arrival airport's first (round 12,
+          landed-mend: 0 of 48 plane and errands histories restarted there);
 and compares the trips (start, end, each leg's mode and probabilities). Prints each
 divergence and a count; exit status 1 if any.
 
 With --gateway, the same late batches go through the gateway instead (a real SQLite store:
-each batch stored as ingest stores it, then pipeline.process_new), and what is stored
+each batch stored as ingest stores it, then pipeline.process_new; and once more with the
+fixes after the stop following the first short stop held back six hours, so the window
+starts at that short stop), and what is stored
 (every trip's start and end, each leg's mode, confidence and probabilities) is compared
 with what pipeline.rebuild_member stores from the same fixes.
 """
@@ -111,6 +117,38 @@ def late_batches(fixes: list, rng: random.Random, held: int = 2):
     return tl
 
 
+def restarts(fixes: list, full) -> list:
+    """The differences from the rebuild of every restart at a boundary of its stays and
+    trips (each late fix's restart, from the rebuild as it stood)."""
+    out, tried = [], set()
+    for ts in sorted({x for t in full.trips + full.stays for x in (t.start_ts, t.end_ts)}):
+        since = recompute_from(full, ts)
+        if since is None or since in tried:
+            continue
+        tried.add(since)
+        out += compare(f"restart {since}", update_timeline(full, _window(fixes, since),
+                                                           since=since), full)
+    return out
+
+
+def stop_order(fixes: list, full, rng: random.Random) -> list:
+    """Batches of 50 in time order, the fixes from two minutes after the stay that follows
+    the first short stop (stay_min_s to transfer_max_s, an arrival airport's first) to 25
+    minutes on held back six hours: the window restarts at that short stop. [] if none."""
+    from carbon.params import DEFAULT_PARAMS as P
+    stays = full.stays
+    k = next((i for i in range(len(stays) - 1)
+              if P.stay_min_s <= stays[i].duration_s <= P.transfer_max_s), None)
+    if k is None:
+        return []
+    lo, hi = stays[k + 1].end_ts + 120, stays[k + 1].end_ts + 1500
+    held = [f for f in fixes if lo <= f.ts < hi]
+    rest = [f for f in fixes if not lo <= f.ts < hi]
+    cut = next((i for i, f in enumerate(rest) if f.ts >= hi + 6 * 3600), len(rest))
+    return [rest[i:i + 50] for i in range(0, cut, 50)] + [held] * bool(held) + \
+        [rest[i:i + 50] for i in range(cut, len(rest), 50)]
+
+
 def compare(label: str, tl, full) -> list:
     return _differ(label, shape(tl), shape(full))
 
@@ -128,9 +166,9 @@ def stored(conn, member_id: int) -> list:
     return [(a, b, legs) for (a, b), legs in out.items()]
 
 
-def gateway_late(fixes: list, rng: random.Random) -> list:
-    """The late batches through a real store and the live path, then a rebuild of the same
-    store: the differences between the two."""
+def gateway_late(fixes: list, rng: random.Random, order=None, label: str = "gateway") -> list:
+    """The late batches (`order`, default late_order's) through a real store and the live
+    path, then a rebuild of the same store: the differences between the two."""
     from gateway import accounts
     from gateway.store import Store, insert_fixes
     from gateway.trips import pipeline
@@ -140,7 +178,7 @@ def gateway_late(fixes: list, rng: random.Random) -> list:
             with store.transaction() as conn:
                 member = accounts.add_member(conn, "alice", None).id
                 device = accounts.add_device(conn, "alice", "phone")[0]
-            for batch in late_order(fixes, rng):
+            for batch in (order if order is not None else late_order(fixes, rng)):
                 with store.transaction() as conn:
                     insert_fixes(conn, device, batch, "owntracks-http")
                 pipeline.process_new(store, member)
@@ -149,7 +187,7 @@ def gateway_late(fixes: list, rng: random.Random) -> list:
             full = stored(store.conn, member)
         finally:
             store.close()
-    return _differ("gateway", live, full)
+    return _differ(label, live, full)
 
 
 def _differ(label: str, a: list, b: list) -> list:
@@ -168,10 +206,13 @@ def check(family: str, regime: str, seed: int, days: int, batch: int,
           gateway: bool = False) -> list:
     fixes = history(family, regime, seed, days)
     if gateway:
-        return gateway_late(fixes, random.Random(seed))
+        order = stop_order(fixes, build_timeline(fixes), random.Random(seed))
+        return gateway_late(fixes, random.Random(seed)) + \
+            (gateway_late(fixes, None, order, "gateway-stop") if order else [])
     full = build_timeline(fixes)
+    out = restarts(fixes, full)
     tl, _ = fix_by_fix(fixes, batch if regime == "1s" else 1)
-    out = compare("fixes", tl, full)
+    out += compare("fixes", tl, full)
     out += compare("late", late_batches(fixes, random.Random(seed)), full)
     return out
 

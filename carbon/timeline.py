@@ -36,7 +36,7 @@ from carbon.mode_params import LOOP_MIN_M, LOOP_PROB, LOOP_RADIUS_M
 from carbon.model import Timeline, Trip
 from carbon.params import DEFAULT_PARAMS, Context, Params
 from carbon.priors import DEFAULT as DEFAULT_PRIORS, learn
-from carbon.transfers import access_walks, join_transfers
+from carbon.transfers import access_walks, join_transfers, landed_before
 from carbon.trips import arrival_ts, departure_ts, read_before_stay, segment_track
 from carbon import silence, vehicles
 
@@ -136,10 +136,11 @@ def _loop_evidence(legs: list, seg: list) -> None:
 
 
 def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = None,
-           since: int | None = None, earlier: list = ()) -> Timeline:
+           since: int | None = None, earlier: list = (), landed: bool = False) -> Timeline:
     """Stays, trips and legs with inferred modes; nothing member-specific applied yet.
     With `since`, fixes before it only serve as cleaning context; `earlier`: the stays
-    before it (where the first trip may have left from, carbon.vehicles.left)."""
+    before it (where the first trip may have left from, carbon.vehicles.left); `landed`: the
+    member still at an arrival airport at `since` (carbon.transfers.landed_before)."""
     context = context or Context()
     priors = priors_for(context)
     raw = unsmoothed(points, params)
@@ -156,7 +157,7 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
     trips, trip_priors, hand, states = _trips(track, ranges, list(earlier) + stays, params,
                                               context, priors, raw, unsettled)
     stays, trips = join_transfers(stays, trips, priors, context.owned_modes, params,
-                                  trip_priors, hand, (context.transit, track))
+                                  trip_priors, hand, (context.transit, track), landed)
     # a trip read from the fix before the stay it leaves: no restart at that stay either
     lone = read_before_stay(track, ranges)
     resume = _resume_ts(stays, trips, params,
@@ -328,13 +329,15 @@ def extend_stay(prev: Timeline, fix, params: Params = DEFAULT_PARAMS) -> bool:
 
 
 def update_timeline(prev: Timeline, points_since, params: Params = DEFAULT_PARAMS,
-                    context: Context | None = None, since: int | None = None) -> Timeline:
+                    context: Context | None = None, since: int | None = None,
+                    landed: bool | None = None) -> Timeline:
     """prev with everything from `since` (default prev.resume_ts) recomputed from points_since,
     which must hold every fix with ts >= since - CONTEXT_S (older ones are ignored). From
     prev.resume_ts, the trips are decided from prev.parked, where detection believed the
     vehicles were there (a caller whose leg corrections before it changed since passes
     Context.parked instead, or rebuilds); from elsewhere, from a belief read back from
-    prev's trips."""
+    prev's trips. `landed`: the member still at an arrival airport at `since`
+    (carbon.transfers.landed_before; None: read from prev's stays and trips before it)."""
     context = context or Context()
     since = prev.resume_ts if since is None else since
     if since is None:
@@ -354,8 +357,10 @@ def update_timeline(prev: Timeline, points_since, params: Params = DEFAULT_PARAM
             before, [s for s in prev.stays if s.start_ts <= since],
             corrections=_certain(context)))
     kept = [s for s in prev.stays if s.start_ts < since]
+    if landed is None:      # as the rebuild's join_transfers has it there
+        landed = landed_before(kept, before, since, params)
     fresh = detect([p for p in points_since if p.ts >= since - CONTEXT_S], params, context, since,
-                   kept[-1:])
+                   kept[-1:], landed)
     stays = kept + fresh.stays
     trips = before + fresh.trips
     resume = fresh.resume_ts if fresh.resume_ts is not None else since

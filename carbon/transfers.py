@@ -286,16 +286,17 @@ def _join(x: Trip, y: Trip, legs: list) -> Trip:
 
 def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
                    params: Params = DEFAULT_PARAMS, trip_priors: dict | None = None,
-                   hand: dict | None = None, feed=None) -> tuple:
+                   hand: dict | None = None, feed=None, landed: bool = False) -> tuple:
     """(stays, trips) with connection stops dissolved into the trips around them.
     trip_priors: {id(trip): priors} a trip was decided with (where the member's vehicles
     were, carbon.vehicles); a joined trip is decided again with those of its first part.
     hand: {id(trip): (the kinds of vehicle at hand where it left, those of them that waited
     there before the ride in)} (see _picks_up). feed: (the town's TransitIndex, the track)
-    or None (see _unserved)."""
+    or None (see _unserved). landed: whether the member was still at an arrival airport
+    before the first of them (``landed_before`` over what a restart keeps: _landed)."""
     trip_priors, hand = trip_priors or {}, hand or {}
     seq = sorted(stays + trips, key=lambda item: (item.start_ts, isinstance(item, Trip)))
-    out, landed = [], False
+    out = []
     for item in seq:
         joined = None
         if isinstance(item, Trip) and len(out) >= 2 and isinstance(out[-1], Stay):
@@ -305,8 +306,8 @@ def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
                 mine = trip_priors.get(id(out[-2]), priors)
                 joined = picked in waited and \
                     _picked_up_after(out[-2], item, picked, mine, owned, params)
-            elif landed:    # at the arrival airport: no wait for a service (_landed)
-                pass
+            elif _landed(out, landed, params) and not _scheduled_out(out[-2], item, params):
+                pass        # at the arrival airport, leaving by road: no wait (_landed)
             elif isinstance(out[-2], Trip):
                 mine = trip_priors.get(id(out[-2]), priors)
                 legs = _connect(out[-2], out[-1], item, mine, owned, params, feed)
@@ -326,24 +327,53 @@ def join_transfers(stays: list, trips: list, priors, owned=frozenset(),
             out[-1:] = [joined] if isinstance(out[-1], Trip) else [out[-1], joined]
         else:
             out.append(item)
-        landed = _landed(item, landed, params)
     return [s for s in out if isinstance(s, Stay)], [t for t in out if isinstance(t, Trip)]
 
 
-def _landed(item, landed: bool, params: Params) -> bool:
-    """Is the member, after `item`, still at the airport a flight brought them to (their
-    last ride a plane, only walks and stops shorter than a connection's since)? The time
+def _landed(out: list, landed: bool, params: Params) -> bool:
+    """Is the member, after the stays and trips `out` (in time order, as decided), still at
+    the airport a flight brought them to (their last ride a plane, only walks and stops
+    shorter than a connection's since)? `landed`: the answer before out's first. The time
     there is deplaning, passport control and baggage claim (20-45 minutes, seen as stops and
     terminal walks by a sparse phone), waited whatever the member leaves by: taxis, lifts
-    and hire cars as often as buses and trains. So a stop there is no wait for a service
-    and joins no connection: the arrival airport's stay ends the flight's trip (as in the
-    surveys', e-mission's and trackintel's conventions: "whose convention"), and the ride
-    out is decided on its own (read as a kerb's wait, a taxi's 15-17 minutes made it a bus:
-    docs/engine.md, round 12 airport-rail)."""
-    if isinstance(item, Stay):
-        return landed and item.duration_s <= params.transfer_max_s
-    rides = [g.mode for g in item.legs if g.mode not in FOOT_MODES]
-    return rides[-1] == "plane" if rides else landed
+    and hire cars as often as buses and trains. So a stop there is no kerb's wait for a road
+    vehicle (read as one, a taxi's 15-17 minutes made it a bus: docs/engine.md, round 12
+    airport-rail). Read from the decided stays and trips, not a state carried through the
+    loop: a restart (carbon.timeline.restart_stay) may fall on the arrival airport's first
+    stop, and the live path then starts from ``landed_before`` over the kept ones."""
+    for item in reversed(out):
+        if isinstance(item, Stay):
+            if item.duration_s > params.transfer_max_s:
+                return False
+            continue
+        rides = [g.mode for g in item.legs if g.mode not in FOOT_MODES]
+        if rides:
+            return rides[-1] == "plane"
+    return landed
+
+
+def landed_before(stays: list, trips: list, since: int, params: Params = DEFAULT_PARAMS) -> bool:
+    """``_landed`` after the stays and trips starting before `since` (a restart's kept ones:
+    the live path's join_transfers starts from it, as a rebuild's reaches it)."""
+    kept = [x for x in stays + trips if x.start_ts < since]
+    kept.sort(key=lambda item: (item.start_ts, isinstance(item, Trip)))
+    return _landed(kept, False, params)
+
+
+def _scheduled_out(before, trip: Trip, params: Params) -> bool:
+    """Does the ride out of the arrival airport, decided on its own (the trip as detected,
+    no wait joined), read as a scheduled service (a connecting flight, the airport's rail
+    link, a metro, a tram, an airport coach, a ferry)? Then the minutes at the airport may
+    be its wait, as at any station: the trips join as a connection would. A ride read alone
+    as a car, a bike or on foot is left alone: its wait would only push a taxi to a bus.
+    Straight off the flight's own trip (`before`), only a connecting flight joins it: the
+    arrival airport's stay (baggage claim) ends the flight's trip before a train or a coach,
+    as in the surveys' convention; after a terminal walk's trip, the rail link joins it."""
+    k = _first_ride(trip, params)
+    if k is None or trip.legs[k].mode not in PUBLIC:
+        return False
+    rides = [g.mode for g in getattr(before, "legs", ()) if g.mode not in FOOT_MODES]
+    return not rides or trip.legs[k].mode == "plane"
 
 
 def _retrip(trip: Trip, legs: list, trip_priors: dict) -> Trip:

@@ -47,6 +47,7 @@ from carbon.places import find_places
 from carbon.fix import Fix
 from carbon.timeline import (CONTEXT_S, belief_at, build_timeline, restart_stay,
                              update_timeline)
+from carbon.transfers import landed_before
 
 from . import context as member_context
 from .rows import HI, LO, detected_of, load_stays, load_trips, parked_before, write_range
@@ -287,16 +288,34 @@ def _count(conn, member_id: int, lo: int, hi: int) -> int:
 
 # ----- detection and storing
 
-def _detect(window: list, since: int | None, mc, parked=None, earlier=()) -> Timeline:
+def _detect(window: list, since: int | None, mc, parked=None, earlier=(),
+            landed: bool = False) -> Timeline:
     """`parked`: where the member's car and bike were left before `since` (carbon.vehicles:
     the engine's own belief there, ``Timeline.parked``, kept from the run that found
     `since`, else read back from the trips stored before it). `earlier`: the stay before
-    `since`, which the first trip after it may have left (carbon.vehicles.left)."""
+    `since`, which the first trip after it may have left (carbon.vehicles.left). `landed`:
+    the member still at an arrival airport at `since` (``_landed_at``)."""
     if since is None:
         return build_timeline(window, DEFAULT_PARAMS, mc.detect)
     detect = replace(mc.detect, parked=parked)
     return update_timeline(Timeline(list(earlier), [], since), window, DEFAULT_PARAMS, detect,
-                           since=since)
+                           since=since, landed=landed)
+
+
+def _landed_at(conn, member_id: int, since: int | None) -> bool:
+    """carbon.transfers.landed_before over the stored stays and trips before `since`, with
+    the modes detection gave them (a rebuild's join_transfers reads those, not the member's
+    corrections): from the last stay longer than a connection before it, where the answer
+    is settled (a restart may fall on an arrival airport's first stop: carbon.transfers)."""
+    if since is None:
+        return False
+    row = conn.execute("SELECT max(start_ts) FROM stays WHERE member_id = ? AND start_ts < ? "
+                       "AND end_ts - start_ts > ?", (member_id, since, LONG_STAY_S)).fetchone()
+    lo = LO if row[0] is None else row[0]
+    trips, detected, _ = load_trips(conn, member_id, lo, since)
+    trips = [replace(t, legs=[replace(g, mode=m) for g, (m, _c) in zip(t.legs, modes)])
+             for t, modes in zip(trips, detected)]
+    return landed_before(load_stays(conn, member_id, lo, since), trips, since)
 
 
 def _stay_before(conn, member_id: int, ts: int | None) -> list:
@@ -412,6 +431,7 @@ def _through_months(store, member_id: int, since, until, mc, progress, months, p
     total, done = _count(conn, member_id, first, last), 0
     resume, carry, tl, chunk_since, chunk_parked = since, [], None, since, parked
     earlier = None          # the stay before `resume` (read from the store the first time)
+    landed = _landed_at(conn, member_id, since)
     for chunk in months(conn, member_id, first, last):
         window = carry + chunk
         done += len(chunk)
@@ -421,11 +441,12 @@ def _through_months(store, member_id: int, since, until, mc, progress, months, p
         chunk_parked = parked
         if earlier is None:
             earlier = _stay_before(conn, member_id, resume)
-        tl = _detect(window, resume, mc, parked, earlier)
+        tl = _detect(window, resume, mc, parked, earlier, landed)
         cut, parked = _month_cut(tl, window, member_id)
         written = _store_settled(store, member_id, written, cut, until, tl, mc)
         if cut is not None:
             resume, earlier = cut, [s for s in tl.stays if s.start_ts < cut][-1:]
+            landed = landed_before(tl.stays, tl.trips, cut)   # False at a long stay
             carry = window[_from(window, resume - CONTEXT_S):]
         else:
             carry = window

@@ -53,3 +53,24 @@ def test_the_walk_home_a_distance_filter_reported_stays_stored_after_a_junk_fix(
     pipeline.rebuild_member(box.store, alice)
     assert live == box.trips("alice")
     assert len(live) == 2
+
+
+def test_a_late_window_starting_at_the_arrival_airport_stores_the_taxi_as_the_rebuild(monkeypatch):
+    # the terminal's second stop and the taxi's start uploaded hours late: the window then
+    # starts at the first arrival stop, and the gateway must read "still at the airport"
+    # from the stored flight before it (pipeline._landed_at), or the taxi is joined as a
+    # connection and stored as a bus (round 12, landed-mend)
+    import random
+    from carbon.timeline import build_timeline
+    fixes = live_parity.history("plane", "sparse", 0, 3)
+    tl = build_timeline(fixes)
+    flight = next(t for t in tl.trips if any(g.mode == "plane" for g in t.legs))
+    second = [s for s in tl.stays if s.start_ts >= flight.end_ts - 600][1]
+    lo, hi = second.end_ts + 120, second.end_ts + 1500
+    held = [f for f in fixes if lo <= f.ts < hi]
+    rest = [f for f in fixes if not lo <= f.ts < hi]
+    cut = next(k for k, f in enumerate(rest) if f.ts >= hi + 6 * 3600)
+    order = [rest[k:k + 50] for k in range(0, cut, 50)] + [held] + \
+        [rest[k:k + 50] for k in range(cut, len(rest), 50)]
+    monkeypatch.setattr(live_parity, "late_order", lambda fx, rng, held=2: order)
+    assert live_parity.gateway_late(fixes, random.Random(0)) == []

@@ -103,8 +103,8 @@ def test_a_correction_before_the_resume_point_moves_the_car_on_the_live_path(box
     seen = []
     real = pipeline._detect
     monkeypatch.setattr(pipeline, "_detect",
-                        lambda window, since, mc, parked=None, earlier=(): seen.append(parked) or
-                        real(window, since, mc, parked, earlier))
+                        lambda window, since, mc, parked=None, earlier=(), landed=False:
+                        seen.append(parked) or real(window, since, mc, parked, earlier, landed))
     box.add("alice", batches[4])
     pipeline.process_new(box.store, alice)
     kept = seen[-1]
