@@ -290,10 +290,10 @@ def doppler_speeds(points: list, mean_ms: float) -> tuple:
     values, weights = [], []
     for k in range(1, n - 1):
         p = points[k]
-        if p.vel is None:
+        if p.vel is None or p.vel < 0:     # iOS sends -1 for "no valid speed"
             continue
         before, after = p.ts - points[k - 1].ts, points[k + 1].ts - p.ts
-        values.append(max(0.0, p.vel))
+        values.append(p.vel)
         weights.append((min(before, 120) + min(after, 120)) / 2 or 1)
     if len(values) < DOPPLER_MIN_FIXES:
         return None, None
