@@ -18,12 +18,14 @@ from simulation.scenarios import FAMILIES, scenario_days, write_day  # noqa: E40
 DEFAULT_SEEDS = 2
 
 
-def write_suite(root: str, families=None, regimes=None, seeds: int = DEFAULT_SEEDS) -> dict:
-    """{family: its folder}; every family x regime x seed day written under it."""
+def write_suite(root: str, families=None, regimes=None, seeds: int = DEFAULT_SEEDS,
+                vel: bool = False) -> dict:
+    """{family: its folder}; every family x regime x seed day written under it (`vel`: with
+    the phones' Doppler speeds, see simulation.scenarios.write_day)."""
     folders = {}
     for day in scenario_days(families, regimes, seeds):
         folder = folders.setdefault(day.family, os.path.join(root, day.family))
-        write_day(day, folder)
+        write_day(day, folder, vel)
     return folders
 
 

@@ -1,6 +1,6 @@
 """Trips and modes on every data set, scored by the shared scorers, beside the targets.
 
-usage: python bench/trips.py [--pure [--gtfs]] [--sets emission,aalto,scenarios] [--families a,b]
+usage: python bench/trips.py [--pure [--gtfs]] [--vel] [--sets emission,aalto,scenarios] [--families a,b]
                              [--regimes a,b] [--seeds N] [--keep DIR] [--matrices] [--days]
 
 Data sets: the 11 e-mission days (coarse truth), the 4 Helsinki participants (fine truth,
@@ -13,6 +13,8 @@ mode accuracy) and mode_confusion.py (modes by time share: fine, PT vs car, vehi
 --gtfs (with --pure) gives each scenario day its town's GTFS feed (simulation/gtfs.py: the
 lines ridden and bus lines along half the streets walked, cycled or driven), as a household
 that imported its network's feed; the real sets have none.
+--vel writes each scenario fix's Doppler speed (a `vel` column, simulation.phones): off by
+default, so that every figure stays comparable with the real sets, which carry no speed.
 """
 import argparse
 import csv
@@ -39,9 +41,12 @@ TARGETS = {   # issue #9
 
 
 def read_points(path: str) -> list:
+    """The fixes of a points.csv; `acc` and `vel` (m/s) kept where the columns hold them."""
+    def num(r, k):
+        return float(r[k]) if r.get(k) not in (None, "") else None
     with open(path, newline="") as f:
-        return [Fix(int(float(r["ts"])), float(r["lat"]), float(r["lon"]),
-                      float(r["acc"]) if r.get("acc") not in (None, "") else None)
+        return [Fix(int(float(r["ts"])), float(r["lat"]), float(r["lon"]), num(r, "acc"),
+                    vel=num(r, "vel"))
                 for r in csv.DictReader(f)]
 
 
@@ -130,7 +135,7 @@ def data_sets(args, tmp: str) -> list:
         families = args.families.split(",") if args.families else None
         regimes = args.regimes.split(",") if args.regimes else None
         for family, folder in write_suite(os.path.join(tmp, "scenarios"), families,
-                                          regimes, args.seeds).items():
+                                          regimes, args.seeds, args.vel).items():
             out.append((family, "scenario", folder))
     return out
 
@@ -252,6 +257,9 @@ def main(argv=None) -> int:
     ap.add_argument("--gtfs", action="store_true",
                     help="with --pure: give each scenario day its town's GTFS feed "
                          "(simulation/gtfs.py), as a household that ran `selfdata gtfs import`")
+    ap.add_argument("--vel", action="store_true",
+                    help="scenario days with a vel column: each GPS fix's Doppler speed "
+                         "(simulation.phones.doppler_speeds); the real sets carry none")
     args = ap.parse_args(argv)
     if args.gtfs and not args.pure:
         ap.error("--gtfs needs --pure (the box holds one feed, the suite one a day)")
@@ -260,7 +268,8 @@ def main(argv=None) -> int:
         os.makedirs(root, exist_ok=True)
         print("path: " + ("engine only (--pure)" if args.pure else
                           "import -> store -> pipeline -> trips/legs tables") +
-              (", scenario days with their GTFS feed" if args.gtfs else ""))
+              (", scenario days with their GTFS feed" if args.gtfs else "") +
+              (", scenario fixes with their Doppler speed" if args.vel else ""))
         results = []
         for name, kind, truth_dir in data_sets(args, root):
             results.append(evaluate(name, kind, truth_dir, os.path.join(root, "pred"),

@@ -6,7 +6,7 @@ of the mode's best-fitting component, plus the component's log share). The wait 
 boarding point is shown with them but counts only where the member came to the leg on foot
 (carbon.decode), and the trip's kinds and priors then weigh the modes (Leg.probs).
 
-usage: python bench/why.py metro,tram dense [--seeds 2] [--modes metro,train,bus,tram,car]
+usage: python bench/why.py metro,tram dense [--seeds 2] [--modes metro,train,bus,tram,car] [--vel]
        python bench/why.py --days ../shared/bench/aalto/aalto_dev5 [--all]
 
 Without --all only the vehicle legs get their feature table. Times are seconds from the
@@ -38,10 +38,12 @@ def real_day(path: str):
     return os.path.basename(path.rstrip("/")), fixes, truth
 
 
-def show_day(name: str, fixes: list, truth: dict, modes: tuple, every: bool) -> None:
+def show_day(name: str, fixes: list, truth: dict, modes: tuple, every: bool,
+             vels=()) -> None:
     t0 = fixes[0][0]
     sections = [s for t in truth["trips"] for s in t["sections"]]
-    tl = build_timeline([Fix(*f) for f in fixes])
+    vels = vels or [None] * len(fixes)
+    tl = build_timeline([Fix(*f, vel=v) for f, v in zip(fixes, vels)])
     print(f"==== {name}")
     for s in sections:
         print(f"   truth {s['mode']:8s} {int(s['start_ts'] - t0):6d}-{int(s['end_ts'] - t0):6d}")
@@ -79,6 +81,8 @@ def main(argv=None) -> int:
     ap.add_argument("--days", help="real day folders (points.csv + truth.json), comma-separated")
     ap.add_argument("--modes", default="metro,train,bus,tram,car")
     ap.add_argument("--all", action="store_true", help="feature tables for walks too")
+    ap.add_argument("--vel", action="store_true",
+                    help="scenario fixes with their Doppler speed (as bench/trips.py --vel)")
     args = ap.parse_args(argv)
     modes = tuple(args.modes.split(","))
     if args.days:
@@ -89,7 +93,8 @@ def main(argv=None) -> int:
         for regime in args.regimes.split(","):
             for seed in range(args.seeds):
                 day = make_day(family, regime, seed)
-                show_day(day.name, day.fixes, day.truth, modes, args.all)
+                show_day(day.name, day.fixes, day.truth, modes, args.all,
+                         day.vels if args.vel else ())
     return 0
 
 

@@ -35,6 +35,22 @@ SPARSE_BLIND_STEP_S = 150.0   # silences still mean something at a fix every 1-2
 # a phone stepping DENSE_STEP_S or less (one reporting every minute or two may simply sleep).
 SILENT_STEPS = 10.0
 SILENT_MIN_S = 60.0
+# The phone's own speed (Fix.vel: Doppler, good to a few tenths of a m/s whatever the
+# sampling, Witte & Wilson 2004, J. Biomech. 37:1891). Its quantiles are a sample of the
+# leg's instants: a car in town is above 30 km/h a third of its time or more, so N fixes all
+# slower miss it with chance (2/3)^N, 13 % at 5 (under 7 fixes, the p85 is the fastest).
+DOPPLER_MIN_FIXES = 5
+# Time-averaged, the instantaneous speed is the path over the time, which the chords (each
+# cutting corners, 1.1-1.4 of them in town: legs.ZIGZAG_RATIO's circuity) read at 0.7-1.0 of;
+# a sample of a stop-and-go ride scatters around it. A phone whose speeds average under half
+# the chords' (a phone stuck at 0, some do) or over three times them (a km/h sent as m/s)
+# says nothing of this leg. The slack: a walker's gait and a standing phone's jitter.
+DOPPLER_AGREES = (0.5, 3.0)
+_DOPPLER_SLACK_MS = 0.5
+# Read on rides only (chords at params.walk_max_ms or more): a walk's pace the chords already
+# give, and a vehicle's crawl between two rides (a bus in a jam) shows a walker's instants,
+# which the trip's queue and change states weigh (carbon.decode) on the chords' reading.
+DOPPLER_RIDE_MS = 2.2
 
 
 @dataclass(slots=True)
@@ -78,6 +94,10 @@ class LegFeatures:
     # seen only every minute or two, yet every step at the ride's own pace for ten minutes
     # and 3 km or more: no halt hid in any of them (carbon.legs._paced)
     paced: bool = False
+    # p85 / p95 of the phone's own speeds (Fix.vel) where it sent DOPPLER_MIN_FIXES or more
+    # that agree with the chords (`doppler_speeds`); None: no speed, or not to be believed
+    doppler_p85_ms: float | None = None
+    doppler_top_ms: float | None = None
 
 
 def _weighted_percentiles(values: list, weights: list, qs: tuple) -> list:
@@ -257,6 +277,34 @@ def _silent_share(points: list, median_dt: float, blind_steps=()):
     return silent / total
 
 
+def doppler_speeds(points: list, mean_ms: float) -> tuple:
+    """(p85, p95) of the speeds the phone reported at these fixes (Fix.vel), each weighted
+    by the time it stands for (half its steps, each at most 120 s), or (None, None): fewer
+    than DOPPLER_MIN_FIXES, a walking pace (DOPPLER_RIDE_MS), or a time-mean that
+    contradicts the chords' `mean_ms` (DOPPLER_AGREES). The leg's first and last fixes are
+    left out: each is shared with the leg beside it, the instant of the change, whose speed
+    is the other leg's as often as this one's (a walk's first fix still aboard the bus)."""
+    if mean_ms < DOPPLER_RIDE_MS:
+        return None, None
+    n = len(points)
+    values, weights = [], []
+    for k in range(1, n - 1):
+        p = points[k]
+        if p.vel is None or p.vel < 0:     # iOS sends -1 for "no valid speed"
+            continue
+        before, after = p.ts - points[k - 1].ts, points[k + 1].ts - p.ts
+        values.append(p.vel)
+        weights.append((min(before, 120) + min(after, 120)) / 2 or 1)
+    if len(values) < DOPPLER_MIN_FIXES:
+        return None, None
+    mean = sum(v * w for v, w in zip(values, weights)) / sum(weights)
+    lo, hi = DOPPLER_AGREES
+    if not lo * mean_ms - _DOPPLER_SLACK_MS <= mean <= hi * mean_ms + _DOPPLER_SLACK_MS:
+        return None, None
+    p85, p95 = _weighted_percentiles(values, weights, (0.85, 0.95))
+    return p85, p95
+
+
 def bad_accuracy(median_acc: float) -> float:
     """Accuracy beyond which a fix is a network position for this phone (a Wi-Fi or cell
     guess where its GPS usually reports `median_acc`)."""
@@ -269,10 +317,11 @@ def _median(values: list) -> float:
 
 
 def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None = None,
-                 trip_dt: float | None = None, blind_steps=()) -> LegFeatures:
+                 trip_dt: float | None = None, blind_steps=(), doppler: bool = False) -> LegFeatures:
     """Features of fixes points[0..n] whose n steps have the given speeds and distances.
     trip_acc / trip_dt: the trip's median accuracy and step (what this phone usually does);
-    blind_steps: steps across network positions taken out (carbon.legs)."""
+    blind_steps: steps across network positions taken out (carbon.legs); `doppler`: read
+    the phone's own speeds too (the leg as decided; its cuts are read from the fixes)."""
     # max(0, dt) and min(dt, 120) spelt as their comparisons (the same values and types,
     # without a call a step: this runs over every fix of every leg)
     ts = [p.ts for p in points]
@@ -289,6 +338,8 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
     stand = sum(w for v, w in zip(speeds, weights) if v < STOP_SPEED_MS)
     km = max(distance / 1000.0, 0.05)
     halted = halts(points)
+    doppler_p85, doppler_top = doppler_speeds(points, distance / duration) if doppler \
+        else (None, None)
     return LegFeatures(
         duration_s=duration, distance_m=distance, mean_ms=distance / duration,
         p50_ms=p50, p85_ms=p85, p95_ms=p95,
@@ -299,7 +350,8 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
         median_step_s=median_dt, n_fixes=len(points),
         station_halts=_station_halts(points, speeds, distance, median_dt),
         blind_share=_blind_share(points, median_dt, acc, blind_steps),
-        silent_share=_silent_share(points, median_dt, blind_steps))
+        silent_share=_silent_share(points, median_dt, blind_steps),
+        doppler_p85_ms=doppler_p85, doppler_top_ms=doppler_top)
 
 
 # A phone at a place reports rarely (the suite's sparse regime: every 10-30 minutes at a stay,

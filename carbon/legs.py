@@ -818,7 +818,7 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
     that crossed network positions (see _bridge_network_positions). `opening`: the trip's
     first leg, the place's fix it left from (see _opening_wait)."""
     seg = points[a:b + 1]
-    f = leg_features(seg, speeds[a:b], dists[a:b], trip_acc, trip_dt, blind_steps)
+    f = leg_features(seg, speeds[a:b], dists[a:b], trip_acc, trip_dt, blind_steps, doppler=True)
     # Windowed speed x time ignores the zig-zag that fix noise adds to slow, dense tracks.
     windowed = sum(v * (points[k + 1].ts - points[k].ts) for k, v in zip(range(a, b), speeds[a:b]))
     if b > a + 1:

@@ -56,6 +56,12 @@ def measurable(f: LegFeatures) -> dict:
     if timed:
         out["cruise"] = f.p85_held_ms
         out["top"] = f.p95_held_ms
+    elif f.doppler_p85_ms is not None and not silent:
+        # ... and a phone that reports its own speed (Doppler) tells them at any sampling:
+        # chords a minute or two apart average the lights, instants do not (features.
+        # doppler_speeds; a pedelec's 25 km/h cap against a car's 30-50 between lights)
+        out["cruise"] = f.doppler_p85_ms
+        out["top"] = f.doppler_top_ms
     elif f.paced:
         # ... and a ride seen every minute or two that halted nowhere (carbon.legs._paced)
         # moved at its steps' pace all along: that pace is its cruise

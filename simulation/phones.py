@@ -22,6 +22,17 @@ come from Wi-Fi (10-50 m, steady); underground, either
 nothing or network positions that jump by kilometres (a new one per Wi-Fi scan or cell
 handover, every 15-60 s); in flight, the phone is off.
 Phones also fall asleep for minutes now and then (apps suspended by the OS).
+
+Speed (`doppler_speeds`): a GPS fix carries the receiver's own speed, measured from the
+Doppler shift of the satellites' carriers, not from positions, so it is instantaneous and
+independent of the sampling (OwnTracks `vel`, OsmAnd's speed, gpsd TPV `speed`, Google's
+`velocity`). Its error: a few tenths of a m/s (Witte & Wilson 2004, J. Biomech. 37:1891,
+a 1 Hz receiver: within 0.2 m/s for half the values in the open, worse on curves and under
+cover), so sigma 0.15 m/s in the open, 0.3 in streets (weaker, reflected signals), 0.5 in a
+train's coach, ~1 m/s during a multipath excursion; a phone in a walker's pocket or hand
+swings with the gait (+-0.2-0.4 m/s at the stride), so +0.25 below 2.5 m/s; standing, the
+speed jitters over 0-0.5 m/s. A network (Wi-Fi/cell) position has none, nor a phone that
+never sends it (`NO_SPEED_SHARE`).
 """
 import math
 import random
@@ -72,6 +83,17 @@ _NETWORK_SCAN_S = (15, 60)
 _CANYON_PER_KM = 0.2        # multipath excursions per km in streets (e-mission's walks
 #                             show a few: their p90 speeds stay under 2 m/s)
 _LATLON_DIGITS = 6
+# Doppler speed's error (see the module's docstring), m/s
+_SPEED_SIGMA = {"open": 0.15, "street": 0.3, "rail": 0.5}
+_SPEED_SIGMA_CANYON = 1.0
+_SPEED_SIGMA_GAIT = 0.25       # added below _GAIT_MS: a phone swinging with the stride
+_GAIT_MS = 2.5
+_STANDING_JITTER = 0.5         # at rest the reported speed wanders over 0 .. this
+# The share of phones (apps, exports) that never send a speed: iOS reports it with every GPS
+# fix (OwnTracks sends it), Android's fused provider on GPS fixes (OsmAnd, Traccar, Google's
+# location history `velocity`), gpsd always; GPX 1.1 tracks carry none, some Takeout exports
+# and trackers drop it. No survey counts them: a fifth, so the suite keeps days without it.
+NO_SPEED_SHARE = 0.2
 
 
 @dataclass
@@ -81,6 +103,7 @@ class _Noise:
     canyon_until: int = -1
     cx: float = 0.0
     cy: float = 0.0
+    network: bool = False       # the last fix was a Wi-Fi/cell position (no Doppler speed)
 
 
 def _error(noise: _Noise, sigma: float, dt: float, env: str, rng: random.Random) -> tuple:
@@ -106,6 +129,7 @@ def _canyon(noise: _Noise, s, moved_m: float, rng: random.Random) -> tuple:
 def _fix(s, frame, noise: _Noise, dt: float, moved_m: float, regime: Regime,
          rng: random.Random, tunnel: str):
     """(ts, lat, lon, acc) for sample s, or None when the phone cannot tell."""
+    noise.network = True
     if s.env == "air":
         return None
     if s.env == "underground":
@@ -120,6 +144,7 @@ def _fix(s, frame, noise: _Noise, dt: float, moved_m: float, regime: Regime,
         err = rng.gauss(0, acc / 1.5)
         a = rng.uniform(0, 2 * math.pi)
         return _out(s.t, frame, s.x + err * math.cos(a), s.y + err * math.sin(a), acc)
+    noise.network = s.env == "indoor"     # indoors the position is Wi-Fi's
     lo, hi = _GPS_ACC.get(s.env, _GPS_ACC["open"])
     acc = rng.uniform(lo, hi)
     ex, ey = _error(noise, acc * _SIGMA_PER_ACC.get(s.env, 1 / 1.5), dt, s.env, rng)
@@ -133,8 +158,10 @@ def _out(t, frame, x, y, acc) -> tuple:
 
 
 def observe(samples: list, regime: Regime, frame, rng: random.Random,
-            tunnel: str = "silent") -> list:
-    """The fixes a phone in this regime reports along these samples (time order)."""
+            tunnel: str = "silent", seen: list | None = None) -> list:
+    """The fixes a phone in this regime reports along these samples (time order).
+    `seen`, when given, gets per fix (true speed, env, network position?, in a multipath
+    excursion?): what `doppler_speeds` reads, so that the fixes and their rng stay the same."""
     out, noise = [], _Noise()
     last_t, last_xy, moved, due = None, None, 0.0, samples[0].t if samples else 0
     nap_until, prev, scan_due = -1, None, -1
@@ -164,6 +191,27 @@ def observe(samples: list, regime: Regime, frame, rng: random.Random,
         if f is not None:
             out.append(f)
             last_t, last_xy = s.t, (s.x, s.y)
+            if seen is not None:
+                seen.append((s.v, s.env, noise.network, s.t <= noise.canyon_until))
+    return out
+
+
+def doppler_speeds(seen: list, rng: random.Random) -> list:
+    """Per fix of `observe(..., seen=seen)`, the speed the phone reports (m/s, rounded to
+    0.01) or None: on network positions, and on every fix of a phone that sends none."""
+    if rng.random() < NO_SPEED_SHARE:
+        return [None] * len(seen)
+    out = []
+    for v, env, network, canyon in seen:
+        if network:
+            out.append(None)
+        elif v < 0.3:
+            out.append(round(rng.uniform(0.0, _STANDING_JITTER), 2))
+        else:
+            sigma = _SPEED_SIGMA_CANYON if canyon else _SPEED_SIGMA.get(env, 0.3)
+            if v < _GAIT_MS:
+                sigma += _SPEED_SIGMA_GAIT
+            out.append(round(max(0.0, rng.gauss(v, sigma)), 2))
     return out
 
 

@@ -22,7 +22,7 @@ from simulation import motion
 from simulation.gtfs import write_feed
 from simulation.itinerary import Itinerary, heading_to
 from simulation.motion import KINEMATICS as K
-from simulation.phones import REGIMES, observe
+from simulation.phones import REGIMES, doppler_speeds, observe
 from simulation.routes import Frame, Route, metro_line, point_at, smooth_line, streets
 
 TZ = "Europe/Paris"
@@ -54,6 +54,7 @@ class Day:
     fixes: list          # [(ts, lat, lon, acc)]
     truth: dict
     lines: list = ()     # the town's GTFS lines seen that day (simulation.gtfs)
+    vels: list = ()      # per fix, the phone's Doppler speed (m/s) or None (phones.doppler_speeds)
 
 
 # ---- building blocks ------------------------------------------------------------------
@@ -409,9 +410,12 @@ def make_day(family: str, regime: str, seed: int) -> Day:
     it.tram_rng = random.Random(f"{family}/{regime}/{seed}/tram")
     FAMILIES[family](it, rng)
     tunnel = rng.choice(("silent", "network"))
-    fixes = observe(it.samples, REGIMES[regime], ORIGIN, rng, tunnel=tunnel)
+    seen = []
+    fixes = observe(it.samples, REGIMES[regime], ORIGIN, rng, tunnel=tunnel, seen=seen)
+    # its own rng: the fixes, and every figure read without speeds, stay what they were
+    vels = doppler_speeds(seen, random.Random(f"{family}/{regime}/{seed}/doppler"))
     name = f"{family}_{regime}_{seed}"
-    return Day(name, family, regime, fixes, it.truth(name, TZ), it.lines)
+    return Day(name, family, regime, fixes, it.truth(name, TZ), it.lines, vels)
 
 
 def scenario_days(families=None, regimes=None, seeds: int = 2):
@@ -422,15 +426,21 @@ def scenario_days(families=None, regimes=None, seeds: int = 2):
                 yield make_day(family, regime, seed)
 
 
-def write_day(day: Day, root: str) -> str:
+def write_day(day: Day, root: str, vel: bool = False) -> str:
     """points.csv + truth.json under root/<day.name>/, as the shared scorers read them,
-    and the day's GTFS feed in root/<day.name>/gtfs/ (read only when asked for)."""
+    and the day's GTFS feed in root/<day.name>/gtfs/ (read only when asked for). `vel`: a
+    `vel` column, the phone's speed (empty where it sent none); off by default, as the real
+    sets carry no speed."""
     folder = os.path.join(root, day.name)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "points.csv"), "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(("ts", "lat", "lon", "acc"))
-        w.writerows(day.fixes)
+        if vel:
+            w.writerow(("ts", "lat", "lon", "acc", "vel"))
+            w.writerows((*fix, "" if v is None else v) for fix, v in zip(day.fixes, day.vels))
+        else:
+            w.writerow(("ts", "lat", "lon", "acc"))
+            w.writerows(day.fixes)
     with open(os.path.join(folder, "truth.json"), "w") as f:
         json.dump(day.truth, f)
     write_feed(day.lines, os.path.join(folder, "gtfs"))

@@ -79,10 +79,10 @@ def test_vehicle_from_members_context(mode, owned):
 
 def test_phone_activity_is_evidence_not_the_answer():
     points, _ = leg_points("bike", seed=4)
-    said_walking = [type(p)(p.ts, p.lat, p.lon, p.acc, p.vel, "walking") for p in points]
+    said_walking = [type(p)(p.ts, p.lat, p.lon, p.acc, vel=p.vel, activity="walking") for p in points]
     assert main_modes(build_timeline(said_walking)) == ["bike"]   # 5 m/s is not a walk
     slow_car, _ = leg_points("car", seed=4)
-    said_car = [type(p)(p.ts, p.lat, p.lon, p.acc, p.vel, "automotive") for p in slow_car]
+    said_car = [type(p)(p.ts, p.lat, p.lon, p.acc, vel=p.vel, activity="automotive") for p in slow_car]
     assert main_modes(build_timeline(said_car)) == ["car"]
 
 
