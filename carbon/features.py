@@ -4,6 +4,7 @@ Every feature is physical and has a meaning whatever the sampling; one that cann
 measured at this sampling is None (a phone reporting every 5 minutes says nothing about
 halts at bus stops), and the mode model then ignores it instead of reading noise.
 """
+import math
 from dataclasses import dataclass
 from operator import sub
 
@@ -290,7 +291,7 @@ def doppler_speeds(points: list, mean_ms: float) -> tuple:
     values, weights = [], []
     for k in range(1, n - 1):
         p = points[k]
-        if p.vel is None or p.vel < 0:     # iOS sends -1 for "no valid speed"
+        if not _reported_speed(p.vel):
             continue
         before, after = p.ts - points[k - 1].ts, points[k + 1].ts - p.ts
         values.append(p.vel)
@@ -303,6 +304,12 @@ def doppler_speeds(points: list, mean_ms: float) -> tuple:
         return None, None
     p85, p95 = _weighted_percentiles(values, weights, (0.85, 0.95))
     return p85, p95
+
+
+def _reported_speed(vel) -> bool:
+    """A speed the phone measured: iOS sends -1 for "no valid speed", and a NaN would
+    make the leg's mean NaN and drop every speed of the leg by accident."""
+    return vel is not None and vel >= 0 and math.isfinite(vel)
 
 
 def bad_accuracy(median_acc: float) -> float:

@@ -290,6 +290,11 @@ def plane_day(it, rng):
         it.flight(dest, rng)
         walk_for(it, rng, (180, 480), env="indoor")
     one_way(it, rng, fly)
+    taxi_into_town(it, rng)
+
+
+def taxi_into_town(it, rng):
+    """Out of the arrival terminal by taxi, 8-20 km into town, and a half hour's stay."""
     with trip(it):
         walk_for(it, rng, (60, 180))
         road(it, rng, "car", K["car"], _far(rng, it.xy, 8000, 20000), 0.4, (10, 50))

@@ -77,7 +77,7 @@ def _plane_connect(it, rng):
     """Two flights with a 10-16 minute wait at the hub's gate, then a drive."""
     import math
     from simulation.routes import point_at
-    from simulation.scenarios import K, _far, one_way, road, trip, walk_for
+    from simulation.scenarios import one_way, taxi_into_town, walk_for
     a = point_at(it.xy, rng.uniform(300_000, 700_000), rng.uniform(0, 2 * math.pi))
 
     def go():
@@ -89,11 +89,7 @@ def _plane_connect(it, rng):
         it.flight(b, rng)
         walk_for(it, rng, (180, 480), env="indoor")
     one_way(it, rng, go)
-    with trip(it):
-        walk_for(it, rng, (60, 180))
-        road(it, rng, "car", K["car"], _far(rng, it.xy, 8000, 20000), 0.4, (10, 50))
-        walk_for(it, rng, (30, 90))
-    it.stay(1800)
+    taxi_into_town(it, rng)
 
 
 def _day(monkeypatch, name, make, regime, seed):

@@ -74,3 +74,11 @@ def test_too_few_speeds_or_speeds_that_contradict_the_chords_are_not_read():
     assert doppler_speeds(_ride([0.0] * 8), 7.0) == (None, None)
     assert doppler_speeds(_ride([25.0] * 8), 7.0) == (None, None)
     assert doppler_speeds(_ride([1.3] * 8, pace=1.3), 1.3) == (None, None)
+
+
+def test_a_speed_the_phone_did_not_measure_is_not_read():
+    """iOS's -1 and a NaN are no speed: the leg reads its measured speeds alone (a NaN
+    counted would make the mean NaN and drop them all)."""
+    clean = doppler_speeds(_ride([None, 6.8, 7.0, 6.9, 7.1, 6.7, None]), 7.0)
+    noisy = doppler_speeds(_ride([None, 6.8, float("nan"), 7.0, -1.0, 6.9, 7.1, 6.7, None]), 7.0)
+    assert clean[0] is not None and noisy == clean
