@@ -40,6 +40,8 @@ def up(conn):
     rows = conn.execute("SELECT id, member_id, vel, raw FROM fixes WHERE source = 'osmand' "
                         "AND vel IS NOT NULL AND raw LIKE '{%'").fetchall()
     changed = [(r[2] / KNOT_MS, r[0], r[1]) for r in rows if _osmand_app(r[3])]
+    if not changed:     # most boxes: nothing to correct, no statement run
+        return
     conn.executemany("UPDATE fixes SET vel = ? WHERE id = ?", [c[:2] for c in changed])
     conn.executemany("DELETE FROM pipeline_state WHERE member_id = ?",
                      [(m,) for m in sorted({c[2] for c in changed})])
