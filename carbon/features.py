@@ -52,6 +52,9 @@ _DOPPLER_SLACK_MS = 0.5
 # give, and a vehicle's crawl between two rides (a bus in a jam) shows a walker's instants,
 # which the trip's queue and change states weigh (carbon.decode) on the chords' reading.
 DOPPLER_RIDE_MS = 2.2
+# A speed above 2000 km/h is no phone's measurement (an airliner cruises at 900): the bound
+# the receivers hold OwnTracks' and OsmAnd's speeds to, for what an import brings unchecked.
+MAX_REPORTED_MS = 556.0
 
 
 @dataclass(slots=True)
@@ -278,24 +281,29 @@ def _silent_share(points: list, median_dt: float, blind_steps=()):
     return silent / total
 
 
-def doppler_speeds(points: list, mean_ms: float) -> tuple:
+def doppler_speeds(points: list, mean_ms: float, bad_acc: float = math.inf) -> tuple:
     """(p85, p95) of the speeds the phone reported at these fixes (Fix.vel), each weighted
     by the time it stands for (half its steps, each at most 120 s), or (None, None): fewer
     than DOPPLER_MIN_FIXES, a walking pace (DOPPLER_RIDE_MS), or a time-mean that
     contradicts the chords' `mean_ms` (DOPPLER_AGREES). The leg's first and last fixes are
     left out: each is shared with the leg beside it, the instant of the change, whose speed
-    is the other leg's as often as this one's (a walk's first fix still aboard the bus)."""
+    is the other leg's as often as this one's (a walk's first fix still aboard the bus).
+    A network position (accuracy beyond `bad_acc`, `bad_accuracy`) measured no Doppler: its
+    speed, when the app sends one, is 0 or the fused provider's guess. A fix stamped the
+    second of the one before it is that instant again (an app repeating a fix): not read,
+    and the instant's after-step runs to the next later fix."""
     if mean_ms < DOPPLER_RIDE_MS:
         return None, None
     n = len(points)
     values, weights = [], []
     for k in range(1, n - 1):
         p = points[k]
-        if not _reported_speed(p.vel):
+        before = p.ts - points[k - 1].ts
+        if before <= 0 or not _reported_speed(p.vel) or (p.acc is not None and p.acc > bad_acc):
             continue
-        before, after = p.ts - points[k - 1].ts, points[k + 1].ts - p.ts
+        later = next((q.ts for q in points[k + 1:] if q.ts > p.ts), p.ts)
         values.append(p.vel)
-        weights.append((min(before, 120) + min(after, 120)) / 2 or 1)
+        weights.append((min(before, 120) + min(later - p.ts, 120)) / 2)
     if len(values) < DOPPLER_MIN_FIXES:
         return None, None
     mean = sum(v * w for v, w in zip(values, weights)) / sum(weights)
@@ -307,9 +315,10 @@ def doppler_speeds(points: list, mean_ms: float) -> tuple:
 
 
 def _reported_speed(vel) -> bool:
-    """A speed the phone measured: iOS sends -1 for "no valid speed", and a NaN would
-    make the leg's mean NaN and drop every speed of the leg by accident."""
-    return vel is not None and vel >= 0 and math.isfinite(vel)
+    """A speed the phone measured: iOS sends -1 for "no valid speed", a NaN would make the
+    leg's mean NaN and drop every speed of the leg by accident, and one past
+    MAX_REPORTED_MS (a unit gone wrong in a file) would be its top."""
+    return vel is not None and 0 <= vel <= MAX_REPORTED_MS
 
 
 def bad_accuracy(median_acc: float) -> float:
@@ -345,8 +354,8 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
     stand = sum(w for v, w in zip(speeds, weights) if v < STOP_SPEED_MS)
     km = max(distance / 1000.0, 0.05)
     halted = halts(points)
-    doppler_p85, doppler_top = doppler_speeds(points, distance / duration) if doppler \
-        else (None, None)
+    doppler_p85, doppler_top = doppler_speeds(points, distance / duration, bad_accuracy(acc)) \
+        if doppler else (None, None)
     return LegFeatures(
         duration_s=duration, distance_m=distance, mean_ms=distance / duration,
         p50_ms=p50, p85_ms=p85, p95_ms=p95,

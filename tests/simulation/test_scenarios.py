@@ -79,3 +79,23 @@ def test_days_are_written_as_the_shared_scorers_read_them(tmp_path):
     assert truth["trips"] and truth["tz"] == "Europe/Paris"
     header = open(f"{folder}/points.csv").readline().strip()
     assert header == "ts,lat,lon,acc"
+
+
+@pytest.mark.parametrize("family", ["car-highway", "car", "bike"])
+def test_the_phones_speed_is_written_in_metres_a_second(family):
+    """What `--vel` writes is what the engine reads (Fix.vel, m/s): on a 1 s track the fixes'
+    own speeds over half a minute average what the positions travelled in it (the chords'
+    noise averaged out), not 3.6 times it (km/h) nor 1.94 (knots)."""
+    from carbon.geo import distance_m
+    day = next(d for d in (make_day(family, "1s", seed) for seed in range(6))
+               if any(v is not None for v in d.vels))
+    f, ratios = day.fixes, []
+    for k in range(0, len(f) - 30, 30):
+        vels = day.vels[k:k + 30]
+        if f[k + 30][0] - f[k][0] != 30 or None in vels:
+            continue
+        moved = distance_m(f[k][1], f[k][2], f[k + 30][1], f[k + 30][2]) / 30
+        if moved > 3.0:
+            ratios.append(sum(vels) / 30 / moved)
+    ratios.sort()
+    assert len(ratios) > 10 and 0.9 < ratios[len(ratios) // 2] < 1.2, (family, ratios)
