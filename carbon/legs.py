@@ -29,8 +29,8 @@ from carbon.mode_params import (ACTIVITY_FACTOR, CROSSING_FACTOR, CROSSING_GAP_P
                                 CROSSING_SEEN_SHARE, CROSSING_WAIT_S,
                                 LINE_ABSENT_SHARE, LINE_MODES, NEEDS_ROUTE, OFF_LINE_FACTOR,
                                 RANGES, SPARSE_FILTER_LINE_FACTOR, SPARSE_LINE_FACTOR,
-                                TRANSIT_MATCH_FACTOR, UNDERGROUND_TRAIN_FACTOR,
-                                UNREPORTED_ACC_M, WALKER_USUAL_PACE_MS)
+                                TRANSIT_MATCH_FACTOR, UNREPORTED_ACC_M,
+                                WALKER_USUAL_PACE_MS)
 from carbon.model import Leg
 from carbon.modes import ACTIVITY_ALIASES, _EVIDENCE_P85_RANGE
 from carbon.params import DEFAULT_PARAMS, Context, Params
@@ -850,8 +850,6 @@ def _make_leg(points, speeds, dists, a, b, trip_acc, trip_dt, context: Context,
         _opening_wait(f, loglik, points, speeds, a, b, ranges, opening)
     route_type = _evidence(loglik, seg, f, context, ride, bool(blind_steps), sparse_line,
                            line_factor)
-    if "train" in loglik and _walked_underground(points, speeds, a, b, trip_dt):
-        loglik["train"] += math.log(UNDERGROUND_TRAIN_FACTOR)
     lift = crossing_lift(f.unbroken, f.wait_s)
     for m, v in lift.items():
         if waited is not None and m in waited:
@@ -1110,19 +1108,6 @@ def _open_span(points: list, radius: float, steps: list) -> tuple:
 
 _CATCH_UP = DWELL_STEPS   # a step this many times the phone's median step is a catch-up hop
 _TIMED_EDGE_S = 30.0  # steps this short leaving a place were timed, not caught up
-
-
-def _walked_underground(points, speeds, a: int, b: int, trip_dt) -> bool:
-    """Leg a..b is one step the phone saw nothing of (or only network positions, taken out),
-    a ride (`_rode`), from a phone stepping DENSE_STEP_S or less, walked into and out of:
-    the steps either side at walking pace (mode_params.UNDERGROUND_TRAIN_FACTOR). A ride
-    that went silent at speed (a train into a tunnel, a phone dying aboard) is not."""
-    if b != a + 1 or a == 0 or b >= len(speeds) or trip_dt is None or trip_dt > DENSE_STEP_S:
-        return False
-    return _rode(points[a], points[b]) and max(speeds[a - 1], speeds[b]) < _UNDERGROUND_WALK_MS
-
-
-_UNDERGROUND_WALK_MS = DEFAULT_PARAMS.walk_max_ms
 
 
 def _hop(p, q) -> float:

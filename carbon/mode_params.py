@@ -319,18 +319,6 @@ ACCESS_WALK_M = 400.0
 ACCESS_WALK_FACTOR = 0.2
 ACCESS_PRIVATE = ("car", "bike", "e-bike")
 
-# A phone that lost every fix (or kept only network positions) from a walk into a station to
-# a walk out of another kilometres away went underground on foot, rode, and came up on foot:
-# subway legs are read so from GPS loggers (Gong, Chen, Bialostozky & Lawson 2012, "A GPS/GIS
-# method for travel mode detection in New York City", Computers, Environment and Urban
-# Systems 36(2): the signal lost at one station entrance and found again at another). Most
-# metro stations are underground (Paris's, Beijing's, London's central ones, Helsinki's
-# western line), few railway stations are (city-centre tunnels: RER, S-Bahn, Citybanan,
-# Helsinki's airport): a train boarded and left underground is taken as a fifth as likely
-# as a metro's (an assumed order of magnitude; station counts put it lower). A train that
-# goes silent in a tunnel is ridden into it: not this. legs._walked_underground.
-UNDERGROUND_TRAIN_FACTOR = 0.2
-
 # A road vehicle queuing: a bus or a tram in mixed traffic in stop-and-go, whose crawl the
 # legs cut out of its ride as a slow stretch (windowed speed under walking pace). A car's
 # crawl is the jam state below (JAM), chained and between two drives: as a bus's queue (one
