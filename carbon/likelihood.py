@@ -35,8 +35,8 @@ MIN_SEEN_SHARE = 0.2
 # (round 13, metro-dense). Below that the count stays over the km ridden: read over the km
 # seen on every ride (round 8, engine-metro, tried again in round 13) it also made rails seen
 # through a few network positions surer public transport, which joined connections where
-# e-mission's truth ends a trip (F1 0.933 -> 0.904), and a Helsinki train seen for four
-# fifths of its ride, three stations in 12.6 km, a metro (docs/engine.md, tried).
+# e-mission's truth ends a trip (F1 0.933 -> 0.904), and tipped a Helsinki train's silent
+# hop to the metro ride beside it (docs/engine.md, tried).
 
 
 def seen_share(f: LegFeatures) -> float:
