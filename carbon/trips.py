@@ -6,6 +6,7 @@ have (a long gap is missing data, not a journey), except for the silence of a ph
 a stay that wakes up a short hop away and records densely (that hop is the trip leaving the
 place), and dropped when it never gets `min_trip_m` from where it left (GPS wander).
 """
+from carbon.envelopes import ENVELOPES
 from carbon.geo import distance_m
 from carbon.model import Stay
 from carbon.params import DEFAULT_PARAMS, Params
@@ -49,10 +50,28 @@ def _moves(stays: list, n: int) -> list:
 
 
 def _is_silence(p, q, params: Params) -> bool:
+    """Is p -> q missing data rather than travel? Slow for its length of time (a phone
+    asleep at a place it then left), or long whatever its speed on the ground: a phone
+    that records while moving is silent on a ride for minutes (a tunnel, the longest
+    17-25 minutes; the OS's naps), for the length of a flight in flight mode, and for hours
+    only when it was off (a logger switched off, a battery or an app dead: a GeoLife
+    trajectory is one session, the next starts hours later elsewhere). Over those hours the
+    member stayed and travelled unseen, and the hop between the two ends is no one ride:
+    a 20 km hop in four hours read as one 4-hour bus ride. A flight's hop is kept (the
+    plane's envelope: a ground vehicle's phone keeps reporting)."""
     dt = q.ts - p.ts
     if dt <= params.max_gap_s:
         return False
-    return distance_m(p.lat, p.lon, q.lat, q.lon) / dt < params.gap_min_speed_ms
+    d = distance_m(p.lat, p.lon, q.lat, q.lon)
+    if d / dt < params.gap_min_speed_ms:
+        return True
+    return dt >= params.session_gap_s and not _flown(d, dt)
+
+
+def _flown(d: float, dt: float) -> bool:
+    """Could only a flight have covered d metres in dt seconds (the plane's envelope)?"""
+    plane = ENVELOPES["plane"]
+    return d / dt >= plane.min_mean_ms and d >= plane.min_distance_m
 
 
 def _awake_after(points: list, k: int, params: Params) -> bool:
