@@ -6,6 +6,8 @@ have (a long gap is missing data, not a journey), except for the silence of a ph
 a stay that wakes up a short hop away and records densely (that hop is the trip leaving the
 place), and dropped when it never gets `min_trip_m` from where it left (GPS wander).
 """
+from bisect import bisect_left, bisect_right
+
 from carbon.envelopes import ENVELOPES
 from carbon.geo import distance_m
 from carbon.model import Stay
@@ -49,23 +51,31 @@ def _moves(stays: list, n: int) -> list:
     return moves
 
 
-def _is_silence(p, q, params: Params) -> bool:
+def _is_silence(p, q, params: Params, stamps: list | None = None) -> bool:
     """Is p -> q missing data rather than travel? Slow for its length of time (a phone
-    asleep at a place it then left), or long whatever its speed on the ground: a phone
-    that records while moving is silent on a ride for minutes (a tunnel, the longest
+    asleep at a place it then left), or, with the phone silent throughout (`stamps`: every
+    fix's time, those cleaning dropped included), long whatever its speed on the ground: a
+    phone that records while moving is silent on a ride for minutes (a tunnel, the longest
     17-25 minutes; the OS's naps), for the length of a flight in flight mode, and for hours
     only when it was off (a logger switched off, a battery or an app dead: a GeoLife
     trajectory is one session, the next starts hours later elsewhere). Over those hours the
     member stayed and travelled unseen, and the hop between the two ends is no one ride:
     a 20 km hop in four hours read as one 4-hour bus ride. A flight's hop is kept (the
-    plane's envelope: a ground vehicle's phone keeps reporting)."""
+    plane's envelope: a ground vehicle's phone keeps reporting), and so is a ride the
+    phone reported only by cell positions cleaning dropped (a train's hour of 400-1800 m
+    guesses, e-mission's shankari 2016-08-11): that phone was on."""
     dt = q.ts - p.ts
     if dt <= params.max_gap_s:
         return False
     d = distance_m(p.lat, p.lon, q.lat, q.lon)
     if d / dt < params.gap_min_speed_ms:
         return True
-    return dt >= params.session_gap_s and not _flown(d, dt)
+    return dt >= params.session_gap_s and not _flown(d, dt) and _quiet(stamps, p.ts, q.ts)
+
+
+def _quiet(stamps: list | None, t0: float, t1: float) -> bool:
+    """Did the phone report nothing at all strictly between t0 and t1?"""
+    return stamps is not None and bisect_right(stamps, t0) >= bisect_left(stamps, t1)
 
 
 def _flown(d: float, dt: float) -> bool:
@@ -141,11 +151,11 @@ def _wake_hop(points: list, k: int, a: int, b: int, from_stay: bool, to_stay: bo
 
 
 def _cut_at_gaps(points: list, a: int, b: int, params: Params, from_stay: bool = False,
-                 to_stay: bool = False) -> list:
+                 to_stay: bool = False, stamps: list | None = None) -> list:
     """Pieces of a move between silences (a long gap is missing data, not a journey)."""
     pieces, start = [], a
     for k in range(a, b):
-        if _is_silence(points[k], points[k + 1], params) and \
+        if _is_silence(points[k], points[k + 1], params, stamps) and \
                 not _wake_hop(points, k, a, b, from_stay, to_stay, params):
             pieces.append((start, k))
             start = k + 1
@@ -166,14 +176,17 @@ def _merge_stays(x: Stay, y: Stay) -> Stay:
 
 
 def segment_track(points: list, params: Params = DEFAULT_PARAMS, anchored: bool = False,
-                  places: tuple = ()) -> tuple:
+                  places: tuple = (), stamps: list | None = None) -> tuple:
     """(stays, trip index ranges) of a clean, ordered track (`anchored`: it starts with a
-    known stay's first fix; `places`: the member's places, where a stop is always a stay)."""
+    known stay's first fix; `places`: the member's places, where a stop is always a stay;
+    `stamps`: the sorted times of every fix before cleaning, to tell a phone off from one
+    whose positions cleaning dropped)."""
     stay_idx = [(f, l) for f, l in find_stays(points, params, anchored)
                 if not _halt_in_ride(points, f, l, places)]
     ranges, left = [], set()
     for a, b, before, after in _moves(stay_idx, len(points)):
-        for s, e in _cut_at_gaps(points, a, b, params, before is not None, after is not None):
+        for s, e in _cut_at_gaps(points, a, b, params, before is not None, after is not None,
+                                 stamps):
             if _extent(points, s, e) >= params.min_trip_m:
                 ranges.append((s, e))
                 if before is not None:
