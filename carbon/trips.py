@@ -70,12 +70,18 @@ def _is_silence(p, q, params: Params, stamps: list | None = None) -> bool:
     d = distance_m(p.lat, p.lon, q.lat, q.lon)
     if d / dt < params.gap_min_speed_ms:
         return True
-    return dt >= params.session_gap_s and not _flown(d, dt) and _quiet(stamps, p.ts, q.ts)
+    return dt >= params.session_gap_s and not _flown(d, dt) and \
+        _quiet(stamps, p.ts, q.ts, params.session_gap_s)
 
 
-def _quiet(stamps: list | None, t0: float, t1: float) -> bool:
-    """Did the phone report nothing at all strictly between t0 and t1?"""
-    return stamps is not None and bisect_right(stamps, t0) >= bisect_left(stamps, t1)
+def _quiet(stamps: list | None, t0: float, t1: float, least: float) -> bool:
+    """Did the phone report nothing at all for `least` seconds or more between t0 and t1
+    (a fix cleaning dropped counts: the phone was on; a cold start's first fixes, dropped
+    next to the silence, say nothing of the hours before)?"""
+    if stamps is None:
+        return False
+    inside = stamps[bisect_left(stamps, t0):bisect_right(stamps, t1)]
+    return any(b - a >= least for a, b in zip(inside, inside[1:]))
 
 
 def _flown(d: float, dt: float) -> bool:
