@@ -161,7 +161,11 @@ def _cut_at_gaps(points: list, a: int, b: int, params: Params, from_stay: bool =
     """Pieces of a move between silences (a long gap is missing data, not a journey)."""
     pieces, start = [], a
     for k in range(a, b):
-        if _is_silence(points[k], points[k + 1], params, stamps) and \
+        # out of a stay a distance filter is silent for hours by design (it reports nothing
+        # at a place): the stay lasted, then the trip left it
+        filtered = from_stay and k == a and _reports_by_distance(points, k, b, to_stay)
+        quiet = None if filtered else stamps
+        if _is_silence(points[k], points[k + 1], params, quiet) and \
                 not _wake_hop(points, k, a, b, from_stay, to_stay, params):
             pieces.append((start, k))
             start = k + 1

@@ -410,8 +410,8 @@ FAMILIES = {
 # aboard (a bus, a taxi, a train leaving a station, a metro surfacing) or after walking out
 # of a building, and the session ends when the battery dies or the logger is switched off
 # mid-ride; an Android phone whose app was killed shows the same. Hours pass between
-# sessions. Not in FAMILIES (the suite's figures stay comparable); tests and
-# `bench/trips.py --sessions` read them.
+# sessions. Not in FAMILIES (the suite's figures stay comparable); tests read them, and
+# `bench/trips.py --pure --sets scenarios --families sessions,aboard-bus,...` scores them.
 
 def _ride(kind: str):
     """(it, rng, xy) -> one ride of this kind from here towards xy, the walk to it before."""
