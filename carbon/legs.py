@@ -108,12 +108,6 @@ def _netted_past_a_walk(dt: float, dist: float) -> bool:
 # three chords, which a car leaving a car park gives as well: the walk is not resolved there,
 # and the run is left to the rules for every run (EDGE_WALK_STEP_S). Inside a trip nothing
 # changes: a bus halting at its stops, a car at the lights, stand (no walking-pace motion).
-# Only at an end where the trip leaves or reaches a stay: a trip whose data begins on the
-# move (a logger switched on aboard, the first session after hours off) or ends on it (the
-# battery dead mid-ride) was not seen walking out of a place, and its first minute shows a
-# bus at its stop, a car at a light, or a cold start's first fixes converging from 50-300 m
-# off (their drift against the motion reads at walking pace): a ride seen from its middle
-# has no walk before it, and none the engine should invent (round 13, mid-ride).
 EDGE_WALK_S = 30.0
 # A fast run that covered this much ground at this pace or more is a ride however short
 # (_Runs.ridden): a runner's sustained top is ~4.8 m/s (mode_params' run), elite 1500 m
@@ -1239,16 +1233,12 @@ def _speed_window(params: Params, acc: float) -> float:
 
 
 def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context | None = None,
-               ranges: dict | None = None, jitter: float | None = None,
-               at_stays: tuple = (True, True)) -> list:
+               ranges: dict | None = None, jitter: float | None = None) -> list:
     """Measured legs (mode not yet decided) of a trip whose clean fixes (departure to
     arrival) are given. Legs are read on the fixes out in the open (see _open_span); the
     first and last legs then stretch to the trip's ends, with the distance of the steps
     they gain. `jitter`: the trip's fixes' jitter before smoothing (speeds.jitter_m; None:
-    read from `points`, which smoothing has already steadied to about a third of it).
-    `at_stays`: does the trip leave (reach) a stay? A trip whose data begins (ends) on the
-    move, a logger switched on aboard or off mid-ride, has no walk out of (into) a place
-    at that end (see EDGE_WALK_S)."""
+    read from `points`, which smoothing has already steadied to about a third of it)."""
     context = context or Context()
     if len(points) < 2:
         return []
@@ -1265,8 +1255,8 @@ def split_legs(points: list, params: Params = DEFAULT_PARAMS, context: Context |
     noise = max(trip_acc, jitter_m(core) if jitter is None else jitter)
     speeds = window_speeds(core, _speed_window(params, noise), dists, silence_s=HOP_MIN_S)
     labels = [v >= params.walk_max_ms for v in speeds]
-    ends = (at_stays[0] and _walkable(points[:lo + 1], steps[:lo], params),
-            at_stays[1] and _walkable(points[hi:], steps[hi:], params))
+    ends = (_walkable(points[:lo + 1], steps[:lo], params),
+            _walkable(points[hi:], steps[hi:], params))
     walk_m = max(EDGE_WALK_M, EDGE_WALK_ACC * trip_acc)
     # steps that are no GPS chord: across a tunnel (bridged) or to a network position
     bad = bad_accuracy(trip_acc)

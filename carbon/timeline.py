@@ -24,7 +24,7 @@ Everything that starts before `since` is kept as it was; the caller must pass *a
 """
 import math
 import operator
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import replace
 
 from carbon.assign import decide
@@ -56,17 +56,14 @@ def priors_for(context: Context):
 
 
 def _trip(points: list, a: int, b: int, params: Params, context: Context, priors,
-          raw: list | None = None, unsettled: list | None = None,
-          at_stays: tuple = (True, True)) -> Trip:
+          raw: list | None = None, unsettled: list | None = None) -> Trip:
     """`raw`: the track before smoothing, fix for fix (its scatter is the fixes' jitter).
-    `at_stays`: does it leave (reach) a stay, or begin (end) where the data does or at a
-    silence (carbon.legs.split_legs)?
     `unsettled`: gets (the trip's first fix's ts, read_to) when its decision read fixes after
     it (carbon.silence.phone_step): no resume point between the two, as a later fix up to
     read_to (math.inf: not all in yet) could decide it again."""
     seg = points[a:b + 1]
     jitter = jitter_m(raw[a:b + 1]) if raw is not None else None
-    legs = split_legs(seg, params, context, priors.ranges, jitter, at_stays)
+    legs = split_legs(seg, params, context, priors.ranges, jitter)
     if not legs:
         return None
     legs[0].start_ts = departure_ts(seg, params)
@@ -119,12 +116,6 @@ def _flight_ends(legs: list, seg: list, after, params: Params) -> None:
         if after is not None:
             end = min(end, after.ts)
         last.end_ts = int(max(last.end_ts, end))
-
-
-def _at_stay(stays: list, starts: list, ts: int) -> bool:
-    """Is the fix at ts one of a stay's (the trip's end at it a place, not a silence)?"""
-    k = bisect_right(starts, ts) - 1
-    return k >= 0 and stays[k].start_ts <= ts <= stays[k].end_ts
 
 
 def _loop_evidence(legs: list, seg: list) -> None:
@@ -193,8 +184,7 @@ def _trips(track: list, ranges: list, stays: list, params: Params, context: Cont
         kinds = vehicles.kinds_at(priors.kinds, parked, vehicles.left(stays, ends, probe),
                                  probe.start_ts)
         mine = priors if kinds is priors.kinds else replace(priors, kinds=kinds)
-        trip = _trip(track, a, b, params, context, mine, raw, unsettled,
-                     (_at_stay(stays, starts, track[a].ts), _at_stay(stays, starts, track[b].ts)))
+        trip = _trip(track, a, b, params, context, mine, raw, unsettled)
         if trip is not None:
             trips.append(trip)
             trip_priors[id(trip)] = mine
