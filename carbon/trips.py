@@ -2,7 +2,8 @@
 
 A trip runs from the last fix of one stay (departure) to the first fix of the next (arrival).
 It is cut where the phone fell silent for long without covering the ground a vehicle would
-have (a long gap is missing data, not a journey), except for the silence of a phone asleep at
+have (a long gap is missing data, not a journey), or reported nothing at all for an hour or
+more that no flight explains (the logger off between two sessions), except for the silence of a phone asleep at
 a stay that wakes up a short hop away and records densely (that hop is the trip leaving the
 place), and dropped when it never gets `min_trip_m` from where it left (GPS wander).
 """
