@@ -152,7 +152,8 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
         start = bisect_left(track, since, key=_TS)
         raw, track = raw[start:], track[start:]
     stays, ranges = segment_track(track, params, anchored=since is not None,
-                                  places=tuple(context.places))
+                                  places=tuple(context.places),
+                                  stamps=sorted(p.ts for p in points))
     unsettled = []
     trips, trip_priors, hand, states = _trips(track, ranges, list(earlier) + stays, params,
                                               context, priors, raw, unsettled)

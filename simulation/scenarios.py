@@ -405,6 +405,125 @@ FAMILIES = {
 }
 
 
+# ---- sessions: a logger switched on aboard, off mid-ride, hours apart ------------------
+# A GeoLife trajectory is one logging session: the member switches the logger on already
+# aboard (a bus, a taxi, a train leaving a station, a metro surfacing) or after walking out
+# of a building, and the session ends when the battery dies or the logger is switched off
+# mid-ride; an Android phone whose app was killed shows the same. Hours pass between
+# sessions. Not in FAMILIES (the suite's figures stay comparable); tests read them, and
+# `bench/trips.py --pure --sets scenarios --families sessions,aboard-bus,...` scores them.
+
+def _ride(kind: str):
+    """(it, rng, xy) -> one ride of this kind from here towards xy, the walk to it before."""
+    def bus(it, rng, xy):
+        walk(it, rng, _far(rng, it.xy, 150, 500))
+        it.wait(rng.uniform(120, 600))
+        route = streets(it.xy, _far(rng, xy, 150, 400), rng)
+        halts = motion.spaced_stops(route.length, rng, (300, 500), (10, 40), 0.8)
+        it.line(3, route, [s for s, _ in halts])
+        it.leg("bus", route, K["bus"], rng, stops=halts + motion.lights(route, rng, 0.3, (10, 40)))
+
+    def car(it, rng, xy):
+        walk_for(it, rng, (30, 120))
+        it.wait(rng.uniform(10, 40))
+        road(it, rng, "car", K["car"], xy, 0.5, (10, 60))
+
+    def bike(it, rng, xy):
+        walk_for(it, rng, (40, 120))
+        road(it, rng, "bike", K["bike"], xy, 0.4, (5, 40))
+
+    def train(it, rng, xy):
+        walk(it, rng, _far(rng, it.xy, 300, 900))
+        TRAINS["regional"](it, rng, None, station_walk=False)
+
+    def metro(it, rng, xy):
+        walk(it, rng, _far(rng, it.xy, 200, 600))
+        walk_for(it, rng, (40, 90), env="underground")
+        it.wait(rng.uniform(60, 300), env="underground")
+        route, stations = metro_line(it.xy, _far(rng, xy, 200, 500), rng, open_air=0.5)
+        it.line(1, route, stations)
+        it.leg("metro", route, K["metro"], rng, env="rail",
+               stops=[(s, rng.uniform(20, 40)) for s in stations[1:-1]])
+    return {"bus": bus, "car": car, "bike": bike, "train": train, "metro": metro}[kind]
+
+
+_RIDE_KM = {"bus": (3, 9), "car": (4, 12), "bike": (2.5, 6), "train": (20, 80), "metro": (5, 12)}
+
+
+def _ride_out(it, rng, kind: str, on_at: tuple | None = None, off_at: tuple | None = None,
+              cold: bool = True) -> None:
+    """A ride of `kind` and the walk off it, with the logger switched on (off) at that
+    fraction of the ride (`on_at`/`off_at`: a range drawn from); a metro's on at the
+    tunnel's end, where a logger first sees the sky."""
+    dest = _far(rng, it.xy, *(k * 1000 for k in _RIDE_KM[kind]))
+    _ride(kind)(it, rng, dest)
+    ride = it._trip["sections"][-1]
+    t0, t1 = ride["start_ts"], ride["end_ts"]
+    if on_at is not None:
+        it.logger_on(at=t0 + rng.uniform(*on_at) * (t1 - t0), cold=cold)
+    if off_at is not None:
+        it.logger_off(at=t0 + rng.uniform(*off_at) * (t1 - t0))
+    walk_for(it, rng, (40, 150))
+
+
+def starts_aboard(kind: str):
+    """The logger switched on aboard, 20-60 % into the ride (a metro's in its tunnel, the
+    first fix where it surfaces), cold or warm (two thirds cold: hours off, a long move);
+    a whole trip back later in the day."""
+    def family(it, rng):
+        home = it.xy
+        it.logger_off()
+        it.stay(rng.uniform(1200, 2400))
+        cold = rng.random() < 2 / 3
+        with trip(it):
+            _ride_out(it, rng, kind, on_at=(0.2, 0.45) if kind == "metro" else (0.2, 0.6),
+                      cold=cold)
+        it.stay(rng.uniform(1800, 3600))
+        with trip(it):
+            _ride(kind)(it, rng, home) if kind != "train" else walk(it, rng, _far(rng, it.xy, 500, 1500))
+            walk_for(it, rng, (40, 150))
+        it.stay(1800)
+    family.__name__ = f"starts_aboard_{kind}"
+    return family
+
+
+def ends_aboard(kind: str):
+    """A whole trip, a stay, then a ride on which the logger dies 30-80 % of the way."""
+    def family(it, rng):
+        it.stay(rng.uniform(1200, 2400))
+        with trip(it):
+            walk(it, rng, _far(rng, it.xy, 400, 1200))
+        it.stay(rng.uniform(1800, 3600))
+        with trip(it):
+            _ride_out(it, rng, kind, off_at=(0.3, 0.8))
+        it.stay(1800)
+    family.__name__ = f"ends_aboard_{kind}"
+    return family
+
+
+def sessions_day(it, rng):
+    """Two sessions hours apart: the first ends aboard a bus, the member's unseen afternoon
+    (a stay, a trip, a stay) lasts 2-6 hours, and the second starts aboard a car (a taxi)
+    2-25 km from where the first ended, cold, and ends at a stay."""
+    it.stay(rng.uniform(1200, 2400))
+    with trip(it):
+        _ride_out(it, rng, "bus", off_at=(0.3, 0.8))
+    gone = rng.uniform(2, 6) * 3600
+    start = it.t
+    it.stay(rng.uniform(0.3, 0.6) * gone)
+    with trip(it):
+        road(it, rng, "car", K["car"], _far(rng, it.xy, 2000, 25000), 0.5, (10, 60))
+    it.stay(max(600.0, gone - (it.t - start)))
+    with trip(it):
+        _ride_out(it, rng, "car", on_at=(0.2, 0.6), cold=True)
+    it.stay(1800)
+
+
+SESSIONS = {**{f"aboard-{k}": starts_aboard(k) for k in _RIDE_KM},
+            **{f"ends-{k}": ends_aboard(k) for k in _RIDE_KM},
+            "sessions": sessions_day}
+
+
 # ---- running them ---------------------------------------------------------------------
 
 def make_day(family: str, regime: str, seed: int) -> Day:
@@ -413,14 +532,16 @@ def make_day(family: str, regime: str, seed: int) -> Day:
     it = Itinerary(ORIGIN, t0)
     it.feed_rng = random.Random(f"{family}/{regime}/{seed}/feed")
     it.tram_rng = random.Random(f"{family}/{regime}/{seed}/tram")
-    FAMILIES[family](it, rng)
+    (FAMILIES.get(family) or SESSIONS[family])(it, rng)
     tunnel = rng.choice(("silent", "network"))
     seen = []
-    fixes = observe(it.samples, REGIMES[regime], ORIGIN, rng, tunnel=tunnel, seen=seen)
+    fixes = observe(it.samples, REGIMES[regime], ORIGIN, rng, tunnel=tunnel, seen=seen,
+                    off=it.off_spans())
     # its own rng: the fixes, and every figure read without speeds, stay what they were
     vels = doppler_speeds(seen, random.Random(f"{family}/{regime}/{seed}/doppler"))
     name = f"{family}_{regime}_{seed}"
-    return Day(name, family, regime, fixes, it.truth(name, TZ), it.lines, vels)
+    truth = it.truth(name, TZ, [f[0] for f in fixes])
+    return Day(name, family, regime, fixes, truth, it.lines, vels)
 
 
 def scenario_days(families=None, regimes=None, seeds: int = 2):
