@@ -198,6 +198,27 @@ def leg_prior(kinds: dict = TRIP_KINDS) -> dict:
 
 LEG_PRIOR = leg_prior()
 
+# Gravity on a descent, which no motor's cap bounds: a bicycle rolling downhill settles
+# where gravity's pull along the grade equals the air's drag and the tyres' rolling
+# resistance, m g (grade - Crr) = 0.5 rho CdA v^2. An upright city rider on a pedelec:
+# m ~100-110 kg with the bike, CdA ~0.5-0.6 m2 (Wilson, "Bicycling Science", 3rd ed. 2004:
+# upright 0.5-0.6), Crr ~0.005-0.008 (city tyres), rho 1.2 kg/m3: 8.7 m/s coasting on a
+# 3 % grade, 11.7 on 5 %, 13.0 on 6 %. Measured riders stay under it (they brake at
+# junctions and corners): Leeds commuters 22 km/h at the 85th percentile on the flat, 25
+# km/h on 3 % downhill (Parkin & Rotheram 2010, "Design speeds and acceleration
+# characteristics of bicycle traffic", Transport Policy 17(5), who advise design speeds up
+# to 35 km/h on steeper descents). So a ride downhill reaches 9-13 m/s on any bicycle: a
+# pedelec's assistance stops at 25 km/h (EN 15194), gravity does not.
+COAST_MASS_KG = 105.0
+COAST_CDA_M2 = 0.55
+COAST_CRR = 0.006
+
+
+def coasting_ms(grade: float) -> float:
+    """m/s at which a coasting upright bicycle settles on this downhill grade (0.05: 5 %)."""
+    pull = COAST_MASS_KG * 9.81 * max(0.0, grade - COAST_CRR)
+    return math.sqrt(pull / (0.5 * 1.2 * COAST_CDA_M2))
+
 # Between consecutive legs of a trip: vehicles are joined by walks (a vehicle rarely
 # follows another without a stop or a walk between; segmentation can miss a short one).
 VEHICLE_TO_OTHER_VEHICLE = 0.2
