@@ -103,6 +103,15 @@ RANGES = {
     "bike": [(1.0, _BIKE)],
     # EU pedelecs: assistance up to 25 km/h (6.9 m/s, EN 15194): fast, steady, capped;
     # their riders average 18-22 km/h where others ride 15-17 (Dutch and Danish studies).
+    # Naturalistic studies: Dutch commuters 20.1 km/h urban, 22.2 rural (Twisk et al. 2021,
+    # SWOV; conventional 17.8 / 18.2); German riders ~2 km/h faster than conventional ones
+    # (Schleinitz et al. 2017, Safety Science 92), Gothenburg 16.9 km/h (Dozza et al. 2016,
+    # Transp. Res. F 41), a US bike share 13.3 (Langford et al. 2015, AAP 82): the slower
+    # riders fall under `mean` and `cruise` (a known weakness, docs/engine.md round 13). The
+    # top's 0.06 tail holds on the flat only: downhill any bicycle coasts at 9-13 m/s
+    # (coasting_ms), read where the fixes carry altitude (carbon.features._gravity).
+    # S-pedelecs (45 km/h assistance; 27-38 km/h ridden: Twisk 2021, Belgium's 365SNEL) are
+    # mopeds, not a mode here: they read as cars in town.
     "e-bike": [(1.0, _EBIKE)],
     # Town 20-40 km/h door to door with lights and corners (a car slower than 20 km/h over
     # kilometres is in a jam; a bike does that every day); roads and motorways 80-130 km/h
