@@ -82,8 +82,10 @@ def measurable(f: LegFeatures) -> dict:
     elif f.n_fixes >= 4 and not silent:
         # ... and elsewhere the fastest speed two of its chords held (2-4 minutes between
         # fixes a minute or more apart) is a floor under its peaks: above an assistance cap
-        # it is no pedelec's (EN 15194: 25 km/h), whatever its halts (see _row)
-        out["chord_top"] = f.p95_held_ms
+        # it is no pedelec's (EN 15194: 25 km/h), whatever its halts (see _row); a step
+        # downhill says nothing of the vehicle (features._downhill: gravity, not a motor)
+        out["chord_top"] = f.p95_held_ms if f.p95_level_held_ms is None \
+            else f.p95_level_held_ms
     # The headway is read at any sampling: between fixes 5 minutes apart it is the chord's
     # speed, what the member averaged over those minutes (a car's stays under the limit, an
     # intercity train's does not). A single step (a silent hop) has none: it is its mean.

@@ -21,6 +21,8 @@ import math
 import random
 from dataclasses import dataclass
 
+from carbon.mode_params import coasting_ms
+
 
 @dataclass(frozen=True)
 class Kinematics:
@@ -101,10 +103,13 @@ def _constraints(route, kin: Kinematics, stops: list) -> list:
 
 
 def move(route, kin: Kinematics, t0: int, rng: random.Random, stops: list = (),
-         cruise: float | None = None, limit: list = (), env: str = "street") -> list:
+         cruise: float | None = None, limit: list = (), env: str = "street",
+         descents: list = ()) -> list:
     """1 Hz samples along the route from t0, ending standing at its end.
 
-    `limit`: [(s0, s1, max speed)] stretches (a congested lane, a town's speed limit)."""
+    `limit`: [(s0, s1, max speed)] stretches (a congested lane, a town's speed limit);
+    `descents`: [(s0, s1, speed)] stretches downhill, where gravity holds a bicycle at
+    that speed whatever its motor (descent_speed); lights and corners still brake it."""
     cons = _constraints(route, kin, list(stops))
     cruise = cruise or max(0.6, rng.gauss(*kin.cruise))
     out, s, v, t, k, hint, wobble = [], 0.0, 0.0, t0, 0, 0, 0.0
@@ -112,6 +117,9 @@ def move(route, kin: Kinematics, t0: int, rng: random.Random, stops: list = (),
         target_s, target_v, dwell = cons[k]
         wobble = 0.95 * wobble + rng.gauss(0, kin.steadiness * math.sqrt(1 - 0.95 ** 2))
         want = cruise * (1.0 + wobble)
+        for a, b, vd in descents:
+            if a <= s <= b:
+                want = max(want, vd * (1.0 + wobble))
         for a, b, vmax in limit:
             if a <= s <= b:
                 want = min(want, vmax)
@@ -135,6 +143,12 @@ def move(route, kin: Kinematics, t0: int, rng: random.Random, stops: list = (),
                     out.append(Sample(t, x, y, 0.0, here))
             k += 1
     return out
+
+
+def descent_speed(grade: float) -> float:
+    """m/s at which a coasting upright bicycle settles on this downhill grade (0.05: 5 %):
+    carbon.mode_params.coasting_ms, the physics and its sources."""
+    return coasting_ms(grade)
 
 
 def stand(x: float, y: float, t0: int, seconds: int, env: str = "indoor") -> list:

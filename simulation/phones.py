@@ -300,3 +300,30 @@ def _due(s, regime: Regime, last_t, last_xy, due: int, rng: random.Random) -> bo
     if s.t - last_t < regime.min_gap_s:
         return False
     return math.hypot(s.x - last_xy[0], s.y - last_xy[1]) >= regime.min_move_m
+
+
+# A phone's GPS altitude errs by ~1.5 times its horizontal accuracy (all the satellites are
+# above the horizon: the vertical dilution of precision is 1.5-2 times the horizontal one);
+# a network position (a Wi-Fi or cell guess) carries none.
+VERTICAL_ERROR = 1.5
+_NETWORK_ACC_M = 60.0
+
+
+def with_altitude(fixes: list, samples: list, profile, rng: random.Random) -> list:
+    """The fixes (ts, lat, lon, acc, ...) with an altitude after their accuracy (the order
+    of carbon.fix.Fix): `profile(s)`, the ground's height in metres at s metres along the
+    samples' track, at each fix's time, plus the GPS's vertical error; None for a network
+    position. The suite's towns are flat: only a scenario that draws a hill asks for it."""
+    s, height, last = 0.0, {}, None
+    for smp in samples:
+        if last is not None:
+            s += math.hypot(smp.x - last.x, smp.y - last.y)
+        height[smp.t] = profile(s)
+        last = smp
+    out = []
+    for f in fixes:
+        acc, h = f[3] or 10.0, height.get(f[0])
+        alt = None if h is None or acc > _NETWORK_ACC_M else \
+            round(h + rng.gauss(0.0, VERTICAL_ERROR * acc), 1)
+        out.append((*f[:4], alt, *f[4:]))
+    return out

@@ -237,11 +237,12 @@ def _last_starts(conn, member_id: int, bound: int, n: int) -> list:
 
 def _points(conn, member_id: int, lo: int, hi: int) -> list:
     # Plain tuples straight into Fix's fields (ts lat lon acc alt vel cog batt activity):
-    # a month of fixes is read this way for every month of every rebuild.
+    # a month of fixes is read this way for every month of every rebuild. The altitude
+    # tells a descent (carbon.features._gravity), the rest is for exports.
     cur = conn.cursor()
     cur.row_factory = None
     return list(starmap(Fix, cur.execute(
-        "SELECT ts, lat, lon, acc, NULL, vel, NULL, NULL, activity FROM fixes WHERE "
+        "SELECT ts, lat, lon, acc, alt, vel, NULL, NULL, activity FROM fixes WHERE "
         "member_id = ? AND ts >= ? AND ts < ? ORDER BY ts", (member_id, lo, hi))))
 
 
