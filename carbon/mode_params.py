@@ -322,7 +322,9 @@ ACCESS_PRIVATE = ("car", "bike", "e-bike")
 # it parked, once the member had walked away from there (a shop 30-300 m from the space:
 # parking design's 90-180 m for retail customers, Smith & Butcher 1994; simulation's
 # PARK_WALK_M), is the car driven off again, not a bus or a tram boarded after a wait
-# (transfers._back_at_the_car). Within PARKED_SPOT_M, or the fix's accuracy if worse: the
+# (transfers._back_at_the_car). Within PARKED_SPOT_M, or twice the fix's accuracy if more
+# (two fixes of one spot differ by up to about twice their error: Helsinki noise50's park-
+# and-ride, a train boarded 56 m from the car, was taken for the car at 50 m): the
 # same spot seen minutes apart lies 20-25 m off in GPS error correlated over minutes (the
 # suite's 1 s errands: 24 m after 8 minutes), and the drive's end is read where the
 # windowed speed crosses walking pace, 5-15 s from the standstill (legs._speed_window);

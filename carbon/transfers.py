@@ -134,7 +134,8 @@ def _connect(before: Trip, stay: Stay, after: Trip, priors, owned, params: Param
     k = _first_ride(after, params)
     if wait > params.transfer_max_s or k is None or not before.legs:
         return None
-    if feed and _back_at_the_car(before, stay, after.legs[k], feed[1]):
+    if wait >= params.stay_min_s and feed and _back_at_the_car(before, stay, after.legs[k],
+                                                               feed[1]):
         return None     # an errand: drive, park, shop, walk back, drive off
     indoors = _indoors(stay, after.legs[k])
     unserved = _unserved(stay, after.legs[k], feed)
@@ -229,7 +230,10 @@ def _back_at_the_car(before: Trip, stay: Stay, ride: Leg, track) -> bool:
     its windowed speed crosses walking pace, up to half a minute of the walk back before
     the car moves (at 1 s), so the spot is looked for over its first minute (PARKED_LOOK_S),
     which starts closer to the car than the stop is (a bus boarded at the stop starts
-    there)."""
+    there). Asked only of a stop of stay_min_s or more, which ends a trip in e-mission's
+    convention (a shorter one, kept apart, would part one trip in two; and Helsinki dev1
+    thinned to 30 s: a metro read as a car, a 4-minute walk out and back at the station
+    and the metro on from the same spot)."""
     if not _parked(before) or not track:
         return False
     drive = next(g for g in reversed(before.legs) if g.mode not in FOOT_MODES)
@@ -240,7 +244,7 @@ def _back_at_the_car(before: Trip, stay: Stay, ride: Leg, track) -> bool:
         return False
     away = distance_m(car.lat, car.lon, stay.lat, stay.lon)
     near = min(distance_m(car.lat, car.lon, p.lat, p.lon) for p in first)
-    return near <= max(PARKED_SPOT_M, car.acc or 0.0) < away and \
+    return near <= max(PARKED_SPOT_M, 2.0 * (car.acc or 0.0)) < away and \
         distance_m(car.lat, car.lon, first[0].lat, first[0].lon) < away
 
 
