@@ -348,6 +348,21 @@ LOOP_RADIUS_M = 250.0
 ACCESS_WALK_M = 400.0
 ACCESS_WALK_FACTOR = 0.2
 ACCESS_PRIVATE = ("car", "bike", "e-bike")
+# A car parked does not move: a ride that leaves, after a stop, from where the drive before
+# it parked, once the member had walked away from there (a shop 30-300 m from the space:
+# parking design's 90-180 m for retail customers, Smith & Butcher 1994; simulation's
+# PARK_WALK_M), is the car driven off again, not a bus or a tram boarded after a wait
+# (transfers._back_at_the_car). Within PARKED_SPOT_M, or twice the fix's accuracy if more
+# (two fixes of one spot differ by up to about twice their error: Helsinki noise50's park-
+# and-ride, a train boarded 56 m from the car, was taken for the car at 50 m): the
+# same spot seen minutes apart lies 20-25 m off in GPS error correlated over minutes (the
+# suite's 1 s errands: 24 m after 8 minutes), and the drive's end is read where the
+# windowed speed crosses walking pace, 5-15 s from the standstill (legs._speed_window);
+# over the ride's first PARKED_LOOK_S, as its start may lie up to half a minute of the
+# walk back before the car moves. A bus stop farther than that from the parking space is
+# one the member walked to and waited at, not one they came back to.
+PARKED_SPOT_M = 40.0
+PARKED_LOOK_S = 60
 
 # A road vehicle queuing: a bus or a tram in mixed traffic in stop-and-go, whose crawl the
 # legs cut out of its ride as a slow stretch (windowed speed under walking pace). A car's

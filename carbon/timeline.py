@@ -265,7 +265,7 @@ def recompute_from(tl: Timeline, ts: int, params: Params = DEFAULT_PARAMS) -> in
         for stay in tl.stays:
             if stay.start_ts > bound:
                 break
-            if stay.duration_s >= params.stay_min_s:
+            if stay.duration_s > params.transfer_max_s:
                 starts.append(stay.start_ts)
         return starts[-n:]
     return restart_stay(last_starts, ts, tl.resume_ts, _forgotten(tl))
@@ -275,14 +275,18 @@ def restart_stay(last_starts, ts: int, resume_ts: int | None,
                  forgotten: tuple | None = None) -> int | None:
     """The one restart rule of a late batch whose first fix is at ts, for a timeline in
     memory (``recompute_from``) and a store's stays (the gateway's window): the start of the
-    stay before the last stay starting at or before ts, both lasting stay_min_s from their
-    start (a shorter one is a short stop whose start is its arrival, not where its run
-    began: detection from there would not see it), and no later than resume_ts (after it
+    stay before the last stay starting at or before ts, both longer than transfer_max_s,
+    as a resume point is (``_resume_ts``), and no later than resume_ts (after it
     everything is provisional: a trip there may still wait for later fixes,
-    carbon.silence). None: rebuild from the first fix.
+    carbon.silence). None: rebuild from the first fix. A shorter stay is a short stop
+    whose start is its arrival, not where its run began (detection from there would not
+    see it), or a stop the trips either side of it may still join as a connection once
+    the late fixes decide the ride after it (a drive read car before them, bus after, the
+    stop its wait: errands sparse, round 13 errand-car); restarted there, the trip before
+    it was kept as it stood and the connection never decided again.
 
-    `last_starts(bound, n)`: the starts, in time order, of the last n stays lasting
-    stay_min_s that start at or before bound (a list's tail, or one query of a store).
+    `last_starts(bound, n)`: the starts, in time order, of the last n stays longer than
+    transfer_max_s that start at or before bound (a list's tail, or one query of a store).
     `forgotten`: (after, upto), where a restart has no belief of the vehicles kept
     (``_forgotten``); None: every one is kept (the gateway's stays.parked, which asks
     for a rebuild itself where a stay stored before m0014 has none)."""

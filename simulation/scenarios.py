@@ -327,23 +327,71 @@ def ferry_day(it, rng):
     it.stay(1800)
 
 
+# An errand by car (errands_day): the car is parked, the member walks to the shop's door,
+# shops, walks back to the car and drives off from the same spot. Where the car is left:
+# parking design gives retail customers 300-600 ft (90-180 m) at most from the space to the
+# door (Smith & Butcher, "How far should parkers have to walk?", Parking, 1994, after Fruin's
+# Pedestrian Planning and Design); shoppers surveyed in Vacaville, California (TJKM, 2010)
+# would walk 100-1,500 ft, 600 ft (180 m) on average, and weekly shopping is the purpose
+# with the shortest accepted walk (van der Waerden, Timmermans & de Bruin-Verhoeven, JTLU
+# 10(1), 2017). The walk actually taken is shorter than the most accepted: log-uniform over
+# 30-300 m (median ~95 m), and a share parked at the door (a shop's own forecourt, a space
+# at the kerb: 5-15 m). Most searches for a space are a few turns, not circling
+# (Millard-Ball, Weinberger & Hampshire, "The Shape of Cruising", Findings 2021, 5,316 GPS
+# traces): the drive simply ends at the space. Inside: 3-20 minutes (a bakery, a pharmacy,
+# a parcel point up to a small supermarket shop).
+PARK_WALK_M = (30.0, 300.0)
+PARK_AT_DOOR = 0.2
+PARK_AT_DOOR_M = (5.0, 15.0)
+SHOP_STOP_S = (180.0, 1200.0)
+
+
+def _parking(rng: random.Random, door: tuple) -> tuple:
+    """Where the car is left for a shop at `door` (see PARK_WALK_M)."""
+    if rng.random() < PARK_AT_DOOR:
+        return _far(rng, door, *PARK_AT_DOOR_M)
+    lo, hi = PARK_WALK_M
+    return point_at(door, lo * (hi / lo) ** rng.random(), rng.uniform(0, 2 * math.pi))
+
+
+def _walk_along(it: Itinerary, rng, route: Route, feed: bool = True) -> None:
+    """A walk along this street route (see walk); `feed`: give the town's feed its chance
+    of a line along it (not again on the way back along the same streets)."""
+    if feed:
+        it.bus_line_along(route, DECOY_SHARE)
+        it.tram_line_along(route, TRAM_DECOY_SHARE)
+    it.leg("walk", route, K["walk"], rng, stops=motion.lights(route, rng, 0.3, (5, 40)))
+
+
 def errands_day(it, rng):
-    """Short stops at shops (3-15 minutes) between trips, on foot or by car: each stop
-    ends a trip."""
+    """Short stops at shops (3-20 minutes) between trips, on foot or by car: each stop
+    ends a trip. By car the member walks from the parked car to the shop and back to it
+    along the same streets, and the next drive starts where the last one stopped (see
+    PARK_WALK_M)."""
     by_car = rng.random() < 0.5
     home = it.xy
     shops = [_far(rng, home, 600, 2500)]
     shops.append(_far(rng, shops[0], 500, 2000))
     it.stay(rng.uniform(1200, 2400))
-    for xy in shops + [home]:
-        with trip(it):
-            if by_car:
-                walk_for(it, rng, (20, 60))
-                road(it, rng, "car", K["car"], xy, 0.5, (10, 50))
-                walk_for(it, rng, (20, 60))
-            else:
+    if not by_car:
+        for xy in shops + [home]:
+            with trip(it):
                 walk(it, rng, xy)
-        it.stay(rng.uniform(180, 900) if xy is not home else 1800)
+            it.stay(rng.uniform(*SHOP_STOP_S) if xy is not home else 1800)
+        return
+    # the car at home, in the drive or the street: 20-65 m, as walk_for's 20-60 s
+    way = streets(home, _far(rng, home, 20, 65), rng, block=(60, 180))
+    for k, xy in enumerate(shops + [home]):
+        with trip(it):
+            if k == 0:
+                _walk_along(it, rng, way)
+            else:           # back to the car, the way one came
+                _walk_along(it, rng, Route(way.pts[::-1]), feed=False)
+            park = _parking(rng, xy) if xy is not home else _far(rng, home, 20, 65)
+            road(it, rng, "car", K["car"], park, 0.5, (10, 50))
+            way = streets(it.xy, xy, rng, block=(60, 180))
+            _walk_along(it, rng, way)
+        it.stay(rng.uniform(*SHOP_STOP_S) if xy is not home else 1800)
 
 
 def bike_train_day(it, rng):

@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 
 MONTH_S = 31 * 86400
 LONG_STAY_S = DEFAULT_PARAMS.transfer_max_s     # a stay longer than this is a safe cut
-# a stay a late batch may restart from (carbon.timeline.restart_stay): its belief is kept
+# a stay whose belief is kept (stays.parked): a late batch restarts from one longer than
+# LONG_STAY_S (carbon.timeline.restart_stay)
 STAY_MIN_S = DEFAULT_PARAMS.stay_min_s
 # pipeline_state outcome: the window stopped at a stay whose belief came out as stored, so
 # the trips after it, and the belief kept with the resume point, hold
@@ -224,12 +225,12 @@ def _unparked(conn, member_id: int, start_ts: int) -> bool:
 
 
 def _last_starts(conn, member_id: int, bound: int, n: int) -> list:
-    """The starts, in time order, of the member's last n stored stays lasting STAY_MIN_S
-    that start at or before bound (``restart_stay``'s question of the store)."""
+    """The starts, in time order, of the member's last n stored stays longer than
+    LONG_STAY_S that start at or before bound (``restart_stay``'s question of the store)."""
     rows = conn.execute(
         "SELECT start_ts FROM stays WHERE member_id = ? AND start_ts <= ? AND "
-        "end_ts - start_ts >= ? ORDER BY start_ts DESC LIMIT ?",
-        (member_id, bound, STAY_MIN_S, n)).fetchall()
+        "end_ts - start_ts > ? ORDER BY start_ts DESC LIMIT ?",
+        (member_id, bound, LONG_STAY_S, n)).fetchall()
     return [r[0] for r in reversed(rows)]
 
 

@@ -120,3 +120,18 @@ def test_a_live_timeline_keeps_beliefs_for_two_weeks_only_and_still_reads_as_a_r
     assert since is not None and since > fixes[0].ts + BELIEFS_S
     tl = update_timeline(tl, [p for p in fixes if p.ts >= since - CONTEXT_S], since=since)
     assert lp.shape(tl) == lp.shape(full)
+
+
+def test_a_late_batch_never_restarts_at_a_stop_a_connection_may_still_join():
+    # a stay of transfer_max_s or less may be joined as a connection once the late fixes
+    # decide the ride after it (errands sparse 0, round 13: a drive read car before the
+    # late fix, bus after it with the shop stop as its wait); restarted there, the trip
+    # before it was kept and the live path had 5 trips to the rebuild's 4
+    from carbon.params import DEFAULT_PARAMS as P
+    from carbon.timeline import recompute_from
+    fixes = lp.history("errands", "sparse", 0, 3)
+    full = build_timeline(fixes)
+    starts = {s.start_ts: s for s in full.stays}
+    sinces = {recompute_from(full, f.ts) for f in fixes} - {None}
+    assert sinces and all(starts[s].duration_s > P.transfer_max_s for s in sinces)
+    assert lp.check("errands", "sparse", 0, days=3, batch=30) == []
