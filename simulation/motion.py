@@ -17,16 +17,16 @@ mode's trace has the kinematics a detector must read, not a caricature of them:
   and accelerating at 0.3-0.5 m/s2, which a car never needs;
 * ferries 5-10 m/s (10-20 knots), steady;
 * peak-hour congestion in a large city (`stop_and_go`): waves of 1-3 minutes, each a halt
-  of 15-60 s, often a creep at 0.5-2 m/s for 15-60 s as the queue closes up, and a burst
+  of 10-45 s, often a creep at 0.5-2 m/s for 15-60 s as the queue closes up, and a burst
   to 3-10 m/s; the period is an oversaturated signal's cycle (90-180 s on Beijing's
   arterials; a queue moves once per green, HCM 2010's signalized intersections) or an
   urban stop-and-go wave's (1-3 min; such waves travel upstream at ~15 km/h whatever the
-  road, Treiber & Kesting, Traffic Flow Dynamics, 2013), speeds 0-10 m/s; starting from a queue a car
-  accelerates at 1-2.5 m/s2 (Long 2000, TRR 1737), a cyclist at 0.5-1 m/s2. Beijing's
-  road network averaged 20-25 km/h at peak (Beijing Transport Institute, annual reports
-  2015-2019), its core arterials and taxis door to door 8-15 km/h, its buses at peak a
-  median of 0.8 m/s and an 85th percentile of 6 m/s (issue #9's GeoLife bus). Cyclists
-  in their own lane pass such a queue at 3-5 m/s, stopping only at the lights.
+  road, Treiber & Kesting, Traffic Flow Dynamics, 2013), speeds 0-10 m/s; starting from a
+  queue a car accelerates at 1-2.5 m/s2 (Long 2000, TRR 1737), a cyclist at 0.5-1 m/s2.
+  Beijing's road network averaged 20-25 km/h at peak (Beijing Transport Institute, annual
+  reports 2015-2019), its core arterials and taxis door to door 8-15 km/h, its buses at
+  peak a median of 0.8 m/s and an 85th percentile of 6 m/s (issue #9's GeoLife bus).
+  Cyclists in their own lane pass such a queue at 3-5 m/s, stopping only at the lights.
 """
 import math
 import random
