@@ -79,3 +79,20 @@ def test_days_are_written_as_the_shared_scorers_read_them(tmp_path):
     assert truth["trips"] and truth["tz"] == "Europe/Paris"
     header = open(f"{folder}/points.csv").readline().strip()
     assert header == "ts,lat,lon,acc"
+
+
+def test_ferry_fairways_have_the_shapes_of_real_routes():
+    # round 13 (ferry-channel): open water on one course (1.00-1.05 times the chord), a
+    # harbour's channel or a headland (up to 1.25: Portsmouth-Ryde, Manly 1.15), a passage
+    import math
+    import random
+    from simulation.routes import FAIRWAY_SHARES, fairway
+    for kind, (lo, hi) in {"open": (1.0, 1.06), "channel": (1.01, 1.3),
+                           "headland": (1.01, 1.2), "passage": (1.01, 1.25)}.items():
+        for seed in range(20):
+            rng = random.Random(seed)
+            b = (rng.uniform(3000, 15000), 0.0)
+            lane = fairway((0.0, 0.0), b, rng, kind)
+            assert lo <= lane.length / b[0] <= hi, (kind, seed, lane.length / b[0])
+            assert math.dist(lane.pts[-1], b) < 1e-6
+    assert abs(sum(FAIRWAY_SHARES.values()) - 1.0) < 1e-9
