@@ -733,22 +733,27 @@ def _unbroken(f, seg: list) -> bool:
     if any(a > bad_acc for a in acc):
         return False        # network positions: a tunnel, or fixes that could hide a halt
     seen_s, seen_steps = 0.0, 0
-    paced = [distance_m(p.lat, p.lon, q.lat, q.lon) >= CROSSING_GAP_PACE * f.p50_ms * (q.ts - p.ts)
-             for p, q in zip(seg, seg[1:])]
-    first, last = paced.index(True) if any(paced) else 0, _last(paced)
     for k, (p, q) in enumerate(zip(seg, seg[1:])):
         dt = q.ts - p.ts
         if dt <= CROSSING_MAX_GAP_S:
             seen_s, seen_steps = seen_s + dt, seen_steps + 1
-        elif not paced[k] and first < k < last:
+        elif not _at_pace(seg, k, f.p50_ms) and _paced_step(seg, range(k), f.p50_ms) \
+                and _paced_step(seg, range(len(seg) - 2, k, -1), f.p50_ms):
             return False    # a halt may hide in it; before the ride's pace or after, its ends
     return seen_steps > 0 and seen_s / seen_steps <= CROSSING_MAX_STEP_S and \
         seen_s >= CROSSING_SEEN_SHARE * f.duration_s and _straight(seg)
 
 
-def _last(flags: list) -> int:
-    """The index of the last true flag (len(flags) if none)."""
-    return max((k for k, x in enumerate(flags) if x), default=len(flags))
+def _at_pace(seg: list, k: int, pace: float) -> bool:
+    """Step k's chord keeps CROSSING_GAP_PACE of the ride's median pace."""
+    p, q = seg[k], seg[k + 1]
+    return distance_m(p.lat, p.lon, q.lat, q.lon) >= CROSSING_GAP_PACE * pace * (q.ts - p.ts)
+
+
+def _paced_step(seg: list, steps, pace: float) -> bool:
+    """One of these steps keeps the ride's pace (looked for from the leg's end inwards:
+    the first few past the boarding or the berthing do)."""
+    return any(_at_pace(seg, k, pace) for k in steps)
 
 
 def _straight(seg: list) -> bool:
