@@ -15,7 +15,7 @@ import math
 
 from carbon import envelopes
 from carbon.features import (DENSE_STEP_S, DWELL_STEPS, SPARSE_BLIND_STEP_S, SUSTAIN_S,
-                             STOP_SPEED_MS, _median, bad_accuracy, leg_features,
+                             STOP_SPEED_MS, _median, bad_accuracy, halts, leg_features,
                              opening_dwell_s)
 from carbon.geo import _M_PER_DEG as _M_PER_DEG_LAT, distance_m, metres_per_degree_lon
 from carbon.likelihood import (jam_loglik, leg_loglik, measurable, queue_loglik, queue_wait_loglik,
@@ -719,25 +719,41 @@ def _evidence(loglik: dict, seg: list, f, context: Context, ride: tuple = (None,
 def _unbroken(f, seg: list) -> bool:
     """Ten minutes and 3 km or more without one halt, seen closely enough to tell
     (mode_params.CROSSING_*): with a wait before it, a ferry's crossing. A silence is
-    taken only at the ride's own pace: a halt or a detour inside it would slow its chord.
+    taken only at the ride's own pace: a halt or a detour inside it would slow its chord;
+    one before the ride first keeps its pace or after it last does holds its ends (the
+    boarding, the berthing and the walk off, as _paced leaves its first and last step out).
     And it runs straight from shore to shore, as a land route seldom does (_straight)."""
     if f.paced:             # seen every minute or two, and no step lost its pace
         return _straight(seg)
-    if f.duration_s < CROSSING_MIN_S or f.distance_m < CROSSING_MIN_M or f.halted_s > 0 \
-            or f.stops_per_km > 0 or len(seg) < 3:
+    if f.duration_s < CROSSING_MIN_S or f.distance_m < CROSSING_MIN_M or len(seg) < 3:
         return False
+    if f.halted_s > 0 and any(0 < i and j < len(seg) - 1 for i, j in halts(seg)):
+        return False        # a halt inside the ride; one at its first or last fix is its end
     acc, bad_acc = _accuracies(seg)
     if any(a > bad_acc for a in acc):
         return False        # network positions: a tunnel, or fixes that could hide a halt
     seen_s, seen_steps = 0.0, 0
-    for p, q in zip(seg, seg[1:]):
+    for k, (p, q) in enumerate(zip(seg, seg[1:])):
         dt = q.ts - p.ts
         if dt <= CROSSING_MAX_GAP_S:
             seen_s, seen_steps = seen_s + dt, seen_steps + 1
-        elif distance_m(p.lat, p.lon, q.lat, q.lon) < CROSSING_GAP_PACE * f.p50_ms * dt:
-            return False
+        elif not _at_pace(seg, k, f.p50_ms) and _paced_step(seg, range(k), f.p50_ms) \
+                and _paced_step(seg, range(len(seg) - 2, k, -1), f.p50_ms):
+            return False    # a halt may hide in it; before the ride's pace or after, its ends
     return seen_steps > 0 and seen_s / seen_steps <= CROSSING_MAX_STEP_S and \
         seen_s >= CROSSING_SEEN_SHARE * f.duration_s and _straight(seg)
+
+
+def _at_pace(seg: list, k: int, pace: float) -> bool:
+    """Step k's chord keeps CROSSING_GAP_PACE of the ride's median pace."""
+    p, q = seg[k], seg[k + 1]
+    return distance_m(p.lat, p.lon, q.lat, q.lon) >= CROSSING_GAP_PACE * pace * (q.ts - p.ts)
+
+
+def _paced_step(seg: list, steps, pace: float) -> bool:
+    """One of these steps keeps the ride's pace (looked for from the leg's end inwards:
+    the first few past the boarding or the berthing do)."""
+    return any(_at_pace(seg, k, pace) for k in steps)
 
 
 def _straight(seg: list) -> bool:

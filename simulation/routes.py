@@ -124,6 +124,58 @@ def smooth_line(a: tuple, b: tuple, rng: random.Random, radius_m: float,
     return Route(pts)
 
 
+# The shapes of real ferry routes over 3 km (docs/engine.md, round 13, ferry-channel): about
+# half cross open water on one straight course (Staten Island 1.04 times its chord, Eminonu-
+# Kadikoy, Konstanz-Meersburg, Helsinki-Tallinn), a quarter leave or reach a harbour by a
+# channel 1-2.5 km long, 30-60 degrees off the line (Seattle-Bainbridge by Eagle Harbor,
+# Portsmouth-Ryde by the harbour mouth and the Spithead channel: 1.07-1.2), the rest round a
+# headland (Sydney's Manly ferry past Bradleys and Middle Heads, 1.15) or thread a passage
+# between islands (Seattle-Bremerton by Rich Passage, 1.15; Stockholm's archipelago 1.3+, not
+# drawn: it winds as a road does). A helmsman steers straight courses between waypoints.
+FAIRWAY_SHARES = {"open": 0.45, "channel": 0.25, "headland": 0.15, "passage": 0.15}
+
+
+def fairway(a: tuple, b: tuple, rng: random.Random, kind: str | None = None) -> Route:
+    """A ferry's lane from pier a to pier b: straight courses between waypoints (the channel's
+    mouth, off a headland, a passage's two ends), each drawn as `smooth_line` draws an open
+    crossing (radius 400 m, wandering 300 m; a channel's 50 m). `kind` drawn by FAIRWAY_SHARES."""
+    kind = kind or rng.choices(list(FAIRWAY_SHARES), list(FAIRWAY_SHARES.values()))[0]
+    length = math.hypot(b[0] - a[0], b[1] - a[1])
+    bearing = math.atan2(b[1] - a[1], b[0] - a[0])
+    side = rng.choice((-1, 1))
+    if kind == "channel":
+        # out of (or, half the time, into) a harbour: 1-2.5 km at 30-60 degrees off the line
+        harbour = a if rng.random() < 0.5 else b
+        back = 0.0 if harbour is a else math.pi
+        turn = bearing + back + side * math.radians(rng.uniform(30, 60))
+        mouth = point_at(harbour, min(rng.uniform(1000, 2500), 0.4 * length), turn)
+        ways = [a, mouth, b]
+    elif kind == "headland":
+        # round a point standing out 10-25 % of the chord from the line, 30-70 % of the way
+        f = rng.uniform(0.3, 0.7)
+        ways = [a, _off_line(a, b, f, side * rng.uniform(0.10, 0.25) * length), b]
+    elif kind == "passage":
+        # across to a passage's mouth, through its S (a fifth to a third of the way), on
+        ways = [a, _off_line(a, b, rng.uniform(0.35, 0.5), side * rng.uniform(0.08, 0.18) * length)]
+        ways.append(_off_line(a, b, rng.uniform(0.6, 0.75), -side * rng.uniform(0.0, 0.08) * length))
+        ways.append(b)
+    else:
+        ways = [a, b]
+    pts = [a]
+    for p, q in zip(ways, ways[1:]):
+        channel = kind == "channel" and harbour in (p, q)     # the harbour's own, buoyed
+        leg = smooth_line(p, q, rng, radius_m=400, wiggle_m=50 if channel else 300)
+        pts.extend(leg.pts[1:])
+    return Route(pts)
+
+
+def _off_line(a: tuple, b: tuple, f: float, off: float) -> tuple:
+    """The point f of the way from a to b, `off` metres to its left."""
+    length = math.hypot(b[0] - a[0], b[1] - a[1])
+    ux, uy = (b[0] - a[0]) / length, (b[1] - a[1]) / length
+    return a[0] + f * (b[0] - a[0]) - uy * off, a[1] + f * (b[1] - a[1]) + ux * off
+
+
 def metro_line(a: tuple, b: tuple, rng: random.Random, spacing: tuple = (700, 1500),
                open_air: float = 0.0) -> tuple:
     """(route, station distances): straight runs between stations, underground except a

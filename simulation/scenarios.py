@@ -23,7 +23,7 @@ from simulation.gtfs import write_feed
 from simulation.itinerary import Itinerary, heading_to
 from simulation.motion import KINEMATICS as K
 from simulation.phones import REGIMES, doppler_speeds, observe
-from simulation.routes import Frame, Route, metro_line, point_at, smooth_line, streets
+from simulation.routes import Frame, Route, fairway, metro_line, point_at, smooth_line, streets
 
 TZ = "Europe/Paris"
 ORIGIN = Frame(46.1591, -1.1520)       # La Rochelle
@@ -370,26 +370,24 @@ def taxi_into_town(it, rng):
 
 
 def ferry_day(it, rng):
+    """Over to an island and back by the same fairway (`routes.fairway`: open water, a
+    harbour's channel, a headland or a passage, in their shares of real routes)."""
     home = it.xy
     pier = _far(rng, it.xy, 300, 800)
     island = _far(rng, pier, 3000, 15000)
+    lane = fairway(pier, island, rng)
 
-    def cross(a, b):
+    def cross(a, route):
         walk(it, rng, a)
         it.wait(rng.uniform(180, 600), env="open")
-        lane = smooth_line(it.xy, b, rng, radius_m=400, wiggle_m=300)
-        it.line(4, lane, [])
-        it.leg("boat", lane, K["boat"], rng, env="open")
+        it.line(4, route, [])
+        it.leg("boat", route, K["boat"], rng, env="open")
     with trip(it):
-        cross(pier, island)
+        cross(pier, lane)
         walk(it, rng, _far(rng, it.xy, 200, 600))
     it.stay(rng.uniform(1500, 2400))
     with trip(it):
-        walk(it, rng, island)
-        it.wait(rng.uniform(180, 600), env="open")
-        lane = smooth_line(it.xy, pier, rng, radius_m=400, wiggle_m=300)
-        it.line(4, lane, [])
-        it.leg("boat", lane, K["boat"], rng, env="open")
+        cross(island, Route(lane.pts[::-1]))
         walk(it, rng, home)
     it.stay(1800)
 

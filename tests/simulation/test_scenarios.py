@@ -131,3 +131,20 @@ def test_an_errand_car_is_where_it_was_parked():
         assert all(180 <= s <= 1200 for s in stops)
     assert all(3.0 <= w <= 310.0 for w in walks)
     assert any(w < 20.0 for w in walks) and any(w > 60.0 for w in walks)
+
+
+def test_ferry_fairways_have_the_shapes_of_real_routes():
+    # round 13 (ferry-channel): open water on one course (1.00-1.05 times the chord), a
+    # harbour's channel or a headland (up to 1.25: Portsmouth-Ryde, Manly 1.15), a passage
+    import math
+    import random
+    from simulation.routes import FAIRWAY_SHARES, fairway
+    for kind, (lo, hi) in {"open": (1.0, 1.06), "channel": (1.01, 1.3),
+                           "headland": (1.01, 1.2), "passage": (1.01, 1.25)}.items():
+        for seed in range(20):
+            rng = random.Random(seed)
+            b = (rng.uniform(3000, 15000), 0.0)
+            lane = fairway((0.0, 0.0), b, rng, kind)
+            assert lo <= lane.length / b[0] <= hi, (kind, seed, lane.length / b[0])
+            assert math.dist(lane.pts[-1], b) < 1e-6
+    assert abs(sum(FAIRWAY_SHARES.values()) - 1.0) < 1e-9
