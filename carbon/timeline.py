@@ -264,7 +264,7 @@ def recompute_from(tl: Timeline, ts: int, params: Params = DEFAULT_PARAMS) -> in
         for stay in tl.stays:
             if stay.start_ts > bound:
                 break
-            if stay.duration_s >= params.stay_min_s:
+            if stay.duration_s > params.transfer_max_s:
                 starts.append(stay.start_ts)
         return starts[-n:]
     return restart_stay(last_starts, ts, tl.resume_ts, _forgotten(tl))
@@ -274,14 +274,17 @@ def restart_stay(last_starts, ts: int, resume_ts: int | None,
                  forgotten: tuple | None = None) -> int | None:
     """The one restart rule of a late batch whose first fix is at ts, for a timeline in
     memory (``recompute_from``) and a store's stays (the gateway's window): the start of the
-    stay before the last stay starting at or before ts, both lasting stay_min_s from their
-    start (a shorter one is a short stop whose start is its arrival, not where its run
-    began: detection from there would not see it), and no later than resume_ts (after it
-    everything is provisional: a trip there may still wait for later fixes,
-    carbon.silence). None: rebuild from the first fix.
+    stay before the last stay starting at or before ts, both lasting longer than
+    transfer_max_s, and no later than resume_ts (after it everything is provisional: a trip
+    there may still wait for later fixes, carbon.silence). None: rebuild from the first fix.
+    Only a stay longer than any connection is a cut: a shorter one may be a change that a
+    joint decision reads across (two buses kept as two trips and decided as one journey,
+    carbon.transfers._changed; a connecting flight at the gate; an arrival airport's
+    terminal), and detection from it would decide the trip after it alone (round 13,
+    long-restart: 4 of 12 bus-change histories stored the second bus as a car).
 
-    `last_starts(bound, n)`: the starts, in time order, of the last n stays lasting
-    stay_min_s that start at or before bound (a list's tail, or one query of a store).
+    `last_starts(bound, n)`: the starts, in time order, of the last n stays longer than
+    transfer_max_s that start at or before bound (a list's tail, or one query of a store).
     `forgotten`: (after, upto), where a restart has no belief of the vehicles kept
     (``_forgotten``); None: every one is kept (the gateway's stays.parked, which asks
     for a rebuild itself where a stay stored before m0014 has none)."""

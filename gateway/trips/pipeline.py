@@ -224,12 +224,12 @@ def _unparked(conn, member_id: int, start_ts: int) -> bool:
 
 
 def _last_starts(conn, member_id: int, bound: int, n: int) -> list:
-    """The starts, in time order, of the member's last n stored stays lasting STAY_MIN_S
-    that start at or before bound (``restart_stay``'s question of the store)."""
+    """The starts, in time order, of the member's last n stored stays longer than
+    LONG_STAY_S that start at or before bound (``restart_stay``'s question of the store)."""
     rows = conn.execute(
         "SELECT start_ts FROM stays WHERE member_id = ? AND start_ts <= ? AND "
-        "end_ts - start_ts >= ? ORDER BY start_ts DESC LIMIT ?",
-        (member_id, bound, STAY_MIN_S, n)).fetchall()
+        "end_ts - start_ts > ? ORDER BY start_ts DESC LIMIT ?",
+        (member_id, bound, LONG_STAY_S, n)).fetchall()
     return [r[0] for r in reversed(rows)]
 
 
