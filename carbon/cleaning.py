@@ -217,7 +217,7 @@ def smooth(points: list) -> list:
         mid = z if z < hi else hi
         lon = mid if mid > lo else lo
         out.append(p if lat == p.lat and lon == p.lon else
-                   Fix(p.ts, lat, lon, p.acc, vel=p.vel, activity=p.activity))
+                   Fix(p.ts, lat, lon, p.acc, p.alt, vel=p.vel, activity=p.activity))
     if len(points) > 1:
         out.append(points[-1])
     return out

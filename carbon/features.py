@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from operator import sub
 
 from carbon.geo import distance_m
+from carbon.mode_params import coasting_ms
 from carbon.speeds import path_metres
 
 STOP_SPEED_MS = 0.8      # below this a vehicle is standing (GPS noise keeps speeds above 0)
@@ -52,6 +53,9 @@ _DOPPLER_SLACK_MS = 0.5
 # give, and a vehicle's crawl between two rides (a bus in a jam) shows a walker's instants,
 # which the trip's queue and change states weigh (carbon.decode) on the chords' reading.
 DOPPLER_RIDE_MS = 2.2
+# A speed above 2000 km/h is no phone's measurement (an airliner cruises at 900): the bound
+# the receivers hold OwnTracks' and OsmAnd's speeds to, for what an import brings unchecked.
+MAX_REPORTED_MS = 556.0
 
 
 @dataclass(slots=True)
@@ -72,6 +76,9 @@ class LegFeatures:
     # that only one step reached is one wrong fix, not a vehicle
     p85_held_ms: float = 0.0
     p95_held_ms: float = 0.0
+    # ... the same p95 over the steps that do not run downhill (`_downhill`), where some
+    # do (None: none does, or the fixes carry no altitude): gravity, not the vehicle
+    p95_level_held_ms: float | None = None
     median_step_s: float = 0.0
     n_fixes: int = 0
     # halts of half a minute to seven between stretches above 15 m/s (None: not fast, or
@@ -181,11 +188,63 @@ def _open_spikes(speeds: list, dts: list) -> list:
     return out
 
 
-def _sustained_p85(points: list) -> float | None:
+# Gravity, not the vehicle: where a phone seen every minute or more reports altitude, a
+# stretch that falls at grade g is a descent, and a speed up to a coasting bicycle's there
+# (mode_params.coasting_ms(g), 9-13 m/s on 3-6 %) says nothing of the vehicle's motor. The
+# fall must be DESCENT_GRADE of the distance at least and DESCENT_SIGMAS times the two
+# fixes' altitude error together: a phone's GPS altitude errs by ~VERTICAL_ERROR times its
+# horizontal accuracy (the satellites are all above the horizon), so a flat stretch passes
+# by chance a few per cent of the time and a descent seen by poor fixes (30 m and worse over
+# a 1-2 minute step) does not pass. Such speeds are left out of the chords' top and of the
+# two-minute headway (`_level_p95`, `_sustained_p85`); a car on a motorway downhill at 30
+# m/s keeps its speeds (beyond coasting: its engine). COAST_MARGIN: the rider pedals on.
+DESCENT_GRADE = 0.03
+VERTICAL_ERROR = 1.5
+DESCENT_SIGMAS = 2.0
+COAST_MARGIN = 1.1
+
+
+def _gravity(a, b, dist: float, speed: float) -> bool:
+    """From fix a to fix b (`dist` metres apart along the way) the member fell as on a
+    descent, fast enough to give this speed to a coasting bicycle."""
+    if a.alt is None or b.alt is None or dist <= 0:
+        return False
+    drop = a.alt - b.alt
+    err = VERTICAL_ERROR * math.hypot(a.acc or 10.0, b.acc or 10.0)
+    if drop < DESCENT_SIGMAS * err or drop < DESCENT_GRADE * dist:
+        return False
+    # the steepest grade the altitudes allow within their error: could gravity give it?
+    return speed <= COAST_MARGIN * coasting_ms((drop + err) / dist)
+
+
+def _downhill(points: list, dists: list, held: list) -> list:
+    """[bool] per step: gravity gives its held speed (read over the step alone or with
+    either neighbour: a held speed is two steps', whose fall doubles, the error not)."""
+    n = len(dists)
+    return [_gravity(points[k], points[k + 1], dists[k], v)
+            or (k > 0 and _gravity(points[k - 1], points[k + 1], dists[k - 1] + dists[k], v))
+            or (k + 1 < n and _gravity(points[k], points[k + 2], dists[k] + dists[k + 1], v))
+            for k, v in enumerate(held)]
+
+
+def _level_p95(held: list, weights: list, points: list, dists: list) -> float | None:
+    """p95 of the held speeds over the steps gravity does not explain; None where it
+    explains none."""
+    down = _downhill(points, dists, held)
+    if not any(down):
+        return None
+    level = [(v, w) for v, w, dn in zip(held, weights, down) if not dn]
+    if not level:
+        return 0.0
+    return _weighted_percentiles([v for v, _ in level], [w for _, w in level], (0.95,))[0]
+
+
+def _sustained_p85(points: list, level: bool = False) -> float | None:
     """p85 (time-weighted) of the straight-line speed from each fix to the first one at
     least SUSTAIN_S later (None for a leg shorter than two windows). Noise of tens
     of metres is a fraction of a metre per second over two minutes, and a phone jumping
-    between two positions makes no headway at all."""
+    between two positions makes no headway at all. `level`: windows gravity explains
+    (`_gravity`) are left out, unless all are."""
     n = len(points)
     window = min(SUSTAIN_S, points[-1].ts - points[0].ts) if n > 1 else 0
     if points[-1].ts - points[0].ts < 2 * SUSTAIN_S:
@@ -198,10 +257,18 @@ def _sustained_p85(points: list) -> float | None:
         q = points[j]
         if q.ts - p.ts < window:
             break
-        values.append(distance_m(p.lat, p.lon, q.lat, q.lon) / (q.ts - p.ts))
+        d = distance_m(p.lat, p.lon, q.lat, q.lon)
+        values.append(d / (q.ts - p.ts))
         weights.append(min(points[i + 1].ts - p.ts, 120) or 1)
+        if level and _gravity(p, q, d, values[-1]):
+            weights[-1] = 0.0
     if not values:
         return None
+    if level:
+        kept = [(v, w) for v, w in zip(values, weights) if w > 0]
+        if not kept:
+            return None
+        values, weights = [v for v, _ in kept], [w for _, w in kept]
     return _weighted_percentiles(values, weights, (0.85,))[0]
 
 
@@ -278,24 +345,29 @@ def _silent_share(points: list, median_dt: float, blind_steps=()):
     return silent / total
 
 
-def doppler_speeds(points: list, mean_ms: float) -> tuple:
+def doppler_speeds(points: list, mean_ms: float, bad_acc: float = math.inf) -> tuple:
     """(p85, p95) of the speeds the phone reported at these fixes (Fix.vel), each weighted
     by the time it stands for (half its steps, each at most 120 s), or (None, None): fewer
     than DOPPLER_MIN_FIXES, a walking pace (DOPPLER_RIDE_MS), or a time-mean that
     contradicts the chords' `mean_ms` (DOPPLER_AGREES). The leg's first and last fixes are
     left out: each is shared with the leg beside it, the instant of the change, whose speed
-    is the other leg's as often as this one's (a walk's first fix still aboard the bus)."""
+    is the other leg's as often as this one's (a walk's first fix still aboard the bus).
+    A network position (accuracy beyond `bad_acc`, `bad_accuracy`) measured no Doppler: its
+    speed, when the app sends one, is 0 or the fused provider's guess. A fix stamped the
+    second of the one before it is that instant again (an app repeating a fix): not read,
+    and the instant's after-step runs to the next later fix."""
     if mean_ms < DOPPLER_RIDE_MS:
         return None, None
     n = len(points)
     values, weights = [], []
     for k in range(1, n - 1):
         p = points[k]
-        if not _reported_speed(p.vel):
+        before = p.ts - points[k - 1].ts
+        if before <= 0 or not _reported_speed(p.vel) or (p.acc is not None and p.acc > bad_acc):
             continue
-        before, after = p.ts - points[k - 1].ts, points[k + 1].ts - p.ts
+        later = next((q.ts for q in points[k + 1:] if q.ts > p.ts), p.ts)
         values.append(p.vel)
-        weights.append((min(before, 120) + min(after, 120)) / 2 or 1)
+        weights.append((min(before, 120) + min(later - p.ts, 120)) / 2)
     if len(values) < DOPPLER_MIN_FIXES:
         return None, None
     mean = sum(v * w for v, w in zip(values, weights)) / sum(weights)
@@ -307,9 +379,10 @@ def doppler_speeds(points: list, mean_ms: float) -> tuple:
 
 
 def _reported_speed(vel) -> bool:
-    """A speed the phone measured: iOS sends -1 for "no valid speed", and a NaN would
-    make the leg's mean NaN and drop every speed of the leg by accident."""
-    return vel is not None and vel >= 0 and math.isfinite(vel)
+    """A speed the phone measured: iOS sends -1 for "no valid speed", a NaN would make the
+    leg's mean NaN and drop every speed of the leg by accident, and one past
+    MAX_REPORTED_MS (a unit gone wrong in a file) would be its top."""
+    return vel is not None and 0 <= vel <= MAX_REPORTED_MS
 
 
 def bad_accuracy(median_acc: float) -> float:
@@ -341,19 +414,23 @@ def leg_features(points: list, speeds: list, dists: list, trip_acc: float | None
     median_dt = trip_dt if trip_dt is not None else _median(dts)
     weights = [(120 if 120 < dt else dt) or 1 for dt in dts]   # a long gap says little about speed
     p50, p85, p95 = _weighted_percentiles(speeds, weights, (0.5, 0.85, 0.95))
-    h85, h95 = _weighted_percentiles(_open_spikes(speeds, dts), weights, (0.85, 0.95))
+    held = _open_spikes(speeds, dts)
+    h85, h95 = _weighted_percentiles(held, weights, (0.85, 0.95))
+    sparse = median_dt > TIMED_STEP_S
+    level95 = _level_p95(held, weights, points, dists) if sparse else None
     stand = sum(w for v, w in zip(speeds, weights) if v < STOP_SPEED_MS)
     km = max(distance / 1000.0, 0.05)
     halted = halts(points)
-    doppler_p85, doppler_top = doppler_speeds(points, distance / duration) if doppler \
-        else (None, None)
+    doppler_p85, doppler_top = doppler_speeds(points, distance / duration, bad_accuracy(acc)) \
+        if doppler else (None, None)
     return LegFeatures(
         duration_s=duration, distance_m=distance, mean_ms=distance / duration,
         p50_ms=p50, p85_ms=p85, p95_ms=p95,
         stop_share=stand / sum(weights), stops_per_km=len(halted) / km,
         halted_s=float(sum(points[j].ts - points[i].ts for i, j in halted)),
         max_step_s=max(dts) if dts else 0.0,
-        sustained_p85_ms=_sustained_p85(points), p85_held_ms=h85, p95_held_ms=h95,
+        sustained_p85_ms=_sustained_p85(points, sparse), p85_held_ms=h85, p95_held_ms=h95,
+        p95_level_held_ms=level95,
         median_step_s=median_dt, n_fixes=len(points),
         station_halts=_station_halts(points, speeds, distance, median_dt),
         blind_share=_blind_share(points, median_dt, acc, blind_steps),

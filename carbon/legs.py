@@ -1029,6 +1029,7 @@ def _on_the_path(f, bend: float):
         f, distance_m=f.distance_m * c, mean_ms=f.mean_ms * c, p50_ms=f.p50_ms * c,
         p85_ms=f.p85_ms * c, p95_ms=f.p95_ms * c, p85_held_ms=f.p85_held_ms * c,
         p95_held_ms=f.p95_held_ms * c,
+        p95_level_held_ms=None if f.p95_level_held_ms is None else f.p95_level_held_ms * c,
         sustained_p85_ms=None if f.sustained_p85_ms is None else f.sustained_p85_ms * c)
 
 

@@ -27,11 +27,16 @@ DWELL_SEEN_STEP_S = (METRO_DWELL_MAX_S - STATION_HALT_S[0]) / 2
 # its tunnel are a stop every kilometre seen, a metro's spacing, not one every 2.5 km, a
 # commuter train's). Never less than this share of the ride: a blind share is itself an
 # estimate, and a halt or two seen on the last tenth of a ride says little of the rest.
-# Station halts keep their count over the km ridden: read over the km seen (round 8,
-# engine-metro) they made a metro of a dense phone's ride through network positions
-# (scenario metro dense 0.651 -> 0.926), but made public transport surer everywhere, and
-# more connections joined where e-mission's truth ends a trip (docs/engine.md, tried).
 MIN_SEEN_SHARE = 0.2
+# Station halts are counted over the km seen only on a ride the phone did not see for half
+# its time or more (UNSEEN_SHARE, the same line `measurable` draws for "no halt seen"): a
+# tunnel hid the stations there, and a metro stopping every 0.7-1.5 km seen on the third of
+# its ride that surfaces showed its two stations over 15 km, a commuter train's spacing
+# (round 13, metro-dense). Below that the count stays over the km ridden: read over the km
+# seen on every ride (round 8, engine-metro, tried again in round 13) it also made rails seen
+# through a few network positions surer public transport, which joined connections where
+# e-mission's truth ends a trip (F1 0.933 -> 0.904), and tipped a Helsinki train's silent
+# hop to the metro ride beside it (docs/engine.md, tried).
 
 
 def seen_share(f: LegFeatures) -> float:
@@ -39,6 +44,14 @@ def seen_share(f: LegFeatures) -> float:
     if f.blind_share is None:
         return 1.0
     return max(MIN_SEEN_SHARE, 1.0 - f.blind_share)
+
+
+def stations_km(distance_m: float, blind: float | None) -> float:
+    """The metres over which a leg's station halts were counted: the km seen of a ride
+    mostly unseen (a tunnel), else the km ridden (see MIN_SEEN_SHARE)."""
+    if blind is None or blind < UNSEEN_SHARE:
+        return distance_m
+    return distance_m * max(MIN_SEEN_SHARE, 1.0 - blind)
 
 
 def measurable(f: LegFeatures) -> dict:
@@ -69,8 +82,10 @@ def measurable(f: LegFeatures) -> dict:
     elif f.n_fixes >= 4 and not silent:
         # ... and elsewhere the fastest speed two of its chords held (2-4 minutes between
         # fixes a minute or more apart) is a floor under its peaks: above an assistance cap
-        # it is no pedelec's (EN 15194: 25 km/h), whatever its halts (see _row)
-        out["chord_top"] = f.p95_held_ms
+        # it is no pedelec's (EN 15194: 25 km/h), whatever its halts (see _row); a step
+        # downhill says nothing of the vehicle (features._downhill: gravity, not a motor)
+        out["chord_top"] = f.p95_held_ms if f.p95_level_held_ms is None \
+            else f.p95_level_held_ms
     # The headway is read at any sampling: between fixes 5 minutes apart it is the chord's
     # speed, what the member averaged over those minutes (a car's stays under the limit, an
     # intercity train's does not). A single step (a silent hop) has none: it is its mean.
@@ -143,6 +158,7 @@ def contributions_of(values: dict, distance_m: float, ranges: dict | None = None
     ranges = ranges or RANGES
     values = {k: v for k, v in values.items() if k in FEATURES or k == "stations"}
     halts = values.pop("stations", None)
+    counted_m = stations_km(distance_m, values.get("blind"))
     shaped = _shape_only(values)
     out = {}
     for mode in modes:
@@ -152,7 +168,7 @@ def contributions_of(values: dict, distance_m: float, ranges: dict | None = None
                      for k, v in values.items()}
             parts["component"] = math.log(share)
             if halts is not None:
-                parts["stations"] = STATIONS_WEIGHT * _count_loglik(halts, distance_m,
+                parts["stations"] = STATIONS_WEIGHT * _count_loglik(halts, counted_m,
                                                                     row["stations"])
             if best is None or sum(parts.values()) > sum(best.values()):
                 best = parts
@@ -167,6 +183,7 @@ def leg_loglik(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> di
     table = _compiled(ranges or RANGES, modes)
     values = measurable(f)
     halts = values.pop("stations", None)
+    counted_m = stations_km(f.distance_m, values.get("blind"))
     u = {k: (v if FEATURES[k][0] is None else math.log(v + FEATURES[k][0]))
          for k, v in values.items()}
     shaped = _shape_only(u)
@@ -176,7 +193,7 @@ def leg_loglik(f: LegFeatures, ranges: dict | None = None, modes=INFERRED) -> di
         for log_share, rows, stations in comps:
             total = log_share
             if halts is not None:
-                total += STATIONS_WEIGHT * _count_loglik(halts, f.distance_m, stations)
+                total += STATIONS_WEIGHT * _count_loglik(halts, counted_m, stations)
             for k, x in u.items():
                 a, b, s_lo, s_hi, w_logz, w = rows[k]
                 if x < a:

@@ -103,6 +103,15 @@ RANGES = {
     "bike": [(1.0, _BIKE)],
     # EU pedelecs: assistance up to 25 km/h (6.9 m/s, EN 15194): fast, steady, capped;
     # their riders average 18-22 km/h where others ride 15-17 (Dutch and Danish studies).
+    # Naturalistic studies: Dutch commuters 20.1 km/h urban, 22.2 rural (Twisk et al. 2021,
+    # SWOV; conventional 17.8 / 18.2); German riders ~2 km/h faster than conventional ones
+    # (Schleinitz et al. 2017, Safety Science 92), Gothenburg 16.9 km/h (Dozza et al. 2016,
+    # Transp. Res. F 41), a US bike share 13.3 (Langford et al. 2015, AAP 82): the slower
+    # riders fall under `mean` and `cruise` (a known weakness, docs/engine.md round 13). The
+    # top's 0.06 tail holds on the flat only: downhill any bicycle coasts at 9-13 m/s
+    # (coasting_ms), read where the fixes carry altitude (carbon.features._gravity).
+    # S-pedelecs (45 km/h assistance; 27-38 km/h ridden: Twisk 2021, Belgium's 365SNEL) are
+    # mopeds, not a mode here: they read as cars in town.
     "e-bike": [(1.0, _EBIKE)],
     # Town 20-40 km/h door to door with lights and corners (a car slower than 20 km/h over
     # kilometres is in a jam; a bike does that every day); roads and motorways 80-130 km/h
@@ -197,6 +206,27 @@ def leg_prior(kinds: dict = TRIP_KINDS) -> dict:
 
 
 LEG_PRIOR = leg_prior()
+
+# Gravity on a descent, which no motor's cap bounds: a bicycle rolling downhill settles
+# where gravity's pull along the grade equals the air's drag and the tyres' rolling
+# resistance, m g (grade - Crr) = 0.5 rho CdA v^2. An upright city rider on a pedelec:
+# m ~100-110 kg with the bike, CdA ~0.5-0.6 m2 (Wilson, "Bicycling Science", 3rd ed. 2004:
+# upright 0.5-0.6), Crr ~0.005-0.008 (city tyres), rho 1.2 kg/m3: 8.7 m/s coasting on a
+# 3 % grade, 11.7 on 5 %, 13.0 on 6 %. Measured riders stay under it (they brake at
+# junctions and corners): Leeds commuters 22 km/h at the 85th percentile on the flat, 25
+# km/h on 3 % downhill (Parkin & Rotheram 2010, "Design speeds and acceleration
+# characteristics of bicycle traffic", Transport Policy 17(5), who advise design speeds up
+# to 35 km/h on steeper descents). So a ride downhill reaches 9-13 m/s on any bicycle: a
+# pedelec's assistance stops at 25 km/h (EN 15194), gravity does not.
+COAST_MASS_KG = 105.0
+COAST_CDA_M2 = 0.55
+COAST_CRR = 0.006
+
+
+def coasting_ms(grade: float) -> float:
+    """m/s at which a coasting upright bicycle settles on this downhill grade (0.05: 5 %)."""
+    pull = COAST_MASS_KG * 9.81 * max(0.0, grade - COAST_CRR)
+    return math.sqrt(pull / (0.5 * 1.2 * COAST_CDA_M2))
 
 # Between consecutive legs of a trip: vehicles are joined by walks (a vehicle rarely
 # follows another without a stop or a walk between; segmentation can miss a short one).
@@ -318,6 +348,21 @@ LOOP_RADIUS_M = 250.0
 ACCESS_WALK_M = 400.0
 ACCESS_WALK_FACTOR = 0.2
 ACCESS_PRIVATE = ("car", "bike", "e-bike")
+# A car parked does not move: a ride that leaves, after a stop, from where the drive before
+# it parked, once the member had walked away from there (a shop 30-300 m from the space:
+# parking design's 90-180 m for retail customers, Smith & Butcher 1994; simulation's
+# PARK_WALK_M), is the car driven off again, not a bus or a tram boarded after a wait
+# (transfers._back_at_the_car). Within PARKED_SPOT_M, or twice the fix's accuracy if more
+# (two fixes of one spot differ by up to about twice their error: Helsinki noise50's park-
+# and-ride, a train boarded 56 m from the car, was taken for the car at 50 m): the
+# same spot seen minutes apart lies 20-25 m off in GPS error correlated over minutes (the
+# suite's 1 s errands: 24 m after 8 minutes), and the drive's end is read where the
+# windowed speed crosses walking pace, 5-15 s from the standstill (legs._speed_window);
+# over the ride's first PARKED_LOOK_S, as its start may lie up to half a minute of the
+# walk back before the car moves. A bus stop farther than that from the parking space is
+# one the member walked to and waited at, not one they came back to.
+PARKED_SPOT_M = 40.0
+PARKED_LOOK_S = 60
 
 # A road vehicle queuing: a bus or a tram in mixed traffic in stop-and-go, whose crawl the
 # legs cut out of its ride as a slow stretch (windowed speed under walking pace). A car's

@@ -17,6 +17,9 @@ class Params:
     # trips
     max_gap_s: float = 1800.0         # no fix for this long while moving: the trip is cut
     gap_min_speed_ms: float = 1.0     # ... unless the hop is fast enough to be continuous travel
+    # ... and a silence this long is the logger off between two sessions whatever its
+    # speed on the ground, unless a flight covered it (carbon.trips._is_silence)
+    session_gap_s: float = 3600.0
     min_trip_m: float = 100.0         # a trip must get this far from the place it left: beyond
     #                                   the stay radius, yet a 150 m walk to a neighbour counts
     wake_hop_m: float = 1000.0        # a silent phone at a stay wakes (geofence, distance filter)

@@ -152,7 +152,8 @@ def detect(points, params: Params = DEFAULT_PARAMS, context: Context | None = No
         start = bisect_left(track, since, key=_TS)
         raw, track = raw[start:], track[start:]
     stays, ranges = segment_track(track, params, anchored=since is not None,
-                                  places=tuple(context.places))
+                                  places=tuple(context.places),
+                                  stamps=sorted(p.ts for p in points))
     unsettled = []
     trips, trip_priors, hand, states = _trips(track, ranges, list(earlier) + stays, params,
                                               context, priors, raw, unsettled)
@@ -274,14 +275,19 @@ def restart_stay(last_starts, ts: int, resume_ts: int | None,
                  forgotten: tuple | None = None) -> int | None:
     """The one restart rule of a late batch whose first fix is at ts, for a timeline in
     memory (``recompute_from``) and a store's stays (the gateway's window): the start of the
-    stay before the last stay starting at or before ts, both lasting longer than
-    transfer_max_s, and no later than resume_ts (after it everything is provisional: a trip
-    there may still wait for later fixes, carbon.silence). None: rebuild from the first fix.
-    Only a stay longer than any connection is a cut: a shorter one may be a change that a
+    stay before the last stay starting at or before ts, both longer than transfer_max_s,
+    as a resume point is (``_resume_ts``), and no later than resume_ts (after it
+    everything is provisional: a trip there may still wait for later fixes,
+    carbon.silence). None: rebuild from the first fix. A shorter stay is a short stop
+    whose start is its arrival, not where its run began (detection from there would not
+    see it), or a stop the trips either side of it may still join as a connection once
+    the late fixes decide the ride after it (a drive read car before them, bus after, the
+    stop its wait: errands sparse, round 13 errand-car); restarted there, the trip before
+    it was kept as it stood and the connection never decided again. The same holds of a change a
     joint decision reads across (two buses kept as two trips and decided as one journey,
-    carbon.transfers._changed; a connecting flight at the gate; an arrival airport's
-    terminal), and detection from it would decide the trip after it alone (round 13,
-    long-restart: 4 of 12 bus-change histories stored the second bus as a car).
+    carbon.transfers._changed; a connecting flight at the gate): restarted there, the
+    ride after it was decided alone (round 13, long-restart: the second bus stored as a
+    car on 3 of 8 bus-change histories, engine and gateway).
 
     `last_starts(bound, n)`: the starts, in time order, of the last n stays longer than
     transfer_max_s that start at or before bound (a list's tail, or one query of a store).

@@ -20,7 +20,8 @@ from carbon.geo import distance_m
 from carbon.legs import crossing_lift
 from carbon.likelihood import queue_wait_loglik, wait_loglik
 from carbon.mode_params import (ACCESS_PRIVATE, ACCESS_WALK_FACTOR, ACCESS_WALK_M, KERB_MODES,
-                                PUBLIC, QUEUE_MODES)
+                                PARKED_LOOK_S, PARKED_SPOT_M, PUBLIC,
+                                QUEUE_MODES)
 from carbon.model import Leg, Stay, Trip
 from carbon.params import DEFAULT_PARAMS, Params
 from carbon.vehicles import CAR_MODES, CYCLE_MODES
@@ -133,6 +134,9 @@ def _connect(before: Trip, stay: Stay, after: Trip, priors, owned, params: Param
     k = _first_ride(after, params)
     if wait > params.transfer_max_s or k is None or not before.legs:
         return None
+    if wait >= params.stay_min_s and feed and _back_at_the_car(before, stay, after.legs[k],
+                                                               feed[1]):
+        return None     # an errand: drive, park, shop, walk back, drive off
     indoors = _indoors(stay, after.legs[k])
     unserved = _unserved(stay, after.legs[k], feed)
     boarded = _with_wait(after.legs[k], wait, priors.ranges, indoors)
@@ -215,6 +219,39 @@ def _parked(trip: Trip) -> bool:
     rides = {g.mode for g in legs if g.mode not in FOOT_MODES}
     return len(legs) >= 2 and legs[-1].mode in FOOT_MODES and bool(rides) and \
         rides <= CAR_MODES
+
+
+def _back_at_the_car(before: Trip, stay: Stay, ride: Leg, track) -> bool:
+    """Did `ride` leave from where `before`, a drive that ended on foot (_parked), left
+    the car, the member having walked away from there to the stop and back (see
+    PARKED_SPOT_M)? Then the minutes at the stop were an errand, whatever the ride after
+    it reads with them as a wait: a car parked does not move, and nobody walks away from a
+    bus stop to come back to the very spot for the next bus. The ride's bound lies where
+    its windowed speed crosses walking pace, up to half a minute of the walk back before
+    the car moves (at 1 s), so the spot is looked for over its first minute (PARKED_LOOK_S),
+    which starts closer to the car than the stop is (a bus boarded at the stop starts
+    there). Asked only of a stop of stay_min_s or more, which ends a trip in e-mission's
+    convention (a shorter one, kept apart, would part one trip in two; and Helsinki dev1
+    thinned to 30 s: a metro read as a car, a 4-minute walk out and back at the station
+    and the metro on from the same spot)."""
+    if not _parked(before) or not track:
+        return False
+    drive = next(g for g in reversed(before.legs) if g.mode not in FOOT_MODES)
+    car = _fix_at(track, drive.end_ts)
+    first = track[bisect_left(track, ride.start_ts, key=_ts):
+                  bisect_right(track, ride.start_ts + PARKED_LOOK_S, key=_ts)]
+    if not first:
+        return False
+    away = distance_m(car.lat, car.lon, stay.lat, stay.lon)
+    near = min(distance_m(car.lat, car.lon, p.lat, p.lon) for p in first)
+    return near <= max(PARKED_SPOT_M, 2.0 * (car.acc or 0.0)) < away and \
+        distance_m(car.lat, car.lon, first[0].lat, first[0].lon) < away
+
+
+def _fix_at(track, ts: int):
+    """The track's fix at ts (a leg's bound is one of its fixes), else the first after."""
+    k = bisect_left(track, ts, key=_ts)
+    return track[min(k, len(track) - 1)]
 
 
 def _first_ride(trip: Trip, params: Params):

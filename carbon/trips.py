@@ -2,10 +2,14 @@
 
 A trip runs from the last fix of one stay (departure) to the first fix of the next (arrival).
 It is cut where the phone fell silent for long without covering the ground a vehicle would
-have (a long gap is missing data, not a journey), except for the silence of a phone asleep at
+have (a long gap is missing data, not a journey), or reported nothing at all for an hour or
+more that no flight explains (the logger off between two sessions), except for the silence of a phone asleep at
 a stay that wakes up a short hop away and records densely (that hop is the trip leaving the
 place), and dropped when it never gets `min_trip_m` from where it left (GPS wander).
 """
+from bisect import bisect_left, bisect_right
+
+from carbon.envelopes import ENVELOPES
 from carbon.geo import distance_m
 from carbon.model import Stay
 from carbon.params import DEFAULT_PARAMS, Params
@@ -48,11 +52,43 @@ def _moves(stays: list, n: int) -> list:
     return moves
 
 
-def _is_silence(p, q, params: Params) -> bool:
+def _is_silence(p, q, params: Params, stamps: list | None = None) -> bool:
+    """Is p -> q missing data rather than travel? Slow for its length of time (a phone
+    asleep at a place it then left), or, with the phone silent throughout (`stamps`: every
+    fix's time, those cleaning dropped included), long whatever its speed on the ground: a
+    phone that records while moving is silent on a ride for minutes (a tunnel, the longest
+    17-25 minutes; the OS's naps), for the length of a flight in flight mode, and for hours
+    only when it was off (a logger switched off, a battery or an app dead: a GeoLife
+    trajectory is one session, the next starts hours later elsewhere). Over those hours the
+    member stayed and travelled unseen, and the hop between the two ends is no one ride:
+    a 20 km hop in four hours read as one 4-hour bus ride. A flight's hop is kept (the
+    plane's envelope: a ground vehicle's phone keeps reporting), and so is a ride the
+    phone reported only by cell positions cleaning dropped (a train's hour of 400-1800 m
+    guesses, e-mission's shankari 2016-08-11): that phone was on."""
     dt = q.ts - p.ts
     if dt <= params.max_gap_s:
         return False
-    return distance_m(p.lat, p.lon, q.lat, q.lon) / dt < params.gap_min_speed_ms
+    d = distance_m(p.lat, p.lon, q.lat, q.lon)
+    if d / dt < params.gap_min_speed_ms:
+        return True
+    return dt >= params.session_gap_s and not _flown(d, dt) and \
+        _quiet(stamps, p.ts, q.ts, params.session_gap_s)
+
+
+def _quiet(stamps: list | None, t0: float, t1: float, least: float) -> bool:
+    """Did the phone report nothing at all for `least` seconds or more between t0 and t1
+    (a fix cleaning dropped counts: the phone was on; a cold start's first fixes, dropped
+    next to the silence, say nothing of the hours before)?"""
+    if stamps is None:
+        return False
+    inside = stamps[bisect_left(stamps, t0):bisect_right(stamps, t1)]
+    return any(b - a >= least for a, b in zip(inside, inside[1:]))
+
+
+def _flown(d: float, dt: float) -> bool:
+    """Could only a flight have covered d metres in dt seconds (the plane's envelope)?"""
+    plane = ENVELOPES["plane"]
+    return d / dt >= plane.min_mean_ms and d >= plane.min_distance_m
 
 
 def _awake_after(points: list, k: int, params: Params) -> bool:
@@ -122,11 +158,15 @@ def _wake_hop(points: list, k: int, a: int, b: int, from_stay: bool, to_stay: bo
 
 
 def _cut_at_gaps(points: list, a: int, b: int, params: Params, from_stay: bool = False,
-                 to_stay: bool = False) -> list:
+                 to_stay: bool = False, stamps: list | None = None) -> list:
     """Pieces of a move between silences (a long gap is missing data, not a journey)."""
     pieces, start = [], a
     for k in range(a, b):
-        if _is_silence(points[k], points[k + 1], params) and \
+        # out of a stay a distance filter is silent for hours by design (it reports nothing
+        # at a place): the stay lasted, then the trip left it
+        filtered = from_stay and k == a and _reports_by_distance(points, k, b, to_stay)
+        quiet = None if filtered else stamps
+        if _is_silence(points[k], points[k + 1], params, quiet) and \
                 not _wake_hop(points, k, a, b, from_stay, to_stay, params):
             pieces.append((start, k))
             start = k + 1
@@ -147,14 +187,17 @@ def _merge_stays(x: Stay, y: Stay) -> Stay:
 
 
 def segment_track(points: list, params: Params = DEFAULT_PARAMS, anchored: bool = False,
-                  places: tuple = ()) -> tuple:
+                  places: tuple = (), stamps: list | None = None) -> tuple:
     """(stays, trip index ranges) of a clean, ordered track (`anchored`: it starts with a
-    known stay's first fix; `places`: the member's places, where a stop is always a stay)."""
+    known stay's first fix; `places`: the member's places, where a stop is always a stay;
+    `stamps`: the sorted times of every fix before cleaning, to tell a phone off from one
+    whose positions cleaning dropped)."""
     stay_idx = [(f, l) for f, l in find_stays(points, params, anchored)
                 if not _halt_in_ride(points, f, l, places)]
     ranges, left = [], set()
     for a, b, before, after in _moves(stay_idx, len(points)):
-        for s, e in _cut_at_gaps(points, a, b, params, before is not None, after is not None):
+        for s, e in _cut_at_gaps(points, a, b, params, before is not None, after is not None,
+                                 stamps):
             if _extent(points, s, e) >= params.min_trip_m:
                 ranges.append((s, e))
                 if before is not None:

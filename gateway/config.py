@@ -171,6 +171,10 @@ class IngestSection:
     device_burst: int = 20000
     device_rate: float = 5.0
     device_daily_bytes: int = 32 * 1024 * 1024
+    # The unit of `speed` in OsmAnd-protocol queries (receivers/osmand.py, "Speed"): "auto"
+    # reads OsmAnd's own requests as m/s and the rest as knots (Traccar Client); "m/s" for
+    # GPSLogger's %SPD, which nothing in its request tells apart; "kn", "km/h" to force one.
+    osmand_speed_unit: str = "auto"
 
 
 # --- trip pipeline (gateway/trips/): added by the trip engine's integration
@@ -366,7 +370,8 @@ def _apply(cfg: Config, section: str, key: str, value, where: str) -> None:
 
 
 # Settings that take one of a few words.
-CHOICES = {("web", "tls"): ("auto", "on", "off")}
+CHOICES = {("web", "tls"): ("auto", "on", "off"),
+           ("ingest", "osmand_speed_unit"): ("auto", "kn", "m/s", "km/h")}
 
 
 def load(path: str | os.PathLike | None = None, env: dict | None = None, *,

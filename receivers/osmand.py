@@ -3,7 +3,7 @@
 The "OsmAnd protocol" is what Traccar's port 5055 speaks; OsmAnd's online tracking and the
 Traccar Client apps send it over HTTP, in one of two forms:
 
-``parse_params(params, *, now=None, speed_unit="kn", notes=None) -> Fix``
+``parse_params(params, *, now=None, speed_unit="auto", notes=None) -> Fix``
     Query or form parameters (OsmAnd, Traccar Client before 9). ``params`` is a mapping
     (first value wins for repeated names; aiohttp's MultiDict works) or a raw query string.
     Identity is the caller's business (it authenticates the device): :func:`parse_id`
@@ -11,8 +11,7 @@ Traccar Client apps send it over HTTP, in one of two forms:
     ``location=lat,lon``) are required; ``timestamp`` is epoch seconds, epoch milliseconds or
     ISO 8601 (missing: ``now``, with a note); ``altitude`` m, ``bearing``/``heading`` degrees,
     ``batt`` %, ``accuracy`` m (else ``hdop``, which OsmAnd fills with its accuracy in
-    metres), ``speed`` in knots as Traccar defines it (``speed_unit`` "m/s" or "km/h" for
-    clients set up otherwise); ``valid=false`` refuses the fix. Non-fatal remarks (a value
+    metres), ``speed`` (see "Speed" below); ``valid=false`` refuses the fix. Non-fatal remarks (a value
     dropped) are appended to ``notes`` when a list is given. ``raw`` is left to the caller,
     which knows what must not be kept (a ``secret`` parameter).
     Raises :class:`~receivers.owntracks.Rejected` on anything unusable.
@@ -23,6 +22,16 @@ Traccar Client apps send it over HTTP, in one of two forms:
     ``activity.type``. ``entries`` has one Fix (``raw`` = that location's JSON) or
     Rejected per location, so one bad location never loses the others; raises Rejected
     only when the body as a whole is unusable.
+
+Speed. Three apps speak the query form, in two units. Traccar defines ``speed`` in knots and
+Traccar Client (Android, iOS before 9) sends knots (``Position.kt``: ``location.speed *
+1.943844``); OsmAnd's online tracking fills its ``{5}`` with ``Location.getSpeed()``, m/s
+(``LiveMonitoringHelper.java``; traccar/traccar#3487: Traccar shows half the speed), as
+GPSLogger's ``%SPD`` does (mendhak/gpslogger#1094). ``speed_unit="auto"`` tells OsmAnd by
+what only it sends: its ``{3}`` ``hdop`` (Traccar Client sends ``accuracy``) or its ``{2}``
+timestamp, epoch milliseconds (Traccar Client's is seconds), and reads knots otherwise;
+GPSLogger cannot be told from Traccar Client, hence the setting (``ingest.osmand_speed_unit``:
+"kn", "m/s" or "km/h" whatever the request). The JSON body's speed is m/s.
 
 Values are checked as for OwnTracks (same ranges, same plausible-time window: after
 2000-01-01, at most a day ahead of ``now``); an unusable optional value is dropped from the
@@ -43,9 +52,10 @@ from .payload import (Rejected, check_timestamp, dump, load_json, optional_numbe
                       show, to_number)
 
 __all__ = ["Rejected", "Fix", "TraccarBody", "parse_params", "parse_id", "parse_json",
-           "SPEED_UNITS", "MAX_JSON_BYTES"]
+           "SPEED_UNITS", "AUTO", "speed_unit_of", "MAX_JSON_BYTES"]
 
 SPEED_UNITS = {"kn": 1852 / 3600, "m/s": 1.0, "km/h": 1 / 3.6}  # -> m/s
+AUTO = "auto"                # knots, unless the request is OsmAnd's own (speed_unit_of)
 MAX_JSON_BYTES = 64 * 1024   # one location is ~1 KiB; a sync batch stays well under this
 MAX_SPEED_MS = 556           # 2000 km/h, as for OwnTracks
 # Google/transistorsoft activity names -> the iOS names OwnTracks' motionactivities use.
@@ -67,13 +77,15 @@ class TraccarBody:
 # Query / form parameters
 
 
-def parse_params(params: Mapping | str, *, now: float | None = None, speed_unit: str = "kn",
+def parse_params(params: Mapping | str, *, now: float | None = None, speed_unit: str = AUTO,
                  notes: list[str] | None = None) -> Fix:
     """One fix from OsmAnd/Traccar parameters; raises Rejected (see module docstring)."""
     now = time.time() if now is None else now
-    if speed_unit not in SPEED_UNITS:
-        raise ValueError(f"speed_unit must be one of {sorted(SPEED_UNITS)}")
+    if speed_unit != AUTO and speed_unit not in SPEED_UNITS:
+        raise ValueError(f"speed_unit must be {AUTO!r} or one of {sorted(SPEED_UNITS)}")
     p = _first_values(params)
+    if speed_unit == AUTO:
+        speed_unit = speed_unit_of(p)
     if str(p.get("valid", "true")).strip().lower() in ("false", "0"):
         raise Rejected("fix marked invalid by the device (valid=false)")
     lat, lon = _position(p)
@@ -89,6 +101,19 @@ def parse_params(params: Mapping | str, *, now: float | None = None, speed_unit:
         cog=optional_number(_either(p, "bearing", "heading"), "bearing", 0, 360, notes),
         batt=_battery(optional_number(p.get("batt"), "batt", 0, 100, notes)),
     )
+
+
+def speed_unit_of(p: dict) -> str:
+    """The unit of a query's ``speed`` (lower-cased names, as ``_first_values`` gives them):
+    m/s from OsmAnd's online tracking, which sends ``hdop`` or a millisecond timestamp;
+    knots, Traccar's own unit and Traccar Client's, otherwise."""
+    if p.get("hdop") not in (None, ""):
+        return "m/s"
+    try:
+        stamp = float(p.get("timestamp"))
+    except (TypeError, ValueError):
+        return "kn"
+    return "m/s" if 1e11 < stamp < 1e15 else "kn"   # milliseconds, as _timestamp reads them
 
 
 def parse_id(params: Mapping | str) -> tuple[str | None, str]:

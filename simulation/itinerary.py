@@ -8,6 +8,7 @@ of the walk or of the ride) is a convention, not a fact the trace can show.
 """
 import math
 import random
+from bisect import bisect_left
 
 from simulation import motion
 from simulation.routes import Frame, Route, great_circle_m
@@ -24,6 +25,30 @@ class Itinerary:
         self.lines = []          # the public-transport network seen on the way (GTFS)
         self.feed_rng = random.Random(0)   # its own draws: a feed never changes the day
         self.tram_rng = random.Random(1)   # the tram lines' own: they never change the buses
+        self.peak_rng = random.Random(2)   # whether a ride is at a big city's peak (its own:
+        # the days off-peak are the days they were before the peak was drawn)
+        self.off = []            # [(from ts, until ts, cold start?)]: the logger switched off
+        self._off_at = None
+
+    # ---- the logger's sessions (a GeoLife trajectory is one; an app killed and restarted)
+
+    def logger_off(self, at: int | None = None) -> None:
+        """The member switches the logger off (or its battery dies, or the OS kills the
+        app) at `at` (default now): nothing is recorded until `logger_on`."""
+        self._off_at = self.t if at is None else int(at)
+
+    def logger_on(self, at: int | None = None, cold: bool = True) -> None:
+        """The logger is switched on again at `at` (default now); `cold`: its receiver
+        starts without a fix (`simulation.phones.observe` draws its time to first fix and
+        the first fixes' error)."""
+        start = self._off_at if self._off_at is not None else -math.inf
+        self.off.append((start, self.t if at is None else int(at), cold))
+        self._off_at = None
+
+    def off_spans(self) -> list:
+        """The spans with the logger off, one still off at the end of the day included."""
+        tail = [(self._off_at, math.inf, False)] if self._off_at is not None else []
+        return self.off + tail
 
     # ---- stays and trips
 
@@ -114,8 +139,60 @@ class Itinerary:
             self.t = samples[-1].t
             self.xy = (samples[-1].x, samples[-1].y)
 
-    def truth(self, name: str, tz: str) -> dict:
-        return {"day": name, "platform": "simulated", "tz": tz, "trips": self.trips}
+    def truth(self, name: str, tz: str, seen_ts: list = ()) -> dict:
+        """`seen_ts`: the fixes' times; with the logger off at times, a trip is what the
+        logger recorded of it, from the first fix of its session to the last (a GeoLife
+        trajectory's labels cover what was logged)."""
+        trips, off = self.trips, self.off_spans()
+        if off:
+            trips = clip_to_sessions(self.trips, off, seen_ts, self.samples,
+                                     self.frame)
+        return {"day": name, "platform": "simulated", "tz": tz, "trips": trips}
+
+
+def clip_to_sessions(trips: list, off: list, seen_ts: list, samples: list, frame) -> list:
+    """Each trip cut to the parts the logger saw: per session (the time between two spans
+    off), from its first fix to its last; a trip that spans a switch-off becomes two."""
+    edges = sorted(off)
+    windows, start = [], -math.inf
+    for a, b, _ in edges + [(math.inf, math.inf, False)]:
+        inside = [t for t in seen_ts if start <= t < a]
+        if inside:
+            windows.append((min(inside), max(inside)))
+        start = b
+    times = [s.t for s in samples]
+    out = []
+    for trip in trips:
+        for w0, w1 in windows:
+            a, b = max(trip["start_ts"], w0), min(trip["end_ts"], w1)
+            if b - a < 60:
+                continue
+            secs = []
+            for sec in trip["sections"]:
+                s0, s1 = max(sec["start_ts"], a), min(sec["end_ts"], b)
+                if s1 > s0:
+                    secs.append(dict(sec, start_ts=s0, end_ts=s1,
+                                     distance_m=round(_path_m(samples, times, s0, s1)
+                                                      if sec["distance_m"] else 0.0, 1)))
+            if not secs:
+                continue
+            out.append({"start_ts": secs[0]["start_ts"], "end_ts": secs[-1]["end_ts"],
+                        "sections": secs,
+                        "start": list(frame.latlon(*_at(samples, times, a))),
+                        "end": list(frame.latlon(*_at(samples, times, b))),
+                        "distance_m": round(sum(s["distance_m"] for s in secs), 1)})
+    return out
+
+
+def _at(samples: list, times: list, t: int) -> tuple:
+    k = min(bisect_left(times, t), len(samples) - 1)
+    return samples[k].x, samples[k].y
+
+
+def _path_m(samples: list, times: list, t0: int, t1: int) -> float:
+    i, j = bisect_left(times, t0), bisect_left(times, t1)
+    seg = samples[i:j + 1]
+    return sum(math.hypot(q.x - p.x, q.y - p.y) for p, q in zip(seg, seg[1:]))
 
 
 def heading_to(a: tuple, b: tuple) -> float:

@@ -15,11 +15,24 @@ mode's trace has the kinematics a detector must read, not a caricature of them:
 * trains: regional 25-44 m/s (90-160 km/h), stations every 5-15 km, 30-120 s; intercity
   160 km/h, stations every 30-60 km, 2-6 min; high-speed 80-89 m/s (300-320 km/h), braking
   and accelerating at 0.3-0.5 m/s2, which a car never needs;
-* ferries 5-10 m/s (10-20 knots), steady.
+* ferries 5-10 m/s (10-20 knots), steady;
+* peak-hour congestion in a large city (`stop_and_go`): waves of 1-3 minutes, each a halt
+  of 10-45 s, often a creep at 0.5-2 m/s for 15-60 s as the queue closes up, and a burst
+  to 3-10 m/s; the period is an oversaturated signal's cycle (90-180 s on Beijing's
+  arterials; a queue moves once per green, HCM 2010's signalized intersections) or an
+  urban stop-and-go wave's (1-3 min; such waves travel upstream at ~15 km/h whatever the
+  road, Treiber & Kesting, Traffic Flow Dynamics, 2013), speeds 0-10 m/s; starting from a
+  queue a car accelerates at 1-2.5 m/s2 (Long 2000, TRR 1737), a cyclist at 0.5-1 m/s2.
+  Beijing's road network averaged 20-25 km/h at peak (Beijing Transport Institute, annual
+  reports 2015-2019), its core arterials and taxis door to door 8-15 km/h, its buses at
+  peak a median of 0.8 m/s and an 85th percentile of 6 m/s (issue #9's GeoLife bus).
+  Cyclists in their own lane pass such a queue at 3-5 m/s, stopping only at the lights.
 """
 import math
 import random
 from dataclasses import dataclass
+
+from carbon.mode_params import coasting_ms
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,28 @@ def congestion(length: float, rng: random.Random, s0: float, s1: float,
     return out
 
 
+def stop_and_go(s0: float, s1: float, rng: random.Random, top: tuple = (3.0, 10.0),
+                halt: tuple = (10, 45), burst: tuple = (15, 60), creep: float = 0.6) -> tuple:
+    """(halts, limits) between s0 and s1: congestion in waves of 1-3 minutes (see the
+    docstring). Each wave halts for `halt` seconds; with probability `creep` it then
+    creeps at 0.5-2 m/s for 15-60 s (the queue closing up); then it bursts to a speed
+    drawn in `top` for `burst` seconds of travel before braking into the next halt.
+    `halts` are `move`'s stops, `limits` its (s0, s1, max speed) stretches."""
+    halts, limits, s = [], [], s0
+    while s < s1:
+        halts.append((s, rng.uniform(*halt)))
+        if rng.random() < creep:
+            v = rng.uniform(0.5, 2.0)
+            d = v * rng.uniform(15, 60)
+            limits.append((s, s + d, v))
+            s += d
+        v = rng.uniform(*top)
+        d = max(20.0, 0.7 * v * rng.uniform(*burst))   # accelerating, braking: ~0.7 of v
+        limits.append((s + 1.0, s + d, v))
+        s += d
+    return halts, limits
+
+
 def _constraints(route, kin: Kinematics, stops: list) -> list:
     """[(s, max speed there, dwell)] in route order: stops (0) and corners."""
     out = [(s, 0.0, w) for s, w in stops]
@@ -101,10 +136,13 @@ def _constraints(route, kin: Kinematics, stops: list) -> list:
 
 
 def move(route, kin: Kinematics, t0: int, rng: random.Random, stops: list = (),
-         cruise: float | None = None, limit: list = (), env: str = "street") -> list:
+         cruise: float | None = None, limit: list = (), env: str = "street",
+         descents: list = ()) -> list:
     """1 Hz samples along the route from t0, ending standing at its end.
 
-    `limit`: [(s0, s1, max speed)] stretches (a congested lane, a town's speed limit)."""
+    `limit`: [(s0, s1, max speed)] stretches (a congested lane, a town's speed limit);
+    `descents`: [(s0, s1, speed)] stretches downhill, where gravity holds a bicycle at
+    that speed whatever its motor (descent_speed); lights and corners still brake it."""
     cons = _constraints(route, kin, list(stops))
     cruise = cruise or max(0.6, rng.gauss(*kin.cruise))
     out, s, v, t, k, hint, wobble = [], 0.0, 0.0, t0, 0, 0, 0.0
@@ -112,6 +150,9 @@ def move(route, kin: Kinematics, t0: int, rng: random.Random, stops: list = (),
         target_s, target_v, dwell = cons[k]
         wobble = 0.95 * wobble + rng.gauss(0, kin.steadiness * math.sqrt(1 - 0.95 ** 2))
         want = cruise * (1.0 + wobble)
+        for a, b, vd in descents:
+            if a <= s <= b:
+                want = max(want, vd * (1.0 + wobble))
         for a, b, vmax in limit:
             if a <= s <= b:
                 want = min(want, vmax)
@@ -135,6 +176,12 @@ def move(route, kin: Kinematics, t0: int, rng: random.Random, stops: list = (),
                     out.append(Sample(t, x, y, 0.0, here))
             k += 1
     return out
+
+
+def descent_speed(grade: float) -> float:
+    """m/s at which a coasting upright bicycle settles on this downhill grade (0.05: 5 %):
+    carbon.mode_params.coasting_ms, the physics and its sources."""
+    return coasting_ms(grade)
 
 
 def stand(x: float, y: float, t0: int, seconds: int, env: str = "indoor") -> list:

@@ -158,14 +158,28 @@ def _out(t, frame, x, y, acc) -> tuple:
 
 
 def observe(samples: list, regime: Regime, frame, rng: random.Random,
-            tunnel: str = "silent", seen: list | None = None) -> list:
+            tunnel: str = "silent", seen: list | None = None, off: list = ()) -> list:
     """The fixes a phone in this regime reports along these samples (time order).
     `seen`, when given, gets per fix (true speed, env, network position?, in a multipath
-    excursion?): what `doppler_speeds` reads, so that the fixes and their rng stay the same."""
+    excursion?): what `doppler_speeds` reads, so that the fixes and their rng stay the same.
+    `off`: [(from ts, until ts, cold?)] spans with the logger switched off (`Itinerary.
+    logger_off`); after a cold one the receiver first has to find its fix (`_ColdStart`)."""
     out, noise = [], _Noise()
     last_t, last_xy, moved, due = None, None, 0.0, samples[0].t if samples else 0
     nap_until, prev, scan_due = -1, None, -1
+    spans, cold = sorted(off), None
     for s in samples:
+        while spans and s.t >= spans[0][1]:       # switched on again
+            if spans[0][2] and spans[0][1] > -math.inf:
+                cold = _ColdStart(rng)
+            spans.pop(0)
+            last_t, last_xy, noise, due, nap_until = None, None, _Noise(), s.t, -1
+        if spans and spans[0][0] <= s.t:          # off: nothing recorded
+            prev = s
+            continue
+        if cold is not None and not cold.fixed(s):
+            prev = s
+            continue
         if prev is not None:
             moved += math.hypot(s.x - prev.x, s.y - prev.y)
             if prev.env == "indoor" and s.env != "indoor":   # out of the place: awake soon
@@ -186,6 +200,8 @@ def observe(samples: list, regime: Regime, frame, rng: random.Random,
                 continue
             scan_due = s.t + rng.randint(*_NETWORK_SCAN_S)
         f = _fix(s, frame, noise, s.t - last_t if last_t else 1.0, moved, regime, rng, tunnel)
+        if f is not None and cold is not None and s.env != "underground":
+            f = cold.converging(f, s, frame)
         moved = 0.0
         due = s.t + _interval(s, regime, rng)
         if f is not None:
@@ -194,6 +210,56 @@ def observe(samples: list, regime: Regime, frame, rng: random.Random,
             if seen is not None:
                 seen.append((s.v, s.env, noise.network, s.t <= noise.canyon_until))
     return out
+
+
+# A receiver switched on without a fix (a cold start: no almanac, ephemeris or time it can
+# trust, as after hours off or a long move) must find and decode the satellites first: a
+# GPS logger's chipset needs 26-35 s in the open sky (u-blox 6/7/8 and SiRFstarIII data
+# sheets' cold TTFF at -130 dBm), a minute or two in streets, aboard a vehicle or through a
+# window (weak, reflected signals; Android's GNSS measurements show the same); a phone with
+# assisted GPS starts warm within 5-15 s but its first positions are network ones. Its
+# first fixes are off by tens to hundreds of metres and converge as more satellites and
+# better ephemerides come in (a position filter settling: ~100 m on the first fix, decaying
+# over 10-40 s); the reported accuracy follows the error only roughly.
+_TTFF_S = (30, 120)
+_COLD_ERR_M = (50, 300)
+_COLD_TAU_S = (10, 40)
+_COLD_ACC_HONESTY = (0.3, 1.2)
+
+
+class _ColdStart:
+    """The receiver's state after a cold start: silent until it has seen the sky for its
+    time to first fix (underground counts nothing), then an error decaying from the first
+    fix's."""
+
+    def __init__(self, rng: random.Random):
+        self.ttff = rng.uniform(*_TTFF_S)
+        self.err = rng.uniform(*_COLD_ERR_M)
+        self.tau = rng.uniform(*_COLD_TAU_S)
+        self.bearing = rng.uniform(0, 2 * math.pi)
+        self.honesty = rng.uniform(*_COLD_ACC_HONESTY)
+        self.sky_s, self.first, self.last = 0.0, None, None
+
+    def fixed(self, s) -> bool:
+        if self.first is not None:
+            return True
+        if s.env not in ("underground", "indoor"):
+            self.sky_s += 1.0 if self.last is None else max(1.0, s.t - self.last)
+        self.last = s.t
+        if self.sky_s >= self.ttff:
+            self.first = s.t
+            return True
+        return False
+
+    def converging(self, f: tuple, s, frame) -> tuple:
+        e = self.err * math.exp(-(s.t - self.first) / self.tau)
+        if e < 1.0:
+            return f
+        b = self.bearing + 0.02 * (s.t - self.first)       # the error turns as it shrinks
+        lat0, lon0 = frame.latlon(0.0, 0.0)
+        lat1, lon1 = frame.latlon(e * math.cos(b), e * math.sin(b))
+        return (f[0], round(f[1] + lat1 - lat0, _LATLON_DIGITS),
+                round(f[2] + lon1 - lon0, _LATLON_DIGITS), round(max(f[3], e * self.honesty), 1))
 
 
 def doppler_speeds(seen: list, rng: random.Random) -> list:
@@ -234,3 +300,30 @@ def _due(s, regime: Regime, last_t, last_xy, due: int, rng: random.Random) -> bo
     if s.t - last_t < regime.min_gap_s:
         return False
     return math.hypot(s.x - last_xy[0], s.y - last_xy[1]) >= regime.min_move_m
+
+
+# A phone's GPS altitude errs by ~1.5 times its horizontal accuracy (all the satellites are
+# above the horizon: the vertical dilution of precision is 1.5-2 times the horizontal one);
+# a network position (a Wi-Fi or cell guess) carries none.
+VERTICAL_ERROR = 1.5
+_NETWORK_ACC_M = 60.0
+
+
+def with_altitude(fixes: list, samples: list, profile, rng: random.Random) -> list:
+    """The fixes (ts, lat, lon, acc, ...) with an altitude after their accuracy (the order
+    of carbon.fix.Fix): `profile(s)`, the ground's height in metres at s metres along the
+    samples' track, at each fix's time, plus the GPS's vertical error; None for a network
+    position. The suite's towns are flat: only a scenario that draws a hill asks for it."""
+    s, height, last = 0.0, {}, None
+    for smp in samples:
+        if last is not None:
+            s += math.hypot(smp.x - last.x, smp.y - last.y)
+        height[smp.t] = profile(s)
+        last = smp
+    out = []
+    for f in fixes:
+        acc, h = f[3] or 10.0, height.get(f[0])
+        alt = None if h is None or acc > _NETWORK_ACC_M else \
+            round(h + rng.gauss(0.0, VERTICAL_ERROR * acc), 1)
+        out.append((*f[:4], alt, *f[4:]))
+    return out

@@ -44,6 +44,14 @@ DECOY_SHARE = 0.5
 # of tram track, Melbourne ~250 km of double track and Lyon's ~70 km are of the same order
 # against their street networks). 0.15: the hard case, whole routes on the line.
 TRAM_DECOY_SHARE = 0.15
+# The share of the town drives, taxi rides, bus rides and bike rides ridden at a big city's
+# peak (`peak_drive`, `peak_bus`, `peak_bike`): stop-and-go waves over most of the way
+# (`motion.stop_and_go`), Beijing's evening peak, where the held-out GeoLife days were
+# logged (Microsoft Research Asia's staff and students, many of them commuting at 7-9 and
+# 17-19 h, the hours that carry about two fifths of a large city's trips). An order of
+# magnitude, drawn from its own generator (`Itinerary.peak_rng`): every other day is the
+# day it was without it.
+PEAK_SHARE = 0.3
 
 
 @dataclass
@@ -98,6 +106,47 @@ def road(it: Itinerary, rng, label: str, kin, xy: tuple, lights: float, red: tup
     it.leg(label, route, kin, rng, stops=halts, limit=limit)
 
 
+def peak_drive(it: Itinerary, rng, xy: tuple) -> None:
+    """A car or a taxi across a big city at its peak: stop-and-go waves over 60-95 % of the
+    way (halts of 10-40 s, creeps at 0.5-2 m/s, bursts to 4-10 m/s at a car's 2 m/s2),
+    lights with a long cycle's reds; 8-11 km/h door to door, the lower half of Beijing's
+    taxis at peak (8-15 km/h; the network's average 20-25 km/h)."""
+    route = streets(it.xy, xy, rng)
+    it.bus_line_along(route, DECOY_SHARE)
+    it.tram_line_along(route, TRAM_DECOY_SHARE)
+    a = rng.uniform(0.0, 0.2) * route.length
+    b = min(route.length, a + rng.uniform(0.6, 0.95) * route.length)
+    halts, limit = motion.stop_and_go(a, b, rng, top=(4.0, 10.0), halt=(10, 40),
+                                      burst=(20, 60))
+    halts += motion.lights(route, rng, 0.5, (10, 60))
+    it.leg("car", route, K["car"], rng, stops=halts, limit=limit)
+
+
+def peak_bus(it: Itinerary, rng, route) -> None:
+    """A bus at a big city's peak: stop-and-go waves over half to nine tenths of the ride
+    (bursts to 3-8 m/s at a bus's 1 m/s2), stops every 300-600 m with 20-40 s at each (a
+    peak's boarding), lights; a median of ~0.8-1.4 m/s and an 85th percentile of 5-7 m/s,
+    issue #9's GeoLife bus (0.8 and 6)."""
+    halts = motion.spaced_stops(route.length, rng, (300, 600), (20, 40), 0.9)
+    it.line(3, route, [s for s, _ in halts])
+    a = rng.uniform(0.0, 0.3) * route.length
+    b = min(route.length, a + rng.uniform(0.5, 0.9) * route.length)
+    jam, limit = motion.stop_and_go(a, b, rng, top=(3.0, 8.0))
+    halts += jam + motion.lights(route, rng, 0.3, (10, 40))
+    it.leg("bus", route, K["bus"], rng, stops=halts, limit=limit)
+
+
+def peak_bike(it: Itinerary, rng, xy: tuple) -> None:
+    """A cyclist in a bike lane beside that queue: 3-5 m/s (Beijing's cyclists; they pass
+    the queue, which does not hold them), a red at most lights of a long cycle (20-90 s:
+    Beijing's arterial cycles run 120-180 s)."""
+    route = streets(it.xy, xy, rng)
+    it.bus_line_along(route, DECOY_SHARE)
+    it.tram_line_along(route, TRAM_DECOY_SHARE)
+    it.leg("bike", route, K["bike"], rng, stops=motion.lights(route, rng, 0.6, (20, 90)),
+           cruise=rng.uniform(3.0, 5.0))
+
+
 # ---- families -------------------------------------------------------------------------
 
 def walk_day(it, rng):
@@ -124,11 +173,14 @@ def bike_day(it, rng):
     would be mistaken for), some starting with a walk to the bike shed."""
     home, work = it.xy, _far(rng, it.xy, 2000, 6000)
     slow = rng.random() < 0.4
+    peak = it.peak_rng.random() < PEAK_SHARE
 
     def ride(xy):
         if rng.random() < 0.5:
             walk_for(it, rng, (40, 180))
-        if slow:
+        if peak:
+            peak_bike(it, rng, xy)
+        elif slow:
             it.leg("bike", streets(it.xy, xy, rng, block=(150, 400)), K["bike_slow"], rng)
         else:
             road(it, rng, "bike", K["bike"], xy, 0.4, (5, 40))
@@ -146,14 +198,19 @@ def ebike_day(it, rng):
 
 
 def car_day(it, rng):
-    """Town driving with lights and corners; on some days in a jam."""
+    """Town driving with lights and corners; on some days in a jam, on others across a big
+    city at its peak (`peak_drive`)."""
     home, dest = it.xy, _far(rng, it.xy, 2500, 8000)
     jam = rng.random() < 0.2
+    peak = it.peak_rng.random() < PEAK_SHARE
 
     def drive(xy):
         walk_for(it, rng, (30, 120))
         it.wait(rng.uniform(10, 40))
-        road(it, rng, "car", K["car"], xy, 0.5, (10, 60), jam=jam)
+        if peak:
+            peak_drive(it, rng, xy)
+        else:
+            road(it, rng, "car", K["car"], xy, 0.5, (10, 60), jam=jam)
         walk_for(it, rng, (40, 150))
     out_and_back(it, rng, lambda: drive(dest), lambda: drive(home))
 
@@ -190,6 +247,7 @@ def bus_day(it, rng):
     75 minutes (the generator once congested whole rides: 1.4-1.6 m/s over 6-8 km)."""
     home, dest = it.xy, _far(rng, it.xy, 3000, 9000)
     jam = rng.random() < 0.4
+    peak = it.peak_rng.random() < PEAK_SHARE
 
     def ride(xy):
         stop_a = _far(rng, it.xy, 150, 500)
@@ -197,6 +255,10 @@ def bus_day(it, rng):
         it.wait(rng.uniform(120, 600))
         stop_b = _far(rng, xy, 150, 400)
         route = streets(it.xy, stop_b, rng)
+        if peak:
+            peak_bus(it, rng, route)
+            walk(it, rng, xy)
+            return
         halts = motion.spaced_stops(route.length, rng, (300, 500), (10, 40), 0.8)
         it.line(3, route, [s for s, _ in halts])
         halts += motion.lights(route, rng, 0.3, (10, 40))
@@ -294,10 +356,15 @@ def plane_day(it, rng):
 
 
 def taxi_into_town(it, rng):
-    """Out of the arrival terminal by taxi, 8-20 km into town, and a half hour's stay."""
+    """Out of the arrival terminal by taxi, 8-20 km into town (on some days at the city's
+    peak, `peak_drive`), and a half hour's stay."""
+    peak = it.peak_rng.random() < PEAK_SHARE
     with trip(it):
         walk_for(it, rng, (60, 180))
-        road(it, rng, "car", K["car"], _far(rng, it.xy, 8000, 20000), 0.4, (10, 50))
+        if peak:
+            peak_drive(it, rng, _far(rng, it.xy, 8000, 20000))
+        else:
+            road(it, rng, "car", K["car"], _far(rng, it.xy, 8000, 20000), 0.4, (10, 50))
         walk_for(it, rng, (30, 90))
     it.stay(1800)
 
@@ -327,23 +394,71 @@ def ferry_day(it, rng):
     it.stay(1800)
 
 
+# An errand by car (errands_day): the car is parked, the member walks to the shop's door,
+# shops, walks back to the car and drives off from the same spot. Where the car is left:
+# parking design gives retail customers 300-600 ft (90-180 m) at most from the space to the
+# door (Smith & Butcher, "How far should parkers have to walk?", Parking, 1994, after Fruin's
+# Pedestrian Planning and Design); shoppers surveyed in Vacaville, California (TJKM, 2010)
+# would walk 100-1,500 ft, 600 ft (180 m) on average, and weekly shopping is the purpose
+# with the shortest accepted walk (van der Waerden, Timmermans & de Bruin-Verhoeven, JTLU
+# 10(1), 2017). The walk actually taken is shorter than the most accepted: log-uniform over
+# 30-300 m (median ~95 m), and a share parked at the door (a shop's own forecourt, a space
+# at the kerb: 5-15 m). Most searches for a space are a few turns, not circling
+# (Millard-Ball, Weinberger & Hampshire, "The Shape of Cruising", Findings 2021, 5,316 GPS
+# traces): the drive simply ends at the space. Inside: 3-20 minutes (a bakery, a pharmacy,
+# a parcel point up to a small supermarket shop).
+PARK_WALK_M = (30.0, 300.0)
+PARK_AT_DOOR = 0.2
+PARK_AT_DOOR_M = (5.0, 15.0)
+SHOP_STOP_S = (180.0, 1200.0)
+
+
+def _parking(rng: random.Random, door: tuple) -> tuple:
+    """Where the car is left for a shop at `door` (see PARK_WALK_M)."""
+    if rng.random() < PARK_AT_DOOR:
+        return _far(rng, door, *PARK_AT_DOOR_M)
+    lo, hi = PARK_WALK_M
+    return point_at(door, lo * (hi / lo) ** rng.random(), rng.uniform(0, 2 * math.pi))
+
+
+def _walk_along(it: Itinerary, rng, route: Route, feed: bool = True) -> None:
+    """A walk along this street route (see walk); `feed`: give the town's feed its chance
+    of a line along it (not again on the way back along the same streets)."""
+    if feed:
+        it.bus_line_along(route, DECOY_SHARE)
+        it.tram_line_along(route, TRAM_DECOY_SHARE)
+    it.leg("walk", route, K["walk"], rng, stops=motion.lights(route, rng, 0.3, (5, 40)))
+
+
 def errands_day(it, rng):
-    """Short stops at shops (3-15 minutes) between trips, on foot or by car: each stop
-    ends a trip."""
+    """Short stops at shops (3-20 minutes) between trips, on foot or by car: each stop
+    ends a trip. By car the member walks from the parked car to the shop and back to it
+    along the same streets, and the next drive starts where the last one stopped (see
+    PARK_WALK_M)."""
     by_car = rng.random() < 0.5
     home = it.xy
     shops = [_far(rng, home, 600, 2500)]
     shops.append(_far(rng, shops[0], 500, 2000))
     it.stay(rng.uniform(1200, 2400))
-    for xy in shops + [home]:
-        with trip(it):
-            if by_car:
-                walk_for(it, rng, (20, 60))
-                road(it, rng, "car", K["car"], xy, 0.5, (10, 50))
-                walk_for(it, rng, (20, 60))
-            else:
+    if not by_car:
+        for xy in shops + [home]:
+            with trip(it):
                 walk(it, rng, xy)
-        it.stay(rng.uniform(180, 900) if xy is not home else 1800)
+            it.stay(rng.uniform(*SHOP_STOP_S) if xy is not home else 1800)
+        return
+    # the car at home, in the drive or the street: 20-65 m, as walk_for's 20-60 s
+    way = streets(home, _far(rng, home, 20, 65), rng, block=(60, 180))
+    for k, xy in enumerate(shops + [home]):
+        with trip(it):
+            if k == 0:
+                _walk_along(it, rng, way)
+            else:           # back to the car, the way one came
+                _walk_along(it, rng, Route(way.pts[::-1]), feed=False)
+            park = _parking(rng, xy) if xy is not home else _far(rng, home, 20, 65)
+            road(it, rng, "car", K["car"], park, 0.5, (10, 50))
+            way = streets(it.xy, xy, rng, block=(60, 180))
+            _walk_along(it, rng, way)
+        it.stay(rng.uniform(*SHOP_STOP_S) if xy is not home else 1800)
 
 
 def bike_train_day(it, rng):
@@ -492,6 +607,125 @@ PARITY_DAYS = {"bus-change": bus_change_day, "plane-connect": plane_connect_day,
                "plane-rail": plane_rail_day, "plane-twice": plane_twice_day}
 
 
+# ---- sessions: a logger switched on aboard, off mid-ride, hours apart ------------------
+# A GeoLife trajectory is one logging session: the member switches the logger on already
+# aboard (a bus, a taxi, a train leaving a station, a metro surfacing) or after walking out
+# of a building, and the session ends when the battery dies or the logger is switched off
+# mid-ride; an Android phone whose app was killed shows the same. Hours pass between
+# sessions. Not in FAMILIES (the suite's figures stay comparable); tests read them, and
+# `bench/trips.py --pure --sets scenarios --families sessions,aboard-bus,...` scores them.
+
+def _ride(kind: str):
+    """(it, rng, xy) -> one ride of this kind from here towards xy, the walk to it before."""
+    def bus(it, rng, xy):
+        walk(it, rng, _far(rng, it.xy, 150, 500))
+        it.wait(rng.uniform(120, 600))
+        route = streets(it.xy, _far(rng, xy, 150, 400), rng)
+        halts = motion.spaced_stops(route.length, rng, (300, 500), (10, 40), 0.8)
+        it.line(3, route, [s for s, _ in halts])
+        it.leg("bus", route, K["bus"], rng, stops=halts + motion.lights(route, rng, 0.3, (10, 40)))
+
+    def car(it, rng, xy):
+        walk_for(it, rng, (30, 120))
+        it.wait(rng.uniform(10, 40))
+        road(it, rng, "car", K["car"], xy, 0.5, (10, 60))
+
+    def bike(it, rng, xy):
+        walk_for(it, rng, (40, 120))
+        road(it, rng, "bike", K["bike"], xy, 0.4, (5, 40))
+
+    def train(it, rng, xy):
+        walk(it, rng, _far(rng, it.xy, 300, 900))
+        TRAINS["regional"](it, rng, None, station_walk=False)
+
+    def metro(it, rng, xy):
+        walk(it, rng, _far(rng, it.xy, 200, 600))
+        walk_for(it, rng, (40, 90), env="underground")
+        it.wait(rng.uniform(60, 300), env="underground")
+        route, stations = metro_line(it.xy, _far(rng, xy, 200, 500), rng, open_air=0.5)
+        it.line(1, route, stations)
+        it.leg("metro", route, K["metro"], rng, env="rail",
+               stops=[(s, rng.uniform(20, 40)) for s in stations[1:-1]])
+    return {"bus": bus, "car": car, "bike": bike, "train": train, "metro": metro}[kind]
+
+
+_RIDE_KM = {"bus": (3, 9), "car": (4, 12), "bike": (2.5, 6), "train": (20, 80), "metro": (5, 12)}
+
+
+def _ride_out(it, rng, kind: str, on_at: tuple | None = None, off_at: tuple | None = None,
+              cold: bool = True) -> None:
+    """A ride of `kind` and the walk off it, with the logger switched on (off) at that
+    fraction of the ride (`on_at`/`off_at`: a range drawn from); a metro's on at the
+    tunnel's end, where a logger first sees the sky."""
+    dest = _far(rng, it.xy, *(k * 1000 for k in _RIDE_KM[kind]))
+    _ride(kind)(it, rng, dest)
+    ride = it._trip["sections"][-1]
+    t0, t1 = ride["start_ts"], ride["end_ts"]
+    if on_at is not None:
+        it.logger_on(at=t0 + rng.uniform(*on_at) * (t1 - t0), cold=cold)
+    if off_at is not None:
+        it.logger_off(at=t0 + rng.uniform(*off_at) * (t1 - t0))
+    walk_for(it, rng, (40, 150))
+
+
+def starts_aboard(kind: str):
+    """The logger switched on aboard, 20-60 % into the ride (a metro's in its tunnel, the
+    first fix where it surfaces), cold or warm (two thirds cold: hours off, a long move);
+    a whole trip back later in the day."""
+    def family(it, rng):
+        home = it.xy
+        it.logger_off()
+        it.stay(rng.uniform(1200, 2400))
+        cold = rng.random() < 2 / 3
+        with trip(it):
+            _ride_out(it, rng, kind, on_at=(0.2, 0.45) if kind == "metro" else (0.2, 0.6),
+                      cold=cold)
+        it.stay(rng.uniform(1800, 3600))
+        with trip(it):
+            _ride(kind)(it, rng, home) if kind != "train" else walk(it, rng, _far(rng, it.xy, 500, 1500))
+            walk_for(it, rng, (40, 150))
+        it.stay(1800)
+    family.__name__ = f"starts_aboard_{kind}"
+    return family
+
+
+def ends_aboard(kind: str):
+    """A whole trip, a stay, then a ride on which the logger dies 30-80 % of the way."""
+    def family(it, rng):
+        it.stay(rng.uniform(1200, 2400))
+        with trip(it):
+            walk(it, rng, _far(rng, it.xy, 400, 1200))
+        it.stay(rng.uniform(1800, 3600))
+        with trip(it):
+            _ride_out(it, rng, kind, off_at=(0.3, 0.8))
+        it.stay(1800)
+    family.__name__ = f"ends_aboard_{kind}"
+    return family
+
+
+def sessions_day(it, rng):
+    """Two sessions hours apart: the first ends aboard a bus, the member's unseen afternoon
+    (a stay, a trip, a stay) lasts 2-6 hours, and the second starts aboard a car (a taxi)
+    2-25 km from where the first ended, cold, and ends at a stay."""
+    it.stay(rng.uniform(1200, 2400))
+    with trip(it):
+        _ride_out(it, rng, "bus", off_at=(0.3, 0.8))
+    gone = rng.uniform(2, 6) * 3600
+    start = it.t
+    it.stay(rng.uniform(0.3, 0.6) * gone)
+    with trip(it):
+        road(it, rng, "car", K["car"], _far(rng, it.xy, 2000, 25000), 0.5, (10, 60))
+    it.stay(max(600.0, gone - (it.t - start)))
+    with trip(it):
+        _ride_out(it, rng, "car", on_at=(0.2, 0.6), cold=True)
+    it.stay(1800)
+
+
+SESSIONS = {**{f"aboard-{k}": starts_aboard(k) for k in _RIDE_KM},
+            **{f"ends-{k}": ends_aboard(k) for k in _RIDE_KM},
+            "sessions": sessions_day}
+
+
 # ---- running them ---------------------------------------------------------------------
 
 def make_day(family: str, regime: str, seed: int) -> Day:
@@ -500,14 +734,17 @@ def make_day(family: str, regime: str, seed: int) -> Day:
     it = Itinerary(ORIGIN, t0)
     it.feed_rng = random.Random(f"{family}/{regime}/{seed}/feed")
     it.tram_rng = random.Random(f"{family}/{regime}/{seed}/tram")
-    (FAMILIES.get(family) or PARITY_DAYS[family])(it, rng)
+    it.peak_rng = random.Random(f"{family}/{regime}/{seed}/peak")
+    (FAMILIES.get(family) or SESSIONS.get(family) or PARITY_DAYS[family])(it, rng)
     tunnel = rng.choice(("silent", "network"))
     seen = []
-    fixes = observe(it.samples, REGIMES[regime], ORIGIN, rng, tunnel=tunnel, seen=seen)
+    fixes = observe(it.samples, REGIMES[regime], ORIGIN, rng, tunnel=tunnel, seen=seen,
+                    off=it.off_spans())
     # its own rng: the fixes, and every figure read without speeds, stay what they were
     vels = doppler_speeds(seen, random.Random(f"{family}/{regime}/{seed}/doppler"))
     name = f"{family}_{regime}_{seed}"
-    return Day(name, family, regime, fixes, it.truth(name, TZ), it.lines, vels)
+    truth = it.truth(name, TZ, [f[0] for f in fixes])
+    return Day(name, family, regime, fixes, truth, it.lines, vels)
 
 
 def scenario_days(families=None, regimes=None, seeds: int = 2):

@@ -72,7 +72,7 @@ async def osmand_report(request: web.Request) -> web.Response:
             params.update(await request.post())
         elif request.content_type == "application/json":
             body = await _read_body(request, traccar.MAX_JSON_BYTES)
-    report = traccar.read_report(params, body)
+    report = traccar.read_report(params, body, gw.config.ingest.osmand_speed_unit)
     device = device_from_request(request) or device_from_request(
         request, username=report.username, secret=params.get("secret", ""))
     if device is None or not traccar.is_from(report, device):

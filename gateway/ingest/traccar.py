@@ -27,9 +27,10 @@ class Report:
     raw: str = ""                   # kept beside each fix; never the device's secret
 
 
-def read_report(params: dict, body: bytes | None) -> Report:
+def read_report(params: dict, body: bytes | None, speed_unit: str = osmand.AUTO) -> Report:
     """A report from its query/form parameters or its JSON body (never raises: what cannot be
-    used is in ``refused``)."""
+    used is in ``refused``). ``speed_unit``: of a query's ``speed`` (``ingest.
+    osmand_speed_unit``; the JSON body's is m/s)."""
     try:
         if body is not None:
             traccar = osmand.parse_json(body)
@@ -38,7 +39,7 @@ def read_report(params: dict, body: bytes | None) -> Report:
             refused = [e for e in traccar.entries if isinstance(e, osmand.Rejected)]
         else:
             username = params.get("id", "")
-            fixes, refused = [osmand.parse_params(params)], []
+            fixes, refused = [osmand.parse_params(params, speed_unit=speed_unit)], []
     except osmand.Rejected as exc:
         username, fixes, refused = params.get("id", ""), [], [exc]
     raw = body.decode("utf-8", "replace") if body is not None else json.dumps(

@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 
 MONTH_S = 31 * 86400
 LONG_STAY_S = DEFAULT_PARAMS.transfer_max_s     # a stay longer than this is a safe cut
-# a stay a late batch may restart from (carbon.timeline.restart_stay): its belief is kept
+# a stay whose belief is kept (stays.parked): a late batch restarts from one longer than
+# LONG_STAY_S (carbon.timeline.restart_stay)
 STAY_MIN_S = DEFAULT_PARAMS.stay_min_s
 # pipeline_state outcome: the window stopped at a stay whose belief came out as stored, so
 # the trips after it, and the belief kept with the resume point, hold
@@ -237,11 +238,12 @@ def _last_starts(conn, member_id: int, bound: int, n: int) -> list:
 
 def _points(conn, member_id: int, lo: int, hi: int) -> list:
     # Plain tuples straight into Fix's fields (ts lat lon acc alt vel cog batt activity):
-    # a month of fixes is read this way for every month of every rebuild.
+    # a month of fixes is read this way for every month of every rebuild. The altitude
+    # tells a descent (carbon.features._gravity), the rest is for exports.
     cur = conn.cursor()
     cur.row_factory = None
     return list(starmap(Fix, cur.execute(
-        "SELECT ts, lat, lon, acc, NULL, vel, NULL, NULL, activity FROM fixes WHERE "
+        "SELECT ts, lat, lon, acc, alt, vel, NULL, NULL, activity FROM fixes WHERE "
         "member_id = ? AND ts >= ? AND ts < ? ORDER BY ts", (member_id, lo, hi))))
 
 

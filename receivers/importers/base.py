@@ -131,6 +131,17 @@ def number(value) -> float | None:
     return out if math.isfinite(out) else None
 
 
+KMH = 1 / 3.6   # OwnTracks' vel (km/h) -> m/s, the fixes' unit
+
+
+def owntracks_named(time_key: str | None, speed_key: str | None) -> bool:
+    """Whether a record's speed is OwnTracks' ``vel`` in km/h: named ``vel`` beside a time
+    named ``tst`` (the apps' and the Recorder's vocabulary: its GeoJSON and CSV exports, and
+    ours of /api/0/locations). Every other speed a file names is m/s: ``speed`` (GPX 1.0,
+    our exports' CSV), ``velocity`` (Takeout), and ``vel`` beside ``ts`` (our GeoJSON export)."""
+    return speed_key == "vel" and time_key in ("tst", "isotst")
+
+
 def text(value, cap: int) -> str | None:
     """A string field for the store (a label, a place name, an activity), at most ``cap``
     characters: rows are written 5,000 at a time, so no field may be unbounded. Anything

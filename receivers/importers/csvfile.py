@@ -1,5 +1,6 @@
 """CSV with a header: a time column (``ts``/``time``/``timestamp``..., epoch s or ms or ISO),
-``lat``, ``lon``, optional ``acc``, ``alt``, ``speed`` (m/s), ``cog``, ``batt``, ``activity``.
+``lat``, ``lon``, optional ``acc``, ``alt``, ``speed`` (m/s), ``cog``, ``batt``, ``activity``;
+a ``vel`` column beside a ``tst`` or ``isotst`` one is OwnTracks' km/h (the Recorder's CSV: base.owntracks_named).
 The delimiter (``,`` ``;`` or TAB) is taken from the header line."""
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import csv
 
 from carbon.fix import Fix
 
-from .base import Bad, check_position, lines, number, parse_time, text
+from .base import KMH, Bad, check_position, lines, number, owntracks_named, parse_time, text
 
 KIND = "csv"
 # A GPS logger's row is under 200 bytes and 30 columns; a line of 64 KiB or 256 fields is
@@ -15,7 +16,7 @@ KIND = "csv"
 MAX_LINE = 64 * 1024
 MAX_FIELDS = 256
 ALIASES = {
-    "ts": ("ts", "tst", "time", "timestamp", "datetime", "date_time", "utc", "epoch", "date"),
+    "ts": ("ts", "tst", "isotst", "time", "timestamp", "datetime", "date_time", "utc", "epoch", "date"),
     "lat": ("lat", "latitude"),
     "lon": ("lon", "lng", "long", "longitude"),
     "acc": ("acc", "accuracy", "hacc", "horizontal_accuracy", "accuracy_m"),
@@ -32,7 +33,8 @@ def _norm(name: str) -> str:
 
 
 def columns(header: list[str]) -> dict[str, int]:
-    """Our field -> column index, from a header row (first alias found wins)."""
+    """Our field -> column index, from a header row (first alias found wins); ``kmh`` -> 1
+    when the speed column is OwnTracks' ``vel`` in km/h."""
     names = [_norm(h) for h in header]
     found = {}
     for field, aliases in ALIASES.items():
@@ -40,6 +42,9 @@ def columns(header: list[str]) -> dict[str, int]:
             if alias in names:
                 found[field] = names.index(alias)
                 break
+    named = {f: names[k] for f, k in found.items()}
+    if owntracks_named(named.get("ts"), named.get("vel")):
+        found["kmh"] = 1
     return found
 
 
@@ -52,9 +57,11 @@ def _fix(row: list[str], cols: dict) -> Fix:
         k = cols.get(field)
         return row[k].strip() if k is not None and k < len(row) else ""
     lat, lon = check_position(get("lat"), get("lon"))
-    batt = number(get("batt"))
+    batt, vel = number(get("batt")), number(get("vel"))
+    if vel is not None and "kmh" in cols:
+        vel *= KMH
     return Fix(ts=parse_time(get("ts")), lat=lat, lon=lon, acc=number(get("acc")),
-               alt=number(get("alt")), vel=number(get("vel")), cog=number(get("cog")),
+               alt=number(get("alt")), vel=vel, cog=number(get("cog")),
                batt=int(batt) if batt is not None else None,
                activity=text(get("activity"), 64) or None)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from carbon.fix import Fix
 
 from . import jsonstream
-from .base import Bad, check_position, number, parse_time, text
+from .base import KMH, Bad, check_position, number, owntracks_named, parse_time, text
 
 KIND = "geojson"
 _ARRAYS = {("features",): "features"}
@@ -20,12 +20,20 @@ def _time(props: dict):
     return None
 
 
+def _speed(props: dict) -> float | None:
+    """m/s: ``vel`` in km/h where the feature is the Recorder's (``tst``: base.owntracks_named)."""
+    key = "vel" if "vel" in props else "speed"
+    time_key = next((k for k in _TIME_KEYS if props.get(k) not in (None, "")), None)
+    vel = number(props.get(key))
+    return vel * KMH if vel is not None and owntracks_named(time_key, key) else vel
+
+
 def _point(coords, props: dict, ts: int) -> Fix:
     lat, lon = check_position(coords[1], coords[0])
     alt = number(coords[2]) if len(coords) > 2 else number(props.get("alt"))
     batt = number(props.get("batt"))
     return Fix(ts=ts, lat=lat, lon=lon, acc=number(props.get("acc")), alt=alt,
-               vel=number(props.get("vel", props.get("speed"))), cog=number(props.get("cog")),
+               vel=_speed(props), cog=number(props.get("cog")),
                batt=int(batt) if batt is not None else None,
                activity=text(props.get("activity"), 64) or None)
 

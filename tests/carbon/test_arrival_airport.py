@@ -16,8 +16,12 @@ def _sections(day, mode):
 # each stay under a connection's 20 minutes, so the taxi's trip was joined to the walk as a
 # connection and its 15-17 minutes there read as a kerb's wait for a bus
 @pytest.mark.parametrize("seed", [0, 2, 5, 6])
-def test_the_taxi_after_a_terminal_seen_as_two_stays_is_a_car(seed):
+def test_the_taxi_after_a_terminal_seen_as_two_stays_is_a_car(monkeypatch, seed):
+    from simulation import scenarios
     from simulation.scenarios import make_day
+    # the off-peak day this was written on: at a big city's peak the ride is another
+    # (docs/engine.md, known weaknesses, "A whole ride in a big city's jam")
+    monkeypatch.setattr(scenarios, "PEAK_SHARE", 0.0)
     day = make_day("plane", "sparse", seed)
     tl = build_timeline([Fix(*f) for f in day.fixes])
     (taxi,) = _sections(day, "car")

@@ -2,7 +2,7 @@
 tell a pedelec from a car in town (carbon.features.doppler_speeds, carbon.likelihood.
 measurable): a sparse ride's cruise and top are its fixes' speeds; without speeds, or with
 speeds that contradict the chords (a phone stuck at 0), the leg reads as it did."""
-from carbon.features import doppler_speeds
+from carbon.features import bad_accuracy, doppler_speeds
 from carbon.fix import Fix
 from carbon.timeline import build_timeline
 from carbon_helpers import modes_over
@@ -82,3 +82,38 @@ def test_a_speed_the_phone_did_not_measure_is_not_read():
     clean = doppler_speeds(_ride([None, 6.8, 7.0, 6.9, 7.1, 6.7, None]), 7.0)
     noisy = doppler_speeds(_ride([None, 6.8, float("nan"), 7.0, -1.0, 6.9, 7.1, 6.7, None]), 7.0)
     assert clean[0] is not None and noisy == clean
+
+
+def test_a_network_position_s_speed_is_not_read():
+    """A Wi-Fi or cell position (accuracy past the trip's bad_accuracy) measured no Doppler:
+    the 0 an app sends with it (Android's fused provider, OwnTracks' vel) is no instant of
+    the ride. A drive at 14 m/s whose GPS fixes alternate with network ones at 0 reads its
+    GPS speeds' p85, not a p85 dragged down to the network's 0s."""
+    gps = _ride([None, 14.0, 13.5, 14.5, 14.2, 13.8, None], pace=14.0)
+    mixed = _ride([None] + [v for v in (14.0, 0.0, 13.5, 0.0, 14.5, 0.0, 14.2, 0.0, 13.8)]
+                  + [None], pace=14.0)
+    for k in (2, 4, 6, 8):
+        mixed[k].acc = 800.0
+    bad = bad_accuracy(10.0)
+    assert doppler_speeds(mixed, 14.0, bad) == doppler_speeds(gps, 14.0, bad)
+    assert doppler_speeds(mixed, 14.0, bad)[0] >= 13.5
+
+
+def test_fixes_of_one_second_stand_for_no_time():
+    """Fixes stamped the second of the fix before them (an app repeating its last position)
+    are that instant again, no sample of the ride: four real speeds and three copies are
+    fewer than DOPPLER_MIN_FIXES (the copies once counted, the middle ones weighing a full
+    second each, as a fix of a 1 s track does)."""
+    ride = _ride([None, 7.0, 6.9, 7.1, 7.0, None])
+    copies = ride[:3] + [Fix(ride[2].ts, ride[2].lat, ride[2].lon, 10.0, vel=6.9)
+                         for _ in range(3)] + ride[3:]
+    assert doppler_speeds(ride, 7.0) == (None, None)
+    assert doppler_speeds(copies, 7.0) == (None, None)
+
+
+def test_a_speed_no_phone_measures_is_not_read():
+    """Past 2000 km/h (MAX_REPORTED_MS, the receivers' bound) a speed is a unit gone wrong
+    in a file, not an instant: the leg reads its other speeds."""
+    clean = doppler_speeds(_ride([None, 6.8, 7.0, 6.9, 7.1, 6.7, None]), 7.0)
+    wild = doppler_speeds(_ride([None, 6.8, 7.0, 5000.0, 6.9, 7.1, 6.7, None]), 7.0)
+    assert clean[0] is not None and wild == clean

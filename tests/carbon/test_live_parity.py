@@ -135,3 +135,18 @@ def test_a_late_batch_after_a_change_of_buses_stores_the_second_bus_as_the_rebui
     assert [g.mode for g in second.legs][0] == "bus"
     assert lp.restarts(fixes, full) == []
     assert lp.recompute_from(full, second.start_ts) not in (change.start_ts,)
+
+
+def test_a_late_batch_never_restarts_at_a_stop_a_connection_may_still_join():
+    # a stay of transfer_max_s or less may be joined as a connection once the late fixes
+    # decide the ride after it (errands sparse 0, round 13: a drive read car before the
+    # late fix, bus after it with the shop stop as its wait); restarted there, the trip
+    # before it was kept and the live path had 5 trips to the rebuild's 4
+    from carbon.params import DEFAULT_PARAMS as P
+    from carbon.timeline import recompute_from
+    fixes = lp.history("errands", "sparse", 0, 3)
+    full = build_timeline(fixes)
+    starts = {s.start_ts: s for s in full.stays}
+    sinces = {recompute_from(full, f.ts) for f in fixes} - {None}
+    assert sinces and all(starts[s].duration_s > P.transfer_max_s for s in sinces)
+    assert lp.check("errands", "sparse", 0, days=3, batch=30) == []

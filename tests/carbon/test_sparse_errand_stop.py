@@ -5,7 +5,6 @@ minutes at the shop (no stay, and the two drives read as one slow ride, a bike);
 drives off slower than they go on, so the rest of the step was spent parked."""
 from carbon.fix import Fix
 from carbon.timeline import build_timeline
-from simulation.scenarios import make_day
 
 M_PER_DEG = 111_195.0
 LAT, LON = 46.16, -1.15
@@ -53,11 +52,29 @@ def test_a_step_walked_or_a_short_stop_joins_nothing_apart():
     assert len(build_timeline(_errand_day(600, 500.0, filtered=True)).trips) == 1
 
 
+# errands, sparse sampling, seed 1 as the generator drew it before round 13 (errand-car):
+# the shop seen by one fix, then a step of 463 s over 374 m and the drive on (a car parked
+# at the door, driven off); kept as it was, as the generator's errands now walk back to a
+# car parked 30-300 m away and its stops are seen by the fixes of those walks
+ERRANDS_SPARSE_1 = [   # (ts, lat, lon, acc)
+    (1772521201, 46.159312, -1.152518, 470.8), (1772522228, 46.157894, -1.154751, 420.8),
+    (1772522681, 46.158877, -1.151914, 6.5), (1772522779, 46.156778, -1.146592, 35.1),
+    (1772522878, 46.156642, -1.137635, 422.0), (1772522959, 46.151712, -1.141744, 30.6),
+    (1772523422, 46.148355, -1.141963, 48.3), (1772523541, 46.142106, -1.143321, 22.3),
+    (1772523644, 46.141182, -1.149823, 46.2), (1772523759, 46.136523, -1.151607, 32.1),
+    (1772523834, 46.136313, -1.151742, 51.0), (1772524313, 46.135934, -1.151984, 24.3),
+    (1772524415, 46.138211, -1.151932, 15.7), (1772524487, 46.14194, -1.151964, 17.9),
+    (1772524602, 46.146804, -1.151686, 41.0), (1772524690, 46.151118, -1.151814, 7.8),
+    (1772524783, 46.156701, -1.151765, 12.4), (1772524898, 46.159032, -1.152191, 45.6),
+    (1772526391, 46.159074, -1.152131, 21.0),
+]
+
+
 def test_errands_sparse_seed_1_splits_at_its_seven_minute_shop_stop():
-    """errands, sparse sampling, seed 1: the first shop stop (430 s) is seen by one fix,
-    then a 463 s step of 374 m and drives at 5-6 m/s; each drive is its own car trip."""
-    day = make_day("errands", "sparse", 1)
-    tl = build_timeline([Fix(*f) for f in day.fixes])
+    """errands, sparse sampling, seed 1 (before round 13): the first shop stop (430 s) is
+    seen by one fix, then a 463 s step of 374 m and drives at 5-6 m/s; each drive is its
+    own car trip."""
+    tl = build_timeline([Fix(*f) for f in ERRANDS_SPARSE_1])
     assert len(tl.trips) == 3, [(t.start_ts, t.end_ts) for t in tl.trips]
     assert [t.main_mode for t in tl.trips] == ["car", "car", "car"], \
         [[(g.mode, g.probs) for g in t.legs] for t in tl.trips]

@@ -44,6 +44,9 @@ async def test_a_drive_from_the_dongle_is_stored_for_its_device(household, tmp_p
         for row in rows:
             p = by_ts[row["ts"]]
             assert distance_m(row["lat"], row["lon"], p.lat, p.lon) < 3
+            # the RMC's knots, made m/s by gpsd (TPV speed), stored as they came
+            assert row["vel"] == pytest.approx(p.speed, abs=0.05)
+        assert max(row["vel"] for row in rows) > 5   # a drive's speeds, not 0s
         # Thinned: far fewer fixes than the receiver's one per second.
         assert len(rows) < len(points) / 2
         # A real dongle keeps talking while parked: the doctor then sees the fix.

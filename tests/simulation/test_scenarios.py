@@ -79,3 +79,55 @@ def test_days_are_written_as_the_shared_scorers_read_them(tmp_path):
     assert truth["trips"] and truth["tz"] == "Europe/Paris"
     header = open(f"{folder}/points.csv").readline().strip()
     assert header == "ts,lat,lon,acc"
+
+
+@pytest.mark.parametrize("family", ["car-highway", "car", "bike"])
+def test_the_phones_speed_is_written_in_metres_a_second(family):
+    """What `--vel` writes is what the engine reads (Fix.vel, m/s): on a 1 s track the fixes'
+    own speeds over half a minute average what the positions travelled in it (the chords'
+    noise averaged out), not 3.6 times it (km/h) nor 1.94 (knots)."""
+    from carbon.geo import distance_m
+    day = next(d for d in (make_day(family, "1s", seed) for seed in range(6))
+               if any(v is not None for v in d.vels))
+    f, ratios = day.fixes, []
+    for k in range(0, len(f) - 30, 30):
+        vels = day.vels[k:k + 30]
+        if f[k + 30][0] - f[k][0] != 30 or None in vels:
+            continue
+        moved = distance_m(f[k][1], f[k][2], f[k + 30][1], f[k + 30][2]) / 30
+        if moved > 3.0:
+            ratios.append(sum(vels) / 30 / moved)
+    ratios.sort()
+    assert len(ratios) > 10 and 0.9 < ratios[len(ratios) // 2] < 1.2, (family, ratios)
+
+
+def _errand_by_car(seed):
+    """An errands day by car, its samples (the true 1 Hz motion) and its trips."""
+    import random
+    from simulation.itinerary import Itinerary
+    from simulation.scenarios import ORIGIN, errands_day
+    while True:
+        it = Itinerary(ORIGIN, 0)
+        errands_day(it, random.Random(f"errand-car/{seed}"))
+        if any(s["mode"] == "car" for t in it.trips for s in t["sections"]):
+            return {s.t: (s.x, s.y) for s in it.samples}, it.trips
+        seed += 1000
+
+
+def test_an_errand_car_is_where_it_was_parked():
+    """A drive after a shop starts where the last one stopped: the member walked from the
+    parked car to the door, shopped, and walked back to the car (the walk back used to
+    head off in a new direction, and the car moved between two drives)."""
+    walks = []
+    for seed in range(8):
+        at, trips = _errand_by_car(seed)
+        drives = [next(s for s in t["sections"] if s["mode"] == "car") for t in trips]
+        for before, trip, drive_off, nxt in zip(drives, trips, drives[1:], trips[1:]):
+            parked, door = at[before["end_ts"]], at[trip["end_ts"]]
+            assert math.dist(parked, at[drive_off["start_ts"]]) < 1.0
+            assert math.dist(door, at[nxt["start_ts"] + 1]) < 5.0    # out of the shop's door
+            walks.append(math.dist(parked, door))
+        stops = [b["start_ts"] - a["end_ts"] for a, b in zip(trips, trips[1:])]
+        assert all(180 <= s <= 1200 for s in stops)
+    assert all(3.0 <= w <= 310.0 for w in walks)
+    assert any(w < 20.0 for w in walks) and any(w > 60.0 for w in walks)
