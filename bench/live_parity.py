@@ -15,13 +15,16 @@ member's vehicles are carried from day to day), fed to carbon.timeline three way
           or end (update_timeline since, from the rebuild): random batches rarely start one
           at a short stop (5-20 min), such as an arrival airport's first (round 12,
           landed-mend: 0 of 48 plane and errands histories restarted there);
+The families are the suite's and simulation.scenarios.PARITY_DAYS (a change of buses kept
+as two trips, a connecting flight, the airport rail link, out and back by air: each a short
+stay a joint decision reads across; round 13, long-restart).
 and compares the trips (start, end, each leg's mode and probabilities). Prints each
 divergence and a count; exit status 1 if any.
 
 With --gateway, the same late batches go through the gateway instead (a real SQLite store:
-each batch stored as ingest stores it, then pipeline.process_new; and once more with the
-fixes after the stop following the first short stop held back six hours, so the window
-starts at that short stop), and what is stored
+each batch stored as ingest stores it, then pipeline.process_new; and once more for every
+short stop with the fixes after the stop following it held back six hours, so the window
+would start at that short stop), and what is stored
 (every trip's start and end, each leg's mode, confidence and probabilities) is compared
 with what pipeline.rebuild_member stores from the same fixes.
 """
@@ -38,7 +41,7 @@ from carbon.fix import Fix  # noqa: E402
 from carbon.timeline import (CONTEXT_S, build_timeline, extend_stay,  # noqa: E402
                              recompute_from, update_timeline)
 from simulation.phones import REGIMES  # noqa: E402
-from simulation.scenarios import FAMILIES, make_day  # noqa: E402
+from simulation.scenarios import FAMILIES, PARITY_DAYS, make_day  # noqa: E402
 
 
 def history(family: str, regime: str, seed: int, days: int = 1) -> list:
@@ -131,16 +134,21 @@ def restarts(fixes: list, full) -> list:
     return out
 
 
-def stop_order(fixes: list, full, rng: random.Random) -> list:
-    """Batches of 50 in time order, the fixes from two minutes after the stay that follows
-    the first short stop (stay_min_s to transfer_max_s, an arrival airport's first) to 25
-    minutes on held back six hours: the window restarts at that short stop. [] if none."""
+def short_stops(full) -> list:
+    """The indices of the rebuild's short stops (stay_min_s to transfer_max_s: a change
+    between two buses, a connection at the gate, an arrival airport's first) followed by
+    another stay."""
     from carbon.params import DEFAULT_PARAMS as P
     stays = full.stays
-    k = next((i for i in range(len(stays) - 1)
-              if P.stay_min_s <= stays[i].duration_s <= P.transfer_max_s), None)
-    if k is None:
-        return []
+    return [i for i in range(len(stays) - 1)
+            if P.stay_min_s <= stays[i].duration_s <= P.transfer_max_s]
+
+
+def stop_order(fixes: list, full, k: int) -> list:
+    """Batches of 50 in time order, the fixes from two minutes after the stay that follows
+    the short stop k (``short_stops``) to 25 minutes on held back six hours: the window
+    restarts at or before that short stop."""
+    stays = full.stays
     lo, hi = stays[k + 1].end_ts + 120, stays[k + 1].end_ts + 1500
     held = [f for f in fixes if lo <= f.ts < hi]
     rest = [f for f in fixes if not lo <= f.ts < hi]
@@ -206,9 +214,11 @@ def check(family: str, regime: str, seed: int, days: int, batch: int,
           gateway: bool = False) -> list:
     fixes = history(family, regime, seed, days)
     if gateway:
-        order = stop_order(fixes, build_timeline(fixes), random.Random(seed))
-        return gateway_late(fixes, random.Random(seed)) + \
-            (gateway_late(fixes, None, order, "gateway-stop") if order else [])
+        full = build_timeline(fixes)
+        out = gateway_late(fixes, random.Random(seed))
+        for k in short_stops(full):     # every short stop, not only the first
+            out += gateway_late(fixes, None, stop_order(fixes, full, k), f"gateway-stop{k}")
+        return out
     full = build_timeline(fixes)
     out = restarts(fixes, full)
     tl, _ = fix_by_fix(fixes, batch if regime == "1s" else 1)
@@ -227,7 +237,7 @@ def main(argv=None) -> int:
     ap.add_argument("--gateway", action="store_true",
                     help="the late batches through a real store and pipeline.process_new")
     args = ap.parse_args(argv)
-    families = args.families.split(",") if args.families else list(FAMILIES)
+    families = args.families.split(",") if args.families else list(FAMILIES) + list(PARITY_DAYS)
     regimes = args.regimes.split(",") if args.regimes else list(REGIMES)
     bad = total = 0
     for family in families:

@@ -283,7 +283,11 @@ def restart_stay(last_starts, ts: int, resume_ts: int | None,
     see it), or a stop the trips either side of it may still join as a connection once
     the late fixes decide the ride after it (a drive read car before them, bus after, the
     stop its wait: errands sparse, round 13 errand-car); restarted there, the trip before
-    it was kept as it stood and the connection never decided again.
+    it was kept as it stood and the connection never decided again. The same holds of a change a
+    joint decision reads across (two buses kept as two trips and decided as one journey,
+    carbon.transfers._changed; a connecting flight at the gate): restarted there, the
+    ride after it was decided alone (round 13, long-restart: the second bus stored as a
+    car on 3 of 8 bus-change histories, engine and gateway).
 
     `last_starts(bound, n)`: the starts, in time order, of the last n stays longer than
     transfer_max_s that start at or before bound (a list's tail, or one query of a store).

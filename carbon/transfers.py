@@ -134,6 +134,8 @@ def _connect(before: Trip, stay: Stay, after: Trip, priors, owned, params: Param
     k = _first_ride(after, params)
     if wait > params.transfer_max_s or k is None or not before.legs:
         return None
+    if _boards_flight(before, after.legs[k]):
+        return None     # check-in and security: no kerb's wait (_boards_flight)
     if wait >= params.stay_min_s and feed and _back_at_the_car(before, stay, after.legs[k],
                                                                feed[1]):
         return None     # an errand: drive, park, shop, walk back, drive off
@@ -207,6 +209,20 @@ def _changed(before: Trip, onward: list, boarded: Leg, through: Leg, priors, own
     legs = _at_stop([_copy(g) for g in before.legs] + [_copy(g) for g in onward],
                     len(before.legs))   # as in _connect: no car jam through the stop
     return decide_parts(legs, priors, owned, len(before.legs), off)
+
+
+def _boards_flight(before: Trip, ride: Leg) -> bool:
+    """Is `ride`, boarded after a stop, a flight the ride in (`before`) did not bring the
+    member to (its last ride no plane)? The mirror of ``_landed``: the minutes at a departure
+    airport are check-in, bag drop and security (an hour or more advised; 10-20 minutes of
+    them seen as one stop by a phone indoors), waited whatever the member came by, so they
+    are no kerb's wait: joined, the drive in was decided with the flight as one journey and
+    read as a bus (round 13 review, repro/airport_drive.py: 3 of 12 days). A connecting
+    flight (the ride in a plane too) still joins, as at the gate."""
+    if ride.mode != "plane":
+        return False
+    rides = [g.mode for g in before.legs if g.mode not in FOOT_MODES]
+    return not rides or rides[-1] != "plane"
 
 
 def _parked(trip: Trip) -> bool:

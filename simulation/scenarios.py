@@ -518,6 +518,93 @@ FAMILIES = {
 }
 
 
+# ---- days for the live path's parity (bench/live_parity.py), not in FAMILIES ----------
+# Each has a short stay (5-20 min) that a joint decision reads across, where a late batch
+# must not restart (carbon.timeline.restart_stay); after the round-13 review's repro
+# (review13 repro/plane_families.py). Not scored: the suite's figures stay as they were.
+
+def bus_change_day(it, rng):
+    """A bus, a change of 6-15 minutes at the kerb, a second bus (kept as two trips and
+    decided as one journey, carbon.transfers._changed)."""
+    it.stay(rng.uniform(1200, 2400))
+    with trip(it):
+        walk(it, rng, _far(rng, it.xy, 150, 400))
+        it.wait(rng.uniform(60, 300))
+        for n in range(2):
+            route = streets(it.xy, _far(rng, it.xy, 2500, 6000), rng)
+            halts = motion.spaced_stops(route.length, rng, (300, 500), (10, 40), 0.8)
+            it.line(3, route, [s for s, _ in halts])
+            it.leg("bus", route, K["bus"], rng, stops=halts)
+            if n == 0:
+                it.wait(rng.uniform(360, 900))
+        walk(it, rng, _far(rng, it.xy, 150, 400))
+    it.stay(1800)
+
+
+def _flights(it, rng, n: int):
+    """n flights of 300-700 km, a 10-17 minute connection at each hub."""
+    with trip(it):
+        walk_for(it, rng, (120, 300), env="indoor")
+        for k in range(n):
+            if k:
+                walk_for(it, rng, (240, 480), env="indoor")
+                it.wait(rng.uniform(600, 1000), env="indoor")
+            it.flight(point_at(it.xy, rng.uniform(300_000, 700_000),
+                               rng.uniform(0, 2 * math.pi)), rng)
+        walk_for(it, rng, (180, 480), env="indoor")
+    it.stay(rng.uniform(300, 900))      # baggage claim
+
+
+def plane_connect_day(it, rng):
+    """Two flights with a connection at the hub, baggage claim, a taxi into town."""
+    it.stay(rng.uniform(1200, 2400))
+    _flights(it, rng, 2)
+    taxi_into_town(it, rng)
+
+
+def plane_rail_day(it, rng):
+    """A flight, baggage claim, then the airport's rail link."""
+    it.stay(rng.uniform(1200, 2400))
+    _flights(it, rng, 1)
+    with trip(it):
+        walk_for(it, rng, (60, 180), env="indoor")
+        it.wait(rng.uniform(180, 600), env="open")
+        span = rng.uniform(20_000, 45_000)
+        b = point_at(it.xy, span, rng.uniform(0, 2 * math.pi))
+        route = smooth_line(it.xy, b, rng, radius_m=1500, wiggle_m=0.02 * span)
+        stops = motion.spaced_stops(route.length, rng, (8000, 15000), (30, 90))
+        it.line(2, route, [s for s, _ in stops])
+        it.leg("train", route, K["train_regional"], rng, stops=stops, env="rail")
+        walk(it, rng, _far(rng, it.xy, 300, 900))
+    it.stay(1800)
+
+
+def plane_twice_day(it, rng):
+    """Out and back by air in a day: a flight, a taxi into town, a meeting, a drive back to
+    the airport, 10-18 minutes at security and the gate, the flight home, a taxi."""
+    home = it.xy
+    it.stay(rng.uniform(1200, 2400))
+    _flights(it, rng, 1)
+    airport = it.xy
+    taxi_into_town(it, rng)
+    it.stay(rng.uniform(3600, 7200))
+    with trip(it):
+        walk_for(it, rng, (30, 90))
+        road(it, rng, "car", K["car"], airport, 0.4, (10, 50))
+        walk_for(it, rng, (60, 180), env="indoor")
+    it.stay(rng.uniform(600, 1100))
+    with trip(it):
+        walk_for(it, rng, (60, 200), env="indoor")
+        it.flight(home, rng)
+        walk_for(it, rng, (180, 480), env="indoor")
+    it.stay(rng.uniform(300, 900))
+    taxi_into_town(it, rng)
+
+
+PARITY_DAYS = {"bus-change": bus_change_day, "plane-connect": plane_connect_day,
+               "plane-rail": plane_rail_day, "plane-twice": plane_twice_day}
+
+
 # ---- sessions: a logger switched on aboard, off mid-ride, hours apart ------------------
 # A GeoLife trajectory is one logging session: the member switches the logger on already
 # aboard (a bus, a taxi, a train leaving a station, a metro surfacing) or after walking out
@@ -646,7 +733,7 @@ def make_day(family: str, regime: str, seed: int) -> Day:
     it.feed_rng = random.Random(f"{family}/{regime}/{seed}/feed")
     it.tram_rng = random.Random(f"{family}/{regime}/{seed}/tram")
     it.peak_rng = random.Random(f"{family}/{regime}/{seed}/peak")
-    (FAMILIES.get(family) or SESSIONS[family])(it, rng)
+    (FAMILIES.get(family) or SESSIONS.get(family) or PARITY_DAYS[family])(it, rng)
     tunnel = rng.choice(("silent", "network"))
     seen = []
     fixes = observe(it.samples, REGIMES[regime], ORIGIN, rng, tunnel=tunnel, seen=seen,

@@ -122,6 +122,21 @@ def test_a_live_timeline_keeps_beliefs_for_two_weeks_only_and_still_reads_as_a_r
     assert lp.shape(tl) == lp.shape(full)
 
 
+def test_a_late_batch_after_a_change_of_buses_stores_the_second_bus_as_the_rebuild():
+    # two buses with a 6-15 min change kept as two trips and decided as one journey
+    # (carbon.transfers._changed): a late batch must not restart at the change stop, or
+    # the second bus is decided alone (before: car 0.61 live, bus 0.60 rebuild; round 13,
+    # long-restart: carbon.timeline.restart_stay cuts only at stays longer than a connection)
+    from carbon.params import DEFAULT_PARAMS as P
+    fixes = lp.history("bus-change", "dense", 0, 2)
+    full = build_timeline(fixes)
+    change = next(s for s in full.stays if P.stay_min_s <= s.duration_s <= P.transfer_max_s)
+    second = next(t for t in full.trips if t.start_ts >= change.end_ts)
+    assert [g.mode for g in second.legs][0] == "bus"
+    assert lp.restarts(fixes, full) == []
+    assert lp.recompute_from(full, second.start_ts) not in (change.start_ts,)
+
+
 def test_a_late_batch_never_restarts_at_a_stop_a_connection_may_still_join():
     # a stay of transfer_max_s or less may be joined as a connection once the late fixes
     # decide the ride after it (errands sparse 0, round 13: a drive read car before the

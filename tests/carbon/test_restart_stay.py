@@ -30,3 +30,18 @@ def test_a_restart_whose_belief_was_dropped_is_a_rebuild():
     assert restart_stay(_tail(STARTS), 9_500, 20_000, forgotten=(2_000, 6_000)) is None
     assert restart_stay(_tail(STARTS), 9_500, 20_000, forgotten=(2_000, 4_000)) == 5_000
     assert restart_stay(_tail(STARTS), 9_500, 20_000, forgotten=(5_000, 6_000)) == 5_000
+
+
+def test_a_late_batch_never_restarts_at_a_stay_a_connection_could_span():
+    # a change of buses (6-15 min) is no cut: a restart there decides the trip after it
+    # alone, which the rebuild decides with the one before (round 13, long-restart)
+    from carbon.model import Stay, Timeline
+    from carbon.params import DEFAULT_PARAMS as P
+    from carbon.timeline import recompute_from
+
+    def stay(a, b):
+        return Stay(a, b, 46.16, -1.15, 20)
+    tl = Timeline([stay(0, 20_000), stay(21_000, 21_600), stay(23_000, 30_000)], [], 23_000)
+    assert 21_600 - 21_000 < P.transfer_max_s
+    assert recompute_from(tl, 22_000) is None       # before: 0, the stay before the change
+    assert recompute_from(tl, 24_000) == 0          # before: 21,000, the change itself

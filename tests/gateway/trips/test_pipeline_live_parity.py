@@ -74,3 +74,17 @@ def test_a_late_window_starting_at_the_arrival_airport_stores_the_taxi_as_the_re
         [rest[k:k + 50] for k in range(cut, len(rest), 50)]
     monkeypatch.setattr(live_parity, "late_order", lambda fx, rng, held=2: order)
     assert live_parity.gateway_late(fixes, random.Random(0)) == []
+
+
+def test_a_late_window_after_a_change_of_buses_stores_the_second_bus_as_the_rebuild():
+    # the fixes after the change stop's next stay uploaded hours late: the window must not
+    # start at the change stop (two buses kept as two trips, decided as one journey), or the
+    # second bus is stored as a car (before: car 0.49, rebuild bus 0.60; round 13,
+    # long-restart: carbon.timeline.restart_stay cuts only at stays longer than LONG_STAY_S)
+    from carbon.timeline import build_timeline
+    fixes = live_parity.history("bus-change", "dense", 1, 2)
+    full = build_timeline(fixes)
+    stops = live_parity.short_stops(full)
+    assert stops
+    for k in stops:
+        assert live_parity.gateway_late(fixes, None, live_parity.stop_order(fixes, full, k)) == []
