@@ -405,6 +405,12 @@ def ferry_day(it, rng):
 # (Millard-Ball, Weinberger & Hampshire, "The Shape of Cruising", Findings 2021, 5,316 GPS
 # traces): the drive simply ends at the space. Inside: 3-20 minutes (a bakery, a pharmacy,
 # a parcel point up to a small supermarket shop).
+# At the car the member stands: getting out, the engine off, belongings, the lock (10-40 s),
+# and getting back in, the belt, starting (15-60 s, as carbon.legs.EDGE_WALK_S cites; the
+# egress and ingress movements alone are several phases of seconds each: Causse, Wang &
+# Denninger's motion capture of car ingress and egress; Crizzle et al.'s review, 2017).
+GET_OUT_S = (10.0, 40.0)
+GET_IN_S = (15.0, 60.0)
 PARK_WALK_M = (30.0, 300.0)
 PARK_AT_DOOR = 0.2
 PARK_AT_DOOR_M = (5.0, 15.0)
