@@ -438,7 +438,7 @@ def errands_day(it, rng):
     """Short stops at shops (3-20 minutes) between trips, on foot or by car: each stop
     ends a trip. By car the member walks from the parked car to the shop and back to it
     along the same streets, and the next drive starts where the last one stopped (see
-    PARK_WALK_M)."""
+    PARK_WALK_M), standing at the car to get out and in (GET_OUT_S, GET_IN_S)."""
     by_car = rng.random() < 0.5
     home = it.xy
     shops = [_far(rng, home, 600, 2500)]
@@ -458,8 +458,10 @@ def errands_day(it, rng):
                 _walk_along(it, rng, way)
             else:           # back to the car, the way one came
                 _walk_along(it, rng, Route(way.pts[::-1]), feed=False)
+            it.wait(rng.uniform(*GET_IN_S))
             park = _parking(rng, xy) if xy is not home else _far(rng, home, 20, 65)
             road(it, rng, "car", K["car"], park, 0.5, (10, 50))
+            it.wait(rng.uniform(*GET_OUT_S))
             way = streets(it.xy, xy, rng, block=(60, 180))
             _walk_along(it, rng, way)
         it.stay(rng.uniform(*SHOP_STOP_S) if xy is not home else 1800)
