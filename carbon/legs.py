@@ -231,8 +231,8 @@ class _Runs:
     def out_and_back(self, k: int) -> bool:
         """Is slow run k, between two rides, a walk from the parked vehicle and back to it
         (see ERRAND_WALK_MAX_S)? Walked for EDGE_WALK_S or more, as at a trip's end, between
-        two standstills at the car (`_at_the_car`) that lie closer together than its reach:
-        its furthest fix `out_m` or more from that place, reached and left no faster than a
+        two standstills at the car (`_at_the_car`, within `out_m` of each other): its
+        furthest fix `out_m` or more from that place, reached and left no faster than a
         walk (a multipath excursion jumps)."""
         lab, a, b, before, after = self.nodes[k][:5]
         if lab or before < 0 or after < 0 or self.seen[b] - self.seen[a] < EDGE_WALK_S or \
@@ -250,8 +250,7 @@ class _Runs:
             if d > reach:
                 far, reach = m, d
         walk = self.params.walk_max_ms
-        return reach >= self.out_m and distance_m(p.lat, p.lon, q.lat, q.lon) < min(reach, self.out_m) \
-            and min(pts[far].ts - p.ts, q.ts - pts[far].ts) * walk >= reach
+        return reach >= self.out_m and min(pts[far].ts - p.ts, q.ts - pts[far].ts) * walk >= reach
 
     def _at_the_car(self, a: int, b: int):
         """(i, j): the last fix of a standstill at the run's start and the first of one at
@@ -267,7 +266,7 @@ class _Runs:
             hi += 1
         spans = [(lo + h0, lo + h1) for h0, h1 in
                  halts(pts[lo:hi + 1], PARKED_HALT_S, PARKED_HALT_MAX_S)]
-        for h0, i in spans:         # the earliest and the latest halt at one place (a halt
+        for _h0, i in spans:        # the earliest and the latest halt at one place (a halt
             p = pts[i]              # at the far end, the shop's counter, pairs with neither)
             for j, _h1 in reversed(spans):
                 q = pts[j]
