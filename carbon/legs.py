@@ -123,15 +123,33 @@ EDGE_WALK_ACC = 2.0     # ... and twice the fixes' accuracy: 50 m noise makes a 
 #                         phone's windowed speed walking pace, never 100 m of ground
 # Between two rides a walk shorter than min_leg_s is kept when it went out from the parked
 # vehicle and came back to it (_Runs.out_and_back: a cash machine, a parcel dropped off, a
-# shop 60-90 m from the car; docs/engine.md, known weaknesses of round 11): a car parked
-# does not move, so the next drive starts where the last one stopped (within the fixes'
-# error), and the member walked away from it at 1-1.6 m/s. A car crawling in a queue moves
-# on along its road and never comes back to where it slowed down; a bus halting at its stop
-# stands (no ground covered); a multipath excursion jumps out and back in a second or two.
-# A short errand: 60-90 m each way at a slow 1.0 m/s and a minute standing is 240 s; over
+# shop 60-90 m from the car; docs/engine.md, known weaknesses of round 11). A parked car
+# stands, and so does its driver at both ends of the walk: getting out and locking, getting
+# back in and starting (10-60 s, see PARKED_HALT_S), at the one place the car was left. A
+# vehicle's own manoeuvre at a walker's pace rolls through its ends (a U-turn into a dead
+# end, a car park's aisle searched, a bus round its terminus loop, review13: each halts, if
+# at all, at its far end or half way round); a car crawling in a queue moves on along its
+# road and never comes back; a bus halting at its stop stands (no ground covered); a
+# multipath excursion jumps out and back in a second or two.
+# The walk between the two halts lasts ERRAND_WALK_MAX_S at most: 60-90 m each way at a slow
+# 1.0 m/s and a minute standing (the cash machine, the parcel counter) is 240 s; over
 # minutes, fixes with 50 m of correlated noise wander 100 m out and back around a bus at
-# its stop (Helsinki noise50c: slow runs of 5-13 minutes read so).
-OUT_AND_BACK_MAX_S = 2 * LONG_HALT_S
+# its stop (Helsinki noise50c: slow runs of 5-13 minutes read so). Longer errands are stays.
+ERRAND_WALK_MAX_S = 240.0
+# Getting out of a parked car and locking it, getting in and starting: the egress and
+# ingress movements alone are several phases of seconds each (door, legs out, standing up,
+# door shut; the motion-capture studies of Causse, Wang & Denninger on roof height, and
+# Crizzle et al.'s review of driver ingress and egress, 2017), with the engine switched off,
+# the belt, belongings and the lock some 10-40 s (an estimate, no measured figure); getting
+# in 15-60 s (EDGE_WALK_S). So a standstill at the car before the walk and after it, of
+# features.halts' 8 s floor (the shortest dip its fixes tell from noise) or more: its 10 s
+# window of positions gives a 20-25 s stand at 1 s as 8-10 s of halt, losing its ends to
+# the drive and the walk beside it and to the phone's drift. A three-point turn's stop
+# (3-8 s) is at the manoeuvre's far end, not at both of its ends, and pairs with no other.
+PARKED_HALT_S = 8.0
+PARKED_HALT_MAX_S = 120.0   # longer at the car: no errand walk (the stay test's, or a jam)
+PARKED_SEARCH_S = 30.0      # a halt's start or end smeared into the ride beside it: half the
+#                             longest speed window (_speed_window, speed_window_s 60 s)
 
 
 class _Runs:
@@ -212,26 +230,50 @@ class _Runs:
 
     def out_and_back(self, k: int) -> bool:
         """Is slow run k, between two rides, a walk from the parked vehicle and back to it
-        (see OUT_AND_BACK_M)? Walked for EDGE_WALK_S or more, as at a trip's end, it went
-        `out_m` or more from both of its ends, which lie closer together than that reach,
-        and reached its far point no faster than a walk (a multipath excursion jumps)."""
+        (see ERRAND_WALK_MAX_S)? Walked for EDGE_WALK_S or more, as at a trip's end, between
+        two standstills at the car (`_at_the_car`, within `out_m` of each other): its
+        furthest fix `out_m` or more from that place, reached and left no faster than a
+        walk (a multipath excursion jumps)."""
         lab, a, b, before, after = self.nodes[k][:5]
         if lab or before < 0 or after < 0 or self.seen[b] - self.seen[a] < EDGE_WALK_S or \
                 self.seen_steps[b] - self.seen_steps[a] < EDGE_WALK_STEPS:
             return False
-        pts = self.points
-        p, q = pts[a], pts[b]
-        if q.ts - p.ts > OUT_AND_BACK_MAX_S:
+        car = self._at_the_car(a, b)
+        if car is None:
             return False
-        far, reach = a, 0.0
-        for j in range(a + 1, b):
-            r = pts[j]
+        pts, (i, j) = self.points, car
+        p, q = pts[i], pts[j]
+        far, reach = i, 0.0
+        for m in range(i + 1, j):
+            r = pts[m]
             d = min(distance_m(p.lat, p.lon, r.lat, r.lon), distance_m(q.lat, q.lon, r.lat, r.lon))
             if d > reach:
-                far, reach = j, d
+                far, reach = m, d
         walk = self.params.walk_max_ms
-        return reach >= self.out_m and distance_m(p.lat, p.lon, q.lat, q.lon) < reach and \
-            min(pts[far].ts - p.ts, q.ts - pts[far].ts) * walk >= reach
+        return reach >= self.out_m and min(pts[far].ts - p.ts, q.ts - pts[far].ts) * walk >= reach
+
+    def _at_the_car(self, a: int, b: int):
+        """(i, j): the last fix of a standstill at the run's start and the first of one at
+        its end (PARKED_HALT_S to PARKED_HALT_MAX_S each, looked for over the steps into
+        and out of the run and PARKED_SEARCH_S into the rides beside it, where the speed
+        window smears them; a dense phone skips the standing fixes), the walk between them
+        ERRAND_WALK_MAX_S at most; None where the vehicle rolled through either end."""
+        pts = self.points
+        lo, hi = max(a - 1, 0), min(b + 1, len(pts) - 1)    # the steps into and out of it
+        while lo > 0 and pts[a].ts - pts[lo - 1].ts <= PARKED_SEARCH_S:
+            lo -= 1
+        while hi < len(pts) - 1 and pts[hi + 1].ts - pts[b].ts <= PARKED_SEARCH_S:
+            hi += 1
+        spans = [(lo + h0, lo + h1) for h0, h1 in
+                 halts(pts[lo:hi + 1], PARKED_HALT_S, PARKED_HALT_MAX_S)]
+        for _h0, i in spans:        # the earliest and the latest halt at one place (a halt
+            p = pts[i]              # at the far end, the shop's counter, pairs with neither)
+            for j, _h1 in reversed(spans):
+                q = pts[j]
+                if i < j and q.ts - p.ts <= ERRAND_WALK_MAX_S and \
+                        distance_m(p.lat, p.lon, q.lat, q.lon) < self.out_m:
+                    return i, j
+        return None
 
     def flip(self, k: int) -> int:
         """Give run k its neighbours' label and join equal neighbours; returns the joined run."""

@@ -405,6 +405,12 @@ def ferry_day(it, rng):
 # (Millard-Ball, Weinberger & Hampshire, "The Shape of Cruising", Findings 2021, 5,316 GPS
 # traces): the drive simply ends at the space. Inside: 3-20 minutes (a bakery, a pharmacy,
 # a parcel point up to a small supermarket shop).
+# At the car the member stands: getting out, the engine off, belongings, the lock (10-40 s),
+# and getting back in, the belt, starting (15-60 s, as carbon.legs.EDGE_WALK_S cites; the
+# egress and ingress movements alone are several phases of seconds each: Causse, Wang &
+# Denninger's motion capture of car ingress and egress; Crizzle et al.'s review, 2017).
+GET_OUT_S = (10.0, 40.0)
+GET_IN_S = (15.0, 60.0)
 PARK_WALK_M = (30.0, 300.0)
 PARK_AT_DOOR = 0.2
 PARK_AT_DOOR_M = (5.0, 15.0)
@@ -432,7 +438,7 @@ def errands_day(it, rng):
     """Short stops at shops (3-20 minutes) between trips, on foot or by car: each stop
     ends a trip. By car the member walks from the parked car to the shop and back to it
     along the same streets, and the next drive starts where the last one stopped (see
-    PARK_WALK_M)."""
+    PARK_WALK_M), standing at the car to get out and in (GET_OUT_S, GET_IN_S)."""
     by_car = rng.random() < 0.5
     home = it.xy
     shops = [_far(rng, home, 600, 2500)]
@@ -452,8 +458,10 @@ def errands_day(it, rng):
                 _walk_along(it, rng, way)
             else:           # back to the car, the way one came
                 _walk_along(it, rng, Route(way.pts[::-1]), feed=False)
+            it.wait(rng.uniform(*GET_IN_S))
             park = _parking(rng, xy) if xy is not home else _far(rng, home, 20, 65)
             road(it, rng, "car", K["car"], park, 0.5, (10, 50))
+            it.wait(rng.uniform(*GET_OUT_S))
             way = streets(it.xy, xy, rng, block=(60, 180))
             _walk_along(it, rng, way)
         it.stay(rng.uniform(*SHOP_STOP_S) if xy is not home else 1800)

@@ -67,7 +67,9 @@ def _out_and_back(it, rng, metres):
     """A walk from where the car stands and back to it (a cash machine, a drop-off)."""
     there = point_at(it.xy, metres, 1.0)
     route = Route([it.xy, there, it.xy])
+    it.wait(rng.uniform(*scenarios.GET_OUT_S))      # getting out of the car, locking it
     it.leg("walk", route, K["walk"], rng, env="street")
+    it.wait(rng.uniform(*scenarios.GET_IN_S))       # getting back in
 
 
 def test_a_walk_from_the_car_and_back_between_two_drives_stays_a_walk():

@@ -12,18 +12,20 @@ from tests.carbon.carbon_helpers import itinerary_day, modes_over
 
 
 def _errand(metres, stand):
-    """Drive, walk `metres` from the car to a cash machine or a shop, stand, walk back to
-    the car, drive on (a trip: no stay)."""
+    """Drive, get out, walk `metres` from the car to a cash machine or a shop, stand, walk
+    back to the car, get in, drive on (a trip: no stay)."""
     def build(it, rng):
         with scenarios.trip(it):
             scenarios.walk_for(it, rng, (40, 60))
             home = it.xy
             it.leg("car", streets(it.xy, point_at(home, 3000, 0.2), rng), K["car"], rng)
             car, there = it.xy, point_at(it.xy, metres, 1.0)
+            it.wait(rng.uniform(*scenarios.GET_OUT_S))      # getting out, locking
             it.leg("walk", Route([car, there]), K["walk"], rng, env="street")
             if stand:
                 it.wait(stand)
             it.leg("walk", Route([there, car]), K["walk"], rng, env="street")
+            it.wait(rng.uniform(*scenarios.GET_IN_S))       # getting in, starting
             it.leg("car", streets(it.xy, point_at(home, 6000, 0.4), rng), K["car"], rng)
             scenarios.walk_for(it, rng, (40, 60))
     return build
