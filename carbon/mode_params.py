@@ -365,6 +365,12 @@ ACCESS_PRIVATE = ("car", "bike", "e-bike")
 # one the member walked to and waited at, not one they came back to.
 PARKED_SPOT_M = 40.0
 PARKED_LOOK_S = 60
+# ... and the spot is reached from the ride's first fix no faster than on foot: at most a
+# brisk walk's PARKED_APPROACH_MS (the top of a walker's pace, _WALK's top, 2.5 m/s; fast
+# gait 1.75-2.5 m/s, Bohannon 1997), give or take twice the fixes' error. A train or a tram
+# boarded at a platform 150 m from the car park, the rails beside it (park-and-ride), passes
+# the car within its first 20 s at 6-10 m/s (round 13 fix-park: the 10 km train read car).
+PARKED_APPROACH_MS = 2.5
 
 # A road vehicle queuing: a bus or a tram in mixed traffic in stop-and-go, whose crawl the
 # legs cut out of its ride as a slow stretch (windowed speed under walking pace). A car's

@@ -20,8 +20,8 @@ from carbon.geo import distance_m
 from carbon.legs import crossing_lift
 from carbon.likelihood import queue_wait_loglik, wait_loglik
 from carbon.mode_params import (ACCESS_PRIVATE, ACCESS_WALK_FACTOR, ACCESS_WALK_M, KERB_MODES,
-                                PARKED_LOOK_S, PARKED_SPOT_M, PUBLIC,
-                                QUEUE_MODES)
+                                PARKED_APPROACH_MS, PARKED_LOOK_S, PARKED_SPOT_M, PUBLIC,
+                                QUEUE_MODES, UNREPORTED_ACC_M)
 from carbon.model import Leg, Stay, Trip
 from carbon.params import DEFAULT_PARAMS, Params
 from carbon.vehicles import CAR_MODES, CYCLE_MODES
@@ -246,7 +246,8 @@ def _back_at_the_car(before: Trip, stay: Stay, ride: Leg, track) -> bool:
     its windowed speed crosses walking pace, up to half a minute of the walk back before
     the car moves (at 1 s), so the spot is looked for over its first minute (PARKED_LOOK_S),
     which starts closer to the car than the stop is (a bus boarded at the stop starts
-    there). Asked only of a stop of stay_min_s or more, which ends a trip in e-mission's
+    there) and reaches the spot at walking pace (_walked_up: a train leaving a platform
+    150 m off passes the car park within seconds). Asked only of a stop of stay_min_s or more, which ends a trip in e-mission's
     convention (a shorter one, kept apart, would part one trip in two; and Helsinki dev1
     thinned to 30 s: a metro read as a car, a 4-minute walk out and back at the station
     and the metro on from the same spot)."""
@@ -259,9 +260,21 @@ def _back_at_the_car(before: Trip, stay: Stay, ride: Leg, track) -> bool:
     if not first:
         return False
     away = distance_m(car.lat, car.lon, stay.lat, stay.lon)
-    near = min(distance_m(car.lat, car.lon, p.lat, p.lon) for p in first)
-    return near <= max(PARKED_SPOT_M, 2.0 * (car.acc or 0.0)) < away and \
-        distance_m(car.lat, car.lon, first[0].lat, first[0].lon) < away
+    near = min(first, key=lambda p: distance_m(car.lat, car.lon, p.lat, p.lon))
+    return distance_m(car.lat, car.lon, near.lat, near.lon) <= \
+        max(PARKED_SPOT_M, 2.0 * (car.acc or 0.0)) < away and \
+        distance_m(car.lat, car.lon, first[0].lat, first[0].lon) < away and \
+        _walked_up(first[0], near)
+
+
+def _walked_up(start, spot) -> bool:
+    """Was `spot` reached from the ride's first fix `start` no faster than on foot
+    (PARKED_APPROACH_MS, give or take the two fixes' error)? The member walked back to the
+    car and drove off from there; a train or a tram boarded at a platform that passes the
+    car park covers the same chord at ten times the pace (round 13 fix-park)."""
+    chord = distance_m(start.lat, start.lon, spot.lat, spot.lon)
+    error = 2.0 * max(start.acc or UNREPORTED_ACC_M, spot.acc or UNREPORTED_ACC_M)
+    return chord <= PARKED_APPROACH_MS * (spot.ts - start.ts) + error
 
 
 def _fix_at(track, ts: int):

@@ -89,3 +89,61 @@ def test_only_a_ride_from_the_cars_own_spot_after_walking_away_is_the_car_again(
     assert _back_at_the_car(*_case(off_x=10.0, stay_x=150.0))        # back at the car
     assert not _back_at_the_car(*_case(off_x=150.0, stay_x=150.0))   # a bus from the stop
     assert not _back_at_the_car(*_case(off_x=10.0, stay_x=20.0))     # stood by the car
+
+
+def _park_and_ride(seed: int) -> list:
+    """Park and ride where the rails run beside the car park (most P+R sites; a street
+    parking on a tram line): drive 7 km, park with the track 25 m off, walk 150 m to the
+    platform, wait 8 minutes, and the train leaves the other way, past the car within its
+    first 20 s (review13b's repro, at 1 s)."""
+    rng, t, x, y, out = random.Random(seed), T0, 0.0, -7000.0, []
+    my, mx = 1 / M_PER_DEG, 1 / (M_PER_DEG * math.cos(math.radians(LAT)))
+
+    def put(n=1, dx=0.0, dy=0.0, sd=0.0):
+        nonlocal t, x, y
+        for _ in range(n):
+            t, x, y = t + 1, x + dx, y + dy
+            out.append(Fix(t, LAT + (y + rng.gauss(0, sd) + rng.gauss(0, 3)) * my,
+                           LON + (x + rng.gauss(0, sd / 2) + rng.gauss(0, 3)) * mx, 6.0))
+    put(900)                                            # home
+    put(60, dx=1.2)                                     # to the car
+    x = 0.0
+    while y < -150:                                     # 12 m/s, lights every 800 m
+        t += 0 if int(y) % 800 > 30 else 24
+        put(dy=12.0)
+    for k in range(15):                                 # into the space
+        put(dy=10.0 * (15 - k) / 15)
+    put(20)
+    car_y = y
+    put(115, dx=25.0 / 115, dy=1.3)                     # to the platform
+    x -= 5.0
+    put(480, sd=3.0)                                    # 8 minutes' wait
+    x, v = 25.0, 0.0
+    while y > car_y - 10_000:                           # the train, south past the car
+        v = min(v + 0.8, 22.0)
+        put(dy=-v)
+    put(30)
+    put(200, dx=1.3)                                    # walk out
+    put(900)
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_train_leaving_past_the_parked_car_is_a_train_not_the_car_again(seed):
+    tl = build_timeline(_park_and_ride(seed))
+    assert len(tl.trips) == 1, [[(g.mode, round(g.distance_m)) for g in t.legs] for t in tl.trips]
+    rides = [(g.mode, g.distance_m) for g in tl.trips[0].legs if g.mode != "walk"]
+    assert [m for m, _ in rides] == ["car", "train"], rides
+    assert rides[1][1] > 9000
+
+
+def test_the_car_is_reached_on_foot_a_train_passes_it():
+    before, stay, ride, track = _case(off_x=10.0, stay_x=150.0)
+    assert _back_at_the_car(before, stay, ride, track)
+    # the ride leaves from the platform 140 m off and passes the car 10 s later, at 13 m/s
+    at = track[0].__class__
+    k = next(i for i, p in enumerate(track) if p.ts >= ride.start_ts)
+    lon_of = (lambda x: LON + x / (M_PER_DEG * math.cos(math.radians(LAT))))
+    passing = [at(ride.start_ts, LAT, lon_of(140.0), 10.0), at(ride.start_ts + 10, LAT, lon_of(10.0), 10.0)]
+    passing += [at(ride.start_ts + 10 + 10 * j, LAT, lon_of(10.0 - 140 * j), 10.0) for j in range(1, 6)]
+    assert not _back_at_the_car(before, stay, ride, track[:k] + passing)
