@@ -202,6 +202,9 @@ DESCENT_GRADE = 0.03
 VERTICAL_ERROR = 1.5
 DESCENT_SIGMAS = 2.0
 COAST_MARGIN = 1.1
+# A fall steeper than this even within the altitudes' error is junk altitude (feet read as
+# metres, a -777 or 0 sentinel), not gravity: roads rarely exceed 10-12 %, 20 % is extreme.
+MAX_GRADE = 0.20
 
 
 def _gravity(a, b, dist: float, speed: float) -> bool:
@@ -213,6 +216,8 @@ def _gravity(a, b, dist: float, speed: float) -> bool:
     err = VERTICAL_ERROR * math.hypot(a.acc or 10.0, b.acc or 10.0)
     if drop < DESCENT_SIGMAS * err or drop < DESCENT_GRADE * dist:
         return False
+    if drop - err > MAX_GRADE * dist:
+        return False    # no road falls so: the altitudes are wrong
     # the steepest grade the altitudes allow within their error: could gravity give it?
     return speed <= COAST_MARGIN * coasting_ms((drop + err) / dist)
 
@@ -235,7 +240,7 @@ def _level_p95(held: list, weights: list, points: list, dists: list) -> float | 
         return None
     level = [(v, w) for v, w, dn in zip(held, weights, down) if not dn]
     if not level:
-        return 0.0
+        return 0.0      # every step gravity's (likelihood reads None as "no gravity": kept)
     return _weighted_percentiles([v for v, _ in level], [w for _, w in level], (0.95,))[0]
 
 

@@ -28,8 +28,8 @@ Traccar Client (Android, iOS before 9) sends knots (``Position.kt``: ``location.
 1.943844``); OsmAnd's online tracking fills its ``{5}`` with ``Location.getSpeed()``, m/s
 (``LiveMonitoringHelper.java``; traccar/traccar#3487: Traccar shows half the speed), as
 GPSLogger's ``%SPD`` does (mendhak/gpslogger#1094). ``speed_unit="auto"`` tells OsmAnd by
-what only it sends: its ``{3}`` ``hdop`` (Traccar Client sends ``accuracy``) or its ``{2}``
-timestamp, epoch milliseconds (Traccar Client's is seconds), and reads knots otherwise;
+its whole signature (``speed_unit_of``: only its template's names, its ``{3}`` ``hdop`` or
+its ``{2}`` timestamp in epoch milliseconds, none in seconds) and reads knots otherwise;
 GPSLogger cannot be told from Traccar Client, hence the setting (``ingest.osmand_speed_unit``:
 "kn", "m/s" or "km/h" whatever the request). The JSON body's speed is m/s.
 
@@ -103,17 +103,29 @@ def parse_params(params: Mapping | str, *, now: float | None = None, speed_unit:
     )
 
 
+# The names OsmAnd's online-tracking template fills ({0} lat .. {10} edfa; Traccar's OsmAnd
+# page: id, lat, lon, timestamp, hdop, altitude, speed; bearing {6}), and the gateway's own.
+OSMAND_NAMES = frozenset({"id", "deviceid", "secret", "lat", "lon", "timestamp", "hdop",
+                          "altitude", "speed", "bearing", "eta", "etfa", "eda", "edfa"})
+
+
 def speed_unit_of(p: dict) -> str:
     """The unit of a query's ``speed`` (lower-cased names, as ``_first_values`` gives them):
-    m/s from OsmAnd's online tracking, which sends ``hdop`` or a millisecond timestamp;
-    knots, Traccar's own unit and Traccar Client's, otherwise."""
-    if p.get("hdop") not in (None, ""):
-        return "m/s"
-    try:
-        stamp = float(p.get("timestamp"))
-    except (TypeError, ValueError):
+    m/s from OsmAnd's online tracking, by its whole signature: only the names its template
+    fills (no ``accuracy``, ``batt``, ``satellites``...: an ESP32 TraccarClient library sends
+    ``hdop``, ms and knots with ``accuracy``; OpenWrt gpoint ``hdop`` and km/h with
+    ``satellites``), a ``hdop`` or a millisecond timestamp, and never a timestamp in seconds
+    (OsmAnd's {2} is ms). Knots, Traccar's own unit and Traccar Client's, otherwise."""
+    if not set(p) <= OSMAND_NAMES:
         return "kn"
-    return "m/s" if 1e11 < stamp < 1e15 else "kn"   # milliseconds, as _timestamp reads them
+    try:
+        stamp = float(p["timestamp"]) if p.get("timestamp") not in (None, "") else None
+    except (TypeError, ValueError):
+        stamp = None
+    ms = stamp is not None and 1e11 < stamp < 1e15     # milliseconds, as _timestamp reads them
+    if stamp is not None and not ms:
+        return "kn"
+    return "m/s" if ms or p.get("hdop") not in (None, "") else "kn"
 
 
 def parse_id(params: Mapping | str) -> tuple[str | None, str]:

@@ -89,3 +89,17 @@ async def test_a_sparse_drive_sent_by_osmand_reads_car(gateway):
                                             home["start_ts"], home["end_ts"])).fetchall()
     car = sum(r["b"] - r["a"] for r in legs if r["mode"] == "car")
     assert car >= 0.9 * (home["end_ts"] - home["start_ts"]), [tuple(r) for r in legs]
+
+
+async def test_hdop_senders_that_are_not_osmand_keep_their_own_unit(gateway):
+    """An ESP32/Arduino TraccarClient library sends hdop, a ms timestamp and knots, with
+    ``accuracy``; OpenWrt gpoint hdop, seconds and km/h, with ``satellites``: neither is
+    OsmAnd's whole signature, so their speed reads knots (Traccar's unit; gpoint's box sets
+    ingest.osmand_speed_unit), not m/s: a car at 50 km/h (27 kn) is stored at 13.9 m/s."""
+    gw, now = gateway, int(time.time())
+    await _get(gw, {"lat": "46.16", "lon": "-1.15", "altitude": "12.0", "hdop": "0.90",
+                    "speed": "27", "timestamp": str((now - 300) * 1000), "accuracy": "4.0"})
+    await _get(gw, {"lat": "46.16", "lon": "-1.15", "timestamp": str(now - 200), "hdop": "0.9",
+                    "altitude": "12.0", "speed": "27", "satellites": "9"})
+    assert _vel(gw, now - 300) == pytest.approx(27 * KNOT)
+    assert _vel(gw, now - 200) == pytest.approx(27 * KNOT)

@@ -17,7 +17,9 @@ REQUESTS = {  # timestamp offset -> (query or JSON body, the speed the phone mea
     0: ({"id": "alice/phone", "lat": "46.16", "lon": "-1.15", "timestamp": str(TS * 1000),
          "hdop": "8.0", "speed": "13.9"}, 13.9),                            # OsmAnd
     60: ({"id": "alice/phone", "lat": "46.16", "lon": "-1.15", "timestamp": str(TS + 60),
-          "hdop": "8.0", "speed": "12.5"}, 12.5),                           # OsmAnd, {2} as s
+          "hdop": "8.0", "speed": "12.5"}, 12.5 * KNOT),                    # hdop, seconds: not OsmAnd
+    240: ({"id": "alice/phone", "lat": "46.16", "lon": "-1.15", "timestamp": str(TS * 1000 + 240_000),
+           "hdop": "0.9", "speed": "27", "accuracy": "4.0"}, 27 * KNOT),     # ESP32 TraccarClient
     120: ({"id": "alice/phone", "lat": "46.16", "lon": "-1.15", "timestamp": str(TS + 120),
            "speed": "27.0", "accuracy": "0.0", "batt": "80"}, 27.0 * KNOT),  # Traccar Client
     180: (b'{"device_id": "alice/phone", "location": {"timestamp": "2024-05-02T08:03:00Z", '
@@ -61,3 +63,34 @@ def test_osmand_s_speeds_stored_as_knots_are_metres_a_second_after_it(tmp_path):
         "WHERE p.member_id IS NULL")}
     assert rebuilt == {"alice"}
     store.close()
+
+
+def test_its_memory_stays_flat_however_many_fixes_the_store_holds():
+    """10 M fixes on a Pi: the migration reads BATCH at a time, so 100k OsmAnd fixes peak no
+    higher than 10k (all read before: 100 MiB for 200k, killed at start-up, every start)."""
+    import json
+    import sqlite3
+    import tracemalloc
+
+    from gateway.store.migrations import m0015_osmand_speed as m
+
+    def peak(n):
+        conn = sqlite3.connect(":memory:")
+        conn.execute("CREATE TABLE fixes (id INTEGER PRIMARY KEY, member_id INT, source TEXT, "
+                     "vel REAL, raw TEXT)")
+        conn.execute("CREATE TABLE pipeline_state (member_id INT)")
+        conn.executemany("INSERT INTO fixes (member_id, source, vel, raw) VALUES (?, 'osmand', ?, ?)",
+                         ((1 + k % 4, 13.9 * KNOT, json.dumps(
+                             {"id": "alice/phone", "lat": "46.16", "lon": "-1.15", "hdop": "8.0",
+                              "timestamp": str(TS * 1000 + 2000 * k), "speed": "13.9"}))
+                          for k in range(n)))
+        tracemalloc.start()
+        m.up(conn)
+        top = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert conn.execute("SELECT min(vel), max(vel) FROM fixes").fetchone() == (
+            pytest.approx(13.9), pytest.approx(13.9))
+        return top
+
+    small, large = peak(10_000), peak(100_000)
+    assert large < 1.5 * small and large < 8 * 2**20
