@@ -317,13 +317,9 @@ def _own_pace(seg: list, out: float) -> float:
     d, dt = distance_m(p1.lat, p1.lon, p2.lat, p2.lon), p2.ts - p1.ts
     if dt <= 0 or d < FILTER_STEP_M:
         return WALK_PACE_MS
-    if out > _WALKED_OUT_M and d / dt > WALK_PACE_MS:
-        return d / dt       # a hop of kilometres out of a filter's stay was ridden as the next
     # slower than the slowest walking (stays._WALK_IN_MS) the next step held a wait
     return min(WALK_PACE_MS, max(_WALK_IN_MS, d / dt))
 
-
-_WALKED_OUT_M = 2 * FILTER_STEP_M + 200.0   # a filter's first report out: ~500 m, two steps at most
 
 
 def arrival_ts(seg: list, params: Params = DEFAULT_PARAMS, after=None) -> int:

@@ -185,4 +185,3 @@ def test_a_distance_filter_silent_at_a_place_it_did_not_show_keeps_the_drive_out
     assert len(tl.trips) == 2
     out = tl.trips[1]
     assert sum(leg.distance_m for leg in out.legs) > 21_000
-    assert out.end_ts - out.start_ts < 60 * 60       # a 35-minute drive, not the 70 minutes there
