@@ -201,7 +201,7 @@ def _cut_at_gaps(points: list, a: int, b: int, params: Params, from_stay: bool =
                 not _wake_hop(points, k, a, b, from_stay, to_stay, params):
             pieces.append((start, k))
             # a distance filter's silence after its report at a place it did not show
-            # (one or two reports there): the member stayed at k, and the hop leaves it
+            # (a second report there): the member stayed at k, and the hop leaves it
             start = k if quiet is not None and _filter_stay(points, k, a, b) else k + 1
     pieces.append((start, b))
     return [(s, e) for s, e in pieces if e > s]
@@ -319,7 +319,6 @@ def _own_pace(seg: list, out: float) -> float:
         return WALK_PACE_MS
     # slower than the slowest walking (stays._WALK_IN_MS) the next step held a wait
     return min(WALK_PACE_MS, max(_WALK_IN_MS, d / dt))
-
 
 
 def arrival_ts(seg: list, params: Params = DEFAULT_PARAMS, after=None) -> int:
