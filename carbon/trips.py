@@ -52,7 +52,8 @@ def _moves(stays: list, n: int) -> list:
     return moves
 
 
-def _is_silence(p, q, params: Params, stamps: list | None = None) -> bool:
+def _is_silence(p, q, params: Params, stamps: list | None = None,
+                ends: tuple | None = None) -> bool:
     """Is p -> q missing data rather than travel? Slow for its length of time (a phone
     asleep at a place it then left), or, with the phone silent throughout (`stamps`: every
     fix's time, those cleaning dropped included), long whatever its speed on the ground: a
@@ -72,7 +73,25 @@ def _is_silence(p, q, params: Params, stamps: list | None = None) -> bool:
     if d / dt < params.gap_min_speed_ms:
         return True
     return dt >= params.session_gap_s and not _flown(d, dt) and \
-        _quiet(stamps, p.ts, q.ts, params.session_gap_s)
+        d / dt < _crawl_ms(ends) and _quiet(stamps, p.ts, q.ts, params.session_gap_s)
+
+
+def _crawl_ms(ends: tuple) -> float:
+    """The mean speed under which an hour's silence is the logger off. Over hours off the
+    member stayed and travelled unseen, and the hop between the sessions averages a crawl
+    (GeoLife's sessions, an app killed and restarted: 0.1-2.4 m/s). A ride dark for an hour
+    (battery optimisation, a dead zone, a short flight in flight mode) averages its own
+    speed: ride speed held over the hour (_RIDE_MS) is travel, and so is half the ride
+    speed both ends were moving at (`ends`: the speeds before p and after q, or None)."""
+    if ends is None or min(ends) < _RIDE_MS:
+        return _RIDE_MS
+    return min(_RIDE_MS, 0.5 * min(ends))
+
+
+def _end_speeds(points: list, k: int) -> tuple | None:
+    """The ride speeds over the minutes before fix k and after fix k+1 (None where unseen)."""
+    before, after = _speed_around(points, k, -1), _speed_around(points, k + 1, +1)
+    return None if before is None or after is None else (before, after)
 
 
 def _quiet(stamps: list | None, t0: float, t1: float, least: float) -> bool:
@@ -110,6 +129,18 @@ def _reports_by_distance(points: list, k: int, b: int, to_stay: bool) -> bool:
     if k + 1 == b:
         return to_stay or _left_a_filtered_stay(points, k)
     return filter_step(points[k + 1], points[k + 2])
+
+
+def _filter_stay(points: list, k: int, a: int, b: int) -> bool:
+    """Was fix k, before a silence, a distance filter's second report at a place: the fix
+    before it there (the member stopped: two reports minutes apart and metres away),
+    reached by a filter's step, and the hops on either side of the silence filter steps
+    too? Such a phone is silent while the member stays. One report is no stop: the last
+    fix aboard a bus before the logger died looks the same (GeoLife's sessions, sparse)."""
+    if k - 2 < a or filter_step(points[k - 1], points[k]):
+        return False
+    return filter_step(points[k - 2], points[k - 1]) and filter_step(points[k], points[k + 1]) \
+        and (k + 1 == b or filter_step(points[k + 1], points[k + 2]))
 
 
 def filter_step(p, q) -> bool:
@@ -166,10 +197,12 @@ def _cut_at_gaps(points: list, a: int, b: int, params: Params, from_stay: bool =
         # at a place): the stay lasted, then the trip left it
         filtered = from_stay and k == a and _reports_by_distance(points, k, b, to_stay)
         quiet = None if filtered else stamps
-        if _is_silence(points[k], points[k + 1], params, quiet) and \
+        if _is_silence(points[k], points[k + 1], params, quiet, _end_speeds(points, k)) and \
                 not _wake_hop(points, k, a, b, from_stay, to_stay, params):
             pieces.append((start, k))
-            start = k + 1
+            # a distance filter's silence after its report at a place it did not show
+            # (a second report there): the member stayed at k, and the hop leaves it
+            start = k if quiet is not None and _filter_stay(points, k, a, b) else k + 1
     pieces.append((start, b))
     return [(s, e) for s, e in pieces if e > s]
 
@@ -225,14 +258,21 @@ def _halt_in_ride(points: list, first: int, last: int, places: tuple) -> bool:
 
 def _ride_speed(points: list, k: int, direction: int) -> bool:
     """Covered ground at ride speed over the minutes before (-1) or after (+1) fix k?"""
+    v = _speed_around(points, k, direction)
+    return v is not None and v >= _RIDE_MS
+
+
+def _speed_around(points: list, k: int, direction: int) -> float | None:
+    """The speed over the minutes before (-1) or after (+1) fix k (None: no fix 1-10 min
+    away on that side)."""
     j = k
     while 0 <= j + direction < len(points) and abs(points[j].ts - points[k].ts) < _AROUND_S[0]:
         j += direction
     dt = abs(points[j].ts - points[k].ts)
     if dt < _AROUND_S[0] or dt > _AROUND_S[1]:
-        return False
+        return None
     p, q = points[k], points[j]
-    return distance_m(p.lat, p.lon, q.lat, q.lon) / dt >= _RIDE_MS
+    return distance_m(p.lat, p.lon, q.lat, q.lon) / dt
 
 
 def _near_place(p, places: tuple) -> bool:

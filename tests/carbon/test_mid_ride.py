@@ -125,3 +125,63 @@ def test_a_distance_filter_silent_at_a_place_still_leaves_it():
     tl = build_timeline(fixes)
     assert len(tl.trips) == 1
     assert tl.trips[0].start_ts < silent
+
+
+def _dark_ride(mean_ms: float, dark_s: float, seen_ms: float = 27.0, step: int = 5) -> list:
+    """Home, a 1-minute walk, 10 minutes driving seen, `dark_s` with no fix at all at
+    `mean_ms` on the ground, 10 minutes driving seen, a stay (review13b's repro)."""
+    t0, lat0, lon0, deg = 1_772_000_000, 46.16, -1.15, 1 / 111_000
+    fx = [Fix(t0 + 60 * k, lat0 + 1e-5 * (k % 2), lon0, 10.0) for k in range(15)]
+    t, y = fx[-1].ts, 0.0
+    fx += [Fix(t + k, lat0 + 1.3 * k * deg, lon0, 8.0) for k in range(1, 60)]
+    t, y = fx[-1].ts, 1.3 * 59
+    n = 600 // step
+    fx += [Fix(t + step * k, lat0 + (y + seen_ms * step * k) * deg, lon0, 8.0) for k in range(1, n)]
+    t, y = fx[-1].ts + dark_s, y + seen_ms * step * (n - 1) + mean_ms * dark_s
+    fx += [Fix(t + step * k, lat0 + (y + seen_ms * step * k) * deg, lon0, 8.0) for k in range(n)]
+    t, y = fx[-1].ts, y + seen_ms * step * (n - 1)
+    return fx + [Fix(t + 60 * k, lat0 + y * deg + 1e-5 * (k % 2), lon0, 10.0) for k in range(1, 20)]
+
+
+@pytest.mark.parametrize("mean_ms, dark_s", ((25.0, 4200), (18.0, 3900)))
+def test_a_ride_dark_for_an_hour_keeps_its_km(mean_ms, dark_s):
+    """A car at 27 m/s on both sides of a 65-70 minute silence covered at 18-25 m/s (an
+    app killed by battery optimisation, a dead zone) is one trip with all its km: a
+    logger off for hours averages a crawl over the gap, a dark ride its own speed."""
+    tl = build_timeline(_dark_ride(mean_ms, dark_s))
+    assert len(tl.trips) == 1
+    km = sum(leg.distance_m for leg in tl.trips[0].legs) / 1000
+    assert km > 32 + mean_ms * dark_s / 1000 * 0.95
+
+
+def test_a_short_flight_in_flight_mode_is_one_trip():
+    """Helsinki-Tallinn, 85 km in 75 minutes gate to gate with the phone in flight mode
+    (19 m/s over the silence, under the plane envelope's mean): one trip, not two walks."""
+    t0, step = 1_772_000_000, 12.0 / 111_000
+    fixes = [Fix(t0 + 10 * k, 60.317 + step * k, 24.96, 8.0) for k in range(60)]
+    t1 = fixes[-1].ts + 4500
+    fixes += [Fix(t1 + 10 * k, 60.317 - 85_000 / 111_000 + step * k, 24.96, 8.0) for k in range(60)]
+    tl = build_timeline(fixes)
+    assert len(tl.trips) == 1
+    assert sum(leg.distance_m for leg in tl.trips[0].legs) > 80_000
+
+
+def test_a_distance_filter_silent_at_a_place_it_did_not_show_keeps_the_drive_out(at_flat=2):
+    """Significant changes (a report every ~2.7 km driving): two reports at a
+    friend's flat (one report is no stop: known weakness), 70 minutes there, the next report 9 km on the drive out. No stay is
+    seen, but the phone reports by distance: the member stayed at its last report, and
+    the 9 km hop is the drive out, not an hour of the logger off (review13b)."""
+    deg, t0, lat0, lon0 = 1 / 111_000, 1_772_000_000, 46.16, -1.15
+    fx = [Fix(t0 + 300 * k, lat0 + 2e-5 * (k % 2), lon0, 20.0) for k in range(12)]
+    t = fx[-1].ts
+    fx += [Fix(t + 300 * k, lat0 + 2700 * k * deg, lon0, 20.0) for k in range(1, 7)]
+    t, y = fx[-1].ts, 2700 * 6
+    fx += [Fix(t + 240 * k, lat0 + (y + 15) * deg, lon0, 30.0) for k in range(1, at_flat)]
+    t, y = t + 4800, y + 9000
+    fx += [Fix(t + 300 * k, lat0 + (y + 2700 * k) * deg, lon0, 20.0) for k in range(6)]
+    t, y = fx[-1].ts, y + 2700 * 5
+    fx += [Fix(t + 300 * k, lat0 + y * deg + 2e-5 * (k % 2), lon0, 20.0) for k in range(1, 12)]
+    tl = build_timeline(fx)
+    assert len(tl.trips) == 2
+    out = tl.trips[1]
+    assert sum(leg.distance_m for leg in out.legs) > 21_000
